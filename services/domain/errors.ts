@@ -1,0 +1,67 @@
+/**
+ * Errors that say what the worker should do with them. Adapters translate their wire errors into these at
+ * their edge; the use case and the worker only ever look at these classes (or at `name`, which survives
+ * serialisation across process boundaries).
+ *
+ * Messages never contain a secret: they are written to logs, to BullMQ's `failedReason` and to ticket notes.
+ */
+
+/** Worth retrying later: 429, 5xx, timeouts, connection errors. `retryAfterMs` comes from Retry-After. */
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransientError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export type DirectoryErrorReason =
+  | 'insufficient-privileges'
+  | 'synced-object'
+  | 'password-rejected'
+  | 'not-found'
+  | 'bad-request'
+  | 'auth-failed';
+
+/** A permanent answer from the customer's tenant. Retrying the same call will not change it. */
+export class DirectoryError extends Error {
+  constructor(
+    readonly reason: DirectoryErrorReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DirectoryError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** A permanent answer from the PSA (bad configuration, refused write). */
+export class PsaError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PsaError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** The secure-link store could not keep a secret: fail closed, send no password. */
+export class SecureLinkStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SecureLinkStoreError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export function isTransient(err: unknown): err is TransientError {
+  return err instanceof TransientError || (err instanceof Error && err.name === 'TransientError');
+}

@@ -1,0 +1,128 @@
+/**
+ * The narrow interfaces the reset use case depends on. Each outside system (a PSA, Microsoft Graph, the
+ * secure-link store) implements one of them in its own folder; no wire format crosses these types.
+ *
+ * Contract for every implementation: no method ever receives, returns, logs or stores a temporary password
+ * except `Directory.resetPassword` (which sends it to the tenant) and `SecureLinkStore` (which keeps it
+ * encrypted). Errors are thrown as the classes in `./errors.ts`, so the worker can tell retry from decide.
+ */
+
+export type PsaKind = 'halopsa' | 'connectwise' | 'autotask';
+
+/** How the request reached the PSA. Decided by the adapter from the ticket's own source field. */
+export type RequestChannel = 'portal' | 'email' | 'agent' | 'unknown';
+
+/** The facts the service needs from a ticket, read through the PSA API (never from a webhook body). */
+export interface ResetTicket {
+  ticketId: string;
+  /** The PSA's own id of the customer (Halo client id, ConnectWise company id, Autotask company id). */
+  psaCustomerId: string;
+  summary: string;
+  /** True when the ticket is of the configured reset type. Nothing else about the ticket is acted on otherwise. */
+  isResetRequest: boolean;
+  channel: RequestChannel;
+  /** The ticket's contact on file. `email` is the address the PSA holds for the contact, not one from the request. */
+  requester: { contactId?: string; name?: string; email?: string };
+  /** The staff member to reset, as typed in the form (UPN or email address); undefined when the field is empty. */
+  targetIdentifier?: string;
+  /** Whether to reset the password / remove MFA. Both true when the form carries neither field. */
+  resetPassword: boolean;
+  resetMfa: boolean;
+}
+
+export type NoteVisibility = 'customer' | 'internal';
+
+export interface TicketNote {
+  /** Plain text; lines separated by "\n". Adapters render it in the PSA's format. Never holds a secret. */
+  text: string;
+  /** `customer`: visible to the contact and emailed to the contact on file. `internal`: engineers only. */
+  visibility: NoteVisibility;
+  /**
+   * A short reference that appears in `text`. Lets a retry find out whether an earlier attempt to add this
+   * very note reached the PSA before its answer was lost (see `PsaAdapter.hasNoteWithMarker`).
+   */
+  marker: string;
+}
+
+/** Where a ticket should go next, in the service's words; each adapter maps it to configured ids. */
+export type TicketDisposition = 'awaiting-confirmation' | 'engineers';
+
+export interface PsaAdapter {
+  readonly kind: PsaKind;
+  /** Reads the ticket and its contact on file. Returns null when the PSA does not know the ticket. */
+  getTicket(ticketId: string): Promise<ResetTicket | null>;
+  addNote(ticketId: string, note: TicketNote): Promise<void>;
+  /** True when a note containing `marker` is already on the ticket. */
+  hasNoteWithMarker(ticketId: string, marker: string): Promise<boolean>;
+  /** Moves the ticket: sets the configured status and, for `engineers`, the configured team. */
+  moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void>;
+}
+
+/** A user in the customer's Entra tenant, as far as the service needs one. */
+export interface DirectoryUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  mail?: string;
+  accountEnabled: boolean;
+  /** True only when Graph says `onPremisesSyncEnabled: true`. */
+  onPremisesSyncEnabled: boolean;
+  onPremises?: {
+    samAccountName?: string;
+    domainName?: string;
+    lastSyncDateTime?: string;
+    distinguishedName?: string;
+  };
+}
+
+/** The result of deleting one MFA method. `kind` is the Graph method type without namespace. */
+export interface MfaMethodResult {
+  kind: string;
+  id: string;
+  outcome: 'removed' | 'failed';
+  /** Why a removal failed, in plain words (never a secret). */
+  detail?: string;
+}
+
+/** One customer tenant's directory. Obtained per tenant from `DirectoryFactory`. */
+export interface Directory {
+  /** Users whose UPN or primary mail equals the address (case-insensitive). Empty when none. */
+  findUsersByAddress(address: string): Promise<DirectoryUser[]>;
+  /** The user's direct manager, or null when none is set. */
+  getManager(userId: string): Promise<DirectoryUser | null>;
+  /**
+   * Sets a temporary password that must be changed at next sign-in.
+   * Throws `DirectoryError` with reason `password-rejected` when the tenant refuses it for complexity.
+   */
+  resetPassword(userId: string, temporaryPassword: string): Promise<void>;
+  /** Deletes every MFA method except the password, default method and mobile phone last; never throws for one method. */
+  removeMfaMethods(userId: string): Promise<MfaMethodResult[]>;
+  revokeSignInSessions(userId: string): Promise<void>;
+}
+
+export interface DirectoryFactory {
+  forTenant(tenantId: string): Directory;
+}
+
+/** What the service knows about a stored link; never the secret. */
+export interface SecureLink {
+  url: string;
+  /** Opaque token (its last path segment). Holding it is holding the link. */
+  token: string;
+  expiresAt: Date;
+}
+
+export interface SecureLinkOptions {
+  ttlSeconds: number;
+  maxViews: number;
+  /** Non-secret context kept beside the ciphertext, for reporting views back to the ticket. */
+  context: { psa: PsaKind; ticketId: string; correlationId: string };
+}
+
+export interface SecureLinkStore {
+  create(secret: string, options: SecureLinkOptions): Promise<SecureLink>;
+  /** Rebuilds the public URL of a token (for a retried write-back). */
+  urlFor(token: string): string;
+  /** Destroys a link so it can never be revealed (used when its password was superseded). */
+  destroy(token: string): Promise<void>;
+}
