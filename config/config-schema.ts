@@ -1,0 +1,361 @@
+import convict from 'convict';
+import { customerListSchema, describeCustomerErrors } from './customer-settings.js';
+
+/**
+ * The one configuration schema. Every key has doc, format, default and env; secrets are `sensitive` (never
+ * printed by convict) and have no default. Structure (customers, ids) comes from the JSON file named by
+ * RESETDESK_CONFIG; secrets and overrides come from env vars. docs/configuration.md is checked against this
+ * schema by a test.
+ */
+
+convict.addFormat({
+  name: 'customer-list',
+  validate(value: unknown) {
+    const parsed = customerListSchema.safeParse(value);
+    if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error));
+  },
+  coerce(value: string) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'http-url',
+  validate(value: unknown) {
+    if (typeof value !== 'string') throw new Error('must be an http(s) URL');
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Error('must be an http(s) URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('must be an http(s) URL');
+  },
+});
+
+convict.addFormat({
+  name: 'int-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new Error('must be a list of whole numbers');
+    }
+  },
+  coerce(value: string) {
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map(Number);
+  },
+});
+
+convict.addFormat({
+  name: 'base64-32-bytes',
+  validate(value: unknown) {
+    if (typeof value !== 'string' || Buffer.from(value, 'base64').length !== 32) {
+      throw new Error('must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
+    }
+  },
+});
+
+function nullableNat(doc: string, env: string) {
+  return { doc, format: 'nat', default: null as number | null, nullable: true, env };
+}
+
+export const configSchema = {
+  role: {
+    doc: 'What this process runs: "all" (API and worker), "api" (webhooks, secure links, health) or "worker" (the reset queue).',
+    format: ['all', 'api', 'worker'],
+    default: 'all',
+    env: 'RESETDESK_ROLE',
+    arg: 'role',
+  },
+  log: {
+    level: {
+      doc: 'Log level (pino): fatal, error, warn, info, debug, trace or silent.',
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      env: 'LOG_LEVEL',
+    },
+  },
+  server: {
+    host: { doc: 'Address the HTTP server listens on.', format: String, default: '0.0.0.0', env: 'HOST' },
+    port: { doc: 'Port the HTTP server listens on.', format: 'port', default: 8080, env: 'PORT' },
+    publicBaseUrl: {
+      doc: 'The public https origin managers reach secure links at, e.g. https://reset.example-msp.com. Links in ticket notes are built from it, never from a request header.',
+      format: 'http-url',
+      default: null as string | null,
+      env: 'PUBLIC_BASE_URL',
+    },
+    bodyLimitBytes: {
+      doc: 'Largest webhook body accepted, in bytes; larger bodies get 413 and change nothing.',
+      format: 'nat',
+      default: 262144,
+      env: 'BODY_LIMIT_BYTES',
+    },
+    trustProxy: {
+      doc: 'Express "trust proxy" setting: the number of reverse proxies in front of the service (0 when none). Used for client addresses in logs and rate limits.',
+      format: 'nat',
+      default: 0,
+      env: 'TRUST_PROXY_HOPS',
+    },
+    shutdownTimeoutMs: {
+      doc: 'On SIGTERM, how long to wait for running jobs and open requests before exiting anyway.',
+      format: 'nat',
+      default: 25000,
+      env: 'SHUTDOWN_TIMEOUT_MS',
+    },
+  },
+  redis: {
+    url: {
+      doc: 'Redis connection URL (redis:// or rediss://). Redis 6.2+, maxmemory-policy noeviction, AOF on.',
+      format: String,
+      default: 'redis://127.0.0.1:6379',
+      env: 'REDIS_URL',
+      sensitive: true,
+    },
+    keyPrefix: {
+      doc: 'Prefix of every Redis key the service writes (queues and secure links). Wrap it in {braces} on Redis Cluster so one queue stays in one slot.',
+      format: String,
+      default: 'resetdesk',
+      env: 'REDIS_KEY_PREFIX',
+    },
+  },
+  worker: {
+    concurrency: {
+      doc: 'Tickets one worker process works at the same time.',
+      format: 'nat',
+      default: 4,
+      env: 'WORKER_CONCURRENCY',
+    },
+    attempts: {
+      doc: 'How many times a ticket is tried when Graph or the PSA fail transiently (429, 5xx, timeouts) before it is handed to an engineer.',
+      format: 'nat',
+      default: 8,
+      env: 'WORKER_ATTEMPTS',
+    },
+    backoffMs: {
+      doc: 'First retry delay in ms; doubles each attempt. A Retry-After from Graph or the PSA takes precedence.',
+      format: 'nat',
+      default: 5000,
+      env: 'WORKER_BACKOFF_MS',
+    },
+    jobRetentionDays: {
+      doc: 'How long finished jobs are kept; duplicate webhooks for a ticket are recognised by its job for at least this long.',
+      format: 'nat',
+      default: 30,
+      env: 'JOB_RETENTION_DAYS',
+    },
+  },
+  graph: {
+    baseUrl: {
+      doc: 'Microsoft Graph root (national clouds: https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn).',
+      format: 'http-url',
+      default: 'https://graph.microsoft.com',
+      env: 'GRAPH_BASE_URL',
+    },
+    authorityHost: {
+      doc: 'Entra ID authority host the tokens are requested from (https://login.microsoftonline.us for US Gov).',
+      format: 'http-url',
+      default: 'https://login.microsoftonline.com',
+      env: 'GRAPH_AUTHORITY_HOST',
+    },
+    disableInstanceDiscovery: {
+      doc: 'Skip Entra instance discovery (needed for private clouds and local simulators; leave false for Microsoft clouds).',
+      format: Boolean,
+      default: false,
+      env: 'GRAPH_DISABLE_INSTANCE_DISCOVERY',
+    },
+    clientId: {
+      doc: "Application (client) id of the MSP's multi-tenant Entra app registration.",
+      format: String,
+      default: null as string | null,
+      env: 'GRAPH_CLIENT_ID',
+    },
+    clientSecret: {
+      doc: 'Client secret of the app registration. Leave unset when GRAPH_CERTIFICATE_PATH is used (recommended).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'GRAPH_CLIENT_SECRET',
+      sensitive: true,
+    },
+    certificatePath: {
+      doc: 'Path to a PEM file holding the app registration certificate and its private key (recommended over a secret).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'GRAPH_CERTIFICATE_PATH',
+    },
+    timeoutMs: {
+      doc: 'Timeout of one Graph request in ms; a timeout is retried later.',
+      format: 'nat',
+      default: 15000,
+      env: 'GRAPH_TIMEOUT_MS',
+    },
+    revokeSessions: {
+      doc: "Revoke the staff member's sign-in sessions after a reset.",
+      format: Boolean,
+      default: true,
+      env: 'GRAPH_REVOKE_SESSIONS',
+    },
+  },
+  halopsa: {
+    enabled: {
+      doc: 'Accept HaloPSA webhooks and work HaloPSA tickets.',
+      format: Boolean,
+      default: true,
+      env: 'HALOPSA_ENABLED',
+    },
+    resourceServerUrl: {
+      doc: 'HaloPSA Resource Server URL from Configuration > Integrations > Halo API (e.g. https://acme.halopsa.com/api; /api is added when missing).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_RESOURCE_SERVER_URL',
+    },
+    authServerUrl: {
+      doc: 'HaloPSA Authorisation Server URL (e.g. https://acme.halopsa.com/auth; /auth is added when missing).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_AUTH_SERVER_URL',
+    },
+    tenant: {
+      doc: 'Halo-hosted tenant name, sent as ?tenant= on token requests; leave unset for self-hosted Halo.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_TENANT',
+    },
+    clientId: {
+      doc: 'Client id of the Halo API application (authentication method "Client ID and Secret (Services)").',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_CLIENT_ID',
+    },
+    clientSecret: {
+      doc: 'Client secret of the Halo API application.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_CLIENT_SECRET',
+      sensitive: true,
+    },
+    scope: { doc: 'OAuth scope requested from Halo.', format: String, default: 'all', env: 'HALOPSA_SCOPE' },
+    timeoutMs: {
+      doc: 'Timeout of one HaloPSA request in ms; a timeout is retried later.',
+      format: 'nat',
+      default: 15000,
+      env: 'HALOPSA_TIMEOUT_MS',
+    },
+    webhookUsername: {
+      doc: 'Username of the Basic authentication configured on the Halo webhook.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_WEBHOOK_USERNAME',
+    },
+    webhookPassword: {
+      doc: 'Password of the Basic authentication configured on the Halo webhook (a long random value).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_WEBHOOK_PASSWORD',
+      sensitive: true,
+    },
+    resetTicketTypeIds: {
+      doc: 'Halo ticket type ids of the "Password / MFA reset" form; tickets of other types are left alone.',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'HALOPSA_RESET_TICKET_TYPE_IDS',
+    },
+    targetField: {
+      doc: 'Name of the Halo custom field holding the staff member to reset (UPN or email).',
+      format: String,
+      default: 'CFResetTarget',
+      env: 'HALOPSA_TARGET_FIELD',
+    },
+    resetPasswordField: {
+      doc: 'Name of the Halo custom field "reset password" (yes/no; both resets when absent).',
+      format: String,
+      default: 'CFResetPassword',
+      env: 'HALOPSA_RESET_PASSWORD_FIELD',
+    },
+    resetMfaField: {
+      doc: 'Name of the Halo custom field "remove all MFA devices" (yes/no; both resets when absent).',
+      format: String,
+      default: 'CFResetMFA',
+      env: 'HALOPSA_RESET_MFA_FIELD',
+    },
+    customerNoteOutcomeId: {
+      ...nullableNat(
+        'Halo outcome id of the customer-visible action that emails the contact on file (an outcome is mandatory on every action).',
+        'HALOPSA_CUSTOMER_NOTE_OUTCOME_ID',
+      ),
+    },
+    internalNoteOutcomeId: {
+      doc: 'Halo outcome id of the internal (private) note action.',
+      format: 'nat',
+      default: 7,
+      env: 'HALOPSA_INTERNAL_NOTE_OUTCOME_ID',
+    },
+    awaitingConfirmationStatusId: nullableNat(
+      "Halo status id set once the secure link is on the ticket (waiting for the customer's confirmation).",
+      'HALOPSA_AWAITING_CONFIRMATION_STATUS_ID',
+    ),
+    handoffTeamId: nullableNat('Halo team id of the engineers who pick up hand-offs.', 'HALOPSA_HANDOFF_TEAM_ID'),
+    handoffTeamName: {
+      doc: 'Halo team name of the engineers who pick up hand-offs (sent beside the id).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_HANDOFF_TEAM_NAME',
+    },
+    handoffStatusId: nullableNat('Halo status id set when a ticket is handed to the engineers.', 'HALOPSA_HANDOFF_STATUS_ID'),
+  },
+  secureLink: {
+    serverKey: {
+      doc: 'Server half of the secure-link encryption key: 32 random bytes, base64 (openssl rand -base64 32). Never stored in Redis.',
+      format: 'base64-32-bytes',
+      default: null as string | null,
+      env: 'SECURE_LINK_SERVER_KEY',
+      sensitive: true,
+    },
+    ttlHours: {
+      doc: 'How long a secure link lives before it expires unviewed (hours). Per customer: secureLinkTtlHours.',
+      format: 'nat',
+      default: 72,
+      env: 'SECURE_LINK_TTL_HOURS',
+    },
+    maxViews: {
+      doc: 'How many times a secure link can be opened (revealed). Per customer: secureLinkMaxViews.',
+      format: 'nat',
+      default: 3,
+      env: 'SECURE_LINK_MAX_VIEWS',
+    },
+    mspName: {
+      doc: 'The MSP name shown on secure-link pages and in ticket notes.',
+      format: String,
+      default: 'your IT support team',
+      env: 'MSP_NAME',
+    },
+  },
+  customers: {
+    doc: 'The customers: PSA customer id to Entra tenant id, with per-customer settings (see docs/configuration.md#customers). Set in the JSON config file.',
+    format: 'customer-list',
+    default: [] as unknown[],
+    env: 'RESETDESK_CUSTOMERS_JSON',
+  },
+};
+
+export function createConfig(options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+  return convict(configSchema, { env: options.env, args: options.args });
+}
+
+export type RawConfig = ReturnType<ReturnType<typeof createConfig>['getProperties']>;

@@ -1,0 +1,37 @@
+/**
+ * The stable codes of everything a ticket can end with. They appear in ticket notes, logs and metrics, and
+ * each one is documented in docs/outcome-codes.md (a test checks both directions). Never rename a code:
+ * add a new one.
+ */
+export const OUTCOME_CODES = {
+  'reset-delivered': 'The reset was done and the secure link is on the ticket.',
+  'mfa-reset-done': 'Only MFA was asked for; every MFA method was removed and the ticket says so.',
+  'not-a-reset-ticket': 'The ticket is not of the configured reset type; nothing was done.',
+  'unknown-ticket': 'The PSA does not know the ticket id from the webhook; nothing was done.',
+  'already-handled': 'The ticket was worked before; a later delivery changed nothing.',
+  'nothing-requested': 'The form asked for neither a password reset nor an MFA reset.',
+  'unknown-customer': "The ticket's customer is not mapped to an Entra tenant in the configuration.",
+  'requester-missing': 'The ticket has no contact on file with an email address.',
+  'requester-not-found': "The contact's address on file matches no user in the customer's tenant.",
+  'requester-ambiguous': "The contact's address on file matches more than one user in the tenant.",
+  'target-missing': 'The ticket does not say which staff member to reset.',
+  'target-not-found': "The staff member given on the ticket matches no user in the customer's tenant.",
+  'target-ambiguous': 'The staff member given on the ticket matches more than one user.',
+  'target-disabled': "The staff member's account is disabled in Entra.",
+  'self-request': 'The requester asked to reset their own account through the manager flow.',
+  'requester-not-manager': "The requester is not the staff member's manager in Entra.",
+  'synced-user-password': 'The staff member is synchronised from on-premises AD: the password must be reset there.',
+  'insufficient-privileges': "The tenant refused the change (the app lacks a role, or the target is privileged).",
+  'password-rejected': "The tenant's password policy refused every temporary password drawn.",
+  'mfa-partially-removed': 'Some MFA methods could not be removed; an engineer must remove the rest.',
+  'secure-link-unavailable': 'The secure link could not be stored, so no password was set or sent.',
+  'directory-unavailable': "The customer's tenant could not be reached with the app's credentials.",
+  'retries-exhausted': 'Graph or the PSA kept failing transiently; the ticket went to an engineer.',
+  'automation-error': "An unexpected error stopped the work; the logs hold the details under the ticket's correlation id.",
+} as const;
+
+export type OutcomeCode = keyof typeof OUTCOME_CODES;
+
+export function describeOutcome(code: OutcomeCode): string {
+  return OUTCOME_CODES[code];
+}

@@ -1,0 +1,162 @@
+import { describeOutcome, type OutcomeCode } from './outcome-codes.js';
+import type { DirectoryUser, MfaMethodResult, RequestChannel, TicketNote } from './ports.js';
+
+/**
+ * The words the service writes on tickets. Notes are plain text; adapters render them for their PSA.
+ * Contract: nothing here ever receives a password; a delivery note carries only the secure link.
+ */
+
+export interface RequestSummary {
+  requesterName?: string;
+  requesterEmail?: string;
+  channel: RequestChannel;
+  targetLabel: string;
+  resetPassword: boolean;
+  resetMfa: boolean;
+}
+
+const SIGN_IN_STEPS = (mfaReset: boolean): string[] => [
+  'User sign-in:',
+  '1. Have the staff member go to https://outlook.office.com on a computer or phone.',
+  '2. Enter their username and click Next; on the password screen enter the temporary password and click Sign In.',
+  ...(mfaReset ? ['3. They will be asked to register for MFA again; follow the prompts.'] : []),
+  `${mfaReset ? '4' : '3'}. They will be asked to choose a new password: enter the temporary password, then a new password twice, and click Sign In.`,
+  'Hint: whole words or a phrase mixing upper-case, lower-case, numbers and symbols are easier to remember than random letters.',
+];
+
+function asked(r: RequestSummary): string {
+  const what = [r.resetPassword ? 'password reset' : '', r.resetMfa ? 'MFA reset' : ''].filter(Boolean).join(' and ');
+  return what || 'nothing (both options were No)';
+}
+
+function mfaLines(results: MfaMethodResult[] | undefined): string[] {
+  if (!results) return [];
+  if (results.length === 0) return ['- MFA: no MFA methods were registered; nothing to remove.'];
+  return results.map(
+    (m) => `- MFA ${m.kind} (${m.id}): ${m.outcome}${m.outcome === 'failed' && m.detail ? ` — ${m.detail}` : ''}`,
+  );
+}
+
+export function deliveryNote(input: {
+  request: RequestSummary;
+  target: DirectoryUser;
+  linkUrl?: string;
+  linkExpiresAt?: Date;
+  maxViews: number;
+  passwordReset: boolean;
+  mfaRemoved: boolean;
+  mfaIncomplete: boolean;
+  sessionsRevoked: boolean;
+  mspName: string;
+  marker: string;
+}): TicketNote {
+  const { request, target } = input;
+  const who = `${target.displayName} (${target.userPrincipalName})`;
+  const lines: string[] = [`Hello${request.requesterName ? ` ${request.requesterName}` : ''},`, ''];
+  const done: string[] = [];
+  if (input.passwordReset) done.push(`a temporary password was set for ${who}; it must be changed at the first sign-in`);
+  if (input.mfaRemoved) {
+    done.push(
+      input.mfaIncomplete
+        ? `most MFA methods of ${who} were removed; an engineer will finish the rest`
+        : `every MFA method of ${who} was removed; they will be asked to register MFA again`,
+    );
+  }
+  if (input.sessionsRevoked) done.push('existing sign-in sessions were ended');
+  lines.push(`The reset you asked for is done: ${done.join('; ')}.`, '');
+  if (input.linkUrl) {
+    lines.push(
+      `Get the temporary password here (secure link): ${input.linkUrl}`,
+      'The link opens a page that is blank except for "Click Here to Proceed". Click or tap it, then click or tap the blurred text to see the temporary password.',
+      `The link can be opened ${input.maxViews === 1 ? 'once' : `${input.maxViews} times`} and expires ${input.linkExpiresAt ? `on ${input.linkExpiresAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'soon'}.`,
+      '',
+      'Warning: you are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you, be sure you are speaking to the right person before you give them any information.',
+      '',
+      ...SIGN_IN_STEPS(input.mfaRemoved),
+      '',
+    );
+  } else if (input.mfaRemoved) {
+    lines.push(
+      'The staff member can sign in with their existing password at https://outlook.office.com and will be prompted to register MFA again.',
+      '',
+    );
+  }
+  lines.push(
+    'Once the staff member is signed in and able to work normally, please reply to this ticket to confirm. If something is still not right, reply with the details and an engineer will follow up.',
+    '',
+    `${input.mspName} — Ref ${input.marker}`,
+  );
+  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+}
+
+/** A short customer-visible note when part of the request went to an engineer (e.g. a synced user's password). */
+export function partialHandOffCustomerNote(input: {
+  request: RequestSummary;
+  target: DirectoryUser;
+  mfaRemoved: boolean;
+  mspName: string;
+  marker: string;
+}): TicketNote {
+  const who = `${input.target.displayName} (${input.target.userPrincipalName})`;
+  const lines = [
+    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
+    '',
+    ...(input.mfaRemoved
+      ? [`Every MFA method of ${who} was removed; they will be asked to register MFA again at their next sign-in.`]
+      : []),
+    `${who} also has a computer login tied to their name, so their password cannot be reset automatically. An engineer will follow up as soon as possible to help with the password.`,
+    '',
+    `${input.mspName} — Ref ${input.marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+}
+
+export interface HandOffFacts {
+  reason: OutcomeCode;
+  request: RequestSummary;
+  target?: DirectoryUser;
+  mfaResults?: MfaMethodResult[];
+  passwordReset?: boolean;
+  sessionsRevoked?: boolean;
+  notDone: string[];
+  facts: string[];
+  nextStep: string;
+  marker: string;
+}
+
+/** The internal hand-off packet: one screen that tells an engineer what was asked, done, not done and why. */
+export function handOffNote(f: HandOffFacts): TicketNote {
+  const r = f.request;
+  const lines = [
+    `resetdesk handed this ticket to an engineer. Reason: ${f.reason} — ${describeOutcome(f.reason)}`,
+    '',
+    `Asked: ${asked(r)} for "${r.targetLabel}" by ${r.requesterName ?? 'an unnamed contact'}${r.requesterEmail ? ` <${r.requesterEmail}>` : ''} via ${r.channel}.`,
+    '',
+    'Done:',
+    ...(f.passwordReset ? ['- Password: temporary password set (must change at next sign-in); secure link sent to the contact on file.'] : []),
+    ...mfaLines(f.mfaResults),
+    ...(f.sessionsRevoked ? ['- Sign-in sessions revoked.'] : []),
+    ...(!f.passwordReset && !f.mfaResults && !f.sessionsRevoked ? ['- Nothing was changed in the tenant.'] : []),
+    '',
+    'Not done:',
+    ...(f.notDone.length ? f.notDone.map((n) => `- ${n}`) : ['- (nothing)']),
+    '',
+    'Facts used:',
+    ...(f.target
+      ? [
+          `- Target: ${f.target.displayName} <${f.target.userPrincipalName}> (object id ${f.target.id}), account ${f.target.accountEnabled ? 'enabled' : 'disabled'}, onPremisesSyncEnabled=${f.target.onPremisesSyncEnabled}`,
+        ]
+      : []),
+    ...(f.target?.onPremises
+      ? [
+          `- On-premises: onPremisesSamAccountName=${f.target.onPremises.samAccountName ?? 'unknown'}, domain=${f.target.onPremises.domainName ?? 'unknown'}, last sync=${f.target.onPremises.lastSyncDateTime ?? 'unknown'}${f.target.onPremises.distinguishedName ? `, DN=${f.target.onPremises.distinguishedName}` : ''}`,
+        ]
+      : []),
+    ...f.facts.map((x) => `- ${x}`),
+    '',
+    `Next step: ${f.nextStep}`,
+    '',
+    `Ref ${f.marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'internal', marker: f.marker };
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logging/logger.js';
+import { createWebhookIntakeRouter, type Enqueuer, type WebhookReceiver } from '../intake/webhook-intake-route.js';
+import { createHealthRouter } from './health-routes.js';
+
+export interface AppDeps {
+  logger: Logger;
+  redis: Redis;
+  queue: Enqueuer;
+  receivers: WebhookReceiver[];
+  secureLinkRouter: Router;
+  bodyLimitBytes: number;
+  trustProxy: number;
+}
+
+/** The HTTP edge: PSA webhooks, secure-link pages, health. Thin: every route hands off to a service. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Secure-link URLs carry the token: log the route, never the path.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.startsWith('/s/') && !req.url.startsWith('/s/assets/') ? '/s/[token]' : req.url.split('?')[0],
+        }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(helmet());
+  app.use(createHealthRouter(deps.redis));
+  for (const receiver of deps.receivers) {
+    app.use(
+      `/webhooks/${receiver.psa}`,
+      createWebhookIntakeRouter({ receiver, queue: deps.queue, bodyLimitBytes: deps.bodyLimitBytes, logger: deps.logger }),
+    );
+  }
+  app.use('/s', deps.secureLinkRouter);
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not-found' });
+  });
+  const onError: ErrorRequestHandler = (err: { status?: number; type?: string; message?: string }, req, res, _next) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) req.log.error({ err: { message: err.message } }, 'unhandled error');
+    res.status(status).json({
+      error: status === 413 ? 'payload-too-large' : status === 500 ? 'internal' : 'bad-request',
+      message: status === 413 ? 'The request body is larger than the configured limit.' : status === 500 ? 'Internal error.' : err.message,
+    });
+  };
+  app.use(onError);
+  return app;
+}

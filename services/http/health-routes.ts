@@ -1,0 +1,22 @@
+import express, { type Router } from 'express';
+import type { Redis } from 'ioredis';
+
+/** Liveness says the process answers; readiness says it can take work (Redis answers within a second). */
+export function createHealthRouter(redis: Redis): Router {
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await Promise.race([
+        redis.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref()),
+      ]);
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'not-ready', reason: 'redis' });
+    }
+  });
+  return router;
+}

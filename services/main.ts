@@ -1,0 +1,51 @@
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { createLogger } from './logging/logger.js';
+import { createResetdesk } from './resetdesk.js';
+
+/**
+ * Process entry point. `--role=api|worker|all` (or RESETDESK_ROLE) chooses what runs; missing or invalid
+ * configuration stops the process here, before anything starts, with a message naming the key.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ args: process.argv.slice(2) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`resetdesk: invalid configuration: ${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level });
+  const desk = createResetdesk(config, logger);
+  const server = desk.app ? createServer(desk.app) : undefined;
+  if (server) {
+    server.listen(config.server.port, config.server.host, () =>
+      logger.info({ port: config.server.port, role: config.role }, 'resetdesk listening'),
+    );
+  } else {
+    logger.info({ role: config.role }, 'resetdesk worker started');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new webhooks, finishing running jobs');
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    await desk.close();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: { message: (reason as Error)?.message } }, 'unhandled rejection');
+  });
+}
+
+void main();

@@ -1,0 +1,159 @@
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { AppConfig } from '../config/load-config.js';
+import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
+import { createHaloPsaAdapter } from '../integrations/halopsa/halopsa-adapter.js';
+import { authenticateHaloWebhook, parseHaloWebhook } from '../integrations/halopsa/halopsa-webhook.js';
+import { ResetQueue } from '../workers/reset-queue.js';
+import { startResetWorker } from '../workers/reset-worker.js';
+import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
+import { ResetUseCase } from './domain/reset-use-case.js';
+import { buildApp } from './http/app.js';
+import type { WebhookReceiver } from './intake/webhook-intake-route.js';
+import type { Logger } from './logging/logger.js';
+import { createRedisSecureLinkStore } from './secure-link/secure-link-store.js';
+import { createSecureLinkRouter } from './secure-link/secure-link-routes.js';
+import { createTokenSealer } from './secure-link/token-sealer.js';
+
+export interface Resetdesk {
+  app?: Express;
+  worker?: Worker;
+  queue: ResetQueue;
+  /** Stops taking work, lets running jobs finish (up to timeoutMs), closes Redis. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface ResetdeskOverrides {
+  /** Replaces the Graph adapter (tests that need a directory double). */
+  directories?: DirectoryFactory;
+  newPassword?: () => string;
+}
+
+/** The composition root: builds every adapter from configuration and wires them to the use case. */
+export function createResetdesk(config: AppConfig, logger: Logger, overrides: ResetdeskOverrides = {}): Resetdesk {
+  const runApi = config.role === 'all' || config.role === 'api';
+  const runWorker = config.role === 'all' || config.role === 'worker';
+  const prefix = config.redis.keyPrefix;
+
+  // Fail fast when Redis is down: a webhook gets 503, a link store failure hands the ticket off.
+  const fastRedis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  fastRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const queue = new ResetQueue({
+    connection: fastRedis,
+    prefix,
+    attempts: config.worker.attempts,
+    retentionDays: config.worker.jobRetentionDays,
+  });
+  const links = createRedisSecureLinkStore({
+    redis: fastRedis,
+    keyPrefix: `${prefix}:`,
+    serverKey: config.secureLink.serverKey,
+    publicBaseUrl: config.server.publicBaseUrl,
+    logger,
+  });
+
+  const h = config.halopsa;
+  const adapters = new Map<PsaKind, PsaAdapter>();
+  const receivers: WebhookReceiver[] = [];
+  if (h.enabled) {
+    adapters.set(
+      'halopsa',
+      createHaloPsaAdapter(
+        {
+          resourceServerUrl: h.resourceServerUrl,
+          authServerUrl: h.authServerUrl,
+          tenant: h.tenant,
+          clientId: h.clientId,
+          clientSecret: h.clientSecret,
+          scope: h.scope,
+          timeoutMs: h.timeoutMs,
+          resetTicketTypeIds: h.resetTicketTypeIds,
+          fields: { target: h.targetField, resetPassword: h.resetPasswordField, resetMfa: h.resetMfaField },
+          outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
+          statuses: { awaitingConfirmationId: h.awaitingConfirmationStatusId },
+          handoff: { teamId: h.handoffTeamId, teamName: h.handoffTeamName, statusId: h.handoffStatusId },
+        },
+        logger.child({ psa: 'halopsa' }),
+      ),
+    );
+    const expected = { username: h.webhookUsername, password: h.webhookPassword };
+    receivers.push({
+      psa: 'halopsa',
+      authenticate: ({ headers }) => authenticateHaloWebhook(headers.authorization, expected),
+      ticketIds: (body) => parseHaloWebhook(body).deliveries.map((d) => d.ticketId),
+    });
+  }
+
+  let app: Express | undefined;
+  if (runApi) {
+    app = buildApp({
+      logger,
+      redis: fastRedis,
+      queue,
+      receivers,
+      secureLinkRouter: createSecureLinkRouter({ store: links, mspName: config.secureLink.mspName, logger }),
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      trustProxy: config.server.trustProxy,
+    });
+  }
+
+  let worker: Worker | undefined;
+  let workerRedis: Redis | undefined;
+  if (runWorker) {
+    const directories =
+      overrides.directories ??
+      createGraphDirectoryFactory(
+        {
+          baseUrl: config.graph.baseUrl,
+          authorityHost: config.graph.authorityHost,
+          clientId: config.graph.clientId,
+          clientSecret: config.graph.clientSecret,
+          certificatePath: config.graph.certificatePath,
+          timeoutMs: config.graph.timeoutMs,
+          disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
+        },
+        logger.child({ integration: 'graph' }),
+      );
+    const useCase = new ResetUseCase({
+      psa: (kind) => {
+        const adapter = adapters.get(kind);
+        if (!adapter) throw new Error(`no adapter configured for PSA ${kind}`);
+        return adapter;
+      },
+      directories,
+      links,
+      sealer: createTokenSealer(config.secureLink.serverKey),
+      customers: config.customerDirectory,
+      settings: {
+        mspName: config.secureLink.mspName,
+        linkTtlHours: config.secureLink.ttlHours,
+        linkMaxViews: config.secureLink.maxViews,
+        revokeSessions: config.graph.revokeSessions,
+      },
+      newPassword: overrides.newPassword,
+    });
+    workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+    workerRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'));
+    worker = startResetWorker({
+      connection: workerRedis,
+      prefix,
+      useCase,
+      logger,
+      concurrency: config.worker.concurrency,
+      backoffMs: config.worker.backoffMs,
+    });
+  }
+
+  return {
+    app,
+    worker,
+    queue,
+    async close(timeoutMs = config.server.shutdownTimeoutMs) {
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      if (worker) await Promise.race([worker.close(), deadline]);
+      await queue.close().catch(() => undefined);
+      await Promise.allSettled([fastRedis.quit(), workerRedis?.quit()]);
+    },
+  };
+}

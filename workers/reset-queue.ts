@@ -1,0 +1,67 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PsaKind } from '../services/domain/ports.js';
+import type { ResetProgress } from '../services/domain/reset-use-case.js';
+
+export const RESET_QUEUE_NAME = 'resets';
+
+/**
+ * What a reset job carries. Identifiers and the step journal only: never a password, a token or any secret
+ * (BullMQ stores job data in Redis in clear text).
+ */
+export interface ResetJobData {
+  psa: PsaKind;
+  ticketId: string;
+  correlationId: string;
+  receivedAt: string;
+  progress: ResetProgress;
+}
+
+/**
+ * One job per PSA ticket: the id is derived from the PSA and the ticket id, so duplicate deliveries of the
+ * same ticket are ignored by BullMQ for as long as the job is kept (worker.jobRetentionDays).
+ */
+export function resetJobId(psa: PsaKind, ticketId: string): string {
+  return `${psa}-${ticketId}`;
+}
+
+export interface ResetQueueOptions {
+  /** A connection with `enableOfflineQueue: false`, so an add fails at once when Redis is down (→ 503). */
+  connection: Redis;
+  prefix: string;
+  attempts: number;
+  retentionDays: number;
+}
+
+export class ResetQueue {
+  readonly queue: Queue<ResetJobData>;
+  private readonly jobOptions: JobsOptions;
+
+  constructor(options: ResetQueueOptions) {
+    this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, { connection: options.connection, prefix: options.prefix });
+    this.jobOptions = {
+      attempts: options.attempts,
+      backoff: { type: 'retry-after' },
+      removeOnComplete: { age: options.retentionDays * 86400 },
+      removeOnFail: { age: options.retentionDays * 86400 },
+    };
+  }
+
+  /** Resolves once the job is in Redis (new or already there). Throws when Redis cannot take it. */
+  async enqueue(psa: PsaKind, ticketId: string): Promise<string> {
+    const jobId = resetJobId(psa, ticketId);
+    const data: ResetJobData = {
+      psa,
+      ticketId,
+      correlationId: jobId,
+      receivedAt: new Date().toISOString(),
+      progress: {},
+    };
+    await this.queue.add('reset', data, { ...this.jobOptions, jobId });
+    return jobId;
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

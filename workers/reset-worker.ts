@@ -1,0 +1,121 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isTransient, TransientError } from '../services/domain/errors.js';
+import type { Logger } from '../services/logging/logger.js';
+import type {
+  ResetJournal,
+  ResetOutcome,
+  ResetProgress,
+  ResetRequestContext,
+  ResetUseCase,
+} from '../services/domain/reset-use-case.js';
+import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
+
+/** Outcomes after which a later delivery of the same ticket should be worked again. */
+const REWORKABLE = new Set(['not-a-reset-ticket', 'unknown-ticket']);
+const DONE_KEY_TTL_SECONDS = 400 * 86400;
+const MAX_BACKOFF_MS = 15 * 60_000;
+
+export interface ResetWorkerOptions {
+  /** A dedicated connection (`maxRetriesPerRequest: null`), not shared with the API. */
+  connection: Redis;
+  prefix: string;
+  useCase: ResetUseCase;
+  logger: Logger;
+  concurrency: number;
+  backoffMs: number;
+}
+
+/**
+ * Retry delay: a Retry-After from Graph or the PSA wins; otherwise exponential from backoffMs with jitter.
+ * Exported for tests.
+ */
+export function retryDelay(attemptsMade: number, err: unknown, backoffMs: number): number {
+  if (err instanceof TransientError && err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, MAX_BACKOFF_MS);
+  const base = backoffMs * 2 ** Math.max(0, attemptsMade - 1);
+  return Math.min(Math.round(base * (0.8 + Math.random() * 0.4)), MAX_BACKOFF_MS);
+}
+
+function journalFor(job: Job<ResetJobData>): ResetJournal {
+  let progress: ResetProgress = job.data.progress ?? {};
+  return {
+    get progress() {
+      return progress;
+    },
+    async save(patch) {
+      progress = { ...progress, ...patch };
+      await job.updateData({ ...job.data, progress });
+    },
+  };
+}
+
+/**
+ * BullMQ wiring of the reset use case: one job per ticket, transient failures retried with backoff,
+ * decisions completed (never retried), and a final hand-off to the engineers when retries run out.
+ */
+export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobData, ResetOutcome> {
+  const { connection, prefix, useCase, logger } = options;
+  const doneKey = (data: ResetJobData) => `${prefix}:done:${data.psa}:${data.ticketId}`;
+  const contextFor = (job: Job<ResetJobData>): ResetRequestContext => ({
+    psa: job.data.psa,
+    ticketId: job.data.ticketId,
+    correlationId: job.data.correlationId,
+    journal: journalFor(job),
+    logger: logger.child({ correlationId: job.data.correlationId, jobId: job.id, attempt: job.attemptsMade + 1 }),
+  });
+
+  const worker = new Worker<ResetJobData, ResetOutcome>(
+    RESET_QUEUE_NAME,
+    async (job) => {
+      const ctx = contextFor(job);
+      const started = Object.keys(job.data.progress ?? {}).length > 0;
+      if (!started && (await connection.exists(doneKey(job.data)))) {
+        ctx.logger.info({ event: 'reset.ignored', outcome: 'already-handled' }, 'ticket was worked before');
+        return { code: 'already-handled', handedOff: false, delivered: false };
+      }
+      try {
+        const outcome = await useCase.handle(ctx);
+        if (!REWORKABLE.has(outcome.code)) {
+          await connection.set(doneKey(job.data), outcome.code, 'EX', DONE_KEY_TTL_SECONDS);
+        }
+        return outcome;
+      } catch (err) {
+        if (isTransient(err)) {
+          ctx.logger.warn({ event: 'reset.retry', reason: (err as Error).message }, 'transient failure; will retry');
+          throw err;
+        }
+        ctx.logger.error({ event: 'reset.error', err: { name: (err as Error).name, message: (err as Error).message } }, 'reset failed');
+        throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
+      }
+    },
+    {
+      connection,
+      prefix,
+      concurrency: options.concurrency,
+      settings: { backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs) },
+    },
+  );
+
+  worker.on('completed', (job, outcome) => {
+    if (REWORKABLE.has(outcome.code)) {
+      // Keep no record: the ticket may become a reset ticket later, and its next delivery must be worked.
+      job.remove().catch((err) => logger.warn({ err, jobId: job.id }, 'could not remove ignored job'));
+    }
+  });
+
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const finalAttempt = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!finalAttempt) return;
+    const ctx = contextFor(job);
+    useCase
+      .handOffAfterFailure(ctx, isTransient(err) ? 'retries-exhausted' : 'automation-error', err.message)
+      .then(() => connection.set(doneKey(job.data), 'handed-off', 'EX', DONE_KEY_TTL_SECONDS))
+      .catch((handOffErr: Error) =>
+        ctx.logger.error({ event: 'reset.handoff-failed', err: { message: handOffErr.message } }, 'could not hand the failed ticket to the engineers'),
+      );
+  });
+
+  worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
+  return worker;
+}
