@@ -1,0 +1,351 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DirectoryError, TransientError } from '../../services/domain/errors.js';
+import type { Directory, DirectoryUser } from '../../services/domain/ports.js';
+
+/**
+ * The behaviours every `Directory` implementation promises the reset use case, as a reusable vitest suite.
+ * An implementation's test calls `directoryContract(name, setup)`; `setup` receives the fixture below, must
+ * make the backing system (a simulator, a sandbox tenant) hold exactly it, and returns the directory under
+ * test plus a way to look at the backing system's state.
+ */
+
+export const PASSWORD_TYPE = '#microsoft.graph.passwordAuthenticationMethod';
+export const PHONE_TYPE = '#microsoft.graph.phoneAuthenticationMethod';
+export const AUTHENTICATOR_TYPE = '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod';
+export const FIDO2_TYPE = '#microsoft.graph.fido2AuthenticationMethod';
+export const EMAIL_TYPE = '#microsoft.graph.emailAuthenticationMethod';
+export const OATH_TYPE = '#microsoft.graph.softwareOathAuthenticationMethod';
+export const EXTERNAL_TYPE = '#microsoft.graph.externalAuthenticationMethod';
+export const MOBILE_ID = '3179e48a-750b-4051-897c-87b9720928f7';
+export const ALTERNATE_MOBILE_ID = 'b6332ec1-7057-4abe-9331-3d72feddfe41';
+export const OFFICE_ID = 'e37fc753-ff3b-4958-9484-eaa9425c82bc';
+
+export interface ContractMethod {
+  /** Full `@odata.type`, e.g. `#microsoft.graph.phoneAuthenticationMethod`. */
+  type: string;
+  id: string;
+  /** The user's default sign-in method (Graph refuses to delete it while others remain). */
+  isDefault?: boolean;
+}
+
+export interface ContractUser extends DirectoryUser {
+  managerId?: string;
+  methods: ContractMethod[];
+  /** Holds a role the app may not reset (the tenant answers 403 to a password reset). */
+  privileged?: boolean;
+}
+
+export interface ContractFixture {
+  users: ContractUser[];
+  /** Words the tenant's banned-password list holds. */
+  bannedPasswords: string[];
+}
+
+export interface UserStateProbe {
+  password?: string;
+  forceChangePasswordNextSignIn?: boolean;
+  /** Ids of the methods still registered, password method excluded. */
+  methodIds: string[];
+  sessionsRevoked: boolean;
+}
+
+export interface DirectoryUnderTest {
+  directory: Directory;
+  inspect(userId: string): Promise<UserStateProbe>;
+  /** The backing system answers the next request 429 with `Retry-After: retryAfterSeconds`. */
+  throttleNext(retryAfterSeconds: number): void;
+  close?(): Promise<void>;
+}
+
+export type DirectorySetup = (fixture: ContractFixture) => Promise<DirectoryUnderTest>;
+
+const megan: ContractUser = {
+  id: '5bde3e51-d13b-4db1-9948-fe4b109d11a7',
+  userPrincipalName: 'MeganB@contoso.example',
+  displayName: 'Megan Bowen',
+  mail: 'megan.bowen@contoso.example',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  methods: [],
+};
+
+const adele: ContractUser = {
+  id: '87d349ed-44d7-43e1-9a83-5f2406dee5bd',
+  userPrincipalName: 'AdeleV@contoso.example',
+  displayName: 'Adele Vance',
+  mail: 'adele.vance@contoso.example',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  managerId: megan.id,
+  methods: [
+    { type: PHONE_TYPE, id: MOBILE_ID },
+    { type: AUTHENTICATOR_TYPE, id: 'f2e0a1b9-3c5d-4e6f-8a7b-9c0d1e2f3a4b', isDefault: true },
+    { type: PHONE_TYPE, id: ALTERNATE_MOBILE_ID },
+    { type: FIDO2_TYPE, id: '-2_Hdbe8BjiOZ8dvbm3fcQ2' },
+    { type: EMAIL_TYPE, id: '3ddfcfc8-9383-446f-83cc-3ab9be4be18f' },
+    { type: PHONE_TYPE, id: OFFICE_ID },
+    { type: OATH_TYPE, id: 'b172893e-893e-4fb4-a4b5-3e5b4b0b5d1a' },
+    { type: EXTERNAL_TYPE, id: 'c7a1f0d2-5b3e-4c8a-9d6f-2e1b0a9c8d7e' },
+  ],
+};
+
+/** Mobile phone is the default and listed first; an alternate and an app exist. */
+const mobileDefault: ContractUser = {
+  id: 'a1c2e3f4-0000-4000-8000-000000000001',
+  userPrincipalName: 'lynne.robbins@contoso.example',
+  displayName: 'Lynne Robbins',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  methods: [
+    { type: PHONE_TYPE, id: MOBILE_ID, isDefault: true },
+    { type: PHONE_TYPE, id: ALTERNATE_MOBILE_ID },
+    { type: AUTHENTICATOR_TYPE, id: '0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5' },
+  ],
+};
+
+const obrien: ContractUser = {
+  id: '0f6e5d4c-3b2a-4190-8877-665544332211',
+  userPrincipalName: "o'brien@contoso.example",
+  displayName: "Pat O'Brien",
+  mail: "pat.o'brien@contoso.example",
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  methods: [],
+};
+
+const synced: ContractUser = {
+  id: 'd4c3b2a1-1111-4222-8333-444455556666',
+  userPrincipalName: 'alex.wilber@contoso.example',
+  displayName: 'Alex Wilber',
+  mail: 'alex.wilber@contoso.example',
+  accountEnabled: true,
+  onPremisesSyncEnabled: true,
+  onPremises: {
+    samAccountName: 'awilber',
+    domainName: 'corp.contoso.example',
+    lastSyncDateTime: '2026-07-01T08:30:00Z',
+    distinguishedName: 'CN=Alex Wilber,OU=Staff,DC=corp,DC=contoso,DC=example',
+  },
+  methods: [{ type: AUTHENTICATOR_TYPE, id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' }],
+};
+
+const globalAdmin: ContractUser = {
+  id: 'e5f6a7b8-2222-4333-8444-555566667777',
+  userPrincipalName: 'admin@contoso.example',
+  displayName: 'Tenant Admin',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  privileged: true,
+  methods: [],
+};
+
+/** The fixture every implementation's setup must seed. */
+export const CONTRACT_FIXTURE: ContractFixture = {
+  users: [megan, adele, mobileDefault, obrien, synced, globalAdmin],
+  bannedPasswords: ['contoso'],
+};
+
+export const CONTRACT_USERS = { megan, adele, mobileDefault, obrien, synced, globalAdmin } as const;
+
+/** A password that meets Entra's policy (14 chars, four classes, allowed ASCII only). */
+const GOOD_PASSWORD = 'Tq7#vLm2!xRb9z';
+
+function asDirectoryUser(user: ContractUser): DirectoryUser {
+  const { managerId: _m, methods: _x, privileged: _p, ...rest } = user;
+  return rest;
+}
+
+/** Everything a thrown error exposes to logs and notes: message, stack, cause and own fields. */
+function everythingIn(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return [
+    err.message,
+    err.stack ?? '',
+    JSON.stringify(err),
+    JSON.stringify(err.cause ?? null),
+    String(err.cause ?? ''),
+  ].join('\n');
+}
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw');
+}
+
+export function directoryContract(name: string, setup: DirectorySetup): void {
+  describe(`Directory contract: ${name}`, () => {
+    let subject: DirectoryUnderTest;
+    let directory: Directory;
+
+    beforeEach(async () => {
+      subject = await setup(structuredClone(CONTRACT_FIXTURE));
+      directory = subject.directory;
+    });
+
+    afterEach(async () => {
+      await subject.close?.();
+    });
+
+    describe('findUsersByAddress', () => {
+      it('When the address is a UPN in another case, then that user is found with its directory facts', async () => {
+        const users = await directory.findUsersByAddress('adelev@CONTOSO.example');
+        expect(users).toEqual([asDirectoryUser(adele)]);
+      });
+
+      it('When the address is the primary mail, then the user is found', async () => {
+        const users = await directory.findUsersByAddress('Megan.Bowen@contoso.example');
+        expect(users.map((u) => u.id)).toEqual([megan.id]);
+      });
+
+      it('When no user has the address, then the result is empty', async () => {
+        expect(await directory.findUsersByAddress('nobody@contoso.example')).toEqual([]);
+      });
+
+      it('When the address holds a single quote, then the user is still found', async () => {
+        const users = await directory.findUsersByAddress("O'Brien@contoso.example");
+        expect(users.map((u) => u.id)).toEqual([obrien.id]);
+        expect((await directory.findUsersByAddress("pat.o'brien@contoso.example")).map((u) => u.id)).toEqual([
+          obrien.id,
+        ]);
+      });
+
+      it('When the address tries to extend the filter, then it is matched literally and finds nobody', async () => {
+        const injected = `x' or mail eq '${adele.mail}`;
+        expect(await directory.findUsersByAddress(injected)).toEqual([]);
+        expect(await directory.findUsersByAddress("' or 1 eq 1 or mail eq '")).toEqual([]);
+      });
+
+      it('When the user is synchronised from on-premises AD, then that is reported with the on-premises facts', async () => {
+        const [user] = await directory.findUsersByAddress(synced.userPrincipalName);
+        expect(user).toEqual(asDirectoryUser(synced));
+        expect(user?.onPremisesSyncEnabled).toBe(true);
+      });
+
+      it('When the user is cloud-only, then it is not reported as synchronised', async () => {
+        const [user] = await directory.findUsersByAddress(megan.userPrincipalName);
+        expect(user?.onPremisesSyncEnabled).toBe(false);
+        expect(user?.onPremises).toBeUndefined();
+      });
+    });
+
+    describe('getManager', () => {
+      it('When the user has a manager, then the manager is returned', async () => {
+        expect(await directory.getManager(adele.id)).toEqual(asDirectoryUser(megan));
+      });
+
+      it('When the user has no manager, then the result is null', async () => {
+        expect(await directory.getManager(megan.id)).toBeNull();
+      });
+    });
+
+    describe('resetPassword', () => {
+      it('When the password meets the policy, then it is set and must be changed at next sign-in', async () => {
+        await directory.resetPassword(adele.id, GOOD_PASSWORD);
+        const state = await subject.inspect(adele.id);
+        expect(state.password).toBe(GOOD_PASSWORD);
+        expect(state.forceChangePasswordNextSignIn).toBe(true);
+      });
+
+      it('When the tenant refuses the password for complexity, then password-rejected is thrown without the password', async () => {
+        const weak = 'alllowercaseonly';
+        const err = await caught(directory.resetPassword(adele.id, weak));
+        expect(err).toBeInstanceOf(DirectoryError);
+        expect((err as DirectoryError).reason).toBe('password-rejected');
+        expect(everythingIn(err)).not.toContain(weak);
+        expect((await subject.inspect(adele.id)).password).not.toBe(weak);
+      });
+
+      it('When the password holds a banned word, then password-rejected is thrown without the password', async () => {
+        const banned = 'Contoso#2026!x';
+        const err = await caught(directory.resetPassword(adele.id, banned));
+        expect((err as DirectoryError).reason).toBe('password-rejected');
+        expect(everythingIn(err)).not.toContain(banned);
+      });
+
+      it('When the password holds a character Entra does not allow, then password-rejected is thrown', async () => {
+        const err = await caught(directory.resetPassword(adele.id, 'Pässwörd#2026xy'));
+        expect((err as DirectoryError).reason).toBe('password-rejected');
+      });
+
+      it('When the user is synchronised from on-premises, then synced-object is thrown and nothing changes', async () => {
+        const err = await caught(directory.resetPassword(synced.id, GOOD_PASSWORD));
+        expect(err).toBeInstanceOf(DirectoryError);
+        expect((err as DirectoryError).reason).toBe('synced-object');
+        expect(everythingIn(err)).not.toContain(GOOD_PASSWORD);
+        expect((await subject.inspect(synced.id)).password).toBeUndefined();
+      });
+
+      it('When the user holds a privileged role, then insufficient-privileges is thrown', async () => {
+        const err = await caught(directory.resetPassword(globalAdmin.id, GOOD_PASSWORD));
+        expect((err as DirectoryError).reason).toBe('insufficient-privileges');
+        expect(everythingIn(err)).not.toContain(GOOD_PASSWORD);
+      });
+
+      it('When the user does not exist, then not-found is thrown', async () => {
+        const err = await caught(
+          directory.resetPassword('00000000-0000-4000-8000-00000000dead', GOOD_PASSWORD),
+        );
+        expect((err as DirectoryError).reason).toBe('not-found');
+      });
+
+      it('When the service throttles, then TransientError carries Retry-After and not the password', async () => {
+        subject.throttleNext(7);
+        const err = await caught(directory.resetPassword(adele.id, GOOD_PASSWORD));
+        expect(err).toBeInstanceOf(TransientError);
+        expect((err as TransientError).retryAfterMs).toBe(7000);
+        expect(everythingIn(err)).not.toContain(GOOD_PASSWORD);
+      });
+    });
+
+    describe('removeMfaMethods', () => {
+      it('When the user has many methods, then all but the password are removed, each reported', async () => {
+        const results = await directory.removeMfaMethods(adele.id);
+        expect(results.map((r) => r.id).sort()).toEqual(adele.methods.map((m) => m.id).sort());
+        expect(results.every((r) => r.outcome === 'removed')).toBe(true);
+        expect(results.find((r) => r.id === MOBILE_ID)?.kind).toBe('phoneAuthenticationMethod');
+        expect((await subject.inspect(adele.id)).methodIds).toEqual([]);
+      });
+
+      it('When the default method is the mobile phone and an alternate exists, then all are still removed', async () => {
+        const results = await directory.removeMfaMethods(mobileDefault.id);
+        expect(results).toHaveLength(3);
+        expect(results.every((r) => r.outcome === 'removed')).toBe(true);
+        expect((await subject.inspect(mobileDefault.id)).methodIds).toEqual([]);
+      });
+
+      it('When the user has no methods but the password, then nothing is reported', async () => {
+        expect(await directory.removeMfaMethods(megan.id)).toEqual([]);
+      });
+
+      it('When the user is synchronised, then MFA removal still works', async () => {
+        const results = await directory.removeMfaMethods(synced.id);
+        expect(results.map((r) => r.outcome)).toEqual(['removed']);
+      });
+
+      it('When listing the methods is throttled, then TransientError carries Retry-After', async () => {
+        subject.throttleNext(3);
+        const err = await caught(directory.removeMfaMethods(adele.id));
+        expect(err).toBeInstanceOf(TransientError);
+        expect((err as TransientError).retryAfterMs).toBe(3000);
+      });
+    });
+
+    describe('revokeSignInSessions', () => {
+      it('When sessions are revoked, then the directory records it', async () => {
+        await directory.revokeSignInSessions(adele.id);
+        expect((await subject.inspect(adele.id)).sessionsRevoked).toBe(true);
+      });
+    });
+
+    it('When a lookup is throttled, then TransientError carries Retry-After', async () => {
+      subject.throttleNext(7);
+      const err = await caught(directory.findUsersByAddress(adele.userPrincipalName));
+      expect(err).toBeInstanceOf(TransientError);
+      expect((err as TransientError).retryAfterMs).toBe(7000);
+    });
+  });
+}

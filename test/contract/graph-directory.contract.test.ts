@@ -1,0 +1,490 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGraphDirectoryFactory, type GraphOptions } from '../../integrations/graph/graph-directory.js';
+import { DirectoryError, TransientError } from '../../services/domain/errors.js';
+import type { Directory } from '../../services/domain/ports.js';
+import { createLogger, type Logger } from '../../services/logging/logger.js';
+import { startGraphSimulator, type GraphSimulator, type SimUserSpec } from '../simulators/graph-simulator.js';
+import {
+  ALTERNATE_MOBILE_ID,
+  CONTRACT_FIXTURE,
+  CONTRACT_USERS,
+  MOBILE_ID,
+  OFFICE_ID,
+  directoryContract,
+  type ContractFixture,
+  type ContractUser,
+  type DirectoryUnderTest,
+} from './directory-contract.js';
+import { loadRecordings, startGraphReplayServer, type Recording } from './graph-replay-server.js';
+
+const CLIENT_ID = '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+const CLIENT_SECRET = 'sim~Secret.Value_0123456789abcdef';
+const GRAPH_PATH = /^\/(v1\.0|beta)\//;
+const GOOD_PASSWORD = 'Tq7#vLm2!xRb9z';
+
+const silent = createLogger({ level: 'silent' });
+
+function graphOptions(url: string, overrides: Partial<GraphOptions> = {}): GraphOptions {
+  return {
+    baseUrl: url,
+    authorityHost: url,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    timeoutMs: 5_000,
+    disableInstanceDiscovery: true,
+    ...overrides,
+  };
+}
+
+/** The contract's user in the simulator's shape: Graph reports cloud-only users with `onPremisesSyncEnabled: null`. */
+function toSimUser(user: ContractUser): SimUserSpec {
+  return {
+    id: user.id,
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+    mail: user.mail ?? null,
+    accountEnabled: user.accountEnabled,
+    onPremisesSyncEnabled: user.onPremisesSyncEnabled ? true : null,
+    onPremisesSamAccountName: user.onPremises?.samAccountName ?? null,
+    onPremisesDomainName: user.onPremises?.domainName ?? null,
+    onPremisesLastSyncDateTime: user.onPremises?.lastSyncDateTime ?? null,
+    onPremisesDistinguishedName: user.onPremises?.distinguishedName ?? null,
+    managerId: user.managerId,
+    privileged: user.privileged,
+    methods: user.methods.map((m) => ({ '@odata.type': m.type, id: m.id, isDefault: m.isDefault })),
+  };
+}
+
+/** A logger whose every line is kept, to prove what never reaches the logs. */
+function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'trace',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  return { logger, lines };
+}
+
+let sim: GraphSimulator;
+
+beforeAll(async () => {
+  sim = await startGraphSimulator();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+/** A fresh tenant in the shared simulator, seeded with `fixture`, and the real adapter pointed at it. */
+function seedTenant(
+  fixture: ContractFixture,
+  logger: Logger = silent,
+): { tenantId: string; directory: Directory } {
+  const tenantId = randomUUID();
+  const tenant = sim
+    .tenant(tenantId)
+    .registerApp(CLIENT_ID, CLIENT_SECRET)
+    .bannedPasswords(fixture.bannedPasswords);
+  for (const user of fixture.users) tenant.addUser(toSimUser(user));
+  const directory = createGraphDirectoryFactory(graphOptions(sim.url), logger).forTenant(tenantId);
+  return { tenantId, directory };
+}
+
+directoryContract(
+  'Microsoft Graph adapter against the Graph simulator',
+  async (fixture): Promise<DirectoryUnderTest> => {
+    const { tenantId, directory } = seedTenant(fixture);
+    return {
+      directory,
+      async inspect(userId) {
+        const user = sim.user(tenantId, userId);
+        return {
+          password: user?.password,
+          forceChangePasswordNextSignIn: user?.forceChangePasswordNextSignIn,
+          methodIds: user?.methods.map((m) => m.id) ?? [],
+          sessionsRevoked: user?.sessionsRevokedAt !== undefined,
+        };
+      },
+      throttleNext(retryAfterSeconds) {
+        sim.failNext({ pathPattern: GRAPH_PATH, status: 429, retryAfterSeconds });
+      },
+    };
+  },
+);
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('Graph adapter on the wire', () => {
+  const { adele, mobileDefault } = CONTRACT_USERS;
+
+  it('When a password is reset, then the PATCH body is exactly the passwordProfile with a forced change', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    await directory.resetPassword(adele.id, GOOD_PASSWORD);
+    const patches = sim.graphRequests(tenantId).filter((r) => r.method === 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(patches[0]?.path).toBe(`/v1.0/users/${adele.id}`);
+    expect(patches[0]?.body).toStrictEqual({
+      passwordProfile: { forceChangePasswordNextSignIn: true, password: GOOD_PASSWORD },
+    });
+  });
+
+  it('When the adapter calls Graph, then every request carries the bearer token issued for that tenant', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    await directory.findUsersByAddress(adele.userPrincipalName);
+    await directory.getManager(adele.id);
+    const requests = sim
+      .graphRequests()
+      .filter((r) => r.authorization !== undefined && r.tenantId === tenantId.toLowerCase());
+    expect(requests).toHaveLength(2);
+    for (const request of requests) expect(request.authorization).toMatch(/^Bearer \S{20,}$/);
+  });
+
+  it('When the client secret is wrong, then auth-failed is thrown (not transient) without the secret', async () => {
+    const tenantId = randomUUID();
+    sim.tenant(tenantId).registerApp(CLIENT_ID, CLIENT_SECRET).addUser(toSimUser(adele));
+    const wrongSecret = 'not-the-secret~0123456789';
+    const directory = createGraphDirectoryFactory(
+      graphOptions(sim.url, { clientSecret: wrongSecret }),
+      silent,
+    ).forTenant(tenantId);
+    const err = await caught(directory.findUsersByAddress(adele.userPrincipalName));
+    expect(err).toBeInstanceOf(DirectoryError);
+    expect(err).not.toBeInstanceOf(TransientError);
+    expect((err as DirectoryError).reason).toBe('auth-failed');
+    expect((err as Error).message).toContain('invalid_client');
+    expect(
+      JSON.stringify([(err as Error).message, (err as Error).stack, (err as Error).cause]),
+    ).not.toContain(wrongSecret);
+    expect(sim.graphRequests(tenantId)).toHaveLength(0);
+  });
+
+  it('When one tenant is used twice, then the token is fetched once', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    const before = sim.requests.filter(
+      (r) => r.kind === 'token' && r.path.startsWith(`/${tenantId}/`),
+    ).length;
+    await directory.findUsersByAddress(adele.userPrincipalName);
+    await directory.findUsersByAddress(adele.userPrincipalName);
+    const tokenRequests = sim.requests.filter(
+      (r) => r.kind === 'token' && r.path.startsWith(`/${tenantId}/`),
+    );
+    expect(before).toBe(0);
+    expect(tokenRequests).toHaveLength(1);
+    expect((tokenRequests[0]?.body as Record<string, string>).scope).toBe(`${sim.url}/.default`);
+  });
+
+  it('When Graph does not answer in time, then TransientError is thrown', async () => {
+    const tenantId = randomUUID();
+    sim.tenant(tenantId).registerApp(CLIENT_ID, CLIENT_SECRET).addUser(toSimUser(adele));
+    const directory = createGraphDirectoryFactory(
+      graphOptions(sim.url, { timeoutMs: 300 }),
+      silent,
+    ).forTenant(tenantId);
+    await directory.findUsersByAddress(adele.userPrincipalName); // token fetched outside the timed-out call
+    sim.failNext({ method: 'GET', pathPattern: GRAPH_PATH, delayMs: 1_000 });
+    const err = await caught(directory.getManager(adele.id));
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as Error).message).toMatch(/did not answer within 300 ms/);
+  });
+
+  it('When Retry-After is an HTTP date, then retryAfterMs is the time until it', async () => {
+    const { directory } = seedTenant(CONTRACT_FIXTURE);
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    sim.failNext({ pathPattern: GRAPH_PATH, status: 503, retryAfter: at });
+    const err = await caught(directory.revokeSignInSessions(adele.id));
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).retryAfterMs).toBeGreaterThan(25_000);
+    expect((err as TransientError).retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it('When a reset fails, then no log line holds the password', async () => {
+    const { logger, lines } = capturingLogger();
+    const { directory } = seedTenant(CONTRACT_FIXTURE, logger);
+    await caught(directory.resetPassword(CONTRACT_USERS.synced.id, GOOD_PASSWORD));
+    await directory.resetPassword(adele.id, GOOD_PASSWORD);
+    sim.failNext({ pathPattern: GRAPH_PATH, status: 500 });
+    await caught(directory.resetPassword(adele.id, GOOD_PASSWORD));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(GOOD_PASSWORD);
+  });
+
+  it('When MFA methods are removed, then non-phones go first, then office, alternate and mobile, default retried last', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    const results = await directory.removeMfaMethods(adele.id);
+    const deletes = sim
+      .graphRequests(tenantId)
+      .filter((r) => r.method === 'DELETE')
+      .map((r) => r.path);
+    const base = `/v1.0/users/${adele.id}/authentication`;
+    const authenticatorId = adele.methods.find((m) => m.isDefault)!.id;
+    expect(deletes).toEqual([
+      `${base}/microsoftAuthenticatorMethods/${authenticatorId}`, // default: refused while others remain
+      `${base}/fido2Methods/${adele.methods[3]!.id}`,
+      `${base}/emailMethods/${adele.methods[4]!.id}`,
+      `${base}/softwareOathMethods/${adele.methods[6]!.id}`,
+      `${base}/externalAuthenticationMethods/${adele.methods[7]!.id}/$ref`,
+      `${base}/phoneMethods/${OFFICE_ID}`,
+      `${base}/phoneMethods/${ALTERNATE_MOBILE_ID}`,
+      `${base}/phoneMethods/${MOBILE_ID}`,
+      `${base}/microsoftAuthenticatorMethods/${authenticatorId}`, // retried once after all others
+    ]);
+    expect(results.find((r) => r.id === authenticatorId)).toEqual({
+      kind: 'microsoftAuthenticatorAuthenticationMethod',
+      id: authenticatorId,
+      outcome: 'removed',
+    });
+  });
+
+  it('When the default method stays refused, then it is reported failed in plain words and nothing throws', async () => {
+    const tenantId = randomUUID();
+    // An alternate mobile that is the default cannot go while the mobile exists, and the mobile cannot go
+    // while the alternate exists: Graph needs the default changed first. The adapter must report, not loop.
+    sim
+      .tenant(tenantId)
+      .registerApp(CLIENT_ID, CLIENT_SECRET)
+      .addUser({
+        ...toSimUser(mobileDefault),
+        methods: [
+          { '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', id: MOBILE_ID },
+          {
+            '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
+            id: ALTERNATE_MOBILE_ID,
+            isDefault: true,
+          },
+        ],
+      });
+    const directory = createGraphDirectoryFactory(graphOptions(sim.url), silent).forTenant(tenantId);
+    const results = await directory.removeMfaMethods(mobileDefault.id);
+    expect(results.map((r) => [r.id, r.outcome])).toEqual([
+      [ALTERNATE_MOBILE_ID, 'failed'],
+      [MOBILE_ID, 'failed'],
+    ]);
+    expect(results[0]?.detail).toMatch(/default sign-in method/);
+    expect(results[1]?.detail).toMatch(/alternate mobile/);
+    expect(sim.graphRequests(tenantId).filter((r) => r.method === 'DELETE')).toHaveLength(4);
+  });
+
+  it('When a DELETE is throttled, then TransientError is thrown and a retry removes only what remains', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    sim.failNext({ method: 'DELETE', pathPattern: /\/phoneMethods\//, status: 429, retryAfterSeconds: 2 });
+    const err = await caught(directory.removeMfaMethods(mobileDefault.id));
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).retryAfterMs).toBe(2_000);
+    expect(sim.user(tenantId, mobileDefault.id)?.methods.map((m) => m.id)).toEqual([
+      MOBILE_ID,
+      ALTERNATE_MOBILE_ID,
+    ]);
+
+    const retry = await directory.removeMfaMethods(mobileDefault.id);
+    expect(retry.map((r) => [r.id, r.outcome])).toEqual([
+      [ALTERNATE_MOBILE_ID, 'removed'],
+      [MOBILE_ID, 'removed'],
+    ]);
+  });
+
+  it('When a guest UPN with #EXT# and unicode is used, then lookups and paths stay intact', async () => {
+    const tenantId = randomUUID();
+    const guestUpn = 'zoë_fabrikam.example#EXT#@contoso.onmicrosoft.com';
+    sim
+      .tenant(tenantId)
+      .registerApp(CLIENT_ID, CLIENT_SECRET)
+      .addUser({
+        id: 'guest-1',
+        userPrincipalName: guestUpn,
+        displayName: 'Zoë (Fabrikam)',
+        mail: 'zoë@fabrikam.example',
+        managerId: 'boss',
+      })
+      .addUser({ id: 'boss', userPrincipalName: 'boss@contoso.onmicrosoft.com', displayName: 'Boss' });
+    const directory = createGraphDirectoryFactory(graphOptions(sim.url), silent).forTenant(tenantId);
+    expect((await directory.findUsersByAddress(guestUpn)).map((u) => u.id)).toEqual(['guest-1']);
+    expect((await directory.findUsersByAddress('zoë@fabrikam.example')).map((u) => u.id)).toEqual([
+      'guest-1',
+    ]);
+    expect((await directory.getManager(guestUpn))?.id).toBe('boss');
+    expect(sim.graphRequests(tenantId).at(-1)?.path).toBe(`/v1.0/users/${guestUpn}/manager`);
+  });
+
+  it('When a user id would change the path, then it is encoded or refused', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    const err = await caught(
+      directory.resetPassword(`${adele.id}/../${CONTRACT_USERS.globalAdmin.id}`, GOOD_PASSWORD),
+    );
+    expect((err as DirectoryError).reason).toBe('not-found');
+    expect(sim.user(tenantId, CONTRACT_USERS.globalAdmin.id)?.password).toBeUndefined();
+    await expect(directory.resetPassword('..', GOOD_PASSWORD)).rejects.toThrow();
+  });
+});
+
+describe('Recorded Graph exchanges', () => {
+  const recordings = loadRecordings();
+  const recording = (name: string): Recording => {
+    const found = recordings.get(name);
+    if (!found) throw new Error(`No recording ${name}`);
+    return found;
+  };
+
+  describe('the simulator answers every recorded request as recorded', () => {
+    /** Drops what differs per response by nature: request ids, dates and the host in @odata.context. */
+    const normalise = (body: unknown): unknown =>
+      JSON.parse(
+        JSON.stringify(body ?? null, (key, value: unknown) => {
+          if (key === 'innerError') return '<innerError>';
+          if (key === '@odata.context' && typeof value === 'string')
+            return value.replace(/^https:\/\/[^/]+/, '<graph>');
+          return value;
+        }),
+      );
+
+    for (const rec of recordings.values()) {
+      it(`When the recorded "${rec.name}" requests reach the simulator, then it answers as Graph did`, async () => {
+        const tenantId = randomUUID();
+        const tenant = sim.tenant(tenantId);
+        for (const user of rec.seed.users) tenant.addUser(user);
+        const token = sim.issueToken(tenantId);
+        for (const exchange of rec.exchanges) {
+          if (exchange.fault)
+            sim.failNext({
+              method: exchange.request.method,
+              pathPattern: exchange.request.path,
+              ...exchange.fault,
+            });
+          const query = new URLSearchParams(exchange.request.query).toString();
+          const response = await fetch(`${sim.url}${exchange.request.path}${query ? `?${query}` : ''}`, {
+            method: exchange.request.method,
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+            body: exchange.request.body === undefined ? undefined : JSON.stringify(exchange.request.body),
+          });
+          const text = await response.text();
+          expect({ exchange: exchange.name, status: response.status }).toEqual({
+            exchange: exchange.name,
+            status: exchange.response.status,
+          });
+          expect(normalise(text === '' ? null : JSON.parse(text))).toEqual(normalise(exchange.response.body));
+          for (const [header, value] of Object.entries(exchange.response.headers)) {
+            if (header.toLowerCase() === 'content-type')
+              expect(response.headers.get(header)).toMatch(/^application\/json/);
+            else expect(response.headers.get(header)).toBe(value);
+          }
+        }
+      });
+    }
+  });
+
+  describe('the adapter against the replayed responses', () => {
+    const withReplay = async (name: string, run: (directory: Directory) => Promise<void>): Promise<void> => {
+      const server = await startGraphReplayServer(recording(name).exchanges);
+      try {
+        const directory = createGraphDirectoryFactory(graphOptions(server.url), silent).forTenant(
+          randomUUID(),
+        );
+        await run(directory);
+        expect(server.unexpected).toEqual([]);
+      } finally {
+        await server.close();
+      }
+    };
+
+    it('When users are looked up, then the recorded user objects map to directory users', async () => {
+      await withReplay('find-users', async (directory) => {
+        expect(await directory.findUsersByAddress('AdeleV@contoso.onmicrosoft.com')).toEqual([
+          {
+            id: '87d349ed-44d7-43e1-9a83-5f2406dee5bd',
+            userPrincipalName: 'AdeleV@contoso.onmicrosoft.com',
+            displayName: 'Adele Vance',
+            mail: 'AdeleV@contoso.onmicrosoft.com',
+            accountEnabled: true,
+            onPremisesSyncEnabled: false,
+          },
+        ]);
+        const [alex] = await directory.findUsersByAddress('AlexW@contoso.com');
+        expect(alex?.onPremisesSyncEnabled).toBe(true);
+        expect(alex?.onPremises).toEqual({
+          samAccountName: 'awilber',
+          domainName: 'corp.contoso.com',
+          lastSyncDateTime: '2026-07-14T08:58:02Z',
+          distinguishedName: 'CN=Alex Wilber,OU=Staff,DC=corp,DC=contoso,DC=com',
+        });
+        expect(await directory.findUsersByAddress('nobody@contoso.com')).toEqual([]);
+      });
+    });
+
+    it('When the manager is asked for, then the recorded manager and the recorded 404 map to a user and null', async () => {
+      await withReplay('manager', async (directory) => {
+        expect((await directory.getManager('87d349ed-44d7-43e1-9a83-5f2406dee5bd'))?.displayName).toBe(
+          'Megan Bowen',
+        );
+        expect(await directory.getManager('5bde3e51-d13b-4db1-9948-fe4b109d11a7')).toBeNull();
+      });
+    });
+
+    it('When passwords are reset, then the recorded 204, 400s and 403 map to success and the right reasons', async () => {
+      await withReplay('reset-password', async (directory) => {
+        await directory.resetPassword('87d349ed-44d7-43e1-9a83-5f2406dee5bd', GOOD_PASSWORD);
+        const reasons: string[] = [];
+        for (const [id, password] of [
+          ['87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'abcdefgh'],
+          ['d4c3b2a1-1111-4222-8333-444455556666', GOOD_PASSWORD],
+          ['e5f6a7b8-2222-4333-8444-555566667777', GOOD_PASSWORD],
+        ] as const) {
+          const err = await caught(directory.resetPassword(id, password));
+          expect(
+            JSON.stringify([(err as Error).message, (err as Error).stack, (err as Error).cause]),
+          ).not.toContain(password);
+          reasons.push((err as DirectoryError).reason);
+        }
+        expect(reasons).toEqual(['password-rejected', 'synced-object', 'insufficient-privileges']);
+      });
+    });
+
+    it('When MFA methods are removed, then the recorded list and 204s give one removed result per method', async () => {
+      await withReplay('mfa-methods', async (directory) => {
+        expect(await directory.removeMfaMethods('87d349ed-44d7-43e1-9a83-5f2406dee5bd')).toEqual([
+          {
+            kind: 'microsoftAuthenticatorAuthenticationMethod',
+            id: '211f8a4a-4f6e-4c5d-b9a1-7e5c3d2b1a09',
+            outcome: 'removed',
+          },
+          { kind: 'phoneAuthenticationMethod', id: MOBILE_ID, outcome: 'removed' },
+        ]);
+      });
+    });
+
+    it('When sessions are revoked, then the recorded 200 {value:true} is success', async () => {
+      await withReplay('revoke-sessions', async (directory) => {
+        await expect(
+          directory.revokeSignInSessions('87d349ed-44d7-43e1-9a83-5f2406dee5bd'),
+        ).resolves.toBeUndefined();
+      });
+    });
+
+    it('When Graph throttles, then the recorded 429 becomes TransientError with Retry-After', async () => {
+      await withReplay('throttled', async (directory) => {
+        const err = await caught(directory.findUsersByAddress('AdeleV@contoso.onmicrosoft.com'));
+        expect(err).toBeInstanceOf(TransientError);
+        expect((err as TransientError).retryAfterMs).toBe(7_000);
+      });
+    });
+
+    it('When the adapter sends something not recorded, then the replay server flags it', async () => {
+      const server = await startGraphReplayServer(recording('revoke-sessions').exchanges);
+      try {
+        const directory = createGraphDirectoryFactory(graphOptions(server.url), silent).forTenant(
+          randomUUID(),
+        );
+        await expect(directory.getManager('someone')).rejects.toBeInstanceOf(TransientError);
+        expect(server.unexpected.map((u) => u.path)).toEqual(['/v1.0/users/someone/manager']);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+});

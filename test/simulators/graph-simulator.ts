@@ -1,0 +1,886 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simTls } from '../support/sim-tls.js';
+
+/**
+ * An in-process HTTPS simulator of Entra ID's token endpoint (the MSAL client-credentials flow) and of the
+ * Microsoft Graph calls resetdesk makes, with the failure modes documented in docs graph.md. The same origin
+ * serves both, so `url` is used as Graph `baseUrl` and as `authorityHost`.
+ *
+ * Deliberately strict where a lenient fake would hide bugs: `$filter` accepts only well-formed `eq`/`or`
+ * clauses with '' escaping; a user GET without `$select` omits the on-premises properties as Graph does;
+ * Graph calls need a bearer issued for the tenant and for this origin's `/.default` scope.
+ */
+
+export const PASSWORD_METHOD_ID = '28c10230-6103-485e-b985-444c60001490';
+export const MOBILE_PHONE_ID = '3179e48a-750b-4051-897c-87b9720928f7';
+export const ALTERNATE_MOBILE_PHONE_ID = 'b6332ec1-7057-4abe-9331-3d72feddfe41';
+export const OFFICE_PHONE_ID = 'e37fc753-ff3b-4958-9484-eaa9425c82bc';
+
+export const MESSAGES = {
+  complexity:
+    'The specified password does not comply with password complexity requirements. Please provide a different password.',
+  synced:
+    'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.',
+  insufficientPrivileges: 'Insufficient privileges to complete the operation.',
+  defaultMethod:
+    'Cannot delete default method with other methods configured. Please change default method before deletion.',
+  /** Not documented verbatim by Microsoft; the doc only says the mobile cannot go while an alternate exists. */
+  mobileWithAlternate:
+    'Cannot delete the mobile phone method while an alternate mobile phone method is registered. Delete the alternate mobile phone method first.',
+  invalidFilter: 'Invalid filter clause',
+  managerMissing:
+    "Resource 'manager' does not exist or one of its queried reference-property objects are not present.",
+  userMissing: (id: string) =>
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+} as const;
+
+/** An MFA method a simulated user has registered. `isDefault` is not visible through v1.0, as in Graph. */
+export interface SimMethodSpec {
+  '@odata.type': string;
+  id: string;
+  isDefault?: boolean;
+  /** Extra properties returned in the list (phoneNumber, phoneType, displayName…). */
+  [property: string]: unknown;
+}
+
+export interface SimUserSpec {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  mail?: string | null;
+  accountEnabled?: boolean;
+  /** null = cloud-only (Graph's value), false = formerly synced, true = synced. */
+  onPremisesSyncEnabled?: boolean | null;
+  onPremisesSamAccountName?: string | null;
+  onPremisesDomainName?: string | null;
+  onPremisesLastSyncDateTime?: string | null;
+  onPremisesDistinguishedName?: string | null;
+  managerId?: string;
+  methods?: SimMethodSpec[];
+  /** Holds a role the app's User Administrator role cannot reset: PATCH passwordProfile gets 403. */
+  privileged?: boolean;
+  /** Per-user `passwordPolicies`, e.g. "DisableStrongPassword" (skips the complexity check). */
+  passwordPolicies?: string;
+  password?: string;
+}
+
+/** A simulated user's state, as tests read it. */
+export interface SimUserState extends SimUserSpec {
+  password?: string;
+  forceChangePasswordNextSignIn?: boolean;
+  methods: SimMethodSpec[];
+  sessionsRevokedAt?: Date;
+  passwordChangedAt?: Date;
+}
+
+export interface RecordedRequest {
+  kind: 'graph' | 'token' | 'metadata';
+  method: string;
+  /** Decoded path, version included: `/v1.0/users/abc`. */
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON (graph) or form fields (token, with client_secret replaced by "[redacted]"). */
+  body: unknown;
+  /** The raw Authorization header, if any. */
+  authorization?: string;
+  /** The tenant the bearer token was issued for (graph requests with a valid token). */
+  tenantId?: string;
+}
+
+export interface FaultSpec {
+  /** Matches any method when omitted. */
+  method?: string;
+  /** A string matches the decoded path (version included) exactly; a RegExp is tested against it. */
+  pathPattern: string | RegExp;
+  /** Answer with this status instead of handling the request. Omit to only delay. */
+  status?: number;
+  retryAfterSeconds?: number;
+  /** A Retry-After header value used as is (e.g. an HTTP date). */
+  retryAfter?: string;
+  /** Response body; defaults to Graph's error envelope with a code matching the status. */
+  body?: unknown;
+  /** How many matching requests the fault applies to (default 1). */
+  times?: number;
+  /** Wait this long before answering (or before handling normally when no status is given). */
+  delayMs?: number;
+}
+
+export interface TenantBuilder {
+  readonly tenantId: string;
+  /** Adds (or replaces) a user. */
+  addUser(user: SimUserSpec): TenantBuilder;
+  /** Registers an app able to get tokens for this tenant with a client secret. */
+  registerApp(clientId: string, clientSecret: string): TenantBuilder;
+  /** Words (case-insensitive) that make a password fail the complexity check, like a custom banned list. */
+  bannedPasswords(words: string[]): TenantBuilder;
+}
+
+export interface GraphSimulator {
+  /** https://127.0.0.1:PORT — Graph base URL and authority host. */
+  readonly url: string;
+  /** Every request received, oldest first. */
+  readonly requests: RecordedRequest[];
+  tenant(tenantId: string): TenantBuilder;
+  registerApp(tenantId: string, clientId: string, clientSecret: string): void;
+  /** A copy of a user's current state; undefined when unknown. */
+  user(tenantId: string, userId: string): SimUserState | undefined;
+  failNext(fault: FaultSpec): void;
+  /** A valid token for the tenant, for tests that call Graph directly. */
+  issueToken(tenantId: string): string;
+  /** Graph requests only, optionally for one tenant. */
+  graphRequests(tenantId?: string): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+interface TenantState {
+  users: Map<string, SimUserState>;
+  apps: Map<string, string>;
+  banned: string[];
+}
+
+interface TokenGrant {
+  tenantId: string;
+  clientId: string;
+  audience: string;
+  expiresAt: number;
+}
+
+/** Entra's password rules for cloud accounts (graph.md §1c). */
+const ALLOWED_PASSWORD_CHARS = /^[A-Za-z0-9@#$%^&*\-_!+=[\]{}|\\:',.?/`~"();<> ]*$/;
+
+export function checkPasswordComplexity(password: string, banned: readonly string[]): boolean {
+  if (password.length < 8 || password.length > 256) return false;
+  if (!ALLOWED_PASSWORD_CHARS.test(password)) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length;
+  if (classes < 3) return false;
+  const lower = password.toLowerCase();
+  return !banned.some((word) => word !== '' && lower.includes(word.toLowerCase()));
+}
+
+type FilterClause = { property: string; value: string };
+
+const FILTERABLE = new Set(['userPrincipalName', 'mail', 'id', 'displayName']);
+
+/**
+ * Parses `prop eq 'literal' [or prop eq 'literal']…`, with '' standing for a quote inside a literal. Returns
+ * undefined for anything else, so an unescaped quote in a literal makes the whole filter invalid.
+ */
+export function parseSimpleFilter(filter: string): FilterClause[] | undefined {
+  const clauses: FilterClause[] = [];
+  let i = 0;
+  const skipSpaces = (): void => {
+    while (filter[i] === ' ') i++;
+  };
+  for (;;) {
+    skipSpaces();
+    const prop = /^[A-Za-z]+/.exec(filter.slice(i))?.[0];
+    if (!prop || !FILTERABLE.has(prop)) return undefined;
+    i += prop.length;
+    if (filter[i] !== ' ') return undefined;
+    skipSpaces();
+    if (filter.slice(i, i + 2) !== 'eq' || filter[i + 2] !== ' ') return undefined;
+    i += 2;
+    skipSpaces();
+    if (filter[i] !== "'") return undefined;
+    i++;
+    let value = '';
+    for (;;) {
+      if (i >= filter.length) return undefined;
+      const ch = filter[i];
+      if (ch === "'") {
+        if (filter[i + 1] === "'") {
+          value += "'";
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      value += ch;
+      i++;
+    }
+    clauses.push({ property: prop, value });
+    if (i >= filter.length) return clauses;
+    if (filter[i] !== ' ') return undefined;
+    skipSpaces();
+    if (i >= filter.length) return clauses;
+    if (filter.slice(i, i + 2) !== 'or' || filter[i + 2] !== ' ') return undefined;
+    i += 2;
+  }
+}
+
+/** Properties a user GET returns without $select (Graph's default set; no on-premises fields). */
+const DEFAULT_USER_PROPERTIES = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
+
+/** Per-type method collections that take a DELETE (graph.md §2b), and the type each holds. */
+const METHOD_COLLECTIONS: Record<string, string> = {
+  microsoftAuthenticatorMethods: 'microsoftAuthenticatorAuthenticationMethod',
+  phoneMethods: 'phoneAuthenticationMethod',
+  fido2Methods: 'fido2AuthenticationMethod',
+  softwareOathMethods: 'softwareOathAuthenticationMethod',
+  emailMethods: 'emailAuthenticationMethod',
+  windowsHelloForBusinessMethods: 'windowsHelloForBusinessAuthenticationMethod',
+  temporaryAccessPassMethods: 'temporaryAccessPassAuthenticationMethod',
+  platformCredentialMethods: 'platformCredentialAuthenticationMethod',
+  hardwareOathMethods: 'hardwareOathAuthenticationMethod',
+  passwordlessMicrosoftAuthenticatorMethods: 'passwordlessMicrosoftAuthenticatorAuthenticationMethod',
+  externalAuthenticationMethods: 'externalAuthenticationMethod',
+};
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'InvalidAuthenticationToken',
+  403: 'Authorization_RequestDenied',
+  404: 'Request_ResourceNotFound',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
+class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+function graphError(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpAnswer {
+  const requestId = randomUUID();
+  return new HttpAnswer(
+    status,
+    {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': requestId,
+          'client-request-id': requestId,
+        },
+      },
+    },
+    { 'request-id': requestId, ...headers },
+  );
+}
+
+function oauthError(status: number, error: string, description: string, errorCode: number): HttpAnswer {
+  const traceId = randomUUID();
+  return new HttpAnswer(status, {
+    error,
+    error_description: `AADSTS${errorCode}: ${description} Trace ID: ${traceId} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
+    error_codes: [errorCode],
+    timestamp: new Date().toISOString(),
+    trace_id: traceId,
+    correlation_id: randomUUID(),
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function userMatches(user: SimUserState, clause: FilterClause): boolean {
+  const actual = (user as unknown as Record<string, unknown>)[clause.property];
+  return typeof actual === 'string' && actual.toLowerCase() === clause.value.toLowerCase();
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Starts the simulator on an ephemeral port of 127.0.0.1. */
+export async function startGraphSimulator(): Promise<GraphSimulator> {
+  const tls = simTls();
+  const tenants = new Map<string, TenantState>();
+  const tokens = new Map<string, TokenGrant>();
+  const requests: RecordedRequest[] = [];
+  const faults: Array<FaultSpec & { remaining: number }> = [];
+  let url = '';
+
+  const tenantState = (tenantId: string): TenantState => {
+    const key = tenantId.toLowerCase();
+    let state = tenants.get(key);
+    if (!state) {
+      state = { users: new Map(), apps: new Map(), banned: [] };
+      tenants.set(key, state);
+    }
+    return state;
+  };
+
+  const findUser = (tenant: TenantState, idOrUpn: string): SimUserState | undefined => {
+    const direct = tenant.users.get(idOrUpn);
+    if (direct) return direct;
+    const lower = idOrUpn.toLowerCase();
+    return [...tenant.users.values()].find(
+      (u) => u.userPrincipalName.toLowerCase() === lower || u.id.toLowerCase() === lower,
+    );
+  };
+
+  const projectUser = (user: SimUserState, select: string[] | undefined): Record<string, unknown> => {
+    const full: Record<string, unknown> = {
+      id: user.id,
+      businessPhones: [],
+      displayName: user.displayName,
+      givenName: null,
+      jobTitle: null,
+      mail: user.mail ?? null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: null,
+      surname: null,
+      userPrincipalName: user.userPrincipalName,
+      accountEnabled: user.accountEnabled ?? true,
+      onPremisesSyncEnabled: user.onPremisesSyncEnabled ?? null,
+      onPremisesSamAccountName: user.onPremisesSamAccountName ?? null,
+      onPremisesDomainName: user.onPremisesDomainName ?? null,
+      onPremisesLastSyncDateTime: user.onPremisesLastSyncDateTime ?? null,
+      onPremisesDistinguishedName: user.onPremisesDistinguishedName ?? null,
+    };
+    const keys = select ?? DEFAULT_USER_PROPERTIES;
+    return Object.fromEntries(keys.filter((k) => k in full).map((k) => [k, full[k]]));
+  };
+
+  const selectOf = (query: Record<string, string>): string[] | undefined =>
+    query.$select ? query.$select.split(',').map((s) => s.trim()) : undefined;
+
+  const context = (version: string, fragment: string): string => `${url}/${version}/$metadata#${fragment}`;
+
+  // ---- Entra ---------------------------------------------------------------------------------------------
+  const handleEntra = (
+    method: string,
+    segments: string[],
+    form: Record<string, string>,
+  ): HttpAnswer | undefined => {
+    const [tenantId, a, b, c, d] = segments;
+    if (!tenantId) return undefined;
+    const tenant = tenants.get(tenantId.toLowerCase());
+    if (
+      method === 'GET' &&
+      a === 'v2.0' &&
+      b === '.well-known' &&
+      c === 'openid-configuration' &&
+      d === undefined
+    ) {
+      if (!tenant) {
+        return oauthError(
+          400,
+          'invalid_tenant',
+          `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+          90002,
+        );
+      }
+      return new HttpAnswer(200, {
+        token_endpoint: `${url}/${tenantId}/oauth2/v2.0/token`,
+        token_endpoint_auth_methods_supported: [
+          'client_secret_post',
+          'private_key_jwt',
+          'client_secret_basic',
+        ],
+        jwks_uri: `${url}/${tenantId}/discovery/v2.0/keys`,
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        issuer: `${url}/${tenantId}/v2.0`,
+        request_uri_parameter_supported: false,
+        authorization_endpoint: `${url}/${tenantId}/oauth2/v2.0/authorize`,
+        device_authorization_endpoint: `${url}/${tenantId}/oauth2/v2.0/devicecode`,
+        end_session_endpoint: `${url}/${tenantId}/oauth2/v2.0/logout`,
+        tenant_region_scope: 'EU',
+        cloud_instance_name: 'microsoftonline.com',
+      });
+    }
+    if (method === 'POST' && a === 'oauth2' && b === 'v2.0' && c === 'token' && d === undefined) {
+      if (!tenant) return oauthError(400, 'invalid_request', `Tenant '${tenantId}' not found.`, 90002);
+      if (form.grant_type !== 'client_credentials') {
+        return oauthError(
+          400,
+          'unsupported_grant_type',
+          'The provided value for the input parameter grant_type is not valid.',
+          70003,
+        );
+      }
+      const clientId = form.client_id ?? '';
+      const secret = tenant.apps.get(clientId);
+      if (secret === undefined) {
+        return oauthError(
+          400,
+          'unauthorized_client',
+          `Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`,
+          700016,
+        );
+      }
+      if (form.client_secret === undefined || form.client_secret !== secret) {
+        return oauthError(
+          401,
+          'invalid_client',
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+          7000215,
+        );
+      }
+      const scope = form.scope ?? '';
+      const defaultScope = scope.split(' ').find((s) => s.endsWith('/.default'));
+      if (!defaultScope) {
+        return oauthError(
+          400,
+          'invalid_scope',
+          `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+          1002012,
+        );
+      }
+      const token = randomBytes(32).toString('base64url');
+      tokens.set(token, {
+        tenantId: tenantId.toLowerCase(),
+        clientId,
+        audience: defaultScope.slice(0, -'/.default'.length),
+        expiresAt: Date.now() + 3600_000,
+      });
+      return new HttpAnswer(200, {
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: token,
+      });
+    }
+    return undefined;
+  };
+
+  // ---- Graph ---------------------------------------------------------------------------------------------
+  const handleGraph = (
+    method: string,
+    version: string,
+    segments: string[],
+    query: Record<string, string>,
+    body: unknown,
+    tenant: TenantState,
+  ): HttpAnswer => {
+    const segmentNotFound = (seg: string): HttpAnswer =>
+      graphError(400, 'BadRequest', `Resource not found for the segment '${seg}'.`);
+    if (segments[0] !== 'users') return segmentNotFound(segments[0] ?? '');
+
+    if (segments.length === 1) {
+      if (method !== 'GET')
+        return graphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        );
+      let users = [...tenant.users.values()];
+      if (query.$filter !== undefined) {
+        const clauses = parseSimpleFilter(query.$filter);
+        if (!clauses) return graphError(400, 'BadRequest', MESSAGES.invalidFilter);
+        users = users.filter((u) => clauses.some((c) => userMatches(u, c)));
+      }
+      const select = selectOf(query);
+      return new HttpAnswer(200, {
+        '@odata.context': context(version, select ? `users(${select.join(',')})` : 'users'),
+        value: users.map((u) => projectUser(u, select)),
+      });
+    }
+
+    const userKey = segments[1] ?? '';
+    const user = findUser(tenant, userKey);
+    if (!user) return graphError(404, 'Request_ResourceNotFound', MESSAGES.userMissing(userKey));
+    const rest = segments.slice(2);
+
+    if (rest.length === 0) {
+      if (method === 'GET') {
+        const select = selectOf(query);
+        return new HttpAnswer(200, {
+          '@odata.context': context(version, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
+          ...projectUser(user, select),
+        });
+      }
+      if (method === 'PATCH') return patchUser(user, body, tenant);
+      if (method === 'DELETE')
+        return graphError(403, 'Authorization_RequestDenied', MESSAGES.insufficientPrivileges);
+      return graphError(
+        405,
+        'Request_BadRequest',
+        'Specified HTTP method is not allowed for the request target.',
+      );
+    }
+
+    if (rest[0] === 'manager' && rest.length === 1 && method === 'GET') {
+      const manager = user.managerId ? tenant.users.get(user.managerId) : undefined;
+      if (!manager) return graphError(404, 'Request_ResourceNotFound', MESSAGES.managerMissing);
+      const select = selectOf(query);
+      return new HttpAnswer(200, {
+        '@odata.context': context(
+          version,
+          select ? `directoryObjects(${select.join(',')})/$entity` : 'directoryObjects/$entity',
+        ),
+        '@odata.type': '#microsoft.graph.user',
+        ...projectUser(manager, select),
+      });
+    }
+
+    if (rest[0] === 'revokeSignInSessions' && rest.length === 1) {
+      if (method !== 'POST')
+        return graphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        );
+      user.sessionsRevokedAt = new Date();
+      return new HttpAnswer(200, { '@odata.context': context(version, 'Edm.Boolean'), value: true });
+    }
+
+    if (rest[0] === 'authentication') return authentication(method, version, rest.slice(1), user, userKey);
+    return segmentNotFound(rest[0] ?? '');
+  };
+
+  const patchUser = (user: SimUserState, body: unknown, tenant: TenantState): HttpAnswer => {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      return graphError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
+    }
+    const entries = Object.entries(body as Record<string, unknown>);
+    for (const [key] of entries) {
+      if (key !== 'passwordProfile')
+        return graphError(400, 'Request_BadRequest', `Invalid property '${key}'.`);
+    }
+    const profile = (body as { passwordProfile?: unknown }).passwordProfile;
+    if (!profile || typeof profile !== 'object')
+      return graphError(
+        400,
+        'Request_BadRequest',
+        "Invalid value specified for property 'passwordProfile' of resource 'User'.",
+      );
+    const p = profile as Record<string, unknown>;
+    for (const key of Object.keys(p)) {
+      if (
+        !['password', 'forceChangePasswordNextSignIn', 'forceChangePasswordNextSignInWithMfa'].includes(key)
+      ) {
+        return graphError(
+          400,
+          'BadRequest',
+          `The property '${key}' does not exist on type 'microsoft.graph.passwordProfile'. Make sure to only use property names that are defined by the type.`,
+        );
+      }
+    }
+    if (typeof p.password !== 'string')
+      return graphError(
+        400,
+        'Request_BadRequest',
+        "Invalid value specified for property 'passwordProfile' of resource 'User'.",
+      );
+    if (
+      p.forceChangePasswordNextSignIn !== undefined &&
+      typeof p.forceChangePasswordNextSignIn !== 'boolean'
+    ) {
+      return graphError(400, 'BadRequest', "Cannot convert the literal to the expected type 'Edm.Boolean'.");
+    }
+    if (user.privileged)
+      return graphError(403, 'Authorization_RequestDenied', MESSAGES.insufficientPrivileges);
+    if (user.onPremisesSyncEnabled === true) return graphError(400, 'Request_BadRequest', MESSAGES.synced);
+    const strongPasswordDisabled = (user.passwordPolicies ?? '').includes('DisableStrongPassword');
+    if (!strongPasswordDisabled && !checkPasswordComplexity(p.password, tenant.banned)) {
+      return graphError(400, 'Request_BadRequest', MESSAGES.complexity);
+    }
+    user.password = p.password;
+    user.forceChangePasswordNextSignIn = p.forceChangePasswordNextSignIn === true;
+    user.passwordChangedAt = new Date();
+    return new HttpAnswer(204);
+  };
+
+  const listedMethod = (m: SimMethodSpec): Record<string, unknown> => {
+    const { isDefault: _isDefault, ...visible } = m;
+    return visible;
+  };
+
+  const authentication = (
+    method: string,
+    version: string,
+    rest: string[],
+    user: SimUserState,
+    userKey: string,
+  ): HttpAnswer => {
+    const withPassword = (): SimMethodSpec[] => [
+      {
+        '@odata.type': '#microsoft.graph.passwordAuthenticationMethod',
+        id: PASSWORD_METHOD_ID,
+        password: null,
+        createdDateTime: '2024-01-01T00:00:00Z',
+      },
+      ...user.methods,
+    ];
+    const [collection, methodId, ref, extra] = rest;
+    if (collection === 'methods') {
+      if (methodId === undefined && method === 'GET') {
+        return new HttpAnswer(200, {
+          '@odata.context': context(version, `users('${userKey}')/authentication/methods`),
+          value: withPassword().map(listedMethod),
+        });
+      }
+      if (methodId !== undefined && method === 'DELETE') {
+        // The generic DELETE exists for delegated callers only; an app-only token is refused.
+        return graphError(403, 'accessDenied', 'Request Authorization failed');
+      }
+      if (methodId !== undefined && method === 'GET' && rest.length === 2) {
+        const found = withPassword().find((m) => m.id === methodId);
+        if (!found) return graphError(404, 'itemNotFound', 'Authentication method not found.');
+        return new HttpAnswer(200, {
+          '@odata.context': context(version, `users('${userKey}')/authentication/methods/$entity`),
+          ...listedMethod(found),
+        });
+      }
+      return graphError(405, 'badRequest', 'Specified HTTP method is not allowed for the request target.');
+    }
+
+    if (method !== 'DELETE')
+      return graphError(405, 'badRequest', 'Specified HTTP method is not allowed for the request target.');
+
+    let target: SimMethodSpec | undefined;
+    if (collection === 'qrCodePinMethod' && rest.length === 1) {
+      if (version !== 'beta')
+        return graphError(400, 'BadRequest', "Resource not found for the segment 'qrCodePinMethod'.");
+      target = user.methods.find(
+        (m) => m['@odata.type'] === '#microsoft.graph.qrCodePinAuthenticationMethod',
+      );
+    } else {
+      const type = collection === undefined ? undefined : METHOD_COLLECTIONS[collection];
+      if (!type || methodId === undefined || extra !== undefined) {
+        return graphError(400, 'BadRequest', `Resource not found for the segment '${collection ?? ''}'.`);
+      }
+      const isExternal = collection === 'externalAuthenticationMethods';
+      if (isExternal !== (ref === '$ref'))
+        return graphError(400, 'BadRequest', `Resource not found for the segment '${ref ?? methodId}'.`);
+      target = user.methods.find((m) => m.id === methodId && m['@odata.type'] === `#microsoft.graph.${type}`);
+    }
+    if (!target) return graphError(404, 'itemNotFound', 'Authentication method not found.');
+    const others = user.methods.filter((m) => m !== target);
+    if (target.isDefault && others.length > 0) return graphError(400, 'badRequest', MESSAGES.defaultMethod);
+    if (target.id === MOBILE_PHONE_ID && others.some((m) => m.id === ALTERNATE_MOBILE_PHONE_ID)) {
+      return graphError(400, 'badRequest', MESSAGES.mobileWithAlternate);
+    }
+    user.methods = others;
+    return new HttpAnswer(204);
+  };
+
+  const takeFault = (method: string, path: string): FaultSpec | undefined => {
+    const index = faults.findIndex(
+      (f) =>
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (typeof f.pathPattern === 'string' ? f.pathPattern === path : f.pathPattern.test(path)),
+    );
+    if (index < 0) return undefined;
+    const fault = faults[index]!;
+    fault.remaining--;
+    if (fault.remaining <= 0) faults.splice(index, 1);
+    return fault;
+  };
+
+  const faultAnswer = (fault: FaultSpec): HttpAnswer | undefined => {
+    if (fault.status === undefined) return undefined;
+    const headers: Record<string, string> = {};
+    if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
+    if (fault.retryAfter !== undefined) headers['Retry-After'] = fault.retryAfter;
+    if (fault.body !== undefined) return new HttpAnswer(fault.status, fault.body, headers);
+    const code = STATUS_CODES[fault.status] ?? 'UnknownError';
+    const message =
+      fault.status === 429
+        ? 'Too many requests. Please try again later.'
+        : fault.status >= 500
+          ? 'The service is temporarily unavailable. Please try again later.'
+          : 'Simulated failure.';
+    return graphError(fault.status, code, message, headers);
+  };
+
+  const dispatch = async (req: IncomingMessage): Promise<HttpAnswer> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const parsed = new URL(req.url ?? '/', 'https://127.0.0.1');
+    let path: string;
+    try {
+      path = decodeURIComponent(parsed.pathname);
+    } catch {
+      return graphError(400, 'BadRequest', 'The request URI is not valid.');
+    }
+    const query = Object.fromEntries(parsed.searchParams.entries());
+    const rawBody = await readBody(req);
+    // Segments are split on the raw path so an encoded '/' stays inside its segment.
+    const segments = parsed.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+    const authorization = req.headers.authorization;
+
+    const isGraph = segments[0] === 'v1.0' || segments[0] === 'beta';
+    if (!isGraph) {
+      const form = Object.fromEntries(new URLSearchParams(rawBody).entries());
+      const logged = { ...form };
+      if ('client_secret' in logged) logged.client_secret = '[redacted]';
+      if ('client_assertion' in logged) logged.client_assertion = '[redacted]';
+      requests.push({
+        kind: method === 'GET' ? 'metadata' : 'token',
+        method,
+        path,
+        query,
+        body: logged,
+        authorization,
+      });
+      const fault = takeFault(method, path);
+      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      const injected = fault && faultAnswer(fault);
+      if (injected) return injected;
+      return (
+        handleEntra(method, segments, form) ??
+        new HttpAnswer(404, { error: 'not_found', error_description: `No such endpoint ${path}` })
+      );
+    }
+
+    let body: unknown = undefined;
+    if (rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        requests.push({ kind: 'graph', method, path, query, body: rawBody, authorization });
+        return graphError(
+          400,
+          'BadRequest',
+          'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+        );
+      }
+    }
+    const bearer = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    const grant = bearer ? tokens.get(bearer) : undefined;
+    requests.push({ kind: 'graph', method, path, query, body, authorization, tenantId: grant?.tenantId });
+
+    const fault = takeFault(method, path);
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    const injected = fault && faultAnswer(fault);
+    if (injected) return injected;
+
+    if (!bearer) return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
+    if (!grant || grant.expiresAt < Date.now()) {
+      return graphError(
+        401,
+        'InvalidAuthenticationToken',
+        'IDX14100: JWT is not well formed, there are no dots (.).',
+      );
+    }
+    if (grant.audience !== url)
+      return graphError(
+        401,
+        'InvalidAuthenticationToken',
+        'Access token validation failure. Invalid audience.',
+      );
+    const tenant = tenants.get(grant.tenantId);
+    if (!tenant) return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.');
+    return handleGraph(method, segments[0]!, segments.slice(1), query, body, tenant);
+  };
+
+  const respond = (res: ServerResponse, answer: HttpAnswer): void => {
+    const headers: Record<string, string> = { ...answer.headers };
+    let payload: string | undefined;
+    if (answer.body !== undefined && answer.status !== 204) {
+      payload = JSON.stringify(answer.body);
+      headers['Content-Type'] ??=
+        'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+    }
+    res.writeHead(answer.status, headers);
+    res.end(payload);
+  };
+
+  const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    dispatch(req).then(
+      (answer) => respond(res, answer),
+      (err: unknown) =>
+        respond(res, graphError(500, 'InternalServerError', `Simulator error: ${String(err)}`)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const builder = (tenantId: string): TenantBuilder => {
+    const state = tenantState(tenantId);
+    const b: TenantBuilder = {
+      tenantId,
+      addUser(spec) {
+        state.users.set(spec.id, {
+          ...clone(spec),
+          accountEnabled: spec.accountEnabled ?? true,
+          methods: clone(spec.methods ?? []),
+        });
+        return b;
+      },
+      registerApp(clientId, clientSecret) {
+        state.apps.set(clientId, clientSecret);
+        return b;
+      },
+      bannedPasswords(words) {
+        state.banned = [...words];
+        return b;
+      },
+    };
+    return b;
+  };
+
+  return {
+    get url() {
+      return url;
+    },
+    requests,
+    tenant: builder,
+    registerApp(tenantId, clientId, clientSecret) {
+      tenantState(tenantId).apps.set(clientId, clientSecret);
+    },
+    user(tenantId, userId) {
+      const u = tenants.get(tenantId.toLowerCase())?.users.get(userId);
+      return u ? clone(u) : undefined;
+    },
+    failNext(fault) {
+      faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    issueToken(tenantId) {
+      tenantState(tenantId);
+      const token = randomBytes(32).toString('base64url');
+      tokens.set(token, {
+        tenantId: tenantId.toLowerCase(),
+        clientId: 'test',
+        audience: url,
+        expiresAt: Date.now() + 3600_000,
+      });
+      return token;
+    },
+    graphRequests(tenantId) {
+      return requests.filter(
+        (r) => r.kind === 'graph' && (tenantId === undefined || r.tenantId === tenantId.toLowerCase()),
+      );
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
