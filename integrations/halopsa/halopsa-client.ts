@@ -1,0 +1,267 @@
+import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import type { Logger } from '../../services/logging/logger.js';
+import { PsaError, TransientError } from '../../services/domain/errors.js';
+
+/** How long to wait after a 429 that carries no Retry-After. Hosted Halo allows 300 requests per rolling 5 minutes. */
+export const HALO_DEFAULT_RETRY_AFTER_MS = 30_000;
+
+/** A cached token is dropped this long before Halo says it expires, so it never expires mid-request. */
+const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+
+/** Longest part of a Halo error body quoted in an error message (Halo bodies are short strings or small objects). */
+const MAX_QUOTED_BODY = 200;
+
+/** Connection and configuration of one Halo instance's API. */
+export interface HaloClientOptions {
+  /** Halo's "Resource Server" URL, e.g. `https://acme.halopsa.com/api` (normalised, see {@link normaliseHaloResourceServerUrl}). */
+  resourceServerUrl: string;
+  /** Halo's "Authorisation Server" URL, e.g. `https://acme.halopsa.com/auth` (see {@link normaliseHaloAuthServerUrl}). */
+  authServerUrl: string;
+  /** The tenant name for Halo-hosted instances; sent as `?tenant=` on the token request only. */
+  tenant?: string;
+  clientId: string;
+  clientSecret: string;
+  /** OAuth scope, usually `all`. */
+  scope: string;
+  /** Per-request timeout for token and resource calls. A timeout is a `TransientError`. */
+  timeoutMs: number;
+}
+
+/**
+ * Normalises a configured Halo resource server URL: trailing slashes are removed and `/api` is appended unless
+ * the URL already ends with `/api` (case-insensitive). `https://acme.halopsa.com` and `https://acme.halopsa.com/api/`
+ * both become `https://acme.halopsa.com/api`. Resource paths (`/Tickets/1`) are appended to the result.
+ */
+export function normaliseHaloResourceServerUrl(url: string): string {
+  return withSuffix(url, '/api');
+}
+
+/**
+ * Normalises a configured Halo authorisation server URL: trailing slashes are removed and `/auth` is appended unless
+ * the URL already ends with `/auth` (case-insensitive). The token endpoint is the result plus `/token`.
+ */
+export function normaliseHaloAuthServerUrl(url: string): string {
+  return withSuffix(url, '/auth');
+}
+
+function withSuffix(url: string, suffix: string): string {
+  const trimmed = url.trim().replace(/\/+$/, '');
+  return trimmed.toLowerCase().endsWith(suffix) ? trimmed : `${trimmed}${suffix}`;
+}
+
+/** One call to Halo's resource server. `path` is relative to the `/api` base and starts with `/`. */
+export interface HaloRequest {
+  method: Method;
+  path: string;
+  params?: Record<string, string | number | boolean>;
+  body?: unknown;
+  /** When true a 404 resolves to `null` instead of throwing `PsaError`. */
+  notFoundAsNull?: boolean;
+}
+
+interface CachedToken {
+  value: string;
+  /** Epoch ms after which the token is no longer used. */
+  usableUntil: number;
+}
+
+/**
+ * Thin transport for Halo's REST API. It owns the OAuth2 client-credentials token (cached until shortly before it
+ * expires; on a 401 from the resource server it fetches a new token once and retries once) and translates every
+ * wire failure into the domain's error classes:
+ *
+ * - 429 → `TransientError` with `retryAfterMs` from Retry-After (default {@link HALO_DEFAULT_RETRY_AFTER_MS});
+ * - 5xx, timeouts and connection errors → `TransientError`;
+ * - any other non-2xx → `PsaError` carrying the HTTP status.
+ *
+ * Errors never carry the axios error as `cause` (its `config` holds the Authorization header and the token form
+ * body); they copy the status and error code only. Messages never quote secrets or tokens.
+ */
+export class HaloClient {
+  private readonly http: AxiosInstance;
+  private readonly apiBase: string;
+  private readonly tokenUrl: string;
+  private token: CachedToken | undefined;
+  private tokenInFlight: Promise<string> | undefined;
+
+  constructor(
+    private readonly options: HaloClientOptions,
+    private readonly logger: Logger,
+  ) {
+    this.apiBase = normaliseHaloResourceServerUrl(options.resourceServerUrl);
+    this.tokenUrl = `${normaliseHaloAuthServerUrl(options.authServerUrl)}/token`;
+    // No redirects: a redirect could carry the bearer token to another host, and Halo's API never needs one.
+    this.http = axios.create({ timeout: options.timeoutMs, maxRedirects: 0 });
+  }
+
+  /** Sends one request with a valid token and returns the parsed body (or null for a tolerated 404). */
+  async request<T>(req: HaloRequest): Promise<T | null> {
+    let token = await this.accessToken();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.http.request<T>({
+          method: req.method,
+          url: `${this.apiBase}${req.path}`,
+          params: req.params,
+          data: req.body,
+          headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+        });
+        this.logger.debug({ method: req.method, path: req.path, status: res.status }, 'halo api call');
+        return res.data;
+      } catch (err) {
+        const status = err instanceof AxiosError ? err.response?.status : undefined;
+        if (status === 401 && attempt === 1) {
+          // The token may have been revoked or expired early on Halo's side: one fresh token, one retry.
+          this.logger.info({ path: req.path }, 'halo api answered 401; refreshing the token once');
+          this.dropToken(token);
+          token = await this.accessToken();
+          continue;
+        }
+        if (status === 404 && req.notFoundAsNull) return null;
+        throw translateError(err, `HaloPSA ${req.method.toUpperCase()} ${req.path}`);
+      }
+    }
+  }
+
+  private dropToken(value: string): void {
+    if (this.token?.value === value) this.token = undefined;
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token && Date.now() < this.token.usableUntil) return this.token.value;
+    // Concurrent callers share one token request.
+    this.tokenInFlight ??= this.fetchToken().finally(() => {
+      this.tokenInFlight = undefined;
+    });
+    return this.tokenInFlight;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.options.clientId,
+      client_secret: this.options.clientSecret,
+      scope: this.options.scope,
+    });
+    let data: unknown;
+    try {
+      const res = await this.http.post(this.tokenUrl, form.toString(), {
+        params: this.options.tenant ? { tenant: this.options.tenant } : undefined,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      });
+      data = res.data;
+    } catch (err) {
+      throw translateError(err, 'HaloPSA token request', true);
+    }
+    const body = (data ?? {}) as { access_token?: unknown; expires_in?: unknown };
+    if (typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new PsaError(
+        'HaloPSA token response carried no access_token; check the authorisation server URL',
+      );
+    }
+    const expiresInMs =
+      (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
+    // Short-lived tokens still get used: keep at least half of their lifetime.
+    const margin = Math.min(TOKEN_EXPIRY_MARGIN_MS, expiresInMs / 2);
+    this.token = { value: body.access_token, usableUntil: Date.now() + expiresInMs - margin };
+    this.logger.debug({ expiresInSeconds: expiresInMs / 1000 }, 'halo token issued');
+    return body.access_token;
+  }
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ERR_NETWORK',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+/**
+ * Maps an axios failure to a domain error. Only status, error code and a short quote of Halo's body survive:
+ * the axios error itself is dropped because its `config` holds the Authorization header and form body.
+ */
+function translateError(err: unknown, what: string, isTokenCall = false): Error {
+  if (!(err instanceof AxiosError)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new PsaError(`${what} failed: ${message}`);
+  }
+  const res = err.response;
+  if (!res) {
+    const code = err.code ?? 'unknown';
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
+      return new TransientError(`${what} timed out (${code})`);
+    if (CONNECTION_ERROR_CODES.has(code) || err.request) {
+      return new TransientError(`${what} could not reach HaloPSA (${code})`);
+    }
+    return new PsaError(`${what} could not be sent (${code})`);
+  }
+  const status = res.status;
+  const quoted = quoteBody(res.data, isTokenCall);
+  const suffix = quoted ? `: ${quoted}` : '';
+  if (status === 429) {
+    return new TransientError(
+      `${what} was rate limited (HTTP 429)${suffix}`,
+      parseRetryAfter(res.headers['retry-after']),
+    );
+  }
+  if (status >= 500) return new TransientError(`${what} failed with HTTP ${status}${suffix}`);
+  if (isTokenCall && (status === 400 || status === 401)) {
+    return new PsaError(
+      `${what} was refused (HTTP ${status})${suffix}; check the client id, client secret, scope and tenant`,
+      status,
+    );
+  }
+  if (status === 401) {
+    return new PsaError(
+      `${what} was refused (HTTP 401) even with a fresh token; check the API application`,
+      status,
+    );
+  }
+  if (status === 403) {
+    return new PsaError(
+      `${what} was forbidden (HTTP 403)${suffix}; check the API application's and its agent's permissions`,
+      status,
+    );
+  }
+  return new PsaError(`${what} failed with HTTP ${status}${suffix}`, status);
+}
+
+/**
+ * A short, single-line quote of Halo's error body. For the token call only the OAuth `error` code is quoted,
+ * because an authorisation server may echo parts of the request.
+ */
+function quoteBody(data: unknown, isTokenCall: boolean): string {
+  if (isTokenCall) {
+    const code = (data as { error?: unknown } | null)?.error;
+    return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : '';
+  }
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else if (data && typeof data === 'object') {
+    const obj = data as Record<string, unknown>;
+    const msg = obj.message ?? obj.Message ?? obj.error ?? obj.title;
+    text = typeof msg === 'string' ? msg : JSON.stringify(data);
+  } else return '';
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+}
+
+/** Retry-After as delta-seconds or an HTTP date; absent or unusable → the 30 s default. */
+export function parseRetryAfter(value: unknown, now: number = Date.now()): number {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    const trimmed = raw.trim();
+    if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+    const at = Date.parse(trimmed);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw * 1000;
+  return HALO_DEFAULT_RETRY_AFTER_MS;
+}

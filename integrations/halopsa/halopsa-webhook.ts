@@ -1,0 +1,151 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * HTTP-edge helpers for HaloPSA webhooks. Halo signs nothing: the only authentication is the HTTP Basic
+ * credential configured on the webhook, so it must be a per-tenant random secret. The body is only a hint
+ * (its shape depends on the payload option, batching and the id-vs-display toggle); the worker re-reads the
+ * ticket through the API before acting.
+ */
+
+/**
+ * True when `authorizationHeader` is `Basic base64(username:password)` and both parts equal `expected`.
+ * Both parts are compared as SHA-256 digests with `timingSafeEqual`, so neither a mismatch position nor a
+ * length difference shows in the timing, and both are always compared. Anything malformed (missing header,
+ * other scheme, invalid base64, no colon) and an empty expected username or password give false.
+ */
+export function authenticateHaloWebhook(
+  authorizationHeader: string | undefined,
+  expected: { username: string; password: string },
+): boolean {
+  if (!expected.username || !expected.password) return false;
+  if (typeof authorizationHeader !== 'string') return false;
+  const match = /^\s*basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorizationHeader);
+  const encoded = match?.[1];
+  if (!encoded || encoded.length % 4 !== 0) return false;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  const userOk = digestEqual(decoded.slice(0, colon), expected.username);
+  const passwordOk = digestEqual(decoded.slice(colon + 1), expected.password);
+  return userOk && passwordOk;
+}
+
+function digestEqual(actual: string, wanted: string): boolean {
+  const a = createHash('sha256').update(actual, 'utf8').digest();
+  const b = createHash('sha256').update(wanted, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** One ticket named by a webhook body. */
+export interface HaloWebhookDelivery {
+  /** The ticket id as a canonical decimal string (leading zeros removed). */
+  ticketId: string;
+  /** Halo's delivery GUID (top-level `id` when it is a string); a dedupe key when present. */
+  deliveryId?: string;
+  /** Halo's lower-case event name, e.g. "new ticket logged". */
+  event?: string;
+}
+
+/** The body of a Halo webhook carried no usable ticket id, or was not JSON at all. */
+export class HaloWebhookParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HaloWebhookParseError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** Where a ticket id may sit, in order of preference (keys compared case-insensitively). */
+const TICKET_ID_PATHS: ReadonlyArray<readonly string[]> = [
+  ['object_id'],
+  ['ticket', 'id'],
+  ['ticket_id'],
+  ['object', 'id'],
+  ['data', 'ticket_id'],
+];
+
+/**
+ * Extracts the tickets a Halo webhook body names. Accepts every payload option (full object, key fields,
+ * event information only, custom payloads using the same names) and a batched array. A JSON string or bytes
+ * are parsed first. Elements without a positive integer ticket id (a number or a numeric string) are skipped;
+ * a ticket named twice in one body is returned once (first occurrence wins).
+ *
+ * @throws HaloWebhookParseError when no element names a ticket.
+ */
+export function parseHaloWebhook(body: unknown): { deliveries: HaloWebhookDelivery[] } {
+  const value = decode(body);
+  const elements = Array.isArray(value) ? value : [value];
+  if (elements.length === 0) throw new HaloWebhookParseError('HaloPSA webhook body is an empty array');
+  const deliveries: HaloWebhookDelivery[] = [];
+  const seen = new Set<string>();
+  for (const element of elements) {
+    if (!isRecord(element)) continue;
+    const ticketId = ticketIdOf(element);
+    if (ticketId === undefined || seen.has(ticketId)) continue;
+    seen.add(ticketId);
+    const delivery: HaloWebhookDelivery = { ticketId };
+    const id = get(element, ['id']);
+    if (typeof id === 'string' && id.trim() !== '') delivery.deliveryId = id.trim();
+    const event = get(element, ['event']);
+    if (typeof event === 'string' && event.trim() !== '') delivery.event = event.trim();
+    deliveries.push(delivery);
+  }
+  if (deliveries.length === 0) {
+    throw new HaloWebhookParseError(
+      'HaloPSA webhook body names no ticket: expected a positive integer in object_id, ticket.id, ticket_id or object.id',
+    );
+  }
+  return { deliveries };
+}
+
+function decode(body: unknown): unknown {
+  let text: string | undefined;
+  if (typeof body === 'string') text = body;
+  else if (body instanceof Uint8Array) text = Buffer.from(body).toString('utf8');
+  if (text === undefined) {
+    if (body === null || body === undefined || typeof body !== 'object') {
+      throw new HaloWebhookParseError('HaloPSA webhook body is not a JSON object or array');
+    }
+    return body;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HaloWebhookParseError('HaloPSA webhook body is not valid JSON');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function get(obj: Record<string, unknown>, path: readonly string[]): unknown {
+  let current: unknown = obj;
+  for (const key of path) {
+    if (!isRecord(current)) return undefined;
+    const wanted = key.toLowerCase();
+    const found = Object.keys(current).find((k) => k.toLowerCase() === wanted);
+    if (found === undefined) return undefined;
+    current = current[found];
+  }
+  return current;
+}
+
+function ticketIdOf(element: Record<string, unknown>): string | undefined {
+  for (const path of TICKET_ID_PATHS) {
+    const id = positiveInteger(get(element, path));
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}
+
+function positiveInteger(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
+  }
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+    const n = Number(value.trim());
+    return n > 0 ? String(n) : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TransientError, isTransient } from '../../services/domain/errors.js';
+import type { PsaAdapter, TicketDisposition } from '../../services/domain/ports.js';
+
+/**
+ * The behaviour every `PsaAdapter` must show, whatever the PSA. Each adapter's contract test runs it against that
+ * PSA's simulator (or sandbox) through a harness that seeds data and reads back what the PSA stored, in
+ * PSA-neutral words. Nothing PSA-specific belongs here: wire formats live in the harness.
+ */
+
+/** A reset ticket to seed. Flags left undefined are absent from the form. */
+export interface ResetTicketSeed {
+  /** The staff member to reset, as typed in the form. */
+  target?: string;
+  resetPassword?: boolean;
+  resetMfa?: boolean;
+  /** Email address on the requester's contact record. */
+  requesterEmail?: string;
+  /** Address recorded on the ticket itself (e.g. the request's From); must lose to the contact record. */
+  ticketEmail?: string;
+}
+
+export interface PsaNoteView {
+  /** The note's text as the PSA shows it (markup removed). */
+  text: string;
+  visibility: 'customer' | 'internal';
+  /** The address the PSA emailed the note to, if it did. */
+  emailedTo?: string;
+}
+
+export interface PsaContractHarness {
+  adapter: PsaAdapter;
+  /** The PSA customer id the seeded tickets belong to, as `ResetTicket.psaCustomerId` must report it. */
+  customerId: string;
+  seedResetTicket(seed?: ResetTicketSeed): Promise<string>;
+  /** A ticket of another type, with a contact on file. */
+  seedOtherTicket(): Promise<string>;
+  notesOf(ticketId: string): Promise<PsaNoteView[]>;
+  stateOf(ticketId: string): Promise<{ disposition?: TicketDisposition }>;
+  /** The PSA answers the next API call with 429 and `Retry-After: <retryAfterSeconds>`. */
+  injectRateLimit(retryAfterSeconds: number): void;
+  /** For token-based PSAs: invalidates the current token on the server side. Omit when the PSA has no tokens. */
+  expireToken?(): void;
+  /** For token-based PSAs: how many tokens were requested so far. */
+  tokenRequests?(): number;
+  teardown(): Promise<void>;
+}
+
+/** Lines trimmed and blank lines dropped: a PSA's rich-text round trip may reflow whitespace, never content. */
+function normalise(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+export function psaAdapterContract(name: string, setup: () => Promise<PsaContractHarness>): void {
+  describe(`PsaAdapter contract: ${name}`, () => {
+    let h: PsaContractHarness;
+
+    beforeEach(async () => {
+      h = await setup();
+    });
+
+    afterEach(async () => {
+      await h.teardown();
+    });
+
+    describe('getTicket', () => {
+      it('When a reset ticket carries target and flags, Then they are read with the contact-on-file email', async () => {
+        const id = await h.seedResetTicket({
+          target: '  jane.doe@contoso.example ',
+          resetPassword: true,
+          resetMfa: false,
+          requesterEmail: 'manager@contoso.example',
+          ticketEmail: 'spoofed@attacker.example',
+        });
+
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket).not.toBeNull();
+        expect(ticket).toMatchObject({
+          ticketId: id,
+          psaCustomerId: h.customerId,
+          isResetRequest: true,
+          targetIdentifier: 'jane.doe@contoso.example',
+          resetPassword: true,
+          resetMfa: false,
+        });
+        expect(ticket?.requester.email).toBe('manager@contoso.example');
+        expect(['portal', 'email', 'agent', 'unknown']).toContain(ticket?.channel);
+        expect(typeof ticket?.summary).toBe('string');
+      });
+
+      it('When the form carries neither flag nor a target, Then both resets are requested and the target is undefined', async () => {
+        const id = await h.seedResetTicket({});
+
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket?.resetPassword).toBe(true);
+        expect(ticket?.resetMfa).toBe(true);
+        expect(ticket?.targetIdentifier).toBeUndefined();
+      });
+
+      it('When the ticket does not exist, Then null is returned', async () => {
+        await expect(h.adapter.getTicket('987654')).resolves.toBeNull();
+      });
+
+      it('When the ticket is of another type, Then isResetRequest is false', async () => {
+        const id = await h.seedOtherTicket();
+
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket?.isResetRequest).toBe(false);
+      });
+    });
+
+    describe('addNote', () => {
+      it('When a customer note is added, Then it is visible and emailed to the contact on file', async () => {
+        const id = await h.seedResetTicket({
+          requesterEmail: 'manager@contoso.example',
+          ticketEmail: 'other@x.example',
+        });
+
+        await h.adapter.addNote(id, {
+          text: 'Reset done.\nRef RD-1001',
+          visibility: 'customer',
+          marker: 'RD-1001',
+        });
+
+        const notes = await h.notesOf(id);
+        expect(notes).toHaveLength(1);
+        expect(notes[0]).toMatchObject({ visibility: 'customer', emailedTo: 'manager@contoso.example' });
+        expect(normalise(notes[0]?.text ?? '')).toBe('Reset done.\nRef RD-1001');
+      });
+
+      it('When an internal note is added, Then it is internal and emailed to nobody', async () => {
+        const id = await h.seedResetTicket({});
+
+        await h.adapter.addNote(id, {
+          text: 'Engineers: see log RD-1002',
+          visibility: 'internal',
+          marker: 'RD-1002',
+        });
+
+        const notes = await h.notesOf(id);
+        expect(notes).toHaveLength(1);
+        expect(notes[0]?.visibility).toBe('internal');
+        expect(notes[0]?.emailedTo).toBeUndefined();
+      });
+
+      it('When the note text holds HTML-like characters, Then it comes back intact, not interpreted', async () => {
+        const id = await h.seedResetTicket({});
+        const text = [
+          'Target <b>jane</b> & "boss" \'x\' <script>alert(1)</script>',
+          'Link: https://links.example/s/abc?x=1&y=<2>.',
+          'Ref RD-&<1003>',
+        ].join('\n');
+
+        await h.adapter.addNote(id, { text, visibility: 'customer', marker: 'RD-&<1003>' });
+
+        const notes = await h.notesOf(id);
+        expect(normalise(notes[0]?.text ?? '')).toBe(normalise(text));
+      });
+    });
+
+    describe('hasNoteWithMarker', () => {
+      it('When no note carries the marker, Then false; after adding one, Then true', async () => {
+        const id = await h.seedResetTicket({});
+        await h.adapter.addNote(id, { text: 'Unrelated RD-1', visibility: 'internal', marker: 'RD-1' });
+
+        await expect(h.adapter.hasNoteWithMarker(id, 'RD-2004')).resolves.toBe(false);
+        await h.adapter.addNote(id, { text: 'Done. Ref RD-2004', visibility: 'customer', marker: 'RD-2004' });
+        await expect(h.adapter.hasNoteWithMarker(id, 'RD-2004')).resolves.toBe(true);
+      });
+
+      it('When the marker holds HTML-like characters, Then it is still found', async () => {
+        const id = await h.seedResetTicket({});
+
+        await h.adapter.addNote(id, { text: 'Ref <RD&5>', visibility: 'internal', marker: '<RD&5>' });
+
+        await expect(h.adapter.hasNoteWithMarker(id, '<RD&5>')).resolves.toBe(true);
+      });
+    });
+
+    describe('moveTicket', () => {
+      it.each<TicketDisposition>(['engineers', 'awaiting-confirmation'])(
+        'When moved to %s, Then the PSA shows that disposition',
+        async (disposition) => {
+          const id = await h.seedResetTicket({});
+
+          await h.adapter.moveTicket(id, disposition);
+
+          expect((await h.stateOf(id)).disposition).toBe(disposition);
+        },
+      );
+    });
+
+    describe('failures', () => {
+      it('When the PSA rate-limits, Then a TransientError carries Retry-After in ms', async () => {
+        const id = await h.seedResetTicket({});
+        h.injectRateLimit(42);
+
+        const error = await h.adapter.getTicket(id).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+        expect(error).toBeInstanceOf(TransientError);
+        expect(isTransient(error)).toBe(true);
+        expect((error as TransientError).retryAfterMs).toBe(42_000);
+      });
+
+      it('When the token expired on the server side, Then it is refreshed once and the call succeeds', async (ctx) => {
+        if (!h.expireToken || !h.tokenRequests) {
+          ctx.skip();
+          return;
+        }
+        const id = await h.seedResetTicket({});
+        await h.adapter.getTicket(id);
+        const before = h.tokenRequests();
+
+        h.expireToken();
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket?.ticketId).toBe(id);
+        expect(h.tokenRequests()).toBe(before + 1);
+      });
+    });
+  });
+}
