@@ -330,13 +330,13 @@ export const configSchema = {
     ttlHours: {
       doc: 'How long a secure link lives before it expires unviewed (hours). Per customer: secureLinkTtlHours.',
       format: 'nat',
-      default: 72,
+      default: 24,
       env: 'SECURE_LINK_TTL_HOURS',
     },
     maxViews: {
       doc: 'How many times a secure link can be opened (revealed). Per customer: secureLinkMaxViews.',
       format: 'nat',
-      default: 3,
+      default: 2,
       env: 'SECURE_LINK_MAX_VIEWS',
     },
     mspName: {

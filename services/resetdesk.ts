@@ -45,6 +45,7 @@ export function createResetdesk(config: AppConfig, logger: Logger, overrides: Re
     attempts: config.worker.attempts,
     retentionDays: config.worker.jobRetentionDays,
   });
+  queue.queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
   const links = createRedisSecureLinkStore({
     redis: fastRedis,
     keyPrefix: `${prefix}:`,
@@ -152,8 +153,12 @@ export function createResetdesk(config: AppConfig, logger: Logger, overrides: Re
     async close(timeoutMs = config.server.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       if (worker) await Promise.race([worker.close(), deadline]);
-      await queue.close().catch(() => undefined);
-      await Promise.allSettled([fastRedis.quit(), workerRedis?.quit()]);
+      await Promise.race([queue.close().catch(() => undefined), deadline]);
+      for (const client of [fastRedis, workerRedis]) {
+        if (!client) continue;
+        if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+        else client.disconnect();
+      }
     },
   };
 }

@@ -31,14 +31,18 @@ export interface ResetQueueOptions {
   prefix: string;
   attempts: number;
   retentionDays: number;
+  /** Longest wait for Redis to take a job before the webhook is answered 503 (well inside a PSA's timeout). */
+  addTimeoutMs?: number;
 }
 
 export class ResetQueue {
   readonly queue: Queue<ResetJobData>;
   private readonly jobOptions: JobsOptions;
+  private readonly addTimeoutMs: number;
 
   constructor(options: ResetQueueOptions) {
     this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, { connection: options.connection, prefix: options.prefix });
+    this.addTimeoutMs = options.addTimeoutMs ?? 2000;
     this.jobOptions = {
       attempts: options.attempts,
       backoff: { type: 'retry-after' },
@@ -57,7 +61,16 @@ export class ResetQueue {
       receivedAt: new Date().toISOString(),
       progress: {},
     };
-    await this.queue.add('reset', data, { ...this.jobOptions, jobId });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis did not take the job in time')), this.addTimeoutMs);
+    });
+    try {
+      // A job that lands after the timeout is harmless: the PSA's retry maps to the same job id.
+      await Promise.race([this.queue.add('reset', data, { ...this.jobOptions, jobId }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     return jobId;
   }
 

@@ -1,0 +1,266 @@
+/**
+ * HTML for the secure-link pages, and the two static assets they use. Pure functions of their inputs: no
+ * request, no store. Every interpolated value goes through `escapeHtml`.
+ *
+ * Page rules (brief §5, procedure "Get the password"):
+ * - no inline script or style and no `on*` attributes: the CSP is `script-src 'self'; style-src 'self'`;
+ * - everything works without JavaScript: the proceed button is a real form POST, and the blurred password is
+ *   revealed by a visually hidden checkbox toggled through `<label for>` and a CSS `:checked` rule;
+ *   JavaScript only adds a "Copy password" button;
+ * - plain accessible HTML5 that fits a phone screen.
+ */
+
+/** Escapes text for HTML element content and double- or single-quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Where the router is mounted (normally `/s`): asset and form URLs are built from it. */
+interface PageBase {
+  mspName: string;
+  basePath: string;
+}
+
+function layout(base: PageBase, title: string, main: string, options: { script?: boolean } = {}): string {
+  const msp = escapeHtml(base.mspName);
+  const assets = `${escapeHtml(base.basePath)}/assets`;
+  const script = options.script ? `\n<script src="${assets}/secure-link.js" defer></script>` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)} · ${msp}</title>
+<link rel="stylesheet" href="${assets}/secure-link.css">${script}
+</head>
+<body>
+<main class="card">
+<p class="brand">${msp}</p>
+${main}
+</main>
+</body>
+</html>
+`;
+}
+
+/**
+ * The page a link opens on (GET): the MSP name and one "Click Here to Proceed" button that POSTs back to the
+ * same URL. Reveals nothing, so mail scanners that fetch links cannot use up a view by fetching.
+ */
+export function renderProceedPage(base: PageBase & { token: string }): string {
+  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
+  return layout(
+    base,
+    'Secure link',
+    `<h1 class="visually-hidden">Secure link</h1>
+<form method="post" action="${action}" class="proceed">
+<button type="submit" class="button primary">Click Here to Proceed</button>
+</form>`,
+  );
+}
+
+/**
+ * The revealed page (POST): the temporary password blurred in `#secret`, unblurred by a click or tap on it or
+ * on "Show password"; then the procedure's warning and the sign-in steps.
+ */
+export function renderRevealPage(base: PageBase & { secret: string; viewsLeft: number }): string {
+  const viewsNote =
+    base.viewsLeft > 0
+      ? `This link can be opened ${base.viewsLeft} more time${base.viewsLeft === 1 ? '' : 's'}, then it stops working.`
+      : 'This was the last time this link can be opened: keep this page open until the password has been used.';
+  return layout(
+    base,
+    'Temporary password',
+    `<h1>Temporary password</h1>
+<p>Click or tap the blurred text to see the password.</p>
+<div class="reveal">
+<input type="checkbox" id="reveal-toggle" class="reveal-toggle visually-hidden" aria-label="Show password" aria-controls="secret">
+<div class="secret-box">
+<span id="secret" class="secret blurred" translate="no">${escapeHtml(base.secret)}</span>
+<label for="reveal-toggle" class="secret-cover" aria-hidden="true"></label>
+</div>
+<p class="controls">
+<label for="reveal-toggle" class="button show-button"><span class="when-hidden">Show password</span><span class="when-shown">Hide password</span></label>
+<button type="button" id="copy-button" class="button" hidden>Copy password</button>
+</p>
+<p id="copy-status" class="copy-status" role="status"></p>
+</div>
+<p class="views">${escapeHtml(viewsNote)}</p>
+<div class="warning" role="note">
+<p><strong>Warning:</strong> You are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you when you reset their account, be sure you are speaking to the right person before you provide any information.</p>
+</div>
+<h2>How the staff member signs in</h2>
+<ol class="steps">
+<li>Go to <a href="https://outlook.office.com" rel="noreferrer noopener">outlook.office.com</a> on a computer or mobile device.</li>
+<li>Enter their username (their work email address) and select <strong>Next</strong>.</li>
+<li>Enter the temporary password above and select <strong>Sign in</strong>.</li>
+<li>If their MFA was reset, they will be asked to register for MFA again: follow the prompts.</li>
+<li>When asked to choose a new password, enter the temporary password once more, then a new password twice, and select <strong>Sign in</strong>.</li>
+</ol>
+<p class="hint">Hint: a mix of whole words with upper-case, lower-case, numbers and symbols is easier to remember than random characters.</p>`,
+    { script: true },
+  );
+}
+
+/**
+ * The one page for every link that cannot be shown: unknown, malformed, expired, used up, destroyed, or opened
+ * with a wrong token. Identical in all cases, so the page tells nobody which one it was.
+ */
+export function renderUnavailablePage(base: PageBase): string {
+  return layout(
+    base,
+    'Link not available',
+    `<h1>This link is no longer available</h1>
+<p>Secure links work for a limited time and a limited number of views. This one has expired, has been used, or is not valid.</p>
+<p>If you still need the password, reply to your ticket email and we will help.</p>`,
+  );
+}
+
+/** The store could not be reached (503). Says nothing about whether the link exists. */
+export function renderTemporarilyUnavailablePage(base: PageBase): string {
+  return layout(
+    base,
+    'Please try again',
+    `<h1>Please try again in a few minutes</h1>
+<p>We could not open this link just now. If it was still valid, it should work again shortly.</p>`,
+  );
+}
+
+/** Served at `<basePath>/assets/secure-link.css`. */
+export const SECURE_LINK_CSS = `:root {
+  color-scheme: light dark;
+  --fg: #1b1f24;
+  --bg: #f4f5f7;
+  --card: #ffffff;
+  --accent: #0b5cad;
+  --accent-fg: #ffffff;
+  --muted: #555d66;
+  --warn-bg: #fff4e5;
+  --warn-border: #b35c00;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --fg: #e8eaed;
+    --bg: #15171a;
+    --card: #202328;
+    --accent: #5aa2f0;
+    --accent-fg: #0b0d10;
+    --muted: #a9b0b8;
+    --warn-bg: #3a2a14;
+    --warn-border: #e0a050;
+  }
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body {
+  margin: 0;
+  min-height: 100vh;
+  display: flex;
+  align-items: flex-start;
+  justify-content: center;
+  padding: 1rem;
+  background: var(--bg);
+  color: var(--fg);
+  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+}
+.card {
+  width: 100%;
+  max-width: 40rem;
+  margin-top: 8vh;
+  padding: 1.5rem;
+  background: var(--card);
+  border-radius: 0.75rem;
+  box-shadow: 0 1px 4px rgba(0, 0, 0, 0.12);
+}
+.brand { margin: 0 0 1rem; font-weight: 600; color: var(--muted); text-align: center; }
+h1 { font-size: 1.4rem; margin: 0 0 0.5rem; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 0.5rem; }
+a { color: var(--accent); }
+.proceed { text-align: center; margin: 2rem 0; }
+.button {
+  display: inline-block;
+  min-height: 2.75rem;
+  padding: 0.6rem 1.2rem;
+  border: 2px solid var(--accent);
+  border-radius: 0.5rem;
+  background: transparent;
+  color: var(--accent);
+  font: inherit;
+  font-weight: 600;
+  cursor: pointer;
+  user-select: none;
+}
+.button.primary { background: var(--accent); color: var(--accent-fg); font-size: 1.15rem; padding: 0.8rem 1.6rem; }
+.button:focus-visible { outline: 3px solid var(--accent); outline-offset: 3px; }
+.button[hidden] { display: none; }
+.visually-hidden {
+  position: absolute !important;
+  width: 1px;
+  height: 1px;
+  margin: -1px;
+  padding: 0;
+  overflow: hidden;
+  clip: rect(0 0 0 0);
+  white-space: nowrap;
+  border: 0;
+}
+.secret-box { position: relative; margin: 1rem 0; padding: 1rem; border-radius: 0.5rem; background: var(--bg); text-align: center; }
+.secret {
+  display: inline-block;
+  font: 600 1.5rem/1.4 ui-monospace, "Cascadia Mono", Consolas, Menlo, monospace;
+  font-variant-numeric: slashed-zero;
+  letter-spacing: 0.04em;
+  word-break: break-all;
+  user-select: all;
+}
+.secret.blurred { filter: blur(0.45em); user-select: none; transition: filter 0.15s ease-out; }
+.secret-cover { position: absolute; inset: 0; cursor: pointer; border-radius: 0.5rem; }
+.reveal-toggle:checked ~ .secret-box .secret.blurred { filter: none; user-select: all; }
+.reveal-toggle:checked ~ .secret-box .secret-cover { display: none; }
+.reveal-toggle:focus-visible ~ .secret-box,
+.reveal-toggle:focus-visible ~ .controls .show-button { outline: 3px solid var(--accent); outline-offset: 3px; }
+.when-shown { display: none; }
+.reveal-toggle:checked ~ .controls .when-shown { display: inline; }
+.reveal-toggle:checked ~ .controls .when-hidden { display: none; }
+.controls { display: flex; flex-wrap: wrap; gap: 0.75rem; justify-content: center; margin: 0.5rem 0; }
+.copy-status { min-height: 1.5em; margin: 0.25rem 0; text-align: center; color: var(--muted); }
+.views { color: var(--muted); font-size: 0.95rem; }
+.warning { margin: 1rem 0; padding: 0.75rem 1rem; background: var(--warn-bg); border-left: 4px solid var(--warn-border); border-radius: 0.25rem; }
+.warning p { margin: 0; }
+.steps { padding-left: 1.4rem; }
+.steps li { margin: 0.35rem 0; }
+.hint { color: var(--muted); font-size: 0.95rem; }
+@media (prefers-reduced-motion: reduce) { .secret.blurred { transition: none; } }
+@media print { .secret-box { display: none; } }
+`;
+
+/**
+ * Served at `<basePath>/assets/secure-link.js`. Progressive enhancement only: shows the "Copy password" button
+ * where the Clipboard API is available (secure contexts) and copies the text of `#secret` on click.
+ */
+export const SECURE_LINK_JS = `(function () {
+  'use strict';
+  var button = document.getElementById('copy-button');
+  var secret = document.getElementById('secret');
+  var status = document.getElementById('copy-status');
+  if (!button || !secret || !status || !window.isSecureContext || !navigator.clipboard) return;
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    navigator.clipboard.writeText(secret.textContent || '').then(
+      function () {
+        status.textContent = 'Password copied.';
+      },
+      function () {
+        status.textContent = 'Could not copy: show the password and copy it by hand.';
+      }
+    );
+  });
+})();
+`;

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import { loadConfig } from '../../config/load-config.js';
+import { createLogger } from '../../services/logging/logger.js';
+import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import type { ResetOutcome } from '../../services/domain/reset-use-case.js';
+import type { GraphSimulator } from '../simulators/graph-simulator.js';
+import { haloWebhookBody, type HaloSimulator } from '../simulators/halopsa-simulator.js';
+import { HALO_CLIENT, RESET_TYPE, startSandbox, WEBHOOK_PASSWORD, WEBHOOK_USER } from '../sandbox/sandbox.js';
+import { dumpUnder, testRedis, testRedisUrl } from './redis.js';
+import { validEnv } from './test-config.js';
+
+export { TENANT, STATUS_AWAITING, STATUS_HANDOFF, TEAM_HANDOFF, WEBHOOK_USER, WEBHOOK_PASSWORD } from '../sandbox/sandbox.js';
+
+export interface Harness {
+  desk: Resetdesk;
+  graph: GraphSimulator;
+  halo: HaloSimulator;
+  redis: Redis;
+  prefix: string;
+  /** Every log line the service wrote, as JSON strings. */
+  logs: string[];
+  /** Posts a Halo webhook for a ticket with the configured Basic credentials. */
+  deliver(ticketId: number, shape?: Parameters<typeof haloWebhookBody>[1]): request.Test;
+  /** Waits until the ticket's job has finished and returns its outcome. */
+  outcomeOf(ticketId: number, timeoutMs?: number): Promise<ResetOutcome>;
+  job(ticketId: number): Promise<Job | undefined>;
+  /** Everything under the service's Redis prefix, as text. */
+  redisDump(): Promise<string>;
+  fileResetTicket(ticket: { id: number; target?: string; resetPassword?: string; resetMfa?: string; userId?: number }): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole service in-process (API + worker) against the local Redis and the sandbox (Graph and
+ * HaloPSA simulators, see test/sandbox/sandbox.ts), configured only through the env vars production uses.
+ */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const sandbox = await startSandbox();
+  const { graph, halo } = sandbox;
+  const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
+  const logs: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    }) as never,
+  });
+  const config = loadConfig({
+    env: validEnv({
+      ...sandbox.env,
+      REDIS_URL: await testRedisUrl(),
+      REDIS_KEY_PREFIX: prefix,
+      GRAPH_TIMEOUT_MS: '2000',
+      HALOPSA_TIMEOUT_MS: '2000',
+      WORKER_BACKOFF_MS: '50',
+      WORKER_ATTEMPTS: '4',
+      ...env,
+    }),
+  });
+
+  const desk = createResetdesk(config, logger);
+  const redis = await testRedis();
+  const app = desk.app!;
+
+  // Outcomes as the worker reports them: some jobs (ignored tickets) are removed once complete.
+  const outcomes = new Map<string, ResetOutcome>();
+  desk.worker!.on('completed', (j, outcome: ResetOutcome) => outcomes.set(j.id!, outcome));
+
+  const job = async (ticketId: number) => (await desk.queue.queue.getJob(`halopsa-${ticketId}`)) ?? undefined;
+
+  return {
+    desk,
+    graph,
+    halo,
+    redis,
+    prefix,
+    logs,
+    deliver(ticketId, shape = 'full') {
+      return request(app)
+        .post('/webhooks/halopsa')
+        .auth(WEBHOOK_USER, WEBHOOK_PASSWORD)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(haloWebhookBody(ticketId, shape, { client_id: HALO_CLIENT, tickettype_id: RESET_TYPE })));
+    },
+    async outcomeOf(ticketId, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const seen = outcomes.get(`halopsa-${ticketId}`);
+        if (seen) return seen;
+        const j = await job(ticketId);
+        if (j) {
+          const state = await j.getState();
+          if (state === 'completed') return j.returnvalue as ResetOutcome;
+          if (state === 'failed') throw new Error(`job failed: ${j.failedReason}`);
+        }
+        if (Date.now() > deadline) throw new Error(`ticket ${ticketId} not finished after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    job,
+    redisDump: () => dumpUnder(redis, prefix),
+    fileResetTicket: sandbox.fileResetTicket,
+    async close() {
+      await desk.close(5000);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { CustomerDirectory } from '../../config/customer-settings.js';
+import { DirectoryError, SecureLinkStoreError, TransientError } from '../../services/domain/errors.js';
+import type {
+  Directory,
+  DirectoryFactory,
+  DirectoryUser,
+  MfaMethodResult,
+  PsaAdapter,
+  ResetTicket,
+  SecureLink,
+  SecureLinkOptions,
+  SecureLinkStore,
+  TicketDisposition,
+  TicketNote,
+} from '../../services/domain/ports.js';
+import { ResetUseCase, type ResetJournal, type ResetProgress, type ResetRequestContext, type ResetUseCaseDeps } from '../../services/domain/reset-use-case.js';
+
+/**
+ * Small in-memory doubles of the ports, for unit tests of the use case's decisions and step journal. The
+ * component tests use the HTTP simulators instead; these only count calls and hold state.
+ */
+
+export const TENANT = '11111111-2222-3333-4444-555555555555';
+
+export function user(id: string, extra: Partial<DirectoryUser> = {}): DirectoryUser {
+  return {
+    id,
+    userPrincipalName: `${id}@contoso.test`,
+    displayName: id[0]!.toUpperCase() + id.slice(1),
+    mail: `${id}@contoso.test`,
+    accountEnabled: true,
+    onPremisesSyncEnabled: false,
+    ...extra,
+  };
+}
+
+export class MemoryPsa implements PsaAdapter {
+  readonly kind = 'halopsa' as const;
+  tickets = new Map<string, ResetTicket>();
+  notes: Array<{ ticketId: string; note: TicketNote }> = [];
+  moves: Array<{ ticketId: string; disposition: TicketDisposition }> = [];
+  failAddNote: Array<'transient' | 'lost-answer'> = [];
+
+  async getTicket(id: string) {
+    return this.tickets.get(id) ?? null;
+  }
+  async addNote(ticketId: string, note: TicketNote) {
+    const failure = this.failAddNote.shift();
+    if (failure === 'transient') throw new TransientError('PSA 503');
+    this.notes.push({ ticketId, note });
+    if (failure === 'lost-answer') throw new TransientError('timeout after the PSA stored the note');
+  }
+  async hasNoteWithMarker(ticketId: string, marker: string) {
+    return this.notes.some((n) => n.ticketId === ticketId && n.note.text.includes(marker));
+  }
+  async moveTicket(ticketId: string, disposition: TicketDisposition) {
+    this.moves.push({ ticketId, disposition });
+  }
+}
+
+export class MemoryDirectory implements Directory, DirectoryFactory {
+  users = new Map<string, DirectoryUser>();
+  managers = new Map<string, string>();
+  methods = new Map<string, MfaMethodResult[]>();
+  passwords = new Map<string, string[]>();
+  rejectPasswords = 0;
+  failResetWith?: Error;
+  revoked: string[] = [];
+
+  forTenant(): Directory {
+    return this;
+  }
+  add(u: DirectoryUser, managerId?: string) {
+    this.users.set(u.id, u);
+    if (managerId) this.managers.set(u.id, managerId);
+    return u;
+  }
+  async findUsersByAddress(address: string) {
+    const a = address.toLowerCase();
+    return [...this.users.values()].filter((u) => u.userPrincipalName.toLowerCase() === a || u.mail?.toLowerCase() === a);
+  }
+  async getManager(userId: string) {
+    const id = this.managers.get(userId);
+    return id ? (this.users.get(id) ?? null) : null;
+  }
+  async resetPassword(userId: string, password: string) {
+    if (this.failResetWith) {
+      const err = this.failResetWith;
+      this.failResetWith = undefined;
+      throw err;
+    }
+    if (this.rejectPasswords > 0) {
+      this.rejectPasswords--;
+      throw new DirectoryError('password-rejected', 'The specified password does not comply with password complexity requirements.');
+    }
+    this.passwords.set(userId, [...(this.passwords.get(userId) ?? []), password]);
+  }
+  async removeMfaMethods(userId: string) {
+    return this.methods.get(userId) ?? [];
+  }
+  async revokeSignInSessions(userId: string) {
+    this.revoked.push(userId);
+  }
+}
+
+export class MemoryLinks implements SecureLinkStore {
+  secrets = new Map<string, string>();
+  failCreate = false;
+  async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
+    if (this.failCreate) throw new SecureLinkStoreError('redis unavailable');
+    const token = randomBytes(32).toString('base64url');
+    this.secrets.set(token, secret);
+    return { token, url: this.urlFor(token), expiresAt: new Date(Date.now() + options.ttlSeconds * 1000) };
+  }
+  urlFor(token: string) {
+    return `https://reset.example.test/s/${token}`;
+  }
+  async destroy(token: string) {
+    this.secrets.delete(token);
+  }
+}
+
+export function memoryJournal(initial: ResetProgress = {}): ResetJournal & { saves: number } {
+  let progress = structuredClone(initial);
+  return {
+    saves: 0,
+    get progress() {
+      return progress;
+    },
+    async save(patch) {
+      this.saves++;
+      // Round-trip through JSON like BullMQ's job data does.
+      progress = JSON.parse(JSON.stringify({ ...progress, ...patch })) as ResetProgress;
+    },
+  };
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export function resetTicket(extra: Partial<ResetTicket> = {}): ResetTicket {
+  return {
+    ticketId: '4242',
+    psaCustomerId: '12',
+    summary: 'Password / MFA reset',
+    isResetRequest: true,
+    channel: 'portal',
+    requester: { contactId: '7', name: 'Maria Manager', email: 'maria@contoso.test' },
+    targetIdentifier: 'sam@contoso.test',
+    resetPassword: true,
+    resetMfa: true,
+    ...extra,
+  };
+}
+
+export function useCaseWith(parts: { psa: MemoryPsa; directory: MemoryDirectory; links: MemoryLinks }, settings: Partial<ResetUseCaseDeps['settings']> = {}) {
+  const identity = { seal: (t: string) => `sealed:${Buffer.from(t).toString('base64')}`, open: (s: string) => Buffer.from(s.slice(7), 'base64').toString() };
+  return new ResetUseCase({
+    psa: () => parts.psa,
+    directories: parts.directory,
+    links: parts.links,
+    sealer: identity,
+    customers: new CustomerDirectory([{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }]),
+    settings: { mspName: 'Ashton Solutions', linkTtlHours: 72, linkMaxViews: 3, revokeSessions: true, ...settings },
+  });
+}
+
+export function contextFor(journal: ResetJournal, ticketId = '4242'): ResetRequestContext {
+  return { psa: 'halopsa', ticketId, correlationId: `halopsa-${ticketId}`, journal, logger: silentLogger };
+}

@@ -1,0 +1,210 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DirectoryError, TransientError } from '../../services/domain/errors.js';
+import {
+  MemoryDirectory,
+  MemoryLinks,
+  MemoryPsa,
+  contextFor,
+  memoryJournal,
+  resetTicket,
+  useCaseWith,
+  user,
+} from '../support/in-memory-doubles.js';
+
+describe('ResetUseCase', () => {
+  let psa: MemoryPsa;
+  let directory: MemoryDirectory;
+  let links: MemoryLinks;
+
+  beforeEach(() => {
+    psa = new MemoryPsa();
+    directory = new MemoryDirectory();
+    links = new MemoryLinks();
+    const maria = directory.add(user('maria'));
+    directory.add(user('sam'), maria.id);
+    directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
+    psa.tickets.set('4242', resetTicket());
+  });
+
+  it('When the manager asks, then the password set in the tenant is the one behind the delivered link', async () => {
+    const journal = memoryJournal();
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(journal));
+
+    expect(outcome.code).toBe('reset-delivered');
+    const [password] = directory.passwords.get('sam')!;
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    const token = /\/s\/([\w-]+)/.exec(note.text)![1]!;
+    expect(links.secrets.get(token)).toBe(password);
+    expect(note.text).not.toContain(password);
+    expect(JSON.stringify(journal.progress)).not.toContain(password);
+    expect(JSON.stringify(journal.progress)).not.toContain(token);
+    expect(directory.revoked).toEqual(['sam']);
+    expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'awaiting-confirmation' }]);
+  });
+
+  it('When the delivery note fails after the reset, then the retry writes the same link and does not reset again', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    psa.failAddNote.push('transient');
+
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+
+    const outcome = await useCase.handle(contextFor(journal));
+    expect(outcome.code).toBe('reset-delivered');
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const notes = psa.notes.filter((n) => n.note.visibility === 'customer');
+    expect(notes).toHaveLength(1);
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(notes[0]!.note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
+  });
+
+  it('When the PSA stored the note but its answer was lost, then the retry finds the note and does not add a second', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    psa.failAddNote.push('lost-answer');
+
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    await useCase.handle(contextFor(journal));
+    expect(psa.notes.filter((n) => n.note.visibility === 'customer')).toHaveLength(1);
+    expect(psa.moves).toHaveLength(1);
+  });
+
+  it('When Graph fails transiently during the password reset, then the retry draws a new password and only the last link survives', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    directory.failResetWith = new TransientError('Graph 503', 1000);
+
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    expect(links.secrets.size).toBe(0);
+    await useCase.handle(contextFor(journal));
+    expect(links.secrets.size).toBe(1);
+    expect([...links.secrets.values()]).toEqual(directory.passwords.get('sam'));
+  });
+
+  it('When the tenant rejects a password for complexity, then another is drawn and the rejected one is never delivered', async () => {
+    directory.rejectPasswords = 1;
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('reset-delivered');
+    expect(links.secrets.size).toBe(1);
+    expect([...links.secrets.values()]).toEqual(directory.passwords.get('sam'));
+  });
+
+  it('When every drawn password is rejected, then the ticket is handed off and no link is left', async () => {
+    directory.rejectPasswords = 10;
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome).toMatchObject({ code: 'password-rejected', handedOff: true });
+    expect(links.secrets.size).toBe(0);
+    expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'engineers' }]);
+  });
+
+  it('When the secure link cannot be stored, then nothing is reset and the ticket goes to an engineer', async () => {
+    links.failCreate = true;
+    psa.tickets.set('4242', resetTicket({ resetMfa: false }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('secure-link-unavailable');
+    expect(directory.passwords.get('sam')).toBeUndefined();
+    expect(psa.notes.map((n) => n.note.visibility)).toEqual(['internal']);
+  });
+
+  it('When the requester is not the manager, then nothing is reset and the internal note says why', async () => {
+    directory.add(user('mallory'));
+    psa.tickets.set('4242', resetTicket({ requester: { name: 'Mallory', email: 'mallory@contoso.test' } }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('requester-not-manager');
+    expect(directory.passwords.size).toBe(0);
+    expect(links.secrets.size).toBe(0);
+    const note = psa.notes[0]!.note;
+    expect(note.visibility).toBe('internal');
+    expect(note.text).toContain('requester-not-manager');
+    expect(note.text).toContain("Target's manager in Entra: Maria");
+  });
+
+  it.each([
+    ['self-request', { requester: { email: 'sam@contoso.test' } }],
+    ['requester-missing', { requester: {} }],
+    ['target-missing', { targetIdentifier: undefined }],
+    ['target-not-found', { targetIdentifier: 'nobody@contoso.test' }],
+    ['requester-not-found', { requester: { email: 'stranger@elsewhere.test' } }],
+    ['unknown-customer', { psaCustomerId: '999' }],
+    ['nothing-requested', { resetPassword: false, resetMfa: false }],
+  ])('When the ticket is a %s case, then nothing is reset and it is handed off', async (code, extra) => {
+    psa.tickets.set('4242', resetTicket(extra));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome).toMatchObject({ code, handedOff: true });
+    expect(directory.passwords.size).toBe(0);
+    expect(directory.revoked).toEqual([]);
+  });
+
+  it('When the target is disabled, then it is handed off untouched', async () => {
+    directory.users.set('sam', { ...directory.users.get('sam')!, accountEnabled: false });
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('target-disabled');
+    expect(directory.passwords.size).toBe(0);
+  });
+
+  it('When the target is synced from on-premises, then MFA is reset, the password is handed off with the on-premises facts', async () => {
+    directory.users.set('sam', {
+      ...directory.users.get('sam')!,
+      onPremisesSyncEnabled: true,
+      onPremises: { samAccountName: 'sam.s', domainName: 'corp.contoso.test', lastSyncDateTime: '2026-11-30T10:00:00Z' },
+    });
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome).toMatchObject({ code: 'synced-user-password', handedOff: true });
+    expect(directory.passwords.size).toBe(0);
+    expect(links.secrets.size).toBe(0);
+    const internal = psa.notes.find((n) => n.note.visibility === 'internal')!.note.text;
+    expect(internal).toContain('onPremisesSamAccountName=sam.s');
+    expect(internal).toContain('domain=corp.contoso.test');
+    expect(internal).toContain('last sync=2026-11-30T10:00:00Z');
+    expect(internal).toContain('MFA phoneAuthenticationMethod (p1): removed');
+    expect(psa.notes.find((n) => n.note.visibility === 'customer')!.note.text).toContain('engineer will follow up');
+    expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'engineers' }]);
+  });
+
+  it('When Graph refuses for privileges, then it is handed off with the reason', async () => {
+    directory.failResetWith = new DirectoryError('insufficient-privileges', 'Insufficient privileges to complete the operation.');
+    psa.tickets.set('4242', resetTicket({ resetMfa: false }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('insufficient-privileges');
+    expect(links.secrets.size).toBe(0);
+  });
+
+  it('When only MFA is asked for, then no password is set and the customer note has no link', async () => {
+    psa.tickets.set('4242', resetTicket({ resetPassword: false }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('mfa-reset-done');
+    expect(directory.passwords.size).toBe(0);
+    expect(psa.notes[0]!.note.text).not.toContain('/s/');
+  });
+
+  it('When some MFA methods fail, then the link is delivered and the rest is handed off per method', async () => {
+    directory.methods.set('sam', [
+      { kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' },
+      { kind: 'fido2AuthenticationMethod', id: 'f1', outcome: 'failed', detail: 'Graph 400' },
+    ]);
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome).toMatchObject({ code: 'mfa-partially-removed', delivered: true, handedOff: true });
+    expect(psa.notes.map((n) => n.note.visibility)).toEqual(['customer', 'internal']);
+    expect(psa.notes[1]!.note.text).toContain('MFA fido2AuthenticationMethod (f1): failed — Graph 400');
+  });
+
+  it('When the ticket is not a reset ticket, then nothing is written to it', async () => {
+    psa.tickets.set('4242', resetTicket({ isResetRequest: false }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('not-a-reset-ticket');
+    expect(psa.notes).toEqual([]);
+    expect(psa.moves).toEqual([]);
+  });
+
+  it('When retries run out after the reset but before delivery, then the link is destroyed and the engineers are told', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    psa.failAddNote.push('transient');
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+
+    const outcome = await useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503');
+    expect(outcome.code).toBe('retries-exhausted');
+    expect(links.secrets.size).toBe(0);
+    expect(psa.notes.at(-1)!.note.text).toContain('The password WAS reset');
+  });
+});
