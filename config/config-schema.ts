@@ -309,7 +309,10 @@ export const configSchema = {
       "Halo status id set once the secure link is on the ticket (waiting for the customer's confirmation).",
       'HALOPSA_AWAITING_CONFIRMATION_STATUS_ID',
     ),
-    handoffTeamId: nullableNat('Halo team id of the engineers who pick up hand-offs.', 'HALOPSA_HANDOFF_TEAM_ID'),
+    handoffTeamId: nullableNat(
+      'Halo team id of the engineers who pick up hand-offs.',
+      'HALOPSA_HANDOFF_TEAM_ID',
+    ),
     handoffTeamName: {
       doc: 'Halo team name of the engineers who pick up hand-offs (sent beside the id).',
       format: String,
@@ -317,7 +320,10 @@ export const configSchema = {
       nullable: true,
       env: 'HALOPSA_HANDOFF_TEAM_NAME',
     },
-    handoffStatusId: nullableNat('Halo status id set when a ticket is handed to the engineers.', 'HALOPSA_HANDOFF_STATUS_ID'),
+    handoffStatusId: nullableNat(
+      'Halo status id set when a ticket is handed to the engineers.',
+      'HALOPSA_HANDOFF_STATUS_ID',
+    ),
   },
   secureLink: {
     serverKey: {

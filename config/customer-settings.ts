@@ -14,7 +14,10 @@ export const customerSchema = z
     /** The customer's Entra tenant id (a GUID). */
     tenantId: z
       .string()
-      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'tenantId must be the Entra tenant GUID'),
+      .regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+        'tenantId must be the Entra tenant GUID',
+      ),
     /** Override of secureLink.ttlHours for this customer. */
     secureLinkTtlHours: z.number().int().min(1).max(336).optional(),
     /** Override of secureLink.maxViews for this customer. */

@@ -98,7 +98,9 @@ export function loadConfig(
   need('graph.clientId (GRAPH_CLIENT_ID)', p.graph.clientId);
   need('secureLink.serverKey (SECURE_LINK_SERVER_KEY)', p.secureLink.serverKey);
   if (!p.graph.clientSecret && !p.graph.certificatePath) {
-    missing.push('graph.clientSecret (GRAPH_CLIENT_SECRET) or graph.certificatePath (GRAPH_CERTIFICATE_PATH)');
+    missing.push(
+      'graph.clientSecret (GRAPH_CLIENT_SECRET) or graph.certificatePath (GRAPH_CERTIFICATE_PATH)',
+    );
   }
   if (p.graph.certificatePath && !existsSync(p.graph.certificatePath)) {
     throw new ConfigError(`graph.certificatePath: file not found: ${p.graph.certificatePath}`);
@@ -112,9 +114,12 @@ export function loadConfig(
     need('halopsa.webhookUsername (HALOPSA_WEBHOOK_USERNAME)', h.webhookUsername);
     need('halopsa.webhookPassword (HALOPSA_WEBHOOK_PASSWORD)', h.webhookPassword);
     need('halopsa.customerNoteOutcomeId (HALOPSA_CUSTOMER_NOTE_OUTCOME_ID)', h.customerNoteOutcomeId);
-    if (h.resetTicketTypeIds.length === 0) missing.push('halopsa.resetTicketTypeIds (HALOPSA_RESET_TICKET_TYPE_IDS)');
+    if (h.resetTicketTypeIds.length === 0)
+      missing.push('halopsa.resetTicketTypeIds (HALOPSA_RESET_TICKET_TYPE_IDS)');
     if (h.webhookPassword && h.webhookPassword.length < 16) {
-      throw new ConfigError('halopsa.webhookPassword: must be at least 16 characters (use a long random value)');
+      throw new ConfigError(
+        'halopsa.webhookPassword: must be at least 16 characters (use a long random value)',
+      );
     }
   }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);

@@ -14,9 +14,14 @@ function isLeaf(node: unknown): node is Leaf {
   return typeof node === 'object' && node !== null && 'doc' in node && 'format' in node;
 }
 
-export function configKeys(node: Record<string, unknown> = configSchema, path: string[] = []): Array<[string, Leaf]> {
+export function configKeys(
+  node: Record<string, unknown> = configSchema,
+  path: string[] = [],
+): Array<[string, Leaf]> {
   return Object.entries(node).flatMap(([k, v]) =>
-    isLeaf(v) ? [[[...path, k].join('.'), v] as [string, Leaf]] : configKeys(v as Record<string, unknown>, [...path, k]),
+    isLeaf(v)
+      ? [[[...path, k].join('.'), v] as [string, Leaf]]
+      : configKeys(v as Record<string, unknown>, [...path, k]),
   );
 }
 
@@ -29,10 +34,18 @@ function formatName(format: unknown): string {
 export function configReferenceTable(): string {
   const rows = configKeys().map(([key, leaf]) => {
     const def =
-      leaf.sensitive || leaf.default === null ? (leaf.sensitive ? '(secret, no default)' : '(none)') : `\`${JSON.stringify(leaf.default)}\``;
+      leaf.sensitive || leaf.default === null
+        ? leaf.sensitive
+          ? '(secret, no default)'
+          : '(none)'
+        : `\`${JSON.stringify(leaf.default)}\``;
     return `| \`${key}\` | \`${leaf.env ?? ''}\` | ${formatName(leaf.format)} | ${def} | ${leaf.doc.replace(/\|/g, '\\|')} |`;
   });
-  return ['| key | env var | format | default | what it is |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return [
+    '| key | env var | format | default | what it is |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 if (process.argv[1]?.endsWith('config-reference.ts')) console.log(configReferenceTable());

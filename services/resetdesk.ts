@@ -31,13 +31,21 @@ export interface ResetdeskOverrides {
 }
 
 /** The composition root: builds every adapter from configuration and wires them to the use case. */
-export function createResetdesk(config: AppConfig, logger: Logger, overrides: ResetdeskOverrides = {}): Resetdesk {
+export function createResetdesk(
+  config: AppConfig,
+  logger: Logger,
+  overrides: ResetdeskOverrides = {},
+): Resetdesk {
   const runApi = config.role === 'all' || config.role === 'api';
   const runWorker = config.role === 'all' || config.role === 'worker';
   const prefix = config.redis.keyPrefix;
 
   // Fail fast when Redis is down: a webhook gets 503, a link store failure hands the ticket off.
-  const fastRedis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  const fastRedis = new Redis(config.redis.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  });
   fastRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const queue = new ResetQueue({
     connection: fastRedis,
@@ -135,7 +143,9 @@ export function createResetdesk(config: AppConfig, logger: Logger, overrides: Re
       newPassword: overrides.newPassword,
     });
     workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'));
+    workerRedis.on('error', (err) =>
+      logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
+    );
     worker = startResetWorker({
       connection: workerRedis,
       prefix,

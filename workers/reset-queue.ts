@@ -41,7 +41,10 @@ export class ResetQueue {
   private readonly addTimeoutMs: number;
 
   constructor(options: ResetQueueOptions) {
-    this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, { connection: options.connection, prefix: options.prefix });
+    this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, {
+      connection: options.connection,
+      prefix: options.prefix,
+    });
     this.addTimeoutMs = options.addTimeoutMs ?? 2000;
     this.jobOptions = {
       attempts: options.attempts,

@@ -31,7 +31,8 @@ export interface ResetWorkerOptions {
  * Exported for tests.
  */
 export function retryDelay(attemptsMade: number, err: unknown, backoffMs: number): number {
-  if (err instanceof TransientError && err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, MAX_BACKOFF_MS);
+  if (err instanceof TransientError && err.retryAfterMs !== undefined)
+    return Math.min(err.retryAfterMs, MAX_BACKOFF_MS);
   const base = backoffMs * 2 ** Math.max(0, attemptsMade - 1);
   return Math.min(Math.round(base * (0.8 + Math.random() * 0.4)), MAX_BACKOFF_MS);
 }
@@ -61,7 +62,11 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
     ticketId: job.data.ticketId,
     correlationId: job.data.correlationId,
     journal: journalFor(job),
-    logger: logger.child({ correlationId: job.data.correlationId, jobId: job.id, attempt: job.attemptsMade + 1 }),
+    logger: logger.child({
+      correlationId: job.data.correlationId,
+      jobId: job.id,
+      attempt: job.attemptsMade + 1,
+    }),
   });
 
   const worker = new Worker<ResetJobData, ResetOutcome>(
@@ -81,10 +86,16 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
         return outcome;
       } catch (err) {
         if (isTransient(err)) {
-          ctx.logger.warn({ event: 'reset.retry', reason: (err as Error).message }, 'transient failure; will retry');
+          ctx.logger.warn(
+            { event: 'reset.retry', reason: (err as Error).message },
+            'transient failure; will retry',
+          );
           throw err;
         }
-        ctx.logger.error({ event: 'reset.error', err: { name: (err as Error).name, message: (err as Error).message } }, 'reset failed');
+        ctx.logger.error(
+          { event: 'reset.error', err: { name: (err as Error).name, message: (err as Error).message } },
+          'reset failed',
+        );
         throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
       }
     },
@@ -92,7 +103,9 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
       connection,
       prefix,
       concurrency: options.concurrency,
-      settings: { backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs) },
+      settings: {
+        backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
+      },
     },
   );
 
@@ -105,14 +118,20 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
 
   worker.on('failed', (job, err) => {
     if (!job) return;
-    const finalAttempt = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const finalAttempt =
+      err instanceof UnrecoverableError ||
+      err.name === 'UnrecoverableError' ||
+      job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!finalAttempt) return;
     const ctx = contextFor(job);
     useCase
       .handOffAfterFailure(ctx, isTransient(err) ? 'retries-exhausted' : 'automation-error', err.message)
       .then(() => connection.set(doneKey(job.data), 'handed-off', 'EX', DONE_KEY_TTL_SECONDS))
       .catch((handOffErr: Error) =>
-        ctx.logger.error({ event: 'reset.handoff-failed', err: { message: handOffErr.message } }, 'could not hand the failed ticket to the engineers'),
+        ctx.logger.error(
+          { event: 'reset.handoff-failed', err: { message: handOffErr.message } },
+          'could not hand the failed ticket to the engineers',
+        ),
       );
   });
 

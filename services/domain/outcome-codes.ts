@@ -20,14 +20,17 @@ export const OUTCOME_CODES = {
   'target-disabled': "The staff member's account is disabled in Entra.",
   'self-request': 'The requester asked to reset their own account through the manager flow.',
   'requester-not-manager': "The requester is not the staff member's manager in Entra.",
-  'synced-user-password': 'The staff member is synchronised from on-premises AD: the password must be reset there.',
-  'insufficient-privileges': "The tenant refused the change (the app lacks a role, or the target is privileged).",
+  'synced-user-password':
+    'The staff member is synchronised from on-premises AD: the password must be reset there.',
+  'insufficient-privileges':
+    'The tenant refused the change (the app lacks a role, or the target is privileged).',
   'password-rejected': "The tenant's password policy refused every temporary password drawn.",
   'mfa-partially-removed': 'Some MFA methods could not be removed; an engineer must remove the rest.',
   'secure-link-unavailable': 'The secure link could not be stored, so no password was set or sent.',
   'directory-unavailable': "The customer's tenant could not be reached with the app's credentials.",
   'retries-exhausted': 'Graph or the PSA kept failing transiently; the ticket went to an engineer.',
-  'automation-error': "An unexpected error stopped the work; the logs hold the details under the ticket's correlation id.",
+  'automation-error':
+    "An unexpected error stopped the work; the logs hold the details under the ticket's correlation id.",
 } as const;
 
 export type OutcomeCode = keyof typeof OUTCOME_CODES;

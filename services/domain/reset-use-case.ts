@@ -14,7 +14,12 @@ import type {
   SecureLinkStore,
   TicketNote,
 } from './ports.js';
-import { deliveryNote, handOffNote, partialHandOffCustomerNote, type RequestSummary } from './ticket-notes.js';
+import {
+  deliveryNote,
+  handOffNote,
+  partialHandOffCustomerNote,
+  type RequestSummary,
+} from './ticket-notes.js';
 import { generateTemporaryPassword } from './temporary-password.js';
 
 /**
@@ -80,7 +85,9 @@ export interface ResetUseCaseDeps {
   newPassword?: () => string;
 }
 
-type Parties = { requester: DirectoryUser; target: DirectoryUser } | { refusal: OutcomeCode; facts: string[]; target?: DirectoryUser };
+type Parties =
+  | { requester: DirectoryUser; target: DirectoryUser }
+  | { refusal: OutcomeCode; facts: string[]; target?: DirectoryUser };
 
 /**
  * The reset desk's procedure for one ticket, in the order the MSP's engineers follow it by hand:
@@ -116,7 +123,8 @@ export class ResetUseCase {
         request,
         notDone: ['No reset: the customer is not mapped to a tenant.'],
         facts: [`PSA customer id ${ticket.psaCustomerId} is not in the resetdesk customer configuration.`],
-        nextStep: 'Add the customer (PSA customer id → Entra tenant id) to the configuration, or do the reset by hand.',
+        nextStep:
+          'Add the customer (PSA customer id → Entra tenant id) to the configuration, or do the reset by hand.',
       });
     }
 
@@ -143,7 +151,13 @@ export class ResetUseCase {
       };
       await ctx.journal.save({ decision });
       ctx.logger.info(
-        { event: 'reset.authorised', customer: customer.name, target: parties.target.userPrincipalName, requester: parties.requester.userPrincipalName, channel: ticket.channel },
+        {
+          event: 'reset.authorised',
+          customer: customer.name,
+          target: parties.target.userPrincipalName,
+          requester: parties.requester.userPrincipalName,
+          channel: ticket.channel,
+        },
         'requester is the target’s manager; resetting',
       );
     }
@@ -153,15 +167,26 @@ export class ResetUseCase {
   /** Finds both users in the tenant and checks the requester is the target's manager. */
   private async resolveAndAuthorise(ticket: ResetTicket, directory: Directory): Promise<Parties> {
     const email = ticket.requester.email?.trim();
-    if (!email) return { refusal: 'requester-missing', facts: ['The ticket has no contact with an email address on file.'] };
-    if (!ticket.targetIdentifier) return { refusal: 'target-missing', facts: ['The target field of the form is empty.'] };
+    if (!email)
+      return {
+        refusal: 'requester-missing',
+        facts: ['The ticket has no contact with an email address on file.'],
+      };
+    if (!ticket.targetIdentifier)
+      return { refusal: 'target-missing', facts: ['The target field of the form is empty.'] };
 
     const requesters = await directory.findUsersByAddress(email);
     if (requesters.length === 0) {
-      return { refusal: 'requester-not-found', facts: [`No user in the tenant has the address on file <${email}>.`] };
+      return {
+        refusal: 'requester-not-found',
+        facts: [`No user in the tenant has the address on file <${email}>.`],
+      };
     }
     if (requesters.length > 1) {
-      return { refusal: 'requester-ambiguous', facts: [`${requesters.length} users in the tenant match <${email}>.`] };
+      return {
+        refusal: 'requester-ambiguous',
+        facts: [`${requesters.length} users in the tenant match <${email}>.`],
+      };
     }
     const targets = await directory.findUsersByAddress(ticket.targetIdentifier);
     if (targets.length === 0) {
@@ -173,13 +198,19 @@ export class ResetUseCase {
     if (targets.length > 1) {
       return {
         refusal: 'target-ambiguous',
-        facts: [`${targets.length} users match "${ticket.targetIdentifier}": ${targets.map((t) => t.userPrincipalName).join(', ')}`],
+        facts: [
+          `${targets.length} users match "${ticket.targetIdentifier}": ${targets.map((t) => t.userPrincipalName).join(', ')}`,
+        ],
       };
     }
     const requester = requesters[0]!;
     const target = targets[0]!;
     if (requester.id === target.id) {
-      return { refusal: 'self-request', target, facts: ['The requester and the target are the same account.'] };
+      return {
+        refusal: 'self-request',
+        target,
+        facts: ['The requester and the target are the same account.'],
+      };
     }
     if (!target.accountEnabled) {
       return { refusal: 'target-disabled', target, facts: ['accountEnabled=false in Entra.'] };
@@ -216,7 +247,11 @@ export class ResetUseCase {
         const results = await directory.removeMfaMethods(target.id);
         await journal.save({ mfa: { results } });
         ctx.logger.info(
-          { event: 'reset.mfa', removed: results.filter((r) => r.outcome === 'removed').length, failed: results.filter((r) => r.outcome === 'failed').length },
+          {
+            event: 'reset.mfa',
+            removed: results.filter((r) => r.outcome === 'removed').length,
+            failed: results.filter((r) => r.outcome === 'failed').length,
+          },
           'MFA methods removed',
         );
       }
@@ -296,7 +331,10 @@ export class ResetUseCase {
         });
       } catch (err) {
         if (err instanceof SecureLinkStoreError) {
-          ctx.logger.error({ event: 'reset.link-store-failed', err: { message: err.message } }, 'secure link store failed');
+          ctx.logger.error(
+            { event: 'reset.link-store-failed', err: { message: err.message } },
+            'secure link store failed',
+          );
           return {
             code: 'secure-link-unavailable',
             notDone: ['No password was set or sent, because the secure link could not be stored.'],
@@ -306,16 +344,23 @@ export class ResetUseCase {
         throw err;
       }
       const sealedToken = this.deps.sealer.seal(link.token);
-      await journal.save({ password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString() } });
+      await journal.save({
+        password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString() },
+      });
       try {
         await directory.resetPassword(target.id, password);
-        await journal.save({ password: { status: 'done', sealedToken, expiresAt: link.expiresAt.toISOString() } });
+        await journal.save({
+          password: { status: 'done', sealedToken, expiresAt: link.expiresAt.toISOString() },
+        });
         ctx.logger.info({ event: 'reset.password', draw }, 'temporary password set');
         return undefined;
       } catch (err) {
         await this.deps.links.destroy(link.token).catch(() => undefined);
         if (err instanceof DirectoryError && err.reason === 'password-rejected') {
-          ctx.logger.warn({ event: 'reset.password-rejected', draw }, 'tenant rejected the temporary password; drawing another');
+          ctx.logger.warn(
+            { event: 'reset.password-rejected', draw },
+            'tenant rejected the temporary password; drawing another',
+          );
           continue;
         }
         await journal.save({ password: undefined });
@@ -349,8 +394,11 @@ export class ResetUseCase {
         ? deliveryNote({
             request,
             target,
-            linkUrl: passwordDone && sealed ? this.deps.links.urlFor(this.deps.sealer.open(sealed)) : undefined,
-            linkExpiresAt: journal.progress.password?.expiresAt ? new Date(journal.progress.password.expiresAt) : undefined,
+            linkUrl:
+              passwordDone && sealed ? this.deps.links.urlFor(this.deps.sealer.open(sealed)) : undefined,
+            linkExpiresAt: journal.progress.password?.expiresAt
+              ? new Date(journal.progress.password.expiresAt)
+              : undefined,
             maxViews,
             passwordReset: passwordDone,
             mfaRemoved: Boolean(mfaResults),
@@ -378,20 +426,27 @@ export class ResetUseCase {
     if (needsPasswordHandOff) handOffCode = 'synced-user-password';
     else if (mfaFailed.length > 0) handOffCode = 'mfa-partially-removed';
     if (handOffCode) {
-      return this.handOff(ctx, psa, {
-        reason: handOffCode,
-        request,
-        target,
-        mfaResults,
-        passwordReset: passwordDone,
-        sessionsRevoked: journal.progress.sessionsRevoked,
-        notDone:
-          handOffCode === 'synced-user-password'
-            ? ['Password not reset: the account is mastered in on-premises AD and Graph cannot reset it app-only.']
-            : mfaFailed.map((m) => `MFA method ${m.kind} (${m.id}) still registered.`),
-        facts: [],
-        nextStep: nextStepFor(handOffCode),
-      }, true);
+      return this.handOff(
+        ctx,
+        psa,
+        {
+          reason: handOffCode,
+          request,
+          target,
+          mfaResults,
+          passwordReset: passwordDone,
+          sessionsRevoked: journal.progress.sessionsRevoked,
+          notDone:
+            handOffCode === 'synced-user-password'
+              ? [
+                  'Password not reset: the account is mastered in on-premises AD and Graph cannot reset it app-only.',
+                ]
+              : mfaFailed.map((m) => `MFA method ${m.kind} (${m.id}) still registered.`),
+          facts: [],
+          nextStep: nextStepFor(handOffCode),
+        },
+        true,
+      );
     }
 
     if (!journal.progress.moved) {
@@ -445,23 +500,36 @@ export class ResetUseCase {
    * The last word on a ticket whose job could not finish (retries exhausted, or an unexpected error): the
    * engineers get what is known, and an undelivered link is destroyed so no password sits unseen in Redis.
    */
-  async handOffAfterFailure(ctx: ResetRequestContext, code: OutcomeCode, detail: string): Promise<ResetOutcome> {
+  async handOffAfterFailure(
+    ctx: ResetRequestContext,
+    code: OutcomeCode,
+    detail: string,
+  ): Promise<ResetOutcome> {
     const progress = ctx.journal.progress;
     const decision = progress.decision;
     const passwordDone = progress.password?.status === 'done';
     const undelivered = passwordDone && progress.customerNote !== 'done';
     if (progress.password?.sealedToken && progress.customerNote !== 'done') {
-      await this.deps.links.destroy(this.deps.sealer.open(progress.password.sealedToken)).catch(() => undefined);
+      await this.deps.links
+        .destroy(this.deps.sealer.open(progress.password.sealedToken))
+        .catch(() => undefined);
     }
     return this.handOff(ctx, this.deps.psa(ctx.psa), {
       reason: code,
-      request: decision?.request ?? { channel: 'unknown', targetLabel: '(not read)', resetPassword: false, resetMfa: false },
+      request: decision?.request ?? {
+        channel: 'unknown',
+        targetLabel: '(not read)',
+        resetPassword: false,
+        resetMfa: false,
+      },
       target: decision?.target,
       mfaResults: progress.mfa?.results,
       passwordReset: passwordDone && !undelivered,
       sessionsRevoked: progress.sessionsRevoked,
       notDone: undelivered
-        ? ['The password WAS reset, but the secure link could not be written to the ticket and has been destroyed: the staff member cannot sign in until an engineer resets the password again.']
+        ? [
+            'The password WAS reset, but the secure link could not be written to the ticket and has been destroyed: the staff member cannot sign in until an engineer resets the password again.',
+          ]
         : ['The work stopped before it was complete; see "Done" for what changed.'],
       facts: [`Last error: ${detail}`, `Correlation id: ${ctx.correlationId}`],
       nextStep: undelivered
@@ -489,7 +557,11 @@ function summarise(ticket: ResetTicket): RequestSummary {
 
 /** A short, stable reference per ticket and note kind: lets a retry recognise its own earlier note. */
 function marker(ctx: ResetRequestContext, kind: 'delivery' | 'handoff'): string {
-  const digest = createHash('sha256').update(`${ctx.psa}:${ctx.ticketId}:${kind}`).digest('hex').slice(0, 8).toUpperCase();
+  const digest = createHash('sha256')
+    .update(`${ctx.psa}:${ctx.ticketId}:${kind}`)
+    .digest('hex')
+    .slice(0, 8)
+    .toUpperCase();
   return `RD-${kind === 'delivery' ? 'D' : 'H'}-${digest}`;
 }
 

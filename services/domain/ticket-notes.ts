@@ -25,7 +25,9 @@ const SIGN_IN_STEPS = (mfaReset: boolean): string[] => [
 ];
 
 function asked(r: RequestSummary): string {
-  const what = [r.resetPassword ? 'password reset' : '', r.resetMfa ? 'MFA reset' : ''].filter(Boolean).join(' and ');
+  const what = [r.resetPassword ? 'password reset' : '', r.resetMfa ? 'MFA reset' : '']
+    .filter(Boolean)
+    .join(' and ');
   return what || 'nothing (both options were No)';
 }
 
@@ -33,7 +35,8 @@ function mfaLines(results: MfaMethodResult[] | undefined): string[] {
   if (!results) return [];
   if (results.length === 0) return ['- MFA: no MFA methods were registered; nothing to remove.'];
   return results.map(
-    (m) => `- MFA ${m.kind} (${m.id}): ${m.outcome}${m.outcome === 'failed' && m.detail ? ` — ${m.detail}` : ''}`,
+    (m) =>
+      `- MFA ${m.kind} (${m.id}): ${m.outcome}${m.outcome === 'failed' && m.detail ? ` — ${m.detail}` : ''}`,
   );
 }
 
@@ -54,16 +57,17 @@ export function deliveryNote(input: {
   const who = `${target.displayName} (${target.userPrincipalName})`;
   const lines: string[] = [`Hello${request.requesterName ? ` ${request.requesterName}` : ''},`, ''];
   const done: string[] = [];
-  if (input.passwordReset) done.push(`a temporary password was set for ${who}; it must be changed at the first sign-in`);
+  if (input.passwordReset)
+    done.push('- A temporary password was set; it must be changed at the first sign-in.');
   if (input.mfaRemoved) {
     done.push(
       input.mfaIncomplete
-        ? `most MFA methods of ${who} were removed; an engineer will finish the rest`
-        : `every MFA method of ${who} was removed; they will be asked to register MFA again`,
+        ? '- Most MFA methods were removed; an engineer will remove the rest.'
+        : '- Every MFA method was removed; they will be asked to register MFA again.',
     );
   }
-  if (input.sessionsRevoked) done.push('existing sign-in sessions were ended');
-  lines.push(`The reset you asked for is done: ${done.join('; ')}.`, '');
+  if (input.sessionsRevoked) done.push('- Existing sign-in sessions were ended.');
+  lines.push(`The reset you asked for ${who} is done:`, ...done, '');
   if (input.linkUrl) {
     lines.push(
       `Get the temporary password here (secure link): ${input.linkUrl}`,
@@ -102,7 +106,9 @@ export function partialHandOffCustomerNote(input: {
     `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
     '',
     ...(input.mfaRemoved
-      ? [`Every MFA method of ${who} was removed; they will be asked to register MFA again at their next sign-in.`]
+      ? [
+          `Every MFA method of ${who} was removed; they will be asked to register MFA again at their next sign-in.`,
+        ]
       : []),
     `${who} also has a computer login tied to their name, so their password cannot be reset automatically. An engineer will follow up as soon as possible to help with the password.`,
     '',
@@ -133,10 +139,16 @@ export function handOffNote(f: HandOffFacts): TicketNote {
     `Asked: ${asked(r)} for "${r.targetLabel}" by ${r.requesterName ?? 'an unnamed contact'}${r.requesterEmail ? ` <${r.requesterEmail}>` : ''} via ${r.channel}.`,
     '',
     'Done:',
-    ...(f.passwordReset ? ['- Password: temporary password set (must change at next sign-in); secure link sent to the contact on file.'] : []),
+    ...(f.passwordReset
+      ? [
+          '- Password: temporary password set (must change at next sign-in); secure link sent to the contact on file.',
+        ]
+      : []),
     ...mfaLines(f.mfaResults),
     ...(f.sessionsRevoked ? ['- Sign-in sessions revoked.'] : []),
-    ...(!f.passwordReset && !f.mfaResults && !f.sessionsRevoked ? ['- Nothing was changed in the tenant.'] : []),
+    ...(!f.passwordReset && !f.mfaResults && !f.sessionsRevoked
+      ? ['- Nothing was changed in the tenant.']
+      : []),
     '',
     'Not done:',
     ...(f.notDone.length ? f.notDone.map((n) => `- ${n}`) : ['- (nothing)']),

@@ -4,7 +4,11 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/logger.js';
-import { createWebhookIntakeRouter, type Enqueuer, type WebhookReceiver } from '../intake/webhook-intake-route.js';
+import {
+  createWebhookIntakeRouter,
+  type Enqueuer,
+  type WebhookReceiver,
+} from '../intake/webhook-intake-route.js';
 import { createHealthRouter } from './health-routes.js';
 
 export interface AppDeps {
@@ -36,7 +40,10 @@ export function buildApp(deps: AppDeps): Express {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.startsWith('/s/') && !req.url.startsWith('/s/assets/') ? '/s/[token]' : req.url.split('?')[0],
+          url:
+            req.url.startsWith('/s/') && !req.url.startsWith('/s/assets/')
+              ? '/s/[token]'
+              : req.url.split('?')[0],
         }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
@@ -47,19 +54,34 @@ export function buildApp(deps: AppDeps): Express {
   for (const receiver of deps.receivers) {
     app.use(
       `/webhooks/${receiver.psa}`,
-      createWebhookIntakeRouter({ receiver, queue: deps.queue, bodyLimitBytes: deps.bodyLimitBytes, logger: deps.logger }),
+      createWebhookIntakeRouter({
+        receiver,
+        queue: deps.queue,
+        bodyLimitBytes: deps.bodyLimitBytes,
+        logger: deps.logger,
+      }),
     );
   }
   app.use('/s', deps.secureLinkRouter);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });
   });
-  const onError: ErrorRequestHandler = (err: { status?: number; type?: string; message?: string }, req, res, _next) => {
+  const onError: ErrorRequestHandler = (
+    err: { status?: number; type?: string; message?: string },
+    req,
+    res,
+    _next,
+  ) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) req.log.error({ err: { message: err.message } }, 'unhandled error');
     res.status(status).json({
       error: status === 413 ? 'payload-too-large' : status === 500 ? 'internal' : 'bad-request',
-      message: status === 413 ? 'The request body is larger than the configured limit.' : status === 500 ? 'Internal error.' : err.message,
+      message:
+        status === 413
+          ? 'The request body is larger than the configured limit.'
+          : status === 500
+            ? 'Internal error.'
+            : err.message,
     });
   };
   app.use(onError);

@@ -34,7 +34,10 @@ export function createWebhookIntakeRouter(options: {
     async (req: Request, res: Response) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!receiver.authenticate({ headers: req.headers, rawBody })) {
-        req.log.warn({ event: 'intake.unauthenticated', psa: receiver.psa }, 'webhook rejected: authentication failed');
+        req.log.warn(
+          { event: 'intake.unauthenticated', psa: receiver.psa },
+          'webhook rejected: authentication failed',
+        );
         res.status(401).set('WWW-Authenticate', 'Basic realm="resetdesk"').json({ error: 'unauthenticated' });
         return;
       }
@@ -43,8 +46,14 @@ export function createWebhookIntakeRouter(options: {
         const body: unknown = JSON.parse(rawBody.toString('utf8'));
         ticketIds = receiver.ticketIds(body);
       } catch (err) {
-        req.log.warn({ event: 'intake.unparseable', psa: receiver.psa, reason: (err as Error).message }, 'webhook rejected: no ticket found');
-        res.status(400).json({ error: 'bad-request', message: `No ticket id could be read from the webhook: ${(err as Error).message}` });
+        req.log.warn(
+          { event: 'intake.unparseable', psa: receiver.psa, reason: (err as Error).message },
+          'webhook rejected: no ticket found',
+        );
+        res.status(400).json({
+          error: 'bad-request',
+          message: `No ticket id could be read from the webhook: ${(err as Error).message}`,
+        });
         return;
       }
       try {
@@ -53,8 +62,14 @@ export function createWebhookIntakeRouter(options: {
         req.log.info({ event: 'intake.queued', psa: receiver.psa, correlationIds: jobIds }, 'webhook queued');
         res.status(202).json({ accepted: jobIds });
       } catch (err) {
-        req.log.error({ event: 'intake.queue-unavailable', err: { message: (err as Error).message } }, 'could not queue webhook');
-        res.status(503).set('Retry-After', '30').json({ error: 'unavailable', message: 'The queue is unavailable; retry later.' });
+        req.log.error(
+          { event: 'intake.queue-unavailable', err: { message: (err as Error).message } },
+          'could not queue webhook',
+        );
+        res
+          .status(503)
+          .set('Retry-After', '30')
+          .json({ error: 'unavailable', message: 'The queue is unavailable; retry later.' });
       }
     },
   );

@@ -44,7 +44,9 @@ export const REDACTED_PATHS = [
   'err.response.config',
 ];
 
-export function createLogger(options: { level: string; destination?: pino.DestinationStream } = { level: 'info' }): Logger {
+export function createLogger(
+  options: { level: string; destination?: pino.DestinationStream } = { level: 'info' },
+): Logger {
   const loggerOptions: LoggerOptions = {
     level: options.level,
     base: { service: 'resetdesk' },

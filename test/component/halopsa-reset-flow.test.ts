@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk } from '../../services/resetdesk.js';
-import { startHarness, STATUS_AWAITING, STATUS_HANDOFF, TEAM_HANDOFF, TENANT, WEBHOOK_PASSWORD, WEBHOOK_USER, type Harness } from '../support/component-harness.js';
+import {
+  startHarness,
+  STATUS_AWAITING,
+  STATUS_HANDOFF,
+  TEAM_HANDOFF,
+  TENANT,
+  WEBHOOK_PASSWORD,
+  WEBHOOK_USER,
+  type Harness,
+} from '../support/component-harness.js';
 import { validEnv } from '../support/test-config.js';
 
 const LINK = /https:\/\/reset\.example\.test\/s\/([A-Za-z0-9_-]+)/;
@@ -27,7 +36,11 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
       h.fileResetTicket({ id: 4242, target: 'sam@contoso.test' });
       const res = await h.deliver(4242);
       expect(res.status).toBe(202);
-      expect(await h.outcomeOf(4242)).toMatchObject({ code: 'reset-delivered', delivered: true, handedOff: false });
+      expect(await h.outcomeOf(4242)).toMatchObject({
+        code: 'reset-delivered',
+        delivered: true,
+        handedOff: false,
+      });
       password = h.graph.user(TENANT, 'u-sam')!.password!;
       const note = h.halo.actions(4242)[0]!;
       token = LINK.exec(String(note.note_html))![1]!;
@@ -36,20 +49,29 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
     it('then Graph gets exactly the passwordProfile with a forced change at next sign-in', () => {
       const patches = patchesOf('u-sam');
       expect(patches).toHaveLength(1);
-      expect(patches[0]!.body).toEqual({ passwordProfile: { forceChangePasswordNextSignIn: true, password } });
+      expect(patches[0]!.body).toEqual({
+        passwordProfile: { forceChangePasswordNextSignIn: true, password },
+      });
       expect(h.graph.user(TENANT, 'u-sam')!.forceChangePasswordNextSignIn).toBe(true);
     });
 
     it('then every MFA method but the password is removed and sessions are revoked', () => {
       const sam = h.graph.user(TENANT, 'u-sam')!;
-      expect(sam.methods.map((m) => m['@odata.type'])).toEqual(['#microsoft.graph.passwordAuthenticationMethod']);
+      expect(sam.methods.map((m) => m['@odata.type'])).toEqual([
+        '#microsoft.graph.passwordAuthenticationMethod',
+      ]);
       expect(sam.sessionsRevokedAt).toBeInstanceOf(Date);
     });
 
     it('then one customer-visible note with the secure link and the sign-in steps is emailed to the contact on file', () => {
       const actions = h.halo.actions(4242);
       expect(actions).toHaveLength(1);
-      expect(actions[0]).toMatchObject({ ticket_id: 4242, outcome_id: 12, hiddenfromuser: false, sendemail: true });
+      expect(actions[0]).toMatchObject({
+        ticket_id: 4242,
+        outcome_id: 12,
+        hiddenfromuser: false,
+        sendemail: true,
+      });
       const html = String(actions[0]!.note_html);
       expect(html).toContain('Click Here to Proceed');
       expect(html).toContain('https://outlook.office.com');
@@ -69,7 +91,9 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
       expect(page.text).not.toContain(password);
       const revealed = await request(app).post(`/s/${token}`);
       expect(revealed.status).toBe(200);
-      expect(revealed.text).toMatch(new RegExp(`id="secret"[^>]*>[\\s\\S]*${password.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(revealed.text).toMatch(
+        new RegExp(`id="secret"[^>]*>[\\s\\S]*${password.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
     });
 
     it('then the password is in no log line, no job data, no note and nowhere in Redis', async () => {
@@ -128,7 +152,11 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
   it('When the same ticket is delivered several times and in several shapes, then it is worked once', async () => {
     h.fileResetTicket({ id: 4600, target: 'sam@contoso.test', resetMfa: 'No' });
     const before = patchesOf('u-sam').length;
-    const answers = await Promise.all([h.deliver(4600), h.deliver(4600, 'eventonly'), h.deliver(4600, 'batch')]);
+    const answers = await Promise.all([
+      h.deliver(4600),
+      h.deliver(4600, 'eventonly'),
+      h.deliver(4600, 'batch'),
+    ]);
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     await h.outcomeOf(4600);
     expect((await h.deliver(4600, 'keyfields')).status).toBe(202);
@@ -139,7 +167,12 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
 
   it('When Graph answers 429 with Retry-After, then the reset waits and completes once', async () => {
     h.fileResetTicket({ id: 4700, target: 'sam@contoso.test', resetMfa: 'No' });
-    h.graph.failNext({ method: 'PATCH', pathPattern: '/v1.0/users/u-sam', status: 429, retryAfterSeconds: 1 });
+    h.graph.failNext({
+      method: 'PATCH',
+      pathPattern: '/v1.0/users/u-sam',
+      status: 429,
+      retryAfterSeconds: 1,
+    });
     const before = patchesOf('u-sam').length;
     await h.deliver(4700);
     expect(await h.outcomeOf(4700)).toMatchObject({ code: 'reset-delivered' });
@@ -201,7 +234,9 @@ describe('HaloPSA webhook intake rejects bad input and changes nothing', () => {
   });
 
   it('When the body has no ticket id, then 400 and no job', async () => {
-    const res = await post().auth(WEBHOOK_USER, WEBHOOK_PASSWORD).send(JSON.stringify({ event: 'new ticket logged' }));
+    const res = await post()
+      .auth(WEBHOOK_USER, WEBHOOK_PASSWORD)
+      .send(JSON.stringify({ event: 'new ticket logged' }));
     expect(res.status).toBe(400);
   });
 
@@ -222,7 +257,12 @@ describe('HaloPSA webhook intake rejects bad input and changes nothing', () => {
 describe('When Redis is unreachable', () => {
   it('then a webhook gets 503 (so Halo retries) and /readyz says not ready', async () => {
     const config = loadConfig({
-      env: validEnv({ REDIS_URL: 'redis://127.0.0.1:1', RESETDESK_ROLE: 'api', HALOPSA_WEBHOOK_PASSWORD: WEBHOOK_PASSWORD, HALOPSA_WEBHOOK_USERNAME: WEBHOOK_USER }),
+      env: validEnv({
+        REDIS_URL: 'redis://127.0.0.1:1',
+        RESETDESK_ROLE: 'api',
+        HALOPSA_WEBHOOK_PASSWORD: WEBHOOK_PASSWORD,
+        HALOPSA_WEBHOOK_USERNAME: WEBHOOK_USER,
+      }),
     });
     const desk = createResetdesk(config, createLogger({ level: 'silent' }));
     try {

@@ -19,7 +19,10 @@ export const TEAM_HANDOFF = 4;
 export const WEBHOOK_USER = 'resetdesk';
 export const WEBHOOK_PASSWORD = 'correct-horse-webhook-secret';
 export const CUSTOMER_NOTE_OUTCOME = 12;
-const GRAPH_APP = { clientId: '7c1f4b2e-0000-4000-8000-00000000c0de', secret: 'graph-app-secret-for-the-sandbox' };
+const GRAPH_APP = {
+  clientId: '7c1f4b2e-0000-4000-8000-00000000c0de',
+  secret: 'graph-app-secret-for-the-sandbox',
+};
 
 export interface Sandbox {
   graph: GraphSimulator;
@@ -27,7 +30,13 @@ export interface Sandbox {
   /** Env vars that point the service at the sandbox; add REDIS_URL, PUBLIC_BASE_URL and overrides. */
   env: Record<string, string>;
   /** Adds a "Password / MFA reset" ticket as the Halo portal form would. */
-  fileResetTicket(ticket: { id: number; target?: string; resetPassword?: string; resetMfa?: string; userId?: number }): void;
+  fileResetTicket(ticket: {
+    id: number;
+    target?: string;
+    resetPassword?: string;
+    resetMfa?: string;
+    userId?: number;
+  }): void;
   close(): Promise<void>;
 }
 
@@ -38,8 +47,18 @@ export async function startSandbox(): Promise<Sandbox> {
   graph
     .tenant(TENANT)
     .registerApp(GRAPH_APP.clientId, GRAPH_APP.secret)
-    .addUser({ id: 'u-maria', userPrincipalName: 'maria@contoso.test', mail: 'maria@contoso.test', displayName: 'Maria Manager' })
-    .addUser({ id: 'u-mallory', userPrincipalName: 'mallory@contoso.test', mail: 'mallory@contoso.test', displayName: 'Mallory Peer' })
+    .addUser({
+      id: 'u-maria',
+      userPrincipalName: 'maria@contoso.test',
+      mail: 'maria@contoso.test',
+      displayName: 'Maria Manager',
+    })
+    .addUser({
+      id: 'u-mallory',
+      userPrincipalName: 'mallory@contoso.test',
+      mail: 'mallory@contoso.test',
+      displayName: 'Mallory Peer',
+    })
     .addUser({
       id: 'u-sam',
       userPrincipalName: 'sam@contoso.test',
@@ -47,9 +66,20 @@ export async function startSandbox(): Promise<Sandbox> {
       displayName: 'Sam Staff',
       managerId: 'u-maria',
       methods: [
-        { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', id: '28c10230-6103-485e-b985-444c60001490' },
-        { '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod', id: 'auth-1', isDefault: true },
-        { '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', id: '3179e48a-750b-4051-897c-87b9720928f7', phoneType: 'mobile' },
+        {
+          '@odata.type': '#microsoft.graph.passwordAuthenticationMethod',
+          id: '28c10230-6103-485e-b985-444c60001490',
+        },
+        {
+          '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
+          id: 'auth-1',
+          isDefault: true,
+        },
+        {
+          '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
+          id: '3179e48a-750b-4051-897c-87b9720928f7',
+          phoneType: 'mobile',
+        },
       ],
     })
     .addUser({
@@ -88,7 +118,9 @@ export async function startSandbox(): Promise<Sandbox> {
     HALOPSA_HANDOFF_STATUS_ID: String(STATUS_HANDOFF),
     SECURE_LINK_SERVER_KEY: randomBytes(32).toString('base64'),
     MSP_NAME: 'Ashton Solutions',
-    RESETDESK_CUSTOMERS_JSON: JSON.stringify([{ name: 'contoso', psa: 'halopsa', psaCustomerId: HALO_CLIENT, tenantId: TENANT }]),
+    RESETDESK_CUSTOMERS_JSON: JSON.stringify([
+      { name: 'contoso', psa: 'halopsa', psaCustomerId: HALO_CLIENT, tenantId: TENANT },
+    ]),
   };
 
   return {
@@ -101,7 +133,15 @@ export async function startSandbox(): Promise<Sandbox> {
         ...(resetPassword !== undefined ? [{ id: 102, name: 'CFResetPassword', value: resetPassword }] : []),
         ...(resetMfa !== undefined ? [{ id: 103, name: 'CFResetMFA', value: resetMfa }] : []),
       ];
-      halo.addTicket({ id, summary: 'Password / MFA reset', tickettype_id: RESET_TYPE, client_id: HALO_CLIENT, user_id: userId, status_id: 1, customfields });
+      halo.addTicket({
+        id,
+        summary: 'Password / MFA reset',
+        tickettype_id: RESET_TYPE,
+        client_id: HALO_CLIENT,
+        user_id: userId,
+        status_id: 1,
+        customfields,
+      });
     },
     async close() {
       await Promise.all([graph.close(), halo.close()]);

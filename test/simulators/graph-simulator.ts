@@ -679,7 +679,9 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
     if (!target) return graphError(404, 'itemNotFound', 'Authentication method not found.');
     const others = user.methods.filter((m) => m !== target);
     // The password method is always there and is not an MFA method: it does not keep a default method alive.
-    const otherMfa = others.filter((m) => m['@odata.type'] !== '#microsoft.graph.passwordAuthenticationMethod');
+    const otherMfa = others.filter(
+      (m) => m['@odata.type'] !== '#microsoft.graph.passwordAuthenticationMethod',
+    );
     if (target.isDefault && otherMfa.length > 0) return graphError(400, 'badRequest', MESSAGES.defaultMethod);
     if (target.id === MOBILE_PHONE_ID && others.some((m) => m.id === ALTERNATE_MOBILE_PHONE_ID)) {
       return graphError(400, 'badRequest', MESSAGES.mobileWithAlternate);

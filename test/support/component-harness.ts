@@ -13,7 +13,14 @@ import { HALO_CLIENT, RESET_TYPE, startSandbox, WEBHOOK_PASSWORD, WEBHOOK_USER }
 import { dumpUnder, testRedis, testRedisUrl } from './redis.js';
 import { validEnv } from './test-config.js';
 
-export { TENANT, STATUS_AWAITING, STATUS_HANDOFF, TEAM_HANDOFF, WEBHOOK_USER, WEBHOOK_PASSWORD } from '../sandbox/sandbox.js';
+export {
+  TENANT,
+  STATUS_AWAITING,
+  STATUS_HANDOFF,
+  TEAM_HANDOFF,
+  WEBHOOK_USER,
+  WEBHOOK_PASSWORD,
+} from '../sandbox/sandbox.js';
 
 export interface Harness {
   desk: Resetdesk;
@@ -30,7 +37,13 @@ export interface Harness {
   job(ticketId: number): Promise<Job | undefined>;
   /** Everything under the service's Redis prefix, as text. */
   redisDump(): Promise<string>;
-  fileResetTicket(ticket: { id: number; target?: string; resetPassword?: string; resetMfa?: string; userId?: number }): void;
+  fileResetTicket(ticket: {
+    id: number;
+    target?: string;
+    resetPassword?: string;
+    resetMfa?: string;
+    userId?: number;
+  }): void;
   close(): Promise<void>;
 }
 
@@ -87,7 +100,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         .post('/webhooks/halopsa')
         .auth(WEBHOOK_USER, WEBHOOK_PASSWORD)
         .set('Content-Type', 'application/json')
-        .send(JSON.stringify(haloWebhookBody(ticketId, shape, { client_id: HALO_CLIENT, tickettype_id: RESET_TYPE })));
+        .send(
+          JSON.stringify(
+            haloWebhookBody(ticketId, shape, { client_id: HALO_CLIENT, tickettype_id: RESET_TYPE }),
+          ),
+        );
     },
     async outcomeOf(ticketId, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

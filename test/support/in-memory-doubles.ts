@@ -15,7 +15,13 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
-import { ResetUseCase, type ResetJournal, type ResetProgress, type ResetRequestContext, type ResetUseCaseDeps } from '../../services/domain/reset-use-case.js';
+import {
+  ResetUseCase,
+  type ResetJournal,
+  type ResetProgress,
+  type ResetRequestContext,
+  type ResetUseCaseDeps,
+} from '../../services/domain/reset-use-case.js';
 
 /**
  * Small in-memory doubles of the ports, for unit tests of the use case's decisions and step journal. The
@@ -79,7 +85,9 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
   }
   async findUsersByAddress(address: string) {
     const a = address.toLowerCase();
-    return [...this.users.values()].filter((u) => u.userPrincipalName.toLowerCase() === a || u.mail?.toLowerCase() === a);
+    return [...this.users.values()].filter(
+      (u) => u.userPrincipalName.toLowerCase() === a || u.mail?.toLowerCase() === a,
+    );
   }
   async getManager(userId: string) {
     const id = this.managers.get(userId);
@@ -93,7 +101,10 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
     }
     if (this.rejectPasswords > 0) {
       this.rejectPasswords--;
-      throw new DirectoryError('password-rejected', 'The specified password does not comply with password complexity requirements.');
+      throw new DirectoryError(
+        'password-rejected',
+        'The specified password does not comply with password complexity requirements.',
+      );
     }
     this.passwords.set(userId, [...(this.passwords.get(userId) ?? []), password]);
   }
@@ -154,15 +165,29 @@ export function resetTicket(extra: Partial<ResetTicket> = {}): ResetTicket {
   };
 }
 
-export function useCaseWith(parts: { psa: MemoryPsa; directory: MemoryDirectory; links: MemoryLinks }, settings: Partial<ResetUseCaseDeps['settings']> = {}) {
-  const identity = { seal: (t: string) => `sealed:${Buffer.from(t).toString('base64')}`, open: (s: string) => Buffer.from(s.slice(7), 'base64').toString() };
+export function useCaseWith(
+  parts: { psa: MemoryPsa; directory: MemoryDirectory; links: MemoryLinks },
+  settings: Partial<ResetUseCaseDeps['settings']> = {},
+) {
+  const identity = {
+    seal: (t: string) => `sealed:${Buffer.from(t).toString('base64')}`,
+    open: (s: string) => Buffer.from(s.slice(7), 'base64').toString(),
+  };
   return new ResetUseCase({
     psa: () => parts.psa,
     directories: parts.directory,
     links: parts.links,
     sealer: identity,
-    customers: new CustomerDirectory([{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }]),
-    settings: { mspName: 'Ashton Solutions', linkTtlHours: 72, linkMaxViews: 3, revokeSessions: true, ...settings },
+    customers: new CustomerDirectory([
+      { name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT },
+    ]),
+    settings: {
+      mspName: 'Ashton Solutions',
+      linkTtlHours: 72,
+      linkMaxViews: 3,
+      revokeSessions: true,
+      ...settings,
+    },
   });
 }
 

@@ -16,7 +16,12 @@ export function validEnv(overrides: Record<string, string> = {}): NodeJS.Process
     HALOPSA_RESET_TICKET_TYPE_IDS: '31',
     HALOPSA_CUSTOMER_NOTE_OUTCOME_ID: '12',
     RESETDESK_CUSTOMERS_JSON: JSON.stringify([
-      { name: 'contoso', psa: 'halopsa', psaCustomerId: 12, tenantId: '11111111-2222-3333-4444-555555555555' },
+      {
+        name: 'contoso',
+        psa: 'halopsa',
+        psaCustomerId: 12,
+        tenantId: '11111111-2222-3333-4444-555555555555',
+      },
     ]),
     ...overrides,
   };

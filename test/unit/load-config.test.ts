@@ -14,7 +14,9 @@ function withoutKey(key: string): NodeJS.ProcessEnv {
 describe('loadConfig', () => {
   it('When every required key is set, then the config loads with the customer mapping', () => {
     const config = loadConfig({ env: validEnv() });
-    expect(config.customerDirectory.find('halopsa', '12')?.tenantId).toBe('11111111-2222-3333-4444-555555555555');
+    expect(config.customerDirectory.find('halopsa', '12')?.tenantId).toBe(
+      '11111111-2222-3333-4444-555555555555',
+    );
     expect(config.customerDirectory.find('halopsa', '13')).toBeUndefined();
     expect(config.halopsa.resetTicketTypeIds).toEqual([31]);
     expect(config.secureLink.serverKey).toHaveLength(32);
@@ -44,7 +46,14 @@ describe('loadConfig', () => {
     [{ GRAPH_BASE_URL: 'not a url' }, /graph\.baseUrl/],
     [{ LOG_LEVEL: 'loud' }, /log\.level/],
     [{ HALOPSA_WEBHOOK_PASSWORD: 'short' }, /halopsa\.webhookPassword/],
-    [{ RESETDESK_CUSTOMERS_JSON: JSON.stringify([{ name: 'x', psa: 'halopsa', psaCustomerId: 1, tenantId: 'nope' }]) }, /customers\[0\]\.tenantId/],
+    [
+      {
+        RESETDESK_CUSTOMERS_JSON: JSON.stringify([
+          { name: 'x', psa: 'halopsa', psaCustomerId: 1, tenantId: 'nope' },
+        ]),
+      },
+      /customers\[0\]\.tenantId/,
+    ],
     [
       {
         RESETDESK_CUSTOMERS_JSON: JSON.stringify([
@@ -62,27 +71,36 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rd-config-'));
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ halopsa: { handofTeamId: 4 } }));
-    expect(() => loadConfig({ env: validEnv({ RESETDESK_CONFIG: file }) })).toThrowError(/halopsa\.handofTeamId/);
+    expect(() => loadConfig({ env: validEnv({ RESETDESK_CONFIG: file }) })).toThrowError(
+      /halopsa\.handofTeamId/,
+    );
   });
 
   it('When the config file names structure and env vars hold secrets, then both are used, env winning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rd-config-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ halopsa: { handoffTeamId: 4, scope: 'all' }, worker: { concurrency: 2 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ halopsa: { handoffTeamId: 4, scope: 'all' }, worker: { concurrency: 2 } }),
+    );
     const config = loadConfig({ env: validEnv({ RESETDESK_CONFIG: file, WORKER_CONCURRENCY: '6' }) });
     expect(config.halopsa.handoffTeamId).toBe(4);
     expect(config.worker.concurrency).toBe(6);
   });
 
   it('When the config file is missing, then start-up stops naming the file', () => {
-    expect(() => loadConfig({ env: validEnv({ RESETDESK_CONFIG: '/nonexistent/resetdesk.json' }) })).toThrowError(
-      ConfigError,
-    );
+    expect(() =>
+      loadConfig({ env: validEnv({ RESETDESK_CONFIG: '/nonexistent/resetdesk.json' }) }),
+    ).toThrowError(ConfigError);
   });
 
   it('The example config file in the repository is valid', () => {
     const config = loadConfig({
-      env: { ...validEnv(), RESETDESK_CONFIG: new URL('../../config/example.config.json', import.meta.url).pathname, RESETDESK_CUSTOMERS_JSON: undefined },
+      env: {
+        ...validEnv(),
+        RESETDESK_CONFIG: new URL('../../config/example.config.json', import.meta.url).pathname,
+        RESETDESK_CUSTOMERS_JSON: undefined,
+      },
     });
     expect(config.customers.map((c) => c.name)).toEqual(['contoso', 'fabrikam']);
   });

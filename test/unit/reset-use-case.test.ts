@@ -55,7 +55,9 @@ describe('ResetUseCase', () => {
     expect(directory.passwords.get('sam')).toHaveLength(1);
     const notes = psa.notes.filter((n) => n.note.visibility === 'customer');
     expect(notes).toHaveLength(1);
-    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(notes[0]!.note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(notes[0]!.note.text)![1]!)).toBe(
+      directory.passwords.get('sam')![0],
+    );
   });
 
   it('When the PSA stored the note but its answer was lost, then the retry finds the note and does not add a second', async () => {
@@ -146,7 +148,11 @@ describe('ResetUseCase', () => {
     directory.users.set('sam', {
       ...directory.users.get('sam')!,
       onPremisesSyncEnabled: true,
-      onPremises: { samAccountName: 'sam.s', domainName: 'corp.contoso.test', lastSyncDateTime: '2026-11-30T10:00:00Z' },
+      onPremises: {
+        samAccountName: 'sam.s',
+        domainName: 'corp.contoso.test',
+        lastSyncDateTime: '2026-11-30T10:00:00Z',
+      },
     });
     const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
     expect(outcome).toMatchObject({ code: 'synced-user-password', handedOff: true });
@@ -157,12 +163,17 @@ describe('ResetUseCase', () => {
     expect(internal).toContain('domain=corp.contoso.test');
     expect(internal).toContain('last sync=2026-11-30T10:00:00Z');
     expect(internal).toContain('MFA phoneAuthenticationMethod (p1): removed');
-    expect(psa.notes.find((n) => n.note.visibility === 'customer')!.note.text).toContain('engineer will follow up');
+    expect(psa.notes.find((n) => n.note.visibility === 'customer')!.note.text).toContain(
+      'engineer will follow up',
+    );
     expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'engineers' }]);
   });
 
   it('When Graph refuses for privileges, then it is handed off with the reason', async () => {
-    directory.failResetWith = new DirectoryError('insufficient-privileges', 'Insufficient privileges to complete the operation.');
+    directory.failResetWith = new DirectoryError(
+      'insufficient-privileges',
+      'Insufficient privileges to complete the operation.',
+    );
     psa.tickets.set('4242', resetTicket({ resetMfa: false }));
     const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
     expect(outcome.code).toBe('insufficient-privileges');
