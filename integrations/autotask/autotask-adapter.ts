@@ -1,0 +1,378 @@
+import type { Logger } from '../../services/logging/logger.js';
+import { PsaError } from '../../services/domain/errors.js';
+import type {
+  PsaAdapter,
+  RequestChannel,
+  ResetTicket,
+  TicketDisposition,
+  TicketNote,
+} from '../../services/domain/ports.js';
+import { AutotaskClient } from './autotask-client.js';
+
+/**
+ * Configuration of the Autotask adapter. Every Autotask id (queues, issue types, note types, publish values,
+ * statuses, sources) is a per-database picklist value and comes from here; the adapter hard-codes none.
+ */
+export interface AutotaskOptions {
+  /** The zone's REST base, e.g. `https://webservices5.autotask.net/atservicesrest` (`/v1.0` is added). */
+  baseUrl: string;
+  /** API-only user (`UserName` header). */
+  username: string;
+  /** API-only user's secret (`Secret` header). */
+  secret: string;
+  /** API tracking identifier (`ApiIntegrationCode` header). */
+  integrationCode: string;
+  timeoutMs: number;
+  /** A ticket is a reset request when its queue is listed AND (when set) its issue / sub-issue type ids match. */
+  resetTicket: { queueIds: number[]; issueTypeIds?: number[]; subIssueTypeIds?: number[] };
+  /** Ticket user-defined field names (UDFs), matched case-insensitively. */
+  fields: { target: string; resetPassword: string; resetMfa: string };
+  /**
+   * Ticket notes: `noteTypeId` (TicketNotes `noteType` picklist), the `publish` values for customer-visible and
+   * internal notes, and the note title (sent on every note, because a ticket category may require titles).
+   */
+  notes: { noteTypeId: number; customerPublishId: number; internalPublishId: number; title: string };
+  /** Status set while waiting for the requester to confirm; moving there is a no-op when unset. */
+  awaitingConfirmation: { statusId?: number };
+  /** Where a ticket goes when engineers must take over; only the configured keys are sent. */
+  handoff: { queueId?: number; statusId?: number };
+  /** Ticket `source` picklist values that mean email-to-ticket. Without them the channel is `unknown`. */
+  sourceEmailIds?: number[];
+  /** Ticket `source` picklist values that mean the client portal. */
+  sourcePortalIds?: number[];
+}
+
+/** The subset of an Autotask ticket the adapter reads (`GET /v1.0/Tickets/{id}` → `{item}`). */
+interface AutotaskTicket {
+  id?: number;
+  title?: unknown;
+  companyID?: unknown;
+  contactID?: unknown;
+  queueID?: unknown;
+  status?: unknown;
+  issueType?: unknown;
+  subIssueType?: unknown;
+  source?: unknown;
+  userDefinedFields?: unknown;
+}
+
+/** One entry of `userDefinedFields`. */
+export interface AutotaskUdf {
+  name?: unknown;
+  value?: unknown;
+}
+
+interface AutotaskContact {
+  id?: unknown;
+  companyID?: unknown;
+  firstName?: unknown;
+  lastName?: unknown;
+  emailAddress?: unknown;
+  isActive?: unknown;
+}
+
+interface AutotaskNote {
+  ticketID?: unknown;
+  description?: unknown;
+}
+
+/** Autotask's limit on TicketNotes `description`. */
+const MAX_NOTE_DESCRIPTION = 32_000;
+/** Autotask's limit on TicketNotes `title`. */
+const MAX_NOTE_TITLE = 250;
+
+/**
+ * Builds the `PsaAdapter` for one Autotask database.
+ *
+ * - `getTicket` reads `Tickets/{id}` and then the ticket's contact (`Contacts/{contactID}`): the requester's email
+ *   is that contact's `emailAddress`, never an address from the request. The email is withheld (so the domain
+ *   hands off) when the contact is inactive or belongs to another company than the ticket.
+ * - Notes are `TicketNotes` created through the child URL `Tickets/{id}/Notes`, as plain text (the API cannot
+ *   create rich text). Whether Autotask emails the contact depends on the database's notification settings for
+ *   the configured publish value (e.g. a "ticket note added" notification to the contact); the adapter only
+ *   chooses the publish value.
+ * - `hasNoteWithMarker` asks `TicketNotes/query` for the ticket's notes whose description contains the marker and
+ *   re-checks the returned descriptions locally, so a server-side match that is looser than `includes` (LIKE
+ *   wildcards) cannot give a false positive.
+ * - `moveTicket` sends a sparse `PATCH /v1.0/Tickets` with `{id, status?, queueID?}`.
+ */
+export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger): PsaAdapter {
+  assertOptions(options);
+  const log = logger.child({ psa: 'autotask' });
+  const client = new AutotaskClient(options, log);
+  const queues = new Set(options.resetTicket.queueIds);
+  const issueTypes = nonEmptySet(options.resetTicket.issueTypeIds);
+  const subIssueTypes = nonEmptySet(options.resetTicket.subIssueTypeIds);
+  const emailSources = new Set(options.sourceEmailIds ?? []);
+  const portalSources = new Set(options.sourcePortalIds ?? []);
+
+  async function getTicket(ticketId: string): Promise<ResetTicket | null> {
+    const id = parseTicketId(ticketId);
+    // A malformed id cannot name an Autotask ticket: the PSA does not know it.
+    if (id === undefined) return null;
+    const data = await client.request<{ item?: AutotaskTicket | null }>({
+      method: 'GET',
+      path: `/Tickets/${id}`,
+      notFoundAsNull: true,
+    });
+    // Autotask answers an unknown id with `{item: null}`; a 404 is tolerated as well.
+    const ticket = data?.item;
+    if (!ticket || typeof ticket !== 'object') return null;
+
+    const udfs = Array.isArray(ticket.userDefinedFields) ? (ticket.userDefinedFields as AutotaskUdf[]) : [];
+    const flag = (configured: string): boolean => {
+      const udf = findUdf(udfs, configured);
+      const parsed = parseYesNo(udf?.value);
+      if (parsed === 'unrecognised') {
+        log.warn(
+          { ticketId: String(id), field: configured, value: describeValue(udf?.value) },
+          'unrecognised yes/no value in a reset user-defined field; treating it as "no"',
+        );
+        return false;
+      }
+      return parsed;
+    };
+
+    const companyId = positiveInt(ticket.companyID);
+    return {
+      ticketId: String(id),
+      psaCustomerId: companyId === undefined ? '' : String(companyId),
+      summary: typeof ticket.title === 'string' ? ticket.title : '',
+      isResetRequest: isResetRequest(ticket),
+      channel: channelOf(ticket.source),
+      requester: await requesterOf(String(id), ticket, companyId),
+      targetIdentifier: textOf(findUdf(udfs, options.fields.target)?.value),
+      resetPassword: flag(options.fields.resetPassword),
+      resetMfa: flag(options.fields.resetMfa),
+    };
+  }
+
+  function isResetRequest(ticket: AutotaskTicket): boolean {
+    const queue = positiveInt(ticket.queueID);
+    if (queue === undefined || !queues.has(queue)) return false;
+    if (issueTypes) {
+      const issue = positiveInt(ticket.issueType);
+      if (issue === undefined || !issueTypes.has(issue)) return false;
+    }
+    if (subIssueTypes) {
+      const sub = positiveInt(ticket.subIssueType);
+      if (sub === undefined || !subIssueTypes.has(sub)) return false;
+    }
+    return true;
+  }
+
+  function channelOf(source: unknown): RequestChannel {
+    const value = positiveInt(source);
+    if (value === undefined) return 'unknown';
+    if (emailSources.has(value)) return 'email';
+    if (portalSources.has(value)) return 'portal';
+    return 'unknown';
+  }
+
+  async function requesterOf(
+    ticketId: string,
+    ticket: AutotaskTicket,
+    companyId: number | undefined,
+  ): Promise<ResetTicket['requester']> {
+    const contactId = positiveInt(ticket.contactID);
+    if (contactId === undefined) return {};
+    const data = await client.request<{ item?: AutotaskContact | null }>({
+      method: 'GET',
+      path: `/Contacts/${contactId}`,
+      notFoundAsNull: true,
+    });
+    const contact = data?.item && typeof data.item === 'object' ? data.item : undefined;
+    const requester: ResetTicket['requester'] = { contactId: String(contactId) };
+    if (!contact) return requester;
+    const name = [nonEmpty(contact.firstName), nonEmpty(contact.lastName)].filter(Boolean).join(' ');
+    if (name) requester.name = name;
+    const email = nonEmpty(contact.emailAddress);
+    if (!email) return requester;
+    // Fail closed: the link goes only to an active contact of the ticket's own company.
+    if (contact.isActive === false || contact.isActive === 0) {
+      log.warn({ ticketId, contactId }, 'ticket contact is inactive; its address is not used');
+      return requester;
+    }
+    const contactCompany = positiveInt(contact.companyID);
+    if (contactCompany === undefined || contactCompany !== companyId) {
+      log.warn({ ticketId, contactId }, 'ticket contact belongs to another company; its address is not used');
+      return requester;
+    }
+    requester.email = email;
+    return requester;
+  }
+
+  async function addNote(ticketId: string, note: TicketNote): Promise<void> {
+    const id = requireTicketId(ticketId);
+    if (note.text.length > MAX_NOTE_DESCRIPTION) {
+      // Autotask would refuse it; cutting it could drop the marker or the link, so refuse it here, permanently.
+      throw new PsaError(`Autotask note text is longer than ${MAX_NOTE_DESCRIPTION} characters`);
+    }
+    const customer = note.visibility === 'customer';
+    const body = {
+      ticketID: id,
+      title: options.notes.title,
+      description: note.text,
+      noteType: options.notes.noteTypeId,
+      publish: customer ? options.notes.customerPublishId : options.notes.internalPublishId,
+    };
+    const created = await client.request<{ itemId?: unknown }>({
+      method: 'POST',
+      path: `/Tickets/${id}/Notes`,
+      body,
+    });
+    log.info(
+      { ticketId: String(id), visibility: note.visibility, marker: note.marker, noteId: created?.itemId },
+      'autotask note added',
+    );
+  }
+
+  async function hasNoteWithMarker(ticketId: string, marker: string): Promise<boolean> {
+    const id = requireTicketId(ticketId);
+    // An empty marker is contained in every note: it is a caller bug, not a question to ask Autotask.
+    if (marker.trim() === '') throw new PsaError('a note marker must not be empty');
+    const data = await client.request<{ items?: AutotaskNote[] }>({
+      method: 'POST',
+      path: '/TicketNotes/query',
+      body: {
+        filter: [
+          { op: 'eq', field: 'ticketID', value: id },
+          { op: 'contains', field: 'description', value: marker },
+        ],
+      },
+    });
+    const items = Array.isArray(data?.items) ? data.items : [];
+    return items.some(
+      (n) =>
+        typeof n.description === 'string' &&
+        n.description.includes(marker) &&
+        (n.ticketID === undefined || positiveInt(n.ticketID) === id),
+    );
+  }
+
+  async function moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void> {
+    const id = requireTicketId(ticketId);
+    const update: { id: number; status?: number; queueID?: number } = { id };
+    if (disposition === 'awaiting-confirmation') {
+      // `== null`: configuration loaders may hand over null for "not set".
+      if (options.awaitingConfirmation.statusId == null) {
+        log.debug({ ticketId: String(id) }, 'no awaiting-confirmation status configured; ticket left as is');
+        return;
+      }
+      update.status = options.awaitingConfirmation.statusId;
+    } else {
+      const { statusId, queueId } = options.handoff;
+      if (statusId != null) update.status = statusId;
+      if (queueId != null) update.queueID = queueId;
+      if (update.status === undefined && update.queueID === undefined) {
+        log.warn({ ticketId: String(id) }, 'no hand-off queue or status configured; ticket left as is');
+        return;
+      }
+    }
+    await client.request({ method: 'PATCH', path: '/Tickets', body: update });
+    log.info({ ticketId: String(id), disposition }, 'autotask ticket moved');
+  }
+
+  return { kind: 'autotask', getTicket, addNote, hasNoteWithMarker, moveTicket };
+}
+
+/** Refuses, at start, a configuration that would fail on the first note or leak an internal note. */
+function assertOptions(options: AutotaskOptions): void {
+  const { noteTypeId, customerPublishId, internalPublishId, title } = options.notes;
+  for (const [name, value] of [
+    ['notes.noteTypeId', noteTypeId],
+    ['notes.customerPublishId', customerPublishId],
+    ['notes.internalPublishId', internalPublishId],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new PsaError(`Autotask ${name} must be a positive integer picklist value`);
+    }
+  }
+  if (customerPublishId === internalPublishId) {
+    // The same publish value for both would show engineers' notes to the customer.
+    throw new PsaError('Autotask notes.customerPublishId and notes.internalPublishId must differ');
+  }
+  if (typeof title !== 'string' || title.trim() === '' || title.length > MAX_NOTE_TITLE) {
+    throw new PsaError(`Autotask notes.title must be 1 to ${MAX_NOTE_TITLE} characters`);
+  }
+  if (options.resetTicket.queueIds.length === 0) {
+    throw new PsaError('Autotask resetTicket.queueIds must list at least one queue id');
+  }
+}
+
+function nonEmptySet(values: number[] | undefined): Set<number> | undefined {
+  return values && values.length > 0 ? new Set(values) : undefined;
+}
+
+function parseTicketId(ticketId: string): number | undefined {
+  const trimmed = ticketId.trim();
+  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
+  const n = Number(trimmed);
+  return n > 0 ? n : undefined;
+}
+
+function requireTicketId(ticketId: string): number {
+  const id = parseTicketId(ticketId);
+  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not an Autotask ticket id`);
+  return id;
+}
+
+/** A positive integer from a number or a numeric string (picklist values sometimes come back as strings). */
+function positiveInt(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+    const n = Number(value.trim());
+    return n > 0 ? n : undefined;
+  }
+  return undefined;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** Finds a user-defined field by its configured name: case-insensitive, surrounding space ignored. */
+export function findUdf(udfs: AutotaskUdf[], configured: string): AutotaskUdf | undefined {
+  const wanted = configured.trim().toLowerCase();
+  return udfs.find((f) => typeof f.name === 'string' && f.name.trim().toLowerCase() === wanted);
+}
+
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+const YES = new Set(['true', '1', 'yes', 'y']);
+const NO = new Set(['false', '0', 'no', 'n']);
+
+/**
+ * Reads a yes/no user-defined field value. Accepts booleans, 1/0, and true/false, yes/no, y/n in any case with
+ * surrounding space.
+ *
+ * - UDF absent, value null or empty: `true`. The procedure resets both password and MFA unless the form says
+ *   otherwise.
+ * - Anything else: `'unrecognised'`. The adapter reports that flag as `false` and logs a warning, because an
+ *   answer it cannot read is not consent to reset; when both flags end up false the domain hands the ticket to
+ *   engineers.
+ *
+ * A picklist UDF returns its stored value, not its label; use a text UDF, or a picklist whose values read as
+ * yes/no. Resolving picklist labels through `Tickets/entityInformation/userDefinedFields` is not implemented.
+ */
+export function parseYesNo(value: unknown): boolean | 'unrecognised' {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string' && typeof value !== 'number') return 'unrecognised';
+  const text = String(value).trim().toLowerCase();
+  if (text === '') return true;
+  if (YES.has(text)) return true;
+  if (NO.has(text)) return false;
+  return 'unrecognised';
+}
+
+function describeValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return (text ?? '').slice(0, 40);
+}

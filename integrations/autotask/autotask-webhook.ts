@@ -1,0 +1,160 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * HTTP-edge helpers for Autotask ticket webhooks. Autotask signs each callout with the webhook's `SecretKey`:
+ * `X-Hook-Signature: sha1=<base64(HMAC-SHA1(secretKey, raw body))>`. The body is only a trigger (its `Fields` are
+ * whatever the webhook subscribed to); the worker re-reads the ticket through the API before acting.
+ */
+
+/** Length of an HMAC-SHA1 digest in bytes. */
+const SHA1_BYTES = 20;
+
+/**
+ * True when `header` carries the HMAC-SHA1 of exactly `rawBody` under `secretKey`, base64-encoded.
+ *
+ * - The `sha1=` prefix is optional (any case): the HMAC itself is what authenticates, so a header without the
+ *   prefix is no weaker, and tolerating it keeps a proxy or a format change from rejecting genuine callouts.
+ *   Any other algorithm prefix (e.g. `sha256=`) is refused.
+ * - The value must be canonical base64 of exactly 20 bytes; the two digests are then compared with
+ *   `timingSafeEqual`, so the position of a mismatch does not show in the timing.
+ * - Missing or malformed headers, and an empty secret key, give false. Never throws.
+ *
+ * `rawBody` must be the bytes as received: re-serialised JSON does not verify.
+ */
+export function verifyAutotaskSignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  secretKey: string,
+): boolean {
+  if (!secretKey || typeof header !== 'string' || !Buffer.isBuffer(rawBody)) return false;
+  const match = /^\s*(?:sha1=)?([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+  const encoded = match?.[1];
+  if (!encoded || encoded.length % 4 !== 0) return false;
+  const given = Buffer.from(encoded, 'base64');
+  // Reject non-canonical encodings and other lengths before comparing: timingSafeEqual needs equal lengths.
+  if (given.length !== SHA1_BYTES || given.toString('base64') !== encoded) return false;
+  const expected = createHmac('sha1', secretKey).update(rawBody).digest();
+  return timingSafeEqual(given, expected);
+}
+
+/** One ticket named by an Autotask webhook body. */
+export interface AutotaskWebhookDelivery {
+  /** The ticket id as a canonical decimal string. */
+  ticketId: string;
+  /** Autotask's `Action` as sent (e.g. `Create`, `Update`). */
+  action?: string;
+  /** The webhook's GUID (`Guid`): identifies the webhook (and so the Autotask database), not the callout. */
+  guid?: string;
+  /** `<Guid>:<SequenceNumber>` (or `<ticketId>:<SequenceNumber>` without a Guid); a dedupe key when present. */
+  deliveryId?: string;
+}
+
+/** The body of an Autotask webhook named no ticket, or was not JSON at all. */
+export class AutotaskWebhookParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AutotaskWebhookParseError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** Actions that never start work: the ticket is gone, or the callout is about the webhook itself. */
+const NON_TRIGGER_ACTIONS = new Set(['delete', 'deactivated']);
+const TICKET_ENTITY_TYPES = new Set(['ticket', 'tickets']);
+
+/**
+ * Extracts the tickets an Autotask webhook body names. Keys are read case-insensitively: `Action`, `Id` (or
+ * `Fields.id`), `EntityType`, `Guid`, `SequenceNumber`. A JSON string or bytes are parsed first; an array of
+ * callouts is accepted too.
+ *
+ * - `EntityType` must be `Ticket` (or `Tickets`) when present; other entities name no ticket.
+ * - `Delete` (and the `Deactivated` notice) yield no delivery: a body naming a ticket that way is valid but
+ *   starts nothing. Any other or absent action yields a delivery; the worker decides from the ticket itself.
+ * - A ticket named twice in one body is returned once (first occurrence wins).
+ *
+ * @throws AutotaskWebhookParseError when the body is not JSON, or no element names a ticket by a positive integer id.
+ */
+export function parseAutotaskWebhook(body: unknown): { deliveries: AutotaskWebhookDelivery[] } {
+  const value = decode(body);
+  const elements = Array.isArray(value) ? value : [value];
+  const deliveries: AutotaskWebhookDelivery[] = [];
+  const seen = new Set<string>();
+  let namedTicket = false;
+  for (const element of elements) {
+    if (!isRecord(element)) continue;
+    const entityType = get(element, 'EntityType');
+    if (typeof entityType === 'string' && !TICKET_ENTITY_TYPES.has(entityType.trim().toLowerCase())) continue;
+    const ticketId =
+      positiveInteger(get(element, 'Id')) ?? positiveInteger(get(get(element, 'Fields'), 'id'));
+    if (ticketId === undefined) continue;
+    namedTicket = true;
+    const action = nonEmpty(get(element, 'Action'));
+    if (action !== undefined && NON_TRIGGER_ACTIONS.has(action.toLowerCase())) continue;
+    if (seen.has(ticketId)) continue;
+    seen.add(ticketId);
+    const delivery: AutotaskWebhookDelivery = { ticketId };
+    if (action !== undefined) delivery.action = action;
+    const guid = nonEmpty(get(element, 'Guid'));
+    if (guid !== undefined) delivery.guid = guid;
+    const sequence = sequenceOf(get(element, 'SequenceNumber'));
+    if (sequence !== undefined) delivery.deliveryId = `${guid ?? ticketId}:${sequence}`;
+    deliveries.push(delivery);
+  }
+  if (!namedTicket) {
+    throw new AutotaskWebhookParseError(
+      'Autotask webhook body names no ticket: expected EntityType "Ticket" (or none) and a positive integer Id',
+    );
+  }
+  return { deliveries };
+}
+
+function decode(body: unknown): unknown {
+  let text: string | undefined;
+  if (typeof body === 'string') text = body;
+  else if (body instanceof Uint8Array) text = Buffer.from(body).toString('utf8');
+  if (text === undefined) {
+    if (body === null || body === undefined || typeof body !== 'object') {
+      throw new AutotaskWebhookParseError('Autotask webhook body is not a JSON object');
+    }
+    return body;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AutotaskWebhookParseError('Autotask webhook body is not valid JSON');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function get(obj: unknown, key: string): unknown {
+  if (!isRecord(obj)) return undefined;
+  const wanted = key.toLowerCase();
+  const found = Object.keys(obj).find((k) => k.toLowerCase() === wanted);
+  return found === undefined ? undefined : obj[found];
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function positiveInteger(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
+  }
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+    const n = Number(value.trim());
+    return n > 0 ? String(n) : undefined;
+  }
+  return undefined;
+}
+
+function sequenceOf(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value === 'string' && /^\s*\d{1,18}\s*$/.test(value)) return value.trim();
+  return undefined;
+}

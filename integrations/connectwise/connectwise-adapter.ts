@@ -1,0 +1,439 @@
+import type { Logger } from '../../services/logging/logger.js';
+import { PsaError } from '../../services/domain/errors.js';
+import type {
+  PsaAdapter,
+  RequestChannel,
+  ResetTicket,
+  TicketDisposition,
+  TicketNote,
+} from '../../services/domain/ports.js';
+import { ConnectWiseClient } from './connectwise-client.js';
+
+/**
+ * Configuration of the ConnectWise PSA (Manage) adapter. Board, status, type and team ids are per site and come
+ * from here; the adapter hard-codes none.
+ */
+export interface ConnectWiseOptions {
+  /** The site, e.g. `https://api-na.myconnectwise.net`. */
+  siteUrl: string;
+  /** The codebase, e.g. `v4_6_release/` (from `GET https://{site}/login/companyinfo/{companyId}`). */
+  codebase: string;
+  /** The Manage login company id. */
+  companyId: string;
+  publicKey: string;
+  privateKey: string;
+  /** The integration's clientId GUID. */
+  clientId: string;
+  timeoutMs: number;
+  /** A ticket is a reset request when its board matches AND (when set) its type / subtype names match. */
+  resetTicket: { boardIds: number[]; typeNames?: string[]; subTypeNames?: string[] };
+  /** Custom field captions (matched case-insensitively, surrounding space ignored). */
+  fields: { target: string; resetPassword: string; resetMfa: string };
+  /** Status set while waiting for the requester to confirm; a status of the reset board. Unset: no move. */
+  awaitingConfirmation: { statusId?: number };
+  /**
+   * Where a ticket goes when engineers must take over; only configured keys are sent. ConnectWise statuses and
+   * teams belong to a board, so with `boardId` the `statusId` (and `teamId`) must be ones of that hand-off board:
+   * the adapter refuses to start with a `boardId` but no `statusId`.
+   */
+  handoff: { boardId?: number; statusId?: number; ownerIdentifier?: string; teamId?: number };
+}
+
+/** A reference object as ConnectWise embeds it (`{id, name}`, `{id, identifier, name}`). */
+interface CwRef {
+  id?: number;
+  name?: string;
+  identifier?: string;
+}
+
+/** The subset of a ConnectWise ticket the adapter reads (`GET /service/tickets/{id}`). */
+interface CwTicket {
+  id?: number;
+  summary?: string;
+  board?: CwRef;
+  status?: CwRef;
+  type?: CwRef | null;
+  subType?: CwRef | null;
+  company?: CwRef;
+  contact?: CwRef | null;
+  contactName?: string;
+  contactEmailAddress?: string;
+  source?: CwRef | null;
+  owner?: CwRef | null;
+  team?: CwRef | null;
+  customFields?: CwCustomField[];
+}
+
+/** A custom field on a ticket; `value` is absent when the field is empty. */
+export interface CwCustomField {
+  id?: number;
+  caption?: string;
+  type?: string;
+  entryMethod?: string;
+  value?: unknown;
+}
+
+interface CwCommunicationItem {
+  type?: CwRef;
+  value?: unknown;
+  defaultFlag?: boolean;
+  communicationType?: string;
+}
+
+interface CwContact {
+  id?: number;
+  firstName?: string;
+  lastName?: string;
+  communicationItems?: CwCommunicationItem[];
+}
+
+interface CwNote {
+  text?: unknown;
+}
+
+/** ConnectWise's maximum page size; notes are read a page at a time until a short page. */
+const NOTES_PAGE_SIZE = 1000;
+/** A ticket with more than this many pages of notes is not a reset ticket any more; stop reading. */
+const MAX_NOTE_PAGES = 20;
+
+/**
+ * Builds the `PsaAdapter` for one ConnectWise PSA site.
+ *
+ * - `getTicket` reads the ticket, then its contact record: the requester's email is the contact's default email
+ *   communication item, never the address a request came from; the ticket's `contactEmailAddress` is used only
+ *   when the contact record holds no email at all. A ticket without a contact has a requester without email.
+ * - Notes are ServiceNotes in plain text. Customer notes go to "Discussion" (`detailDescriptionFlag`) with
+ *   `processNotifications: true`, so Manage emails them to the contact as the ticket's email settings say;
+ *   internal notes go to "Internal" (`internalAnalysisFlag`) without notifications. The Developer Guide lists
+ *   `\n` as unsupported in JSON bodies (it may come back as a space); lines are still sent with `\n` because
+ *   that is the best rendering where it works and only loses line breaks, never content, where it does not.
+ * - `moveTicket` sends a JSON Patch replacing whole reference objects (a sub-path such as `status/id` can get a
+ *   false 200), then re-reads the ticket and throws `PsaError` when the change did not take.
+ */
+export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Logger): PsaAdapter {
+  assertOptions(options);
+  const log = logger.child({ psa: 'connectwise' });
+  const client = new ConnectWiseClient(options, log);
+  const resetBoards = new Set(options.resetTicket.boardIds);
+  const typeNames = nameSet(options.resetTicket.typeNames);
+  const subTypeNames = nameSet(options.resetTicket.subTypeNames);
+
+  async function readTicket(id: number): Promise<CwTicket | null> {
+    return client.request<CwTicket>({ method: 'GET', path: `/service/tickets/${id}`, notFoundAsNull: true });
+  }
+
+  async function getTicket(ticketId: string): Promise<ResetTicket | null> {
+    const id = parseTicketId(ticketId);
+    // A malformed id cannot name a ConnectWise ticket: the PSA does not know it.
+    if (id === undefined) return null;
+    const ticket = await readTicket(id);
+    if (!ticket) return null;
+
+    const fields = Array.isArray(ticket.customFields) ? ticket.customFields : [];
+    const flag = (caption: string): boolean => {
+      const field = findCustomField(fields, caption);
+      const parsed = parseYesNo(field);
+      if (parsed === 'unrecognised') {
+        log.warn(
+          { ticketId: String(id), field: caption, value: describeValue(field) },
+          'unrecognised yes/no value in a reset custom field; treating it as "no"',
+        );
+        return false;
+      }
+      return parsed;
+    };
+
+    return {
+      ticketId: String(id),
+      psaCustomerId: typeof ticket.company?.id === 'number' ? String(ticket.company.id) : '',
+      summary: typeof ticket.summary === 'string' ? ticket.summary : '',
+      isResetRequest: isResetRequest(ticket),
+      channel: channelOf(ticket.source),
+      requester: await requesterOf(ticket),
+      targetIdentifier: textOf(findCustomField(fields, options.fields.target)),
+      resetPassword: flag(options.fields.resetPassword),
+      resetMfa: flag(options.fields.resetMfa),
+    };
+  }
+
+  function isResetRequest(ticket: CwTicket): boolean {
+    if (typeof ticket.board?.id !== 'number' || !resetBoards.has(ticket.board.id)) return false;
+    if (typeNames && !typeNames.has(normaliseName(ticket.type?.name))) return false;
+    if (subTypeNames && !subTypeNames.has(normaliseName(ticket.subType?.name))) return false;
+    return true;
+  }
+
+  async function requesterOf(ticket: CwTicket): Promise<ResetTicket['requester']> {
+    const contactId =
+      typeof ticket.contact?.id === 'number' && ticket.contact.id > 0 ? ticket.contact.id : undefined;
+    const ticketName = nonEmpty(ticket.contactName) ?? nonEmpty(ticket.contact?.name);
+    if (contactId === undefined) return ticketName ? { name: ticketName } : {};
+    const contact = await client.request<CwContact>({
+      method: 'GET',
+      path: `/company/contacts/${contactId}`,
+      notFoundAsNull: true,
+    });
+    // The ticket's address is what someone typed on the ticket; it only stands in when the contact record exists
+    // and holds no email at all. A missing contact record gives no email.
+    const email = contact ? (defaultEmailOf(contact) ?? nonEmpty(ticket.contactEmailAddress)) : undefined;
+    const fullName = contact
+      ? nonEmpty([contact.firstName, contact.lastName].filter((p) => typeof p === 'string').join(' '))
+      : undefined;
+    const name = fullName ?? ticketName;
+    return {
+      contactId: String(contactId),
+      ...(name ? { name } : {}),
+      ...(email ? { email } : {}),
+    };
+  }
+
+  async function addNote(ticketId: string, note: TicketNote): Promise<void> {
+    const id = requireTicketId(ticketId);
+    await client.request({ method: 'POST', path: `/service/tickets/${id}/notes`, body: noteBody(note) });
+    log.info(
+      { ticketId: String(id), visibility: note.visibility, marker: note.marker },
+      'connectwise note added',
+    );
+  }
+
+  async function hasNoteWithMarker(ticketId: string, marker: string): Promise<boolean> {
+    const id = requireTicketId(ticketId);
+    // Notes sent with "\n" may be stored with spaces instead; markers are single-line, so a plain search holds.
+    for (let page = 1; page <= MAX_NOTE_PAGES; page++) {
+      const notes = await client.request<CwNote[]>({
+        method: 'GET',
+        path: `/service/tickets/${id}/notes`,
+        params: { page, pageSize: NOTES_PAGE_SIZE },
+      });
+      const list = Array.isArray(notes) ? notes : [];
+      if (list.some((n) => typeof n.text === 'string' && n.text.includes(marker))) return true;
+      if (list.length < NOTES_PAGE_SIZE) return false;
+    }
+    log.warn({ ticketId: String(id) }, 'connectwise ticket has too many notes to search them all');
+    return false;
+  }
+
+  async function moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void> {
+    const id = requireTicketId(ticketId);
+    const patch = movePatch(disposition);
+    if (patch.length === 0) {
+      const level = disposition === 'engineers' ? 'warn' : 'debug';
+      log[level](
+        { ticketId: String(id), disposition },
+        'no target configured for this move; ticket left as is',
+      );
+      return;
+    }
+    await client.request({ method: 'PATCH', path: `/service/tickets/${id}`, body: patch });
+    // ConnectWise can answer 200 to a patch it did not apply; read back what the ticket now says.
+    const after = await readTicket(id);
+    const missing = patch.filter((op) => !applied(after, op));
+    if (missing.length > 0) {
+      throw new PsaError(
+        `ConnectWise accepted the update of ticket ${id} but it did not take (${missing
+          .map((op) => op.path)
+          .join(', ')} unchanged); check the ${disposition} board, status, team and owner configuration`,
+      );
+    }
+    log.info({ ticketId: String(id), disposition }, 'connectwise ticket moved');
+  }
+
+  /**
+   * The JSON Patch for a disposition: whole reference objects, only configured keys. The board goes first so
+   * that an API applying operations one by one never checks the new status against the old board.
+   */
+  function movePatch(disposition: TicketDisposition): PatchOp[] {
+    if (disposition === 'awaiting-confirmation') {
+      const statusId = options.awaitingConfirmation.statusId;
+      return statusId === undefined ? [] : [{ op: 'replace', path: 'status', value: { id: statusId } }];
+    }
+    const { boardId, statusId, ownerIdentifier, teamId } = options.handoff;
+    const ops: PatchOp[] = [];
+    if (boardId !== undefined) ops.push({ op: 'replace', path: 'board', value: { id: boardId } });
+    if (statusId !== undefined) ops.push({ op: 'replace', path: 'status', value: { id: statusId } });
+    if (ownerIdentifier !== undefined)
+      ops.push({ op: 'replace', path: 'owner', value: { identifier: ownerIdentifier } });
+    if (teamId !== undefined) ops.push({ op: 'replace', path: 'team', value: { id: teamId } });
+    return ops;
+  }
+
+  return { kind: 'connectwise', getTicket, addNote, hasNoteWithMarker, moveTicket };
+}
+
+/** One JSON Patch operation replacing a whole reference object. */
+interface PatchOp {
+  op: 'replace';
+  path: 'board' | 'status' | 'owner' | 'team';
+  value: { id: number } | { identifier: string };
+}
+
+function applied(ticket: CwTicket | null, op: PatchOp): boolean {
+  const ref = ticket?.[op.path];
+  if ('id' in op.value) return ref?.id === op.value.id;
+  const wanted = op.value.identifier.toLowerCase();
+  return typeof ref?.identifier === 'string' && ref.identifier.toLowerCase() === wanted;
+}
+
+/**
+ * The ServiceNote body for a note. ConnectWise refuses a note with no display flag ("Please choose where to
+ * display the notes"), so exactly one is always set; `resolutionFlag` stays false because resolution notes also
+ * print on invoices.
+ */
+export function noteBody(note: TicketNote): {
+  text: string;
+  detailDescriptionFlag: boolean;
+  internalAnalysisFlag: boolean;
+  resolutionFlag: false;
+  processNotifications: boolean;
+} {
+  const customer = note.visibility === 'customer';
+  return {
+    text: note.text.replace(/\r\n?/g, '\n'),
+    detailDescriptionFlag: customer,
+    internalAnalysisFlag: !customer,
+    resolutionFlag: false,
+    processNotifications: customer,
+  };
+}
+
+function assertOptions(options: ConnectWiseOptions): void {
+  const { boardIds } = options.resetTicket;
+  if (!Array.isArray(boardIds) || boardIds.length === 0 || !boardIds.every(isPositiveInt)) {
+    throw new PsaError('ConnectWise resetTicket.boardIds must list at least one positive board id');
+  }
+  for (const [name, value] of Object.entries(options.fields)) {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new PsaError(`ConnectWise fields.${name} must name a custom field caption`);
+    }
+  }
+  for (const [name, value] of [
+    ['awaitingConfirmation.statusId', options.awaitingConfirmation.statusId],
+    ['handoff.boardId', options.handoff.boardId],
+    ['handoff.statusId', options.handoff.statusId],
+    ['handoff.teamId', options.handoff.teamId],
+  ] as const) {
+    if (value !== undefined && !isPositiveInt(value)) {
+      throw new PsaError(`ConnectWise ${name} must be a positive integer id`);
+    }
+  }
+  // Statuses are per board: moving boards without a status of the new board is refused by ConnectWise, and
+  // would otherwise only show up at the first hand-off.
+  if (options.handoff.boardId !== undefined && options.handoff.statusId === undefined) {
+    throw new PsaError('ConnectWise handoff.boardId needs handoff.statusId, a status of that board');
+  }
+  if (options.handoff.ownerIdentifier !== undefined && options.handoff.ownerIdentifier.trim() === '') {
+    throw new PsaError('ConnectWise handoff.ownerIdentifier must not be empty when set');
+  }
+  if (!options.clientId || options.clientId.trim() === '') {
+    throw new PsaError('ConnectWise clientId is required on every API call');
+  }
+}
+
+function isPositiveInt(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function normaliseName(value: unknown): string {
+  return typeof value === 'string' ? value.trim().toLowerCase() : '';
+}
+
+function nameSet(names: string[] | undefined): Set<string> | undefined {
+  if (!names || names.length === 0) return undefined;
+  return new Set(names.map(normaliseName));
+}
+
+function parseTicketId(ticketId: string): number | undefined {
+  const trimmed = ticketId.trim();
+  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
+  const n = Number(trimmed);
+  return n > 0 ? n : undefined;
+}
+
+function requireTicketId(ticketId: string): number {
+  const id = parseTicketId(ticketId);
+  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a ConnectWise ticket id`);
+  return id;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function isEmailItem(item: CwCommunicationItem): boolean {
+  if (typeof item.communicationType === 'string') return item.communicationType.toLowerCase() === 'email';
+  return typeof item.type?.name === 'string' && /e-?mail/i.test(item.type.name);
+}
+
+/**
+ * The contact's email on file: the default email communication item, else the first email item (a contact with
+ * emails but no default flag still has an address on file). Undefined when the contact holds no email.
+ */
+export function defaultEmailOf(contact: { communicationItems?: unknown }): string | undefined {
+  const items = Array.isArray(contact.communicationItems)
+    ? (contact.communicationItems as CwCommunicationItem[]).filter(
+        (i) => i && typeof i === 'object' && isEmailItem(i) && nonEmpty(i.value) !== undefined,
+      )
+    : [];
+  const chosen = items.find((i) => i.defaultFlag === true) ?? items[0];
+  return chosen ? nonEmpty(chosen.value) : undefined;
+}
+
+/** Finds a custom field by caption, case-insensitively and ignoring surrounding space. */
+export function findCustomField(fields: CwCustomField[], caption: string): CwCustomField | undefined {
+  const wanted = normaliseName(caption);
+  return fields.find((f) => f && typeof f === 'object' && normaliseName(f.caption) === wanted);
+}
+
+function textOf(field: CwCustomField | undefined): string | undefined {
+  const v = field?.value;
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+const YES = new Set(['true', '1', 'yes', 'y']);
+const NO = new Set(['false', '0', 'no', 'n']);
+
+/**
+ * Reads a yes/no custom field, with the same rules as the HaloPSA adapter: booleans, 1/0, true/false, yes/no,
+ * y/n in any case with surrounding space.
+ *
+ * - Field absent, or its value absent or empty: `true` (the procedure resets both unless the form says otherwise),
+ *   except for a `Checkbox` field: ConnectWise leaves an unticked box without a value, and an unticked box is a no.
+ * - Anything else: `'unrecognised'`; the adapter reports `false` and logs a warning, because an answer it cannot
+ *   read is not consent to reset.
+ */
+export function parseYesNo(field: CwCustomField | undefined): boolean | 'unrecognised' {
+  if (!field) return true;
+  const v = field.value;
+  const isCheckbox = typeof field.type === 'string' && field.type.toLowerCase() === 'checkbox';
+  if (v === undefined || v === null) return !isCheckbox;
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string' && typeof v !== 'number') return 'unrecognised';
+  const text = String(v).trim().toLowerCase();
+  if (text === '') return !isCheckbox;
+  if (YES.has(text)) return true;
+  if (NO.has(text)) return false;
+  return 'unrecognised';
+}
+
+function describeValue(field: CwCustomField | undefined): string {
+  const raw = field?.value;
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return (text ?? '').slice(0, 40);
+}
+
+/**
+ * The request channel from the ticket's `source` name. Source names are per site (defaults include "Email
+ * Connector", "Email", "Portal", "Phone", "Walk In"); anything else is `unknown`.
+ */
+export function channelOf(source: CwRef | null | undefined): RequestChannel {
+  const text = normaliseName(source?.name);
+  if (text === '') return 'unknown';
+  if (text.includes('mail')) return 'email';
+  if (text.includes('portal')) return 'portal';
+  if (text.includes('phone') || /walk[\s-]?in/.test(text)) return 'agent';
+  return 'unknown';
+}

@@ -1,0 +1,419 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * HTTP-edge helpers for ConnectWise PSA callbacks. ConnectWise signs each callback: the `x-content-signature`
+ * header is `base64(HMAC-SHA256(key = SHA-256(utf8 signing_key), message = raw body bytes))`, where the signing key
+ * is fetched from the `Metadata.key_url` of the very body being verified. That URL is attacker-controlled until
+ * the signature checks out, so it is fetched only when its origin is on an allow-list (no userinfo, no redirects,
+ * short timeout, small response). The body is only a trigger: the worker re-reads the ticket through the API.
+ */
+
+/** ConnectWise cloud hosts (`api-na.myconnectwise.net`, `sandbox-eu.myconnectwise.net`, …), https on port 443 only. */
+export const DEFAULT_CONNECTWISE_KEY_ORIGINS: readonly string[] = ['https://*.myconnectwise.net'];
+
+/** Supplies the signing key behind a callback's `key_url`. */
+export interface CallbackKeyFetcher {
+  /**
+   * The `signing_key` served at `keyUrl`.
+   * @throws CallbackKeyError when the URL is not allowed or the key cannot be fetched.
+   */
+  signingKey(keyUrl: string): Promise<string>;
+}
+
+/** Why a signing key could not be had. `retryable` is true when trying again later may work (timeout, 5xx, 429). */
+export class CallbackKeyError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not-allowed' | 'fetch-failed',
+    readonly retryable = false,
+  ) {
+    super(message);
+    this.name = 'CallbackKeyError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export interface CallbackKeyFetcherOptions {
+  /**
+   * Origins the key may be fetched from: exact origins (`https://cw.msp.example`, `http://127.0.0.1:3456`) or
+   * `https://*.suffix` wildcards, which match one or more labels before the suffix, over https on port 443 only.
+   * Plain http is only ever allowed for an exact origin listed with `http://`.
+   */
+  allowedOrigins: readonly string[];
+  /** Sent as the `clientId` header, as ConnectWise's own integrations do. */
+  clientId: string;
+  /** Whole-request deadline (connect, headers and body). ConnectWise gives the callback 5 s in total. */
+  timeoutMs: number;
+  /** Largest key response accepted, in bytes. */
+  maxBytes: number;
+  /** How long a fetched key is reused for the same key_url. */
+  cacheTtlMs: number;
+}
+
+/** Most key_urls kept in the cache; the oldest entry is dropped beyond this. */
+const MAX_CACHE_ENTRIES = 500;
+
+interface OriginRule {
+  /** Exact origin, as `URL.origin` spells it. */
+  exact?: string;
+  /** Hostname suffix for a wildcard rule, starting with a dot. */
+  suffix?: string;
+}
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function parseRule(pattern: string): OriginRule {
+  const trimmed = pattern.trim();
+  const wildcard = /^https:\/\/\*\.([^/:?#*]+)\/?$/i.exec(trimmed);
+  if (wildcard?.[1]) {
+    const suffix = wildcard[1].toLowerCase().replace(/\.$/, '');
+    if (!suffix.includes('.') || !suffix.split('.').every((l) => LABEL.test(l))) {
+      throw new Error(`callback key origin "${pattern}" must be https://*.<domain>.<tld>`);
+    }
+    return { suffix: `.${suffix}` };
+  }
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new Error(`callback key origin "${pattern}" is not a URL`);
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.hostname.includes('*') ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new Error(`callback key origin "${pattern}" must be a bare http(s) origin or https://*.<domain>`);
+  }
+  return { exact: url.origin };
+}
+
+/**
+ * True when `keyUrl` may be fetched under `allowedOrigins` (see {@link CallbackKeyFetcherOptions.allowedOrigins}).
+ * A URL with userinfo, a non-http(s) scheme, or one that does not parse is never allowed.
+ * @throws Error when a pattern in `allowedOrigins` is malformed (a configuration error).
+ */
+export function isAllowedKeyUrl(keyUrl: string, allowedOrigins: readonly string[]): boolean {
+  return matchesRules(keyUrl, allowedOrigins.map(parseRule));
+}
+
+function matchesRules(keyUrl: string, rules: readonly OriginRule[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(keyUrl);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  return rules.some((rule) => {
+    if (rule.exact !== undefined) return url.origin === rule.exact;
+    const suffix = rule.suffix ?? '';
+    if (url.protocol !== 'https:' || url.port !== '') return false;
+    const host = url.hostname;
+    if (!host.endsWith(suffix)) return false;
+    const labels = host.slice(0, -suffix.length).split('.');
+    return labels.length > 0 && labels.every((l) => LABEL.test(l));
+  });
+}
+
+/**
+ * A {@link CallbackKeyFetcher} that fetches only allow-listed key URLs, refuses redirects (a 3xx is a failure),
+ * aborts after `timeoutMs`, refuses responses larger than `maxBytes`, and caches keys per key_url for
+ * `cacheTtlMs`; concurrent requests for one key_url share a single fetch. Failures are not cached.
+ *
+ * @throws Error at creation when an allowed origin is malformed.
+ */
+export function createCallbackKeyFetcher(options: CallbackKeyFetcherOptions): CallbackKeyFetcher {
+  const rules = options.allowedOrigins.map(parseRule);
+  const cache = new Map<string, { key: string; expiresAt: number }>();
+  const inFlight = new Map<string, Promise<string>>();
+
+  async function fetchKey(keyUrl: string): Promise<string> {
+    let res: Response;
+    try {
+      res = await fetch(keyUrl, {
+        method: 'GET',
+        redirect: 'manual',
+        headers: { Accept: 'application/json', clientId: options.clientId },
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (err) {
+      const name = err instanceof Error ? err.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new CallbackKeyError(
+          `signing key request timed out after ${options.timeoutMs} ms`,
+          'fetch-failed',
+          true,
+        );
+      }
+      throw new CallbackKeyError('signing key endpoint could not be reached', 'fetch-failed', true);
+    }
+    try {
+      if (res.status >= 300 && res.status < 400) {
+        throw new CallbackKeyError(`signing key endpoint redirected (HTTP ${res.status})`, 'fetch-failed');
+      }
+      if (res.status < 200 || res.status >= 300) {
+        const retryable = res.status === 429 || res.status >= 500;
+        throw new CallbackKeyError(
+          `signing key endpoint answered HTTP ${res.status}`,
+          'fetch-failed',
+          retryable,
+        );
+      }
+      let text: string;
+      try {
+        text = await readLimited(res, options.maxBytes);
+      } catch (err) {
+        if (err instanceof CallbackKeyError) throw err;
+        // The deadline covers the body too: a slow trickle is a timeout like a slow answer.
+        throw new CallbackKeyError('signing key response could not be read in time', 'fetch-failed', true);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new CallbackKeyError('signing key response is not JSON', 'fetch-failed');
+      }
+      const key =
+        body && typeof body === 'object' ? getKey(body as Record<string, unknown>, 'signing_key') : undefined;
+      if (typeof key !== 'string' || key === '') {
+        throw new CallbackKeyError('signing key response carries no signing_key', 'fetch-failed');
+      }
+      return key;
+    } finally {
+      // Release the connection whatever happened to the body.
+      await res.body?.cancel().catch(() => undefined);
+    }
+  }
+
+  return {
+    async signingKey(keyUrl: string): Promise<string> {
+      if (!matchesRules(keyUrl, rules)) throw new CallbackKeyError('key_url not allowed', 'not-allowed');
+      const now = Date.now();
+      const cached = cache.get(keyUrl);
+      if (cached && cached.expiresAt > now) return cached.key;
+      if (cached) cache.delete(keyUrl);
+      const pending = inFlight.get(keyUrl);
+      if (pending) return pending;
+      const request = fetchKey(keyUrl)
+        .then((key) => {
+          if (options.cacheTtlMs > 0) {
+            if (cache.size >= MAX_CACHE_ENTRIES) {
+              const oldest = cache.keys().next().value;
+              if (oldest !== undefined) cache.delete(oldest);
+            }
+            cache.set(keyUrl, { key, expiresAt: Date.now() + options.cacheTtlMs });
+          }
+          return key;
+        })
+        .finally(() => inFlight.delete(keyUrl));
+      inFlight.set(keyUrl, request);
+      return request;
+    },
+  };
+}
+
+/** Reads a response body as UTF-8, refusing it as soon as it exceeds `maxBytes` (declared or actual). */
+async function readLimited(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new CallbackKeyError(`signing key response is larger than ${maxBytes} bytes`, 'fetch-failed');
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new CallbackKeyError(`signing key response is larger than ${maxBytes} bytes`, 'fetch-failed');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A callback as far as resetdesk needs one. Only trust it after {@link verifyConnectWiseCallback} said ok. */
+export interface ConnectWiseCallback {
+  /** ConnectWise's message id; a dedupe key. */
+  messageId?: string;
+  /** The Manage login company id the callback came from (tenant routing). */
+  companyId?: string;
+  /** The member who made the change. */
+  memberId?: string;
+  /** Lower-case action: "added", "updated" or "deleted" ('' when absent). */
+  action: string;
+  /** Lower-case record type, e.g. "ticket" ('' when absent). */
+  type: string;
+  /** The record id as a decimal string: top-level `ID`, else `Entity.id`. */
+  recordId?: string;
+  /** The record in REST shape, parsed from the `Entity` JSON string; undefined when empty (e.g. on delete). */
+  entity?: unknown;
+  /** Id of the callback subscription that fired (`CallbackObjectRecId`), for routing. */
+  callbackObjectRecId?: string;
+  /** The site host that sent it (`FromUrl`). */
+  fromUrl?: string;
+}
+
+/** A callback body that is not a JSON object at all. */
+export class ConnectWiseCallbackParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectWiseCallbackParseError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+function getKey(obj: Record<string, unknown>, wanted: string): unknown {
+  if (wanted in obj) return obj[wanted];
+  const lower = wanted.toLowerCase();
+  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+function asText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function asRecordId(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value) && Number(value) > 0) {
+    return String(Number(value));
+  }
+  return undefined;
+}
+
+function decodeObject(body: unknown): Record<string, unknown> {
+  let value = body;
+  if (Buffer.isBuffer(value)) value = value.toString('utf8');
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw new ConnectWiseCallbackParseError('ConnectWise callback body is not JSON');
+    }
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConnectWiseCallbackParseError('ConnectWise callback body is not a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads a callback body (object, JSON string or bytes) tolerantly: keys are matched case-insensitively, `Entity`
+ * may be a JSON string (parsed), an object, or empty (on delete), and missing fields are left undefined.
+ *
+ * @throws ConnectWiseCallbackParseError when the body is not a JSON object.
+ */
+export function parseConnectWiseCallback(body: unknown): ConnectWiseCallback {
+  const obj = decodeObject(body);
+  let entity: unknown = getKey(obj, 'Entity');
+  if (typeof entity === 'string') {
+    const trimmed = entity.trim();
+    if (trimmed === '') entity = undefined;
+    else {
+      try {
+        entity = JSON.parse(trimmed);
+      } catch {
+        entity = undefined;
+      }
+    }
+  }
+  if (entity === null) entity = undefined;
+  const entityId =
+    entity && typeof entity === 'object' && !Array.isArray(entity)
+      ? asRecordId(getKey(entity as Record<string, unknown>, 'id'))
+      : undefined;
+  const recordId = asRecordId(getKey(obj, 'ID')) ?? entityId;
+  const messageId = asText(getKey(obj, 'MessageId'));
+  const companyId = asText(getKey(obj, 'CompanyId'));
+  const memberId = asText(getKey(obj, 'MemberId'));
+  const callbackObjectRecId = asText(getKey(obj, 'CallbackObjectRecId'));
+  const fromUrl = asText(getKey(obj, 'FromUrl'));
+  return {
+    ...(messageId ? { messageId } : {}),
+    ...(companyId ? { companyId } : {}),
+    ...(memberId ? { memberId } : {}),
+    action: (asText(getKey(obj, 'Action')) ?? '').toLowerCase(),
+    type: (asText(getKey(obj, 'Type')) ?? '').toLowerCase(),
+    ...(recordId ? { recordId } : {}),
+    ...(entity !== undefined ? { entity } : {}),
+    ...(callbackObjectRecId ? { callbackObjectRecId } : {}),
+    ...(fromUrl ? { fromUrl } : {}),
+  };
+}
+
+/** `base64(HMAC-SHA256(key = SHA-256(utf8 signingKey), message = rawBody))`, ConnectWise's callback signature. */
+export function connectWiseSignature(rawBody: Buffer | string, signingKey: string): string {
+  const key = createHash('sha256').update(signingKey, 'utf8').digest();
+  return createHmac('sha256', key).update(rawBody).digest('base64');
+}
+
+function digestEqual(a: string, b: string): boolean {
+  // Digests have equal length, so neither a length difference nor a mismatch position shows in the timing.
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+/** The result of verifying a callback. `retryable` marks a key fetch that may work later (answer so CW retries). */
+export type ConnectWiseVerification =
+  { ok: true; callback: ConnectWiseCallback } | { ok: false; reason: string; retryable?: boolean };
+
+/**
+ * Verifies a callback over its raw body bytes. Before the signature checks out only `Metadata.key_url` is read,
+ * and only to fetch the key through `fetcher` (which enforces the allow-list). Never throws.
+ *
+ * Reasons: `missing signature header`, `body is not a JSON object`, `missing Metadata.key_url`,
+ * `key_url not allowed`, `signing key unavailable: …`, `signature mismatch`.
+ */
+export async function verifyConnectWiseCallback(
+  rawBody: Buffer,
+  signatureHeader: string | undefined,
+  fetcher: CallbackKeyFetcher,
+): Promise<ConnectWiseVerification> {
+  const signature = typeof signatureHeader === 'string' ? signatureHeader.trim() : '';
+  // An unsigned request never makes us fetch anything.
+  if (signature === '') return { ok: false, reason: 'missing signature header' };
+  let envelope: Record<string, unknown>;
+  try {
+    envelope = decodeObject(rawBody);
+  } catch {
+    return { ok: false, reason: 'body is not a JSON object' };
+  }
+  const metadata = getKey(envelope, 'Metadata');
+  const keyUrl =
+    metadata && typeof metadata === 'object'
+      ? getKey(metadata as Record<string, unknown>, 'key_url')
+      : undefined;
+  if (typeof keyUrl !== 'string' || keyUrl.trim() === '')
+    return { ok: false, reason: 'missing Metadata.key_url' };
+
+  let signingKey: string;
+  try {
+    signingKey = await fetcher.signingKey(keyUrl.trim());
+  } catch (err) {
+    if (err instanceof CallbackKeyError && err.code === 'not-allowed') {
+      return { ok: false, reason: 'key_url not allowed' };
+    }
+    const message = err instanceof Error ? err.message : 'unknown error';
+    const retryable = err instanceof CallbackKeyError ? err.retryable : false;
+    return {
+      ok: false,
+      reason: `signing key unavailable: ${message}`,
+      ...(retryable ? { retryable: true } : {}),
+    };
+  }
+  if (!digestEqual(signature, connectWiseSignature(rawBody, signingKey))) {
+    return { ok: false, reason: 'signature mismatch' };
+  }
+  return { ok: true, callback: parseConnectWiseCallback(envelope) };
+}

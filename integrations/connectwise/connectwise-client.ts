@@ -1,0 +1,218 @@
+import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import type { Logger } from '../../services/logging/logger.js';
+import { PsaError, TransientError } from '../../services/domain/errors.js';
+
+/**
+ * How long to wait after a 429 that carries no Retry-After. The Developer Guide says a 429 always carries one
+ * (in seconds); this default only covers a proxy or gateway that answers 429 on its own.
+ */
+export const CONNECTWISE_DEFAULT_RETRY_AFTER_MS = 5_000;
+
+/** Longest part of a ConnectWise error body quoted in an error message. */
+const MAX_QUOTED_BODY = 300;
+
+/** Connection and credentials of one ConnectWise PSA (Manage) site's REST API. */
+export interface ConnectWiseClientOptions {
+  /** The site, e.g. `https://api-na.myconnectwise.net` (cloud sites need the `api-` prefix). A bare host gets `https://`. */
+  siteUrl: string;
+  /** The codebase segment, e.g. `v4_6_release/` or `v2025_1` (slashes optional). */
+  codebase: string;
+  /** The company id used to log in to Manage (not a customer's company id). */
+  companyId: string;
+  /** API member public key. */
+  publicKey: string;
+  /** API member private key. Never logged, never quoted in errors. */
+  privateKey: string;
+  /** The integration's clientId GUID from developer.connectwise.com; required on every call. */
+  clientId: string;
+  /** Per-request timeout. A timeout is a `TransientError`. */
+  timeoutMs: number;
+}
+
+/**
+ * The REST base URL `${siteUrl}/${codebase}apis/3.0`, whatever slashes the configuration carries:
+ * `https://api-na.myconnectwise.net/` + `/v4_6_release` → `https://api-na.myconnectwise.net/v4_6_release/apis/3.0`.
+ * A site given without a scheme gets `https://` (the cloud refuses plain http anyway: "SSL is required").
+ */
+export function connectWiseApiBase(siteUrl: string, codebase: string): string {
+  let site = siteUrl.trim().replace(/\/+$/, '');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(site)) site = `https://${site}`;
+  const code = codebase.trim().replace(/^\/+|\/+$/g, '');
+  return code === '' ? `${site}/apis/3.0` : `${site}/${code}/apis/3.0`;
+}
+
+/** One call to the REST API. `path` is relative to `.../apis/3.0` and starts with `/`. */
+export interface ConnectWiseRequest {
+  method: Method;
+  path: string;
+  params?: Record<string, string | number | boolean>;
+  body?: unknown;
+  /** When true a 404 resolves to `null` instead of throwing `PsaError`. */
+  notFoundAsNull?: boolean;
+}
+
+/**
+ * Thin transport for ConnectWise PSA's REST API with API-member keys. Every call carries
+ * `Authorization: Basic base64("{companyId}+{publicKey}:{privateKey}")`, the `clientId` header and
+ * `Accept: application/json`; redirects are never followed (a redirect could carry the Authorization header to
+ * another host, and the API never needs one). Wire failures become domain errors:
+ *
+ * - 429 → `TransientError` with `retryAfterMs` from Retry-After (default {@link CONNECTWISE_DEFAULT_RETRY_AFTER_MS});
+ * - 5xx, timeouts and connection errors → `TransientError`;
+ * - any other non-2xx (and a 2xx that is not JSON) → `PsaError` carrying the HTTP status.
+ *
+ * Errors never carry the axios error as `cause` (its `config` holds the Authorization header); they copy the status,
+ * the error code and a short quote of ConnectWise's `message`/`errors[].message` only.
+ */
+export class ConnectWiseClient {
+  private readonly http: AxiosInstance;
+  /** The REST base URL, e.g. `https://api-na.myconnectwise.net/v4_6_release/apis/3.0`. */
+  readonly apiBase: string;
+  private readonly authorization: string;
+
+  constructor(
+    options: ConnectWiseClientOptions,
+    private readonly logger: Logger,
+  ) {
+    this.apiBase = connectWiseApiBase(options.siteUrl, options.codebase);
+    this.authorization = `Basic ${Buffer.from(
+      `${options.companyId}+${options.publicKey}:${options.privateKey}`,
+      'utf8',
+    ).toString('base64')}`;
+    this.http = axios.create({
+      timeout: options.timeoutMs,
+      maxRedirects: 0,
+      headers: { clientId: options.clientId, Accept: 'application/json' },
+    });
+  }
+
+  /** Sends one request and returns the parsed body (or null for a tolerated 404 or an empty 204). */
+  async request<T>(req: ConnectWiseRequest): Promise<T | null> {
+    const what = `ConnectWise ${req.method.toUpperCase()} ${req.path}`;
+    let data: unknown;
+    try {
+      const res = await this.http.request<unknown>({
+        method: req.method,
+        url: `${this.apiBase}${req.path}`,
+        params: req.params,
+        data: req.body,
+        headers: { Authorization: this.authorization },
+      });
+      this.logger.debug({ method: req.method, path: req.path, status: res.status }, 'connectwise api call');
+      data = res.data;
+    } catch (err) {
+      const status = err instanceof AxiosError ? err.response?.status : undefined;
+      if (status === 404 && req.notFoundAsNull) return null;
+      throw translateError(err, what);
+    }
+    if (data === '' || data === undefined || data === null) return null;
+    // A 200 HTML page (a login or portal page) means the site URL or codebase points somewhere else.
+    if (typeof data !== 'object') {
+      throw new PsaError(`${what} answered with a body that is not JSON; check siteUrl and codebase`);
+    }
+    return data as T;
+  }
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ERR_NETWORK',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+/**
+ * Maps an axios failure to a domain error. The axios error itself is dropped because its `config` holds the
+ * Authorization header (the private key, base64-encoded).
+ */
+function translateError(err: unknown, what: string): Error {
+  if (!(err instanceof AxiosError)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new PsaError(`${what} failed: ${message}`);
+  }
+  const res = err.response;
+  if (!res) {
+    const code = err.code ?? 'unknown';
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
+      return new TransientError(`${what} timed out (${code})`);
+    if (CONNECTION_ERROR_CODES.has(code) || err.request) {
+      return new TransientError(`${what} could not reach ConnectWise (${code})`);
+    }
+    return new PsaError(`${what} could not be sent (${code})`);
+  }
+  const status = res.status;
+  if (status === 429) {
+    const quoted = quoteBody(res.data);
+    return new TransientError(
+      `${what} was rate limited (HTTP 429)${quoted ? `: ${quoted}` : ''}`,
+      parseRetryAfter(res.headers['retry-after']),
+    );
+  }
+  if (status >= 500) {
+    const quoted = quoteBody(res.data);
+    return new TransientError(`${what} failed with HTTP ${status}${quoted ? `: ${quoted}` : ''}`);
+  }
+  if (status >= 300 && status < 400) {
+    return new PsaError(
+      `${what} was redirected (HTTP ${status}) and redirects are not followed; check siteUrl (cloud sites use the api- host) and codebase`,
+      status,
+    );
+  }
+  if (status === 401) {
+    // The body is not quoted: an authentication failure has nothing to say that helps, and says nothing secret.
+    return new PsaError(
+      `${what} was refused (HTTP 401); check the company id, the API member's public/private keys and the clientId`,
+      status,
+    );
+  }
+  const quoted = quoteBody(res.data);
+  const suffix = quoted ? `: ${quoted}` : '';
+  if (status === 403) {
+    return new PsaError(
+      `${what} was forbidden (HTTP 403)${suffix}; check the API member's security role`,
+      status,
+    );
+  }
+  return new PsaError(`${what} failed with HTTP ${status}${suffix}`, status);
+}
+
+/**
+ * A short, single-line quote of a ConnectWise error body: `message` followed by each `errors[].message`
+ * (ConnectWise puts the useful part, e.g. "Please choose where to display the notes…", in `errors`).
+ */
+function quoteBody(data: unknown): string {
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else if (data && typeof data === 'object') {
+    const obj = data as { message?: unknown; errors?: unknown };
+    const parts: string[] = [];
+    if (typeof obj.message === 'string') parts.push(obj.message);
+    if (Array.isArray(obj.errors)) {
+      for (const e of obj.errors) {
+        const m = (e as { message?: unknown } | null)?.message;
+        if (typeof m === 'string') parts.push(m);
+      }
+    }
+    text = parts.length > 0 ? parts.join(' - ') : JSON.stringify(data);
+  } else return '';
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+}
+
+/** Retry-After as delta-seconds or an HTTP date; absent or unusable → {@link CONNECTWISE_DEFAULT_RETRY_AFTER_MS}. */
+export function parseRetryAfter(value: unknown, now: number = Date.now()): number {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    const trimmed = raw.trim();
+    if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+    const at = Date.parse(trimmed);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw * 1000;
+  return CONNECTWISE_DEFAULT_RETRY_AFTER_MS;
+}
