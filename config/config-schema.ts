@@ -54,6 +54,21 @@ convict.addFormat({
 });
 
 convict.addFormat({
+  name: 'string-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0)) {
+      throw new Error('must be a list of non-empty strings');
+    }
+  },
+  coerce(value: string) {
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  },
+});
+
+convict.addFormat({
   name: 'base64-32-bytes',
   validate(value: unknown) {
     if (typeof value !== 'string' || Buffer.from(value, 'base64').length !== 32) {
@@ -89,6 +104,7 @@ export const configSchema = {
       doc: 'The public https origin managers reach secure links at, e.g. https://reset.example-msp.com. Links in ticket notes are built from it, never from a request header.',
       format: 'http-url',
       default: null as string | null,
+      nullable: true,
       env: 'PUBLIC_BASE_URL',
     },
     bodyLimitBytes: {
@@ -174,6 +190,7 @@ export const configSchema = {
       doc: "Application (client) id of the MSP's multi-tenant Entra app registration.",
       format: String,
       default: null as string | null,
+      nullable: true,
       env: 'GRAPH_CLIENT_ID',
     },
     clientSecret: {
@@ -325,11 +342,270 @@ export const configSchema = {
       'HALOPSA_HANDOFF_STATUS_ID',
     ),
   },
+  connectwise: {
+    enabled: {
+      doc: 'Accept ConnectWise PSA callbacks and work ConnectWise tickets.',
+      format: Boolean,
+      default: false,
+      env: 'CONNECTWISE_ENABLED',
+    },
+    siteUrl: {
+      doc: 'ConnectWise API site, e.g. https://api-na.myconnectwise.net (cloud sites need the api- prefix).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_SITE_URL',
+    },
+    codebase: {
+      doc: 'ConnectWise codebase path (GET https://<site>/login/companyinfo/<companyId> shows it), e.g. v4_6_release/.',
+      format: String,
+      default: 'v4_6_release/',
+      env: 'CONNECTWISE_CODEBASE',
+    },
+    companyId: {
+      doc: 'The ConnectWise login company id; callbacks from another company are refused.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_COMPANY_ID',
+    },
+    publicKey: {
+      doc: 'Public key of the API member.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_PUBLIC_KEY',
+    },
+    privateKey: {
+      doc: 'Private key of the API member.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_PRIVATE_KEY',
+      sensitive: true,
+    },
+    clientId: {
+      doc: 'ConnectWise developer clientId (GUID), sent on every API call.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_CLIENT_ID',
+    },
+    apiMemberIdentifier: {
+      doc: "The API member's identifier: callbacks caused by the service's own updates (MemberId) are ignored.",
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_API_MEMBER',
+    },
+    timeoutMs: {
+      doc: 'Timeout of one ConnectWise request in ms; a timeout is retried later.',
+      format: 'nat',
+      default: 15000,
+      env: 'CONNECTWISE_TIMEOUT_MS',
+    },
+    keyUrlAllowedOrigins: {
+      doc: 'Origins the callback signing key (Metadata.key_url) may be fetched from; https://*.myconnectwise.net covers ConnectWise cloud. Add an on-premises origin exactly (https://cw.example.com).',
+      format: 'string-list',
+      default: ['https://*.myconnectwise.net'],
+      env: 'CONNECTWISE_KEY_URL_ALLOWED_ORIGINS',
+    },
+    resetBoardIds: {
+      doc: 'Service board ids whose tickets can be reset requests.',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'CONNECTWISE_RESET_BOARD_IDS',
+    },
+    resetTypeNames: {
+      doc: 'Ticket type names that mark a reset request on those boards (empty: any type).',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'CONNECTWISE_RESET_TYPE_NAMES',
+    },
+    resetSubTypeNames: {
+      doc: 'Ticket subtype names that mark a reset request (empty: any subtype).',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'CONNECTWISE_RESET_SUBTYPE_NAMES',
+    },
+    targetField: {
+      doc: 'Caption of the ConnectWise custom field holding the staff member to reset (UPN or email).',
+      format: String,
+      default: 'Reset Target',
+      env: 'CONNECTWISE_TARGET_FIELD',
+    },
+    resetPasswordField: {
+      doc: 'Caption of the custom field "reset password" (yes/no; both resets when absent).',
+      format: String,
+      default: 'Reset Password',
+      env: 'CONNECTWISE_RESET_PASSWORD_FIELD',
+    },
+    resetMfaField: {
+      doc: 'Caption of the custom field "remove all MFA devices" (yes/no; both resets when absent).',
+      format: String,
+      default: 'Reset MFA',
+      env: 'CONNECTWISE_RESET_MFA_FIELD',
+    },
+    awaitingConfirmationStatusId: nullableNat(
+      'ConnectWise status id (valid on the reset board) set once the secure link is on the ticket.',
+      'CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID',
+    ),
+    handoffBoardId: nullableNat(
+      'ConnectWise board id the engineers work hand-offs on.',
+      'CONNECTWISE_HANDOFF_BOARD_ID',
+    ),
+    handoffStatusId: nullableNat(
+      'ConnectWise status id set on hand-off; must be valid on the hand-off board.',
+      'CONNECTWISE_HANDOFF_STATUS_ID',
+    ),
+    handoffTeamId: nullableNat('ConnectWise team id set on hand-off.', 'CONNECTWISE_HANDOFF_TEAM_ID'),
+    handoffOwnerIdentifier: {
+      doc: 'ConnectWise member identifier who owns handed-off tickets (optional).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_HANDOFF_OWNER',
+    },
+  },
+  autotask: {
+    enabled: {
+      doc: 'Accept Autotask webhooks and work Autotask tickets.',
+      format: Boolean,
+      default: false,
+      env: 'AUTOTASK_ENABLED',
+    },
+    baseUrl: {
+      doc: 'Autotask REST base URL of your zone, e.g. https://webservices5.autotask.net/atservicesrest.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'AUTOTASK_BASE_URL',
+    },
+    username: {
+      doc: 'UserName of the API-only user.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'AUTOTASK_USERNAME',
+    },
+    secret: {
+      doc: 'Secret of the API-only user.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'AUTOTASK_SECRET',
+      sensitive: true,
+    },
+    integrationCode: {
+      doc: 'ApiIntegrationCode (the tracking identifier of the API user).',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'AUTOTASK_INTEGRATION_CODE',
+      sensitive: true,
+    },
+    webhookSecretKey: {
+      doc: "The ticket webhook's SecretKey; X-Hook-Signature is checked against it.",
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'AUTOTASK_WEBHOOK_SECRET_KEY',
+      sensitive: true,
+    },
+    timeoutMs: {
+      doc: 'Timeout of one Autotask request in ms; a timeout is retried later.',
+      format: 'nat',
+      default: 15000,
+      env: 'AUTOTASK_TIMEOUT_MS',
+    },
+    resetQueueIds: {
+      doc: 'Autotask queue ids whose tickets can be reset requests.',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'AUTOTASK_RESET_QUEUE_IDS',
+    },
+    resetIssueTypeIds: {
+      doc: 'Issue type ids that mark a reset request in those queues (empty: any).',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'AUTOTASK_RESET_ISSUE_TYPE_IDS',
+    },
+    resetSubIssueTypeIds: {
+      doc: 'Sub-issue type ids that mark a reset request (empty: any).',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'AUTOTASK_RESET_SUB_ISSUE_TYPE_IDS',
+    },
+    targetField: {
+      doc: 'Name of the ticket user-defined field holding the staff member to reset.',
+      format: String,
+      default: 'Reset Target',
+      env: 'AUTOTASK_TARGET_FIELD',
+    },
+    resetPasswordField: {
+      doc: 'Name of the ticket UDF "reset password" (yes/no; both resets when absent).',
+      format: String,
+      default: 'Reset Password',
+      env: 'AUTOTASK_RESET_PASSWORD_FIELD',
+    },
+    resetMfaField: {
+      doc: 'Name of the ticket UDF "remove all MFA devices" (yes/no; both resets when absent).',
+      format: String,
+      default: 'Reset MFA',
+      env: 'AUTOTASK_RESET_MFA_FIELD',
+    },
+    noteTypeId: {
+      doc: 'Autotask note type id of the notes the service adds.',
+      format: 'nat',
+      default: 1,
+      env: 'AUTOTASK_NOTE_TYPE_ID',
+    },
+    customerNotePublishId: {
+      doc: 'Publish picklist id of customer-visible notes (the one your notification rules email to the contact).',
+      format: 'nat',
+      default: 1,
+      env: 'AUTOTASK_CUSTOMER_NOTE_PUBLISH_ID',
+    },
+    internalNotePublishId: {
+      doc: 'Publish picklist id of internal-only notes.',
+      format: 'nat',
+      default: 2,
+      env: 'AUTOTASK_INTERNAL_NOTE_PUBLISH_ID',
+    },
+    noteTitle: {
+      doc: 'Title of the notes the service adds.',
+      format: String,
+      default: 'Password / MFA reset',
+      env: 'AUTOTASK_NOTE_TITLE',
+    },
+    awaitingConfirmationStatusId: nullableNat(
+      'Autotask status id set once the secure link is on the ticket.',
+      'AUTOTASK_AWAITING_CONFIRMATION_STATUS_ID',
+    ),
+    handoffQueueId: nullableNat(
+      'Autotask queue id of the engineers who pick up hand-offs.',
+      'AUTOTASK_HANDOFF_QUEUE_ID',
+    ),
+    handoffStatusId: nullableNat('Autotask status id set on hand-off.', 'AUTOTASK_HANDOFF_STATUS_ID'),
+    sourceEmailIds: {
+      doc: 'Ticket source picklist ids that mean "email" (email-to-ticket).',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'AUTOTASK_SOURCE_EMAIL_IDS',
+    },
+    sourcePortalIds: {
+      doc: 'Ticket source picklist ids that mean "client portal".',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'AUTOTASK_SOURCE_PORTAL_IDS',
+    },
+  },
   secureLink: {
     serverKey: {
       doc: 'Server half of the secure-link encryption key: 32 random bytes, base64 (openssl rand -base64 32). Never stored in Redis.',
       format: 'base64-32-bytes',
       default: null as string | null,
+      nullable: true,
       env: 'SECURE_LINK_SERVER_KEY',
       sensitive: true,
     },

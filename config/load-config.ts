@@ -54,6 +54,53 @@ export interface AppConfig {
     handoffTeamName?: string;
     handoffStatusId?: number;
   };
+  connectwise: {
+    enabled: boolean;
+    siteUrl: string;
+    codebase: string;
+    companyId: string;
+    publicKey: string;
+    privateKey: string;
+    clientId: string;
+    apiMemberIdentifier?: string;
+    timeoutMs: number;
+    keyUrlAllowedOrigins: string[];
+    resetBoardIds: number[];
+    resetTypeNames: string[];
+    resetSubTypeNames: string[];
+    targetField: string;
+    resetPasswordField: string;
+    resetMfaField: string;
+    awaitingConfirmationStatusId?: number;
+    handoffBoardId?: number;
+    handoffStatusId?: number;
+    handoffTeamId?: number;
+    handoffOwnerIdentifier?: string;
+  };
+  autotask: {
+    enabled: boolean;
+    baseUrl: string;
+    username: string;
+    secret: string;
+    integrationCode: string;
+    webhookSecretKey: string;
+    timeoutMs: number;
+    resetQueueIds: number[];
+    resetIssueTypeIds: number[];
+    resetSubIssueTypeIds: number[];
+    targetField: string;
+    resetPasswordField: string;
+    resetMfaField: string;
+    noteTypeId: number;
+    customerNotePublishId: number;
+    internalNotePublishId: number;
+    noteTitle: string;
+    awaitingConfirmationStatusId?: number;
+    handoffQueueId?: number;
+    handoffStatusId?: number;
+    sourceEmailIds: number[];
+    sourcePortalIds: number[];
+  };
   secureLink: { serverKey: Buffer; ttlHours: number; maxViews: number; mspName: string };
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
@@ -122,6 +169,25 @@ export function loadConfig(
       );
     }
   }
+  const cw = p.connectwise;
+  if (cw.enabled) {
+    need('connectwise.siteUrl (CONNECTWISE_SITE_URL)', cw.siteUrl);
+    need('connectwise.companyId (CONNECTWISE_COMPANY_ID)', cw.companyId);
+    need('connectwise.publicKey (CONNECTWISE_PUBLIC_KEY)', cw.publicKey);
+    need('connectwise.privateKey (CONNECTWISE_PRIVATE_KEY)', cw.privateKey);
+    need('connectwise.clientId (CONNECTWISE_CLIENT_ID)', cw.clientId);
+    if (cw.resetBoardIds.length === 0)
+      missing.push('connectwise.resetBoardIds (CONNECTWISE_RESET_BOARD_IDS)');
+  }
+  const at = p.autotask;
+  if (at.enabled) {
+    need('autotask.baseUrl (AUTOTASK_BASE_URL)', at.baseUrl);
+    need('autotask.username (AUTOTASK_USERNAME)', at.username);
+    need('autotask.secret (AUTOTASK_SECRET)', at.secret);
+    need('autotask.integrationCode (AUTOTASK_INTEGRATION_CODE)', at.integrationCode);
+    need('autotask.webhookSecretKey (AUTOTASK_WEBHOOK_SECRET_KEY)', at.webhookSecretKey);
+    if (at.resetQueueIds.length === 0) missing.push('autotask.resetQueueIds (AUTOTASK_RESET_QUEUE_IDS)');
+  }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
 
   const customers = customerListSchema.parse(p.customers);
@@ -151,6 +217,31 @@ export function loadConfig(
       handoffTeamId: orUndefined(h.handoffTeamId),
       handoffTeamName: orUndefined(h.handoffTeamName),
       handoffStatusId: orUndefined(h.handoffStatusId),
+    },
+    connectwise: {
+      ...cw,
+      siteUrl: cw.siteUrl ?? '',
+      companyId: cw.companyId ?? '',
+      publicKey: cw.publicKey ?? '',
+      privateKey: cw.privateKey ?? '',
+      clientId: cw.clientId ?? '',
+      apiMemberIdentifier: orUndefined(cw.apiMemberIdentifier),
+      awaitingConfirmationStatusId: orUndefined(cw.awaitingConfirmationStatusId),
+      handoffBoardId: orUndefined(cw.handoffBoardId),
+      handoffStatusId: orUndefined(cw.handoffStatusId),
+      handoffTeamId: orUndefined(cw.handoffTeamId),
+      handoffOwnerIdentifier: orUndefined(cw.handoffOwnerIdentifier),
+    },
+    autotask: {
+      ...at,
+      baseUrl: at.baseUrl ?? '',
+      username: at.username ?? '',
+      secret: at.secret ?? '',
+      integrationCode: at.integrationCode ?? '',
+      webhookSecretKey: at.webhookSecretKey ?? '',
+      awaitingConfirmationStatusId: orUndefined(at.awaitingConfirmationStatusId),
+      handoffQueueId: orUndefined(at.handoffQueueId),
+      handoffStatusId: orUndefined(at.handoffStatusId),
     },
     secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
     customers,

@@ -3,15 +3,13 @@ import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
-import { createHaloPsaAdapter } from '../integrations/halopsa/halopsa-adapter.js';
-import { authenticateHaloWebhook, parseHaloWebhook } from '../integrations/halopsa/halopsa-webhook.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
-import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
+import type { DirectoryFactory } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
-import type { WebhookReceiver } from './intake/webhook-intake-route.js';
 import type { Logger } from './logging/logger.js';
+import { createPsaRegistry } from './psa-registry.js';
 import { createRedisSecureLinkStore } from './secure-link/secure-link-store.js';
 import { createSecureLinkRouter } from './secure-link/secure-link-routes.js';
 import { createTokenSealer } from './secure-link/token-sealer.js';
@@ -62,37 +60,7 @@ export function createResetdesk(
     logger,
   });
 
-  const h = config.halopsa;
-  const adapters = new Map<PsaKind, PsaAdapter>();
-  const receivers: WebhookReceiver[] = [];
-  if (h.enabled) {
-    adapters.set(
-      'halopsa',
-      createHaloPsaAdapter(
-        {
-          resourceServerUrl: h.resourceServerUrl,
-          authServerUrl: h.authServerUrl,
-          tenant: h.tenant,
-          clientId: h.clientId,
-          clientSecret: h.clientSecret,
-          scope: h.scope,
-          timeoutMs: h.timeoutMs,
-          resetTicketTypeIds: h.resetTicketTypeIds,
-          fields: { target: h.targetField, resetPassword: h.resetPasswordField, resetMfa: h.resetMfaField },
-          outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
-          statuses: { awaitingConfirmationId: h.awaitingConfirmationStatusId },
-          handoff: { teamId: h.handoffTeamId, teamName: h.handoffTeamName, statusId: h.handoffStatusId },
-        },
-        logger.child({ psa: 'halopsa' }),
-      ),
-    );
-    const expected = { username: h.webhookUsername, password: h.webhookPassword };
-    receivers.push({
-      psa: 'halopsa',
-      authenticate: ({ headers }) => authenticateHaloWebhook(headers.authorization, expected),
-      ticketIds: (body) => parseHaloWebhook(body).deliveries.map((d) => d.ticketId),
-    });
-  }
+  const { adapters, receivers } = createPsaRegistry(config, logger);
 
   let app: Express | undefined;
   if (runApi) {
@@ -104,6 +72,7 @@ export function createResetdesk(
       secureLinkRouter: createSecureLinkRouter({ store: links, mspName: config.secureLink.mspName, logger }),
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
+      keyPrefix: prefix,
     });
   }
 

@@ -19,6 +19,7 @@ export interface AppDeps {
   secureLinkRouter: Router;
   bodyLimitBytes: number;
   trustProxy: number;
+  keyPrefix: string;
 }
 
 /** The HTTP edge: PSA webhooks, secure-link pages, health. Thin: every route hands off to a service. */

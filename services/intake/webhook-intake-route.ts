@@ -1,77 +1,155 @@
 import express, { type Request, type Response, type Router } from 'express';
+import type { Redis } from 'ioredis';
 import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 
-/** What the intake needs from a PSA's webhook integration: authenticate the raw request, then find tickets. */
+export interface WebhookDelivery {
+  ticketId: string;
+  /** The PSA's id of this delivery (Halo delivery id, ConnectWise MessageId, Autotask Guid+sequence). */
+  deliveryId?: string;
+}
+
+export type WebhookVerdict =
+  | { status: 'unauthenticated'; reason: string }
+  | { status: 'bad-request'; message: string }
+  /** Could not decide now (e.g. the signing-key endpoint timed out): the PSA should deliver it again. */
+  | { status: 'retry-later'; reason: string }
+  /** Authenticated; `deliveries` may be empty (a deletion, an echo of our own update): acknowledged, nothing queued. */
+  | { status: 'accepted'; deliveries: WebhookDelivery[]; ignored?: string };
+
+/**
+ * What the intake needs from a PSA's webhook integration. Contract: authenticate over the raw bytes first,
+ * and read nothing from the body before that; the body is only a trigger (the worker reads the ticket from
+ * the PSA API).
+ */
 export interface WebhookReceiver {
   psa: PsaKind;
-  /** Runs before the body is parsed. False → 401 and nothing else happens. */
-  authenticate(req: { headers: Request['headers']; rawBody: Buffer }): boolean;
-  /** Ticket ids the delivery is about. Throws `WebhookParseError` (or any error) when none can be found. */
-  ticketIds(body: unknown): string[];
+  /**
+   * The status that makes this PSA deliver again when we cannot take a webhook now (default 503).
+   * ConnectWise retries only 404/409/419/429, so its receiver says 429.
+   */
+  retryStatus?: number;
+  receive(request: { headers: Request['headers']; rawBody: Buffer }): Promise<WebhookVerdict>;
 }
 
 export interface Enqueuer {
   enqueue(psa: PsaKind, ticketId: string): Promise<string>;
 }
 
+const DELIVERY_MEMORY_SECONDS = 7 * 86400;
+
 /**
  * POST handler for one PSA's webhooks: authenticate → parse → queue, answering 202 only once every ticket
- * is in Redis (503 when Redis cannot take it, so the PSA retries). The webhook body is only a trigger: the
- * worker reads the ticket from the PSA API.
+ * is in Redis (503 when Redis cannot take it, so the PSA retries). A delivery id seen before is answered
+ * 200 and changes nothing (replays); the ticket's job id makes duplicate tickets harmless anyway.
  */
 export function createWebhookIntakeRouter(options: {
   receiver: WebhookReceiver;
   queue: Enqueuer;
+  /** Remembers delivery ids (replay detection). Optional: without it only job ids dedupe. */
+  redis?: Redis;
+  keyPrefix?: string;
   bodyLimitBytes: number;
   logger: Logger;
 }): Router {
-  const { receiver, queue } = options;
+  const { receiver, queue, redis } = options;
+  const deliveryKey = (id: string) => `${options.keyPrefix ?? 'resetdesk'}:delivery:${receiver.psa}:${id}`;
   const router = express.Router();
   router.post(
     '/',
     express.raw({ type: () => true, limit: options.bodyLimitBytes }),
     async (req: Request, res: Response) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (!receiver.authenticate({ headers: req.headers, rawBody })) {
+      let verdict: WebhookVerdict;
+      try {
+        verdict = await receiver.receive({ headers: req.headers, rawBody });
+      } catch (err) {
+        verdict = { status: 'retry-later', reason: (err as Error).message };
+      }
+      const retryStatus = receiver.retryStatus ?? 503;
+      if (verdict.status === 'retry-later') {
+        // Neither an acceptance nor a rejection: the PSA must deliver it again once we can decide.
         req.log.warn(
-          { event: 'intake.unauthenticated', psa: receiver.psa },
+          { event: 'intake.verify-failed', psa: receiver.psa, reason: verdict.reason },
+          'could not verify webhook now',
+        );
+        res
+          .status(retryStatus)
+          .set('Retry-After', '10')
+          .json({ error: 'unavailable', message: 'The webhook could not be verified now; retry later.' });
+        return;
+      }
+      if (verdict.status === 'unauthenticated') {
+        req.log.warn(
+          { event: 'intake.unauthenticated', psa: receiver.psa, reason: verdict.reason },
           'webhook rejected: authentication failed',
         );
         res.status(401).set('WWW-Authenticate', 'Basic realm="resetdesk"').json({ error: 'unauthenticated' });
         return;
       }
-      let ticketIds: string[];
-      try {
-        const body: unknown = JSON.parse(rawBody.toString('utf8'));
-        ticketIds = receiver.ticketIds(body);
-      } catch (err) {
+      if (verdict.status === 'bad-request') {
         req.log.warn(
-          { event: 'intake.unparseable', psa: receiver.psa, reason: (err as Error).message },
+          { event: 'intake.unparseable', psa: receiver.psa, reason: verdict.message },
           'webhook rejected: no ticket found',
         );
-        res.status(400).json({
-          error: 'bad-request',
-          message: `No ticket id could be read from the webhook: ${(err as Error).message}`,
-        });
+        res.status(400).json({ error: 'bad-request', message: verdict.message });
         return;
       }
       try {
-        const jobIds: string[] = [];
-        for (const ticketId of ticketIds) jobIds.push(await queue.enqueue(receiver.psa, ticketId));
-        req.log.info({ event: 'intake.queued', psa: receiver.psa, correlationIds: jobIds }, 'webhook queued');
-        res.status(202).json({ accepted: jobIds });
+        const accepted: string[] = [];
+        let replays = 0;
+        for (const delivery of verdict.deliveries) {
+          if (redis && delivery.deliveryId && (await redis.exists(deliveryKey(delivery.deliveryId)))) {
+            replays++;
+            continue;
+          }
+          accepted.push(await queue.enqueue(receiver.psa, delivery.ticketId));
+          if (redis && delivery.deliveryId) {
+            await redis.set(deliveryKey(delivery.deliveryId), '1', 'EX', DELIVERY_MEMORY_SECONDS);
+          }
+        }
+        if (accepted.length === 0) {
+          req.log.info(
+            {
+              event: 'intake.ignored',
+              psa: receiver.psa,
+              reason: verdict.ignored ?? (replays ? 'replayed delivery' : 'nothing to do'),
+            },
+            'webhook acknowledged',
+          );
+          res
+            .status(200)
+            .json({
+              accepted: [],
+              ignored: verdict.ignored ?? (replays ? 'replayed delivery' : 'nothing to do'),
+            });
+          return;
+        }
+        req.log.info(
+          { event: 'intake.queued', psa: receiver.psa, correlationIds: accepted },
+          'webhook queued',
+        );
+        res.status(202).json({ accepted });
       } catch (err) {
         req.log.error(
           { event: 'intake.queue-unavailable', err: { message: (err as Error).message } },
           'could not queue webhook',
         );
         res
-          .status(503)
+          .status(retryStatus)
           .set('Retry-After', '30')
           .json({ error: 'unavailable', message: 'The queue is unavailable; retry later.' });
       }
     },
   );
   return router;
+}
+
+/** Parses a raw body as JSON for receivers; undefined when it is not JSON. */
+export function parseJson(rawBody: Buffer): unknown {
+  try {
+    return JSON.parse(rawBody.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }
