@@ -621,6 +621,18 @@ export const configSchema = {
       default: 2,
       env: 'SECURE_LINK_MAX_VIEWS',
     },
+    failedLookupsPerWindow: {
+      doc: 'Unknown or invalid secure-link tokens one client address may try per window before it gets 429 (token guessing).',
+      format: 'nat',
+      default: 20,
+      env: 'SECURE_LINK_FAILED_LOOKUPS',
+    },
+    failedLookupWindowSeconds: {
+      doc: 'The window of secureLink.failedLookupsPerWindow, in seconds.',
+      format: 'nat',
+      default: 600,
+      env: 'SECURE_LINK_FAILED_LOOKUP_WINDOW_SECONDS',
+    },
     mspName: {
       doc: 'The MSP name shown on secure-link pages and in ticket notes.',
       format: String,

@@ -101,7 +101,14 @@ export interface AppConfig {
     sourceEmailIds: number[];
     sourcePortalIds: number[];
   };
-  secureLink: { serverKey: Buffer; ttlHours: number; maxViews: number; mspName: string };
+  secureLink: {
+    serverKey: Buffer;
+    ttlHours: number;
+    maxViews: number;
+    mspName: string;
+    failedLookupsPerWindow: number;
+    failedLookupWindowSeconds: number;
+  };
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
 }

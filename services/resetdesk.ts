@@ -5,7 +5,8 @@ import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
-import type { DirectoryFactory } from './domain/ports.js';
+import { createLinkEventReporting } from '../workers/link-events-worker.js';
+import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
@@ -52,15 +53,39 @@ export function createResetdesk(
     retentionDays: config.worker.jobRetentionDays,
   });
   queue.queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
-  const links = createRedisSecureLinkStore({
-    redis: fastRedis,
-    keyPrefix: `${prefix}:`,
-    serverKey: config.secureLink.serverKey,
-    publicBaseUrl: config.server.publicBaseUrl,
-    logger,
-  });
-
   const { adapters, receivers } = createPsaRegistry(config, logger);
+  const psaFor = (kind: PsaKind): PsaAdapter => {
+    const adapter = adapters.get(kind);
+    if (!adapter) throw new Error(`no adapter configured for PSA ${kind}`);
+    return adapter;
+  };
+
+  // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
+  // the notes but does not lose them.
+  const linkEventsRedis = runWorker ? new Redis(config.redis.url, { maxRetriesPerRequest: null }) : undefined;
+  linkEventsRedis?.on('error', (err) =>
+    logger.warn({ err: { message: err.message } }, 'redis connection error (link events)'),
+  );
+  const linkEvents = createLinkEventReporting({
+    connection: linkEventsRedis ?? fastRedis,
+    fastRedis,
+    prefix,
+    psa: psaFor,
+    logger,
+    attempts: config.worker.attempts,
+    backoffMs: config.worker.backoffMs,
+    concurrency: config.worker.concurrency,
+    startWorker: runWorker,
+  });
+  const links = linkEvents.wrapStore(
+    createRedisSecureLinkStore({
+      redis: fastRedis,
+      keyPrefix: `${prefix}:`,
+      serverKey: config.secureLink.serverKey,
+      publicBaseUrl: config.server.publicBaseUrl,
+      logger,
+    }),
+  );
 
   let app: Express | undefined;
   if (runApi) {
@@ -69,7 +94,18 @@ export function createResetdesk(
       redis: fastRedis,
       queue,
       receivers,
-      secureLinkRouter: createSecureLinkRouter({ store: links, mspName: config.secureLink.mspName, logger }),
+      secureLinkRouter: createSecureLinkRouter({
+        store: links,
+        mspName: config.secureLink.mspName,
+        logger,
+        onRevealed: linkEvents.onRevealed,
+        redis: fastRedis,
+        keyPrefix: `${prefix}:`,
+        limits: {
+          failedLookups: config.secureLink.failedLookupsPerWindow,
+          windowSeconds: config.secureLink.failedLookupWindowSeconds,
+        },
+      }),
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
       keyPrefix: prefix,
@@ -94,11 +130,7 @@ export function createResetdesk(
         logger.child({ integration: 'graph' }),
       );
     const useCase = new ResetUseCase({
-      psa: (kind) => {
-        const adapter = adapters.get(kind);
-        if (!adapter) throw new Error(`no adapter configured for PSA ${kind}`);
-        return adapter;
-      },
+      psa: psaFor,
       directories,
       links,
       sealer: createTokenSealer(config.secureLink.serverKey),
@@ -133,7 +165,8 @@ export function createResetdesk(
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);
-      for (const client of [fastRedis, workerRedis]) {
+      await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
+      for (const client of [fastRedis, workerRedis, linkEventsRedis]) {
         if (!client) continue;
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();

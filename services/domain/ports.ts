@@ -110,6 +110,11 @@ export interface SecureLink {
   /** Opaque token (its last path segment). Holding it is holding the link. */
   token: string;
   expiresAt: Date;
+  /**
+   * Non-secret reference of the link (sha256 of its lookup id, hex), when the store has one: names the
+   * link's expiry job and its reporting record without holding the token.
+   */
+  ref?: string;
 }
 
 export interface SecureLinkOptions {

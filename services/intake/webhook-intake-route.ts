@@ -117,12 +117,10 @@ export function createWebhookIntakeRouter(options: {
             },
             'webhook acknowledged',
           );
-          res
-            .status(200)
-            .json({
-              accepted: [],
-              ignored: verdict.ignored ?? (replays ? 'replayed delivery' : 'nothing to do'),
-            });
+          res.status(200).json({
+            accepted: [],
+            ignored: verdict.ignored ?? (replays ? 'replayed delivery' : 'nothing to do'),
+          });
           return;
         }
         req.log.info(

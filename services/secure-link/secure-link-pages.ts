@@ -52,15 +52,21 @@ ${main}
 
 /**
  * The page a link opens on (GET): the MSP name and one "Click Here to Proceed" button that POSTs back to the
- * same URL. Reveals nothing, so mail scanners that fetch links cannot use up a view by fetching.
+ * same URL with the page's nonce in a hidden field. Reveals nothing and runs no script, so mail scanners that
+ * fetch links (with or without running scripts) cannot use up a view by fetching. `notice` is shown above the
+ * button when set (e.g. "this page had expired").
  */
-export function renderProceedPage(base: PageBase & { token: string }): string {
+export function renderProceedPage(
+  base: PageBase & { token: string; nonce: string; notice?: string },
+): string {
   const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
+  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
   return layout(
     base,
     'Secure link',
-    `<h1 class="visually-hidden">Secure link</h1>
+    `<h1 class="visually-hidden">Secure link</h1>${notice}
 <form method="post" action="${action}" class="proceed">
+<input type="hidden" name="nonce" value="${escapeHtml(base.nonce)}">
 <button type="submit" class="button primary">Click Here to Proceed</button>
 </form>`,
   );
@@ -120,6 +126,26 @@ export function renderUnavailablePage(base: PageBase): string {
     `<h1>This link is no longer available</h1>
 <p>Secure links work for a limited time and a limited number of views. This one has expired, has been used, or is not valid.</p>
 <p>If you still need the password, reply to your ticket email and we will help.</p>`,
+  );
+}
+
+/** Too many failed link lookups from this address (429). Says nothing about any particular link. */
+export function renderTooManyAttemptsPage(base: PageBase): string {
+  return layout(
+    base,
+    'Please wait',
+    `<h1>Too many attempts</h1>
+<p>Too many links that do not work were opened from your network. Please wait a few minutes, then open the link from your email again.</p>`,
+  );
+}
+
+/** A reveal POST that came from another site (403). Nothing was consumed. */
+export function renderCrossSiteRefusedPage(base: PageBase): string {
+  return layout(
+    base,
+    'Open the link from your email',
+    `<h1>Open the link from your email</h1>
+<p>This page can only be continued from the secure link itself. Open the link from your email again, then click the button on that page.</p>`,
   );
 }
 
@@ -230,6 +256,7 @@ a { color: var(--accent); }
 .reveal-toggle:checked ~ .controls .when-shown { display: inline; }
 .reveal-toggle:checked ~ .controls .when-hidden { display: none; }
 .controls { display: flex; flex-wrap: wrap; gap: 0.75rem; justify-content: center; margin: 0.5rem 0; }
+.notice { margin: 1rem 0 0; text-align: center; font-weight: 600; }
 .copy-status { min-height: 1.5em; margin: 0.25rem 0; text-align: center; color: var(--muted); }
 .views { color: var(--muted); font-size: 0.95rem; }
 .warning { margin: 1rem 0; padding: 0.75rem 1rem; background: var(--warn-bg); border-left: 4px solid var(--warn-border); border-radius: 0.25rem; }
@@ -242,11 +269,20 @@ a { color: var(--accent); }
 `;
 
 /**
- * Served at `<basePath>/assets/secure-link.js`. Progressive enhancement only: shows the "Copy password" button
- * where the Clipboard API is available (secure contexts) and copies the text of `#secret` on click.
+ * Served at `<basePath>/assets/secure-link.js`. Progressive enhancement only: lets Enter (as well as Space,
+ * natively) toggle the reveal checkbox, shows the "Copy password" button where the Clipboard API is available
+ * (secure contexts) and copies the text of `#secret` on click.
  */
 export const SECURE_LINK_JS = `(function () {
   'use strict';
+  var toggle = document.getElementById('reveal-toggle');
+  if (toggle) {
+    toggle.addEventListener('keydown', function (event) {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      toggle.click();
+    });
+  }
   var button = document.getElementById('copy-button');
   var secret = document.getElementById('secret');
   var status = document.getElementById('copy-status');

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { SecureLinkStoreError } from '../domain/errors.js';
 import type { PsaKind, SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
@@ -20,6 +28,14 @@ import type { Logger } from '../logging/logger.js';
  *   concurrent reveals never exceed `maxViews`.
  * - Fail closed: every Redis failure or timeout becomes a `SecureLinkStoreError` whose message never holds
  *   the secret or the token.
+ * - Reporting record: beside each link the store keeps `<keyPrefix>link-meta:<sha256(id) hex>`, a small hash
+ *   with nothing secret in it ({ revealed, expiresAt, createdAt, lastRevealedAt?, destroyed? }). It outlives
+ *   the link by `LINK_META_GRACE_SECONDS`, so the expiry report can tell "expired unviewed" from "revealed"
+ *   or "destroyed" after the link itself is gone. `revealed` is incremented inside the same Lua claim that
+ *   takes the view, so the count can never disagree with the views actually served.
+ * - Proceed-form nonces (`formNonce` / `checkFormNonce`): an HMAC, under a key derived from the server key for
+ *   this purpose only, over the link's lookup-id hash and the time the "Click Here to Proceed" page was
+ *   served. The reveal POST must echo it, which binds the POST to a GET of that page (see the routes).
  */
 
 /** Non-secret facts kept beside the ciphertext, for reporting views back to the ticket. */
@@ -36,8 +52,27 @@ export interface SecureLinkViewer {
  * callers must not (and cannot) tell them apart.
  */
 export type RevealResult =
-  | { status: 'revealed'; secret: string; viewsLeft: number; context: SecureLinkContext }
+  | {
+      status: 'revealed';
+      secret: string;
+      viewsLeft: number;
+      context: SecureLinkContext;
+      /** The link's non-secret reference (sha256 of the lookup id, hex): the same as `SecureLink.ref`. */
+      ref: string;
+      /** 1 for the first view of this link, 2 for the second, …; counted atomically with the claim. */
+      viewNumber: number;
+    }
   | { status: 'unavailable' };
+
+/** The non-secret reporting record of a link (see the module comment). */
+export interface LinkMeta {
+  /** Views served so far. */
+  revealed: number;
+  expiresAt: Date;
+  /** Set when the link was destroyed before its time (its password was superseded or never delivered). */
+  destroyed: boolean;
+  lastRevealedAt?: Date;
+}
 
 /** The Redis-backed store: the `SecureLinkStore` port plus the reading side used by the secure-link pages. */
 export interface RedisSecureLinkStore extends SecureLinkStore {
@@ -48,6 +83,21 @@ export interface RedisSecureLinkStore extends SecureLinkStore {
    * nothing and writes nothing. Throws `SecureLinkStoreError` when Redis fails.
    */
   peek(token: string): Promise<boolean>;
+  /**
+   * The link's non-secret reference (sha256 of the token's lookup id, hex), or null for a malformed token.
+   * Names the link in Redis, in job ids and in the reporting record; the 12-character `secureLinkRef` is its
+   * prefix, for logs.
+   */
+  linkRef(token: string): string | null;
+  /** Reads a link's reporting record by its reference; null when there is none (never created, or aged out). */
+  linkMeta(ref: string): Promise<LinkMeta | null>;
+  /**
+   * A nonce for the "Click Here to Proceed" form of this token, issued at `nowMs`. Not secret on its own: it
+   * proves the POST comes after a GET of the page, within `checkFormNonce`'s age limit.
+   */
+  formNonce(token: string, nowMs?: number): string;
+  /** True when `nonce` was issued by `formNonce` for this token at most `maxAgeMs` ago. Constant-time. */
+  checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs?: number): boolean;
 }
 
 export interface RedisSecureLinkStoreOptions {
@@ -78,19 +128,51 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const HKDF_INFO = Buffer.from('resetdesk secure-link v1', 'utf8');
 const FORMAT_VERSION = '1';
 const DEFAULT_TIMEOUT_MS = 5000;
+const NONCE_INFO = 'resetdesk secure-link proceed nonce v1';
+/** Clock skew tolerated between API processes for a nonce issued "in the future". */
+const NONCE_SKEW_MS = 60_000;
+
+/** How long a link's reporting record outlives the link: room for a delayed expiry report to read it. */
+export const LINK_META_GRACE_SECONDS = 3 * 86400;
+
+/** Redis key of a link's reporting record. `keyPrefix` as given to the store, e.g. `resetdesk:`. */
+export function linkMetaKey(keyPrefix: string, ref: string): string {
+  return `${keyPrefix}link-meta:${ref}`;
+}
+
+/**
+ * Reads a link's reporting record straight from Redis (for processes that hold no store, e.g. a worker).
+ * Null when absent or unreadable.
+ */
+export async function readLinkMeta(redis: Redis, keyPrefix: string, ref: string): Promise<LinkMeta | null> {
+  if (!/^[0-9a-f]{64}$/.test(ref)) return null;
+  const fields = await redis.hgetall(linkMetaKey(keyPrefix, ref));
+  const expiresAt = Number(fields.expiresAt);
+  const revealed = Number(fields.revealed);
+  if (!Number.isFinite(expiresAt) || !Number.isInteger(revealed)) return null;
+  const last = Number(fields.lastRevealedAt);
+  return {
+    revealed,
+    expiresAt: new Date(expiresAt),
+    destroyed: fields.destroyed === '1',
+    ...(Number.isFinite(last) && last > 0 ? { lastRevealedAt: new Date(last) } : {}),
+  };
+}
 
 /**
  * Decrements `views` only if the hash still holds the ciphertext the caller decrypted (same GCM tag) and has
- * a view left; deletes the key when the last view is taken. Returns the views left, or -1 when nothing was
- * claimed. Atomic in Redis, so racing reveals are serialised here.
+ * a view left; deletes the key when the last view is taken; counts the view in the reporting record (KEYS[2],
+ * only when it exists, so it never gains a record without a TTL). Returns { views left, view number }, or
+ * { -1, 0 } when nothing was claimed. Atomic in Redis, so racing reveals are serialised here.
  */
 const CLAIM_SCRIPT = `
 local tag = redis.call('HGET', KEYS[1], 'tag')
-if (not tag) or tag ~= ARGV[1] then return -1 end
+if (not tag) or tag ~= ARGV[1] then return {-1, 0} end
 local views = tonumber(redis.call('HGET', KEYS[1], 'views'))
+local max = tonumber(redis.call('HGET', KEYS[1], 'maxViews') or '0')
 if (not views) or views < 1 then
   redis.call('DEL', KEYS[1])
-  return -1
+  return {-1, 0}
 end
 views = views - 1
 if views == 0 then
@@ -98,9 +180,33 @@ if views == 0 then
 else
   redis.call('HSET', KEYS[1], 'views', views)
 end
-return views
+local seen = 0
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  seen = redis.call('HINCRBY', KEYS[2], 'revealed', 1)
+  redis.call('HSET', KEYS[2], 'lastRevealedAt', ARGV[2])
+else
+  seen = max - views
+end
+return {views, seen}
 `;
-const CLAIM_SHA = createHash('sha1').update(CLAIM_SCRIPT).digest('hex');
+
+/** Deletes a link and marks its reporting record destroyed (without creating one that has no TTL). */
+const DESTROY_SCRIPT = `
+local removed = redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'destroyed', '1') end
+return removed
+`;
+
+interface LuaScript {
+  source: string;
+  sha: string;
+}
+const lua = (source: string): LuaScript => ({
+  source,
+  sha: createHash('sha1').update(source).digest('hex'),
+});
+const CLAIM = lua(CLAIM_SCRIPT);
+const DESTROY = lua(DESTROY_SCRIPT);
 
 interface ParsedToken {
   keyPart: Buffer;
@@ -127,6 +233,14 @@ function parseToken(token: unknown): ParsedToken | null {
     keyPart: Buffer.from(bytes.subarray(ID_BYTES)),
     idHash: createHash('sha256').update(id).digest('hex'),
   };
+}
+
+/**
+ * The full non-secret reference of a link: sha256 of the token's lookup id, hex (64 characters), or null for
+ * anything that is not a token. The same value names the link in Redis and is `SecureLink.ref`.
+ */
+export function linkRefOf(token: unknown): string | null {
+  return parseToken(token)?.idHash ?? null;
 }
 
 /**
@@ -175,6 +289,8 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     throw new Error('secure-link server key must be exactly 32 bytes');
   }
   const serverKey = Buffer.from(opts.serverKey); // private copy: later changes by the caller cannot affect it
+  // A separate key for form nonces: a nonce can never be confused with, or help attack, a link's ciphertext.
+  const nonceKey = Buffer.from(hkdfSync('sha256', serverKey, Buffer.alloc(0), NONCE_INFO, 32));
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new Error('secure-link publicBaseUrl must be an http(s) URL');
@@ -184,6 +300,10 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   const log = opts.logger.child({ component: 'secure-link-store' });
 
   const redisKey = (idHash: string) => `${keyPrefix}link:${idHash}`;
+  const metaKey = (idHash: string) => linkMetaKey(keyPrefix, idHash);
+
+  const nonceMac = (idHash: string, issuedAt: string) =>
+    createHmac('sha256', nonceKey).update(`proceed\n${idHash}\n${issuedAt}`).digest().subarray(0, 24);
 
   /** Runs one Redis operation with a deadline; any failure becomes a SecureLinkStoreError (fail closed). */
   async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -200,16 +320,23 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     }
   }
 
-  async function claim(key: string, tag: string): Promise<number> {
-    const result = await guarded('claim a view', async () => {
-      try {
-        return await redis.evalsha(CLAIM_SHA, 1, key, tag);
-      } catch (err) {
-        if (!describe(err).includes('NOSCRIPT')) throw err;
-        return await redis.eval(CLAIM_SCRIPT, 1, key, tag);
-      }
-    });
-    return typeof result === 'number' ? result : -1;
+  async function run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!describe(err).includes('NOSCRIPT')) throw err;
+      return await redis.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  async function claim(idHash: string, tag: string): Promise<{ viewsLeft: number; viewNumber: number }> {
+    const result = await guarded('claim a view', () =>
+      run(CLAIM, [redisKey(idHash), metaKey(idHash)], [tag, String(Date.now())]),
+    );
+    const [viewsLeft, viewNumber] = Array.isArray(result) ? result : [];
+    return typeof viewsLeft === 'number' && typeof viewNumber === 'number'
+      ? { viewsLeft, viewNumber }
+      : { viewsLeft: -1, viewNumber: 0 };
   }
 
   /**
@@ -314,17 +441,25 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
             iv: iv.toString('base64'),
             tag: tag.toString('base64'),
             views: String(maxViews),
+            maxViews: String(maxViews),
             context: contextJson,
             expiresAt,
           })
           .pexpire(redisKeyName, ttlMs)
+          .hset(metaKey(parsed.idHash), { revealed: '0', expiresAt, createdAt: String(Date.now()) })
+          .pexpire(metaKey(parsed.idHash), ttlMs + LINK_META_GRACE_SECONDS * 1000)
           .exec();
         if (!results) throw new Error('transaction aborted');
         for (const [err] of results) if (err) throw err;
       });
 
       log.info({ link: parsed.idHash.slice(0, 12), ttlSeconds, maxViews, ...context }, 'secure link created');
-      return { url: `${publicBase}/s/${token}`, token, expiresAt: new Date(expiresAtMs) };
+      return {
+        url: `${publicBase}/s/${token}`,
+        token,
+        expiresAt: new Date(expiresAtMs),
+        ref: parsed.idHash,
+      };
     },
 
     urlFor(token: string): string {
@@ -335,8 +470,39 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     async destroy(token: string): Promise<void> {
       const parsed = parseToken(token);
       if (!parsed) return; // nothing could ever have been stored under it
-      const removed = await guarded('destroy a link', () => redis.del(redisKey(parsed.idHash)));
-      log.info({ link: parsed.idHash.slice(0, 12), removed: removed > 0 }, 'secure link destroyed');
+      const removed = await guarded('destroy a link', () =>
+        run(DESTROY, [redisKey(parsed.idHash), metaKey(parsed.idHash)], []),
+      );
+      log.info({ link: parsed.idHash.slice(0, 12), removed: removed === 1 }, 'secure link destroyed');
+    },
+
+    linkRef(token: string): string | null {
+      return linkRefOf(token);
+    },
+
+    linkMeta(ref: string): Promise<LinkMeta | null> {
+      return guarded('read a link record', () => readLinkMeta(redis, keyPrefix, ref));
+    },
+
+    formNonce(token: string, nowMs = Date.now()): string {
+      const parsed = parseToken(token);
+      if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
+      const issuedAt = Math.floor(nowMs / 1000).toString(36);
+      return `${issuedAt}.${nonceMac(parsed.idHash, issuedAt).toString('base64url')}`;
+    },
+
+    checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
+      const parsed = parseToken(token);
+      if (!parsed || typeof nonce !== 'string' || nonce.length > 64) return false;
+      const match = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(nonce);
+      if (!match) return false;
+      const [, issuedAt = '', mac = ''] = match;
+      const issuedMs = parseInt(issuedAt, 36) * 1000;
+      if (!Number.isFinite(issuedMs) || issuedMs > nowMs + NONCE_SKEW_MS || nowMs - issuedMs > maxAgeMs)
+        return false;
+      const given = Buffer.from(mac, 'base64url');
+      const expected = nonceMac(parsed.idHash, issuedAt);
+      return given.length === expected.length && timingSafeEqual(given, expected);
     },
 
     async peek(token: string): Promise<boolean> {
@@ -359,13 +525,20 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
         return { status: 'unavailable' };
       }
       // fields.tag is set: open() succeeded.
-      const viewsLeft = await claim(redisKey(parsed.idHash), fields.tag as string);
+      const { viewsLeft, viewNumber } = await claim(parsed.idHash, fields.tag as string);
       if (viewsLeft < 0) return { status: 'unavailable' };
       log.info(
-        { link, viewsLeft, ...opened.context, ip: viewer?.ip, userAgent: viewer?.userAgent },
+        { link, viewsLeft, viewNumber, ...opened.context, ip: viewer?.ip, userAgent: viewer?.userAgent },
         'secure link revealed',
       );
-      return { status: 'revealed', secret: opened.secret, viewsLeft, context: opened.context };
+      return {
+        status: 'revealed',
+        secret: opened.secret,
+        viewsLeft,
+        context: opened.context,
+        ref: parsed.idHash,
+        viewNumber,
+      };
     },
   };
 }

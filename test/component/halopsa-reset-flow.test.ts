@@ -13,6 +13,7 @@ import {
   WEBHOOK_USER,
   type Harness,
 } from '../support/component-harness.js';
+import { proceedThroughLink } from '../support/secure-link-client.js';
 import { validEnv } from '../support/test-config.js';
 
 const LINK = /https:\/\/reset\.example\.test\/s\/([A-Za-z0-9_-]+)/;
@@ -89,7 +90,7 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
       expect(page.status).toBe(200);
       expect(page.text).toContain('Click Here to Proceed');
       expect(page.text).not.toContain(password);
-      const revealed = await request(app).post(`/s/${token}`);
+      const revealed = await proceedThroughLink(app, `/s/${token}`);
       expect(revealed.status).toBe(200);
       expect(revealed.text).toMatch(
         new RegExp(`id="secret"[^>]*>[\\s\\S]*${password.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
@@ -128,7 +129,7 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
   });
 
   it('When the requester is not the staff member’s manager, then nothing is reset and the engineers get the reason', async () => {
-    h.fileResetTicket({ id: 4400, target: 'sam@contoso.test', userId: 8 });
+    h.fileResetTicket({ id: 4400, target: 'sam@contoso.test', requester: 'mallory' });
     const before = patchesOf('u-sam').length;
     expect((await h.deliver(4400)).status).toBe(202);
     expect(await h.outcomeOf(4400)).toMatchObject({ code: 'requester-not-manager', handedOff: true });
@@ -180,7 +181,7 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
     const job = await h.job(4700);
     expect(job!.attemptsMade).toBeGreaterThanOrEqual(1);
     const token = LINK.exec(String(h.halo.actions(4700)[0]!.note_html))![1]!;
-    const revealed = await request(h.desk.app!).post(`/s/${token}`);
+    const revealed = await proceedThroughLink(h.desk.app!, `/s/${token}`);
     expect(revealed.text).toContain(h.graph.user(TENANT, 'u-sam')!.password!);
   });
 
@@ -194,7 +195,7 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
     const notes = h.halo.actions(4800);
     expect(notes).toHaveLength(1);
     const token = LINK.exec(String(notes[0]!.note_html))![1]!;
-    const revealed = await request(h.desk.app!).post(`/s/${token}`);
+    const revealed = await proceedThroughLink(h.desk.app!, `/s/${token}`);
     expect(revealed.text).toContain(h.graph.user(TENANT, 'u-sam')!.password!);
   });
 

@@ -1,20 +1,26 @@
 // `npm run demo`: the whole flow on this machine. Starts the sandbox (simulated Entra/Graph tenant and
-// HaloPSA), starts resetdesk against it and the local Redis through ordinary configuration, files a reset
-// ticket the way the Halo portal would, delivers Halo's webhook to the real route, waits for the outcome,
+// a PSA), starts resetdesk against it and the local Redis through ordinary configuration, files a reset
+// ticket the way the PSA's portal would, delivers the PSA's webhook to the real route, waits for the outcome,
 // and prints the ticket's notes and the secure link. Exits 0 when the flow worked.
 //
-// Flags: --keep-running   keep serving after the run so the printed link can be opened in a browser.
+// Flags: --psa=halopsa|connectwise|autotask   which PSA the sandbox simulates (default halopsa)
+//        --keep-running                        keep serving so the printed link can be opened in a browser
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk } from '../../services/resetdesk.js';
-import { htmlToText } from '../simulators/halopsa-simulator.js';
-import { haloWebhookBody } from '../simulators/halopsa-simulator.js';
-import { HALO_CLIENT, RESET_TYPE, startSandbox, TENANT, WEBHOOK_PASSWORD, WEBHOOK_USER } from './sandbox.js';
+import type { PsaKind } from '../../services/domain/ports.js';
+import { startSandbox, TENANT } from './sandbox.js';
 
 const keepRunning = process.argv.includes('--keep-running');
+const psaArg = process.argv.find((a) => a.startsWith('--psa='))?.slice('--psa='.length) ?? 'halopsa';
+const PSA_NAMES: Record<PsaKind, string> = {
+  halopsa: 'HaloPSA',
+  connectwise: 'ConnectWise PSA',
+  autotask: 'Autotask',
+};
 const TICKET = 1001;
 
 function print(line = ''): void {
@@ -22,7 +28,9 @@ function print(line = ''): void {
 }
 
 async function main(): Promise<number> {
-  const sandbox = await startSandbox();
+  if (!(psaArg in PSA_NAMES)) throw new Error(`--psa must be one of ${Object.keys(PSA_NAMES).join(', ')}`);
+  const psa = psaArg as PsaKind;
+  const sandbox = await startSandbox(psa);
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -47,11 +55,11 @@ async function main(): Promise<number> {
 
   try {
     print(
-      `resetdesk demo — service on ${base}, sandbox Graph at ${sandbox.graph.url}, sandbox HaloPSA at ${sandbox.halo.url}`,
+      `resetdesk demo — service on ${base}, sandbox Graph at ${sandbox.graph.url}, sandbox ${PSA_NAMES[psa]} at ${sandbox.psa.url}`,
     );
     print('');
     print(
-      `1. Maria Manager files a "Password / MFA reset" ticket (#${TICKET}) in the Halo portal for Sam Staff (sam@contoso.test).`,
+      `1. Maria Manager files a "Password / MFA reset" ticket (#${TICKET}) in the ${PSA_NAMES[psa]} portal for Sam Staff (sam@contoso.test).`,
     );
     sandbox.fileResetTicket({
       id: TICKET,
@@ -60,16 +68,12 @@ async function main(): Promise<number> {
       resetMfa: 'Yes',
     });
 
-    print('2. Halo calls the webhook POST /webhooks/halopsa (Basic authentication).');
-    const res = await fetch(`${base}/webhooks/halopsa`, {
+    print(`2. ${PSA_NAMES[psa]} calls the webhook POST /webhooks/${psa}.`);
+    const hook = sandbox.psa.webhook(TICKET);
+    const res = await fetch(`${base}/webhooks/${psa}`, {
       method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Authorization: `Basic ${Buffer.from(`${WEBHOOK_USER}:${WEBHOOK_PASSWORD}`).toString('base64')}`,
-      },
-      body: JSON.stringify(
-        haloWebhookBody(TICKET, 'full', { client_id: HALO_CLIENT, tickettype_id: RESET_TYPE }),
-      ),
+      headers: hook.headers,
+      body: hook.body,
     });
     print(`   → ${res.status} ${JSON.stringify(await res.json())}`);
     if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
@@ -78,7 +82,7 @@ async function main(): Promise<number> {
     const deadline = Date.now() + 20_000;
     let outcome: { code: string } | undefined;
     while (!outcome && Date.now() < deadline) {
-      const job = await desk.queue.queue.getJob(`halopsa-${TICKET}`);
+      const job = await desk.queue.queue.getJob(`${psa}-${TICKET}`);
       const state = await job?.getState();
       if (state === 'completed') outcome = job!.returnvalue as { code: string };
       else if (state === 'failed') throw new Error(`job failed: ${job!.failedReason}`);
@@ -98,24 +102,22 @@ async function main(): Promise<number> {
     );
     print(`   sign-in sessions revoked: ${sam.sessionsRevokedAt ? 'yes' : 'no'}`);
 
-    const ticket = sandbox.halo.ticket(TICKET)!;
     print('');
-    print(`Ticket #${TICKET} in HaloPSA — status id ${String(ticket.status_id)}; notes:`);
-    for (const action of sandbox.halo.actions(TICKET)) {
-      const visible = action.hiddenfromuser
-        ? 'internal note'
-        : 'customer-visible note, emailed to the contact on file';
-      print(`---- ${visible} (outcome ${String(action.outcome_id)}) ----`);
-      print(htmlToText(String(action.note_html)));
+    print(
+      `Ticket #${TICKET} in ${PSA_NAMES[psa]} — ${sandbox.psa.disposition(TICKET) === 'awaiting-confirmation' ? "status: waiting for the customer's confirmation" : `disposition: ${sandbox.psa.disposition(TICKET)}`}; notes:`,
+    );
+    for (const note of sandbox.psa.notes(TICKET)) {
+      print(`---- ${note.visibility === 'internal' ? 'internal note' : 'customer-visible note'} ----`);
+      print(note.text);
     }
     print('----');
-    for (const mail of sandbox.halo.emails.filter((m) => m.ticketId === TICKET))
-      print(`Halo emailed the note to ${mail.to}.`);
+    for (const to of sandbox.psa.emailsFor(TICKET))
+      print(`${PSA_NAMES[psa]} emailed the note to ${to} (the contact on file).`);
 
     const link = /https?:\/\/[^\s"<]+\/s\/[A-Za-z0-9_-]+/.exec(
-      sandbox.halo
-        .actions(TICKET)
-        .map((a) => String(a.note_html))
+      sandbox.psa
+        .notes(TICKET)
+        .map((n) => n.text)
         .join(' '),
     )?.[0];
     if (!link) throw new Error('no secure link on the ticket');

@@ -1,24 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import type { PsaKind } from '../../services/domain/ports.js';
 import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-simulator.js';
-import { startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
+import type { HaloSimulator } from '../simulators/halopsa-simulator.js';
+import { HALO, startPsaSandbox, type PsaSandbox } from './psa-sandboxes.js';
 
 /**
- * The built-in sandbox: a simulated Entra tenant (Graph + token endpoint) and a simulated HaloPSA, seeded
- * with one customer. Used by `npm run demo` and by the component tests, and reached by the service only
- * through the same configuration (env vars) a production deployment uses.
+ * The built-in sandbox: a simulated Entra tenant (Graph + token endpoint) and one simulated PSA, seeded with
+ * one customer. Used by `npm run demo` and by the component tests, and reached by the service only through
+ * the same configuration (env vars) a production deployment uses.
  *
- * Contoso (Halo client 12) → tenant TENANT: Maria Manager manages Sam Staff (cloud-only) and Syd Synced
- * (synchronised from on-premises AD); Mallory Peer manages nobody.
+ * Contoso → tenant TENANT: Maria Manager manages Sam Staff (cloud-only) and Syd Synced (synchronised from
+ * on-premises AD); Mallory Peer manages nobody.
  */
 export const TENANT = '3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e6f';
-export const HALO_CLIENT = 12;
-export const RESET_TYPE = 31;
-export const STATUS_AWAITING = 22;
-export const STATUS_HANDOFF = 23;
-export const TEAM_HANDOFF = 4;
-export const WEBHOOK_USER = 'resetdesk';
-export const WEBHOOK_PASSWORD = 'correct-horse-webhook-secret';
-export const CUSTOMER_NOTE_OUTCOME = 12;
+export const HALO_CLIENT = HALO.client;
+export const RESET_TYPE = HALO.resetType;
+export const STATUS_AWAITING = HALO.statusAwaiting;
+export const STATUS_HANDOFF = HALO.statusHandoff;
+export const TEAM_HANDOFF = HALO.teamHandoff;
+export const WEBHOOK_USER = HALO.webhookUser;
+export const WEBHOOK_PASSWORD = HALO.webhookPassword;
 const GRAPH_APP = {
   clientId: '7c1f4b2e-0000-4000-8000-00000000c0de',
   secret: 'graph-app-secret-for-the-sandbox',
@@ -26,23 +27,19 @@ const GRAPH_APP = {
 
 export interface Sandbox {
   graph: GraphSimulator;
+  psa: PsaSandbox;
+  /** The HaloPSA simulator (only when the sandbox runs HaloPSA). */
   halo: HaloSimulator;
   /** Env vars that point the service at the sandbox; add REDIS_URL, PUBLIC_BASE_URL and overrides. */
   env: Record<string, string>;
-  /** Adds a "Password / MFA reset" ticket as the Halo portal form would. */
-  fileResetTicket(ticket: {
-    id: number;
-    target?: string;
-    resetPassword?: string;
-    resetMfa?: string;
-    userId?: number;
-  }): void;
+  /** Adds a "Password / MFA reset" ticket as the PSA's portal form would. */
+  fileResetTicket: PsaSandbox['fileResetTicket'];
   close(): Promise<void>;
 }
 
-export async function startSandbox(): Promise<Sandbox> {
+export async function startSandbox(psaKind: PsaKind = 'halopsa'): Promise<Sandbox> {
   const graph = await startGraphSimulator();
-  const halo = await startHaloSimulator();
+  const psa = await startPsaSandbox(psaKind);
 
   graph
     .tenant(TENANT)
@@ -95,56 +92,32 @@ export async function startSandbox(): Promise<Sandbox> {
       methods: [{ '@odata.type': '#microsoft.graph.softwareOathAuthenticationMethod', id: 'oath-1' }],
     });
 
-  halo.addClient(HALO_CLIENT, 'Contoso');
-  halo.addUser({ id: 7, client_id: HALO_CLIENT, name: 'Maria Manager', emailaddress: 'maria@contoso.test' });
-  halo.addUser({ id: 8, client_id: HALO_CLIENT, name: 'Mallory Peer', emailaddress: 'mallory@contoso.test' });
-
   const env: Record<string, string> = {
     GRAPH_BASE_URL: graph.url,
     GRAPH_AUTHORITY_HOST: graph.url,
     GRAPH_DISABLE_INSTANCE_DISCOVERY: 'true',
     GRAPH_CLIENT_ID: GRAPH_APP.clientId,
     GRAPH_CLIENT_SECRET: GRAPH_APP.secret,
-    HALOPSA_RESOURCE_SERVER_URL: halo.resourceServerUrl,
-    HALOPSA_AUTH_SERVER_URL: halo.authServerUrl,
-    HALOPSA_CLIENT_ID: halo.defaultApp.clientId,
-    HALOPSA_CLIENT_SECRET: halo.defaultApp.clientSecret,
-    HALOPSA_WEBHOOK_USERNAME: WEBHOOK_USER,
-    HALOPSA_WEBHOOK_PASSWORD: WEBHOOK_PASSWORD,
-    HALOPSA_RESET_TICKET_TYPE_IDS: String(RESET_TYPE),
-    HALOPSA_CUSTOMER_NOTE_OUTCOME_ID: String(CUSTOMER_NOTE_OUTCOME),
-    HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: String(STATUS_AWAITING),
-    HALOPSA_HANDOFF_TEAM_ID: String(TEAM_HANDOFF),
-    HALOPSA_HANDOFF_STATUS_ID: String(STATUS_HANDOFF),
     SECURE_LINK_SERVER_KEY: randomBytes(32).toString('base64'),
     MSP_NAME: 'Ashton Solutions',
     RESETDESK_CUSTOMERS_JSON: JSON.stringify([
-      { name: 'contoso', psa: 'halopsa', psaCustomerId: HALO_CLIENT, tenantId: TENANT },
+      { name: 'contoso', psa: psa.psa, psaCustomerId: psa.customerId, tenantId: TENANT },
     ]),
+    ...psa.env,
   };
 
   return {
     graph,
-    halo,
-    env,
-    fileResetTicket({ id, target, resetPassword, resetMfa, userId = 7 }) {
-      const customfields = [
-        ...(target !== undefined ? [{ id: 101, name: 'CFResetTarget', value: target }] : []),
-        ...(resetPassword !== undefined ? [{ id: 102, name: 'CFResetPassword', value: resetPassword }] : []),
-        ...(resetMfa !== undefined ? [{ id: 103, name: 'CFResetMFA', value: resetMfa }] : []),
-      ];
-      halo.addTicket({
-        id,
-        summary: 'Password / MFA reset',
-        tickettype_id: RESET_TYPE,
-        client_id: HALO_CLIENT,
-        user_id: userId,
-        status_id: 1,
-        customfields,
-      });
+    psa,
+    get halo(): HaloSimulator {
+      const halo = (psa as PsaSandbox & { halo?: HaloSimulator }).halo;
+      if (!halo) throw new Error('this sandbox does not run HaloPSA');
+      return halo;
     },
+    env,
+    fileResetTicket: (t) => psa.fileResetTicket(t),
     async close() {
-      await Promise.all([graph.close(), halo.close()]);
+      await Promise.all([graph.close(), psa.close()]);
     },
   };
 }

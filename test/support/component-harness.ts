@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { PsaKind } from '../../services/domain/ports.js';
 import request from 'supertest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
@@ -9,7 +10,14 @@ import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
 import type { ResetOutcome } from '../../services/domain/reset-use-case.js';
 import type { GraphSimulator } from '../simulators/graph-simulator.js';
 import { haloWebhookBody, type HaloSimulator } from '../simulators/halopsa-simulator.js';
-import { HALO_CLIENT, RESET_TYPE, startSandbox, WEBHOOK_PASSWORD, WEBHOOK_USER } from '../sandbox/sandbox.js';
+import {
+  HALO_CLIENT,
+  RESET_TYPE,
+  startSandbox,
+  WEBHOOK_PASSWORD,
+  WEBHOOK_USER,
+  type Sandbox,
+} from '../sandbox/sandbox.js';
 import { dumpUnder, testRedis, testRedisUrl } from './redis.js';
 import { validEnv } from './test-config.js';
 
@@ -24,6 +32,9 @@ export {
 
 export interface Harness {
   desk: Resetdesk;
+  sandbox: Sandbox;
+  /** Posts the webhook the sandbox PSA would send for a ticket (signed or authenticated as it would be). */
+  deliverAsPsa(ticketId: number, tamper?: (body: string) => string): request.Test;
   graph: GraphSimulator;
   halo: HaloSimulator;
   redis: Redis;
@@ -37,13 +48,7 @@ export interface Harness {
   job(ticketId: number): Promise<Job | undefined>;
   /** Everything under the service's Redis prefix, as text. */
   redisDump(): Promise<string>;
-  fileResetTicket(ticket: {
-    id: number;
-    target?: string;
-    resetPassword?: string;
-    resetMfa?: string;
-    userId?: number;
-  }): void;
+  fileResetTicket: Sandbox['fileResetTicket'];
   close(): Promise<void>;
 }
 
@@ -51,9 +56,13 @@ export interface Harness {
  * Starts the whole service in-process (API + worker) against the local Redis and the sandbox (Graph and
  * HaloPSA simulators, see test/sandbox/sandbox.ts), configured only through the env vars production uses.
  */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  const sandbox = await startSandbox();
-  const { graph, halo } = sandbox;
+export async function startHarness(
+  env: Record<string, string> = {},
+  psa: PsaKind = 'halopsa',
+): Promise<Harness> {
+  const sandbox = await startSandbox(psa);
+  const { graph } = sandbox;
+  const halo = psa === 'halopsa' ? sandbox.halo : (undefined as unknown as HaloSimulator);
   const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
   const logs: string[] = [];
   const logger = createLogger({
@@ -86,10 +95,17 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const outcomes = new Map<string, ResetOutcome>();
   desk.worker!.on('completed', (j, outcome: ResetOutcome) => outcomes.set(j.id!, outcome));
 
-  const job = async (ticketId: number) => (await desk.queue.queue.getJob(`halopsa-${ticketId}`)) ?? undefined;
+  const job = async (ticketId: number) => (await desk.queue.queue.getJob(`${psa}-${ticketId}`)) ?? undefined;
 
   return {
     desk,
+    sandbox,
+    deliverAsPsa(ticketId, tamper) {
+      const { body, headers } = sandbox.psa.webhook(ticketId);
+      let r = request(app).post(`/webhooks/${psa}`);
+      for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
+      return r.send(tamper ? tamper(body) : body);
+    },
     graph,
     halo,
     redis,
@@ -109,12 +125,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async outcomeOf(ticketId, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const seen = outcomes.get(`halopsa-${ticketId}`);
+        const seen = outcomes.get(`${psa}-${ticketId}`);
         if (seen) return seen;
         const j = await job(ticketId);
         if (j) {
           const state = await j.getState();
-          if (state === 'completed') return j.returnvalue as ResetOutcome;
+          // Re-read: `j` may have been fetched just before the job finished.
+          if (state === 'completed') return (await job(ticketId))!.returnvalue as ResetOutcome;
           if (state === 'failed') throw new Error(`job failed: ${j.failedReason}`);
         }
         if (Date.now() > deadline) throw new Error(`ticket ${ticketId} not finished after ${timeoutMs} ms`);

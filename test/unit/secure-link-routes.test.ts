@@ -58,13 +58,22 @@ function setup(extra: Partial<SecureLinkRouterOptions> & { globalHelmet?: boolea
   const create = async (maxViews = 1, ttlSeconds = 3600) =>
     (await store.create(SECRET, { ttlSeconds, maxViews, context: CONTEXT })).token;
   const views = async () => {
-    const [key] = await keysUnder(redis, keyPrefix);
+    const [key] = await keysUnder(redis, `${keyPrefix}link:`);
     return key ? await redis.hget(key, 'views') : null;
   };
   return { app, store, create, views, keyPrefix };
 }
 
 const unknownToken = () => randomBytes(32).toString('base64url');
+
+/** The manager's click: GET the proceed page, then POST its form with the page's nonce. */
+async function proceed(app: Express, token: string, headers: Record<string, string> = {}): Promise<Response> {
+  const page = await request(app).get(`/s/${token}`);
+  const nonce = /name="nonce" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+  const post = request(app).post(`/s/${token}`).type('form');
+  for (const [name, value] of Object.entries(headers)) post.set(name, value);
+  return post.send({ nonce });
+}
 
 function expectSecureHeaders(res: Response) {
   const h = res.headers;
@@ -149,7 +158,7 @@ describe('GET /s/:token', () => {
       }
     }
     expect(await views()).toBe('1');
-    const post = await request(app).post(`/s/${token}`);
+    const post = await proceed(app, token);
     expect(post.status).toBe(200);
     expect(secretElement(post.text)?.text).toBe(SECRET);
   });
@@ -157,7 +166,7 @@ describe('GET /s/:token', () => {
   it('unknown, malformed, used-up and expired links all get the identical 404 page', async () => {
     const { app, create } = setup();
     const used = await create(1);
-    await request(app).post(`/s/${used}`).expect(200);
+    expect((await proceed(app, used)).status).toBe(200);
     const expiring = await create(1, 0.2);
     await new Promise((r) => setTimeout(r, 300));
 
@@ -185,7 +194,7 @@ describe('POST /s/:token', () => {
   it('reveals the password blurred in #secret, unblurrable without JS, with the warning and sign-in steps', async () => {
     const { app, create } = setup();
     const token = await create(1);
-    const res = await request(app).post(`/s/${token}`);
+    const res = await proceed(app, token);
     expect(res.status).toBe(200);
     expectSecureHeaders(res);
     const secret = secretElement(res.text);
@@ -216,14 +225,14 @@ describe('POST /s/:token', () => {
   it('after the last view a second POST gets the 404 page identical to an unknown token', async () => {
     const { app, create, keyPrefix } = setup();
     const token = await create(2);
-    const first = await request(app).post(`/s/${token}`);
+    const first = await proceed(app, token);
     expect(first.text).toContain('1 more time,');
-    const second = await request(app).post(`/s/${token}`);
+    const second = await proceed(app, token);
     expect(second.status).toBe(200);
     expect(second.text).toContain('last time this link can be opened');
-    expect(await keysUnder(redis, keyPrefix)).toHaveLength(0);
+    expect(await keysUnder(redis, `${keyPrefix}link:`)).toHaveLength(0);
 
-    const third = await request(app).post(`/s/${token}`);
+    const third = await proceed(app, token);
     const unknown = await request(app).post(`/s/${unknownToken()}`);
     const malformed = await request(app).post('/s/not-a-token');
     const getAfter = await request(app).get(`/s/${token}`);
@@ -250,7 +259,7 @@ describe('POST /s/:token', () => {
     const onRevealed = vi.fn(() => Promise.reject(new Error('PSA down')));
     const { app, create } = setup({ onRevealed });
     const token = await create(3);
-    await request(app).post(`/s/${token}`).set('User-Agent', 'TestPhone/1.0').expect(200);
+    expect((await proceed(app, token, { 'User-Agent': 'TestPhone/1.0' })).status).toBe(200);
     await vi.waitFor(() => expect(onRevealed).toHaveBeenCalledTimes(1));
     expect(onRevealed).toHaveBeenCalledWith(
       CONTEXT,
@@ -282,7 +291,7 @@ describe('the /s router', () => {
     const token = await create();
     for (const res of [
       await request(app).get(`/s/${token}`),
-      await request(app).post(`/s/${token}`),
+      await proceed(app, token),
       await request(app).get(`/s/${token}`),
     ]) {
       expectSecureHeaders(res);
@@ -303,7 +312,7 @@ describe('the /s router', () => {
     const app = express();
     app.use('/s', createSecureLinkRouter({ store, mspName: evil, logger: logger() }));
     const token = (await store.create(SECRET, { ttlSeconds: 60, maxViews: 1, context: CONTEXT })).token;
-    for (const res of [await request(app).get(`/s/${token}`), await request(app).post(`/s/${token}`)]) {
+    for (const res of [await request(app).get(`/s/${token}`), await proceed(app, token)]) {
       expect(res.text).toContain(escapeHtml(evil));
       expect(res.text).not.toContain('<img');
       expectNoInlineScript(res.text);
@@ -317,6 +326,8 @@ describe('the /s router', () => {
       reveal: vi.fn(() =>
         Promise.reject(new SecureLinkStoreError('secure-link store could not read a link')),
       ),
+      formNonce: () => 'n',
+      checkFormNonce: () => true,
     } as unknown as SecureLinkRouterOptions['store'];
     const app = express();
     app.use('/s', createSecureLinkRouter({ store: failing, mspName: MSP, logger: logger() }));
@@ -348,8 +359,8 @@ describe('the /s router', () => {
     const { app, create } = setup();
     const token = await create(1);
     await request(app).get(`/s/${token}`);
-    await request(app).post(`/s/${token}`);
-    await request(app).post(`/s/${token}`);
+    await proceed(app, token);
+    await proceed(app, token);
     const logs = logLines.join('\n');
     expect(logs).toContain(secureLinkRef(token));
     expect(logs).not.toContain(token);

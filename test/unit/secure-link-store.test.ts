@@ -83,16 +83,25 @@ describe('createRedisSecureLinkStore', () => {
 
     expect(await store.peek(link.token)).toBe(true);
     const result = await store.reveal(link.token, { ip: '203.0.113.9', userAgent: 'test' });
-    expect(result).toEqual({ status: 'revealed', secret: SECRET, viewsLeft: 0, context: options.context });
+    expect(result).toEqual({
+      status: 'revealed',
+      secret: SECRET,
+      viewsLeft: 0,
+      context: options.context,
+      ref: link.ref,
+      viewNumber: 1,
+    });
+    expect(link.ref).toMatch(/^[0-9a-f]{64}$/);
+    expect(secureLinkRef(link.token)).toBe(link.ref?.slice(0, 12));
   });
 
   it('enforces the view limit: maxViews 2 -> third reveal unavailable and the key is gone', async () => {
     const { store, keyPrefix, options } = setup({ maxViews: 2 });
     const { token } = await store.create(SECRET, options);
     expect(await store.reveal(token)).toMatchObject({ status: 'revealed', viewsLeft: 1 });
-    expect(await keysUnder(redis, keyPrefix)).toHaveLength(1);
+    expect(await keysUnder(redis, `${keyPrefix}link:`)).toHaveLength(1);
     expect(await store.reveal(token)).toMatchObject({ status: 'revealed', viewsLeft: 0 });
-    expect(await keysUnder(redis, keyPrefix)).toHaveLength(0);
+    expect(await keysUnder(redis, `${keyPrefix}link:`)).toHaveLength(0);
     expect(await store.reveal(token)).toEqual({ status: 'unavailable' });
     expect(await store.peek(token)).toBe(false);
   });
@@ -100,7 +109,7 @@ describe('createRedisSecureLinkStore', () => {
   it('sets the TTL on the key and is unavailable after expiry', async () => {
     const { store, keyPrefix, options } = setup();
     const { token } = await store.create(SECRET, options);
-    const [key] = await keysUnder(redis, keyPrefix);
+    const [key] = await keysUnder(redis, `${keyPrefix}link:`);
     const pttl = await redis.pttl(key as string);
     expect(pttl).toBeGreaterThan(3_590_000);
     expect(pttl).toBeLessThanOrEqual(3_600_000);
@@ -110,7 +119,7 @@ describe('createRedisSecureLinkStore', () => {
     await new Promise((r) => setTimeout(r, 450));
     expect(await store.peek(short.token)).toBe(false);
     expect(await store.reveal(short.token)).toEqual({ status: 'unavailable' });
-    expect(await keysUnder(redis, keyPrefix)).toHaveLength(1); // only the long-lived link is left
+    expect(await keysUnder(redis, `${keyPrefix}link:`)).toHaveLength(1); // only the long-lived link is left
     expect(await store.reveal(token)).toMatchObject({ status: 'revealed' });
   });
 
@@ -134,7 +143,7 @@ describe('createRedisSecureLinkStore', () => {
       );
       expect(results.filter((r) => r.status === 'revealed')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'unavailable')).toHaveLength(19);
-      expect(await keysUnder(redis, keyPrefix)).toHaveLength(0);
+      expect(await keysUnder(redis, `${keyPrefix}link:`)).toHaveLength(0);
     } finally {
       await Promise.all(clients.map((c) => c.quit()));
     }
@@ -156,7 +165,7 @@ describe('createRedisSecureLinkStore', () => {
     expect(isWellFormedToken(wrong)).toBe(true);
     for (let i = 0; i < 5; i++) expect(await store.reveal(wrong)).toEqual({ status: 'unavailable' });
     expect(await store.peek(wrong)).toBe(false);
-    const [key] = await keysUnder(redis, keyPrefix);
+    const [key] = await keysUnder(redis, `${keyPrefix}link:`);
     expect(await redis.hget(key as string, 'views')).toBe('1');
     expect(await store.reveal(token)).toMatchObject({ status: 'revealed', secret: SECRET });
   });
@@ -212,7 +221,7 @@ describe('createRedisSecureLinkStore', () => {
   it('decrypting needs both the server key and the token: Redis content + server key alone fail', async () => {
     const { store, keyPrefix, serverKey, options } = setup();
     const { token } = await store.create(SECRET, options);
-    const [key] = await keysUnder(redis, keyPrefix);
+    const [key] = await keysUnder(redis, `${keyPrefix}link:`);
     const stored = await redis.hgetall(key as string);
     const idHash = (key as string).slice(`${keyPrefix}link:`.length);
     const keyPart = Buffer.from(token, 'base64url').subarray(16);
@@ -264,7 +273,7 @@ describe('createRedisSecureLinkStore', () => {
   it('tampering with the stored context makes the link unavailable (context is authenticated)', async () => {
     const { store, keyPrefix, options } = setup();
     const { token } = await store.create(SECRET, options);
-    const [key] = await keysUnder(redis, keyPrefix);
+    const [key] = await keysUnder(redis, `${keyPrefix}link:`);
     await redis.hset(key as string, 'context', JSON.stringify({ ...options.context, ticketId: 'T-9999' }));
     expect(await store.reveal(token)).toEqual({ status: 'unavailable' });
     expect(await redis.hget(key as string, 'views')).toBe('1');
@@ -274,7 +283,7 @@ describe('createRedisSecureLinkStore', () => {
     const { store, keyPrefix, options } = setup({ maxViews: 5 });
     const { token } = await store.create(SECRET, options);
     await store.destroy(token);
-    expect(await keysUnder(redis, keyPrefix)).toHaveLength(0);
+    expect(await keysUnder(redis, `${keyPrefix}link:`)).toHaveLength(0);
     expect(await store.reveal(token)).toEqual({ status: 'unavailable' });
     await store.destroy(token);
     await store.destroy('not-a-token');

@@ -1,0 +1,98 @@
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectWiseSimulator } from '../simulators/connectwise-simulator.js';
+import { startHarness, type Harness } from '../support/component-harness.js';
+
+/** ConnectWise-specific intake rules: the key_url allow-list, deletions, echoes, other companies, key outages. */
+describe('ConnectWise callbacks', () => {
+  let h: Harness;
+  let cw: ConnectWiseSimulator;
+  let rogue: Server;
+  let rogueHits = 0;
+  let rogueUrl: string;
+
+  beforeAll(async () => {
+    h = await startHarness({}, 'connectwise');
+    cw = (h.sandbox.psa as unknown as { connectwise: ConnectWiseSimulator }).connectwise;
+    rogue = createServer((_req, res) => {
+      rogueHits++;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ signing_key: 'attacker-chosen-key' }));
+    });
+    await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
+    rogueUrl = `http://127.0.0.1:${(rogue.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    rogue.close();
+    await h.close();
+  });
+
+  const post = (body: string, signature?: string) => {
+    const r = request(h.desk.app!).post('/webhooks/connectwise').set('Content-Type', 'application/json');
+    return (signature ? r.set('x-content-signature', signature) : r).send(body);
+  };
+  const signWith = (key: string, body: string) =>
+    createHmac('sha256', createHash('sha256').update(key, 'utf8').digest())
+      .update(Buffer.from(body))
+      .digest('base64');
+
+  it('When key_url points off the allow-list, then the key is never fetched and the callback gets 401', async () => {
+    cw.addTicket({
+      id: 501,
+      summary: 'Password / MFA reset',
+      boardId: 1,
+      statusId: 1,
+      companyId: 19300,
+      contactId: 77,
+      typeName: 'Password / MFA reset',
+    });
+    const envelope = JSON.parse(cw.signedCallback(501).body) as { Metadata: { key_url: string } };
+    envelope.Metadata.key_url = `${rogueUrl}/callbackkey?id=1`;
+    const body = JSON.stringify(envelope);
+    const res = await post(body, signWith('attacker-chosen-key', body));
+    expect(res.status).toBe(401);
+    expect(rogueHits).toBe(0);
+    expect(await h.job(501)).toBeUndefined();
+  });
+
+  it('When the callback is for a deleted ticket, then it is acknowledged and nothing is queued', async () => {
+    cw.addTicket({ id: 502, summary: 'x', boardId: 1, statusId: 1, companyId: 19300, contactId: 77 });
+    const { body, headers } = cw.signedCallback(502, { action: 'deleted' });
+    const res = await post(body, headers['x-content-signature']);
+    expect(res.status).toBe(200);
+    expect(res.body.ignored).toMatch(/deleted/);
+    expect(await h.job(502)).toBeUndefined();
+  });
+
+  it('When the callback echoes an update made by the service itself, then nothing is queued', async () => {
+    cw.addTicket({ id: 503, summary: 'x', boardId: 1, statusId: 1, companyId: 19300, contactId: 77 });
+    const { body, headers } = cw.signedCallback(503, { action: 'updated', memberId: 'resetdesk-api' });
+    const res = await post(body, headers['x-content-signature']);
+    expect(res.status).toBe(200);
+    expect(await h.job(503)).toBeUndefined();
+  });
+
+  it('When a correctly signed callback names another ConnectWise company, then 401', async () => {
+    cw.registerMember('other_msp', 'pub', 'priv');
+    cw.addTicket({ id: 504, summary: 'x', boardId: 1, statusId: 1, companyId: 19300, contactId: 77 });
+    const { body, headers } = cw.signedCallback(504, { companyId: 'other_msp' });
+    const res = await post(body, headers['x-content-signature']);
+    expect(res.status).toBe(401);
+    expect(await h.job(504)).toBeUndefined();
+  });
+
+  it('When the signing-key endpoint is down, then the answer is 429 so ConnectWise retries, and nothing is queued', async () => {
+    cw.addTicket({ id: 505, summary: 'x', boardId: 1, statusId: 1, companyId: 19300, contactId: 77 });
+    cw.rotateSigningKey();
+    const { body, headers } = cw.signedCallback(505);
+    cw.failNext({ pathPattern: /callbackkey/, status: 503, times: 1 });
+    const res = await post(body, headers['x-content-signature']);
+    expect(res.status).toBe(429);
+    expect(await h.job(505)).toBeUndefined();
+    const retried = await post(body, headers['x-content-signature']);
+    expect(retried.status).toBe(202);
+  });
+});

@@ -1,0 +1,325 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isTransient, SecureLinkStoreError } from '../services/domain/errors.js';
+import type {
+  PsaAdapter,
+  PsaKind,
+  SecureLink,
+  SecureLinkOptions,
+  SecureLinkStore,
+  TicketNote,
+} from '../services/domain/ports.js';
+import type { Logger } from '../services/logging/logger.js';
+import {
+  decideOnExpiry,
+  expiredUnviewedNote,
+  revealedNote,
+  shortRef,
+  type LinkEvent,
+  type LinkEventContext,
+  type LinkExpiryCheck,
+  type LinkRevealedEvent,
+} from '../services/secure-link/link-events.js';
+import type { RevealedViewer } from '../services/secure-link/secure-link-routes.js';
+import {
+  linkRefOf,
+  readLinkMeta,
+  type SecureLinkContext,
+} from '../services/secure-link/secure-link-store.js';
+import { retryDelay } from './reset-worker.js';
+
+export const LINK_EVENTS_QUEUE_NAME = 'link-events';
+
+/** Kept after completion so that a re-added job id is still recognised as a duplicate. */
+const RETENTION_SECONDS = 14 * 86400;
+/** Longest a user agent is kept in job data (the note cuts it further). */
+const MAX_USER_AGENT = 256;
+
+/**
+ * A link-event job: the event plus what this job has already done, saved before and after each PSA write so
+ * that a retry never writes a note twice or skips one. Nothing secret: no token, no password.
+ */
+export type LinkEventJobData = LinkEvent & { progress?: { note?: 'started' | 'done'; moved?: boolean } };
+
+export interface LinkEventReportingOptions {
+  /** A dedicated connection for the worker (`maxRetriesPerRequest: null`), not shared with the API. */
+  connection: Redis;
+  /** The fail-fast connection (`enableOfflineQueue: false`) used to add jobs from request paths. */
+  fastRedis: Redis;
+  /** BullMQ prefix, the same as the reset queue's (config `redis.keyPrefix`). */
+  prefix: string;
+  psa: (kind: PsaKind) => PsaAdapter;
+  logger: Logger;
+  /** Attempts per job before it is given up (config `worker.attempts`). */
+  attempts: number;
+  /** Base of the exponential backoff between attempts, in ms; a PSA's Retry-After wins. */
+  backoffMs: number;
+  concurrency?: number;
+  /**
+   * The secure-link store's key prefix, where the links' reporting records live. Default `${prefix}:`,
+   * which is what `services/resetdesk.ts` gives the store.
+   */
+  linkKeyPrefix?: string;
+  /** Run the worker in this process (default true). An API-only process only adds jobs. */
+  startWorker?: boolean;
+  /** Wait after a link's expiry before checking it, so the last second's reveal is counted (default 2000 ms). */
+  expiryGraceMs?: number;
+}
+
+export interface LinkEventReporting {
+  /**
+   * The secure-link router's `onRevealed`: queues an internal "opened" note. Returns at once and never throws;
+   * a job that cannot be added is logged.
+   */
+  onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void;
+  /** Schedules the expiry check of a link at its expiry time (one job per link, id from its ref). */
+  trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }): Promise<void>;
+  /**
+   * Wraps a store so every created link has its expiry check scheduled, and every destroyed link has it
+   * removed. If the check cannot be scheduled the new link is destroyed and `create` throws
+   * `SecureLinkStoreError`, so the reset use case fails closed (nothing reset, ticket to an engineer) rather
+   * than deliver a link whose expiry nobody would notice.
+   */
+  wrapStore<S extends SecureLinkStore>(store: S): S;
+  worker: Worker<LinkEventJobData> | undefined;
+  queue: Queue<LinkEventJobData>;
+  /** Lets a running job finish, then closes the worker and the queue (not the Redis connections). */
+  close(): Promise<void>;
+}
+
+const expiryJobId = (ref: string) => `expiry-${ref}`;
+const revealedJobId = (ref: string, viewNumber: number) => `revealed-${ref}-${viewNumber}`;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Reports secure-link events back to the ticket through a BullMQ queue (`link-events`), so a PSA outage delays
+ * a note but does not lose it:
+ * - on every reveal, an internal note: when (UTC), from which address and user agent, which view;
+ * - when a link's lifetime ends, a check of its reporting record (`link-meta:<ref>`, written by the store):
+ *   never revealed and not destroyed → an internal "expired unviewed" note and the ticket moved to the
+ *   engineers; revealed or destroyed (its password was superseded) → nothing.
+ * Notes carry markers and each job journals its progress, so a retried job never writes a note twice.
+ * Transient PSA errors are retried with backoff (Retry-After honoured); anything else fails the job at once.
+ */
+export function createLinkEventReporting(options: LinkEventReportingOptions): LinkEventReporting {
+  const { prefix, logger } = options;
+  const log = logger.child({ component: 'link-events' });
+  const linkKeyPrefix = options.linkKeyPrefix ?? `${prefix}:`;
+  const graceMs = options.expiryGraceMs ?? 2000;
+  const jobOptions: JobsOptions = {
+    attempts: options.attempts,
+    backoff: { type: 'retry-after' },
+    removeOnComplete: { age: RETENTION_SECONDS },
+    removeOnFail: { age: RETENTION_SECONDS },
+  };
+
+  const queue = new Queue<LinkEventJobData>(LINK_EVENTS_QUEUE_NAME, {
+    connection: options.fastRedis,
+    prefix,
+  });
+  queue.on('error', (err) => log.warn({ err: { message: err.message } }, 'link-events queue error'));
+
+  async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
+    const data: LinkExpiryCheck = {
+      kind: 'expiry',
+      psa: link.context.psa,
+      ticketId: link.context.ticketId,
+      correlationId: link.context.correlationId,
+      ref: link.ref,
+      expiresAt: link.expiresAt.toISOString(),
+    };
+    const delay = Math.max(0, link.expiresAt.getTime() - Date.now()) + graceMs;
+    await queue.add('expiry', data, { ...jobOptions, jobId: expiryJobId(link.ref), delay });
+  }
+
+  function onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void {
+    const data: LinkRevealedEvent = {
+      kind: 'revealed',
+      psa: context.psa,
+      ticketId: context.ticketId,
+      correlationId: context.correlationId,
+      ref: viewer.ref,
+      at: (viewer.revealedAt ?? new Date()).toISOString(),
+      ...(viewer.ip ? { ip: viewer.ip } : {}),
+      ...(viewer.userAgent ? { userAgent: viewer.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+      viewNumber: viewer.viewNumber,
+      viewsLeft: viewer.viewsLeft,
+    };
+    queue
+      .add('revealed', data, { ...jobOptions, jobId: revealedJobId(viewer.ref, viewer.viewNumber) })
+      .catch((err: unknown) =>
+        log.error(
+          {
+            event: 'link.report-lost',
+            link: shortRef(viewer.ref),
+            correlationId: context.correlationId,
+            err: { message: describe(err) },
+          },
+          'could not queue the "secure link opened" note',
+        ),
+      );
+  }
+
+  function wrapStore<S extends SecureLinkStore>(store: S): S {
+    return {
+      ...store,
+      async create(secret: string, linkOptions: SecureLinkOptions): Promise<SecureLink> {
+        const link = await store.create(secret, linkOptions);
+        const ref = link.ref ?? linkRefOf(link.token);
+        try {
+          if (!ref) throw new Error('the store returned a link without a reference');
+          await trackExpiry({ ref, expiresAt: link.expiresAt, context: linkOptions.context });
+        } catch (err) {
+          await store.destroy(link.token).catch(() => undefined);
+          throw new SecureLinkStoreError(
+            `secure-link expiry report could not be scheduled: ${describe(err)}`,
+            { cause: err },
+          );
+        }
+        return link;
+      },
+      async destroy(token: string): Promise<void> {
+        await store.destroy(token);
+        // The store has marked the link's record destroyed, so the check would do nothing anyway; removing
+        // the job just keeps the queue tidy. An active (locked) job cannot be removed: fine.
+        const ref = linkRefOf(token);
+        if (ref) {
+          await queue
+            .remove(expiryJobId(ref))
+            .catch((err: unknown) =>
+              log.debug({ link: shortRef(ref), err: { message: describe(err) } }, 'expiry job not removed'),
+            );
+        }
+      },
+    };
+  }
+
+  let worker: Worker<LinkEventJobData> | undefined;
+  if (options.startWorker ?? true) {
+    worker = new Worker<LinkEventJobData>(
+      LINK_EVENTS_QUEUE_NAME,
+      async (job, token) => {
+        try {
+          if (job.data.kind === 'revealed') await reportRevealed(job as Job<LinkEventJobData>);
+          else await checkExpiry(job as Job<LinkEventJobData>, token);
+        } catch (err) {
+          if (err instanceof DelayedError) throw err;
+          const jobLog = jobLogger(job);
+          if (isTransient(err)) {
+            jobLog.warn(
+              { event: 'link.report-retry', reason: describe(err) },
+              'transient failure; will retry',
+            );
+            throw err;
+          }
+          jobLog.error(
+            { event: 'link.report-error', err: { name: (err as Error).name, message: describe(err) } },
+            'link event could not be reported',
+          );
+          throw new UnrecoverableError(`${(err as Error).name}: ${describe(err)}`);
+        }
+      },
+      {
+        connection: options.connection,
+        prefix,
+        concurrency: options.concurrency ?? 4,
+        settings: {
+          backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
+        },
+      },
+    );
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (final)
+        jobLogger(job).error(
+          { event: 'link.report-failed', kind: job.data.kind, err: { message: err.message } },
+          'gave up reporting a secure-link event to the ticket',
+        );
+    });
+    worker.on('error', (err) => log.error({ err: { message: err.message } }, 'link-events worker error'));
+  }
+
+  function jobLogger(job: Job<LinkEventJobData>): Logger {
+    return log.child({
+      correlationId: job.data.correlationId,
+      ticketId: job.data.ticketId,
+      link: shortRef(job.data.ref),
+      jobId: job.id,
+      attempt: job.attemptsMade + 1,
+    });
+  }
+
+  /**
+   * Writes a note at most once: the job journals "started" before the PSA call, and a later attempt that finds
+   * "started" first asks the PSA whether the note (its marker) arrived before the answer was lost.
+   */
+  async function addNoteOnce(job: Job<LinkEventJobData>, context: LinkEventContext, note: TicketNote) {
+    const psa = options.psa(context.psa);
+    const state = job.data.progress?.note;
+    if (state === 'done') return;
+    if (state === 'started' && (await psa.hasNoteWithMarker(context.ticketId, note.marker))) {
+      await save(job, { note: 'done' });
+      return;
+    }
+    await save(job, { note: 'started' });
+    await psa.addNote(context.ticketId, note);
+    await save(job, { note: 'done' });
+  }
+
+  async function save(job: Job<LinkEventJobData>, patch: NonNullable<LinkEventJobData['progress']>) {
+    await job.updateData({ ...job.data, progress: { ...job.data.progress, ...patch } });
+  }
+
+  async function reportRevealed(job: Job<LinkEventJobData>) {
+    const event = job.data as LinkRevealedEvent;
+    await addNoteOnce(job, event, revealedNote(event));
+    jobLogger(job).info(
+      { event: 'link.revealed-reported', viewNumber: event.viewNumber },
+      'secure link opening written to the ticket',
+    );
+  }
+
+  async function checkExpiry(job: Job<LinkEventJobData>, token: string | undefined) {
+    const event = job.data as LinkExpiryCheck;
+    const jobLog = jobLogger(job);
+    const meta = await readLinkMeta(options.connection, linkKeyPrefix, event.ref);
+    const decision = decideOnExpiry(meta, new Date());
+    if (decision.action === 'none') {
+      if (decision.reason === 'not-yet-expired' && meta && token) {
+        // Ran early (clocks, or a link whose expiry moved): check again once it has really expired.
+        await job.moveToDelayed(meta.expiresAt.getTime() + graceMs, token);
+        throw new DelayedError();
+      }
+      jobLog.debug(
+        { event: 'link.expiry-ignored', reason: decision.reason },
+        'secure link expiry: nothing to do',
+      );
+      return;
+    }
+    await addNoteOnce(job, event, expiredUnviewedNote(event));
+    if (!job.data.progress?.moved) {
+      await options.psa(event.psa).moveTicket(event.ticketId, 'engineers');
+      await save(job, { moved: true });
+    }
+    jobLog.warn(
+      { event: 'link.expired-unviewed', handedOff: true, recordFound: meta !== null },
+      'secure link expired unviewed; ticket handed to the engineers',
+    );
+  }
+
+  return {
+    onRevealed,
+    trackExpiry,
+    wrapStore,
+    worker,
+    queue,
+    async close() {
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}
