@@ -1,5 +1,10 @@
 import convict from 'convict';
-import { customerListSchema, describeCustomerErrors } from './customer-settings.js';
+import {
+  customerListSchema,
+  DEFAULT_POLICY,
+  describeCustomerErrors,
+  policySchema,
+} from './customer-settings.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env; secrets are `sensitive` (never
@@ -13,6 +18,23 @@ convict.addFormat({
   validate(value: unknown) {
     const parsed = customerListSchema.safeParse(value);
     if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error));
+  },
+  coerce(value: string) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'policy',
+  validate(value: unknown) {
+    const parsed = policySchema.partial().safeParse(value);
+    if (!parsed.success) {
+      throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    }
   },
   coerce(value: string) {
     try {
@@ -341,6 +363,35 @@ export const configSchema = {
       'Halo status id set when a ticket is handed to the engineers.',
       'HALOPSA_HANDOFF_STATUS_ID',
     ),
+    attestationField: {
+      doc: 'Name of the Halo field "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'HALOPSA_ATTESTATION_FIELD',
+    },
+    emailSources: {
+      doc: 'Halo ticket source names or ids that mean "created from an email" (replaces the built-in names).',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'HALOPSA_EMAIL_SOURCES',
+    },
+    portalSources: {
+      doc: 'Halo ticket source names or ids that mean "filed in the customer portal".',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'HALOPSA_PORTAL_SOURCES',
+    },
+    agentSources: {
+      doc: 'Halo ticket source names or ids that mean "logged by an engineer" (phone call).',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'HALOPSA_AGENT_SOURCES',
+    },
+    retryStatusId: nullableNat(
+      'Halo status id an engineer sets to send a handed-off ticket back to resetdesk (worked again from the start).',
+      'HALOPSA_RETRY_STATUS_ID',
+    ),
   },
   connectwise: {
     enabled: {
@@ -459,6 +510,35 @@ export const configSchema = {
       'CONNECTWISE_HANDOFF_STATUS_ID',
     ),
     handoffTeamId: nullableNat('ConnectWise team id set on hand-off.', 'CONNECTWISE_HANDOFF_TEAM_ID'),
+    attestationField: {
+      doc: 'Name of the ConnectWise field "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'CONNECTWISE_ATTESTATION_FIELD',
+    },
+    emailSources: {
+      doc: 'ConnectWise ticket source names or ids that mean "created from an email" (replaces the built-in names).',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'CONNECTWISE_EMAIL_SOURCES',
+    },
+    portalSources: {
+      doc: 'ConnectWise ticket source names or ids that mean "filed in the customer portal".',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'CONNECTWISE_PORTAL_SOURCES',
+    },
+    agentSources: {
+      doc: 'ConnectWise ticket source names or ids that mean "logged by an engineer" (phone call).',
+      format: 'string-list',
+      default: [] as string[],
+      env: 'CONNECTWISE_AGENT_SOURCES',
+    },
+    retryStatusId: nullableNat(
+      'ConnectWise status id an engineer sets to send a handed-off ticket back to resetdesk.',
+      'CONNECTWISE_RETRY_STATUS_ID',
+    ),
     handoffOwnerIdentifier: {
       doc: 'ConnectWise member identifier who owns handed-off tickets (optional).',
       format: String,
@@ -587,6 +667,23 @@ export const configSchema = {
       'AUTOTASK_HANDOFF_QUEUE_ID',
     ),
     handoffStatusId: nullableNat('Autotask status id set on hand-off.', 'AUTOTASK_HANDOFF_STATUS_ID'),
+    attestationField: {
+      doc: 'Name of the Autotask ticket UDF "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'AUTOTASK_ATTESTATION_FIELD',
+    },
+    sourceAgentIds: {
+      doc: 'Ticket source picklist ids that mean "logged by an engineer".',
+      format: 'int-list',
+      default: [] as number[],
+      env: 'AUTOTASK_SOURCE_AGENT_IDS',
+    },
+    retryStatusId: nullableNat(
+      'Autotask status id an engineer sets to send a handed-off ticket back to resetdesk.',
+      'AUTOTASK_RETRY_STATUS_ID',
+    ),
     sourceEmailIds: {
       doc: 'Ticket source picklist ids that mean "email" (email-to-ticket).',
       format: 'int-list',
@@ -639,6 +736,12 @@ export const configSchema = {
       default: 'your IT support team',
       env: 'MSP_NAME',
     },
+  },
+  policy: {
+    doc: 'The default policy for every customer: who may ask, protected users, attestation, email requests, rate limits (see docs/policy.md). A customer overrides any part with its own "policy" object.',
+    format: 'policy',
+    default: DEFAULT_POLICY as unknown,
+    env: 'RESETDESK_POLICY_JSON',
   },
   customers: {
     doc: 'The customers: PSA customer id to Entra tenant id, with per-customer settings (see docs/configuration.md#customers). Set in the JSON config file.',

@@ -1,6 +1,63 @@
 import { z } from 'zod';
 
 /**
+ * Who may ask for what, per customer (docs/policy.md explains each rule). The `policy` section of the
+ * config file gives the defaults; a customer's own `policy` object overrides any of them.
+ */
+export const policySchema = z
+  .object({
+    /** How far up the requester may be in the target's manager chain: 1 = direct manager only. */
+    managerChainDepth: z.number().int().min(1).max(10),
+    /** Entra group (object id) whose members may ask for anyone in the tenant, besides the managers. */
+    approverGroupId: z
+      .string()
+      .regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+        'approverGroupId must be a group object id (GUID)',
+      )
+      .optional(),
+    /** UPNs or object ids never reset automatically (executives, shared accounts, break-glass accounts). */
+    protectedUsers: z.array(z.string().min(1)).max(1000),
+    /** The portal form's "I have spoken to this person" field must be set. */
+    requireAttestation: z.boolean(),
+    /** Accept requests that arrive by email (they always wait for the manager's confirmation). */
+    allowEmailRequests: z.boolean(),
+    /** How long a manager has to confirm an email request before it goes to an engineer. */
+    confirmationTtlMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60),
+    /** Hand off when PIM eligibility cannot be read (instead of treating the target as not eligible). */
+    requireEligibilityCheck: z.boolean(),
+    /** Resets one requester may ask for within the window before the rest go to an engineer. */
+    requesterLimit: z
+      .object({ count: z.number().int().min(1).max(1000), windowMinutes: z.number().int().min(1).max(10080) })
+      .strict(),
+    /** Resets for one customer within the window before the rest go to an engineer. */
+    customerLimit: z
+      .object({
+        count: z.number().int().min(1).max(100000),
+        windowMinutes: z.number().int().min(1).max(10080),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ResetPolicy = z.infer<typeof policySchema>;
+
+export const DEFAULT_POLICY: ResetPolicy = {
+  managerChainDepth: 2,
+  protectedUsers: [],
+  requireAttestation: false,
+  allowEmailRequests: true,
+  confirmationTtlMinutes: 60,
+  requireEligibilityCheck: false,
+  requesterLimit: { count: 5, windowMinutes: 60 },
+  customerLimit: { count: 30, windowMinutes: 60 },
+};
+
+/**
  * One customer of the MSP: which PSA customer record maps to which Entra tenant, and the settings that may
  * differ per customer. Kept in the JSON config file (structure), never in env vars.
  */
@@ -22,6 +79,8 @@ export const customerSchema = z
     secureLinkTtlHours: z.number().int().min(1).max(336).optional(),
     /** Override of secureLink.maxViews for this customer. */
     secureLinkMaxViews: z.number().int().min(1).max(20).optional(),
+    /** Overrides of the default policy for this customer. */
+    policy: policySchema.partial().optional(),
   })
   .strict();
 
@@ -58,8 +117,16 @@ export function describeCustomerErrors(error: z.ZodError): string {
 export class CustomerDirectory {
   private readonly byPsaCustomer = new Map<string, CustomerSettings>();
 
-  constructor(customers: CustomerSettings[]) {
+  constructor(
+    customers: CustomerSettings[],
+    private readonly defaultPolicy: ResetPolicy = DEFAULT_POLICY,
+  ) {
     for (const c of customers) this.byPsaCustomer.set(`${c.psa}:${c.psaCustomerId}`, c);
+  }
+
+  /** The customer's effective policy: the defaults with the customer's overrides on top. */
+  policyFor(customer: CustomerSettings): ResetPolicy {
+    return { ...this.defaultPolicy, ...customer.policy } as ResetPolicy;
   }
 
   /** The customer a PSA customer id belongs to, or undefined when the MSP has not mapped it. */

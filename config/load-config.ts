@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
-import { CustomerDirectory, customerListSchema, type CustomerSettings } from './customer-settings.js';
+import {
+  CustomerDirectory,
+  DEFAULT_POLICY,
+  customerListSchema,
+  policySchema,
+  type CustomerSettings,
+  type ResetPolicy,
+} from './customer-settings.js';
 import { createConfig } from './config-schema.js';
 
 export class ConfigError extends Error {
@@ -53,6 +60,11 @@ export interface AppConfig {
     handoffTeamId?: number;
     handoffTeamName?: string;
     handoffStatusId?: number;
+    retryStatusId?: number;
+    attestationField?: string;
+    emailSources: string[];
+    portalSources: string[];
+    agentSources: string[];
   };
   connectwise: {
     enabled: boolean;
@@ -76,6 +88,11 @@ export interface AppConfig {
     handoffStatusId?: number;
     handoffTeamId?: number;
     handoffOwnerIdentifier?: string;
+    retryStatusId?: number;
+    attestationField?: string;
+    emailSources: string[];
+    portalSources: string[];
+    agentSources: string[];
   };
   autotask: {
     enabled: boolean;
@@ -100,6 +117,9 @@ export interface AppConfig {
     handoffStatusId?: number;
     sourceEmailIds: number[];
     sourcePortalIds: number[];
+    sourceAgentIds: number[];
+    retryStatusId?: number;
+    attestationField?: string;
   };
   secureLink: {
     serverKey: Buffer;
@@ -109,6 +129,7 @@ export interface AppConfig {
     failedLookupsPerWindow: number;
     failedLookupWindowSeconds: number;
   };
+  policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
 }
@@ -198,6 +219,8 @@ export function loadConfig(
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
 
   const customers = customerListSchema.parse(p.customers);
+  // Keys the file leaves out keep their defaults.
+  const policy = policySchema.parse({ ...DEFAULT_POLICY, ...(p.policy as object) });
   return {
     role: p.role as AppConfig['role'],
     log: { level: p.log.level },
@@ -224,6 +247,8 @@ export function loadConfig(
       handoffTeamId: orUndefined(h.handoffTeamId),
       handoffTeamName: orUndefined(h.handoffTeamName),
       handoffStatusId: orUndefined(h.handoffStatusId),
+      retryStatusId: orUndefined(h.retryStatusId),
+      attestationField: orUndefined(h.attestationField),
     },
     connectwise: {
       ...cw,
@@ -238,6 +263,8 @@ export function loadConfig(
       handoffStatusId: orUndefined(cw.handoffStatusId),
       handoffTeamId: orUndefined(cw.handoffTeamId),
       handoffOwnerIdentifier: orUndefined(cw.handoffOwnerIdentifier),
+      retryStatusId: orUndefined(cw.retryStatusId),
+      attestationField: orUndefined(cw.attestationField),
     },
     autotask: {
       ...at,
@@ -249,9 +276,12 @@ export function loadConfig(
       awaitingConfirmationStatusId: orUndefined(at.awaitingConfirmationStatusId),
       handoffQueueId: orUndefined(at.handoffQueueId),
       handoffStatusId: orUndefined(at.handoffStatusId),
+      retryStatusId: orUndefined(at.retryStatusId),
+      attestationField: orUndefined(at.attestationField),
     },
     secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
+    policy,
     customers,
-    customerDirectory: new CustomerDirectory(customers),
+    customerDirectory: new CustomerDirectory(customers, policy),
   };
 }

@@ -19,6 +19,14 @@ export interface PsaRegistry {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** Source lists from config: numeric entries are PSA ids, the rest names. Empty lists keep the built-in names. */
+function sourcesFrom(email: string[], portal: string[], agent: string[]) {
+  const parse = (list: string[]) =>
+    list.length ? list.map((v) => (/^\d+$/.test(v) ? Number(v) : v)) : undefined;
+  const sources = { email: parse(email), portal: parse(portal), agent: parse(agent) };
+  return sources.email || sources.portal || sources.agent ? sources : undefined;
+}
+
 /** Builds the adapter and the webhook receiver of every PSA enabled in the configuration. */
 export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistry {
   const adapters = new Map<PsaKind, PsaAdapter>();
@@ -38,7 +46,13 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
           scope: h.scope,
           timeoutMs: h.timeoutMs,
           resetTicketTypeIds: h.resetTicketTypeIds,
-          fields: { target: h.targetField, resetPassword: h.resetPasswordField, resetMfa: h.resetMfaField },
+          fields: {
+            target: h.targetField,
+            resetPassword: h.resetPasswordField,
+            resetMfa: h.resetMfaField,
+            attestation: h.attestationField,
+          },
+          sources: sourcesFrom(h.emailSources, h.portalSources, h.agentSources),
           outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
           statuses: { awaitingConfirmationId: h.awaitingConfirmationStatusId },
           handoff: { teamId: h.handoffTeamId, teamName: h.handoffTeamName, statusId: h.handoffStatusId },

@@ -77,6 +77,23 @@ export class ResetQueue {
     return jobId;
   }
 
+  /**
+   * Queues another run of a ticket's job for a reason (a confirmation decided or expired). Its own job id,
+   * so it is never swallowed by the ticket's main job; the use case's records make the extra run safe.
+   */
+  async enqueueFollowUp(psa: PsaKind, ticketId: string, reason: string, delayMs = 0): Promise<string> {
+    const jobId = `${resetJobId(psa, ticketId)}-${reason}`;
+    const data: ResetJobData = {
+      psa,
+      ticketId,
+      correlationId: resetJobId(psa, ticketId),
+      receivedAt: new Date().toISOString(),
+      progress: {},
+    };
+    await this.queue.add('reset', data, { ...this.jobOptions, jobId, delay: Math.max(0, delayMs) });
+    return jobId;
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }

@@ -25,8 +25,11 @@ export interface AutotaskOptions {
   timeoutMs: number;
   /** A ticket is a reset request when its queue is listed AND (when set) its issue / sub-issue type ids match. */
   resetTicket: { queueIds: number[]; issueTypeIds?: number[]; subIssueTypeIds?: number[] };
-  /** Ticket user-defined field names (UDFs), matched case-insensitively. */
-  fields: { target: string; resetPassword: string; resetMfa: string };
+  /**
+   * Ticket user-defined field names (UDFs), matched case-insensitively. `attestation` is the form's yes/no
+   * "I have spoken to this person" UDF; unset, `attested` is undefined.
+   */
+  fields: { target: string; resetPassword: string; resetMfa: string; attestation?: string };
   /**
    * Ticket notes: `noteTypeId` (TicketNotes `noteType` picklist), the `publish` values for customer-visible and
    * internal notes, and the note title (sent on every note, because a ticket category may require titles).
@@ -40,7 +43,12 @@ export interface AutotaskOptions {
   sourceEmailIds?: number[];
   /** Ticket `source` picklist values that mean the client portal. */
   sourcePortalIds?: number[];
+  /** Ticket `source` picklist values that mean an agent logged the request (phone, walk-in, …). */
+  sourceAgentIds?: number[];
 }
+
+/** The most characters of free text handed to the domain (8 KB of ASCII); longer text is cut, not refused. */
+const MAX_DETAILS_CHARS = 8192;
 
 /** The subset of an Autotask ticket the adapter reads (`GET /v1.0/Tickets/{id}` → `{item}`). */
 interface AutotaskTicket {
@@ -54,6 +62,7 @@ interface AutotaskTicket {
   subIssueType?: unknown;
   source?: unknown;
   userDefinedFields?: unknown;
+  description?: unknown;
 }
 
 /** One entry of `userDefinedFields`. */
@@ -95,6 +104,16 @@ const MAX_NOTE_TITLE = 250;
  *   re-checks the returned descriptions locally, so a server-side match that is looser than `includes` (LIKE
  *   wildcards) cannot give a false positive.
  * - `moveTicket` sends a sparse `PATCH /v1.0/Tickets` with `{id, status?, queueID?}`.
+ *
+ * What `getTicket` reads besides the form:
+ * - `details`: the ticket's `description` (plain text; for a ticket Incoming Email Processing created, the
+ *   message body), whitespace tidied and capped at 8 KB.
+ * - `channel`: the `source` picklist value against `sourceEmailIds` / `sourcePortalIds` / `sourceAgentIds`.
+ * - `emailOrigin` (email tickets only): always `{}`. The Tickets entity has no field for the sender or the Reply-To
+ *   of the message that created it (Incoming Email Processing only uses the sender to pick the contact), so
+ *   neither is ever reported, and the domain hands such tickets off. Nothing is parsed out of `description`.
+ * - `attested`: the `fields.attestation` UDF (yes → true; no, empty or absent → false), when configured.
+ * - `statusId`: the `status` picklist value.
  */
 export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger): PsaAdapter {
   assertOptions(options);
@@ -105,6 +124,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
   const subIssueTypes = nonEmptySet(options.resetTicket.subIssueTypeIds);
   const emailSources = new Set(options.sourceEmailIds ?? []);
   const portalSources = new Set(options.sourcePortalIds ?? []);
+  const agentSources = new Set(options.sourceAgentIds ?? []);
 
   async function getTicket(ticketId: string): Promise<ResetTicket | null> {
     const id = parseTicketId(ticketId);
@@ -134,17 +154,41 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     };
 
     const companyId = positiveInt(ticket.companyID);
+    const channel = channelOf(ticket.source);
+    const details = typeof ticket.description === 'string' ? detailsText(ticket.description) : undefined;
+    const attested = attestationOf(String(id), udfs);
+    const status = positiveInt(ticket.status);
     return {
       ticketId: String(id),
       psaCustomerId: companyId === undefined ? '' : String(companyId),
       summary: typeof ticket.title === 'string' ? ticket.title : '',
       isResetRequest: isResetRequest(ticket),
-      channel: channelOf(ticket.source),
+      channel,
       requester: await requesterOf(String(id), ticket, companyId),
       targetIdentifier: textOf(findUdf(udfs, options.fields.target)?.value),
       resetPassword: flag(options.fields.resetPassword),
       resetMfa: flag(options.fields.resetMfa),
+      ...(details !== undefined ? { details } : {}),
+      // Autotask records neither the sender nor the Reply-To of the message that created a ticket.
+      ...(channel === 'email' ? { emailOrigin: {} } : {}),
+      ...(attested !== undefined ? { attested } : {}),
+      ...(status !== undefined ? { statusId: String(status) } : {}),
     };
+  }
+
+  function attestationOf(ticketId: string, udfs: AutotaskUdf[]): boolean | undefined {
+    const name = options.fields.attestation;
+    if (name === undefined || name.trim() === '') return undefined;
+    const udf = findUdf(udfs, name);
+    const parsed = parseAttestation(udf?.value);
+    if (parsed === 'unrecognised') {
+      log.warn(
+        { ticketId, field: name, value: describeValue(udf?.value) },
+        'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
+      );
+      return false;
+    }
+    return parsed;
   }
 
   function isResetRequest(ticket: AutotaskTicket): boolean {
@@ -166,6 +210,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     if (value === undefined) return 'unknown';
     if (emailSources.has(value)) return 'email';
     if (portalSources.has(value)) return 'portal';
+    if (agentSources.has(value)) return 'agent';
     return 'unknown';
   }
 
@@ -370,6 +415,36 @@ export function parseYesNo(value: unknown): boolean | 'unrecognised' {
   if (YES.has(text)) return true;
   if (NO.has(text)) return false;
   return 'unrecognised';
+}
+
+/**
+ * Reads the attestation UDF value. Same accepted values as `parseYesNo`, but an attestation is only ever given,
+ * never assumed: UDF absent, value null or empty → `false`. Unreadable values are `'unrecognised'` (the adapter
+ * reports `false` and logs a warning).
+ */
+export function parseAttestation(value: unknown): boolean | 'unrecognised' {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string' && value.trim() === '') return false;
+  return parseYesNo(value);
+}
+
+/** Tidies whitespace (spaces collapsed, lines trimmed, at most one blank line), drops control characters, caps. */
+export function detailsText(text: string, max = MAX_DETAILS_CHARS): string | undefined {
+  const tidy = text
+    .replace(/\r\n?/g, '\n')
+    // eslint-disable-next-line no-control-regex -- dropping control characters is the point
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .replace(/[\t \u00a0]+/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  let out = tidy.length > max ? tidy.slice(0, max) : tidy;
+  const last = out.charCodeAt(out.length - 1);
+  if (out.length < tidy.length && last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
+  out = out.trim();
+  return out === '' ? undefined : out;
 }
 
 function describeValue(value: unknown): string {

@@ -8,6 +8,7 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import { ConnectWiseClient } from './connectwise-client.js';
+import { detailsText, recordedAddress } from './connectwise-text.js';
 
 /**
  * Configuration of the ConnectWise PSA (Manage) adapter. Board, status, type and team ids are per site and come
@@ -27,8 +28,11 @@ export interface ConnectWiseOptions {
   timeoutMs: number;
   /** A ticket is a reset request when its board matches AND (when set) its type / subtype names match. */
   resetTicket: { boardIds: number[]; typeNames?: string[]; subTypeNames?: string[] };
-  /** Custom field captions (matched case-insensitively, surrounding space ignored). */
-  fields: { target: string; resetPassword: string; resetMfa: string };
+  /**
+   * Custom field captions (matched case-insensitively, surrounding space ignored). `attestation` is the form's
+   * yes/no "I have spoken to this person" field; unset, `attested` is undefined.
+   */
+  fields: { target: string; resetPassword: string; resetMfa: string; attestation?: string };
   /** Status set while waiting for the requester to confirm; a status of the reset board. Unset: no move. */
   awaitingConfirmation: { statusId?: number };
   /**
@@ -37,7 +41,28 @@ export interface ConnectWiseOptions {
    * the adapter refuses to start with a `boardId` but no `statusId`.
    */
   handoff: { boardId?: number; statusId?: number; ownerIdentifier?: string; teamId?: number };
+  /**
+   * Which ticket sources (Service → Setup Tables → Source) mean which channel: source names (exact,
+   * case-insensitive) or source ids. A channel left out keeps its default names (`DEFAULT_CONNECTWISE_SOURCES`);
+   * a source matching no list is `unknown`.
+   */
+  sources?: {
+    email?: Array<string | number>;
+    portal?: Array<string | number>;
+    agent?: Array<string | number>;
+  };
 }
+
+/**
+ * Source names matched when `sources` does not list a channel. "Email Connector" is the source Manage's email
+ * connector sets on the tickets it creates; the others are common site names.
+ */
+export const DEFAULT_CONNECTWISE_SOURCES: Readonly<Record<'email' | 'portal' | 'agent', readonly string[]>> =
+  {
+    email: ['Email Connector', 'Email', 'E-mail'],
+    portal: ['Portal', 'Customer Portal', 'Client Portal', 'Web'],
+    agent: ['Phone', 'Walk In', 'Walk-in', 'In Person', 'Call'],
+  };
 
 /** A reference object as ConnectWise embeds it (`{id, name}`, `{id, identifier, name}`). */
 interface CwRef {
@@ -62,6 +87,9 @@ interface CwTicket {
   owner?: CwRef | null;
   team?: CwRef | null;
   customFields?: CwCustomField[];
+  /** Write-only on most codebases (it becomes the first note); read when a site returns it. */
+  initialDescription?: unknown;
+  _info?: { dateEntered?: unknown };
 }
 
 /** A custom field on a ticket; `value` is absent when the field is empty. */
@@ -88,8 +116,15 @@ interface CwContact {
 }
 
 interface CwNote {
+  id?: unknown;
   text?: unknown;
+  detailDescriptionFlag?: unknown;
+  internalAnalysisFlag?: unknown;
+  dateCreated?: unknown;
 }
+
+/** The initial description note is written when the ticket is; a Discussion note much later is not it. */
+const INITIAL_NOTE_WINDOW_MS = 10 * 60_000;
 
 /** ConnectWise's maximum page size; notes are read a page at a time until a short page. */
 const NOTES_PAGE_SIZE = 1000;
@@ -109,6 +144,18 @@ const MAX_NOTE_PAGES = 20;
  *   that is the best rendering where it works and only loses line breaks, never content, where it does not.
  * - `moveTicket` sends a JSON Patch replacing whole reference objects (a sub-path such as `status/id` can get a
  *   false 200), then re-reads the ticket and throws `PsaError` when the change did not take.
+ *
+ * What `getTicket` reads besides the form:
+ * - `details`: `initialDescription` when the site returns it; otherwise the ticket's oldest note
+ *   (`GET /service/tickets/{id}/notes?orderBy=id asc&pageSize=1`) when it is a Discussion note entered with the
+ *   ticket (within 10 minutes of `_info.dateEntered`): Manage stores the initial description, and the email
+ *   connector the message body, as that first note. Capped at 8 KB.
+ * - `channel`: the ticket's `source`, matched by name or id against `options.sources` or the default names.
+ * - `emailOrigin` (email tickets only): `from` is the ticket's `contactEmailAddress`, where the email connector
+ *   writes the sender's address (an agent can change it later; it is the address the ticket records). Manage keeps
+ *   no Reply-To that the REST API returns, so `replyTo` is always undefined.
+ * - `attested`: the `fields.attestation` custom field (yes/ticked → true; no, empty, unticked or absent → false).
+ * - `statusId`: `status.id`.
  */
 export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Logger): PsaAdapter {
   assertOptions(options);
@@ -117,6 +164,7 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   const resetBoards = new Set(options.resetTicket.boardIds);
   const typeNames = nameSet(options.resetTicket.typeNames);
   const subTypeNames = nameSet(options.resetTicket.subTypeNames);
+  const sources = sourceMatchers(options.sources);
 
   async function readTicket(id: number): Promise<CwTicket | null> {
     return client.request<CwTicket>({ method: 'GET', path: `/service/tickets/${id}`, notFoundAsNull: true });
@@ -143,17 +191,65 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
       return parsed;
     };
 
+    const channel = channelOf(ticket.source, sources);
+    const requester = await requesterOf(ticket);
+    const details = await detailsOf(id, ticket);
+    const attested = attestationOf(String(id), fields);
+    const statusId =
+      typeof ticket.status?.id === 'number' && Number.isSafeInteger(ticket.status.id)
+        ? String(ticket.status.id)
+        : undefined;
+    const from = channel === 'email' ? recordedAddress(ticket.contactEmailAddress) : undefined;
     return {
       ticketId: String(id),
       psaCustomerId: typeof ticket.company?.id === 'number' ? String(ticket.company.id) : '',
       summary: typeof ticket.summary === 'string' ? ticket.summary : '',
       isResetRequest: isResetRequest(ticket),
-      channel: channelOf(ticket.source),
-      requester: await requesterOf(ticket),
+      channel,
+      requester,
       targetIdentifier: textOf(findCustomField(fields, options.fields.target)),
       resetPassword: flag(options.fields.resetPassword),
       resetMfa: flag(options.fields.resetMfa),
+      ...(details !== undefined ? { details } : {}),
+      ...(channel === 'email' ? { emailOrigin: from ? { from } : {} } : {}),
+      ...(attested !== undefined ? { attested } : {}),
+      ...(statusId !== undefined ? { statusId } : {}),
     };
+  }
+
+  async function detailsOf(id: number, ticket: CwTicket): Promise<string | undefined> {
+    if (typeof ticket.initialDescription === 'string' && ticket.initialDescription.trim() !== '') {
+      return detailsText(ticket.initialDescription);
+    }
+    const notes = await client.request<CwNote[]>({
+      method: 'GET',
+      path: `/service/tickets/${id}/notes`,
+      params: { orderBy: 'id asc', page: 1, pageSize: 1 },
+    });
+    const first = Array.isArray(notes) ? notes[0] : undefined;
+    if (!first || typeof first.text !== 'string') return undefined;
+    if (first.detailDescriptionFlag !== true || first.internalAnalysisFlag === true) return undefined;
+    const entered = dateOf(ticket._info?.dateEntered);
+    const created = dateOf(first.dateCreated);
+    if (entered !== undefined && created !== undefined && created - entered > INITIAL_NOTE_WINDOW_MS) {
+      return undefined;
+    }
+    return detailsText(first.text);
+  }
+
+  function attestationOf(ticketId: string, fields: CwCustomField[]): boolean | undefined {
+    const caption = options.fields.attestation;
+    if (caption === undefined || caption.trim() === '') return undefined;
+    const field = findCustomField(fields, caption);
+    const parsed = parseAttestation(field);
+    if (parsed === 'unrecognised') {
+      log.warn(
+        { ticketId, field: caption, value: describeValue(field) },
+        'unrecognised yes/no value in the attestation custom field; treating it as "no"',
+      );
+      return false;
+    }
+    return parsed;
   }
 
   function isResetRequest(ticket: CwTicket): boolean {
@@ -425,15 +521,51 @@ function describeValue(field: CwCustomField | undefined): string {
   return (text ?? '').slice(0, 40);
 }
 
+type SourceMatchers = Record<'email' | 'portal' | 'agent', { ids: Set<number>; names: Set<string> }>;
+
+function sourceMatchers(configured: ConnectWiseOptions['sources']): SourceMatchers {
+  const build = (channel: 'email' | 'portal' | 'agent') => {
+    const list = configured?.[channel] ?? DEFAULT_CONNECTWISE_SOURCES[channel];
+    return {
+      ids: new Set(list.filter((v): v is number => typeof v === 'number')),
+      names: new Set(list.filter((v): v is string => typeof v === 'string').map(normaliseName)),
+    };
+  };
+  return { email: build('email'), portal: build('portal'), agent: build('agent') };
+}
+
 /**
- * The request channel from the ticket's `source` name. Source names are per site (defaults include "Email
- * Connector", "Email", "Portal", "Phone", "Walk In"); anything else is `unknown`.
+ * The request channel from the ticket's `source`: its name matched exactly (case-insensitively) against the
+ * configured or default names, or its id against configured ids. Email is checked first. Anything else is
+ * `unknown`.
  */
-export function channelOf(source: CwRef | null | undefined): RequestChannel {
-  const text = normaliseName(source?.name);
-  if (text === '') return 'unknown';
-  if (text.includes('mail')) return 'email';
-  if (text.includes('portal')) return 'portal';
-  if (text.includes('phone') || /walk[\s-]?in/.test(text)) return 'agent';
+export function channelOf(
+  source: CwRef | null | undefined,
+  sources: SourceMatchers = sourceMatchers(undefined),
+): RequestChannel {
+  const name = normaliseName(source?.name);
+  const id = typeof source?.id === 'number' ? source.id : undefined;
+  for (const channel of ['email', 'portal', 'agent'] as const) {
+    const m = sources[channel];
+    if ((name !== '' && m.names.has(name)) || (id !== undefined && m.ids.has(id))) return channel;
+  }
   return 'unknown';
+}
+
+function dateOf(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Reads the attestation custom field. Same accepted values as `parseYesNo`, but an attestation is only ever
+ * given, never assumed: field absent, value absent or empty (an unticked Checkbox has no value) → `false`.
+ * Unreadable values are `'unrecognised'` (the adapter reports `false` and logs a warning).
+ */
+export function parseAttestation(field: CwCustomField | undefined): boolean | 'unrecognised' {
+  const v = field?.value;
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'string' && v.trim() === '') return false;
+  return parseYesNo({ value: v });
 }

@@ -14,6 +14,7 @@ import {
 import type {
   Directory,
   DirectoryFactory,
+  DirectoryPrivileges,
   DirectoryUser,
   MfaMethodResult,
 } from '../../services/domain/ports.js';
@@ -27,7 +28,7 @@ import {
   translateGraphError,
   type GraphErrorInfo,
 } from './graph-errors.js';
-import { odataEq, pathSegment, queryString } from './odata.js';
+import { odataEq, odataString, pathSegment, queryString } from './odata.js';
 
 /** How to reach Microsoft Graph and Entra ID, and who the app is. */
 export interface GraphOptions {
@@ -65,6 +66,33 @@ const USER_SELECT = [
   'onPremisesLastSyncDateTime',
   'onPremisesDistinguishedName',
 ].join(',');
+
+/** What a name search selects: the lookup's fields plus the department, shown to whoever picks among matches. */
+const SEARCH_SELECT = `${USER_SELECT},department`;
+
+/** The user properties a typed name is matched against (each supports `startsWith` without advanced queries). */
+const NAME_FIELDS = ['displayName', 'givenName', 'surname', 'userPrincipalName', 'mail'] as const;
+/** Longest name text searched for; Graph refuses `startsWith` values over 120 characters. */
+export const MAX_NAME_SEARCH_LENGTH = 100;
+/**
+ * Words sent to Graph in one name search. Entra refuses a filter whose tree is higher than 3 (`and` → `or` →
+ * `startsWith` is 3) or an `or` with more than 15 children; 4 words of 5 fields stay well inside both. Further
+ * words are applied to the returned users here, with the same rule.
+ */
+export const MAX_NAME_SEARCH_WORDS = 4;
+/** Graph's page size limit for users. */
+const MAX_TOP = 999;
+/** The longest manager chain followed, whatever depth is asked for. */
+const MAX_MANAGER_DEPTH = 25;
+/** Pages followed through `@odata.nextLink` for one list before giving up. */
+export const MAX_PAGES = 10;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a GUID in its usual 8-4-4-4-12 form. */
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
 
 /** A method as listed by `GET /users/{id}/authentication/methods`. */
 export interface ListedMethod {
@@ -118,6 +146,7 @@ export function createGraphDirectoryFactory(options: GraphOptions, logger: Logge
         });
         directory = new GraphDirectory(
           client,
+          options.baseUrl,
           tenantId,
           options.timeoutMs,
           logger.child({ tenantId, component: 'graph' }),
@@ -185,12 +214,15 @@ interface CallSpec {
   path: string;
   body?: unknown;
   version?: 'v1.0' | 'beta';
+  /** Extra request headers, e.g. `ConsistencyLevel: eventual` for advanced queries. */
+  headers?: Record<string, string>;
 }
 
 /** The `Directory` of one customer tenant. */
 class GraphDirectory implements Directory {
   constructor(
     private readonly client: Client,
+    private readonly baseUrl: string,
     private readonly tenantId: string,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
@@ -295,6 +327,242 @@ class GraphDirectory implements Directory {
     this.okBody(result, operation);
   }
 
+  /**
+   * Users matching a partial name typed on a form ("jo smi"): every word must be the start of the display name,
+   * given name, surname, UPN or mail. One `GET /users?$filter=…&$select=…&$top=limit`, with `startsWith` (which
+   * Entra supports on these five properties without advanced queries) rather than `$search`: the result is read
+   * from the consistent store instead of the eventually-consistent index, the escaping is OData's ('' inside a
+   * literal, done by `odataString`) rather than `$search`'s own quoting rules, and the match is prefix-only and
+   * the same on every property, which the simulator can check strictly.
+   *
+   * Refused without a call (returns [], so the caller hands off): empty text, text over
+   * `MAX_NAME_SEARCH_LENGTH` characters, text with control characters, more than `MAX_NAME_SEARCH_WORDS`
+   * different words, and a limit below 1.
+   */
+  async searchUsersByName(text: string, limit: number): Promise<DirectoryUser[]> {
+    const words = nameSearchWords(text);
+    const top = Math.min(Math.floor(limit), MAX_TOP);
+    if (!words || !(top >= 1)) return [];
+    const operation = 'search users by name';
+    const result = await this.call({
+      operation,
+      method: 'GET',
+      path: `/users${queryString({ $filter: nameFilter(words), $select: SEARCH_SELECT, $top: String(top) })}`,
+    });
+    const value = (this.okBody(result, operation) as { value?: unknown }).value;
+    if (!Array.isArray(value)) throw this.malformed(operation);
+    return value.flatMap((raw) => {
+      const user = toDirectoryUser(raw);
+      return user ? [user] : [];
+    });
+  }
+
+  /**
+   * Follows `GET /users/{id}/manager` upward, nearest manager first, until a user has none (404), `depth`
+   * managers are found (at most `MAX_MANAGER_DEPTH`) or a manager already in the chain comes back (a cycle,
+   * which Entra allows).
+   */
+  async getManagerChain(userId: string, depth: number): Promise<DirectoryUser[]> {
+    const limit = Math.min(Math.floor(depth), MAX_MANAGER_DEPTH);
+    const chain: DirectoryUser[] = [];
+    const seen = new Set([userId.toLowerCase()]);
+    let current = userId;
+    while (chain.length < limit) {
+      const manager = await this.getManager(current);
+      if (!manager) break;
+      if (seen.has(manager.id.toLowerCase()) || seen.has(manager.userPrincipalName.toLowerCase())) {
+        this.logger.info({ op: 'follow the manager chain', length: chain.length }, 'manager chain loops');
+        break;
+      }
+      seen.add(manager.id.toLowerCase());
+      seen.add(manager.userPrincipalName.toLowerCase());
+      chain.push(manager);
+      current = manager.id;
+    }
+    return chain;
+  }
+
+  /** `POST /users/{id}/checkMemberGroups` with the one group: transitive, so nested groups count. */
+  async isMemberOfGroup(userId: string, groupId: string): Promise<boolean> {
+    const operation = 'check group membership';
+    if (!isGuid(groupId)) {
+      throw new DirectoryError('bad-request', `Could not ${operation}: the group id is not a GUID`);
+    }
+    const result = await this.call({
+      operation,
+      method: 'POST',
+      path: `/users/${pathSegment(userId)}/checkMemberGroups`,
+      body: { groupIds: [groupId] },
+    });
+    const value = (this.okBody(result, operation) as { value?: unknown }).value;
+    if (!Array.isArray(value)) throw this.malformed(operation);
+    return value.some((id) => typeof id === 'string' && id.toLowerCase() === groupId.toLowerCase());
+  }
+
+  /**
+   * Active directory roles (held directly or through a role-assignable group), role-assignable groups, and
+   * PIM-eligible roles. The first two throw on any failure, so an unreadable privilege is never reported as
+   * "none"; eligibility that the tenant or the app may not read (no P2/Governance licence, no permission, no
+   * such endpoint) comes back as `eligibilityKnown: false` instead.
+   */
+  async getPrivileges(userId: string): Promise<DirectoryPrivileges> {
+    const user = pathSegment(userId);
+
+    const rolesOperation = "list the user's directory roles";
+    const roles = this.fullList(
+      await this.listPages({
+        operation: rolesOperation,
+        method: 'GET',
+        path: `/users/${user}/transitiveMemberOf/microsoft.graph.directoryRole${queryString({
+          $select: 'displayName,roleTemplateId',
+        })}`,
+      }),
+      rolesOperation,
+    );
+    const activeRoles = roles.map((raw) => {
+      const r = asRecord(raw);
+      const name = optionalString(r.displayName);
+      // Without permission to read roles Graph returns them with only the id: still a role, so still listed.
+      return (
+        name ?? `directory role ${optionalString(r.roleTemplateId) ?? optionalString(r.id) ?? '(unnamed)'}`
+      );
+    });
+
+    const groupsOperation = "list the user's role-assignable groups";
+    const groups = this.fullList(
+      await this.listPages({
+        operation: groupsOperation,
+        method: 'GET',
+        path: `/users/${user}/transitiveMemberOf/microsoft.graph.group${queryString({
+          $filter: 'isAssignableToRole eq true',
+          $select: 'displayName,id',
+          $count: 'true',
+        })}`,
+        // Filtering a cast membership list is an advanced query: the header and $count=true are both required.
+        headers: { ConsistencyLevel: 'eventual' },
+      }),
+      groupsOperation,
+    );
+    const roleAssignableGroups = groups.map((raw) => {
+      const g = asRecord(raw);
+      return optionalString(g.displayName) ?? `group ${optionalString(g.id) ?? '(unnamed)'}`;
+    });
+
+    const eligibility = await this.eligibleRoles(userId);
+    return {
+      activeRoles: unique(activeRoles),
+      eligibleRoles: unique(eligibility.roles),
+      eligibilityKnown: eligibility.known,
+      roleAssignableGroups: unique(roleAssignableGroups),
+    };
+  }
+
+  /**
+   * `GET /roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId eq '{id}'` with the role
+   * names expanded. `principalId` is an object id (a GUID in Entra), so anything else (a UPN) is first resolved
+   * with `GET /users/{id}?$select=id`.
+   */
+  private async eligibleRoles(userId: string): Promise<{ known: boolean; roles: string[] }> {
+    const operation = "list the user's PIM-eligible roles";
+    const objectId = isGuid(userId) ? userId : await this.objectIdOf(userId);
+    const listed = await this.listPages({
+      operation,
+      method: 'GET',
+      path: `/roleManagement/directory/roleEligibilityScheduleInstances${queryString({
+        $filter: odataEq('principalId', objectId),
+        $expand: 'roleDefinition($select=displayName)',
+      })}`,
+    });
+    if (!listed.ok && isEligibilityUnavailable(listed.info)) {
+      this.logger.info(
+        { op: operation, status: listed.info.statusCode, code: listed.info.code },
+        'PIM eligibility cannot be read in this tenant',
+      );
+      return { known: false, roles: [] };
+    }
+    if (listed.ok && listed.truncated && listed.items.length === 0) return { known: false, roles: [] };
+    const items = this.fullList(listed, operation);
+    const roles = items.map((raw) => {
+      const instance = asRecord(raw);
+      const name = optionalString(asRecord(instance.roleDefinition).displayName);
+      return name ?? `role definition ${optionalString(instance.roleDefinitionId) ?? '(unnamed)'}`;
+    });
+    return { known: true, roles };
+  }
+
+  private async objectIdOf(userId: string): Promise<string> {
+    const operation = 'look up the user';
+    const result = await this.call({
+      operation,
+      method: 'GET',
+      path: `/users/${pathSegment(userId)}${queryString({ $select: 'id' })}`,
+    });
+    const id = optionalString(asRecord(this.okBody(result, operation)).id);
+    if (!id) throw this.malformed(operation);
+    return id;
+  }
+
+  /**
+   * Reads a list and follows `@odata.nextLink` for at most `MAX_PAGES` pages, with the same headers. A next link
+   * must stay on the configured Graph root and version (the bearer token goes with it).
+   */
+  private async listPages(
+    first: CallSpec,
+  ): Promise<{ ok: true; items: unknown[]; truncated: boolean } | { ok: false; info: GraphErrorInfo }> {
+    const items: unknown[] = [];
+    let spec: CallSpec | undefined = first;
+    for (let page = 0; spec && page < MAX_PAGES; page++) {
+      const result = await this.call(spec);
+      if (!result.ok) return result;
+      const body = asRecord(result.body);
+      if (!Array.isArray(body.value)) throw this.malformed(first.operation);
+      items.push(...(body.value as unknown[]));
+      const next = this.nextLinkPath(body['@odata.nextLink'], first);
+      spec = next === undefined ? undefined : { ...first, path: next };
+    }
+    return { ok: true, items, truncated: spec !== undefined };
+  }
+
+  /** The items of a list read by `listPages`, or the translated error. A list cut off empty is unreadable. */
+  private fullList(
+    listed: { ok: true; items: unknown[]; truncated: boolean } | { ok: false; info: GraphErrorInfo },
+    operation: string,
+  ): unknown[] {
+    if (!listed.ok) throw translateGraphError(listed.info, operation);
+    if (listed.truncated) {
+      // Every item found so far is a privilege, so a cut-off list still answers "privileged"; an empty one
+      // answers nothing.
+      if (listed.items.length === 0) {
+        throw new DirectoryError(
+          'bad-request',
+          `Could not ${operation}: Microsoft Graph returned more than ${MAX_PAGES} pages without items`,
+        );
+      }
+      this.logger.warn({ op: operation, pages: MAX_PAGES }, 'list cut off after the page limit');
+    }
+    return listed.items;
+  }
+
+  /** The path (under the version) of a next link, or undefined when there is none. */
+  private nextLinkPath(link: unknown, spec: CallSpec): string | undefined {
+    if (link === undefined || link === null) return undefined;
+    const base = new URL(this.baseUrl);
+    const prefix = `${base.pathname.replace(/\/+$/, '')}/${spec.version ?? 'v1.0'}/`;
+    let url: URL | undefined;
+    try {
+      url = typeof link === 'string' ? new URL(link) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== base.origin || !url.pathname.startsWith(prefix) || url.hash !== '') {
+      throw new DirectoryError(
+        'bad-request',
+        `Could not ${spec.operation}: Microsoft Graph sent a next-page link outside the configured Graph root`,
+      );
+    }
+    return `/${url.pathname.slice(prefix.length)}${url.search}`;
+  }
+
   private async deleteMethod(
     userId: string,
     method: ListedMethod,
@@ -367,6 +635,7 @@ class GraphDirectory implements Directory {
           .responseType(ResponseType.RAW)
           .middlewareOptions([trace])
           .option('signal', controller.signal);
+        if (spec.headers) request.headers(spec.headers);
         if (spec.method === 'GET') raw = (await request.get()) as Response;
         else if (spec.method === 'PATCH') raw = (await request.patch(spec.body)) as Response;
         else if (spec.method === 'POST') raw = (await request.post(spec.body)) as Response;
@@ -540,6 +809,67 @@ export function orderMethodsForRemoval<T extends ListedMethod>(methods: readonly
     .map(({ method }) => method);
 }
 
+function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/**
+ * True when Graph refused the PIM eligibility read because the tenant or the app cannot have it: any 403
+ * (missing RoleEligibilitySchedule.Read.Directory / RoleManagement.Read.Directory, reported as
+ * `UnknownError` wrapping `PermissionScopeNotGranted`), `AadPremiumLicenseRequired` (no Entra ID P2 or
+ * Governance licence; Graph sends it as a 400), or an endpoint the cloud does not offer (404, 501).
+ */
+export function isEligibilityUnavailable(info: GraphErrorInfo): boolean {
+  if (info.statusCode === 403 || info.statusCode === 404 || info.statusCode === 501) return true;
+  if (info.code === 'AadPremiumLicenseRequired') return true;
+  const message = info.message ?? '';
+  return (
+    /AadPremiumLicenseRequired|PermissionScopeNotGranted/.test(message) ||
+    /Entra ID P2 or Microsoft Entra ID Governance licen[cs]e/i.test(message)
+  );
+}
+
+/** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: never part of a typed name. */
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
+
+/**
+ * The distinct words (case-insensitively) of a typed name, or undefined when the text is refused: empty after
+ * trimming, longer than `MAX_NAME_SEARCH_LENGTH`, holding a control character, or of more than
+ * `MAX_NAME_SEARCH_WORDS` words.
+ */
+export function nameSearchWords(text: string): string[] | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.length > MAX_NAME_SEARCH_LENGTH || CONTROL_CHARACTERS.test(trimmed)) {
+    return undefined;
+  }
+  const words: string[] = [];
+  const seen = new Set<string>();
+  for (const word of trimmed.split(/\s+/u)) {
+    const key = word.toLowerCase();
+    if (word === '' || seen.has(key)) continue;
+    seen.add(key);
+    words.push(word);
+  }
+  return words.length === 0 || words.length > MAX_NAME_SEARCH_WORDS ? undefined : words;
+}
+
+/**
+ * The `$filter` for a name search: per word, `startsWith` on each name field joined by `or`; the words joined
+ * by `and`. Every word goes through `odataString`, so a quote in a name stays inside its literal.
+ */
+export function nameFilter(words: readonly string[]): string {
+  const groups = words.map((word) =>
+    NAME_FIELDS.map((field) => `startswith(${field},${odataString(word)})`).join(' or '),
+  );
+  return groups.length === 1 ? groups[0]! : groups.map((g) => `(${g})`).join(' and ');
+}
+
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -560,6 +890,8 @@ export function toDirectoryUser(raw: unknown): DirectoryUser | undefined {
   };
   const mail = optionalString(r.mail);
   if (mail) user.mail = mail;
+  const department = optionalString(r.department);
+  if (department) user.department = department;
   const onPremises = {
     samAccountName: optionalString(r.onPremisesSamAccountName),
     domainName: optionalString(r.onPremisesDomainName),

@@ -8,6 +8,7 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import { HaloClient } from './halopsa-client.js';
+import { capText, htmlToPlainText, recordedAddress } from './halopsa-text.js';
 
 /**
  * Configuration of the HaloPSA adapter. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
@@ -26,15 +27,36 @@ export interface HaloOptions {
   timeoutMs: number;
   /** `tickettype_id` values that mark a password / MFA reset request. */
   resetTicketTypeIds: number[];
-  /** Custom field names on the reset ticket type, e.g. `CFResetTarget` (matched case-insensitively, `CF` optional). */
-  fields: { target: string; resetPassword: string; resetMfa: string };
+  /**
+   * Custom field names on the reset ticket type, e.g. `CFResetTarget` (matched case-insensitively, `CF` optional).
+   * `attestation` names the form's yes/no "I have spoken to this person" field; unset, `attested` is undefined.
+   */
+  fields: { target: string; resetPassword: string; resetMfa: string; attestation?: string };
   /** Action outcomes used for notes. Halo refuses an action without an outcome. */
   outcomes: { customerNoteId: number; internalNoteId: number };
   /** Status set while waiting for the requester to confirm; moving there is a no-op when unset. */
   statuses: { awaitingConfirmationId?: number };
   /** Where a ticket goes when engineers must take over; only the configured keys are sent. */
   handoff: { teamId?: number; teamName?: string; statusId?: number };
+  /**
+   * Which ticket sources mean which channel. Halo's numeric `source` ids are per instance (Configuration →
+   * Tickets → Ticket Sources), so ids are only ever matched when listed here; names (a textual `sourcename`)
+   * are matched exactly, case-insensitively. A channel left out keeps its default names
+   * (`DEFAULT_HALO_SOURCES`); anything matching no list is `unknown`.
+   */
+  sources?: {
+    email?: Array<string | number>;
+    portal?: Array<string | number>;
+    agent?: Array<string | number>;
+  };
 }
+
+/** Source names matched when `sources` does not list a channel; Halo ships sources with these names. */
+export const DEFAULT_HALO_SOURCES: Readonly<Record<'email' | 'portal' | 'agent', readonly string[]>> = {
+  email: ['Email', 'E-mail', 'Incoming Email'],
+  portal: ['Self Service Portal', 'Self Service', 'Portal', 'Web'],
+  agent: ['Agent', 'Phone', 'Telephone', 'Technician'],
+};
 
 /** The subset of a Halo ticket the adapter reads (`GET /api/Tickets/{id}?includedetails=true`). */
 interface HaloTicket {
@@ -49,6 +71,9 @@ interface HaloTicket {
   source?: unknown;
   sourcename?: unknown;
   source_name?: unknown;
+  status_id?: unknown;
+  details?: unknown;
+  details_html?: unknown;
 }
 
 interface HaloCustomField {
@@ -65,8 +90,14 @@ interface HaloUser {
 }
 
 interface HaloAction {
+  id?: unknown;
+  datetime?: unknown;
   note?: unknown;
   note_html?: unknown;
+  /** On an action made from an incoming email: the addresses Halo read from that message. */
+  emailfrom?: unknown;
+  emailto?: unknown;
+  emailcc?: unknown;
 }
 
 /**
@@ -78,12 +109,24 @@ interface HaloAction {
  * - Notes are Actions with the configured outcome; customer notes are visible and emailed, internal notes hidden
  *   and not emailed. Text is HTML-escaped; only `https://` URLs become links.
  * - `moveTicket` posts `[{ id, ...configured keys }]` to `/api/Tickets`.
+ *
+ * What `getTicket` reads besides the form:
+ * - `details`: the ticket's `details_html` (or `details`), HTML turned into plain text, capped at 8 KB.
+ * - `channel`: the ticket's source, matched against `options.sources` (ids and names) or the default names.
+ * - `emailOrigin` (email tickets only): `emailfrom` of the ticket's first non-system action, read with
+ *   `GET /api/Actions?ticket_id=&excludesys=true`; Halo makes that action from the email that opened the ticket.
+ *   Halo records the sender, the To and the Cc of that message (`emailfrom`/`emailto`/`emailcc`) but no Reply-To
+ *   that the API returns, so `replyTo` is always undefined. The ticket's `user_email`/`reportedby` are not used:
+ *   an agent can edit them, and they are the contact's address as much as the sender's.
+ * - `attested`: the `fields.attestation` custom field (yes → true; no, empty or absent → false), when configured.
+ * - `statusId`: `status_id`.
  */
 export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaAdapter {
   assertOptions(options);
   const log = logger.child({ psa: 'halopsa' });
   const client = new HaloClient(options, log);
   const resetTypes = new Set(options.resetTicketTypeIds);
+  const sources = sourceMatchers(options.sources);
 
   async function getTicket(ticketId: string): Promise<ResetTicket | null> {
     const id = parseTicketId(ticketId);
@@ -111,18 +154,62 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
       return parsed;
     };
 
+    const channel = channelOf(ticket, sources);
+    const requester = await requesterOf(ticket);
+    const emailOrigin = channel === 'email' ? await emailOriginOf(id) : undefined;
+    const details = detailsOf(ticket);
+    const attested = attestationOf(String(id), fields);
+    const statusId = idText(ticket.status_id);
     return {
       ticketId: String(id),
       psaCustomerId:
         ticket.client_id === undefined || ticket.client_id === null ? '' : String(ticket.client_id),
       summary: typeof ticket.summary === 'string' ? ticket.summary : '',
       isResetRequest: typeof ticket.tickettype_id === 'number' && resetTypes.has(ticket.tickettype_id),
-      channel: channelOf(ticket),
-      requester: await requesterOf(ticket),
+      channel,
+      requester,
       targetIdentifier: textOf(findCustomField(fields, options.fields.target)),
       resetPassword: flag(options.fields.resetPassword),
       resetMfa: flag(options.fields.resetMfa),
+      ...(details !== undefined ? { details } : {}),
+      ...(emailOrigin !== undefined ? { emailOrigin } : {}),
+      ...(attested !== undefined ? { attested } : {}),
+      ...(statusId !== undefined ? { statusId } : {}),
     };
+  }
+
+  function attestationOf(ticketId: string, fields: HaloCustomField[]): boolean | undefined {
+    const configured = options.fields.attestation;
+    if (configured === undefined || configured.trim() === '') return undefined;
+    const field = findCustomField(fields, configured);
+    const parsed = parseAttestation(field);
+    if (parsed === 'unrecognised') {
+      log.warn(
+        { ticketId, field: configured, value: describeValue(field) },
+        'unrecognised yes/no value in the attestation custom field; treating it as "no"',
+      );
+      return false;
+    }
+    return parsed;
+  }
+
+  /**
+   * The From of the email that opened the ticket: the first non-system action's `emailfrom`. Actions are sorted
+   * by date, then id, because the order Halo lists them in is not documented. When that first action carries no
+   * readable sender, the origin is `{}`: a ticket Halo calls email with no recorded sender is handed off.
+   */
+  async function emailOriginOf(id: number): Promise<NonNullable<ResetTicket['emailOrigin']>> {
+    const data = await client.request<{ actions?: HaloAction[] } | HaloAction[]>({
+      method: 'GET',
+      path: '/Actions',
+      params: { ticket_id: id, excludesys: true },
+    });
+    const actions = (Array.isArray(data) ? data : (data?.actions ?? [])).filter(
+      (a): a is HaloAction => typeof a === 'object' && a !== null,
+    );
+    const first = [...actions].sort(byDateThenId)[0];
+    const from = recordedAddress(first?.emailfrom);
+    return from ? { from } : {};
   }
 
   async function requesterOf(ticket: HaloTicket): Promise<ResetTicket['requester']> {
@@ -287,19 +374,74 @@ function describeValue(field: HaloCustomField | undefined): string {
   return (text ?? '').slice(0, 40);
 }
 
+type SourceMatchers = Record<'email' | 'portal' | 'agent', { ids: Set<number>; names: Set<string> }>;
+
+function sourceMatchers(configured: HaloOptions['sources']): SourceMatchers {
+  const build = (channel: 'email' | 'portal' | 'agent') => {
+    const list = configured?.[channel] ?? DEFAULT_HALO_SOURCES[channel];
+    return {
+      ids: new Set(list.filter((v): v is number => typeof v === 'number')),
+      names: new Set(
+        list.filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()),
+      ),
+    };
+  };
+  return { email: build('email'), portal: build('portal'), agent: build('agent') };
+}
+
 /**
- * Best-effort request channel from the ticket's source. Halo's source ids are per tenant and the field names are
- * not documented for every version, so only a textual source (`sourcename`, `source_name`, or a string `source`)
- * is read; numeric ids give `unknown`.
+ * The request channel from the ticket's source: a numeric `source` id matches the configured ids, a textual
+ * source (`sourcename`, `source_name` or a string `source`) the configured or default names, exactly and
+ * case-insensitively. Email is checked first, so a source listed twice counts as email. Anything else is `unknown`.
  */
-function channelOf(ticket: HaloTicket): RequestChannel {
-  const raw = [ticket.sourcename, ticket.source_name, ticket.source].find((v) => typeof v === 'string');
-  const text = typeof raw === 'string' ? raw.toLowerCase() : '';
-  if (text === '') return 'unknown';
-  if (text.includes('mail')) return 'email';
-  if (text.includes('portal') || text.includes('self service') || text.includes('web')) return 'portal';
-  if (text.includes('agent') || text.includes('phone') || text.includes('technician')) return 'agent';
+function channelOf(ticket: HaloTicket, sources: SourceMatchers): RequestChannel {
+  const id =
+    typeof ticket.source === 'number' && Number.isSafeInteger(ticket.source) ? ticket.source : undefined;
+  const raw = [ticket.sourcename, ticket.source_name, ticket.source].find(
+    (v) => typeof v === 'string' && v.trim() !== '',
+  );
+  const name = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  for (const channel of ['email', 'portal', 'agent'] as const) {
+    const m = sources[channel];
+    if ((id !== undefined && m.ids.has(id)) || (name !== undefined && m.names.has(name))) return channel;
+  }
   return 'unknown';
+}
+
+/** The ticket's free text: `details_html` (or `details`) as plain text, capped. */
+function detailsOf(ticket: HaloTicket): string | undefined {
+  const html = [ticket.details_html, ticket.details].find((v) => typeof v === 'string' && v.trim() !== '');
+  return typeof html === 'string' ? capText(htmlToPlainText(html)) : undefined;
+}
+
+function idText(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) return value.trim();
+  return undefined;
+}
+
+function byDateThenId(a: HaloAction, b: HaloAction): number {
+  const time = (x: HaloAction) => {
+    const t = typeof x.datetime === 'string' ? Date.parse(x.datetime) : Number.NaN;
+    return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+  };
+  const num = (x: HaloAction) => (typeof x.id === 'number' ? x.id : Number.POSITIVE_INFINITY);
+  return time(a) - time(b) || num(a) - num(b);
+}
+
+/**
+ * Reads the attestation ("I have spoken to this person") field. Same accepted values as `parseYesNo`, but the
+ * defaults differ because an attestation is only ever given, never assumed: field absent, value absent or empty
+ * → `false`. Unreadable values are `'unrecognised'` (the adapter reports `false` and logs a warning).
+ */
+export function parseAttestation(field: HaloCustomField | undefined): boolean | 'unrecognised' {
+  if (!field) return false;
+  const display =
+    typeof field.display === 'string' && field.display.trim() !== '' ? field.display : undefined;
+  const v = display ?? field.value;
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'string' && v.trim() === '') return false;
+  return parseYesNo({ value: v });
 }
 
 const HTML_ESCAPES: Record<string, string> = {

@@ -18,6 +18,23 @@ export const OUTCOME_CODES = {
   'target-not-found': "The staff member given on the ticket matches no user in the customer's tenant.",
   'target-ambiguous': 'The staff member given on the ticket matches more than one user.',
   'target-disabled': "The staff member's account is disabled in Entra.",
+  'target-protected': "The staff member is on the customer's protected list.",
+  'target-privileged':
+    'The staff member holds an admin role (active or PIM-eligible) or is in a role-assignable group.',
+  'target-privileges-unknown':
+    "The staff member's PIM eligibility could not be read and the policy requires it.",
+  'attestation-missing':
+    'The customer requires "I have spoken to this person" and the form does not carry it; the requester was asked.',
+  'awaiting-confirmation':
+    'An email request waits for the manager to confirm it through the link sent to their address on file.',
+  'confirmation-denied':
+    'The manager answered "this wasn\'t me" to the confirmation link: nothing was reset and the engineers were alerted.',
+  'confirmation-expired': 'The manager did not confirm the email request in time.',
+  'email-sender-not-on-file': "The email's sender (or its Reply-To) is not the contact's address on file.",
+  'email-requests-disabled': 'The customer does not accept reset requests by email.',
+  'request-unclear': 'The email does not say clearly whose account to reset or what to reset.',
+  'rate-limited-requester': 'The requester asked for more resets than the policy allows in the window.',
+  'rate-limited-customer': 'The customer asked for more resets than the policy allows in the window.',
   'self-request': 'The requester asked to reset their own account through the manager flow.',
   'requester-not-manager': "The requester is not the staff member's manager in Entra.",
   'synced-user-password':

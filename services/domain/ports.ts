@@ -28,6 +28,17 @@ export interface ResetTicket {
   /** Whether to reset the password / remove MFA. Both true when the form carries neither field. */
   resetPassword: boolean;
   resetMfa: boolean;
+  /**
+   * The free text of the request (the email body for email-to-ticket, the ticket details otherwise), for
+   * parsing what was asked. Never used to decide who asks or where anything is sent.
+   */
+  details?: string;
+  /** For tickets created from an email: the addresses the PSA recorded on that message. */
+  emailOrigin?: { from?: string; replyTo?: string };
+  /** The form's "I have spoken to this person" field; undefined when the form has no such field. */
+  attested?: boolean;
+  /** The ticket's current status id in the PSA (as a string), e.g. to recognise "send back to resetdesk". */
+  statusId?: string;
 }
 
 export type NoteVisibility = 'customer' | 'internal';
@@ -64,6 +75,7 @@ export interface DirectoryUser {
   userPrincipalName: string;
   displayName: string;
   mail?: string;
+  department?: string;
   accountEnabled: boolean;
   /** True only when Graph says `onPremisesSyncEnabled: true`. */
   onPremisesSyncEnabled: boolean;
@@ -98,6 +110,28 @@ export interface Directory {
   /** Deletes every MFA method except the password, default method and mobile phone last; never throws for one method. */
   removeMfaMethods(userId: string): Promise<MfaMethodResult[]>;
   revokeSignInSessions(userId: string): Promise<void>;
+  /**
+   * Users whose display name, given name, surname, UPN or mail starts with `text` (every word of it), at most
+   * `limit`. For resolving a partial name typed on a form; the text is escaped before it reaches OData.
+   */
+  searchUsersByName(text: string, limit: number): Promise<DirectoryUser[]>;
+  /** The manager chain upward from the user, nearest first, at most `depth` long; stops at a user with none. */
+  getManagerChain(userId: string, depth: number): Promise<DirectoryUser[]>;
+  /** Whether the user is a member of the group, directly or through nested groups. */
+  isMemberOfGroup(userId: string, groupId: string): Promise<boolean>;
+  /** What makes an account privileged; an app that may not read PIM eligibility says so in `eligibilityKnown`. */
+  getPrivileges(userId: string): Promise<DirectoryPrivileges>;
+}
+
+export interface DirectoryPrivileges {
+  /** Display names of directory roles the user holds now (directly or through a role-assignable group). */
+  activeRoles: string[];
+  /** Display names of roles the user is eligible to activate through PIM. */
+  eligibleRoles: string[];
+  /** False when PIM eligibility could not be read (no licence or no permission): treat as unknown. */
+  eligibilityKnown: boolean;
+  /** Display names of role-assignable groups the user is a member of. */
+  roleAssignableGroups: string[];
 }
 
 export interface DirectoryFactory {
@@ -130,4 +164,57 @@ export interface SecureLinkStore {
   urlFor(token: string): string;
   /** Destroys a link so it can never be revealed (used when its password was superseded). */
   destroy(token: string): Promise<void>;
+}
+
+/** Per-requester and per-customer request budgets, shared by every worker process. */
+export interface RequestRateLimiter {
+  /**
+   * Takes one request from both budgets; says which one is exhausted (then nothing is taken). A ticket is
+   * counted once however many times it is evaluated (`ticketRef`).
+   */
+  take(
+    customer: string,
+    requesterEmail: string,
+    limits: { requester: RateWindow; customer: RateWindow },
+    ticketRef: string,
+  ): Promise<'ok' | 'requester' | 'customer'>;
+}
+
+export interface RateWindow {
+  count: number;
+  windowMinutes: number;
+}
+
+export type ConfirmationStatus = 'none' | 'pending' | 'confirmed' | 'denied' | 'expired';
+
+/**
+ * The manager's confirmation of an email request, through a one-time link the PSA mails to the address on
+ * file. The decision is recorded outside the job, so a confirmation survives any number of job runs.
+ */
+export interface ConfirmationGate {
+  status(psa: PsaKind, ticketId: string): Promise<ConfirmationStatus>;
+  /** Creates the link and marks the ticket pending; the gate's owner schedules the expiry. */
+  request(input: {
+    psa: PsaKind;
+    ticketId: string;
+    correlationId: string;
+    targetDisplayName: string;
+    what: 'password' | 'mfa' | 'both';
+    ttlMinutes: number;
+  }): Promise<{ url: string; expiresAt: Date }>;
+}
+
+/** How a ticket ended, kept beyond the job's life: the once-only record, and the base of an engineer retry. */
+export interface LedgerEntry {
+  outcome: string;
+  handedOff: boolean;
+  finishedAt: string;
+  /** Side effects already done, carried into an engineer retry so they are not repeated. */
+  done?: { mfaRemoved?: boolean; passwordReset?: boolean; sessionsRevoked?: boolean };
+}
+
+export interface TicketLedger {
+  get(psa: PsaKind, ticketId: string): Promise<LedgerEntry | undefined>;
+  record(psa: PsaKind, ticketId: string, entry: LedgerEntry): Promise<void>;
+  clear(psa: PsaKind, ticketId: string): Promise<void>;
 }

@@ -3,7 +3,13 @@ import type { CustomerDirectory, CustomerSettings } from '../../config/customer-
 import type { Logger } from '../logging/logger.js';
 import { DirectoryError, SecureLinkStoreError, isTransient } from './errors.js';
 import type { OutcomeCode } from './outcome-codes.js';
+import type { ResetPolicy } from '../../config/customer-settings.js';
+import { evaluateResetRequest, type PolicyVerdict } from './reset-policy.js';
+import { parseResetRequestText } from './request-text-parser.js';
 import type {
+  ConfirmationGate,
+  RequestRateLimiter,
+  TicketLedger,
   Directory,
   DirectoryFactory,
   DirectoryUser,
@@ -15,6 +21,9 @@ import type {
   TicketNote,
 } from './ports.js';
 import {
+  askRequesterNote,
+  confirmationRequestNote,
+  refusalNote,
   deliveryNote,
   handOffNote,
   partialHandOffCustomerNote,
@@ -41,6 +50,12 @@ export interface ResetProgress {
   customerNote?: 'started' | 'done';
   handOffNote?: 'started' | 'done';
   moved?: boolean;
+  /** Which round of work this is: the first, or one an engineer asked for by sending the ticket back. */
+  round?: 'first' | 'engineer-retry';
+  /** What an earlier round already did (engineer retry): never done again. */
+  carried?: { mfaRemoved?: boolean; passwordReset?: boolean; sessionsRevoked?: boolean };
+  /** The request was counted against the requester's and the customer's budgets (once per ticket). */
+  budgetTaken?: boolean;
 }
 
 export interface ResetJournal {
@@ -60,7 +75,12 @@ export interface ResetOutcome {
   code: OutcomeCode;
   handedOff: boolean;
   delivered: boolean;
+  /** Not final: the ticket waits for the requester (an answer, a confirmation); a later delivery goes on. */
+  waiting?: boolean;
 }
+
+/** Outcomes that leave no record: the ticket may become a reset ticket later, or was never ours. */
+const IGNORED = new Set<OutcomeCode>(['not-a-reset-ticket', 'unknown-ticket', 'already-handled']);
 
 /** Seals a link token for storage in job data; only a process holding the server key can open it. */
 export interface TokenSealer {
@@ -74,7 +94,12 @@ export interface ResetUseCaseDeps {
   links: SecureLinkStore;
   sealer: TokenSealer;
   customers: CustomerDirectory;
+  ledger: TicketLedger;
+  rateLimiter: RequestRateLimiter;
+  confirmations: ConfirmationGate;
   settings: {
+    /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
+    retryStatusIds?: Partial<Record<PsaKind, string>>;
     mspName: string;
     linkTtlHours: number;
     linkMaxViews: number;
@@ -84,10 +109,6 @@ export interface ResetUseCaseDeps {
   };
   newPassword?: () => string;
 }
-
-type Parties =
-  | { requester: DirectoryUser; target: DirectoryUser }
-  | { refusal: OutcomeCode; facts: string[]; target?: DirectoryUser };
 
 /**
  * The reset desk's procedure for one ticket, in the order the MSP's engineers follow it by hand:
@@ -100,135 +121,349 @@ type Parties =
 export class ResetUseCase {
   constructor(private readonly deps: ResetUseCaseDeps) {}
 
+  /**
+   * Works one ticket. Final outcomes (delivered, handed off, refused) are written to the ticket ledger, so a
+   * later delivery of the same ticket changes nothing, unless an engineer sends a handed-off ticket back.
+   */
   async handle(ctx: ResetRequestContext): Promise<ResetOutcome> {
+    const outcome = await this.work(ctx);
+    if (!outcome.waiting && !IGNORED.has(outcome.code)) {
+      const p = ctx.journal.progress;
+      await this.deps.ledger.record(ctx.psa, ctx.ticketId, {
+        outcome: outcome.code,
+        handedOff: outcome.handedOff,
+        finishedAt: new Date().toISOString(),
+        done: {
+          mfaRemoved: Boolean(p.mfa) || p.carried?.mfaRemoved,
+          passwordReset: p.password?.status === 'done' || p.carried?.passwordReset,
+          sessionsRevoked: Boolean(p.sessionsRevoked) || p.carried?.sessionsRevoked,
+        },
+      });
+    }
+    return outcome;
+  }
+
+  private async work(ctx: ResetRequestContext): Promise<ResetOutcome> {
     const psa = this.deps.psa(ctx.psa);
     const ticket = await psa.getTicket(ctx.ticketId);
     if (!ticket) return this.decided(ctx, 'unknown-ticket');
     if (!ticket.isResetRequest) return this.decided(ctx, 'not-a-reset-ticket');
 
-    const request = summarise(ticket);
-    if (!ticket.resetPassword && !ticket.resetMfa) {
-      return this.handOff(ctx, psa, {
-        reason: 'nothing-requested',
-        request,
-        notDone: ['Nothing was reset: the form asked for neither a password nor an MFA reset.'],
-        facts: [],
-        nextStep: 'Ask the requester what they need.',
-      });
+    if (!ctx.journal.progress.decision && !ctx.journal.progress.round) {
+      const prior = await this.deps.ledger.get(ctx.psa, ctx.ticketId);
+      if (prior) {
+        const retryStatus = this.deps.settings.retryStatusIds?.[ctx.psa];
+        if (!prior.handedOff || retryStatus === undefined || ticket.statusId !== retryStatus) {
+          return this.decided(ctx, 'already-handled');
+        }
+        // An engineer sent the ticket back: work it again from the start, but never repeat what is done.
+        await this.deps.ledger.clear(ctx.psa, ctx.ticketId);
+        await ctx.journal.save({ round: 'engineer-retry', carried: prior.done });
+        ctx.logger.info(
+          { event: 'audit.engineer-retry', previousOutcome: prior.outcome },
+          'engineer sent the ticket back',
+        );
+      } else {
+        await ctx.journal.save({ round: 'first' });
+      }
     }
+
     const customer = this.deps.customers.find(ctx.psa, ticket.psaCustomerId);
     if (!customer) {
       return this.handOff(ctx, psa, {
         reason: 'unknown-customer',
-        request,
+        request: summarise(ticket, ticket),
         notDone: ['No reset: the customer is not mapped to a tenant.'],
         facts: [`PSA customer id ${ticket.psaCustomerId} is not in the resetdesk customer configuration.`],
         nextStep:
           'Add the customer (PSA customer id → Entra tenant id) to the configuration, or do the reset by hand.',
       });
     }
+    const policy = this.deps.customers.policyFor(customer);
 
     let decision = ctx.journal.progress.decision;
     if (!decision) {
-      const directory = this.deps.directories.forTenant(customer.tenantId);
-      const parties = await this.resolveAndAuthorise(ticket, directory);
-      if ('refusal' in parties) {
+      const asked = ticket.channel === 'email' ? this.readEmailRequest(ticket, policy) : { request: ticket };
+      if ('verdict' in asked)
+        return this.conclude(ctx, psa, ticket, summarise(ticket, ticket), asked.verdict);
+      const request = summarise(ticket, asked.request);
+      if (!request.resetPassword && !request.resetMfa) {
         return this.handOff(ctx, psa, {
-          reason: parties.refusal,
+          reason: 'nothing-requested',
           request,
-          target: parties.target,
-          notDone: ['No reset: the requester or the target could not be confirmed.'],
-          facts: parties.facts,
-          nextStep: nextStepFor(parties.refusal),
+          notDone: ['Nothing was reset: the request asked for neither a password nor an MFA reset.'],
+          facts: [],
+          nextStep: 'Ask the requester what they need.',
         });
       }
+      const directory = this.deps.directories.forTenant(customer.tenantId);
+      const verdict = await evaluateResetRequest(
+        {
+          requesterEmail: ticket.requester.email,
+          targetIdentifier: asked.request.targetIdentifier,
+          channel: ticket.channel,
+          attested: ticket.attested,
+        },
+        directory,
+        policy,
+      );
+      if (verdict.kind !== 'proceed') return this.conclude(ctx, psa, ticket, request, verdict);
+      this.audit(ctx, ticket, request, 'proceed', verdict.entitlement, verdict.evidence, verdict.target);
+
+      if (!ctx.journal.progress.budgetTaken) {
+        const budget = await this.deps.rateLimiter.take(
+          customer.name,
+          verdict.requester.userPrincipalName,
+          { requester: policy.requesterLimit, customer: policy.customerLimit },
+          `${ctx.psa}:${ctx.ticketId}`,
+        );
+        if (budget !== 'ok') {
+          const limit = budget === 'requester' ? policy.requesterLimit : policy.customerLimit;
+          return this.conclude(ctx, psa, ticket, request, {
+            kind: 'hand-off',
+            code: budget === 'requester' ? 'rate-limited-requester' : 'rate-limited-customer',
+            target: verdict.target,
+            facts: [`More than ${limit.count} resets in ${limit.windowMinutes} minutes for this ${budget}.`],
+          });
+        }
+        await ctx.journal.save({ budgetTaken: true });
+      }
+
+      if (ticket.channel === 'email') {
+        const waiting = await this.awaitConfirmation(
+          ctx,
+          psa,
+          ticket,
+          request,
+          verdict.target,
+          policy.confirmationTtlMinutes,
+        );
+        if (waiting) return waiting;
+      }
+
       decision = {
         requester: { name: ticket.requester.name, email: ticket.requester.email },
-        target: parties.target,
+        target: verdict.target,
         tenantId: customer.tenantId,
         customerName: customer.name,
         request,
       };
       await ctx.journal.save({ decision });
-      ctx.logger.info(
-        {
-          event: 'reset.authorised',
-          customer: customer.name,
-          target: parties.target.userPrincipalName,
-          requester: parties.requester.userPrincipalName,
-          channel: ticket.channel,
-        },
-        'requester is the target’s manager; resetting',
-      );
     }
     return this.reset(ctx, psa, customer, decision);
   }
 
-  /** Finds both users in the tenant and checks the requester is the target's manager. */
-  private async resolveAndAuthorise(ticket: ResetTicket, directory: Directory): Promise<Parties> {
-    const email = ticket.requester.email?.trim();
-    if (!email)
+  /**
+   * An email request is trusted only as far as the PSA's own records go: the sender must be the contact's
+   * address on file (and a Reply-To, when recorded, the same), and the text must say plainly what to reset.
+   */
+  private readEmailRequest(
+    ticket: ResetTicket,
+    policy: ResetPolicy,
+  ):
+    | { request: Pick<ResetTicket, 'targetIdentifier' | 'resetPassword' | 'resetMfa'> }
+    | { verdict: Exclude<PolicyVerdict, { kind: 'proceed' }> } {
+    if (!policy.allowEmailRequests) {
       return {
-        refusal: 'requester-missing',
-        facts: ['The ticket has no contact with an email address on file.'],
+        verdict: {
+          kind: 'hand-off',
+          code: 'email-requests-disabled',
+          facts: ['The request arrived by email.'],
+        },
       };
-    if (!ticket.targetIdentifier)
-      return { refusal: 'target-missing', facts: ['The target field of the form is empty.'] };
+    }
+    const onFile = ticket.requester.email?.trim().toLowerCase();
+    const from = ticket.emailOrigin?.from?.trim().toLowerCase();
+    const replyTo = ticket.emailOrigin?.replyTo?.trim().toLowerCase();
+    if (!onFile) {
+      return {
+        verdict: {
+          kind: 'hand-off',
+          code: 'requester-missing',
+          facts: ['The email ticket has no contact on file.'],
+        },
+      };
+    }
+    if (!from || from !== onFile || (replyTo && replyTo !== from)) {
+      return {
+        verdict: {
+          kind: 'hand-off',
+          code: 'email-sender-not-on-file',
+          facts: [
+            `Contact's address on file: <${onFile}>.`,
+            `Email From: ${from ? `<${from}>` : '(not recorded by the PSA)'}${replyTo ? `, Reply-To: <${replyTo}>` : ''}.`,
+          ],
+        },
+      };
+    }
+    const parsed = parseResetRequestText(ticket.summary, ticket.details);
+    if (parsed.status === 'unclear') {
+      return {
+        verdict: {
+          kind: 'hand-off',
+          code: parsed.reason === 'self-request' ? 'self-request' : 'request-unclear',
+          facts: [`The email could not be read safely: ${parsed.reason}.`, ...parsed.evidence],
+        },
+      };
+    }
+    return {
+      request: {
+        targetIdentifier: parsed.target.value,
+        resetPassword: parsed.resetPassword,
+        resetMfa: parsed.resetMfa,
+      },
+    };
+  }
 
-    const requesters = await directory.findUsersByAddress(email);
-    if (requesters.length === 0) {
-      return {
-        refusal: 'requester-not-found',
-        facts: [`No user in the tenant has the address on file <${email}>.`],
-      };
-    }
-    if (requesters.length > 1) {
-      return {
-        refusal: 'requester-ambiguous',
-        facts: [`${requesters.length} users in the tenant match <${email}>.`],
-      };
-    }
-    const targets = await directory.findUsersByAddress(ticket.targetIdentifier);
-    if (targets.length === 0) {
-      return {
-        refusal: 'target-not-found',
-        facts: [`No user in the tenant has the UPN or address "${ticket.targetIdentifier}".`],
-      };
-    }
-    if (targets.length > 1) {
-      return {
-        refusal: 'target-ambiguous',
-        facts: [
-          `${targets.length} users match "${ticket.targetIdentifier}": ${targets.map((t) => t.userPrincipalName).join(', ')}`,
-        ],
-      };
-    }
-    const requester = requesters[0]!;
-    const target = targets[0]!;
-    if (requester.id === target.id) {
-      return {
-        refusal: 'self-request',
+  /**
+   * Email requests wait for the manager's confirmation through a link the PSA mails to the address on file.
+   * Returns an outcome while the request must not go on yet; undefined once it is confirmed.
+   */
+  private async awaitConfirmation(
+    ctx: ResetRequestContext,
+    psa: PsaAdapter,
+    ticket: ResetTicket,
+    request: RequestSummary,
+    target: DirectoryUser,
+    ttlMinutes: number,
+  ): Promise<ResetOutcome | undefined> {
+    const status = await this.deps.confirmations.status(ctx.psa, ctx.ticketId);
+    if (status === 'confirmed') {
+      this.audit(
+        ctx,
+        ticket,
+        request,
+        'proceed',
+        'confirmation-received',
+        ['The manager confirmed through the link.'],
         target,
-        facts: ['The requester and the target are the same account.'],
-      };
+      );
+      return undefined;
     }
-    if (!target.accountEnabled) {
-      return { refusal: 'target-disabled', target, facts: ['accountEnabled=false in Entra.'] };
-    }
-    const manager = await directory.getManager(target.id);
-    if (!manager || manager.id !== requester.id) {
-      return {
-        refusal: 'requester-not-manager',
+    if (status === 'denied') {
+      return this.conclude(ctx, psa, ticket, request, {
+        kind: 'hand-off',
+        code: 'confirmation-denied',
         target,
         facts: [
-          `Requester in Entra: ${requester.displayName} <${requester.userPrincipalName}> (${requester.id}).`,
-          manager
-            ? `Target's manager in Entra: ${manager.displayName} <${manager.userPrincipalName}> (${manager.id}).`
-            : 'The target has no manager set in Entra.',
+          'ALERT: the contact on file answered "this wasn\'t me" to the confirmation link. The email may be an attempt to take over this account.',
         ],
-      };
+      });
     }
-    return { requester, target };
+    if (status === 'expired') {
+      return this.conclude(ctx, psa, ticket, request, {
+        kind: 'hand-off',
+        code: 'confirmation-expired',
+        target,
+        facts: [`No answer to the confirmation link within ${ttlMinutes} minutes.`],
+      });
+    }
+    if (status === 'none') {
+      const what =
+        request.resetPassword && request.resetMfa ? 'both' : request.resetPassword ? 'password' : 'mfa';
+      const link = await this.deps.confirmations.request({
+        psa: ctx.psa,
+        ticketId: ctx.ticketId,
+        correlationId: ctx.correlationId,
+        targetDisplayName: target.displayName,
+        what,
+        ttlMinutes,
+      });
+      const note = confirmationRequestNote({
+        request,
+        target,
+        url: link.url,
+        expiresAt: link.expiresAt,
+        mspName: this.deps.settings.mspName,
+        marker: marker(ctx, 'confirm'),
+      });
+      await psa.addNote(ctx.ticketId, note);
+      await psa.moveTicket(ctx.ticketId, 'awaiting-confirmation');
+      this.audit(
+        ctx,
+        ticket,
+        request,
+        'await-confirmation',
+        'awaiting-confirmation',
+        ['Confirmation link sent to the address on file.'],
+        target,
+      );
+    }
+    return { code: 'awaiting-confirmation', handedOff: false, delivered: false, waiting: true };
+  }
+
+  /** Carries out a verdict that stops the reset: ask the requester, refuse, or hand off. */
+  private async conclude(
+    ctx: ResetRequestContext,
+    psa: PsaAdapter,
+    ticket: ResetTicket,
+    request: RequestSummary,
+    verdict: Exclude<PolicyVerdict, { kind: 'proceed' }>,
+  ): Promise<ResetOutcome> {
+    this.audit(ctx, ticket, request, verdict.kind, verdict.code, verdict.facts, verdict.target);
+    if (verdict.kind === 'ask-requester') {
+      const note = askRequesterNote({
+        request,
+        question: verdict.question,
+        mspName: this.deps.settings.mspName,
+        marker: marker(ctx, `ask:${verdict.code}:${verdict.question}`),
+      });
+      // The same question is asked once: echoes of our own note must not repeat it.
+      if (!(await psa.hasNoteWithMarker(ctx.ticketId, note.marker))) {
+        await psa.addNote(ctx.ticketId, note);
+        await psa.moveTicket(ctx.ticketId, 'awaiting-confirmation');
+      }
+      return { code: verdict.code, handedOff: false, delivered: false, waiting: true };
+    }
+    if (verdict.kind === 'refuse') {
+      await this.addNoteOnce(
+        ctx,
+        psa,
+        refusalNote({
+          request,
+          message: verdict.customerMessage,
+          mspName: this.deps.settings.mspName,
+          marker: marker(ctx, 'refuse'),
+        }),
+        'customerNote',
+      );
+    }
+    return this.handOff(ctx, psa, {
+      reason: verdict.code,
+      request,
+      target: verdict.target,
+      mfaResults: ctx.journal.progress.mfa?.results,
+      notDone: ['Nothing was reset.'],
+      facts: verdict.facts,
+      nextStep: nextStepFor(verdict.code),
+    });
+  }
+
+  /** One structured audit event per decision: who asked, how, for whom, what was decided and why. No secrets. */
+  private audit(
+    ctx: ResetRequestContext,
+    ticket: ResetTicket,
+    request: RequestSummary,
+    decision: string,
+    reason: string,
+    evidence: string[],
+    target?: DirectoryUser,
+  ): void {
+    ctx.logger.info(
+      {
+        event: 'audit.decision',
+        psa: ctx.psa,
+        ticketId: ctx.ticketId,
+        requester: ticket.requester.email,
+        channel: ticket.channel,
+        target: target?.userPrincipalName ?? request.targetLabel,
+        asked: { password: request.resetPassword, mfa: request.resetMfa },
+        decision,
+        reason,
+        evidence,
+      },
+      `decision: ${decision} (${reason})`,
+    );
   }
 
   private async reset(
@@ -243,7 +478,8 @@ export class ResetUseCase {
     const synced = target.onPremisesSyncEnabled;
 
     try {
-      if (request.resetMfa && !journal.progress.mfa) {
+      // `carried`: an earlier round (before an engineer sent the ticket back) already did it; never again.
+      if (request.resetMfa && !journal.progress.mfa && !journal.progress.carried?.mfaRemoved) {
         const results = await directory.removeMfaMethods(target.id);
         await journal.save({ mfa: { results } });
         ctx.logger.info(
@@ -255,7 +491,12 @@ export class ResetUseCase {
           'MFA methods removed',
         );
       }
-      if (request.resetPassword && !synced && journal.progress.password?.status !== 'done') {
+      if (
+        request.resetPassword &&
+        !synced &&
+        journal.progress.password?.status !== 'done' &&
+        !journal.progress.carried?.passwordReset
+      ) {
         const refusal = await this.resetPassword(ctx, customer, directory, target);
         if (refusal) {
           return this.handOff(ctx, psa, {
@@ -514,7 +755,7 @@ export class ResetUseCase {
         .destroy(this.deps.sealer.open(progress.password.sealedToken))
         .catch(() => undefined);
     }
-    return this.handOff(ctx, this.deps.psa(ctx.psa), {
+    const outcome = await this.handOff(ctx, this.deps.psa(ctx.psa), {
       reason: code,
       request: decision?.request ?? {
         channel: 'unknown',
@@ -536,6 +777,17 @@ export class ResetUseCase {
         ? 'Reset the password by hand and deliver it to the requester by the secure route.'
         : 'Check the service logs for the correlation id, then finish the reset by hand.',
     });
+    await this.deps.ledger.record(ctx.psa, ctx.ticketId, {
+      outcome: code,
+      handedOff: true,
+      finishedAt: new Date().toISOString(),
+      done: {
+        mfaRemoved: Boolean(progress.mfa),
+        passwordReset: passwordDone,
+        sessionsRevoked: Boolean(progress.sessionsRevoked),
+      },
+    });
+    return outcome;
   }
 
   private decided(ctx: ResetRequestContext, code: OutcomeCode): ResetOutcome {
@@ -544,25 +796,38 @@ export class ResetUseCase {
   }
 }
 
-function summarise(ticket: ResetTicket): RequestSummary {
+function summarise(
+  ticket: ResetTicket,
+  asked: Pick<ResetTicket, 'targetIdentifier' | 'resetPassword' | 'resetMfa'>,
+): RequestSummary {
   return {
     requesterName: ticket.requester.name,
     requesterEmail: ticket.requester.email,
     channel: ticket.channel,
-    targetLabel: ticket.targetIdentifier ?? '(not given)',
-    resetPassword: ticket.resetPassword,
-    resetMfa: ticket.resetMfa,
+    targetLabel: asked.targetIdentifier ?? '(not given)',
+    resetPassword: asked.resetPassword,
+    resetMfa: asked.resetMfa,
   };
 }
 
 /** A short, stable reference per ticket and note kind: lets a retry recognise its own earlier note. */
-function marker(ctx: ResetRequestContext, kind: 'delivery' | 'handoff'): string {
+function marker(ctx: ResetRequestContext, kind: string): string {
   const digest = createHash('sha256')
     .update(`${ctx.psa}:${ctx.ticketId}:${kind}`)
     .digest('hex')
     .slice(0, 8)
     .toUpperCase();
-  return `RD-${kind === 'delivery' ? 'D' : 'H'}-${digest}`;
+  const letter =
+    kind === 'delivery'
+      ? 'D'
+      : kind === 'handoff'
+        ? 'H'
+        : kind === 'confirm'
+          ? 'C'
+          : kind === 'refuse'
+            ? 'R'
+            : 'Q';
+  return `RD-${letter}-${digest}`;
 }
 
 function nextStepFor(code: OutcomeCode): string {
@@ -591,6 +856,22 @@ function nextStepFor(code: OutcomeCode): string {
       return 'Check Redis; then reset by hand or send the ticket back to resetdesk.';
     case 'password-rejected':
       return 'Reset by hand with a password that meets the tenant policy.';
+    case 'target-privileged':
+    case 'target-protected':
+    case 'target-privileges-unknown':
+      return 'Verify the request with the requester and the account owner by a known phone number; privileged and protected accounts are reset by an engineer with the right role, never automatically.';
+    case 'email-sender-not-on-file':
+      return "Treat as suspicious: call the contact on file at their known number before anything else; do not reply to the email's sender.";
+    case 'confirmation-denied':
+      return 'Treat as an attempted account takeover: check the mailbox rules and sign-ins of the contact and the target, and tell the customer.';
+    case 'confirmation-expired':
+      return 'Call the requester at their known number to confirm the request, then reset by hand or send the ticket back to resetdesk.';
+    case 'request-unclear':
+    case 'email-requests-disabled':
+      return 'Read the request and confirm it with the requester at their known number.';
+    case 'rate-limited-requester':
+    case 'rate-limited-customer':
+      return 'Unusual volume: confirm with the customer that these resets are expected (an incident?) before working them.';
     default:
       return 'Review the ticket and do the reset by hand if it is legitimate.';
   }

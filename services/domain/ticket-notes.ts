@@ -172,3 +172,71 @@ export function handOffNote(f: HandOffFacts): TicketNote {
   ];
   return { text: lines.join('\n'), visibility: 'internal', marker: f.marker };
 }
+
+/** A customer-visible question when the request cannot go on without the requester's answer. */
+export function askRequesterNote(input: {
+  request: RequestSummary;
+  question: string;
+  mspName: string;
+  marker: string;
+}): TicketNote {
+  const lines = [
+    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
+    '',
+    input.question,
+    '',
+    'Nothing has been reset yet.',
+    '',
+    `${input.mspName} — Ref ${input.marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+}
+
+/** A customer-visible refusal, with where to go instead. */
+export function refusalNote(input: {
+  request: RequestSummary;
+  message: string;
+  mspName: string;
+  marker: string;
+}): TicketNote {
+  const lines = [
+    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
+    '',
+    input.message,
+    '',
+    'Nothing has been reset.',
+    '',
+    `${input.mspName} — Ref ${input.marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+}
+
+/** The customer-visible note that carries the confirmation link of an email request. */
+export function confirmationRequestNote(input: {
+  request: RequestSummary;
+  target: DirectoryUser;
+  url: string;
+  expiresAt: Date;
+  mspName: string;
+  marker: string;
+}): TicketNote {
+  const what =
+    input.request.resetPassword && input.request.resetMfa
+      ? 'the password and MFA'
+      : input.request.resetPassword
+        ? 'the password'
+        : 'MFA';
+  const lines = [
+    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
+    '',
+    `We received an email asking us to reset ${what} of ${input.target.displayName}.`,
+    'To protect their account, please confirm that you sent it:',
+    input.url,
+    '',
+    `The page asks "Did you ask for this?": choose "Yes, I asked for this" to go ahead, or "No, this wasn't me" if you did not send it. The link expires on ${input.expiresAt.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
+    'Nothing will be reset until you confirm.',
+    '',
+    `${input.mspName} — Ref ${input.marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+}

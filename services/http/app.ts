@@ -17,9 +17,13 @@ export interface AppDeps {
   queue: Enqueuer;
   receivers: WebhookReceiver[];
   secureLinkRouter: Router;
+  /** The email-request confirmation pages (/c/<token>). */
+  confirmationRouter?: Router;
   bodyLimitBytes: number;
   trustProxy: number;
   keyPrefix: string;
+  /** GET /metrics and webhook counters (services/metrics); mounted before the webhook routes when given. */
+  metricsRouter?: Router;
 }
 
 /** The HTTP edge: PSA webhooks, secure-link pages, health. Thin: every route hands off to a service. */
@@ -41,10 +45,8 @@ export function buildApp(deps: AppDeps): Express {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url:
-            req.url.startsWith('/s/') && !req.url.startsWith('/s/assets/')
-              ? '/s/[token]'
-              : req.url.split('?')[0],
+          // Link tokens are credentials: log the route, never the token.
+          url: /^\/(s|c)\/(?!assets\/)/.test(req.url) ? `/${req.url[1]}/[token]` : req.url.split('?')[0],
         }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
@@ -52,6 +54,7 @@ export function buildApp(deps: AppDeps): Express {
   );
   app.use(helmet());
   app.use(createHealthRouter(deps.redis));
+  if (deps.metricsRouter) app.use(deps.metricsRouter);
   for (const receiver of deps.receivers) {
     app.use(
       `/webhooks/${receiver.psa}`,
@@ -64,6 +67,7 @@ export function buildApp(deps: AppDeps): Express {
     );
   }
   app.use('/s', deps.secureLinkRouter);
+  if (deps.confirmationRouter) app.use('/c', deps.confirmationRouter);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });
   });

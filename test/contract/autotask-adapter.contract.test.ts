@@ -36,7 +36,12 @@ const HANDOFF = { queueId: 29683490, statusId: 21 };
 const SOURCE_EMAIL = 4;
 const SOURCE_PORTAL = 2;
 const NOTES = { noteTypeId: 1, customerPublishId: 1, internalPublishId: 2, title: 'resetdesk' };
-const UDF = { target: 'Reset Target', resetPassword: 'Reset Password', resetMfa: 'Reset MFA' };
+const UDF = {
+  target: 'Reset Target',
+  resetPassword: 'Reset Password',
+  resetMfa: 'Reset MFA',
+  attestation: 'Spoken To Staff Member',
+};
 
 const silent = createLogger({ level: 'silent' });
 
@@ -108,6 +113,7 @@ class AutotaskSeeder {
         { name: UDF.target, value: null },
         { name: UDF.resetPassword, value: null },
         { name: UDF.resetMfa, value: null },
+        { name: UDF.attestation, value: null },
       ],
       ...fields,
     });
@@ -117,14 +123,20 @@ class AutotaskSeeder {
   resetTicket(seed: ResetTicketSeed = {}): number {
     const contactID = this.contact(seed.requesterEmail ?? 'manager@contoso.example');
     const yesNo = (v: boolean | undefined) => (v === undefined ? null : v ? 'Yes' : 'No');
+    const email = seed.channel === 'email';
+    // Autotask tickets have no sender or Reply-To field: Incoming Email Processing picks the contact from the
+    // sender and puts the message body in the description, so `seed.emailFrom`/`emailReplyTo` go nowhere.
+    const body =
+      seed.details ?? (seed.ticketEmail ? `From: ${seed.ticketEmail}\nPlease reset.` : 'Please reset.');
     return this.ticket({
       contactID,
-      // Autotask tickets have no requester-address field; email-to-ticket leaves the sender in the description.
-      description: seed.ticketEmail ? `From: ${seed.ticketEmail}\nPlease reset.` : 'Please reset.',
+      source: email ? SOURCE_EMAIL : SOURCE_PORTAL,
+      description: body,
       userDefinedFields: [
         { name: UDF.target, value: seed.target ?? null },
         { name: UDF.resetPassword, value: yesNo(seed.resetPassword) },
         { name: UDF.resetMfa, value: yesNo(seed.resetMfa) },
+        { name: UDF.attestation, value: yesNo(seed.attested) },
       ],
     });
   }
@@ -137,6 +149,7 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
   return {
     adapter,
     customerId: String(COMPANY_ID),
+    emailOrigin: { from: false, replyTo: false },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ queueID: OTHER_QUEUE, contactID: seeder.contact('someone@contoso.example') })),
@@ -354,11 +367,14 @@ describe('Autotask adapter specifics (simulator)', () => {
         psaCustomerId: String(COMPANY_ID),
         summary: 'Password reset',
         isResetRequest: true,
-        channel: 'unknown',
+        channel: 'portal',
         requester: { contactId: '30680', name: 'Mark Manager', email: 'manager@contoso.example' },
         targetIdentifier: 'jane@contoso.example',
         resetPassword: true,
         resetMfa: false,
+        details: 'Please reset.',
+        attested: false,
+        statusId: '1',
       });
     });
 
@@ -719,6 +735,12 @@ const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskReco
       targetIdentifier: 'jane.doe@contoso.example',
       resetPassword: true,
       resetMfa: false,
+      details: 'Please reset Jane.',
+      // Email-to-ticket, but Autotask keeps neither the sender nor the Reply-To of the message.
+      emailOrigin: {},
+      // The attestation UDF is configured but this ticket's form has none: not attested.
+      attested: false,
+      statusId: '1',
     });
   },
   'ticket-unknown': async (replay, rec) => {

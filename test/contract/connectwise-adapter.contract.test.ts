@@ -35,7 +35,12 @@ const AWAITING_STATUS = 22;
 const HANDOFF = { boardId: 2, statusId: 31, ownerIdentifier: 'jdoe', teamId: 25 };
 const OTHER_BOARD = 3;
 const RESET_TYPE = 'Password / MFA reset';
-const FIELDS = { target: 'Reset target', resetPassword: 'Reset password', resetMfa: 'Remove MFA' };
+const FIELDS = {
+  target: 'Reset target',
+  resetPassword: 'Reset password',
+  resetMfa: 'Remove MFA',
+  attestation: 'Spoken to staff member',
+};
 
 const silent = createLogger({ level: 'silent' });
 
@@ -133,11 +138,18 @@ class CwSeeder {
         ...yesNo(seed.resetPassword),
       },
       { id: 43, caption: FIELDS.resetMfa, type: 'Text', entryMethod: 'List', ...yesNo(seed.resetMfa) },
+      // A Checkbox: ConnectWise leaves an unticked box without a value.
+      { id: 44, caption: FIELDS.attestation, type: 'Checkbox', ...(seed.attested ? { value: true } : {}) },
     ];
+    const email = seed.channel === 'email';
+    // The email connector records the sender as the ticket's address; Manage keeps no Reply-To to seed.
+    const address = email ? (seed.emailFrom ?? 'manager@contoso.example') : seed.ticketEmail;
     return this.ticket({
       contactId,
       customFields,
-      ...(seed.ticketEmail ? { contactEmailAddress: seed.ticketEmail } : {}),
+      sourceName: email ? 'Email Connector' : 'Portal',
+      ...(address ? { contactEmailAddress: address } : {}),
+      ...(seed.details !== undefined ? { initialDescription: seed.details } : {}),
     });
   }
 }
@@ -149,6 +161,7 @@ async function cwHarness(): Promise<PsaContractHarness> {
   return {
     adapter,
     customerId: String(COMPANY),
+    emailOrigin: { from: true, replyTo: false },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(
@@ -158,15 +171,19 @@ async function cwHarness(): Promise<PsaContractHarness> {
           contactId: seeder.contact('someone@contoso.example'),
         }),
       ),
+    // Notes the adapter wrote: the seeded initial description (written by the contact) is not one of them.
     notesOf: async (ticketId) =>
-      sim.notes(Number(ticketId)).map((n) => {
-        const emailed = sim.emails.find((e) => e.noteId === n.id);
-        return {
-          text: n.text,
-          visibility: n.detailDescriptionFlag ? ('customer' as const) : ('internal' as const),
-          ...(emailed ? { emailedTo: emailed.to } : {}),
-        };
-      }),
+      sim
+        .notes(Number(ticketId))
+        .filter((n) => n.member !== undefined)
+        .map((n) => {
+          const emailed = sim.emails.find((e) => e.noteId === n.id);
+          return {
+            text: n.text,
+            visibility: n.detailDescriptionFlag ? ('customer' as const) : ('internal' as const),
+            ...(emailed ? { emailedTo: emailed.to } : {}),
+          };
+        }),
     stateOf: async (ticketId) => {
       const t = sim.ticket(Number(ticketId)) as
         | {
@@ -358,7 +375,7 @@ describe('ConnectWise adapter specifics (simulator)', () => {
       expect(sim.requests).toEqual([]);
     });
 
-    it('When reading a ticket, Then the ticket and then its contact record are read, each with valid keys and clientId', async () => {
+    it('When reading a ticket, Then the ticket, its contact record and its first note are read, each with valid keys and clientId', async () => {
       const id = seeder.resetTicket();
 
       await adapter.getTicket(String(id));
@@ -366,6 +383,13 @@ describe('ConnectWise adapter specifics (simulator)', () => {
       expect(sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid])).toEqual([
         ['GET', `/v4_6_release/apis/3.0/service/tickets/${id}`, {}, true, true],
         ['GET', '/v4_6_release/apis/3.0/company/contacts/70', {}, true, true],
+        [
+          'GET',
+          `/v4_6_release/apis/3.0/service/tickets/${id}/notes`,
+          { orderBy: 'id asc', page: '1', pageSize: '1' },
+          true,
+          true,
+        ],
       ]);
       expect(JSON.stringify(sim.requests)).not.toContain(sim.member.privateKey);
     });
@@ -817,7 +841,12 @@ function recordedOptions(
 ): ConnectWiseOptions {
   // A trailing slash on the site and a leading one on the codebase exercise URL normalisation.
   return optionsFor({ siteUrl: `${replay.url}/`, codebase: '/v4_6_release' }, RECORDED, {
-    fields: { target: 'Reset target', resetPassword: 'Reset password', resetMfa: 'Remove MFA' },
+    fields: {
+      target: 'Reset target',
+      resetPassword: 'Reset password',
+      resetMfa: 'Remove MFA',
+      attestation: 'Spoken to staff member',
+    },
     ...overrides,
   });
 }
@@ -838,6 +867,26 @@ const scenarios: Record<string, (replay: CwReplayServer) => Promise<void>> = {
       targetIdentifier: 'jane.doe@contoso.example',
       resetPassword: true,
       resetMfa: false,
+      details: 'Please reset Jane, she is locked out.',
+      attested: true,
+      statusId: '1',
+    });
+  },
+  'ticket-read-email': async (replay) => {
+    await expect(recordedAdapter(replay).getTicket('4243')).resolves.toEqual({
+      ticketId: '4243',
+      psaCustomerId: '19300',
+      summary: 'Password reset please',
+      isResetRequest: true,
+      channel: 'email',
+      requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+      resetPassword: true,
+      // An unticked Checkbox is a no.
+      resetMfa: false,
+      details: 'Hi,\nplease reset the password for Jane Doe.\nThanks, Mark',
+      emailOrigin: { from: 'mark.manager@contoso.example' },
+      attested: false,
+      statusId: '1',
     });
   },
   'ticket-not-found': async (replay) => {

@@ -33,12 +33,31 @@ export interface ContractUser extends DirectoryUser {
   methods: ContractMethod[];
   /** Holds a role the app may not reset (the tenant answers 403 to a password reset). */
   privileged?: boolean;
+  givenName?: string;
+  surname?: string;
+  /** Directory roles assigned to the user directly, by display name. */
+  activeRoles?: string[];
+  /** Roles the user may activate through PIM, by display name. */
+  eligibleRoles?: string[];
+}
+
+export interface ContractGroup {
+  id: string;
+  displayName: string;
+  isAssignableToRole: boolean;
+  /** Member user and group ids. */
+  members: string[];
+  /** Directory roles assigned to the group (role-assignable groups only). */
+  activeRoles?: string[];
 }
 
 export interface ContractFixture {
   users: ContractUser[];
+  groups: ContractGroup[];
   /** Words the tenant's banned-password list holds. */
   bannedPasswords: string[];
+  /** Whether the tenant is licensed for PIM (Entra ID P2 or ID Governance), so eligibility can be read. */
+  pimLicensed: boolean;
 }
 
 export interface UserStateProbe {
@@ -107,6 +126,8 @@ const obrien: ContractUser = {
   id: '0f6e5d4c-3b2a-4190-8877-665544332211',
   userPrincipalName: "o'brien@contoso.example",
   displayName: "Pat O'Brien",
+  givenName: 'Pat',
+  surname: "O'Brien",
   mail: "pat.o'brien@contoso.example",
   accountEnabled: true,
   onPremisesSyncEnabled: false,
@@ -136,24 +157,180 @@ const globalAdmin: ContractUser = {
   accountEnabled: true,
   onPremisesSyncEnabled: false,
   privileged: true,
+  activeRoles: ['Global Administrator'],
   methods: [],
+};
+
+/** Top of a three-level chain: ceo ← joanna ← john. */
+const ceo: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000001',
+  userPrincipalName: 'isaiah.langer@contoso.example',
+  displayName: 'Isaiah Langer',
+  givenName: 'Isaiah',
+  surname: 'Langer',
+  mail: 'isaiah.langer@contoso.example',
+  department: 'Executive',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  methods: [],
+};
+
+const joanna: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000002',
+  userPrincipalName: 'joanna.smithers@contoso.example',
+  displayName: 'Joanna Smithers',
+  givenName: 'Joanna',
+  surname: 'Smithers',
+  mail: 'joanna.smithers@contoso.example',
+  department: 'Sales',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  managerId: ceo.id,
+  methods: [],
+};
+
+const john: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000003',
+  userPrincipalName: 'john.smith@contoso.example',
+  displayName: 'John Smith',
+  givenName: 'John',
+  surname: 'Smith',
+  mail: 'john.smith@contoso.example',
+  department: 'Finance',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  managerId: joanna.id,
+  methods: [],
+};
+
+/** Holds Helpdesk Administrator only through a role-assignable group. */
+const nestor: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000004',
+  userPrincipalName: 'nestor.wilke@contoso.example',
+  displayName: 'Nestor Wilke',
+  givenName: 'Nestor',
+  surname: 'Wilke',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  methods: [],
+};
+
+/** Eligible for Privileged Role Administrator through PIM, holds nothing active. */
+const patti: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000005',
+  userPrincipalName: 'patti.fernandez@contoso.example',
+  displayName: 'Patti Fernandez',
+  givenName: 'Patti',
+  surname: 'Fernandez',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  eligibleRoles: ['Privileged Role Administrator'],
+  methods: [],
+};
+
+/** Two users set as each other's manager (Entra does not prevent it). */
+const lidia: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000006',
+  userPrincipalName: 'lidia.holloway@contoso.example',
+  displayName: 'Lidia Holloway',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  managerId: 'c0c0c0c0-1000-4000-8000-000000000007',
+  methods: [],
+};
+
+const diego: ContractUser = {
+  id: 'c0c0c0c0-1000-4000-8000-000000000007',
+  userPrincipalName: 'diego.siciliani@contoso.example',
+  displayName: 'Diego Siciliani',
+  accountEnabled: true,
+  onPremisesSyncEnabled: false,
+  managerId: lidia.id,
+  methods: [],
+};
+
+const financeTeam: ContractGroup = {
+  id: 'a0a0a0a0-2000-4000-8000-000000000001',
+  displayName: 'Finance Team',
+  isAssignableToRole: false,
+  members: [john.id],
+};
+
+/** Holds john only through the nested Finance Team. */
+const allStaff: ContractGroup = {
+  id: 'a0a0a0a0-2000-4000-8000-000000000002',
+  displayName: 'All Staff',
+  isAssignableToRole: false,
+  members: [financeTeam.id, megan.id],
+};
+
+const tier0: ContractGroup = {
+  id: 'a0a0a0a0-2000-4000-8000-000000000003',
+  displayName: 'Tier 0 Helpdesk',
+  isAssignableToRole: true,
+  members: [nestor.id],
+  activeRoles: ['Helpdesk Administrator'],
 };
 
 /** The fixture every implementation's setup must seed. */
 export const CONTRACT_FIXTURE: ContractFixture = {
-  users: [megan, adele, mobileDefault, obrien, synced, globalAdmin],
+  users: [
+    megan,
+    adele,
+    mobileDefault,
+    obrien,
+    synced,
+    globalAdmin,
+    ceo,
+    joanna,
+    john,
+    nestor,
+    patti,
+    lidia,
+    diego,
+  ],
+  groups: [financeTeam, allStaff, tier0],
   bannedPasswords: ['contoso'],
+  pimLicensed: true,
 };
 
-export const CONTRACT_USERS = { megan, adele, mobileDefault, obrien, synced, globalAdmin } as const;
+export const CONTRACT_USERS = {
+  megan,
+  adele,
+  mobileDefault,
+  obrien,
+  synced,
+  globalAdmin,
+  ceo,
+  joanna,
+  john,
+  nestor,
+  patti,
+  lidia,
+  diego,
+} as const;
+
+export const CONTRACT_GROUPS = { financeTeam, allStaff, tier0 } as const;
 
 /** A password that meets Entra's policy (14 chars, four classes, allowed ASCII only). */
 const GOOD_PASSWORD = 'Tq7#vLm2!xRb9z';
 
 function asDirectoryUser(user: ContractUser): DirectoryUser {
-  const { managerId: _m, methods: _x, privileged: _p, ...rest } = user;
+  const {
+    managerId: _m,
+    methods: _x,
+    privileged: _p,
+    givenName: _g,
+    surname: _s,
+    activeRoles: _a,
+    eligibleRoles: _e,
+    ...rest
+  } = user;
   return rest;
 }
+
+const ids = (users: DirectoryUser[]): string[] => users.map((u) => u.id);
+const sortedIds = (users: DirectoryUser[]): string[] => ids(users).sort();
 
 /** Everything a thrown error exposes to logs and notes: message, stack, cause and own fields. */
 function everythingIn(err: unknown): string {
@@ -338,6 +515,149 @@ export function directoryContract(name: string, setup: DirectorySetup): void {
       it('When sessions are revoked, then the directory records it', async () => {
         await directory.revokeSignInSessions(adele.id);
         expect((await subject.inspect(adele.id)).sessionsRevoked).toBe(true);
+      });
+    });
+
+    describe('searchUsersByName', () => {
+      it('When a partial name matches one user, then that user is found with the department', async () => {
+        expect(await directory.searchUsersByName('Smithers', 10)).toEqual([asDirectoryUser(joanna)]);
+      });
+
+      it('When every word starts some name field of several users, then all of them are found', async () => {
+        expect(sortedIds(await directory.searchUsersByName('jo smi', 10))).toEqual(
+          [joanna.id, john.id].sort(),
+        );
+        expect(sortedIds(await directory.searchUsersByName('  SMI   Jo ', 10))).toEqual(
+          [joanna.id, john.id].sort(),
+        );
+      });
+
+      it('When a word matches only the user principal name or mail, then the user is still found', async () => {
+        expect(ids(await directory.searchUsersByName('john.sm', 10))).toEqual([john.id]);
+      });
+
+      it('When the words match different users but no one user, then nobody is found', async () => {
+        expect(await directory.searchUsersByName('John Smithers', 10)).toEqual([]);
+        expect(await directory.searchUsersByName('Zebedee', 10)).toEqual([]);
+      });
+
+      it('When the name holds a single quote, then the user is still found', async () => {
+        expect(ids(await directory.searchUsersByName("o'bri", 10))).toEqual([obrien.id]);
+        expect(ids(await directory.searchUsersByName("Pat O'B", 10))).toEqual([obrien.id]);
+      });
+
+      it('When the text tries to extend the filter, then it is matched literally and finds nobody', async () => {
+        expect(await directory.searchUsersByName("x') or startswith(displayName,'", 10)).toEqual([]);
+        expect(await directory.searchUsersByName("' or 1 eq 1 or mail eq '", 10)).toEqual([]);
+      });
+
+      it('When more users match than the limit, then at most the limit is returned', async () => {
+        expect(await directory.searchUsersByName('jo smi', 1)).toHaveLength(1);
+      });
+
+      it('When the text is empty, too long or holds control characters, then nothing is returned', async () => {
+        for (const text of ['', '   ', 'jo\u0000', 'jo\nsmi', 'j'.repeat(101)]) {
+          expect(await directory.searchUsersByName(text, 10)).toEqual([]);
+        }
+      });
+    });
+
+    describe('getManagerChain', () => {
+      it('When managers are set upward, then the chain comes nearest first and stops at the top', async () => {
+        expect(ids(await directory.getManagerChain(john.id, 5))).toEqual([joanna.id, ceo.id]);
+      });
+
+      it('When the depth is reached, then the chain stops there', async () => {
+        expect(ids(await directory.getManagerChain(john.id, 1))).toEqual([joanna.id]);
+        expect(await directory.getManagerChain(john.id, 0)).toEqual([]);
+      });
+
+      it('When the user has no manager, then the chain is empty', async () => {
+        expect(await directory.getManagerChain(ceo.id, 5)).toEqual([]);
+      });
+
+      it('When managers form a cycle, then the chain stops before repeating anyone', async () => {
+        expect(ids(await directory.getManagerChain(lidia.id, 10))).toEqual([diego.id]);
+      });
+    });
+
+    describe('isMemberOfGroup', () => {
+      it('When the user is in the group directly or through a nested group, then it is a member', async () => {
+        expect(await directory.isMemberOfGroup(john.id, financeTeam.id)).toBe(true);
+        expect(await directory.isMemberOfGroup(john.id, allStaff.id)).toBe(true);
+      });
+
+      it('When the user is in neither the group nor a group inside it, then it is not a member', async () => {
+        expect(await directory.isMemberOfGroup(adele.id, allStaff.id)).toBe(false);
+        expect(await directory.isMemberOfGroup(megan.id, financeTeam.id)).toBe(false);
+        expect(await directory.isMemberOfGroup(john.id, '00000000-0000-4000-8000-0000000000aa')).toBe(false);
+      });
+
+      it('When the group id is not a GUID, then bad-request is thrown', async () => {
+        const err = await caught(directory.isMemberOfGroup(john.id, "x' or '1"));
+        expect(err).toBeInstanceOf(DirectoryError);
+        expect((err as DirectoryError).reason).toBe('bad-request');
+      });
+    });
+
+    describe('getPrivileges', () => {
+      it('When the user holds nothing, then every list is empty and eligibility is known', async () => {
+        expect(await directory.getPrivileges(megan.id)).toEqual({
+          activeRoles: [],
+          eligibleRoles: [],
+          eligibilityKnown: true,
+          roleAssignableGroups: [],
+        });
+      });
+
+      it('When the user holds a role directly, then it is an active role', async () => {
+        expect((await directory.getPrivileges(globalAdmin.id)).activeRoles).toEqual(['Global Administrator']);
+      });
+
+      it('When the user is in a role-assignable group, then the group and its role are reported', async () => {
+        expect(await directory.getPrivileges(nestor.id)).toEqual({
+          activeRoles: ['Helpdesk Administrator'],
+          eligibleRoles: [],
+          eligibilityKnown: true,
+          roleAssignableGroups: ['Tier 0 Helpdesk'],
+        });
+      });
+
+      it('When the user is only in ordinary groups, then no role-assignable group is reported', async () => {
+        expect((await directory.getPrivileges(john.id)).roleAssignableGroups).toEqual([]);
+      });
+
+      it('When the user is eligible for a role through PIM, then it is an eligible role, not an active one', async () => {
+        expect(await directory.getPrivileges(patti.id)).toEqual({
+          activeRoles: [],
+          eligibleRoles: ['Privileged Role Administrator'],
+          eligibilityKnown: true,
+          roleAssignableGroups: [],
+        });
+      });
+
+      it('When the tenant is not licensed for PIM, then eligibility is unknown and active roles still come', async () => {
+        const unlicensed = await setup({ ...structuredClone(CONTRACT_FIXTURE), pimLicensed: false });
+        try {
+          expect(await unlicensed.directory.getPrivileges(patti.id)).toEqual({
+            activeRoles: [],
+            eligibleRoles: [],
+            eligibilityKnown: false,
+            roleAssignableGroups: [],
+          });
+          const admin = await unlicensed.directory.getPrivileges(globalAdmin.id);
+          expect(admin.activeRoles).toEqual(['Global Administrator']);
+          expect(admin.eligibilityKnown).toBe(false);
+        } finally {
+          await unlicensed.close?.();
+        }
+      });
+
+      it('When reading privileges is throttled, then TransientError carries Retry-After', async () => {
+        subject.throttleNext(4);
+        const err = await caught(directory.getPrivileges(globalAdmin.id));
+        expect(err).toBeInstanceOf(TransientError);
+        expect((err as TransientError).retryAfterMs).toBe(4000);
       });
     });
 

@@ -8,6 +8,7 @@ import { startGraphSimulator, type GraphSimulator, type SimUserSpec } from '../s
 import {
   ALTERNATE_MOBILE_ID,
   CONTRACT_FIXTURE,
+  CONTRACT_GROUPS,
   CONTRACT_USERS,
   MOBILE_ID,
   OFFICE_ID,
@@ -50,8 +51,13 @@ function toSimUser(user: ContractUser): SimUserSpec {
     onPremisesDomainName: user.onPremises?.domainName ?? null,
     onPremisesLastSyncDateTime: user.onPremises?.lastSyncDateTime ?? null,
     onPremisesDistinguishedName: user.onPremises?.distinguishedName ?? null,
+    givenName: user.givenName ?? null,
+    surname: user.surname ?? null,
+    department: user.department ?? null,
     managerId: user.managerId,
     privileged: user.privileged,
+    activeRoles: user.activeRoles,
+    eligibleRoles: user.eligibleRoles,
     methods: user.methods.map((m) => ({ '@odata.type': m.type, id: m.id, isDefault: m.isDefault })),
   };
 }
@@ -85,8 +91,10 @@ function seedTenant(
   const tenant = sim
     .tenant(tenantId)
     .registerApp(CLIENT_ID, CLIENT_SECRET)
-    .bannedPasswords(fixture.bannedPasswords);
+    .bannedPasswords(fixture.bannedPasswords)
+    .pimLicensed(fixture.pimLicensed);
   for (const user of fixture.users) tenant.addUser(toSimUser(user));
+  for (const group of fixture.groups) tenant.addGroup(structuredClone(group));
   const directory = createGraphDirectoryFactory(graphOptions(sim.url), logger).forTenant(tenantId);
   return { tenantId, directory };
 }
@@ -324,6 +332,221 @@ describe('Graph adapter on the wire', () => {
   });
 });
 
+describe('Graph adapter on the wire: names, managers, groups, privileges', () => {
+  const { john, patti, globalAdmin, nestor } = CONTRACT_USERS;
+  const NAME_SELECT =
+    'id,userPrincipalName,displayName,mail,accountEnabled,onPremisesSyncEnabled,onPremisesSamAccountName,onPremisesDomainName,onPremisesLastSyncDateTime,onPremisesDistinguishedName,department';
+
+  it('When a name is searched, then one GET /users carries a per-word startswith filter, $select and $top', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    await directory.searchUsersByName("jo o'b", 7);
+    const [request, ...more] = sim.graphRequests(tenantId);
+    expect(more).toEqual([]);
+    expect(request?.path).toBe('/v1.0/users');
+    expect(request?.query).toEqual({
+      $filter:
+        "(startswith(displayName,'jo') or startswith(givenName,'jo') or startswith(surname,'jo') or startswith(userPrincipalName,'jo') or startswith(mail,'jo'))" +
+        " and (startswith(displayName,'o''b') or startswith(givenName,'o''b') or startswith(surname,'o''b') or startswith(userPrincipalName,'o''b') or startswith(mail,'o''b'))",
+      $select: NAME_SELECT,
+      $top: '7',
+    });
+    expect(request?.consistencyLevel).toBeUndefined();
+  });
+
+  it('When the text is refused or has more than four words, then Graph is not called', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    for (const text of ['', ' \t ', 'jo\u0007', 'a b c d e', 'x'.repeat(101)]) {
+      expect(await directory.searchUsersByName(text, 5)).toEqual([]);
+    }
+    expect(await directory.searchUsersByName('john', 0)).toEqual([]);
+    expect(sim.graphRequests(tenantId)).toEqual([]);
+    expect(await directory.searchUsersByName('a b c d', 5)).toEqual([]);
+    expect(sim.graphRequests(tenantId)).toHaveLength(1);
+  });
+
+  it('When the manager chain is followed, then each step is one GET /users/{id}/manager', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    await directory.getManagerChain(john.id, 10);
+    expect(sim.graphRequests(tenantId).map((r) => r.path)).toEqual([
+      `/v1.0/users/${john.id}/manager`,
+      `/v1.0/users/${CONTRACT_USERS.joanna.id}/manager`,
+      `/v1.0/users/${CONTRACT_USERS.ceo.id}/manager`,
+    ]);
+  });
+
+  it('When membership is checked, then checkMemberGroups gets exactly the one group id', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    await directory.isMemberOfGroup(john.id, CONTRACT_GROUPS.allStaff.id);
+    const [request] = sim.graphRequests(tenantId);
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe(`/v1.0/users/${john.id}/checkMemberGroups`);
+    expect(request?.body).toStrictEqual({ groupIds: [CONTRACT_GROUPS.allStaff.id] });
+  });
+
+  it('When privileges are read, then roles, role-assignable groups (advanced query) and eligibility are asked for', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    await directory.getPrivileges(nestor.id);
+    const requests = sim.graphRequests(tenantId);
+    expect(requests.map((r) => [r.path, r.query, r.consistencyLevel])).toEqual([
+      [
+        `/v1.0/users/${nestor.id}/transitiveMemberOf/microsoft.graph.directoryRole`,
+        { $select: 'displayName,roleTemplateId' },
+        undefined,
+      ],
+      [
+        `/v1.0/users/${nestor.id}/transitiveMemberOf/microsoft.graph.group`,
+        { $filter: 'isAssignableToRole eq true', $select: 'displayName,id', $count: 'true' },
+        'eventual',
+      ],
+      [
+        '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances',
+        { $filter: `principalId eq '${nestor.id}'`, $expand: 'roleDefinition($select=displayName)' },
+        undefined,
+      ],
+    ]);
+  });
+
+  it('When lists come one item per page, then every next link is followed with the same headers', async () => {
+    const tenantId = randomUUID();
+    const user: SimUserSpec = {
+      ...toSimUser(patti),
+      activeRoles: ['Global Reader', 'Exchange Administrator'],
+      eligibleRoles: ['Global Administrator', 'Security Administrator'],
+    };
+    sim
+      .tenant(tenantId)
+      .registerApp(CLIENT_ID, CLIENT_SECRET)
+      .pageSize(1)
+      .addUser(user)
+      .addGroup({ id: randomUUID(), displayName: 'PIM A', isAssignableToRole: true, members: [user.id] })
+      .addGroup({ id: randomUUID(), displayName: 'PIM B', isAssignableToRole: true, members: [user.id] })
+      .addGroup({ id: randomUUID(), displayName: 'Plain', isAssignableToRole: false, members: [user.id] });
+    const directory = createGraphDirectoryFactory(graphOptions(sim.url), silent).forTenant(tenantId);
+    expect(await directory.getPrivileges(user.id)).toEqual({
+      activeRoles: ['Global Reader', 'Exchange Administrator'],
+      eligibleRoles: ['Global Administrator', 'Security Administrator'],
+      eligibilityKnown: true,
+      roleAssignableGroups: ['PIM A', 'PIM B'],
+    });
+    const groupPages = sim.graphRequests(tenantId).filter((r) => r.path.endsWith('/microsoft.graph.group'));
+    expect(groupPages).toHaveLength(2);
+    expect(groupPages.every((r) => r.consistencyLevel === 'eventual' && r.query.$count === 'true')).toBe(
+      true,
+    );
+    expect(groupPages[1]?.query.$skiptoken).toBeDefined();
+  });
+
+  it('When the app may not read PIM eligibility (403 PermissionScopeNotGranted), then eligibility is unknown', async () => {
+    const { directory } = seedTenant(CONTRACT_FIXTURE);
+    sim.failNext({
+      pathPattern: '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances',
+      status: 403,
+      body: {
+        error: {
+          code: 'UnknownError',
+          message:
+            '{"errorCode":"PermissionScopeNotGranted","message":"Authorization failed due to missing permission scope RoleEligibilitySchedule.Read.Directory,RoleManagement.Read.Directory.","instanceAnnotations":[]}',
+        },
+      },
+    });
+    const privileges = await directory.getPrivileges(globalAdmin.id);
+    expect(privileges.eligibilityKnown).toBe(false);
+    expect(privileges.activeRoles).toEqual(['Global Administrator']);
+  });
+
+  it('When the eligibility read fails for an outage, then TransientError is thrown, not "unknown"', async () => {
+    const { directory } = seedTenant(CONTRACT_FIXTURE);
+    sim.failNext({ pathPattern: /roleEligibilityScheduleInstances$/, status: 503, retryAfterSeconds: 5 });
+    const err = await caught(directory.getPrivileges(patti.id));
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).retryAfterMs).toBe(5_000);
+  });
+
+  it('When the roles cannot be read, then the failure is thrown, never reported as "no roles"', async () => {
+    const { directory } = seedTenant(CONTRACT_FIXTURE);
+    sim.failNext({ pathPattern: /microsoft\.graph\.directoryRole$/, status: 403 });
+    const err = await caught(directory.getPrivileges(globalAdmin.id));
+    expect(err).toBeInstanceOf(DirectoryError);
+    expect((err as DirectoryError).reason).toBe('insufficient-privileges');
+  });
+
+  it('When a next link points outside the Graph root, then it is not followed and the read fails', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    sim.failNext({
+      pathPattern: /microsoft\.graph\.directoryRole$/,
+      status: 200,
+      body: { value: [], '@odata.nextLink': 'https://attacker.example/v1.0/users?$skiptoken=x' },
+    });
+    const err = await caught(directory.getPrivileges(globalAdmin.id));
+    expect((err as DirectoryError).reason).toBe('bad-request');
+    expect(sim.graphRequests(tenantId)).toHaveLength(1);
+  });
+
+  it('When privileges are asked for by UPN, then eligibility is filtered by the resolved object id', async () => {
+    const { tenantId, directory } = seedTenant(CONTRACT_FIXTURE);
+    const privileges = await directory.getPrivileges(patti.userPrincipalName);
+    expect(privileges.eligibleRoles).toEqual(['Privileged Role Administrator']);
+    const eligibility = sim
+      .graphRequests(tenantId)
+      .find((r) => r.path.endsWith('roleEligibilityScheduleInstances'));
+    expect(eligibility?.query.$filter).toBe(`principalId eq '${patti.id}'`);
+  });
+});
+
+describe('The simulator refuses what Graph refuses', () => {
+  const get = async (
+    tenantId: string,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<Response> =>
+    fetch(`${sim.url}${path}`, {
+      headers: { Authorization: `Bearer ${sim.issueToken(tenantId)}`, ...headers },
+    });
+
+  it('When a membership list is filtered without ConsistencyLevel and $count, then 400 Request_UnsupportedQuery', async () => {
+    const { tenantId } = seedTenant(CONTRACT_FIXTURE);
+    const base = `/v1.0/users/${CONTRACT_USERS.nestor.id}/transitiveMemberOf/microsoft.graph.group`;
+    const filter = `$filter=${encodeURIComponent('isAssignableToRole eq true')}`;
+    for (const [query, headers] of [
+      [`?${filter}`, {}],
+      [`?${filter}&$count=true`, {}],
+      [`?${filter}`, { ConsistencyLevel: 'eventual' }],
+    ] as const) {
+      const response = await get(tenantId, `${base}${query}`, headers);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'Request_UnsupportedQuery',
+      );
+    }
+    const ok = await get(tenantId, `${base}?${filter}&$count=true`, { ConsistencyLevel: 'eventual' });
+    expect(ok.status).toBe(200);
+  });
+
+  it('When a startswith literal is badly escaped or the filter is too deep or too wide, then 400', async () => {
+    const { tenantId } = seedTenant(CONTRACT_FIXTURE);
+    const status = async (filter: string): Promise<number> =>
+      (await get(tenantId, `/v1.0/users?$filter=${encodeURIComponent(filter)}`)).status;
+    expect(await status("startswith(displayName,'o'b')")).toBe(400);
+    expect(await status("startswith(displayName,'o''b')")).toBe(200);
+    expect(await status(`startswith(displayName,'${'a'.repeat(121)}')`)).toBe(400);
+    const clause = "startswith(displayName,'a')";
+    expect(await status(Array(16).fill(clause).join(' or '))).toBe(400);
+    expect(await status(Array(15).fill(clause).join(' or '))).toBe(200);
+    expect(await status(`((${clause} or (${clause} and ${clause})) and ${clause})`)).toBe(400);
+    expect(await status(`startswith(jobTitle,'a')`)).toBe(400);
+  });
+
+  it('When the tenant has no PIM licence, then the eligibility list answers 400 AadPremiumLicenseRequired', async () => {
+    const tenantId = randomUUID();
+    sim.tenant(tenantId).pimLicensed(false);
+    const response = await get(tenantId, '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances');
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'AadPremiumLicenseRequired',
+    );
+  });
+});
+
 describe('Recorded Graph exchanges', () => {
   const recordings = loadRecordings();
   const recording = (name: string): Recording => {
@@ -338,7 +561,7 @@ describe('Recorded Graph exchanges', () => {
       JSON.parse(
         JSON.stringify(body ?? null, (key, value: unknown) => {
           if (key === 'innerError') return '<innerError>';
-          if (key === '@odata.context' && typeof value === 'string')
+          if ((key === '@odata.context' || key === '@odata.nextLink') && typeof value === 'string')
             return value.replace(/^https:\/\/[^/]+/, '<graph>');
           return value;
         }),
@@ -347,8 +570,12 @@ describe('Recorded Graph exchanges', () => {
     for (const rec of recordings.values()) {
       it(`When the recorded "${rec.name}" requests reach the simulator, then it answers as Graph did`, async () => {
         const tenantId = randomUUID();
-        const tenant = sim.tenant(tenantId);
+        const tenant = sim
+          .tenant(tenantId)
+          .pimLicensed(rec.seed.pimLicensed ?? true)
+          .pageSize(rec.seed.pageSize ?? 100);
         for (const user of rec.seed.users) tenant.addUser(user);
+        for (const group of rec.seed.groups ?? []) tenant.addGroup(group);
         const token = sim.issueToken(tenantId);
         for (const exchange of rec.exchanges) {
           if (exchange.fault)
@@ -360,7 +587,11 @@ describe('Recorded Graph exchanges', () => {
           const query = new URLSearchParams(exchange.request.query).toString();
           const response = await fetch(`${sim.url}${exchange.request.path}${query ? `?${query}` : ''}`, {
             method: exchange.request.method,
-            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+            headers: {
+              Authorization: `Bearer ${token}`,
+              'Content-Type': 'application/json',
+              ...exchange.request.headers,
+            },
             body: exchange.request.body === undefined ? undefined : JSON.stringify(exchange.request.body),
           });
           const text = await response.text();
@@ -471,6 +702,76 @@ describe('Recorded Graph exchanges', () => {
         const err = await caught(directory.findUsersByAddress('AdeleV@contoso.onmicrosoft.com'));
         expect(err).toBeInstanceOf(TransientError);
         expect((err as TransientError).retryAfterMs).toBe(7_000);
+      });
+    });
+
+    it('When a partial name is searched, then the recorded users map with their department, quotes included', async () => {
+      await withReplay('search-users', async (directory) => {
+        const found = await directory.searchUsersByName('jo smi', 10);
+        expect(found.map((u) => [u.displayName, u.department])).toEqual([
+          ['John Smith', 'Finance'],
+          ['Joanna Smithers', 'Sales'],
+        ]);
+        expect(found[0]).toEqual({
+          id: 'a8e1d6b4-2c5f-4e7a-9b3d-61f0c4e8a2d5',
+          userPrincipalName: 'JohnS@contoso.onmicrosoft.com',
+          displayName: 'John Smith',
+          mail: 'JohnS@contoso.onmicrosoft.com',
+          department: 'Finance',
+          accountEnabled: true,
+          onPremisesSyncEnabled: false,
+        });
+        expect((await directory.searchUsersByName("o'bri", 10)).map((u) => u.displayName)).toEqual([
+          "Pat O'Brien",
+        ]);
+        expect(await directory.searchUsersByName('zebedee', 10)).toEqual([]);
+      });
+    });
+
+    it('When the manager chain is followed, then the recorded managers come nearest first and the 404 ends it', async () => {
+      await withReplay('manager-chain', async (directory) => {
+        const chain = await directory.getManagerChain('a8e1d6b4-2c5f-4e7a-9b3d-61f0c4e8a2d5', 5);
+        expect(chain.map((u) => u.displayName)).toEqual(['Joanna Smithers', 'Isaiah Langer']);
+      });
+    });
+
+    it('When group membership is checked, then the recorded id list maps to true and the empty one to false', async () => {
+      await withReplay('check-member-groups', async (directory) => {
+        const john = 'a8e1d6b4-2c5f-4e7a-9b3d-61f0c4e8a2d5';
+        expect(await directory.isMemberOfGroup(john, 'f448435d-3ca7-4073-8152-a1fd73c0fd09')).toBe(true);
+        expect(await directory.isMemberOfGroup(john, 'c9103f26-f3cf-4004-a611-2a14e81b8f79')).toBe(false);
+      });
+    });
+
+    const nestorId = '5a9e3c7b-1d2f-4a6e-8b0c-4f7d2e9a1c63';
+
+    it('When privileges are read, then the recorded pages, groups and eligibility map to names', async () => {
+      await withReplay('privileges', async (directory) => {
+        expect(await directory.getPrivileges(nestorId)).toEqual({
+          activeRoles: ['Global Reader', 'Helpdesk Administrator'],
+          eligibleRoles: ['Privileged Role Administrator'],
+          eligibilityKnown: true,
+          roleAssignableGroups: ['Tier 0 Helpdesk'],
+        });
+      });
+    });
+
+    it('When the tenant has no PIM licence, then the recorded 400 makes eligibility unknown', async () => {
+      await withReplay('privileges-unlicensed', async (directory) => {
+        expect(await directory.getPrivileges(nestorId)).toEqual({
+          activeRoles: ['Global Reader', 'Helpdesk Administrator'],
+          eligibleRoles: [],
+          eligibilityKnown: false,
+          roleAssignableGroups: ['Tier 0 Helpdesk'],
+        });
+      });
+    });
+
+    it('When the app lacks the PIM read permission, then the recorded 403 makes eligibility unknown', async () => {
+      await withReplay('privileges-no-pim-permission', async (directory) => {
+        const privileges = await directory.getPrivileges(nestorId);
+        expect(privileges.eligibilityKnown).toBe(false);
+        expect(privileges.activeRoles).toEqual(['Global Reader', 'Helpdesk Administrator']);
       });
     });
 

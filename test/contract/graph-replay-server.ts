@@ -5,14 +5,19 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import type { FaultSpec, SimUserSpec } from '../simulators/graph-simulator.js';
+import type { FaultSpec, SimGroupSpec, SimUserSpec } from '../simulators/graph-simulator.js';
 import { simTls } from '../support/sim-tls.js';
 
 /**
  * Recorded Graph exchanges (test/contract/graph-recordings/*.json) and an HTTPS server that answers strictly
  * from them. Anything not in the recording set gets status 599, which no adapter path treats as success, so a
  * change in what the adapter sends fails the test instead of silently hitting a lenient fake.
+ *
+ * Recorded bodies name https://graph.microsoft.com; the server answers with its own origin instead, so a recorded
+ * `@odata.nextLink` leads back to it.
  */
+
+export const RECORDED_GRAPH_ORIGIN = 'https://graph.microsoft.com';
 
 export interface RecordedExchange {
   name: string;
@@ -25,6 +30,8 @@ export interface RecordedExchange {
     /** Decoded query parameters. */
     query: Record<string, string>;
     body?: unknown;
+    /** Request headers the exchange depends on (e.g. `ConsistencyLevel`); each must be sent with this value. */
+    headers?: Record<string, string>;
   };
   response: { status: number; headers: Record<string, string>; body: unknown };
 }
@@ -33,8 +40,15 @@ export interface Recording {
   /** File name without `.json`. */
   name: string;
   description: string;
-  /** The tenant state the exchanges assume (in the simulator's user shape). */
-  seed: { users: SimUserSpec[] };
+  /** The tenant state the exchanges assume (in the simulator's shapes). */
+  seed: {
+    users: SimUserSpec[];
+    groups?: SimGroupSpec[];
+    /** False for a tenant without Entra ID P2 / ID Governance. Default true. */
+    pimLicensed?: boolean;
+    /** The simulator's page size that reproduces the recorded paging. Default Graph's 100. */
+    pageSize?: number;
+  };
   exchanges: RecordedExchange[];
 }
 
@@ -147,11 +161,20 @@ export async function startGraphReplayServer(exchanges: RecordedExchange[]): Pro
           e.request.method === method &&
           e.request.path === path &&
           isDeepStrictEqual(e.request.query, query) &&
-          isDeepStrictEqual(e.request.body ?? undefined, body),
+          isDeepStrictEqual(e.request.body ?? undefined, body) &&
+          Object.entries(e.request.headers ?? {}).every(
+            ([name, value]) => req.headers[name.toLowerCase()] === value,
+          ),
       );
       if (!match) return reject(`${method} ${path}`);
       replayed.push(match.name);
-      send(match.response.status, match.response.body, match.response.headers);
+      const answer =
+        match.response.body === null || match.response.body === undefined
+          ? match.response.body
+          : (JSON.parse(
+              JSON.stringify(match.response.body).split(`${RECORDED_GRAPH_ORIGIN}/`).join(`${url}/`),
+            ) as unknown);
+      send(match.response.status, answer, match.response.headers);
     })().catch((err: unknown) => {
       res.writeHead(599).end(String(err));
     });

@@ -35,6 +35,10 @@ const RESET_TYPE = 25;
 const OTHER_TYPE = 3;
 const AWAITING_STATUS = 22;
 const HANDOFF = { teamId: 12, teamName: 'Service Desk', statusId: 3 };
+/** This instance's ticket source ids (Halo numbers its sources per instance). */
+const SOURCE_EMAIL = 1;
+const SOURCE_PORTAL = 3;
+const ATTESTATION_FIELD = 'CFSpokenToStaffMember';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -51,8 +55,14 @@ function optionsFor(
     scope: 'all',
     timeoutMs: 2_000,
     resetTicketTypeIds: [RESET_TYPE],
-    fields: { target: 'CFResetTarget', resetPassword: 'CFResetPassword', resetMfa: 'CFResetMfa' },
+    fields: {
+      target: 'CFResetTarget',
+      resetPassword: 'CFResetPassword',
+      resetMfa: 'CFResetMfa',
+      attestation: ATTESTATION_FIELD,
+    },
     outcomes: { customerNoteId: 21, internalNoteId: 7 },
+    sources: { email: [SOURCE_EMAIL, 'Email'], portal: [SOURCE_PORTAL, 'Self Service Portal'] },
     statuses: { awaitingConfirmationId: AWAITING_STATUS },
     handoff: { ...HANDOFF },
     ...overrides,
@@ -102,11 +112,27 @@ class HaloSeeder {
       { id: 171, name: 'CFResetTarget', value: seed.target ?? '' },
       { id: 172, name: 'CFResetPassword', ...yesNo(seed.resetPassword) },
       { id: 173, name: 'CFResetMfa', ...yesNo(seed.resetMfa) },
+      { id: 174, name: ATTESTATION_FIELD, ...yesNo(seed.attested) },
     ];
+    const email = seed.channel === 'email';
+    const html = (text: string) =>
+      `<p>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').split('\n').join('<br>')}</p>`;
     return this.ticket({
       user_id: userId,
       customfields,
+      source: email ? SOURCE_EMAIL : SOURCE_PORTAL,
       ...(seed.ticketEmail ? { user_email: seed.ticketEmail } : {}),
+      // Halo keeps no Reply-To on the email action, so `seed.emailReplyTo` has nowhere to go.
+      ...(email
+        ? {
+            email: {
+              from: seed.emailFrom ?? 'manager@contoso.example',
+              to: 'support@msp.example',
+              ...(seed.details !== undefined ? { body: seed.details } : {}),
+            },
+          }
+        : {}),
+      ...(seed.details !== undefined ? { details: html(seed.details) } : {}),
     });
   }
 }
@@ -118,6 +144,7 @@ async function haloHarness(): Promise<PsaContractHarness> {
   return {
     adapter,
     customerId: String(CLIENT_ID),
+    emailOrigin: { from: true, replyTo: false },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ tickettype_id: OTHER_TYPE, user_id: seeder.user('someone@contoso.example') })),
@@ -620,11 +647,30 @@ const scenarios: Record<string, (replay: ReplayServer) => Promise<void>> = {
       psaCustomerId: '12',
       summary: 'Password reset for Jane Doe',
       isResetRequest: true,
-      channel: 'unknown',
+      channel: 'portal',
       requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
       targetIdentifier: 'jane.doe@contoso.example',
       resetPassword: true,
       resetMfa: false,
+      details: 'Please reset Jane.',
+      attested: true,
+      statusId: '1',
+    });
+  },
+  'ticket-read-email': async (replay) => {
+    await expect(recordedAdapter(replay).getTicket('4243')).resolves.toEqual({
+      ticketId: '4243',
+      psaCustomerId: '12',
+      summary: 'Password reset please',
+      isResetRequest: true,
+      channel: 'email',
+      requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+      resetPassword: true,
+      resetMfa: true,
+      details: 'Hi,\nplease reset the password for Jane Doe & her MFA.\n\nThanks, Mark',
+      emailOrigin: { from: 'mark.manager@contoso.example' },
+      attested: false,
+      statusId: '1',
     });
   },
   'notes-post': async (replay) => {

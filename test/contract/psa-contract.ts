@@ -18,6 +18,19 @@ export interface ResetTicketSeed {
   requesterEmail?: string;
   /** Address recorded on the ticket itself (e.g. the request's From); must lose to the contact record. */
   ticketEmail?: string;
+  /**
+   * How the request reached the PSA. `email`: created by the PSA's email-to-ticket processing from a message
+   * sent by `emailFrom`. Default: the harness's usual non-email channel (a portal form).
+   */
+  channel?: 'email' | 'portal';
+  /** For an email ticket: the From of the message that opened it. */
+  emailFrom?: string;
+  /** For an email ticket: its Reply-To. Harnesses of PSAs that keep no Reply-To ignore it. */
+  emailReplyTo?: string;
+  /** The request's free text (for an email ticket, the message body). */
+  details?: string;
+  /** The form's attestation ("I have spoken to this person") field: yes / no, or left empty when undefined. */
+  attested?: boolean;
 }
 
 export interface PsaNoteView {
@@ -32,6 +45,12 @@ export interface PsaContractHarness {
   adapter: PsaAdapter;
   /** The PSA customer id the seeded tickets belong to, as `ResetTicket.psaCustomerId` must report it. */
   customerId: string;
+  /**
+   * What the PSA's API returns about the email that opened a ticket. A PSA that keeps no From must leave
+   * `emailOrigin.from` undefined (the domain then hands the ticket off); likewise for Reply-To.
+   */
+  emailOrigin: { from: boolean; replyTo: boolean };
+  /** The adapter is configured with an attestation field; `seedResetTicket` fills it from `seed.attested`. */
   seedResetTicket(seed?: ResetTicketSeed): Promise<string>;
   /** A ticket of another type, with a contact on file. */
   seedOtherTicket(): Promise<string>;
@@ -101,6 +120,66 @@ export function psaAdapterContract(name: string, setup: () => Promise<PsaContrac
         expect(ticket?.resetPassword).toBe(true);
         expect(ticket?.resetMfa).toBe(true);
         expect(ticket?.targetIdentifier).toBeUndefined();
+      });
+
+      it('When the ticket was created from an email, Then the channel is email, with the recorded From and the body', async () => {
+        const id = await h.seedResetTicket({
+          channel: 'email',
+          emailFrom: 'Mark.Manager@Contoso.example',
+          emailReplyTo: 'Someone.Else@Elsewhere.example',
+          details: 'Please reset the password of Jane Doe.\nThanks, Mark',
+          requesterEmail: 'mark.manager@contoso.example',
+        });
+
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket?.channel).toBe('email');
+        expect(normalise(ticket?.details ?? '')).toBe('Please reset the password of Jane Doe.\nThanks, Mark');
+        expect(ticket?.emailOrigin?.from).toBe(
+          h.emailOrigin.from ? 'mark.manager@contoso.example' : undefined,
+        );
+        expect(ticket?.emailOrigin?.replyTo).toBe(
+          h.emailOrigin.replyTo ? 'someone.else@elsewhere.example' : undefined,
+        );
+        // The contact on file stays the requester, whatever the message said.
+        expect(ticket?.requester.email).toBe('mark.manager@contoso.example');
+      });
+
+      it('When a portal ticket carries details, Then they are read and there is no email origin', async () => {
+        const id = await h.seedResetTicket({ channel: 'portal', details: '  Jane is locked out.  ' });
+
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket?.channel).not.toBe('email');
+        expect(ticket?.emailOrigin).toBeUndefined();
+        expect(normalise(ticket?.details ?? '')).toBe('Jane is locked out.');
+      });
+
+      it.each<[boolean | undefined, boolean]>([
+        [true, true],
+        [false, false],
+        [undefined, false],
+      ])('When the attestation field holds %s, Then attested is %s', async (attested, expected) => {
+        const id = await h.seedResetTicket({
+          channel: 'portal',
+          ...(attested === undefined ? {} : { attested }),
+        });
+
+        const ticket = await h.adapter.getTicket(id);
+
+        expect(ticket?.attested).toBe(expected);
+      });
+
+      it('When the ticket moves to another status, Then statusId reports the current status id', async () => {
+        const id = await h.seedResetTicket({});
+
+        const before = (await h.adapter.getTicket(id))?.statusId;
+        await h.adapter.moveTicket(id, 'awaiting-confirmation');
+        const after = (await h.adapter.getTicket(id))?.statusId;
+
+        expect(before).toMatch(/^\d+$/);
+        expect(after).toMatch(/^\d+$/);
+        expect(after).not.toBe(before);
       });
 
       it('When the ticket does not exist, Then null is returned', async () => {

@@ -48,6 +48,15 @@ export interface CwSimTicketSeed {
   automaticEmailContactFlag?: boolean;
   ownerIdentifier?: string;
   teamId?: number;
+  /**
+   * The ticket's initial description. Manage does not return it on the ticket: it becomes the ticket's first note,
+   * a Discussion note (`detailDescriptionFlag`) entered with the ticket. For a ticket the email connector created
+   * (`sourceName: 'Email Connector'`), it is the message body, the note is attributed to the ticket's contact,
+   * and `contactEmailAddress` is the sender's address. Manage keeps no Reply-To that its API returns.
+   */
+  initialDescription?: string;
+  /** When the ticket was entered (`_info.dateEntered`); default 2026-01-01T08:00:00Z. */
+  dateEntered?: string;
 }
 
 export interface CwSimContactSeed {
@@ -113,7 +122,10 @@ export interface CwSimNote {
   internalAnalysisFlag: boolean;
   resolutionFlag: boolean;
   issueFlag: boolean;
-  member: { id: number; identifier: string; name: string };
+  /** The member who wrote the note; absent on a note the contact wrote (portal, email connector). */
+  member?: { id: number; identifier: string; name: string };
+  /** The contact who wrote the note, when a contact did. */
+  contact?: { id: number; name: string };
   customerUpdatedFlag: boolean;
   processNotifications: boolean;
   internalFlag: boolean;
@@ -205,6 +217,7 @@ interface StoredTicket {
   owner?: { id: number; identifier: string; name: string };
   teamId?: number;
   lastUpdated: string;
+  dateEntered: string;
 }
 
 interface Board {
@@ -272,6 +285,8 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
   signingKeys.set(currentKeyId, randomBytes(24).toString('base64'));
   let keyRequestCount = 0;
   let nextNoteId = 5501;
+  // Initial-description notes are written with their ticket, before anything posted later: lower ids.
+  let nextInitialNoteId = 101;
   const typeId = nameIds(30);
   const sourceId = nameIds(2);
   const memberId = nameIds(150);
@@ -456,6 +471,12 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     const pageSize = Math.min(1000, Math.max(1, Number(req.query.pageSize ?? 25) || 25));
     const page = Math.max(1, Number(req.query.page ?? 1) || 1);
     const list = storedNotes.filter((n) => n.ticketId === ticketId);
+    const orderBy = typeof req.query.orderBy === 'string' ? req.query.orderBy.trim().toLowerCase() : '';
+    if (orderBy !== '' && !/^id(\s+(asc|desc))?$/.test(orderBy)) {
+      res.status(400).json(cwError('InvalidObject', `orderBy ${orderBy} is not supported by this simulator`));
+      return;
+    }
+    list.sort((a, b) => (orderBy.endsWith('desc') ? b.id - a.id : a.id - b.id));
     res.json(structuredClone(list.slice((page - 1) * pageSize, page * pageSize)));
   });
 
@@ -603,7 +624,12 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
           ...(empty ? {} : { value: f.value }),
         };
       }),
-      _info: { lastUpdated: t.lastUpdated, updatedBy: API_MEMBER.identifier },
+      _info: {
+        lastUpdated: t.lastUpdated,
+        updatedBy: API_MEMBER.identifier,
+        dateEntered: t.dateEntered,
+        enteredBy: t.sourceName && /mail/i.test(t.sourceName) ? 'EmailConnector' : API_MEMBER.identifier,
+      },
     });
   }
 
@@ -692,7 +718,30 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
           : {}),
         ...(seed.teamId !== undefined ? { teamId: seed.teamId } : {}),
         lastUpdated: new Date(0).toISOString(),
+        dateEntered: seed.dateEntered ?? '2026-01-01T08:00:00.000Z',
       });
+      if (seed.initialDescription !== undefined && seed.initialDescription.trim() !== '') {
+        const dateEntered = seed.dateEntered ?? '2026-01-01T08:00:00.000Z';
+        const contact = contactId === null ? undefined : contacts.get(contactId);
+        const writer = contact ? `${contact.firstName} ${contact.lastName}` : API_MEMBER.identifier;
+        storedNotes.unshift({
+          id: nextInitialNoteId++,
+          ticketId: seed.id,
+          text: seed.initialDescription,
+          detailDescriptionFlag: true,
+          internalAnalysisFlag: false,
+          resolutionFlag: false,
+          issueFlag: false,
+          ...(contact ? { contact: { id: contact.id, name: writer } } : { member: { ...API_MEMBER } }),
+          customerUpdatedFlag: false,
+          processNotifications: false,
+          internalFlag: false,
+          externalFlag: true,
+          dateCreated: dateEntered,
+          createdBy: writer,
+          _info: { lastUpdated: dateEntered, updatedBy: writer },
+        });
+      }
     },
     ticket: (id) => {
       const t = tickets.get(id);

@@ -1,17 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simTls } from '../support/sim-tls.js';
+import { matchesFilter, parseUserFilter, unsupportedInDefaultQuery } from './graph-sim-filter.js';
 
 /**
  * An in-process HTTPS simulator of Entra ID's token endpoint (the MSAL client-credentials flow) and of the
  * Microsoft Graph calls resetdesk makes, with the failure modes documented in docs graph.md. The same origin
  * serves both, so `url` is used as Graph `baseUrl` and as `authorityHost`.
  *
- * Deliberately strict where a lenient fake would hide bugs: `$filter` accepts only well-formed `eq`/`or`
- * clauses with '' escaping; a user GET without `$select` omits the on-premises properties as Graph does;
- * Graph calls need a bearer issued for the tenant and for this origin's `/.default` scope.
+ * Deliberately strict where a lenient fake would hide bugs: a user `$filter` accepts only well-formed `eq` and
+ * `startswith` clauses with '' escaping, joined by `and`/`or`, within Entra's default-query limits
+ * (graph-sim-filter.ts); filtering a membership list needs `ConsistencyLevel: eventual` and `$count=true`; a
+ * user GET without `$select` omits the on-premises properties as Graph does; Graph calls need a bearer issued
+ * for the tenant and for this origin's `/.default` scope.
  */
 
 export const PASSWORD_METHOD_ID = '28c10230-6103-485e-b985-444c60001490';
@@ -35,7 +38,65 @@ export const MESSAGES = {
     "Resource 'manager' does not exist or one of its queried reference-property objects are not present.",
   userMissing: (id: string) =>
     `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  /** Documented verbatim (aad-advanced-queries, "Error handling"). */
+  searchNeedsEventual:
+    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+  /** The documented wording for `endsWith`, with the operator the request used. */
+  advancedQueryRequired: (operator: string) =>
+    `Operator '${operator}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+  /** PIM on a tenant without Entra ID P2 / ID Governance (400 AadPremiumLicenseRequired). */
+  pimUnlicensed: 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.',
+  pageSize: (top: string) => `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`,
 } as const;
+
+/** Template ids of built-in Entra roles (also the ids of their role definitions). */
+export const ROLE_TEMPLATE_IDS: Record<string, string> = {
+  'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+  'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  'Privileged Authentication Administrator': '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+  'User Administrator': 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  'Helpdesk Administrator': '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+  'Authentication Administrator': 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
+  'Security Administrator': '194ae4cb-b126-40b2-bd5b-6091b380977d',
+  'Exchange Administrator': '29232cdf-9323-42fd-ade2-1d097af3e4de',
+  'Global Reader': 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+};
+
+/** A GUID derived from `seed`, stable across runs (for ids recordings must match). */
+export function stableGuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A role's template id: the built-in one, or a stable made-up one for other names. */
+export function roleTemplateId(roleName: string): string {
+  return ROLE_TEMPLATE_IDS[roleName] ?? stableGuid(`role-template:${roleName}`);
+}
+
+/** A GUID's 16 bytes in Microsoft's mixed-endian order (the first three groups little-endian). */
+function guidBytes(guid: string): Buffer {
+  const hex = guid.replace(/-/g, '');
+  const b = Buffer.from(hex, 'hex');
+  return Buffer.concat([
+    Buffer.from(b.subarray(0, 4)).reverse(),
+    Buffer.from(b.subarray(4, 6)).reverse(),
+    Buffer.from(b.subarray(6, 8)).reverse(),
+    b.subarray(8),
+  ]);
+}
+
+/**
+ * The id Graph gives a role eligibility schedule instance: base64url of the role definition and principal
+ * GUIDs, then "-1-e" (as in the documented example `8MYkhImhnkm70CbBdTyW1BbHHAdHgZdDpbqyEFlRzAs-1-e`).
+ */
+export function eligibilityInstanceId(roleDefinitionId: string, principalId: string): string {
+  return `${Buffer.concat([guidBytes(roleDefinitionId), guidBytes(principalId)]).toString('base64url')}-1-e`;
+}
+
+/** When simulated eligibilities start (Graph reports the schedule's start). */
+export const ELIGIBILITY_START = '2026-01-05T09:00:00Z';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An MFA method a simulated user has registered. `isDefault` is not visible through v1.0, as in Graph. */
 export interface SimMethodSpec {
@@ -58,7 +119,16 @@ export interface SimUserSpec {
   onPremisesDomainName?: string | null;
   onPremisesLastSyncDateTime?: string | null;
   onPremisesDistinguishedName?: string | null;
+  givenName?: string | null;
+  surname?: string | null;
+  department?: string | null;
   managerId?: string;
+  /** Display names of directory roles assigned to the user directly (active now). */
+  activeRoles?: string[];
+  /** Display names of roles the user is eligible to activate through PIM. */
+  eligibleRoles?: string[];
+  /** Ids of groups the user is a direct member of (in addition to groups that list the user as a member). */
+  groups?: string[];
   methods?: SimMethodSpec[];
   /** Holds a role the app's User Administrator role cannot reset: PATCH passwordProfile gets 403. */
   privileged?: boolean;
@@ -76,6 +146,17 @@ export interface SimUserState extends SimUserSpec {
   passwordChangedAt?: Date;
 }
 
+/** A group of the simulated tenant. */
+export interface SimGroupSpec {
+  id: string;
+  displayName: string;
+  isAssignableToRole: boolean;
+  /** Ids of member users and groups (nested groups are allowed, except inside a role-assignable group). */
+  members: string[];
+  /** Directory roles assigned to the group (only a role-assignable group may hold one). */
+  activeRoles?: string[];
+}
+
 export interface RecordedRequest {
   kind: 'graph' | 'token' | 'metadata';
   method: string;
@@ -88,6 +169,8 @@ export interface RecordedRequest {
   authorization?: string;
   /** The tenant the bearer token was issued for (graph requests with a valid token). */
   tenantId?: string;
+  /** The `ConsistencyLevel` request header, if any. */
+  consistencyLevel?: string;
 }
 
 export interface FaultSpec {
@@ -116,6 +199,15 @@ export interface TenantBuilder {
   registerApp(clientId: string, clientSecret: string): TenantBuilder;
   /** Words (case-insensitive) that make a password fail the complexity check, like a custom banned list. */
   bannedPasswords(words: string[]): TenantBuilder;
+  /** Adds (or replaces) a group. Throws for what Entra refuses: groups inside a role-assignable group, roles on others. */
+  addGroup(group: SimGroupSpec): TenantBuilder;
+  /**
+   * Whether the tenant has Entra ID P2 / ID Governance (default true). Without it the PIM eligibility list
+   * answers 400 `AadPremiumLicenseRequired`, as third-party reports of the live service show.
+   */
+  pimLicensed(licensed: boolean): TenantBuilder;
+  /** Server-side page size for lists (Graph's default is 100); small values exercise `@odata.nextLink`. */
+  pageSize(size: number): TenantBuilder;
 }
 
 export interface GraphSimulator {
@@ -137,8 +229,11 @@ export interface GraphSimulator {
 
 interface TenantState {
   users: Map<string, SimUserState>;
+  groups: Map<string, SimGroupSpec>;
   apps: Map<string, string>;
   banned: string[];
+  pimLicensed: boolean;
+  pageSize: number;
 }
 
 interface TokenGrant {
@@ -307,21 +402,46 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function userMatches(user: SimUserState, clause: FilterClause): boolean {
-  const actual = (user as unknown as Record<string, unknown>)[clause.property];
-  return typeof actual === 'string' && actual.toLowerCase() === clause.value.toLowerCase();
-}
-
 function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
 /** Starts the simulator on an ephemeral port of 127.0.0.1. */
-export async function startGraphSimulator(): Promise<GraphSimulator> {
+/** Load options for the benchmark (scripts/bench.ts). Additive: without them nothing changes. */
+export interface GraphSimOptions {
+  /** Added before every Graph answer, like a real round trip. */
+  latencyMs?: number;
+  /** A token bucket per tenant over Graph calls; beyond it: 429 with Retry-After (whole seconds). */
+  perTenantRateLimit?: { ratePerSecond: number; burst: number };
+  /** Called for every 429 the per-tenant limit sends. */
+  onThrottle?: (tenantId: string) => void;
+}
+
+export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Promise<GraphSimulator> {
   const tls = simTls();
   const tenants = new Map<string, TenantState>();
   const tokens = new Map<string, TokenGrant>();
   const requests: RecordedRequest[] = [];
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** `simOptions.perTenantRateLimit`: undefined when the call may go, else the 429 to send. */
+  const throttle = (tenantId: string): HttpAnswer | undefined => {
+    const limit = simOptions.perTenantRateLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    const b = buckets.get(tenantId) ?? { tokens: limit.burst, at: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) * limit.ratePerSecond) / 1000);
+    b.at = now;
+    buckets.set(tenantId, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return undefined;
+    }
+    simOptions.onThrottle?.(tenantId);
+    const seconds = Math.max(1, Math.ceil((1 - b.tokens) / limit.ratePerSecond));
+    return graphError(429, 'TooManyRequests', 'Too many requests. Please try again later.', {
+      'Retry-After': String(seconds),
+    });
+  };
   const faults: Array<FaultSpec & { remaining: number }> = [];
   let url = '';
 
@@ -329,7 +449,14 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
     const key = tenantId.toLowerCase();
     let state = tenants.get(key);
     if (!state) {
-      state = { users: new Map(), apps: new Map(), banned: [] };
+      state = {
+        users: new Map(),
+        groups: new Map(),
+        apps: new Map(),
+        banned: [],
+        pimLicensed: true,
+        pageSize: 100,
+      };
       tenants.set(key, state);
     }
     return state;
@@ -344,19 +471,24 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
     );
   };
 
-  const projectUser = (user: SimUserState, select: string[] | undefined): Record<string, unknown> => {
+  const projectUser = (
+    user: SimUserState,
+    select: string[] | undefined,
+    all = false,
+  ): Record<string, unknown> => {
     const full: Record<string, unknown> = {
       id: user.id,
       businessPhones: [],
       displayName: user.displayName,
-      givenName: null,
+      givenName: user.givenName ?? null,
       jobTitle: null,
       mail: user.mail ?? null,
       mobilePhone: null,
       officeLocation: null,
       preferredLanguage: null,
-      surname: null,
+      surname: user.surname ?? null,
       userPrincipalName: user.userPrincipalName,
+      department: user.department ?? null,
       accountEnabled: user.accountEnabled ?? true,
       onPremisesSyncEnabled: user.onPremisesSyncEnabled ?? null,
       onPremisesSamAccountName: user.onPremisesSamAccountName ?? null,
@@ -364,6 +496,7 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
       onPremisesLastSyncDateTime: user.onPremisesLastSyncDateTime ?? null,
       onPremisesDistinguishedName: user.onPremisesDistinguishedName ?? null,
     };
+    if (all) return full;
     const keys = select ?? DEFAULT_USER_PROPERTIES;
     return Object.fromEntries(keys.filter((k) => k in full).map((k) => [k, full[k]]));
   };
@@ -482,9 +615,12 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
     query: Record<string, string>,
     body: unknown,
     tenant: TenantState,
+    consistencyLevel: string | undefined,
   ): HttpAnswer => {
     const segmentNotFound = (seg: string): HttpAnswer =>
       graphError(400, 'BadRequest', `Resource not found for the segment '${seg}'.`);
+    const eventual = consistencyLevel?.toLowerCase() === 'eventual';
+    if (segments[0] === 'roleManagement') return roleManagement(method, version, segments, query, tenant);
     if (segments[0] !== 'users') return segmentNotFound(segments[0] ?? '');
 
     if (segments.length === 1) {
@@ -494,17 +630,27 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
           'Request_BadRequest',
           'Specified HTTP method is not allowed for the request target.',
         );
+      if (query.$search !== undefined) {
+        if (!eventual) return graphError(400, 'Request_UnsupportedQuery', MESSAGES.searchNeedsEventual);
+        return graphError(400, 'Request_UnsupportedQuery', 'The simulator does not implement $search.');
+      }
       let users = [...tenant.users.values()];
       if (query.$filter !== undefined) {
-        const clauses = parseSimpleFilter(query.$filter);
-        if (!clauses) return graphError(400, 'BadRequest', MESSAGES.invalidFilter);
-        users = users.filter((u) => clauses.some((c) => userMatches(u, c)));
+        const tree = parseUserFilter(query.$filter);
+        if (!tree) return graphError(400, 'BadRequest', MESSAGES.invalidFilter);
+        const refused = unsupportedInDefaultQuery(tree);
+        if (refused) return graphError(400, 'Request_UnsupportedQuery', refused);
+        users = users.filter((u) => matchesFilter(projectUser(u, undefined, true), tree));
       }
       const select = selectOf(query);
-      return new HttpAnswer(200, {
-        '@odata.context': context(version, select ? `users(${select.join(',')})` : 'users'),
-        value: users.map((u) => projectUser(u, select)),
-      });
+      return page(
+        users.map((u) => projectUser(u, select)),
+        { '@odata.context': context(version, select ? `users(${select.join(',')})` : 'users') },
+        version,
+        segments,
+        query,
+        tenant,
+      );
     }
 
     const userKey = segments[1] ?? '';
@@ -544,6 +690,26 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
       });
     }
 
+    if (rest[0] === 'transitiveMemberOf' && rest.length <= 2) {
+      if (method !== 'GET')
+        return graphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        );
+      return transitiveMemberOf(version, segments, rest[1], query, user, tenant, eventual);
+    }
+
+    if (rest[0] === 'checkMemberGroups' && rest.length === 1) {
+      if (method !== 'POST')
+        return graphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        );
+      return checkMemberGroups(version, body, user, tenant);
+    }
+
     if (rest[0] === 'revokeSignInSessions' && rest.length === 1) {
       if (method !== 'POST')
         return graphError(
@@ -557,6 +723,274 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
 
     if (rest[0] === 'authentication') return authentication(method, version, rest.slice(1), user, userKey);
     return segmentNotFound(rest[0] ?? '');
+  };
+
+  /**
+   * One page of a list, Graph style: `$top` (1..999) or the tenant's page size per page, `@odata.nextLink` with
+   * an opaque `$skiptoken` when more remain.
+   */
+  const page = (
+    items: Record<string, unknown>[],
+    annotations: Record<string, unknown>,
+    version: string,
+    segments: string[],
+    query: Record<string, string>,
+    tenant: TenantState,
+  ): HttpAnswer => {
+    let size = tenant.pageSize;
+    if (query.$top !== undefined) {
+      const top = /^\d+$/.test(query.$top) ? Number(query.$top) : NaN;
+      if (!(top >= 1 && top <= 999))
+        return graphError(400, 'Request_BadRequest', MESSAGES.pageSize(query.$top));
+      size = top;
+    }
+    let offset = 0;
+    if (query.$skiptoken !== undefined) {
+      const decoded = /^skip:(\d+)$/.exec(Buffer.from(query.$skiptoken, 'base64url').toString('utf8'));
+      if (!decoded) return graphError(400, 'Request_BadRequest', 'Invalid skip token.');
+      offset = Number(decoded[1]);
+    }
+    const answer: Record<string, unknown> = { ...annotations };
+    const end = offset + size;
+    if (end < items.length) {
+      const params = Object.entries(query)
+        .filter(([key]) => key !== '$skiptoken')
+        .map(([key, value]) => `${key}=${encodeURIComponent(value)}`);
+      params.push(`$skiptoken=${Buffer.from(`skip:${end}`).toString('base64url')}`);
+      answer['@odata.nextLink'] =
+        `${url}/${version}/${segments.map((s) => encodeURIComponent(s)).join('/')}?${params.join('&')}`;
+    }
+    answer.value = items.slice(offset, end);
+    return new HttpAnswer(200, answer);
+  };
+
+  /** Ids of the groups the user belongs to, directly or through nested groups. */
+  const groupsOf = (user: SimUserState, tenant: TenantState): Set<string> => {
+    const member = new Set<string>();
+    for (const id of user.groups ?? []) if (tenant.groups.has(id)) member.add(id);
+    for (const group of tenant.groups.values()) if (group.members.includes(user.id)) member.add(group.id);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const group of tenant.groups.values()) {
+        if (!member.has(group.id) && group.members.some((m) => member.has(m))) {
+          member.add(group.id);
+          grew = true;
+        }
+      }
+    }
+    return member;
+  };
+
+  /** Names of the directory roles the user holds now: its own and those of its role-assignable groups. */
+  const rolesOf = (user: SimUserState, tenant: TenantState): string[] => {
+    const names = new Set(user.activeRoles ?? []);
+    for (const id of groupsOf(user, tenant)) {
+      const group = tenant.groups.get(id);
+      if (group?.isAssignableToRole) for (const role of group.activeRoles ?? []) names.add(role);
+    }
+    return [...names];
+  };
+
+  const directoryRoleObject = (name: string): Record<string, unknown> => ({
+    '@odata.type': '#microsoft.graph.directoryRole',
+    id: stableGuid(`directory-role:${name}`),
+    deletedDateTime: null,
+    description: null,
+    displayName: name,
+    roleTemplateId: roleTemplateId(name),
+  });
+
+  const groupObject = (group: SimGroupSpec): Record<string, unknown> => ({
+    '@odata.type': '#microsoft.graph.group',
+    id: group.id,
+    deletedDateTime: null,
+    description: null,
+    displayName: group.displayName,
+    groupTypes: [],
+    isAssignableToRole: group.isAssignableToRole,
+    mailEnabled: false,
+    mailNickname: group.displayName.replace(/[^A-Za-z0-9]/g, ''),
+    securityEnabled: true,
+  });
+
+  /**
+   * `GET /users/{id}/transitiveMemberOf[/microsoft.graph.directoryRole|/microsoft.graph.group]`. A plain or cast
+   * list works by default; `$filter`, `$search` and `$orderby` need `ConsistencyLevel: eventual` and
+   * `$count=true`, and `$count=true` alone is ignored without the header (all documented). The only filter
+   * simulated is `isAssignableToRole eq true|false` on the group cast.
+   */
+  const transitiveMemberOf = (
+    version: string,
+    segments: string[],
+    cast: string | undefined,
+    query: Record<string, string>,
+    user: SimUserState,
+    tenant: TenantState,
+    eventual: boolean,
+  ): HttpAnswer => {
+    const advanced = eventual && query.$count === 'true';
+    if (cast !== undefined && cast !== 'microsoft.graph.directoryRole' && cast !== 'microsoft.graph.group') {
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${cast}'.`);
+    }
+    if (query.$search !== undefined && !eventual)
+      return graphError(400, 'Request_UnsupportedQuery', MESSAGES.searchNeedsEventual);
+    if (query.$search !== undefined || query.$orderby !== undefined)
+      return graphError(
+        400,
+        'Request_UnsupportedQuery',
+        'The simulator does not implement $search or $orderby.',
+      );
+    let assignable: boolean | undefined;
+    if (query.$filter !== undefined) {
+      const match = /^isAssignableToRole eq (true|false)$/.exec(query.$filter);
+      const operator = /\b(eq|ne|startswith|startsWith|endsWith|in)\b/.exec(query.$filter)?.[1] ?? 'eq';
+      if (!advanced)
+        return graphError(400, 'Request_UnsupportedQuery', MESSAGES.advancedQueryRequired(operator));
+      if (!match || cast !== 'microsoft.graph.group') {
+        return graphError(
+          400,
+          'Request_UnsupportedQuery',
+          `Unsupported or invalid query filter clause specified for property '${/^[A-Za-z]+/.exec(query.$filter)?.[0] ?? ''}' of resource 'Group'.`,
+        );
+      }
+      assignable = match[1] === 'true';
+    }
+    const groups = [...groupsOf(user, tenant)]
+      .map((id) => tenant.groups.get(id)!)
+      .filter((g) => assignable === undefined || g.isAssignableToRole === assignable);
+    const roles = rolesOf(user, tenant).map(directoryRoleObject);
+    let objects: Record<string, unknown>[];
+    let entitySet: string;
+    if (cast === 'microsoft.graph.directoryRole') {
+      objects = roles;
+      entitySet = 'directoryRoles';
+    } else if (cast === 'microsoft.graph.group') {
+      objects = groups.map(groupObject);
+      entitySet = 'groups';
+    } else {
+      objects = [...groups.map(groupObject), ...roles];
+      entitySet = 'directoryObjects';
+    }
+    const select = selectOf(query);
+    const projected = objects.map((o) => {
+      const keys = select ?? Object.keys(o).filter((k) => k !== '@odata.type');
+      const picked = Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
+      // A cast list holds one type, so its items carry no @odata.type; a mixed list says what each item is.
+      return cast === undefined ? { '@odata.type': o['@odata.type'], ...picked } : picked;
+    });
+    const annotations: Record<string, unknown> = {
+      '@odata.context': context(version, select ? `${entitySet}(${select.join(',')})` : entitySet),
+    };
+    if (advanced) annotations['@odata.count'] = projected.length;
+    return page(projected, annotations, version, segments, query, tenant);
+  };
+
+  /** `POST /users/{id}/checkMemberGroups {"groupIds":[…]}`: the ids, of at most 20, the user is transitively in. */
+  const checkMemberGroups = (
+    version: string,
+    body: unknown,
+    user: SimUserState,
+    tenant: TenantState,
+  ): HttpAnswer => {
+    const ids = (body as { groupIds?: unknown } | undefined)?.groupIds;
+    if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
+      return graphError(400, 'Request_BadRequest', "Invalid value specified for property 'groupIds'.");
+    }
+    if (ids.length > 20)
+      return graphError(400, 'Request_BadRequest', 'The number of group ids must not exceed 20.');
+    const bad = ids.find((id) => !GUID.test(id));
+    if (bad !== undefined) return graphError(400, 'Request_BadRequest', `Invalid GUID:${bad}`);
+    const member = new Set([...groupsOf(user, tenant)].map((id) => id.toLowerCase()));
+    return new HttpAnswer(200, {
+      '@odata.context': context(version, 'Collection(Edm.String)'),
+      value: ids.filter((id) => member.has(id.toLowerCase())),
+    });
+  };
+
+  /**
+   * `GET /roleManagement/directory/roleEligibilityScheduleInstances`, optionally with
+   * `$filter=principalId eq '…'` and `$expand=roleDefinition` / `roleDefinition($select=displayName)`.
+   * Without a PIM licence: 400 `AadPremiumLicenseRequired`.
+   */
+  const roleManagement = (
+    method: string,
+    version: string,
+    segments: string[],
+    query: Record<string, string>,
+    tenant: TenantState,
+  ): HttpAnswer => {
+    if (
+      segments[1] !== 'directory' ||
+      segments[2] !== 'roleEligibilityScheduleInstances' ||
+      segments.length !== 3
+    )
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${segments.at(-1) ?? ''}'.`);
+    if (method !== 'GET')
+      return graphError(405, 'BadRequest', 'Specified HTTP method is not allowed for the request target.');
+    if (!tenant.pimLicensed) return graphError(400, 'AadPremiumLicenseRequired', MESSAGES.pimUnlicensed);
+    let principal: string | undefined;
+    if (query.$filter !== undefined) {
+      const tree = parseUserFilter(query.$filter);
+      if (!tree || tree.kind !== 'eq' || tree.property !== 'principalId')
+        return graphError(400, 'BadRequest', MESSAGES.invalidFilter);
+      principal = tree.value.toLowerCase();
+    }
+    const expand = query.$expand;
+    if (
+      expand !== undefined &&
+      expand !== 'roleDefinition' &&
+      expand !== 'roleDefinition($select=displayName)'
+    ) {
+      return graphError(
+        400,
+        'BadRequest',
+        `Parsing OData Select and Expand failed: Could not find a property named '${expand}'.`,
+      );
+    }
+    const instances = [...tenant.users.values()]
+      .filter((u) => principal === undefined || u.id.toLowerCase() === principal)
+      .flatMap((u) =>
+        (u.eligibleRoles ?? []).map((name) => {
+          const definitionId = roleTemplateId(name);
+          const instance: Record<string, unknown> = {
+            id: eligibilityInstanceId(definitionId, u.id),
+            principalId: u.id,
+            roleDefinitionId: definitionId,
+            directoryScopeId: '/',
+            appScopeId: null,
+            startDateTime: ELIGIBILITY_START,
+            endDateTime: null,
+            memberType: 'Direct',
+            roleEligibilityScheduleId: stableGuid(`eligibility-schedule:${definitionId}:${u.id}`),
+          };
+          if (expand === 'roleDefinition($select=displayName)')
+            instance.roleDefinition = { displayName: name };
+          else if (expand === 'roleDefinition') {
+            instance.roleDefinition = {
+              id: definitionId,
+              description: null,
+              displayName: name,
+              isBuiltIn: name in ROLE_TEMPLATE_IDS,
+              isEnabled: true,
+              templateId: definitionId,
+              version: null,
+            };
+          }
+          return instance;
+        }),
+      );
+    const fragment =
+      expand === 'roleDefinition($select=displayName)'
+        ? 'roleManagement/directory/roleEligibilityScheduleInstances(roleDefinition(displayName))'
+        : 'roleManagement/directory/roleEligibilityScheduleInstances';
+    return page(
+      instances,
+      { '@odata.context': context(version, fragment) },
+      version,
+      segments,
+      query,
+      tenant,
+    );
   };
 
   const patchUser = (user: SimUserState, body: unknown, tenant: TenantState): HttpAnswer => {
@@ -776,12 +1210,25 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
     }
     const bearer = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     const grant = bearer ? tokens.get(bearer) : undefined;
-    requests.push({ kind: 'graph', method, path, query, body, authorization, tenantId: grant?.tenantId });
+    const consistencyLevel = req.headers.consistencylevel;
+    requests.push({
+      kind: 'graph',
+      method,
+      path,
+      query,
+      body,
+      authorization,
+      tenantId: grant?.tenantId,
+      consistencyLevel: typeof consistencyLevel === 'string' ? consistencyLevel : undefined,
+    });
 
     const fault = takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     const injected = fault && faultAnswer(fault);
     if (injected) return injected;
+    if (simOptions.latencyMs) await new Promise((r) => setTimeout(r, simOptions.latencyMs));
+    const limited = grant && throttle(grant.tenantId);
+    if (limited) return limited;
 
     if (!bearer) return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
     if (!grant || grant.expiresAt < Date.now()) {
@@ -799,7 +1246,15 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
       );
     const tenant = tenants.get(grant.tenantId);
     if (!tenant) return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.');
-    return handleGraph(method, segments[0]!, segments.slice(1), query, body, tenant);
+    return handleGraph(
+      method,
+      segments[0]!,
+      segments.slice(1),
+      query,
+      body,
+      tenant,
+      typeof consistencyLevel === 'string' ? consistencyLevel : undefined,
+    );
   };
 
   const respond = (res: ServerResponse, answer: HttpAnswer): void => {
@@ -842,6 +1297,24 @@ export async function startGraphSimulator(): Promise<GraphSimulator> {
       },
       bannedPasswords(words) {
         state.banned = [...words];
+        return b;
+      },
+      addGroup(group) {
+        if (group.isAssignableToRole && group.members.some((m) => state.groups.has(m))) {
+          throw new Error(`A group cannot be a member of the role-assignable group ${group.displayName}`);
+        }
+        if (!group.isAssignableToRole && (group.activeRoles?.length ?? 0) > 0) {
+          throw new Error(`Only a role-assignable group can hold roles (${group.displayName})`);
+        }
+        state.groups.set(group.id, clone(group));
+        return b;
+      },
+      pimLicensed(licensed) {
+        state.pimLicensed = licensed;
+        return b;
+      },
+      pageSize(size) {
+        state.pageSize = size;
         return b;
       },
     };

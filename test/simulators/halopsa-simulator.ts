@@ -32,8 +32,17 @@ export interface HaloSimTicketSeed {
   team_id?: number;
   team?: string;
   agent_id?: number;
+  /** Halo's numeric ticket source id (per instance; e.g. the id of "Email"). */
+  source?: number;
   sourcename?: string;
   customfields?: HaloSimCustomField[];
+  /**
+   * The email that opened the ticket. Halo's mail processing then adds a system action ("Ticket logged") and the
+   * first conversation action, which carries the message's sender, To and Cc in `emailfrom`/`emailto`/`emailcc`
+   * and its body as the note. Halo keeps no Reply-To there, so the seed has none. `reportedby` defaults to the
+   * sender.
+   */
+  email?: { from: string; to?: string; cc?: string; body?: string };
   [key: string]: unknown;
 }
 
@@ -80,6 +89,12 @@ export interface HaloSimOptions {
   tenant?: string;
   /** Rolling-window limit over `/api` calls; exceeding it answers 429 "Rate Limit Reached" with Retry-After. */
   rateLimit?: { max: number; windowMs: number };
+  /** Added before every `/api` answer, like a real round trip (benchmark). */
+  latencyMs?: number;
+  /** Called for every action stored (benchmark: when a note was written). */
+  onAction?: (ticketId: number, action: { hiddenfromuser: boolean }) => void;
+  /** Called for every 429 the rate limit sends. */
+  onThrottle?: () => void;
 }
 
 export interface HaloSimulator {
@@ -119,7 +134,14 @@ interface StoredAction {
   sendemail: boolean;
   datetime: string;
   who: string;
+  /** Set on actions made from an incoming email. */
+  emailfrom?: string;
+  emailto?: string;
+  emailcc?: string;
 }
+
+/** Whether an action is a system action (left out by `excludesys=true`); kept beside the action, not in it. */
+const systemActions = new WeakSet<StoredAction>();
 
 const FAILURE_BODIES: Record<number, string> = {
   429: 'Rate Limit Reached',
@@ -214,6 +236,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
 
   // --- resource server --------------------------------------------------------------------------------------
   const api = express.Router({ caseSensitive: false });
+  if (options.latencyMs) api.use((_req, _res, next) => void setTimeout(next, options.latencyMs));
 
   api.use((req, res, next) => {
     if (options.rateLimit) {
@@ -222,6 +245,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       if (apiHits.length >= options.rateLimit.max) {
         const oldest = apiHits[0] ?? now;
         const retryAfter = Math.max(1, Math.ceil((oldest + options.rateLimit.windowMs - now) / 1000));
+        options.onThrottle?.();
         res.set('Retry-After', String(retryAfter)).status(429).type('text/plain').send('Rate Limit Reached');
         return;
       }
@@ -278,7 +302,10 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
 
   api.get('/Actions', (req, res) => {
     const ticketId = req.query.ticket_id === undefined ? undefined : Number(req.query.ticket_id);
-    const list = storedActions.filter((a) => ticketId === undefined || a.ticket_id === ticketId);
+    const excludeSystem = String(req.query.excludesys ?? '').toLowerCase() === 'true';
+    const list = storedActions.filter(
+      (a) => (ticketId === undefined || a.ticket_id === ticketId) && !(excludeSystem && systemActions.has(a)),
+    );
     res.json({ record_count: list.length, actions: list });
   });
 
@@ -315,6 +342,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
         who: 'API',
       };
       storedActions.push(action);
+      options.onAction?.(ticketId, action);
       received.set(ticketId, [...(received.get(ticketId) ?? []), structuredClone(item)]);
       if (typeof item.new_status === 'number') ticket.status_id = item.new_status;
       if (action.sendemail && !action.hiddenfromuser) {
@@ -370,15 +398,47 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     addUser: (user) => void users.set(user.id, { ...user }),
     addTicket: (seed) => {
       const user = seed.user_id ? users.get(seed.user_id) : undefined;
+      const { email, ...fields } = structuredClone(seed);
       tickets.set(seed.id, {
         status_id: 1,
         summary: '',
-        details: '',
-        ...structuredClone(seed),
+        details: email?.body === undefined ? '' : `<p>${escapeForSim(email.body)}</p>`,
+        ...(email ? { reportedby: email.from } : {}),
+        ...fields,
         user_email: seed.user_email ?? user?.emailaddress ?? '',
         customfields: structuredClone(seed.customfields ?? []),
         hasbeenclosed: false,
       });
+      if (email) {
+        const opened = Date.UTC(2026, 0, 1, 8, 0, 0);
+        const logged: StoredAction = {
+          id: nextActionId++,
+          ticket_id: seed.id,
+          outcome: 'Ticket Logged',
+          note: 'Ticket logged from email',
+          note_html: '<p>Ticket logged from email</p>',
+          hiddenfromuser: true,
+          sendemail: false,
+          datetime: new Date(opened - 1000).toISOString(),
+          who: 'System',
+        };
+        systemActions.add(logged);
+        const body = email.body ?? '';
+        storedActions.push(logged, {
+          id: nextActionId++,
+          ticket_id: seed.id,
+          outcome: 'Email Received',
+          note: body,
+          note_html: `<p>${escapeForSim(body)}</p>`,
+          hiddenfromuser: false,
+          sendemail: false,
+          datetime: new Date(opened).toISOString(),
+          who: user?.name ?? email.from,
+          emailfrom: email.from,
+          ...(email.to !== undefined ? { emailto: email.to } : {}),
+          ...(email.cc !== undefined ? { emailcc: email.cc } : {}),
+        });
+      }
     },
     ticket: (id) => {
       const t = tickets.get(id);

@@ -46,6 +46,8 @@ export interface Harness {
   /** Waits until the ticket's job has finished and returns its outcome. */
   outcomeOf(ticketId: number, timeoutMs?: number): Promise<ResetOutcome>;
   job(ticketId: number): Promise<Job | undefined>;
+  /** Waits for any job (e.g. a follow-up with its own id) to complete and returns its outcome. */
+  outcomeOfJob(jobId: string, timeoutMs?: number): Promise<ResetOutcome>;
   /** Everything under the service's Redis prefix, as text. */
   redisDump(): Promise<string>;
   fileResetTicket: Sandbox['fileResetTicket'];
@@ -101,6 +103,7 @@ export async function startHarness(
     desk,
     sandbox,
     deliverAsPsa(ticketId, tamper) {
+      outcomes.delete(`${psa}-${ticketId}`);
       const { body, headers } = sandbox.psa.webhook(ticketId);
       let r = request(app).post(`/webhooks/${psa}`);
       for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
@@ -112,6 +115,8 @@ export async function startHarness(
     prefix,
     logs,
     deliver(ticketId, shape = 'full') {
+      // A new delivery may make a new job for the ticket: wait for that one, not an earlier outcome.
+      outcomes.delete(`${psa}-${ticketId}`);
       return request(app)
         .post('/webhooks/halopsa')
         .auth(WEBHOOK_USER, WEBHOOK_PASSWORD)
@@ -131,7 +136,11 @@ export async function startHarness(
         if (j) {
           const state = await j.getState();
           // Re-read: `j` may have been fetched just before the job finished.
-          if (state === 'completed') return (await job(ticketId))!.returnvalue as ResetOutcome;
+          if (state === 'completed') {
+            const fresh = await job(ticketId);
+            // A removed job (its outcome lets later deliveries through) reports through `outcomes` instead.
+            if (fresh) return fresh.returnvalue as ResetOutcome;
+          }
           if (state === 'failed') throw new Error(`job failed: ${j.failedReason}`);
         }
         if (Date.now() > deadline) throw new Error(`ticket ${ticketId} not finished after ${timeoutMs} ms`);
@@ -139,6 +148,15 @@ export async function startHarness(
       }
     },
     job,
+    async outcomeOfJob(jobId, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const seen = outcomes.get(jobId);
+        if (seen) return seen;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} not finished after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     redisDump: () => dumpUnder(redis, prefix),
     fileResetTicket: sandbox.fileResetTicket,
     async close() {

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { CustomerDirectory } from '../../config/customer-settings.js';
+import { CustomerDirectory, DEFAULT_POLICY, type ResetPolicy } from '../../config/customer-settings.js';
 import { DirectoryError, SecureLinkStoreError, TransientError } from '../../services/domain/errors.js';
 import type {
+  ConfirmationGate,
+  ConfirmationStatus,
+  DirectoryPrivileges,
+  LedgerEntry,
+  RateWindow,
+  RequestRateLimiter,
+  TicketLedger,
   Directory,
   DirectoryFactory,
   DirectoryUser,
@@ -114,6 +121,105 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
   async revokeSignInSessions(userId: string) {
     this.revoked.push(userId);
   }
+  privileges = new Map<string, DirectoryPrivileges>();
+  groups = new Map<string, Set<string>>();
+  async searchUsersByName(text: string, limit: number) {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    return [...this.users.values()]
+      .filter((u) =>
+        words.every((w) =>
+          u.displayName
+            .toLowerCase()
+            .split(/\s+/)
+            .some((part) => part.startsWith(w)),
+        ),
+      )
+      .slice(0, limit);
+  }
+  async getManagerChain(userId: string, depth: number) {
+    const chain: DirectoryUser[] = [];
+    let current = userId;
+    while (chain.length < depth) {
+      const manager = await this.getManager(current);
+      if (!manager || chain.some((m) => m.id === manager.id)) break;
+      chain.push(manager);
+      current = manager.id;
+    }
+    return chain;
+  }
+  async isMemberOfGroup(userId: string, groupId: string) {
+    return this.groups.get(groupId)?.has(userId) ?? false;
+  }
+  async getPrivileges(userId: string): Promise<DirectoryPrivileges> {
+    return (
+      this.privileges.get(userId) ?? {
+        activeRoles: [],
+        eligibleRoles: [],
+        eligibilityKnown: true,
+        roleAssignableGroups: [],
+      }
+    );
+  }
+}
+
+export class MemoryLedger implements TicketLedger {
+  entries = new Map<string, LedgerEntry>();
+  async get(psa: string, ticketId: string) {
+    return this.entries.get(`${psa}:${ticketId}`);
+  }
+  async record(psa: string, ticketId: string, entry: LedgerEntry) {
+    this.entries.set(`${psa}:${ticketId}`, entry);
+  }
+  async clear(psa: string, ticketId: string) {
+    this.entries.delete(`${psa}:${ticketId}`);
+  }
+}
+
+export class MemoryRateLimiter implements RequestRateLimiter {
+  counts = new Map<string, number>();
+  tickets = new Set<string>();
+  async take(
+    customer: string,
+    requester: string,
+    limits: { requester: RateWindow; customer: RateWindow },
+    ticketRef: string,
+  ) {
+    if (this.tickets.has(ticketRef)) return 'ok' as const;
+    const r = this.counts.get(`r:${requester}`) ?? 0;
+    const c = this.counts.get(`c:${customer}`) ?? 0;
+    if (r >= limits.requester.count) return 'requester' as const;
+    if (c >= limits.customer.count) return 'customer' as const;
+    this.counts.set(`r:${requester}`, r + 1);
+    this.counts.set(`c:${customer}`, c + 1);
+    this.tickets.add(ticketRef);
+    return 'ok' as const;
+  }
+}
+
+export class MemoryConfirmations implements ConfirmationGate {
+  statuses = new Map<string, ConfirmationStatus>();
+  requests: Array<{ ticketId: string; targetDisplayName: string; what: string }> = [];
+  async status(psa: string, ticketId: string) {
+    return this.statuses.get(`${psa}:${ticketId}`) ?? 'none';
+  }
+  async request(input: {
+    psa: string;
+    ticketId: string;
+    targetDisplayName: string;
+    what: 'password' | 'mfa' | 'both';
+    ttlMinutes: number;
+  }) {
+    this.statuses.set(`${input.psa}:${input.ticketId}`, 'pending');
+    this.requests.push({
+      ticketId: input.ticketId,
+      targetDisplayName: input.targetDisplayName,
+      what: input.what,
+    });
+    return {
+      url: `https://reset.example.test/c/confirm-${input.ticketId}`,
+      expiresAt: new Date(Date.now() + input.ttlMinutes * 60_000),
+    };
+  }
 }
 
 export class MemoryLinks implements SecureLinkStore {
@@ -166,7 +272,15 @@ export function resetTicket(extra: Partial<ResetTicket> = {}): ResetTicket {
 }
 
 export function useCaseWith(
-  parts: { psa: MemoryPsa; directory: MemoryDirectory; links: MemoryLinks },
+  parts: {
+    psa: MemoryPsa;
+    directory: MemoryDirectory;
+    links: MemoryLinks;
+    ledger?: MemoryLedger;
+    rateLimiter?: MemoryRateLimiter;
+    confirmations?: MemoryConfirmations;
+    policy?: Partial<ResetPolicy>;
+  },
   settings: Partial<ResetUseCaseDeps['settings']> = {},
 ) {
   const identity = {
@@ -178,9 +292,13 @@ export function useCaseWith(
     directories: parts.directory,
     links: parts.links,
     sealer: identity,
-    customers: new CustomerDirectory([
-      { name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT },
-    ]),
+    customers: new CustomerDirectory(
+      [{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }],
+      { ...DEFAULT_POLICY, ...parts.policy },
+    ),
+    ledger: parts.ledger ?? new MemoryLedger(),
+    rateLimiter: parts.rateLimiter ?? new MemoryRateLimiter(),
+    confirmations: parts.confirmations ?? new MemoryConfirmations(),
     settings: {
       mspName: 'Ashton Solutions',
       linkTtlHours: 72,

@@ -118,13 +118,12 @@ describe('ResetUseCase', () => {
     const note = psa.notes[0]!.note;
     expect(note.visibility).toBe('internal');
     expect(note.text).toContain('requester-not-manager');
-    expect(note.text).toContain("Target's manager in Entra: Maria");
+    expect(note.text).toContain("Target's manager chain (2 levels checked): Maria");
   });
 
   it.each([
     ['self-request', { requester: { email: 'sam@contoso.test' } }],
     ['requester-missing', { requester: {} }],
-    ['target-missing', { targetIdentifier: undefined }],
     ['target-not-found', { targetIdentifier: 'nobody@contoso.test' }],
     ['requester-not-found', { requester: { email: 'stranger@elsewhere.test' } }],
     ['unknown-customer', { psaCustomerId: '999' }],

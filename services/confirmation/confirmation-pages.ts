@@ -1,0 +1,145 @@
+import { escapeHtml, SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
+import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-store.js';
+
+/**
+ * HTML for the confirmation pages (`/c`). Pure functions of their inputs; every interpolated value goes
+ * through `escapeHtml`. Same rules as the secure-link pages: no script at all, no inline style, real form
+ * POSTs, fits a phone. The stylesheet is the secure link's plus a few rules (served by the router).
+ */
+
+interface PageBase {
+  mspName: string;
+  /** Where the router is mounted (normally `/c`). */
+  basePath: string;
+}
+
+/** Served at `<basePath>/assets/confirmation.css`. */
+export const CONFIRMATION_CSS = `${SECURE_LINK_CSS}.question { font-size: 1.25rem; }
+.choices { display: flex; flex-wrap: wrap; gap: 0.75rem; justify-content: center; margin: 2rem 0 1rem; }
+.choices form { margin: 0; }
+.choices .button,
+.choices .button.primary { font-size: 1.1rem; padding: 0.8rem 1.4rem; }
+.small { color: var(--muted); font-size: 0.95rem; }
+`;
+
+function layout(base: PageBase, title: string, main: string): string {
+  const msp = escapeHtml(base.mspName);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)} · ${msp}</title>
+<link rel="stylesheet" href="${escapeHtml(base.basePath)}/assets/confirmation.css">
+</head>
+<body>
+<main class="card">
+<p class="brand">${msp}</p>
+${main}
+</main>
+</body>
+</html>
+`;
+}
+
+/** "the password", "MFA (multi-factor authentication)" or "the password and MFA". */
+export function describeWhat(what: ConfirmationQuestion['what']): string {
+  switch (what) {
+    case 'password':
+      return 'the password';
+    case 'mfa':
+      return 'MFA (multi-factor authentication)';
+    default:
+      return 'the password and MFA (multi-factor authentication)';
+  }
+}
+
+/**
+ * The question (GET): "Did you ask <MSP> to reset <what> for <name>?" and two buttons, each a form POSTing
+ * back to the same URL with the page's nonce and its decision. Changes nothing by being fetched.
+ */
+export function renderQuestionPage(
+  base: PageBase & { token: string; nonce: string; question: ConfirmationQuestion; notice?: string },
+): string {
+  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
+  const nonce = escapeHtml(base.nonce);
+  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
+  const button = (decision: ConfirmationDecision, label: string, cls: string) =>
+    `<form method="post" action="${action}">
+<input type="hidden" name="nonce" value="${nonce}">
+<input type="hidden" name="decision" value="${decision}">
+<button type="submit" class="${cls}">${label}</button>
+</form>`;
+  return layout(
+    base,
+    'Please confirm',
+    `<h1>Please confirm this request</h1>${notice}
+<p class="question">Did you ask ${escapeHtml(base.mspName)} to reset ${escapeHtml(describeWhat(base.question.what))} for <strong>${escapeHtml(base.question.targetDisplayName)}</strong>?</p>
+<div class="choices">
+${button('confirmed', 'Yes, I asked for this', 'button primary')}
+${button('denied', 'No, this wasn&#39;t me', 'button')}
+</div>
+<p class="small">If you did not ask for this, choose &ldquo;No&rdquo;: nothing will be changed and our team will look into it.</p>`,
+  );
+}
+
+/** After a decision (POST, 200). */
+export function renderThankYouPage(base: PageBase & { decision: ConfirmationDecision }): string {
+  if (base.decision === 'confirmed') {
+    return layout(
+      base,
+      'Thank you',
+      `<h1>Thank you</h1>
+<p>We are going ahead with the reset. You will receive an email with the next steps shortly.</p>`,
+    );
+  }
+  return layout(
+    base,
+    'Thank you',
+    `<h1>Thank you for telling us</h1>
+<p>Nothing has been changed. Our team will look into this request and may contact you.</p>`,
+  );
+}
+
+/** Every link that cannot be answered: unknown, malformed, expired, already answered. Identical in all cases. */
+export function renderConfirmationUnavailablePage(base: PageBase): string {
+  return layout(
+    base,
+    'Link not available',
+    `<h1>This link is no longer available</h1>
+<p>Confirmation links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
+<p>If you need help, reply to your ticket email.</p>`,
+  );
+}
+
+/** A POST from another site (403). Nothing was decided. */
+export function renderConfirmationCrossSitePage(base: PageBase): string {
+  return layout(
+    base,
+    'Open the link from your email',
+    `<h1>Open the link from your email</h1>
+<p>This question can only be answered on the page the link opens. Open the link from your email again, then choose your answer there.</p>`,
+  );
+}
+
+/** Too many failed lookups from this address (429). */
+export function renderConfirmationTooManyPage(base: PageBase): string {
+  return layout(
+    base,
+    'Please wait',
+    `<h1>Too many attempts</h1>
+<p>Too many links that do not work were opened from your network. Please wait a few minutes, then open the link from your email again.</p>`,
+  );
+}
+
+/** The store or the hand-over failed (503). Nothing was decided; the link still works. */
+export function renderConfirmationRetryPage(base: PageBase): string {
+  return layout(
+    base,
+    'Please try again',
+    `<h1>Please try again in a few minutes</h1>
+<p>We could not record your answer just now. Nothing has been changed: open the link from your email again in a few minutes.</p>`,
+  );
+}

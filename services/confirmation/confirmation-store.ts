@@ -1,0 +1,390 @@
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { TransientError } from '../domain/errors.js';
+import type { PsaKind } from '../domain/ports.js';
+
+/**
+ * The confirmation store: one-time "did you ask for this?" links for requests that arrived by email
+ * (brief §4). The PSA emails the link to the manager's address on file; the manager answers with one POST.
+ *
+ * Token = base64url(32 random bytes), 43 characters (256 random bits).
+ * - Redis key: `<keyPrefix>confirm:<ref>` where ref = sha256("resetdesk confirmation v1\n" ‖ token bytes), hex.
+ *   Redis never sees the token. `ref` is the link's non-secret name (job ids, logs use its first 12 chars).
+ * - Stored: a hash { v, status ('pending' | 'confirmed' | 'denied'), context (JSON {psa, ticketId,
+ *   correlationId}), name, what, expiresAt (epoch ms), mac } with `PEXPIRE` = ttl. `mac` is an HMAC, under a
+ *   key derived from the server key, over ref, context, question and expiry: someone who can write to Redis
+ *   but lacks the server key cannot plant a confirmation for another ticket or re-point one.
+ * - `decide` is a Lua compare-and-set (status must be `pending`, mac the one just verified, unexpired), so of
+ *   two racing POSTs exactly one wins. The decided record stays until the link's expiry, only so that
+ *   `reopen` can undo a decision whose hand-over (`onDecision`) failed; no further decision is possible.
+ * - Form nonces: as for the secure link, an HMAC (own derived key) over ref and the time the page was served.
+ * - Fail closed: any Redis failure or timeout throws `TransientError` (message without token).
+ */
+
+/** Who the link is about and what would be reset. Shown on the page, so it must not be secret. */
+export interface ConfirmationQuestion {
+  targetDisplayName: string;
+  what: 'password' | 'mfa' | 'both';
+}
+
+/** Non-secret context handed back with the decision, to find the ticket again. */
+export interface ConfirmationContext {
+  psa: PsaKind;
+  ticketId: string;
+  correlationId: string;
+}
+
+export type ConfirmationDecision = 'confirmed' | 'denied';
+
+export interface ConfirmationViewer {
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface CreateConfirmationInput extends ConfirmationContext {
+  question: ConfirmationQuestion;
+  ttlSeconds: number;
+}
+
+export interface ConfirmationLink {
+  url: string;
+  /** Holding it is holding the link. Never log it. */
+  token: string;
+  /** Non-secret reference: sha256 of the token (see the module comment), hex, 64 characters. */
+  ref: string;
+  expiresAt: Date;
+}
+
+/** What a pending link shows; null from `peek` means unavailable (unknown, expired, decided, malformed). */
+export interface PendingConfirmation {
+  ref: string;
+  context: ConfirmationContext;
+  question: ConfirmationQuestion;
+  expiresAt: Date;
+}
+
+export type DecideResult =
+  | {
+      status: 'decided';
+      decision: ConfirmationDecision;
+      context: ConfirmationContext;
+      question: ConfirmationQuestion;
+      ref: string;
+      decidedAt: Date;
+    }
+  | { status: 'unavailable' };
+
+export interface ConfirmationStore {
+  create(input: CreateConfirmationInput): Promise<ConfirmationLink>;
+  /** Reads a pending link without changing anything. Throws `TransientError` when Redis fails. */
+  peek(token: string): Promise<PendingConfirmation | null>;
+  /** Records the decision atomically; only the first decision of a pending, unexpired link wins. */
+  decide(token: string, decision: ConfirmationDecision, viewer: ConfirmationViewer): Promise<DecideResult>;
+  /**
+   * Undoes `decision` (the link becomes pending again) when it is still the link's recorded decision. For a
+   * decision whose hand-over failed, so that the manager can press the button again. True when reopened.
+   */
+  reopen(token: string, decision: ConfirmationDecision): Promise<boolean>;
+  /** Rebuilds the public URL of a token. */
+  urlFor(token: string): string;
+  /** Non-secret reference of a token, or null when it is not a token. */
+  refOf(token: string): string | null;
+  formNonce(token: string, nowMs?: number): string;
+  checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs?: number): boolean;
+  /** Removes a link (the ticket was closed or superseded); a later visit shows "no longer available". */
+  destroy(token: string): Promise<void>;
+}
+
+export interface ConfirmationStoreOptions {
+  redis: Redis;
+  /** Namespaces every key, e.g. `resetdesk:`. */
+  keyPrefix: string;
+  /** 32 bytes (the secure-link server key may be shared: every use derives its own key). */
+  serverKey: Buffer;
+  /** Origin (and optional base path) the links live under, e.g. `https://reset.example.com`. */
+  publicBaseUrl: string;
+  /** A Redis call slower than this fails (default 5000 ms). */
+  operationTimeoutMs?: number;
+}
+
+export const CONFIRMATION_LIMITS = Object.freeze({
+  /** 14 days. Config should ask for far less (a day or two). */
+  maxTtlSeconds: 14 * 24 * 3600,
+  maxNameLength: 200,
+});
+
+const TOKEN_BYTES = 32;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const FORMAT_VERSION = '1';
+const DEFAULT_TIMEOUT_MS = 5000;
+const NONCE_SKEW_MS = 60_000;
+const WHATS: readonly ConfirmationQuestion['what'][] = ['password', 'mfa', 'both'];
+const PSA_KINDS: readonly PsaKind[] = ['halopsa', 'connectwise', 'autotask'];
+
+/** True when `token` is 43 base64url characters in the canonical encoding of 32 bytes. */
+export function isWellFormedConfirmationToken(token: unknown): token is string {
+  if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) return false;
+  const bytes = Buffer.from(token, 'base64url');
+  return bytes.length === TOKEN_BYTES && bytes.toString('base64url') === token;
+}
+
+/** The link's full non-secret reference, or null for anything that is not a token. */
+export function confirmationRefOf(token: unknown): string | null {
+  if (!isWellFormedConfirmationToken(token)) return null;
+  return createHash('sha256')
+    .update('resetdesk confirmation v1\n')
+    .update(Buffer.from(token, 'base64url'))
+    .digest('hex');
+}
+
+/** A 12-character reference for logs; `malformed` for anything that is not a token. */
+export function confirmationLogRef(token: unknown): string {
+  return confirmationRefOf(token)?.slice(0, 12) ?? 'malformed';
+}
+
+/**
+ * Sets status to ARGV[1] when the record is pending, carries mac ARGV[2] and is unexpired at ARGV[3].
+ * Returns 1 when this call decided, 0 otherwise.
+ */
+const DECIDE_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
+if redis.call('HGET', KEYS[1], 'mac') ~= ARGV[2] then return 0 end
+local exp = tonumber(redis.call('HGET', KEYS[1], 'expiresAt') or '0')
+if (not exp) or exp <= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedAt', ARGV[3])
+return 1
+`;
+
+/** Sets status back to pending when it is still ARGV[1]. Returns 1 when reopened. */
+const REOPEN_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'pending')
+redis.call('HDEL', KEYS[1], 'decidedAt')
+return 1
+`;
+
+interface LuaScript {
+  source: string;
+  sha: string;
+}
+const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const DECIDE = lua(DECIDE_SCRIPT);
+const REOPEN = lua(REOPEN_SCRIPT);
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parseContext(json: string | undefined): ConfirmationContext | null {
+  if (!json) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null) return null;
+    const { psa, ticketId, correlationId } = value as Record<string, unknown>;
+    if (typeof psa !== 'string' || !(PSA_KINDS as readonly string[]).includes(psa)) return null;
+    if (typeof ticketId !== 'string' || typeof correlationId !== 'string') return null;
+    return { psa: psa as PsaKind, ticketId, correlationId };
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the store. Throws at construction on a bad server key or base URL. */
+export function createConfirmationStore(opts: ConfirmationStoreOptions): ConfirmationStore {
+  const { redis, keyPrefix } = opts;
+  if (!Buffer.isBuffer(opts.serverKey) || opts.serverKey.length !== 32) {
+    throw new Error('confirmation server key must be exactly 32 bytes');
+  }
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', opts.serverKey, Buffer.alloc(0), info, 32));
+  const macKey = derive('resetdesk confirmation record v1');
+  const nonceKey = derive('resetdesk confirmation nonce v1');
+  const baseUrl = new URL(opts.publicBaseUrl);
+  if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
+    throw new Error('confirmation publicBaseUrl must be an http(s) URL');
+  }
+  const publicBase = baseUrl.toString().replace(/\/+$/, '');
+  const timeoutMs = opts.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const redisKey = (ref: string) => `${keyPrefix}confirm:${ref}`;
+
+  const recordMac = (ref: string, contextJson: string, name: string, what: string, expiresAt: string) =>
+    createHmac('sha256', macKey)
+      .update([FORMAT_VERSION, ref, contextJson, name, what, expiresAt].join('\n'))
+      .digest('base64url');
+  const nonceMac = (ref: string, issuedAt: string) =>
+    createHmac('sha256', nonceKey).update(`confirm\n${ref}\n${issuedAt}`).digest().subarray(0, 24);
+
+  async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([op(), deadline]);
+    } catch (err) {
+      throw new TransientError(`confirmation store could not ${what}: ${describe(err)}`, undefined, {
+        cause: err,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!describe(err).includes('NOSCRIPT')) throw err;
+      return await redis.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  /** The record when it is intact (mac verifies) and unexpired, whatever its status; else null. */
+  function open(
+    ref: string,
+    fields: Record<string, string>,
+    nowMs: number,
+  ): (PendingConfirmation & { status: string; mac: string }) | null {
+    const { v, status, context, name, what, expiresAt, mac } = fields;
+    if (v !== FORMAT_VERSION || !status || !context || name === undefined || !what || !expiresAt || !mac)
+      return null;
+    if (!(Number(expiresAt) > nowMs)) return null;
+    if (!(WHATS as readonly string[]).includes(what)) return null;
+    const expected = Buffer.from(recordMac(ref, context, name, what, expiresAt));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const parsed = parseContext(context);
+    if (!parsed) return null;
+    return {
+      ref,
+      status,
+      mac,
+      context: parsed,
+      question: { targetDisplayName: name, what: what as ConfirmationQuestion['what'] },
+      expiresAt: new Date(Number(expiresAt)),
+    };
+  }
+
+  return {
+    async create(input) {
+      const { ttlSeconds, question } = input;
+      if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > CONFIRMATION_LIMITS.maxTtlSeconds) {
+        throw new RangeError(
+          `confirmation ttlSeconds must be > 0 and <= ${CONFIRMATION_LIMITS.maxTtlSeconds} (got ${ttlSeconds})`,
+        );
+      }
+      if (!(WHATS as readonly string[]).includes(question.what)) {
+        throw new RangeError('confirmation question.what must be password, mfa or both');
+      }
+      const name = String(question.targetDisplayName ?? '')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+        .trim()
+        .slice(0, CONFIRMATION_LIMITS.maxNameLength);
+      if (!name) throw new RangeError('confirmation question.targetDisplayName must not be empty');
+      const contextJson = JSON.stringify({
+        psa: input.psa,
+        ticketId: input.ticketId,
+        correlationId: input.correlationId,
+      });
+      if (!parseContext(contextJson)) throw new RangeError('confirmation context is invalid');
+
+      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      const ref = confirmationRefOf(token);
+      if (!ref) throw new Error('confirmation token generation failed');
+      const ttlMs = Math.ceil(ttlSeconds * 1000);
+      const expiresAtMs = Date.now() + ttlMs;
+      const expiresAt = String(expiresAtMs);
+      const key = redisKey(ref);
+      await guarded('store a link', async () => {
+        const results = await redis
+          .multi()
+          .hset(key, {
+            v: FORMAT_VERSION,
+            status: 'pending',
+            context: contextJson,
+            name,
+            what: question.what,
+            expiresAt,
+            mac: recordMac(ref, contextJson, name, question.what, expiresAt),
+          })
+          .pexpire(key, ttlMs)
+          .exec();
+        if (!results) throw new Error('transaction aborted');
+        for (const [err] of results) if (err) throw err;
+      });
+      return { url: `${publicBase}/c/${token}`, token, ref, expiresAt: new Date(expiresAtMs) };
+    },
+
+    async peek(token) {
+      const ref = confirmationRefOf(token);
+      if (!ref) return null;
+      const fields = await guarded('read a link', () => redis.hgetall(redisKey(ref)));
+      const record = open(ref, fields, Date.now());
+      if (!record || record.status !== 'pending') return null;
+      return { ref, context: record.context, question: record.question, expiresAt: record.expiresAt };
+    },
+
+    async decide(token, decision, _viewer) {
+      if (decision !== 'confirmed' && decision !== 'denied') return { status: 'unavailable' };
+      const ref = confirmationRefOf(token);
+      if (!ref) return { status: 'unavailable' };
+      const fields = await guarded('read a link', () => redis.hgetall(redisKey(ref)));
+      const now = Date.now();
+      const record = open(ref, fields, now);
+      if (!record || record.status !== 'pending') return { status: 'unavailable' };
+      const won = await guarded('record a decision', () =>
+        run(DECIDE, [redisKey(ref)], [decision, record.mac, String(now)]),
+      );
+      if (won !== 1) return { status: 'unavailable' };
+      return {
+        status: 'decided',
+        decision,
+        context: record.context,
+        question: record.question,
+        ref,
+        decidedAt: new Date(now),
+      };
+    },
+
+    async reopen(token, decision) {
+      const ref = confirmationRefOf(token);
+      if (!ref) return false;
+      const result = await guarded('reopen a link', () => run(REOPEN, [redisKey(ref)], [decision]));
+      return result === 1;
+    },
+
+    urlFor(token) {
+      if (!isWellFormedConfirmationToken(token)) throw new RangeError('not a confirmation token');
+      return `${publicBase}/c/${token}`;
+    },
+
+    refOf: confirmationRefOf,
+
+    formNonce(token, nowMs = Date.now()) {
+      const ref = confirmationRefOf(token);
+      if (!ref) throw new RangeError('not a confirmation token');
+      const issuedAt = Math.floor(nowMs / 1000).toString(36);
+      return `${issuedAt}.${nonceMac(ref, issuedAt).toString('base64url')}`;
+    },
+
+    checkFormNonce(token, nonce, maxAgeMs, nowMs = Date.now()) {
+      const ref = confirmationRefOf(token);
+      if (!ref || typeof nonce !== 'string' || nonce.length > 64) return false;
+      const match = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(nonce);
+      if (!match) return false;
+      const [, issuedAt = '', mac = ''] = match;
+      const issuedMs = parseInt(issuedAt, 36) * 1000;
+      if (!Number.isFinite(issuedMs) || issuedMs > nowMs + NONCE_SKEW_MS || nowMs - issuedMs > maxAgeMs)
+        return false;
+      const given = Buffer.from(mac, 'base64url');
+      const expected = nonceMac(ref, issuedAt);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+
+    async destroy(token) {
+      const ref = confirmationRefOf(token);
+      if (!ref) return;
+      await guarded('destroy a link', () => redis.del(redisKey(ref)));
+    },
+  };
+}
