@@ -10,10 +10,22 @@ import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
+import type { Metrics } from './metrics/metrics.js';
+import {
+  createServicePacer,
+  pacedDirectoryFactory,
+  pacedPsaAdapter,
+  type PacingOptions,
+} from './pacing/index.js';
 import { createPsaRegistry } from './psa-registry.js';
 import { createRedisSecureLinkStore } from './secure-link/secure-link-store.js';
 import { createSecureLinkRouter } from './secure-link/secure-link-routes.js';
 import { createTokenSealer } from './secure-link/token-sealer.js';
+import { createConfirmationGate } from './confirmation/confirmation-gate.js';
+import { createConfirmationRouter } from './confirmation/confirmation-routes.js';
+import { createConfirmationStore } from './confirmation/confirmation-store.js';
+import { createRedisRequestRateLimiter } from './policy/request-rate-limiter.js';
+import { createRedisTicketLedger } from './policy/ticket-ledger.js';
 
 export interface Resetdesk {
   app?: Express;
@@ -27,6 +39,10 @@ export interface ResetdeskOverrides {
   /** Replaces the Graph adapter (tests that need a directory double). */
   directories?: DirectoryFactory;
   newPassword?: () => string;
+  /** Paces PSA and Graph calls through Redis token buckets (services/pacing) when given and enabled. */
+  pacing?: PacingOptions;
+  /** Prometheus metrics (services/metrics): GET /metrics, webhook/job/outside-call figures. */
+  metrics?: Metrics;
 }
 
 /** The composition root: builds every adapter from configuration and wires them to the use case. */
@@ -54,6 +70,15 @@ export function createResetdesk(
   });
   queue.queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
   const { adapters, receivers } = createPsaRegistry(config, logger);
+  const pacing = overrides.pacing?.enabled
+    ? {
+        pacer: createServicePacer(fastRedis, prefix, overrides.pacing),
+        options: overrides.pacing,
+        observer: overrides.metrics,
+      }
+    : undefined;
+  if (pacing) for (const [kind, adapter] of adapters) adapters.set(kind, pacedPsaAdapter(adapter, pacing));
+  overrides.metrics?.watchQueue('resets', queue.queue);
   const psaFor = (kind: PsaKind): PsaAdapter => {
     const adapter = adapters.get(kind);
     if (!adapter) throw new Error(`no adapter configured for PSA ${kind}`);
@@ -87,6 +112,22 @@ export function createResetdesk(
     }),
   );
 
+  // Email requests wait for the manager's answer on a one-time confirmation link (/c/<token>).
+  const confirmationStore = createConfirmationStore({
+    redis: fastRedis,
+    keyPrefix: `${prefix}:`,
+    serverKey: config.secureLink.serverKey,
+    publicBaseUrl: config.server.publicBaseUrl,
+  });
+  const confirmations = createConfirmationGate({
+    redis: fastRedis,
+    prefix,
+    links: { create: (input) => confirmationStore.create(input) },
+    followUp: async (psa, ticketId, reason, delayMs) => {
+      await queue.enqueueFollowUp(psa, ticketId, reason, delayMs);
+    },
+  });
+
   let app: Express | undefined;
   if (runApi) {
     app = buildApp({
@@ -106,15 +147,45 @@ export function createResetdesk(
           windowSeconds: config.secureLink.failedLookupWindowSeconds,
         },
       }),
+      confirmationRouter: createConfirmationRouter({
+        store: confirmationStore,
+        mspName: config.secureLink.mspName,
+        logger,
+        onDecision: async (decision, context, viewer) => {
+          const recorded = await confirmations.decide(context.psa, context.ticketId, decision);
+          logger.info(
+            {
+              event: 'audit.confirmation',
+              correlationId: context.correlationId,
+              decision,
+              recorded,
+              ip: viewer.ip,
+              userAgent: viewer.userAgent,
+            },
+            `email request ${decision} by the contact on file`,
+          );
+        },
+        redis: fastRedis,
+        keyPrefix: `${prefix}:`,
+        limits: {
+          failedLookups: config.secureLink.failedLookupsPerWindow,
+          windowSeconds: config.secureLink.failedLookupWindowSeconds,
+        },
+      }),
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
       keyPrefix: prefix,
+      metricsRouter: overrides.metrics?.metricsRouter(),
     });
   }
 
   let worker: Worker | undefined;
   let workerRedis: Redis | undefined;
   if (runWorker) {
+    workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+    workerRedis.on('error', (err) =>
+      logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
+    );
     const directories =
       overrides.directories ??
       createGraphDirectoryFactory(
@@ -131,11 +202,19 @@ export function createResetdesk(
       );
     const useCase = new ResetUseCase({
       psa: psaFor,
-      directories,
+      directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
       links,
       sealer: createTokenSealer(config.secureLink.serverKey),
       customers: config.customerDirectory,
+      ledger: createRedisTicketLedger(workerRedis, prefix),
+      rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
+      confirmations,
       settings: {
+        retryStatusIds: {
+          halopsa: config.halopsa.retryStatusId?.toString(),
+          connectwise: config.connectwise.retryStatusId?.toString(),
+          autotask: config.autotask.retryStatusId?.toString(),
+        },
         mspName: config.secureLink.mspName,
         linkTtlHours: config.secureLink.ttlHours,
         linkMaxViews: config.secureLink.maxViews,
@@ -143,10 +222,6 @@ export function createResetdesk(
       },
       newPassword: overrides.newPassword,
     });
-    workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (err) =>
-      logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
-    );
     worker = startResetWorker({
       connection: workerRedis,
       prefix,
@@ -155,6 +230,7 @@ export function createResetdesk(
       concurrency: config.worker.concurrency,
       backoffMs: config.worker.backoffMs,
     });
+    overrides.metrics?.watchWorker(worker);
   }
 
   return {

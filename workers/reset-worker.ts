@@ -1,7 +1,9 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
+import { isPacingDelay } from '../services/pacing/pacing-delay.js';
+import { runInPacingScope } from '../services/pacing/pacing-scope.js';
 import type {
   ResetJournal,
   ResetOutcome,
@@ -11,9 +13,18 @@ import type {
 } from '../services/domain/reset-use-case.js';
 import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
 
-/** Outcomes after which a later delivery of the same ticket should be worked again. */
-const REWORKABLE = new Set(['not-a-reset-ticket', 'unknown-ticket']);
-const DONE_KEY_TTL_SECONDS = 400 * 86400;
+/**
+ * After these, the job is removed so the ticket's next delivery makes a new job: the ticket may become a
+ * reset ticket, the requester may answer, an engineer may send it back. The use case's ledger still makes
+ * such a run change nothing when it should not. Delivered tickets keep their job, which dedupes redeliveries.
+ */
+function reworkable(outcome: ResetOutcome): boolean {
+  return (
+    outcome.waiting === true ||
+    outcome.handedOff ||
+    ['not-a-reset-ticket', 'unknown-ticket', 'already-handled'].includes(outcome.code)
+  );
+}
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 export interface ResetWorkerOptions {
@@ -56,7 +67,6 @@ function journalFor(job: Job<ResetJobData>): ResetJournal {
  */
 export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobData, ResetOutcome> {
   const { connection, prefix, useCase, logger } = options;
-  const doneKey = (data: ResetJobData) => `${prefix}:done:${data.psa}:${data.ticketId}`;
   const contextFor = (job: Job<ResetJobData>): ResetRequestContext => ({
     psa: job.data.psa,
     ticketId: job.data.ticketId,
@@ -71,20 +81,20 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
 
   const worker = new Worker<ResetJobData, ResetOutcome>(
     RESET_QUEUE_NAME,
-    async (job) => {
+    async (job, token) => {
       const ctx = contextFor(job);
-      const started = Object.keys(job.data.progress ?? {}).length > 0;
-      if (!started && (await connection.exists(doneKey(job.data)))) {
-        ctx.logger.info({ event: 'reset.ignored', outcome: 'already-handled' }, 'ticket was worked before');
-        return { code: 'already-handled', handedOff: false, delivered: false };
-      }
       try {
-        const outcome = await useCase.handle(ctx);
-        if (!REWORKABLE.has(outcome.code)) {
-          await connection.set(doneKey(job.data), outcome.code, 'EX', DONE_KEY_TTL_SECONDS);
-        }
-        return outcome;
+        return await runInPacingScope(() => useCase.handle(ctx));
       } catch (err) {
+        // Paced (bucket empty or tenant paused by a 429): park the job without using an attempt, free the slot.
+        if (isPacingDelay(err) && token) {
+          ctx.logger.debug(
+            { event: 'reset.paced', key: err.key, delayMs: err.delayMs },
+            'paced; job delayed',
+          );
+          await job.moveToDelayed(Date.now() + err.delayMs, token);
+          throw new DelayedError();
+        }
         if (isTransient(err)) {
           ctx.logger.warn(
             { event: 'reset.retry', reason: (err as Error).message },
@@ -110,8 +120,7 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
   );
 
   worker.on('completed', (job, outcome) => {
-    if (REWORKABLE.has(outcome.code)) {
-      // Keep no record: the ticket may become a reset ticket later, and its next delivery must be worked.
+    if (reworkable(outcome)) {
       job.remove().catch((err) => logger.warn({ err, jobId: job.id }, 'could not remove ignored job'));
     }
   });
@@ -126,7 +135,6 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
     const ctx = contextFor(job);
     useCase
       .handOffAfterFailure(ctx, isTransient(err) ? 'retries-exhausted' : 'automation-error', err.message)
-      .then(() => connection.set(doneKey(job.data), 'handed-off', 'EX', DONE_KEY_TTL_SECONDS))
       .catch((handOffErr: Error) =>
         ctx.logger.error(
           { event: 'reset.handoff-failed', err: { message: handOffErr.message } },

@@ -153,8 +153,11 @@ export function clientAddressKey(ip: string | undefined): string {
     .join(':')}::/64`;
 }
 
-/** Why a POST is cross-site, or undefined when it is not (see the module comment). */
-function crossSiteReason(req: Request): string | undefined {
+/**
+ * Why a POST is cross-site, or undefined when it is not (see the module comment). Exported for the
+ * confirmation pages (`/c`), which apply the same check.
+ */
+export function crossSiteReason(req: Request): string | undefined {
   const site = req.get('sec-fetch-site');
   if (site !== undefined) {
     return site === 'same-origin' || site === 'none' ? undefined : `sec-fetch-site: ${site.slice(0, 20)}`;
@@ -168,22 +171,27 @@ function crossSiteReason(req: Request): string | undefined {
   }
 }
 
-interface GuessLimiter {
+export interface GuessLimiter {
   /** Seconds until the address may try again, or 0 when it may try now. */
   retryAfter(address: string): Promise<number>;
   recordFailure(address: string): Promise<void>;
 }
 
-function createGuessLimiter(
+/**
+ * The failed-lookup limiter (see the module comment). `name` names its Redis keys (`<keyPrefix><name>:<address>`);
+ * exported for the confirmation pages, which count their own failed lookups under another name.
+ */
+export function createGuessLimiter(
   redis: Redis,
   keyPrefix: string,
   points: number,
   duration: number,
   log: Logger,
+  name = 'link-guess',
 ): GuessLimiter {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
-    keyPrefix: `${keyPrefix}link-guess`,
+    keyPrefix: `${keyPrefix}${name}`,
     points,
     duration,
     // Redis down: limit per process in memory rather than not at all (the store fails closed meanwhile).

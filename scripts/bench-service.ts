@@ -1,0 +1,36 @@
+// The service as `npm run bench` starts it: a child process configured by env vars (like production), with
+// pacing and metrics wired through the composition root's overrides. BENCH_PACING_JSON (partial
+// PacingOptions) sets the pacing; METRICS_PORT gives a worker-only process its own /metrics listener.
+// Tells the parent it is ready over IPC.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../services/logging/logger.js';
+import { createMetrics } from '../services/metrics/metrics.js';
+import { pacingOptions, type DeepPartial, type PacingOptions } from '../services/pacing/pacing-options.js';
+import { createResetdesk } from '../services/resetdesk.js';
+
+const config = loadConfig({ args: process.argv.slice(2) });
+const logger = createLogger({ level: config.log.level });
+const metrics = createMetrics();
+const pacing = pacingOptions(JSON.parse(process.env.BENCH_PACING_JSON ?? '{}') as DeepPartial<PacingOptions>);
+const desk = createResetdesk(config, logger, { pacing, metrics });
+
+let app = desk.app;
+if (!app && process.env.METRICS_PORT) {
+  app = express();
+  app.use(metrics.metricsRouter());
+}
+const server = app ? createServer(app) : undefined;
+const port = desk.app ? config.server.port : Number(process.env.METRICS_PORT ?? 0);
+const ready = () =>
+  process.send?.({ ready: true, port: server ? (server.address() as AddressInfo).port : undefined });
+if (server) server.listen(port, '127.0.0.1', ready);
+else ready();
+
+process.on('SIGTERM', () => {
+  server?.close();
+  server?.closeAllConnections();
+  void desk.close(3000).then(() => process.exit(0));
+});

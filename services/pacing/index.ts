@@ -1,0 +1,26 @@
+export { PacingDelay, isPacingDelay } from './pacing-delay.js';
+export { DEFAULT_PACING, pacingOptions, type BucketLimit, type PacingOptions } from './pacing-options.js';
+export { createRedisPacer, type Pacer, type TakeMode } from './token-bucket.js';
+export { runInPacingScope } from './pacing-scope.js';
+export {
+  pacedDirectoryFactory,
+  pacedPsaAdapter,
+  type PacingObserver,
+  type PacingDeps,
+} from './paced-ports.js';
+
+import type { Redis } from 'ioredis';
+import type { PacingOptions } from './pacing-options.js';
+import { createRedisPacer, type Pacer } from './token-bucket.js';
+import type { PsaKind } from '../domain/ports.js';
+
+/** The Redis pacer for a service: `graph:*` keys use the Graph limit, `psa:<kind>` the PSA's. */
+export function createServicePacer(redis: Redis, keyPrefix: string, options: PacingOptions): Pacer {
+  return createRedisPacer({
+    redis,
+    keyPrefix,
+    maxInlineWaitMs: options.maxInlineWaitMs,
+    limitFor: (key) =>
+      key.startsWith('psa:') ? (options.psa[key.slice(4) as PsaKind] ?? options.graph) : options.graph,
+  });
+}

@@ -1,0 +1,81 @@
+import type { PsaKind } from '../domain/ports.js';
+
+/** A token bucket: `ratePerSecond` sustained, up to `burst` at once. */
+export interface BucketLimit {
+  ratePerSecond: number;
+  burst: number;
+  /**
+   * Tokens a whole ticket usually needs from this bucket. A ticket starts calling this key only when the
+   * bucket holds at least this much (admission); once started, its later calls may borrow ahead (up to
+   * `maxInlineWaitMs` of debt) and wait in-process, so a started ticket finishes instead of being parked
+   * half-way. Clamped to `burst`.
+   */
+  ticketCost: number;
+}
+
+/**
+ * How fast resetdesk calls outside systems. One bucket per customer tenant for Graph (`graph:<tenantId>`) and
+ * one per PSA (`psa:<kind>`), kept in Redis so every worker process shares them.
+ *
+ * Basis (see /work/shared/reference/graph.md §4 and psa.md):
+ * - Graph, identity limits per app+tenant: 3,500 RU/10 s for small tenants and writes 3,000 per 2.5 min
+ *   (20/s); auth-method calls may fall under a 5 req/10 s per app per tenant limit (UNCONFIRMED). A ticket
+ *   makes about 7 Graph requests, 4 of them writes. 4 requests/s per tenant (burst 8) keeps well inside the
+ *   confirmed limits and makes a 429 on the unconfirmed one short-lived; a tenant still resets ~30 staff a
+ *   minute.
+ * - HaloPSA hosted: "300 requests per rolling 5 minutes" (1/s), 450/5 min reported elsewhere: 0.9/s with a
+ *   burst of 10 never exceeds 300 in any 5-minute window (270 + 10).
+ * - ConnectWise: throttling expected above ~1000 requests/min: 10/s, burst 20.
+ * - Autotask: 10,000 requests/hour per database (Autotask's published API threshold; not in psa.md):
+ *   2.5/s, burst 10.
+ */
+export interface PacingOptions {
+  enabled: boolean;
+  /** Per customer tenant, for every Directory call. */
+  graph: BucketLimit;
+  /** Per PSA (one instance per kind), for every PsaAdapter call. */
+  psa: Record<PsaKind, BucketLimit>;
+  /**
+   * Tokens one call of a method takes, by method name (a call making several HTTP requests costs more).
+   * Methods not listed cost 1.
+   */
+  costs: Record<string, number>;
+  /** Longest a started ticket waits in-process for its next token; longer and the job is delayed instead. */
+  maxInlineWaitMs: number;
+  /** Pause applied after a 429 that carries no Retry-After. */
+  defaultPauseMs: number;
+  /** Longest pause a Retry-After can impose (a broken header must not park a tenant for hours). */
+  maxPauseMs: number;
+}
+
+export const DEFAULT_PACING: PacingOptions = {
+  enabled: true,
+  graph: { ratePerSecond: 4, burst: 8, ticketCost: 7 },
+  psa: {
+    halopsa: { ratePerSecond: 0.9, burst: 10, ticketCost: 3 },
+    connectwise: { ratePerSecond: 10, burst: 20, ticketCost: 4 },
+    autotask: { ratePerSecond: 2.5, burst: 10, ticketCost: 4 },
+  },
+  // removeMfaMethods lists the methods and deletes each (usually 1-3).
+  costs: { removeMfaMethods: 3 },
+  maxInlineWaitMs: 5_000,
+  defaultPauseMs: 30_000,
+  maxPauseMs: 5 * 60_000,
+};
+
+/** Defaults with some values replaced (nested limits merged per key). */
+export function pacingOptions(overrides: DeepPartial<PacingOptions> = {}): PacingOptions {
+  return {
+    ...DEFAULT_PACING,
+    ...(overrides as Partial<PacingOptions>),
+    graph: { ...DEFAULT_PACING.graph, ...overrides.graph },
+    psa: {
+      halopsa: { ...DEFAULT_PACING.psa.halopsa, ...overrides.psa?.halopsa },
+      connectwise: { ...DEFAULT_PACING.psa.connectwise, ...overrides.psa?.connectwise },
+      autotask: { ...DEFAULT_PACING.psa.autotask, ...overrides.psa?.autotask },
+    },
+    costs: { ...DEFAULT_PACING.costs, ...(overrides.costs as Record<string, number> | undefined) },
+  };
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
