@@ -653,6 +653,7 @@ export class ResetUseCase {
               request,
               target,
               mfaRemoved: Boolean(mfaResults),
+              mfaIncomplete: mfaFailed.length > 0,
               mspName: this.deps.settings.mspName,
               marker: marker(ctx, 'delivery'),
             })
@@ -677,12 +678,14 @@ export class ResetUseCase {
           mfaResults,
           passwordReset: passwordDone,
           sessionsRevoked: journal.progress.sessionsRevoked,
-          notDone:
-            handOffCode === 'synced-user-password'
+          notDone: [
+            ...(handOffCode === 'synced-user-password'
               ? [
                   'Password not reset: the account is mastered in on-premises AD and Graph cannot reset it app-only.',
                 ]
-              : mfaFailed.map((m) => `MFA method ${m.kind} (${m.id}) still registered.`),
+              : []),
+            ...mfaFailed.map((m) => `MFA method ${m.kind} (${m.id}) still registered.`),
+          ],
           facts: [],
           nextStep: nextStepFor(handOffCode),
         },

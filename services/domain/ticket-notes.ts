@@ -98,6 +98,8 @@ export function partialHandOffCustomerNote(input: {
   request: RequestSummary;
   target: DirectoryUser;
   mfaRemoved: boolean;
+  /** Some MFA methods could not be removed (an engineer finishes them). */
+  mfaIncomplete?: boolean;
   mspName: string;
   marker: string;
 }): TicketNote {
@@ -105,11 +107,13 @@ export function partialHandOffCustomerNote(input: {
   const lines = [
     `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
     '',
-    ...(input.mfaRemoved
-      ? [
-          `Every MFA method of ${who} was removed; they will be asked to register MFA again at their next sign-in.`,
-        ]
-      : []),
+    ...(input.mfaRemoved && input.mfaIncomplete
+      ? [`Most MFA methods of ${who} were removed; an engineer will remove the rest.`]
+      : input.mfaRemoved
+        ? [
+            `Every MFA method of ${who} was removed; they will be asked to register MFA again at their next sign-in.`,
+          ]
+        : []),
     `${who} also has a computer login tied to their name, so their password cannot be reset automatically. An engineer will follow up as soon as possible to help with the password.`,
     '',
     `${input.mspName} — Ref ${input.marker}`,

@@ -168,6 +168,21 @@ describe('ResetUseCase', () => {
     expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'engineers' }]);
   });
 
+  it('When a synced target keeps an MFA method, then neither note claims every method was removed and the hand-off lists it', async () => {
+    directory.users.set('sam', { ...directory.users.get('sam')!, onPremisesSyncEnabled: true });
+    directory.methods.set('sam', [
+      { kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' },
+      { kind: 'fido2AuthenticationMethod', id: 'f1', outcome: 'failed', detail: 'Graph 400' },
+    ]);
+    await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    const customer = psa.notes.find((n) => n.note.visibility === 'customer')!.note.text;
+    const internal = psa.notes.find((n) => n.note.visibility === 'internal')!.note.text;
+    expect(customer).not.toContain('Every MFA method');
+    expect(customer).toContain('an engineer will remove the rest');
+    expect(internal).toContain('Password not reset');
+    expect(internal).toContain('MFA method fido2AuthenticationMethod (f1) still registered.');
+  });
+
   it('When Graph refuses for privileges, then it is handed off with the reason', async () => {
     directory.failResetWith = new DirectoryError(
       'insufficient-privileges',
