@@ -7,6 +7,9 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
+import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
+import { detailsText, nonEmpty } from '../shared/plain-text.js';
+import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { AutotaskClient } from './autotask-client.js';
 
 /**
@@ -46,9 +49,6 @@ export interface AutotaskOptions {
   /** Ticket `source` picklist values that mean an agent logged the request (phone, walk-in, …). */
   sourceAgentIds?: number[];
 }
-
-/** The most characters of free text handed to the domain (8 KB of ASCII); longer text is cut, not refused. */
-const MAX_DETAILS_CHARS = 8192;
 
 /** The subset of an Autotask ticket the adapter reads (`GET /v1.0/Tickets/{id}` → `{item}`). */
 interface AutotaskTicket {
@@ -145,7 +145,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
       const parsed = parseYesNo(udf?.value);
       if (parsed === 'unrecognised') {
         log.warn(
-          { ticketId: String(id), field: configured, value: describeValue(udf?.value) },
+          { ticketId: String(id), field: configured, value: describeFieldValue(udf?.value) },
           'unrecognised yes/no value in a reset user-defined field; treating it as "no"',
         );
         return false;
@@ -183,7 +183,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     const parsed = parseAttestation(udf?.value);
     if (parsed === 'unrecognised') {
       log.warn(
-        { ticketId, field: name, value: describeValue(udf?.value) },
+        { ticketId, field: name, value: describeFieldValue(udf?.value) },
         'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
       );
       return false;
@@ -349,33 +349,10 @@ function nonEmptySet(values: number[] | undefined): Set<number> | undefined {
   return values && values.length > 0 ? new Set(values) : undefined;
 }
 
-function parseTicketId(ticketId: string): number | undefined {
-  const trimmed = ticketId.trim();
-  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
-  const n = Number(trimmed);
-  return n > 0 ? n : undefined;
-}
-
 function requireTicketId(ticketId: string): number {
   const id = parseTicketId(ticketId);
   if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not an Autotask ticket id`);
   return id;
-}
-
-/** A positive integer from a number or a numeric string (picklist values sometimes come back as strings). */
-function positiveInt(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
-    const n = Number(value.trim());
-    return n > 0 ? n : undefined;
-  }
-  return undefined;
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
 }
 
 /** Finds a user-defined field by its configured name: case-insensitive, surrounding space ignored. */
@@ -390,9 +367,6 @@ function textOf(value: unknown): string | undefined {
   return undefined;
 }
 
-const YES = new Set(['true', '1', 'yes', 'y']);
-const NO = new Set(['false', '0', 'no', 'n']);
-
 /**
  * Reads a yes/no user-defined field value. Accepts booleans, 1/0, and true/false, yes/no, y/n in any case with
  * surrounding space.
@@ -406,15 +380,8 @@ const NO = new Set(['false', '0', 'no', 'n']);
  * A picklist UDF returns its stored value, not its label; use a text UDF, or a picklist whose values read as
  * yes/no. Resolving picklist labels through `Tickets/entityInformation/userDefinedFields` is not implemented.
  */
-export function parseYesNo(value: unknown): boolean | 'unrecognised' {
-  if (value === undefined || value === null) return true;
-  if (typeof value === 'boolean') return value;
-  if (typeof value !== 'string' && typeof value !== 'number') return 'unrecognised';
-  const text = String(value).trim().toLowerCase();
-  if (text === '') return true;
-  if (YES.has(text)) return true;
-  if (NO.has(text)) return false;
-  return 'unrecognised';
+export function parseYesNo(value: unknown): YesNo {
+  return parseYesNoValue(value, { whenEmpty: true });
 }
 
 /**
@@ -422,32 +389,6 @@ export function parseYesNo(value: unknown): boolean | 'unrecognised' {
  * never assumed: UDF absent, value null or empty → `false`. Unreadable values are `'unrecognised'` (the adapter
  * reports `false` and logs a warning).
  */
-export function parseAttestation(value: unknown): boolean | 'unrecognised' {
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'string' && value.trim() === '') return false;
-  return parseYesNo(value);
-}
-
-/** Tidies whitespace (spaces collapsed, lines trimmed, at most one blank line), drops control characters, caps. */
-export function detailsText(text: string, max = MAX_DETAILS_CHARS): string | undefined {
-  const tidy = text
-    .replace(/\r\n?/g, '\n')
-    // eslint-disable-next-line no-control-regex -- dropping control characters is the point
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .replace(/[\t \u00a0]+/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-  let out = tidy.length > max ? tidy.slice(0, max) : tidy;
-  const last = out.charCodeAt(out.length - 1);
-  if (out.length < tidy.length && last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
-  out = out.trim();
-  return out === '' ? undefined : out;
-}
-
-function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return (text ?? '').slice(0, 40);
+export function parseAttestation(value: unknown): YesNo {
+  return parseYesNoValue(value, { whenEmpty: false });
 }

@@ -1,6 +1,11 @@
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
-import { PsaError, TransientError } from '../../services/domain/errors.js';
+import {
+  parseRetryAfter as parseRetryAfterOr,
+  singleLineQuote,
+  translatePsaHttpError,
+  type PsaHttpErrorProfile,
+} from '../shared/http-errors.js';
 
 /**
  * How long to wait after a 429 that carries no Retry-After. Autotask's documented limits are a 10,000 requests per
@@ -68,6 +73,7 @@ export function normaliseAutotaskBaseUrl(url: string): string {
 export class AutotaskClient {
   private readonly http: AxiosInstance;
   private readonly apiRoot: string;
+  private readonly errors: PsaHttpErrorProfile;
 
   constructor(
     private readonly options: AutotaskClientOptions,
@@ -75,6 +81,10 @@ export class AutotaskClient {
   ) {
     this.apiRoot = `${normaliseAutotaskBaseUrl(options.baseUrl)}/v1.0`;
     this.http = axios.create({ timeout: options.timeoutMs, maxRedirects: 0 });
+    this.errors = {
+      ...AUTOTASK_ERRORS,
+      secrets: [options.secret, options.integrationCode, options.username],
+    };
   }
 
   /** Sends one request and returns the parsed body (or null for a tolerated 404). */
@@ -97,84 +107,32 @@ export class AutotaskClient {
     } catch (err) {
       const status = err instanceof AxiosError ? err.response?.status : undefined;
       if (status === 404 && req.notFoundAsNull) return null;
-      throw this.translateError(err, `Autotask ${req.method.toUpperCase()} /v1.0${req.path}`);
+      throw translatePsaHttpError(err, `Autotask ${req.method.toUpperCase()} /v1.0${req.path}`, this.errors);
     }
-  }
-
-  /**
-   * Maps an axios failure to a domain error. Only the status, the error code and a short, secret-free quote of
-   * Autotask's body survive.
-   */
-  private translateError(err: unknown, what: string): Error {
-    if (!(err instanceof AxiosError)) {
-      const message = err instanceof Error ? err.message : String(err);
-      return new PsaError(`${what} failed: ${this.redact(message)}`);
-    }
-    const res = err.response;
-    if (!res) {
-      const code = err.code ?? 'unknown';
-      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
-        return new TransientError(`${what} timed out (${code})`);
-      if (CONNECTION_ERROR_CODES.has(code) || err.request) {
-        return new TransientError(`${what} could not reach Autotask (${code})`);
-      }
-      return new PsaError(`${what} could not be sent (${code})`);
-    }
-    const status = res.status;
-    const quoted = this.redact(quoteAutotaskErrors(res.data));
-    const suffix = quoted ? `: ${quoted}` : '';
-    if (status === 429) {
-      return new TransientError(
-        `${what} was rate limited (HTTP 429)${suffix}`,
-        parseRetryAfter(res.headers['retry-after']),
-      );
-    }
-    if (status >= 500) return new TransientError(`${what} failed with HTTP ${status}${suffix}`);
-    if (status === 401) {
-      return new PsaError(
-        `${what} was refused (HTTP 401)${suffix}; check the API user's username, secret and integration code, ` +
-          'and that the base URL is the zone of that user',
-        status,
-      );
-    }
-    if (status === 403) {
-      return new PsaError(
-        `${what} was forbidden (HTTP 403)${suffix}; check the API user's security level`,
-        status,
-      );
-    }
-    if (status >= 300 && status < 400) {
-      return new PsaError(
-        `${what} answered HTTP ${status} (redirects are not followed); check the zone base URL`,
-        status,
-      );
-    }
-    return new PsaError(`${what} failed with HTTP ${status}${suffix}`, status);
-  }
-
-  /** Blanks the configured credentials out of text that came from the wire, in case a body ever echoes them. */
-  private redact(text: string): string {
-    let out = text;
-    for (const value of [this.options.secret, this.options.integrationCode, this.options.username]) {
-      if (value && value.length >= 4) out = out.split(value).join('[redacted]');
-    }
-    return out;
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
+/** How Autotask failures read; each client adds its own credentials as the secrets to blank out. */
+const AUTOTASK_ERRORS: PsaHttpErrorProfile = {
+  psaName: 'Autotask',
+  defaultRetryAfterMs: AUTOTASK_DEFAULT_RETRY_AFTER_MS,
+  quoteBody: quoteAutotaskErrors,
+  refusal(what, status, suffix) {
+    if (status === 401) {
+      return (
+        `${what} was refused (HTTP 401)${suffix}; check the API user's username, secret and integration code, ` +
+        'and that the base URL is the zone of that user'
+      );
+    }
+    if (status === 403) {
+      return `${what} was forbidden (HTTP 403)${suffix}; check the API user's security level`;
+    }
+    if (status >= 300 && status < 400) {
+      return `${what} answered HTTP ${status} (redirects are not followed); check the zone base URL`;
+    }
+    return undefined;
+  },
+};
 
 /**
  * A short, single-line quote of an Autotask error body. Autotask answers errors as `{"errors": ["...", ...]}`;
@@ -196,19 +154,10 @@ export function quoteAutotaskErrors(data: unknown): string {
       text = typeof msg === 'string' ? msg : JSON.stringify(data);
     }
   } else return '';
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+  return singleLineQuote(text, MAX_QUOTED_BODY);
 }
 
 /** Retry-After as delta-seconds or an HTTP date; absent or unusable → the 30 s default. */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (typeof raw === 'string' && raw.trim() !== '') {
-    const trimmed = raw.trim();
-    if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-    const at = Date.parse(trimmed);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw * 1000;
-  return AUTOTASK_DEFAULT_RETRY_AFTER_MS;
+  return parseRetryAfterOr(value, AUTOTASK_DEFAULT_RETRY_AFTER_MS, now);
 }

@@ -1,4 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { positiveIntegerText } from '../shared/ids.js';
+import { nonEmpty } from '../shared/plain-text.js';
+import { decodeJsonBody, getKeyIgnoringCase as get, isRecord } from '../shared/webhook-body.js';
 
 /**
  * HTTP-edge helpers for Autotask ticket webhooks. Autotask signs each callout with the webhook's `SecretKey`:
@@ -85,7 +88,7 @@ export function parseAutotaskWebhook(body: unknown): { deliveries: AutotaskWebho
     const entityType = get(element, 'EntityType');
     if (typeof entityType === 'string' && !TICKET_ENTITY_TYPES.has(entityType.trim().toLowerCase())) continue;
     const ticketId =
-      positiveInteger(get(element, 'Id')) ?? positiveInteger(get(get(element, 'Fields'), 'id'));
+      positiveIntegerText(get(element, 'Id')) ?? positiveIntegerText(get(get(element, 'Fields'), 'id'));
     if (ticketId === undefined) continue;
     namedTicket = true;
     const action = nonEmpty(get(element, 'Action'));
@@ -109,48 +112,15 @@ export function parseAutotaskWebhook(body: unknown): { deliveries: AutotaskWebho
 }
 
 function decode(body: unknown): unknown {
-  let text: string | undefined;
-  if (typeof body === 'string') text = body;
-  else if (body instanceof Uint8Array) text = Buffer.from(body).toString('utf8');
-  if (text === undefined) {
-    if (body === null || body === undefined || typeof body !== 'object') {
-      throw new AutotaskWebhookParseError('Autotask webhook body is not a JSON object');
-    }
-    return body;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new AutotaskWebhookParseError('Autotask webhook body is not valid JSON');
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function get(obj: unknown, key: string): unknown {
-  if (!isRecord(obj)) return undefined;
-  const wanted = key.toLowerCase();
-  const found = Object.keys(obj).find((k) => k.toLowerCase() === wanted);
-  return found === undefined ? undefined : obj[found];
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-function positiveInteger(value: unknown): string | undefined {
-  if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
-  }
-  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
-    const n = Number(value.trim());
-    return n > 0 ? String(n) : undefined;
-  }
-  return undefined;
+  return decodeJsonBody(
+    body,
+    (reason) =>
+      new AutotaskWebhookParseError(
+        reason === 'not-json'
+          ? 'Autotask webhook body is not valid JSON'
+          : 'Autotask webhook body is not a JSON object',
+      ),
+  );
 }
 
 function sequenceOf(value: unknown): string | undefined {

@@ -7,8 +7,11 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
+import { recordedAddress } from '../shared/email-address.js';
+import { parseTicketId } from '../shared/ids.js';
+import { detailsText, nonEmpty } from '../shared/plain-text.js';
+import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { ConnectWiseClient } from './connectwise-client.js';
-import { detailsText, recordedAddress } from './connectwise-text.js';
 
 /**
  * Configuration of the ConnectWise PSA (Manage) adapter. Board, status, type and team ids are per site and come
@@ -438,23 +441,10 @@ function nameSet(names: string[] | undefined): Set<string> | undefined {
   return new Set(names.map(normaliseName));
 }
 
-function parseTicketId(ticketId: string): number | undefined {
-  const trimmed = ticketId.trim();
-  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
-  const n = Number(trimmed);
-  return n > 0 ? n : undefined;
-}
-
 function requireTicketId(ticketId: string): number {
   const id = parseTicketId(ticketId);
   if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a ConnectWise ticket id`);
   return id;
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
 }
 
 function isEmailItem(item: CwCommunicationItem): boolean {
@@ -489,9 +479,6 @@ function textOf(field: CwCustomField | undefined): string | undefined {
   return undefined;
 }
 
-const YES = new Set(['true', '1', 'yes', 'y']);
-const NO = new Set(['false', '0', 'no', 'n']);
-
 /**
  * Reads a yes/no custom field, with the same rules as the HaloPSA adapter: booleans, 1/0, true/false, yes/no,
  * y/n in any case with surrounding space.
@@ -501,24 +488,13 @@ const NO = new Set(['false', '0', 'no', 'n']);
  * - Anything else: `'unrecognised'`; the adapter reports `false` and logs a warning, because an answer it cannot
  *   read is not consent to reset.
  */
-export function parseYesNo(field: CwCustomField | undefined): boolean | 'unrecognised' {
-  if (!field) return true;
-  const v = field.value;
-  const isCheckbox = typeof field.type === 'string' && field.type.toLowerCase() === 'checkbox';
-  if (v === undefined || v === null) return !isCheckbox;
-  if (typeof v === 'boolean') return v;
-  if (typeof v !== 'string' && typeof v !== 'number') return 'unrecognised';
-  const text = String(v).trim().toLowerCase();
-  if (text === '') return !isCheckbox;
-  if (YES.has(text)) return true;
-  if (NO.has(text)) return false;
-  return 'unrecognised';
+export function parseYesNo(field: CwCustomField | undefined): YesNo {
+  const isCheckbox = typeof field?.type === 'string' && field.type.toLowerCase() === 'checkbox';
+  return parseYesNoValue(field?.value, { whenEmpty: !isCheckbox });
 }
 
 function describeValue(field: CwCustomField | undefined): string {
-  const raw = field?.value;
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  return (text ?? '').slice(0, 40);
+  return describeFieldValue(field?.value);
 }
 
 type SourceMatchers = Record<'email' | 'portal' | 'agent', { ids: Set<number>; names: Set<string> }>;
@@ -563,9 +539,6 @@ function dateOf(value: unknown): number | undefined {
  * given, never assumed: field absent, value absent or empty (an unticked Checkbox has no value) → `false`.
  * Unreadable values are `'unrecognised'` (the adapter reports `false` and logs a warning).
  */
-export function parseAttestation(field: CwCustomField | undefined): boolean | 'unrecognised' {
-  const v = field?.value;
-  if (v === undefined || v === null) return false;
-  if (typeof v === 'string' && v.trim() === '') return false;
-  return parseYesNo({ value: v });
+export function parseAttestation(field: CwCustomField | undefined): YesNo {
+  return parseYesNoValue(field?.value, { whenEmpty: false });
 }

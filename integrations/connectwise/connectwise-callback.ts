@@ -1,4 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { positiveIntegerText } from '../shared/ids.js';
+import { getKeyIgnoringCase } from '../shared/webhook-body.js';
 
 /**
  * HTTP-edge helpers for ConnectWise PSA callbacks. ConnectWise signs each callback: the `x-content-signature`
@@ -272,24 +274,14 @@ export class ConnectWiseCallbackParseError extends Error {
   }
 }
 
+/** A key spelled exactly as documented wins over other spellings; otherwise keys are matched case-insensitively. */
 function getKey(obj: Record<string, unknown>, wanted: string): unknown {
-  if (wanted in obj) return obj[wanted];
-  const lower = wanted.toLowerCase();
-  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === lower) return v;
-  return undefined;
+  return getKeyIgnoringCase(obj, wanted, { preferExact: true });
 }
 
 function asText(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function asRecordId(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);
-  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value) && Number(value) > 0) {
-    return String(Number(value));
-  }
   return undefined;
 }
 
@@ -332,9 +324,9 @@ export function parseConnectWiseCallback(body: unknown): ConnectWiseCallback {
   if (entity === null) entity = undefined;
   const entityId =
     entity && typeof entity === 'object' && !Array.isArray(entity)
-      ? asRecordId(getKey(entity as Record<string, unknown>, 'id'))
+      ? positiveIntegerText(getKey(entity as Record<string, unknown>, 'id'))
       : undefined;
-  const recordId = asRecordId(getKey(obj, 'ID')) ?? entityId;
+  const recordId = positiveIntegerText(getKey(obj, 'ID')) ?? entityId;
   const messageId = asText(getKey(obj, 'MessageId'));
   const companyId = asText(getKey(obj, 'CompanyId'));
   const memberId = asText(getKey(obj, 'MemberId'));

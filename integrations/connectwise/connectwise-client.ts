@@ -1,6 +1,12 @@
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
-import { PsaError, TransientError } from '../../services/domain/errors.js';
+import { PsaError } from '../../services/domain/errors.js';
+import {
+  parseRetryAfter as parseRetryAfterOr,
+  singleLineQuote,
+  translatePsaHttpError,
+  type PsaHttpErrorProfile,
+} from '../shared/http-errors.js';
 
 /**
  * How long to wait after a 429 that carries no Retry-After. The Developer Guide says a 429 always carries one
@@ -103,7 +109,7 @@ export class ConnectWiseClient {
     } catch (err) {
       const status = err instanceof AxiosError ? err.response?.status : undefined;
       if (status === 404 && req.notFoundAsNull) return null;
-      throw translateError(err, what);
+      throw translatePsaHttpError(err, what, CONNECTWISE_ERRORS);
     }
     if (data === '' || data === undefined || data === null) return null;
     // A 200 HTML page (a login or portal page) means the site URL or codebase points somewhere else.
@@ -114,72 +120,25 @@ export class ConnectWiseClient {
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-/**
- * Maps an axios failure to a domain error. The axios error itself is dropped because its `config` holds the
- * Authorization header (the private key, base64-encoded).
- */
-function translateError(err: unknown, what: string): Error {
-  if (!(err instanceof AxiosError)) {
-    const message = err instanceof Error ? err.message : String(err);
-    return new PsaError(`${what} failed: ${message}`);
-  }
-  const res = err.response;
-  if (!res) {
-    const code = err.code ?? 'unknown';
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
-      return new TransientError(`${what} timed out (${code})`);
-    if (CONNECTION_ERROR_CODES.has(code) || err.request) {
-      return new TransientError(`${what} could not reach ConnectWise (${code})`);
+/** How ConnectWise failures read. */
+const CONNECTWISE_ERRORS: PsaHttpErrorProfile = {
+  psaName: 'ConnectWise',
+  defaultRetryAfterMs: CONNECTWISE_DEFAULT_RETRY_AFTER_MS,
+  quoteBody,
+  refusal(what, status, suffix) {
+    if (status >= 300 && status < 400) {
+      return `${what} was redirected (HTTP ${status}) and redirects are not followed; check siteUrl (cloud sites use the api- host) and codebase`;
     }
-    return new PsaError(`${what} could not be sent (${code})`);
-  }
-  const status = res.status;
-  if (status === 429) {
-    const quoted = quoteBody(res.data);
-    return new TransientError(
-      `${what} was rate limited (HTTP 429)${quoted ? `: ${quoted}` : ''}`,
-      parseRetryAfter(res.headers['retry-after']),
-    );
-  }
-  if (status >= 500) {
-    const quoted = quoteBody(res.data);
-    return new TransientError(`${what} failed with HTTP ${status}${quoted ? `: ${quoted}` : ''}`);
-  }
-  if (status >= 300 && status < 400) {
-    return new PsaError(
-      `${what} was redirected (HTTP ${status}) and redirects are not followed; check siteUrl (cloud sites use the api- host) and codebase`,
-      status,
-    );
-  }
-  if (status === 401) {
-    // The body is not quoted: an authentication failure has nothing to say that helps, and says nothing secret.
-    return new PsaError(
-      `${what} was refused (HTTP 401); check the company id, the API member's public/private keys and the clientId`,
-      status,
-    );
-  }
-  const quoted = quoteBody(res.data);
-  const suffix = quoted ? `: ${quoted}` : '';
-  if (status === 403) {
-    return new PsaError(
-      `${what} was forbidden (HTTP 403)${suffix}; check the API member's security role`,
-      status,
-    );
-  }
-  return new PsaError(`${what} failed with HTTP ${status}${suffix}`, status);
-}
+    if (status === 401) {
+      // The body is not quoted: an authentication failure has nothing to say that helps, and says nothing secret.
+      return `${what} was refused (HTTP 401); check the company id, the API member's public/private keys and the clientId`;
+    }
+    if (status === 403) {
+      return `${what} was forbidden (HTTP 403)${suffix}; check the API member's security role`;
+    }
+    return undefined;
+  },
+};
 
 /**
  * A short, single-line quote of a ConnectWise error body: `message` followed by each `errors[].message`
@@ -200,19 +159,10 @@ function quoteBody(data: unknown): string {
     }
     text = parts.length > 0 ? parts.join(' - ') : JSON.stringify(data);
   } else return '';
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+  return singleLineQuote(text, MAX_QUOTED_BODY);
 }
 
 /** Retry-After as delta-seconds or an HTTP date; absent or unusable → {@link CONNECTWISE_DEFAULT_RETRY_AFTER_MS}. */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (typeof raw === 'string' && raw.trim() !== '') {
-    const trimmed = raw.trim();
-    if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-    const at = Date.parse(trimmed);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw * 1000;
-  return CONNECTWISE_DEFAULT_RETRY_AFTER_MS;
+  return parseRetryAfterOr(value, CONNECTWISE_DEFAULT_RETRY_AFTER_MS, now);
 }

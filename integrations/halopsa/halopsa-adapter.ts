@@ -7,8 +7,11 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
+import { recordedAddress } from '../shared/email-address.js';
+import { parseTicketId } from '../shared/ids.js';
+import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
+import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { HaloClient } from './halopsa-client.js';
-import { capText, htmlToPlainText, recordedAddress } from './halopsa-text.js';
 
 /**
  * Configuration of the HaloPSA adapter. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
@@ -301,23 +304,10 @@ function assertOptions(options: HaloOptions): void {
   }
 }
 
-function parseTicketId(ticketId: string): number | undefined {
-  const trimmed = ticketId.trim();
-  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
-  const n = Number(trimmed);
-  return n > 0 ? n : undefined;
-}
-
 function requireTicketId(ticketId: string): number {
   const id = parseTicketId(ticketId);
   if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a HaloPSA ticket id`);
   return id;
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
 }
 
 /**
@@ -340,9 +330,6 @@ function textOf(field: HaloCustomField | undefined): string | undefined {
   return undefined;
 }
 
-const YES = new Set(['true', '1', 'yes', 'y']);
-const NO = new Set(['false', '0', 'no', 'n']);
-
 /**
  * Reads a yes/no custom field. Accepts booleans, 1/0 and true/false, yes/no, y/n in any case with surrounding
  * space; a select field's `display` text is preferred over its `value` (which may be an option id).
@@ -352,26 +339,18 @@ const NO = new Set(['false', '0', 'no', 'n']);
  *   answer it cannot read is not consent to reset; when both flags end up false the domain has nothing to do and
  *   hands the ticket to engineers. The port deliberately has no third state.
  */
-export function parseYesNo(field: HaloCustomField | undefined): boolean | 'unrecognised' {
-  if (!field) return true;
-  // A select field's value is an option id; its display text is what the form shows.
-  const display =
-    typeof field.display === 'string' && field.display.trim() !== '' ? field.display : undefined;
-  const v = display ?? field.value;
-  if (v === undefined || v === null) return true;
-  if (typeof v === 'boolean') return v;
-  if (typeof v !== 'string' && typeof v !== 'number') return 'unrecognised';
-  const text = String(v).trim().toLowerCase();
-  if (text === '') return true;
-  if (YES.has(text)) return true;
-  if (NO.has(text)) return false;
-  return 'unrecognised';
+export function parseYesNo(field: HaloCustomField | undefined): YesNo {
+  return parseYesNoValue(answerOf(field), { whenEmpty: true });
+}
+
+/** What a custom field answers: a select field's `value` is an option id, its `display` text what the form shows. */
+function answerOf(field: HaloCustomField | undefined): unknown {
+  if (!field) return undefined;
+  return typeof field.display === 'string' && field.display.trim() !== '' ? field.display : field.value;
 }
 
 function describeValue(field: HaloCustomField | undefined): string {
-  const raw = field?.display ?? field?.value;
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  return (text ?? '').slice(0, 40);
+  return describeFieldValue(field?.display ?? field?.value);
 }
 
 type SourceMatchers = Record<'email' | 'portal' | 'agent', { ids: Set<number>; names: Set<string> }>;
@@ -434,14 +413,8 @@ function byDateThenId(a: HaloAction, b: HaloAction): number {
  * defaults differ because an attestation is only ever given, never assumed: field absent, value absent or empty
  * → `false`. Unreadable values are `'unrecognised'` (the adapter reports `false` and logs a warning).
  */
-export function parseAttestation(field: HaloCustomField | undefined): boolean | 'unrecognised' {
-  if (!field) return false;
-  const display =
-    typeof field.display === 'string' && field.display.trim() !== '' ? field.display : undefined;
-  const v = display ?? field.value;
-  if (v === undefined || v === null) return false;
-  if (typeof v === 'string' && v.trim() === '') return false;
-  return parseYesNo({ value: v });
+export function parseAttestation(field: HaloCustomField | undefined): YesNo {
+  return parseYesNoValue(answerOf(field), { whenEmpty: false });
 }
 
 const HTML_ESCAPES: Record<string, string> = {

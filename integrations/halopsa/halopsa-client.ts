@@ -1,6 +1,12 @@
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
-import { PsaError, TransientError } from '../../services/domain/errors.js';
+import { PsaError } from '../../services/domain/errors.js';
+import {
+  parseRetryAfter as parseRetryAfterOr,
+  singleLineQuote,
+  translatePsaHttpError,
+  type PsaHttpErrorProfile,
+} from '../shared/http-errors.js';
 
 /** How long to wait after a 429 that carries no Retry-After. Hosted Halo allows 300 requests per rolling 5 minutes. */
 export const HALO_DEFAULT_RETRY_AFTER_MS = 30_000;
@@ -118,7 +124,7 @@ export class HaloClient {
           continue;
         }
         if (status === 404 && req.notFoundAsNull) return null;
-        throw translateError(err, `HaloPSA ${req.method.toUpperCase()} ${req.path}`);
+        throw translatePsaHttpError(err, `HaloPSA ${req.method.toUpperCase()} ${req.path}`, HALO_ERRORS);
       }
     }
   }
@@ -151,7 +157,7 @@ export class HaloClient {
       });
       data = res.data;
     } catch (err) {
-      throw translateError(err, 'HaloPSA token request', true);
+      throw translatePsaHttpError(err, 'HaloPSA token request', HALO_TOKEN_ERRORS);
     }
     const body = (data ?? {}) as { access_token?: unknown; expires_in?: unknown };
     if (typeof body.access_token !== 'string' || body.access_token === '') {
@@ -169,79 +175,43 @@ export class HaloClient {
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'ERR_NETWORK',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-/**
- * Maps an axios failure to a domain error. Only status, error code and a short quote of Halo's body survive:
- * the axios error itself is dropped because its `config` holds the Authorization header and form body.
- */
-function translateError(err: unknown, what: string, isTokenCall = false): Error {
-  if (!(err instanceof AxiosError)) {
-    const message = err instanceof Error ? err.message : String(err);
-    return new PsaError(`${what} failed: ${message}`);
-  }
-  const res = err.response;
-  if (!res) {
-    const code = err.code ?? 'unknown';
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
-      return new TransientError(`${what} timed out (${code})`);
-    if (CONNECTION_ERROR_CODES.has(code) || err.request) {
-      return new TransientError(`${what} could not reach HaloPSA (${code})`);
+/** How Halo resource-server failures read. */
+const HALO_ERRORS: PsaHttpErrorProfile = {
+  psaName: 'HaloPSA',
+  defaultRetryAfterMs: HALO_DEFAULT_RETRY_AFTER_MS,
+  quoteBody: quoteHaloBody,
+  refusal(what, status, suffix) {
+    if (status === 401) {
+      // Only reached after the one token refresh and retry: the API application itself is refused.
+      return `${what} was refused (HTTP 401) even with a fresh token; check the API application`;
     }
-    return new PsaError(`${what} could not be sent (${code})`);
-  }
-  const status = res.status;
-  const quoted = quoteBody(res.data, isTokenCall);
-  const suffix = quoted ? `: ${quoted}` : '';
-  if (status === 429) {
-    return new TransientError(
-      `${what} was rate limited (HTTP 429)${suffix}`,
-      parseRetryAfter(res.headers['retry-after']),
-    );
-  }
-  if (status >= 500) return new TransientError(`${what} failed with HTTP ${status}${suffix}`);
-  if (isTokenCall && (status === 400 || status === 401)) {
-    return new PsaError(
-      `${what} was refused (HTTP ${status})${suffix}; check the client id, client secret, scope and tenant`,
-      status,
-    );
-  }
-  if (status === 401) {
-    return new PsaError(
-      `${what} was refused (HTTP 401) even with a fresh token; check the API application`,
-      status,
-    );
-  }
-  if (status === 403) {
-    return new PsaError(
-      `${what} was forbidden (HTTP 403)${suffix}; check the API application's and its agent's permissions`,
-      status,
-    );
-  }
-  return new PsaError(`${what} failed with HTTP ${status}${suffix}`, status);
-}
+    if (status === 403) {
+      return `${what} was forbidden (HTTP 403)${suffix}; check the API application's and its agent's permissions`;
+    }
+    return undefined;
+  },
+};
 
 /**
- * A short, single-line quote of Halo's error body. For the token call only the OAuth `error` code is quoted,
- * because an authorisation server may echo parts of the request.
+ * How token-request failures read. Only the OAuth `error` code is quoted, because an authorisation server may
+ * echo parts of the request (the client secret is in the form body).
  */
-function quoteBody(data: unknown, isTokenCall: boolean): string {
-  if (isTokenCall) {
+const HALO_TOKEN_ERRORS: PsaHttpErrorProfile = {
+  ...HALO_ERRORS,
+  quoteBody(data) {
     const code = (data as { error?: unknown } | null)?.error;
     return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : '';
-  }
+  },
+  refusal(what, status, suffix) {
+    if (status === 400 || status === 401) {
+      return `${what} was refused (HTTP ${status})${suffix}; check the client id, client secret, scope and tenant`;
+    }
+    return HALO_ERRORS.refusal?.(what, status, suffix);
+  },
+};
+
+/** A short, single-line quote of Halo's error body (Halo bodies are short strings or small objects). */
+function quoteHaloBody(data: unknown): string {
   let text: string;
   if (typeof data === 'string') text = data;
   else if (data && typeof data === 'object') {
@@ -249,19 +219,10 @@ function quoteBody(data: unknown, isTokenCall: boolean): string {
     const msg = obj.message ?? obj.Message ?? obj.error ?? obj.title;
     text = typeof msg === 'string' ? msg : JSON.stringify(data);
   } else return '';
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+  return singleLineQuote(text, MAX_QUOTED_BODY);
 }
 
 /** Retry-After as delta-seconds or an HTTP date; absent or unusable → the 30 s default. */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (typeof raw === 'string' && raw.trim() !== '') {
-    const trimmed = raw.trim();
-    if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-    const at = Date.parse(trimmed);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return raw * 1000;
-  return HALO_DEFAULT_RETRY_AFTER_MS;
+  return parseRetryAfterOr(value, HALO_DEFAULT_RETRY_AFTER_MS, now);
 }

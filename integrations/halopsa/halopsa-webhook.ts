@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { positiveIntegerText } from '../shared/ids.js';
+import { decodeJsonBody, getKeyIgnoringCase, isRecord } from '../shared/webhook-body.js';
 
 /**
  * HTTP-edge helpers for HaloPSA webhooks. Halo signs nothing: the only authentication is the HTTP Basic
@@ -99,53 +101,26 @@ export function parseHaloWebhook(body: unknown): { deliveries: HaloWebhookDelive
 }
 
 function decode(body: unknown): unknown {
-  let text: string | undefined;
-  if (typeof body === 'string') text = body;
-  else if (body instanceof Uint8Array) text = Buffer.from(body).toString('utf8');
-  if (text === undefined) {
-    if (body === null || body === undefined || typeof body !== 'object') {
-      throw new HaloWebhookParseError('HaloPSA webhook body is not a JSON object or array');
-    }
-    return body;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HaloWebhookParseError('HaloPSA webhook body is not valid JSON');
-  }
+  return decodeJsonBody(
+    body,
+    (reason) =>
+      new HaloWebhookParseError(
+        reason === 'not-json'
+          ? 'HaloPSA webhook body is not valid JSON'
+          : 'HaloPSA webhook body is not a JSON object or array',
+      ),
+  );
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
+/** Follows `path` from `obj`, each key compared case-insensitively; undefined as soon as a step is missing. */
 function get(obj: Record<string, unknown>, path: readonly string[]): unknown {
-  let current: unknown = obj;
-  for (const key of path) {
-    if (!isRecord(current)) return undefined;
-    const wanted = key.toLowerCase();
-    const found = Object.keys(current).find((k) => k.toLowerCase() === wanted);
-    if (found === undefined) return undefined;
-    current = current[found];
-  }
-  return current;
+  return path.reduce<unknown>((current, key) => getKeyIgnoringCase(current, key), obj);
 }
 
 function ticketIdOf(element: Record<string, unknown>): string | undefined {
   for (const path of TICKET_ID_PATHS) {
-    const id = positiveInteger(get(element, path));
+    const id = positiveIntegerText(get(element, path));
     if (id !== undefined) return id;
-  }
-  return undefined;
-}
-
-function positiveInteger(value: unknown): string | undefined {
-  if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
-  }
-  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
-    const n = Number(value.trim());
-    return n > 0 ? String(n) : undefined;
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
-import { createLogger, type Logger } from '../../services/logging/logger.js';
+import { createLogger } from '../../services/logging/logger.js';
 import { createAutotaskAdapter, type AutotaskOptions } from '../../integrations/autotask/autotask-adapter.js';
 import {
   AutotaskClient,
@@ -18,13 +18,15 @@ import {
   type AutotaskSimTicketSeed,
   type AutotaskSimulator,
 } from '../simulators/autotask-simulator.js';
+import { captureLogger, rejection } from './adapter-test-helpers.js';
+import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import {
   loadAutotaskRecordings,
   startAutotaskReplayServer,
   type AutotaskRecording,
   type AutotaskReplayServer,
-} from './autotask-replay-server.js';
+} from './replay-server.js';
 
 const COMPANY_ID = 174;
 const RESET_QUEUE = 29683482;
@@ -176,21 +178,6 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
 }
 
 psaAdapterContract('Autotask adapter against the Autotask simulator', autotaskHarness);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
-
-function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  const out: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void out.push(s) } });
-  return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 describe('Autotask adapter specifics (simulator)', () => {
   let sim: AutotaskSimulator;
@@ -811,48 +798,12 @@ const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskReco
   },
 };
 
-describe('Autotask adapter against recorded exchanges', () => {
-  it('When a recording exists, Then a scenario replays it (and vice versa)', () => {
-    expect([...recordings.keys()].sort()).toEqual(Object.keys(scenarios).sort());
-  });
-
-  for (const [name, recording] of recordings) {
-    it(`When replaying ${name}, Then every recorded exchange is used and nothing else is sent`, async () => {
-      expect(recording.provenance).toMatch(/\S/);
-      const replay = await startAutotaskReplayServer(recording);
-      try {
-        const scenario = scenarios[name];
-        if (!scenario) throw new Error(`no scenario for recording ${name}`);
-        await scenario(replay, recording);
-        expect(replay.unexpected).toEqual([]);
-        expect(replay.remaining()).toBe(0);
-      } finally {
-        await replay.close();
-      }
-    });
-  }
-});
-
-/** Keys and value kinds of `recorded` that `actual` lacks or contradicts (values themselves are not compared). */
-function shapeDiff(recorded: unknown, actual: unknown, path = '$', depth = 0): string[] {
-  const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-  if (recorded === null) return [];
-  if (kind(recorded) !== kind(actual))
-    return [`${path}: ${kind(recorded)} recorded, ${kind(actual)} simulated`];
-  if (depth >= 4) return [];
-  if (Array.isArray(recorded) && Array.isArray(actual)) {
-    if (recorded.length > 0 && actual.length === 0) return [`${path}: recorded items, simulated none`];
-    return recorded.length > 0 ? shapeDiff(recorded[0], actual[0], `${path}[0]`, depth + 1) : [];
-  }
-  if (kind(recorded) === 'object') {
-    const r = recorded as Record<string, unknown>;
-    const a = actual as Record<string, unknown>;
-    return Object.keys(r).flatMap((k) =>
-      k in a ? shapeDiff(r[k], a[k], `${path}.${k}`, depth + 1) : [`${path}.${k}: missing in simulator`],
-    );
-  }
-  return [];
-}
+describeAdapterReplays(
+  'Autotask adapter against recorded exchanges',
+  recordings,
+  scenarios,
+  startAutotaskReplayServer,
+);
 
 async function seedSimulatorFrom(recording: AutotaskRecording): Promise<AutotaskSimulator> {
   const seed = recording.simulator ?? {};
@@ -875,28 +826,22 @@ async function seedSimulatorFrom(recording: AutotaskRecording): Promise<Autotask
   return sim;
 }
 
-describe('Autotask simulator against recorded exchanges (drift check)', () => {
-  for (const [name, recording] of recordings) {
-    it(`When the ${name} requests hit the simulator, Then statuses and response shapes match the recording`, async () => {
-      const sim = await seedSimulatorFrom(recording);
-      try {
-        for (const { request, response } of recording.exchanges) {
-          const res = await axios.request<unknown>({
-            method: request.method,
-            url: `${sim.baseUrl.replace(/\/atservicesrest$/, '')}${request.path}`,
-            params: request.query,
-            data: request.json,
-            headers: request.headers ?? {},
-            validateStatus: () => true,
-          });
-          const where = `${request.method} ${request.path}`;
-          expect(res.status, where).toBe(response.status);
-          if (response.text !== undefined) expect(res.data, where).toBe(response.text);
-          else expect(shapeDiff(response.json, res.data), where).toEqual([]);
-        }
-      } finally {
-        await sim.close();
-      }
-    });
-  }
+describeSimulatorDrift('Autotask simulator against recorded exchanges (drift check)', recordings, {
+  shapeDepth: 4,
+  async startSimulator(recording) {
+    const sim = await seedSimulatorFrom(recording);
+    return {
+      send: ({ request }) =>
+        axios.request<unknown>({
+          method: request.method,
+          // Recorded paths start with `/atservicesrest`, which the simulator's base URL already ends with.
+          url: `${sim.baseUrl.replace(/\/atservicesrest$/, '')}${request.path}`,
+          params: request.query,
+          data: request.json,
+          headers: request.headers ?? {},
+          validateStatus: () => true,
+        }),
+      close: () => sim.close(),
+    };
+  },
 });

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
-import { createLogger, type Logger } from '../../services/logging/logger.js';
+import { createLogger } from '../../services/logging/logger.js';
 import {
   createConnectWiseAdapter,
   type ConnectWiseOptions,
@@ -21,13 +21,15 @@ import {
   type CwSimCustomField,
   type CwSimTicketSeed,
 } from '../simulators/connectwise-simulator.js';
+import { captureLogger, rejection } from './adapter-test-helpers.js';
+import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import {
   loadConnectWiseRecordings,
   startConnectWiseReplayServer,
   type ConnectWiseRecording,
   type CwReplayServer,
-} from './connectwise-replay-server.js';
+} from './replay-server.js';
 
 const COMPANY = 19300;
 const RESET_BOARD = 1;
@@ -211,21 +213,6 @@ async function cwHarness(): Promise<PsaContractHarness> {
 }
 
 psaAdapterContract('ConnectWise adapter against the ConnectWise simulator', cwHarness);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
-
-function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  const out: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void out.push(s) } });
-  return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 /** Everything an error would show in a log line or a failedReason. */
 function dump(error: unknown): string {
@@ -971,57 +958,12 @@ const scenarios: Record<string, (replay: CwReplayServer) => Promise<void>> = {
   },
 };
 
-describe('ConnectWise adapter against recorded exchanges', () => {
-  it('When a recording exists, Then a scenario replays it (and vice versa), and it says where it comes from', () => {
-    expect([...recordings.keys()].sort()).toEqual(Object.keys(scenarios).sort());
-    for (const recording of recordings.values()) expect(recording.provenance.length).toBeGreaterThan(40);
-  });
-
-  for (const [name, recording] of recordings) {
-    it(`When replaying ${name}, Then every recorded exchange is used and nothing else is sent`, async () => {
-      const replay = await startConnectWiseReplayServer(recording);
-      try {
-        const scenario = scenarios[name];
-        if (!scenario) throw new Error(`no scenario for recording ${name}`);
-        await scenario(replay);
-        expect(replay.unexpected).toEqual([]);
-        expect(replay.remaining()).toBe(0);
-      } finally {
-        await replay.close();
-      }
-    });
-  }
-});
-
-/** Keys and value kinds of `recorded` that `actual` lacks or contradicts (values themselves are not compared). */
-function shapeDiff(recorded: unknown, actual: unknown, path = '$', depth = 0): string[] {
-  const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-  if (recorded === null) return [];
-  if (kind(recorded) !== kind(actual))
-    return [`${path}: ${kind(recorded)} recorded, ${kind(actual)} simulated`];
-  if (depth >= 4) return [];
-  if (Array.isArray(recorded) && Array.isArray(actual)) {
-    if (recorded.length > 0 && actual.length === 0) return [`${path}: recorded items, simulated none`];
-    return recorded.length > 0 ? shapeDiff(recorded[0], actual[0], `${path}[0]`, depth + 1) : [];
-  }
-  if (kind(recorded) === 'object') {
-    const r = recorded as Record<string, unknown>;
-    const a = actual as Record<string, unknown>;
-    return Object.keys(r).flatMap((k) =>
-      k in a ? shapeDiff(r[k], a[k], `${path}.${k}`, depth + 1) : [`${path}.${k}: missing in simulator`],
-    );
-  }
-  return [];
-}
-
-function at(value: unknown, dotted: string): unknown {
-  return dotted
-    .split('.')
-    .reduce<unknown>(
-      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
-      value,
-    );
-}
+describeAdapterReplays(
+  'ConnectWise adapter against recorded exchanges',
+  recordings,
+  scenarios,
+  startConnectWiseReplayServer,
+);
 
 /** The human-readable parts of a ConnectWise error body: `message` and each `errors[].message`. */
 function errorTexts(body: unknown): unknown {
@@ -1054,39 +996,28 @@ async function seedSimulatorFrom(recording: ConnectWiseRecording): Promise<Conne
   return sim;
 }
 
-describe('ConnectWise simulator against recorded exchanges (drift check)', () => {
-  for (const [name, recording] of recordings) {
-    it(`When the ${name} requests hit the simulator, Then statuses, shapes, pinned values and error texts match`, async () => {
-      const sim = await seedSimulatorFrom(recording);
-      try {
-        for (const { request, response } of recording.exchanges) {
-          const res = await axios.request<unknown>({
-            method: request.method,
-            url: `${sim.url}${request.path}`,
-            params: request.query,
-            data: request.json,
-            headers: {
-              ...(request.authorization ? { Authorization: request.authorization } : {}),
-              ...(request.clientId ? { clientId: request.clientId } : {}),
-            },
-            validateStatus: () => true,
-            maxRedirects: 0,
-          });
-          const where = `${request.method} ${request.path}`;
-          expect(res.status, where).toBe(response.status);
-          for (const [header, value] of Object.entries(response.headers ?? {})) {
-            expect(res.headers[header.toLowerCase()], `${where} ${header}`).toBe(value);
-          }
-          if (response.text !== undefined) expect(res.data, where).toBe(response.text);
-          else expect(shapeDiff(response.json, res.data), where).toEqual([]);
-          for (const pinned of response.pinned ?? []) {
-            expect(at(res.data, pinned), `${where} ${pinned}`).toEqual(at(response.json, pinned));
-          }
-          if (response.status >= 400) expect(errorTexts(res.data), where).toEqual(errorTexts(response.json));
-        }
-      } finally {
-        await sim.close();
-      }
-    });
-  }
+describeSimulatorDrift('ConnectWise simulator against recorded exchanges (drift check)', recordings, {
+  shapeDepth: 4,
+  async startSimulator(recording) {
+    const sim = await seedSimulatorFrom(recording);
+    return {
+      send: ({ request }) =>
+        axios.request<unknown>({
+          method: request.method,
+          url: `${sim.url}${request.path}`,
+          params: request.query,
+          data: request.json,
+          headers: {
+            ...(request.authorization ? { Authorization: request.authorization } : {}),
+            ...(request.clientId ? { clientId: request.clientId } : {}),
+          },
+          validateStatus: () => true,
+          maxRedirects: 0,
+        }),
+      close: () => sim.close(),
+    };
+  },
+  checkExchange(res, response, where) {
+    if (response.status >= 400) expect(errorTexts(res.data), where).toEqual(errorTexts(response.json));
+  },
 });

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
-import { createLogger, type Logger } from '../../services/logging/logger.js';
+import { createLogger } from '../../services/logging/logger.js';
 import {
   createHaloPsaAdapter,
   renderNoteHtml,
@@ -22,13 +22,15 @@ import {
   type HaloSimTicketSeed,
   type HaloSimulator,
 } from '../simulators/halopsa-simulator.js';
+import { captureLogger, rejection } from './adapter-test-helpers.js';
+import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import {
   loadHaloRecordings,
   startHaloReplayServer,
   type HaloRecording,
-  type ReplayServer,
-} from './halopsa-replay-server.js';
+  type HaloReplayServer,
+} from './replay-server.js';
 
 const CLIENT_ID = 12;
 const RESET_TYPE = 25;
@@ -176,21 +178,6 @@ async function haloHarness(): Promise<PsaContractHarness> {
 }
 
 psaAdapterContract('HaloPSA adapter against the Halo simulator', haloHarness);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
-
-function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  const out: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void out.push(s) } });
-  return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 describe('HaloPSA adapter specifics (simulator)', () => {
   let sim: HaloSimulator;
@@ -632,7 +619,7 @@ describe('HaloPSA helpers', () => {
 const RECORDED_APP = { clientId: 'resetdesk-recorded', clientSecret: 'recorded-client-secret-not-real' };
 const recordings = loadHaloRecordings();
 
-function recordedAdapter(replay: ReplayServer, app = RECORDED_APP): PsaAdapter {
+function recordedAdapter(replay: HaloReplayServer, app = RECORDED_APP): PsaAdapter {
   // The bare base URL and a trailing slash exercise URL normalisation against the recorded paths.
   return createHaloPsaAdapter(
     optionsFor({ resourceServerUrl: replay.url, authServerUrl: `${replay.authServerUrl}/` }, app),
@@ -640,7 +627,7 @@ function recordedAdapter(replay: ReplayServer, app = RECORDED_APP): PsaAdapter {
   );
 }
 
-const scenarios: Record<string, (replay: ReplayServer) => Promise<void>> = {
+const scenarios: Record<string, (replay: HaloReplayServer) => Promise<void>> = {
   'ticket-read': async (replay) => {
     await expect(recordedAdapter(replay).getTicket('4242')).resolves.toEqual({
       ticketId: '4242',
@@ -726,47 +713,12 @@ const scenarios: Record<string, (replay: ReplayServer) => Promise<void>> = {
   },
 };
 
-describe('HaloPSA adapter against recorded exchanges', () => {
-  it('When a recording exists, Then a scenario replays it (and vice versa)', () => {
-    expect([...recordings.keys()].sort()).toEqual(Object.keys(scenarios).sort());
-  });
-
-  for (const [name, recording] of recordings) {
-    it(`When replaying ${name}, Then every recorded exchange is used and nothing else is sent`, async () => {
-      const replay = await startHaloReplayServer(recording);
-      try {
-        const scenario = scenarios[name];
-        if (!scenario) throw new Error(`no scenario for recording ${name}`);
-        await scenario(replay);
-        expect(replay.unexpected).toEqual([]);
-        expect(replay.remaining()).toBe(0);
-      } finally {
-        await replay.close();
-      }
-    });
-  }
-});
-
-/** Keys and value kinds of `recorded` that `actual` lacks or contradicts (values themselves are not compared). */
-function shapeDiff(recorded: unknown, actual: unknown, path = '$', depth = 0): string[] {
-  const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-  if (recorded === null) return [];
-  if (kind(recorded) !== kind(actual))
-    return [`${path}: ${kind(recorded)} recorded, ${kind(actual)} simulated`];
-  if (depth >= 3) return [];
-  if (Array.isArray(recorded) && Array.isArray(actual)) {
-    if (recorded.length > 0 && actual.length === 0) return [`${path}: recorded items, simulated none`];
-    return recorded.length > 0 ? shapeDiff(recorded[0], actual[0], `${path}[0]`, depth + 1) : [];
-  }
-  if (kind(recorded) === 'object') {
-    const r = recorded as Record<string, unknown>;
-    const a = actual as Record<string, unknown>;
-    return Object.keys(r).flatMap((k) =>
-      k in a ? shapeDiff(r[k], a[k], `${path}.${k}`, depth + 1) : [`${path}.${k}: missing in simulator`],
-    );
-  }
-  return [];
-}
+describeAdapterReplays(
+  'HaloPSA adapter against recorded exchanges',
+  recordings,
+  scenarios,
+  startHaloReplayServer,
+);
 
 async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloSimulator; token: string }> {
   const seed = recording.simulator ?? {};
@@ -790,38 +742,32 @@ async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloS
   return { sim, token };
 }
 
-describe('HaloPSA simulator against recorded exchanges (drift check)', () => {
-  for (const [name, recording] of recordings) {
-    it(`When the ${name} requests hit the simulator, Then statuses and response shapes match the recording`, async () => {
-      const { sim, token } = await seedSimulatorFrom(recording);
-      try {
-        for (const { request, response } of recording.exchanges) {
-          const isToken = request.path === '/auth/token';
-          const form =
-            request.form && isToken && response.status !== 401
-              ? {
-                  ...request.form,
-                  client_id: sim.defaultApp.clientId,
-                  client_secret: sim.defaultApp.clientSecret,
-                }
-              : request.form;
-          const res = await axios.request<unknown>({
-            method: request.method,
-            url: `${sim.url}${request.path}`,
-            params: request.query,
-            data: form ? new URLSearchParams(form).toString() : request.json,
-            headers: isToken ? {} : { Authorization: `Bearer ${token}` },
-            validateStatus: () => true,
-          });
-          const where = `${request.method} ${request.path}`;
-          expect(res.status, where).toBe(response.status);
-          if (response.text !== undefined) expect(res.data, where).toBe(response.text);
-          else if (typeof response.json === 'string') expect(res.data, where).toBe(response.json);
-          else expect(shapeDiff(response.json, res.data), where).toEqual([]);
-        }
-      } finally {
-        await sim.close();
-      }
-    });
-  }
+describeSimulatorDrift('HaloPSA simulator against recorded exchanges (drift check)', recordings, {
+  shapeDepth: 3,
+  async startSimulator(recording) {
+    const { sim, token } = await seedSimulatorFrom(recording);
+    return {
+      send: ({ request, response }) => {
+        const isToken = request.path === '/auth/token';
+        // The recorded app's credentials are not the simulator's: a token call that succeeded must again.
+        const form =
+          request.form && isToken && response.status !== 401
+            ? {
+                ...request.form,
+                client_id: sim.defaultApp.clientId,
+                client_secret: sim.defaultApp.clientSecret,
+              }
+            : request.form;
+        return axios.request<unknown>({
+          method: request.method,
+          url: `${sim.url}${request.path}`,
+          params: request.query,
+          data: form ? new URLSearchParams(form).toString() : request.json,
+          headers: isToken ? {} : { Authorization: `Bearer ${token}` },
+          validateStatus: () => true,
+        });
+      },
+      close: () => sim.close(),
+    };
+  },
 });

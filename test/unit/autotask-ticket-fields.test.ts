@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detailsText, parseAttestation } from '../../integrations/autotask/autotask-adapter.js';
+import { parseAttestation } from '../../integrations/autotask/autotask-adapter.js';
+import { detailsText } from '../../integrations/shared/plain-text.js';
 
 describe('Autotask attestation UDF', () => {
   it.each<[unknown, boolean | 'unrecognised']>([

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelOf, parseAttestation } from '../../integrations/connectwise/connectwise-adapter.js';
-import {
-  MAX_DETAILS_CHARS,
-  detailsText,
-  recordedAddress,
-} from '../../integrations/connectwise/connectwise-text.js';
+import { recordedAddress } from '../../integrations/shared/email-address.js';
+import { MAX_DETAILS_CHARS, detailsText } from '../../integrations/shared/plain-text.js';
 
 describe('ConnectWise attestation field', () => {
   it.each<[unknown, string | undefined, boolean | 'unrecognised']>([

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAttestation } from '../../integrations/halopsa/halopsa-adapter.js';
-import {
-  MAX_DETAILS_CHARS,
-  capText,
-  htmlToPlainText,
-  recordedAddress,
-} from '../../integrations/halopsa/halopsa-text.js';
+import { recordedAddress } from '../../integrations/shared/email-address.js';
+import { MAX_DETAILS_CHARS, capText, htmlToPlainText } from '../../integrations/shared/plain-text.js';
 
 describe('HaloPSA details: HTML to plain text', () => {
   it('When details hold paragraphs, line breaks and a list, Then they become lines', () => {

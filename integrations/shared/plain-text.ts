@@ -1,6 +1,7 @@
 /**
- * Plain-text helpers for what the HaloPSA adapter reads back: Halo keeps a ticket's details (and email bodies) as
- * HTML, and the domain wants plain text it can parse. Nothing here interprets the text or follows a link.
+ * Plain-text helpers for what the PSA adapters read back. HaloPSA keeps a ticket's details (and email bodies) as
+ * HTML, ConnectWise and Autotask keep plain text; the domain wants tidy plain text of bounded length it can parse.
+ * Nothing here interprets the text or follows a link.
  */
 
 /** The most characters of free text handed to the domain (8 KB of ASCII); longer text is cut, not refused. */
@@ -95,16 +96,16 @@ export function capText(text: string, max = MAX_DETAILS_CHARS): string | undefin
 }
 
 /**
- * An email address as a PSA recorded it in an address field: `addr@example.com` or `Name <addr@example.com>`,
- * lower-cased. Anything else (several addresses, no `@`, spaces inside) is undefined: an address that cannot be
- * read with certainty is treated as absent.
+ * Plain text as the domain gets it: whitespace tidied ({@link tidyText}), then capped ({@link capText});
+ * undefined when nothing is left.
  */
-export function recordedAddress(raw: unknown): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const trimmed = raw.trim();
-  if (trimmed === '') return undefined;
-  const angle = /^(?:"[^"]*"\s*|[^"<>,;]*)<([^<>\s]+)>$/.exec(trimmed);
-  const candidate = angle?.[1] ?? trimmed;
-  if (!/^[^\s@<>,;"()[\]]+@[^\s@<>,;"()[\]]+\.[^\s@<>,;"()[\]]+$/.test(candidate)) return undefined;
-  return candidate.toLowerCase();
+export function detailsText(text: string, max = MAX_DETAILS_CHARS): string | undefined {
+  return capText(tidyText(text), max);
+}
+
+/** The string trimmed, or undefined when the value is not a string or only whitespace. */
+export function nonEmpty(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
 }

@@ -1,0 +1,45 @@
+/**
+ * Reading the yes/no answers of a reset form (custom fields in HaloPSA and ConnectWise, user-defined fields in
+ * Autotask). Each adapter picks the raw value out of its own field shape and decides what an empty answer means;
+ * the accepted spellings are the same everywhere, so a form reads the same whichever PSA it lives in.
+ */
+
+/** A yes/no answer, or `'unrecognised'` for a value that reads as neither (never consent to reset). */
+export type YesNo = boolean | 'unrecognised';
+
+const YES = new Set(['true', '1', 'yes', 'y']);
+const NO = new Set(['false', '0', 'no', 'n']);
+
+/** How to read one yes/no value. */
+export interface YesNoOptions {
+  /**
+   * The answer for an absent value (`undefined`, `null`, or a string of only whitespace). A reset flag defaults to
+   * `true` (the procedure resets both unless the form says otherwise); an attestation, or a ConnectWise Checkbox
+   * (left without a value when unticked), defaults to `false`.
+   */
+  whenEmpty: boolean;
+}
+
+/**
+ * Reads a yes/no value: booleans, the numbers 1/0, and true/false, yes/no, y/n, 1/0 as text in any case with
+ * surrounding space. Absent or empty values give `options.whenEmpty`; anything else is `'unrecognised'`.
+ */
+export function parseYesNoValue(value: unknown, options: YesNoOptions): YesNo {
+  if (value === undefined || value === null) return options.whenEmpty;
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string' && typeof value !== 'number') return 'unrecognised';
+  const text = String(value).trim().toLowerCase();
+  if (text === '') return options.whenEmpty;
+  if (YES.has(text)) return true;
+  if (NO.has(text)) return false;
+  return 'unrecognised';
+}
+
+/**
+ * At most 40 characters of an unreadable field value, for a log line: enough to see what the form held, too
+ * little to carry a whole free-text answer into the logs.
+ */
+export function describeFieldValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return (text ?? '').slice(0, 40);
+}

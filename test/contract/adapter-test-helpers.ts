@@ -1,0 +1,23 @@
+import { createLogger, type Logger } from '../../services/logging/logger.js';
+
+/** Small helpers the PSA adapter contract tests share. */
+
+/**
+ * The reason `promise` rejects with, so a test can assert on the error object itself (class, status, `cause`,
+ * what `inspect` shows), which `rejects.toThrow` does not allow; a promise that resolves fails the test.
+ */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+/** A debug-level logger whose lines are kept, parsed, for assertions on what was (and was not) logged. */
+export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
+  const out: string[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void out.push(s) } });
+  return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
