@@ -53,7 +53,8 @@ const S = {
 };
 // Pacing the service uses in the burst: just under the simulated limits.
 const BURST_PACING = {
-  graph: { ratePerSecond: 3.8, burst: 7, ticketCost: 7 },
+  costs: { removeMfaMethods: 2, getPrivileges: 3, getManagerChain: 2 },
+  graph: { ratePerSecond: 3.8, burst: 7, ticketCost: 3 },
   psa: { halopsa: { ratePerSecond: 130, burst: 15, ticketCost: 4 } },
 };
 // Generous pacing for pipeline/overhead: the Redis bucket is still consulted on every call.
@@ -398,6 +399,8 @@ async function startService(world: World, prefix: string, pacing: object, label:
       await queue.close();
       if (conn.status === 'ready') await conn.quit();
       await dropPrefix(prefix);
+      await sleep(500); // late writes of a closing worker
+      await dropPrefix(prefix);
       return { apiRss, workerRss };
     },
   };
@@ -437,7 +440,11 @@ async function pipelinePhase() {
         }
       }),
     );
-    await waitFor(() => ids.every((id) => world.notes.has(id)), QUICK ? 30_000 : 180_000, `pipeline notes (${ids.filter((id) => world.notes.has(id)).length}/${n})`);
+    await waitFor(
+      () => ids.every((id) => world.notes.has(id)),
+      QUICK ? 30_000 : 180_000,
+      `pipeline notes (${ids.filter((id) => world.notes.has(id)).length}/${n})`,
+    );
     const elapsed = (performance.now() - started) / 1000;
     const completed = async () => (await svc.queue.getJobCounts('completed')).completed ?? 0;
     await waitFor(async () => (await completed()) >= n + S.pipelineCustomers, 30_000, 'pipeline jobs');

@@ -8,7 +8,8 @@ export interface BucketLimit {
    * Tokens a whole ticket usually needs from this bucket. A ticket starts calling this key only when the
    * bucket holds at least this much (admission); once started, its later calls may borrow ahead (up to
    * `maxInlineWaitMs` of debt) and wait in-process, so a started ticket finishes instead of being parked
-   * half-way. Clamped to `burst`.
+   * half-way. Keep it at about half of `burst` or less: admission at a full bucket would leave capacity idle.
+   * Parked tickets wake `ticketCost / ratePerSecond` apart. Clamped to `burst`.
    */
   ticketCost: number;
 }
@@ -50,14 +51,15 @@ export interface PacingOptions {
 
 export const DEFAULT_PACING: PacingOptions = {
   enabled: true,
-  graph: { ratePerSecond: 4, burst: 8, ticketCost: 7 },
+  graph: { ratePerSecond: 4, burst: 8, ticketCost: 4 },
   psa: {
     halopsa: { ratePerSecond: 0.9, burst: 10, ticketCost: 3 },
     connectwise: { ratePerSecond: 10, burst: 20, ticketCost: 4 },
     autotask: { ratePerSecond: 2.5, burst: 10, ticketCost: 4 },
   },
-  // removeMfaMethods lists the methods and deletes each (usually 1-3).
-  costs: { removeMfaMethods: 3 },
+  // Graph requests per call of the Graph adapter: removeMfaMethods lists then deletes (usually one method);
+  // getPrivileges reads roles, role-assignable groups and PIM eligibility; getManagerChain walks 2 levels.
+  costs: { removeMfaMethods: 2, getPrivileges: 3, getManagerChain: 2 },
   maxInlineWaitMs: 5_000,
   defaultPauseMs: 30_000,
   maxPauseMs: 5 * 60_000,
