@@ -737,6 +737,58 @@ export const configSchema = {
       env: 'MSP_NAME',
     },
   },
+  pacing: {
+    enabled: {
+      doc: 'Pace Graph and PSA calls through token buckets in Redis shared by every worker, so bursts stay under the outside rate limits; a 429 pauses only that tenant or PSA.',
+      format: Boolean,
+      default: true,
+      env: 'PACING_ENABLED',
+    },
+    graphRatePerSecond: {
+      doc: 'Graph requests per second per customer tenant (sustained).',
+      format: Number,
+      default: 4,
+      env: 'PACING_GRAPH_RATE',
+    },
+    graphBurst: {
+      doc: 'Graph requests one customer tenant may make at once before the rate applies.',
+      format: 'nat',
+      default: 8,
+      env: 'PACING_GRAPH_BURST',
+    },
+    halopsaRatePerSecond: {
+      doc: 'HaloPSA requests per second (hosted Halo allows about 300 per 5 minutes).',
+      format: Number,
+      default: 0.9,
+      env: 'PACING_HALOPSA_RATE',
+    },
+    connectwiseRatePerSecond: {
+      doc: 'ConnectWise PSA requests per second (throttling is expected above about 1,000 per minute).',
+      format: Number,
+      default: 10,
+      env: 'PACING_CONNECTWISE_RATE',
+    },
+    autotaskRatePerSecond: {
+      doc: 'Autotask requests per second (10,000 per hour per database).',
+      format: Number,
+      default: 2.5,
+      env: 'PACING_AUTOTASK_RATE',
+    },
+  },
+  metrics: {
+    enabled: {
+      doc: 'Serve Prometheus metrics at GET /metrics (keep it behind your proxy allow-list).',
+      format: Boolean,
+      default: true,
+      env: 'METRICS_ENABLED',
+    },
+    port: {
+      doc: 'A separate port for GET /metrics in a worker-only process (0: none). Job and outside-call figures live in the process that runs the jobs.',
+      format: 'port',
+      default: 0,
+      env: 'METRICS_PORT',
+    },
+  },
   policy: {
     doc: 'The default policy for every customer: who may ask, protected users, attestation, email requests, rate limits (see docs/policy.md). A customer overrides any part with its own "policy" object.',
     format: 'policy',

@@ -129,6 +129,15 @@ export interface AppConfig {
     failedLookupsPerWindow: number;
     failedLookupWindowSeconds: number;
   };
+  pacing: {
+    enabled: boolean;
+    graphRatePerSecond: number;
+    graphBurst: number;
+    halopsaRatePerSecond: number;
+    connectwiseRatePerSecond: number;
+    autotaskRatePerSecond: number;
+  };
+  metrics: { enabled: boolean; port: number };
   policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
@@ -280,6 +289,8 @@ export function loadConfig(
       attestationField: orUndefined(at.attestationField),
     },
     secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
+    pacing: p.pacing,
+    metrics: p.metrics,
     policy,
     customers,
     customerDirectory: new CustomerDirectory(customers, policy),

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger } from './logging/logger.js';
+import express from 'express';
+import { createMetrics } from './metrics/metrics.js';
+import { pacingOptions } from './pacing/pacing-options.js';
 import { createResetdesk } from './resetdesk.js';
 
 /**
@@ -19,8 +22,26 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level });
-  const desk = createResetdesk(config, logger);
+  const metrics = config.metrics.enabled ? createMetrics() : undefined;
+  const pc = config.pacing;
+  const pacing = pc.enabled
+    ? pacingOptions({
+        graph: { ratePerSecond: pc.graphRatePerSecond, burst: pc.graphBurst },
+        psa: {
+          halopsa: { ratePerSecond: pc.halopsaRatePerSecond },
+          connectwise: { ratePerSecond: pc.connectwiseRatePerSecond },
+          autotask: { ratePerSecond: pc.autotaskRatePerSecond },
+        },
+      })
+    : undefined;
+  const desk = createResetdesk(config, logger, { pacing, metrics });
   const server = desk.app ? createServer(desk.app) : undefined;
+  if (metrics && config.metrics.port > 0) {
+    // A worker-only process has no HTTP server: its job and outside-call figures get a port of their own.
+    const metricsApp = express();
+    metricsApp.use(metrics.metricsRouter());
+    createServer(metricsApp).listen(config.metrics.port, config.server.host);
+  }
   if (server) {
     server.listen(config.server.port, config.server.host, () =>
       logger.info({ port: config.server.port, role: config.role }, 'resetdesk listening'),

@@ -15,6 +15,8 @@ export interface ResetJobData {
   correlationId: string;
   receivedAt: string;
   progress: ResetProgress;
+  /** How often pacing parked this job (see reset-worker.ts). */
+  parked?: number;
 }
 
 /**

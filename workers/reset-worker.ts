@@ -26,6 +26,8 @@ function reworkable(outcome: ResetOutcome): boolean {
   );
 }
 const MAX_BACKOFF_MS = 15 * 60_000;
+/** How often one job may be parked by pacing before the waiting counts against its attempts. */
+const MAX_PARKS = 200;
 
 export interface ResetWorkerOptions {
   /** A dedicated connection (`maxRetriesPerRequest: null`), not shared with the API. */
@@ -88,8 +90,15 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
       } catch (err) {
         // Paced (bucket empty or tenant paused by a 429): park the job without using an attempt, free the slot.
         if (isPacingDelay(err) && token) {
+          // A tenant or PSA that keeps answering 429 must not hold a ticket forever: past the cap, the
+          // delay counts as a transient failure, so the attempts run out and an engineer gets the ticket.
+          const parked = (job.data.parked ?? 0) + 1;
+          if (parked > MAX_PARKS) {
+            throw new TransientError(`paced more than ${MAX_PARKS} times on ${err.key}`, err.delayMs);
+          }
+          await job.updateData({ ...job.data, parked });
           ctx.logger.debug(
-            { event: 'reset.paced', key: err.key, delayMs: err.delayMs },
+            { event: 'reset.paced', key: err.key, delayMs: err.delayMs, parked },
             'paced; job delayed',
           );
           await job.moveToDelayed(Date.now() + err.delayMs, token);
