@@ -174,7 +174,6 @@ export function createResetdesk(
       }),
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
-      keyPrefix: prefix,
       metricsRouter: overrides.metrics?.metricsRouter(),
     });
   }

@@ -21,7 +21,6 @@ export interface AppDeps {
   confirmationRouter?: Router;
   bodyLimitBytes: number;
   trustProxy: number;
-  keyPrefix: string;
   /** GET /metrics and webhook counters (services/metrics); mounted before the webhook routes when given. */
   metricsRouter?: Router;
 }

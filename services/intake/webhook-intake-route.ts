@@ -1,5 +1,4 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -36,24 +35,19 @@ export interface Enqueuer {
   enqueue(psa: PsaKind, ticketId: string): Promise<string>;
 }
 
-const DELIVERY_MEMORY_SECONDS = 7 * 86400;
-
 /**
  * POST handler for one PSA's webhooks: authenticate → parse → queue, answering 202 only once every ticket
- * is in Redis (503 when Redis cannot take it, so the PSA retries). A delivery id seen before is answered
- * 200 and changes nothing (replays); the ticket's job id makes duplicate tickets harmless anyway.
+ * is in Redis (503 when Redis cannot take it, so the PSA retries). Replays and duplicates need no memory of
+ * delivery ids here: the ticket's job id dedupes while its job exists, and the worker's ticket ledger makes
+ * any later run change nothing. That keeps the intake to one Redis round trip, like a bare queue add.
  */
 export function createWebhookIntakeRouter(options: {
   receiver: WebhookReceiver;
   queue: Enqueuer;
-  /** Remembers delivery ids (replay detection). Optional: without it only job ids dedupe. */
-  redis?: Redis;
-  keyPrefix?: string;
   bodyLimitBytes: number;
   logger: Logger;
 }): Router {
-  const { receiver, queue, redis } = options;
-  const deliveryKey = (id: string) => `${options.keyPrefix ?? 'resetdesk'}:delivery:${receiver.psa}:${id}`;
+  const { receiver, queue } = options;
   const router = express.Router();
   router.post(
     '/',
@@ -96,30 +90,21 @@ export function createWebhookIntakeRouter(options: {
         return;
       }
       try {
-        const accepted: string[] = [];
-        let replays = 0;
-        for (const delivery of verdict.deliveries) {
-          if (redis && delivery.deliveryId && (await redis.exists(deliveryKey(delivery.deliveryId)))) {
-            replays++;
-            continue;
-          }
-          accepted.push(await queue.enqueue(receiver.psa, delivery.ticketId));
-          if (redis && delivery.deliveryId) {
-            await redis.set(deliveryKey(delivery.deliveryId), '1', 'EX', DELIVERY_MEMORY_SECONDS);
-          }
-        }
+        const accepted = await Promise.all(
+          verdict.deliveries.map((d) => queue.enqueue(receiver.psa, d.ticketId)),
+        );
         if (accepted.length === 0) {
           req.log.info(
             {
               event: 'intake.ignored',
               psa: receiver.psa,
-              reason: verdict.ignored ?? (replays ? 'replayed delivery' : 'nothing to do'),
+              reason: verdict.ignored ?? 'nothing to do',
             },
             'webhook acknowledged',
           );
           res.status(200).json({
             accepted: [],
-            ignored: verdict.ignored ?? (replays ? 'replayed delivery' : 'nothing to do'),
+            ignored: verdict.ignored ?? 'nothing to do',
           });
           return;
         }
