@@ -72,7 +72,7 @@ export function deliveryNote(input: {
     lines.push(
       `Get the temporary password here (secure link): ${input.linkUrl}`,
       'The link opens a page that is blank except for "Click Here to Proceed". Click or tap it, then click or tap the blurred text to see the temporary password.',
-      `The link can be opened ${input.maxViews === 1 ? 'once' : `${input.maxViews} times`} and expires ${input.linkExpiresAt ? `on ${input.linkExpiresAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'soon'}.`,
+      `The link can be opened ${input.maxViews === 1 ? 'once' : `${input.maxViews} times`} and expires ${input.linkExpiresAt ? `on ${utcMinute(input.linkExpiresAt)} UTC` : 'soon'}.`,
       '',
       'Warning: you are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you, be sure you are speaking to the right person before you give them any information.',
       '',
@@ -177,6 +177,18 @@ export function handOffNote(f: HandOffFacts): TicketNote {
   return { text: lines.join('\n'), visibility: 'internal', marker: f.marker };
 }
 
+/** A short customer-visible note: greeting, body lines, the MSP's signature with the note's reference. */
+function customerNote(request: RequestSummary, body: string[], mspName: string, marker: string): TicketNote {
+  const lines = [
+    `Hello${request.requesterName ? ` ${request.requesterName}` : ''},`,
+    '',
+    ...body,
+    '',
+    `${mspName} — Ref ${marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'customer', marker };
+}
+
 /** A customer-visible question when the request cannot go on without the requester's answer. */
 export function askRequesterNote(input: {
   request: RequestSummary;
@@ -184,16 +196,12 @@ export function askRequesterNote(input: {
   mspName: string;
   marker: string;
 }): TicketNote {
-  const lines = [
-    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
-    '',
-    input.question,
-    '',
-    'Nothing has been reset yet.',
-    '',
-    `${input.mspName} — Ref ${input.marker}`,
-  ];
-  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+  return customerNote(
+    input.request,
+    [input.question, '', 'Nothing has been reset yet.'],
+    input.mspName,
+    input.marker,
+  );
 }
 
 /** A customer-visible refusal, with where to go instead. */
@@ -203,16 +211,12 @@ export function refusalNote(input: {
   mspName: string;
   marker: string;
 }): TicketNote {
-  const lines = [
-    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
-    '',
-    input.message,
-    '',
-    'Nothing has been reset.',
-    '',
-    `${input.mspName} — Ref ${input.marker}`,
-  ];
-  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+  return customerNote(
+    input.request,
+    [input.message, '', 'Nothing has been reset.'],
+    input.mspName,
+    input.marker,
+  );
 }
 
 /** The customer-visible note that carries the confirmation link of an email request. */
@@ -230,17 +234,21 @@ export function confirmationRequestNote(input: {
       : input.request.resetPassword
         ? 'the password'
         : 'MFA';
-  const lines = [
-    `Hello${input.request.requesterName ? ` ${input.request.requesterName}` : ''},`,
-    '',
-    `We received an email asking us to reset ${what} of ${input.target.displayName}.`,
-    'To protect their account, please confirm that you sent it:',
-    input.url,
-    '',
-    `The page asks "Did you ask for this?": choose "Yes, I asked for this" to go ahead, or "No, this wasn't me" if you did not send it. The link expires on ${input.expiresAt.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
-    'Nothing will be reset until you confirm.',
-    '',
-    `${input.mspName} — Ref ${input.marker}`,
-  ];
-  return { text: lines.join('\n'), visibility: 'customer', marker: input.marker };
+  return customerNote(
+    input.request,
+    [
+      `We received an email asking us to reset ${what} of ${input.target.displayName}.`,
+      'To protect their account, please confirm that you sent it:',
+      input.url,
+      '',
+      `The page asks "Did you ask for this?": choose "Yes, I asked for this" to go ahead, or "No, this wasn't me" if you did not send it. The link expires on ${utcMinute(input.expiresAt)} UTC.`,
+      'Nothing will be reset until you confirm.',
+    ],
+    input.mspName,
+    input.marker,
+  );
+}
+
+function utcMinute(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 16);
 }
