@@ -228,6 +228,7 @@ export function createResetdesk(
       logger,
       concurrency: config.worker.concurrency,
       backoffMs: config.worker.backoffMs,
+      pacer: pacing?.pacer,
     });
     overrides.metrics?.watchWorker(worker);
   }

@@ -17,6 +17,8 @@ export interface ResetJobData {
   progress: ResetProgress;
   /** How often pacing parked this job (see reset-worker.ts). */
   parked?: number;
+  /** The pacing key (`graph:<tenant>`, `psa:<kind>`) the job was last parked on (see reset-worker.ts). */
+  parkedOn?: string;
 }
 
 /**
@@ -66,16 +68,24 @@ export class ResetQueue {
       receivedAt: new Date().toISOString(),
       progress: {},
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis did not take the job in time')), this.addTimeoutMs);
+    // One promise settled by whichever comes first, the add or the timeout. A job that lands after the
+    // timeout is harmless: the PSA's retry maps to the same job id.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('Redis did not take the job in time')),
+        this.addTimeoutMs,
+      );
+      this.queue.add('reset', data, { ...this.jobOptions, jobId }).then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
     });
-    try {
-      // A job that lands after the timeout is harmless: the PSA's retry maps to the same job id.
-      await Promise.race([this.queue.add('reset', data, { ...this.jobOptions, jobId }), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
     return jobId;
   }
 

@@ -27,15 +27,27 @@ export function authenticateHaloWebhook(
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
-  const userOk = digestEqual(decoded.slice(0, colon), expected.username);
-  const passwordOk = digestEqual(decoded.slice(colon + 1), expected.password);
+  const wanted = expectedDigests(expected);
+  const userOk = timingSafeEqual(sha256(decoded.slice(0, colon)), wanted.username);
+  const passwordOk = timingSafeEqual(sha256(decoded.slice(colon + 1)), wanted.password);
   return userOk && passwordOk;
 }
 
-function digestEqual(actual: string, wanted: string): boolean {
-  const a = createHash('sha256').update(actual, 'utf8').digest();
-  const b = createHash('sha256').update(wanted, 'utf8').digest();
-  return timingSafeEqual(a, b);
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * The expected credential's digests, computed once per `expected` object (the receiver passes the same one
+ * on every request) instead of on every request. Kept only in process memory, like the credential itself.
+ */
+const digestsOf = new WeakMap<object, { username: Buffer; password: Buffer; of: string }>();
+function expectedDigests(expected: { username: string; password: string }) {
+  const of = `${expected.username}\u0000${expected.password}`;
+  let digests = digestsOf.get(expected);
+  if (!digests || digests.of !== of) {
+    digests = { username: sha256(expected.username), password: sha256(expected.password), of };
+    digestsOf.set(expected, digests);
+  }
+  return digests;
 }
 
 /** One ticket named by a webhook body. */

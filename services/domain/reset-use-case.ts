@@ -79,6 +79,38 @@ export interface ResetOutcome {
   waiting?: boolean;
 }
 
+/**
+ * The job's journal with one addition: `stage` records a step that guards no side effect of its own (nothing
+ * happens between it and the next save), so it is written with the next `save` instead of on its own Redis
+ * round trip. Reads see staged steps at once. Every save that guards a side effect stays a `save`, before or
+ * after that effect; `flush` writes whatever is staged.
+ */
+class StagingJournal implements ResetJournal {
+  private staged: Partial<ResetProgress> | undefined;
+
+  constructor(private readonly inner: ResetJournal) {}
+
+  get progress(): ResetProgress {
+    return this.staged ? { ...this.inner.progress, ...this.staged } : this.inner.progress;
+  }
+
+  stage(patch: Partial<ResetProgress>): void {
+    this.staged = { ...this.staged, ...patch };
+  }
+
+  async save(patch: Partial<ResetProgress>): Promise<void> {
+    const staged = this.staged;
+    this.staged = undefined;
+    await this.inner.save(staged ? { ...staged, ...patch } : patch);
+  }
+
+  async flush(): Promise<void> {
+    if (this.staged) await this.save({});
+  }
+}
+
+type StagedContext = ResetRequestContext & { journal: StagingJournal };
+
 /** Outcomes that leave no record: the ticket may become a reset ticket later, or was never ours. */
 const IGNORED = new Set<OutcomeCode>(['not-a-reset-ticket', 'unknown-ticket', 'already-handled']);
 
@@ -125,8 +157,11 @@ export class ResetUseCase {
    * Works one ticket. Final outcomes (delivered, handed off, refused) are written to the ticket ledger, so a
    * later delivery of the same ticket changes nothing, unless an engineer sends a handed-off ticket back.
    */
-  async handle(ctx: ResetRequestContext): Promise<ResetOutcome> {
+  async handle(request: ResetRequestContext): Promise<ResetOutcome> {
+    const journal = new StagingJournal(request.journal);
+    const ctx: StagedContext = { ...request, journal };
     const outcome = await this.work(ctx);
+    await journal.flush();
     if (!outcome.waiting && !IGNORED.has(outcome.code)) {
       const p = ctx.journal.progress;
       await this.deps.ledger.record(ctx.psa, ctx.ticketId, {
@@ -143,7 +178,7 @@ export class ResetUseCase {
     return outcome;
   }
 
-  private async work(ctx: ResetRequestContext): Promise<ResetOutcome> {
+  private async work(ctx: StagedContext): Promise<ResetOutcome> {
     const psa = this.deps.psa(ctx.psa);
     const ticket = await psa.getTicket(ctx.ticketId);
     if (!ticket) return this.decided(ctx, 'unknown-ticket');
@@ -164,7 +199,8 @@ export class ResetUseCase {
           'engineer sent the ticket back',
         );
       } else {
-        await ctx.journal.save({ round: 'first' });
+        // Guards no side effect of its own: written with the next save (lost on a pacing park: harmless).
+        ctx.journal.stage({ round: 'first' });
       }
     }
 
@@ -226,7 +262,10 @@ export class ResetUseCase {
             facts: [`More than ${limit.count} resets in ${limit.windowMinutes} minutes for this ${budget}.`],
           });
         }
-        await ctx.journal.save({ budgetTaken: true });
+        // Email requests go on to the confirmation's side effects: the take is recorded before them. Other
+        // requests record it with the decision just below (nothing happens in between).
+        if (ticket.channel === 'email') await ctx.journal.save({ budgetTaken: true });
+        else ctx.journal.stage({ budgetTaken: true });
       }
 
       if (ticket.channel === 'email') {
@@ -320,7 +359,7 @@ export class ResetUseCase {
    * Returns an outcome while the request must not go on yet; undefined once it is confirmed.
    */
   private async awaitConfirmation(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     psa: PsaAdapter,
     ticket: ResetTicket,
     request: RequestSummary,
@@ -394,7 +433,7 @@ export class ResetUseCase {
 
   /** Carries out a verdict that stops the reset: ask the requester, refuse, or hand off. */
   private async conclude(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     psa: PsaAdapter,
     ticket: ResetTicket,
     request: RequestSummary,
@@ -441,7 +480,7 @@ export class ResetUseCase {
 
   /** One structured audit event per decision: who asked, how, for whom, what was decided and why. No secrets. */
   private audit(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     ticket: ResetTicket,
     request: RequestSummary,
     decision: string,
@@ -467,7 +506,7 @@ export class ResetUseCase {
   }
 
   private async reset(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     psa: PsaAdapter,
     customer: CustomerSettings,
     decision: NonNullable<ResetProgress['decision']>,
@@ -513,7 +552,8 @@ export class ResetUseCase {
       const anythingChanged = Boolean(journal.progress.mfa) || journal.progress.password?.status === 'done';
       if (this.deps.settings.revokeSessions && anythingChanged && !journal.progress.sessionsRevoked) {
         await directory.revokeSignInSessions(target.id);
-        await journal.save({ sessionsRevoked: true });
+        // Written with the customer note's "started" (the next save; no side effect in between).
+        journal.stage({ sessionsRevoked: true });
       }
     } catch (err) {
       if (isTransient(err)) throw err;
@@ -548,7 +588,7 @@ export class ResetUseCase {
    * one temporary password, the one delivered.
    */
   private async resetPassword(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     customer: CustomerSettings,
     directory: Directory,
     target: DirectoryUser,
@@ -616,7 +656,7 @@ export class ResetUseCase {
   }
 
   private async writeBack(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     psa: PsaAdapter,
     customer: CustomerSettings,
     decision: NonNullable<ResetProgress['decision']>,
@@ -660,9 +700,16 @@ export class ResetUseCase {
           : undefined;
 
     if (customerNote) {
-      await this.addNoteOnce(ctx, psa, customerNote, 'customerNote');
-      if (sealed) await journal.save({ password: { ...journal.progress.password!, sealedToken: undefined } });
+      // The link's sealed token is dropped in the same save that records the note as done.
+      const dropToken = (): Partial<ResetProgress> | undefined =>
+        journal.progress.password?.sealedToken
+          ? { password: { ...journal.progress.password, sealedToken: undefined } }
+          : undefined;
+      await this.addNoteOnce(ctx, psa, customerNote, 'customerNote', dropToken);
+      const left = dropToken();
+      if (left) await journal.save(left);
     }
+    await journal.flush();
 
     let handOffCode: OutcomeCode | undefined;
     if (needsPasswordHandOff) handOffCode = 'synced-user-password';
@@ -703,13 +750,14 @@ export class ResetUseCase {
   }
 
   private async handOff(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     psa: PsaAdapter,
     facts: Omit<Parameters<typeof handOffNote>[0], 'marker'>,
     delivered = false,
   ): Promise<ResetOutcome> {
     const note = handOffNote({ ...facts, marker: marker(ctx, 'handoff') });
     await this.addNoteOnce(ctx, psa, note, 'handOffNote');
+    await ctx.journal.flush();
     if (!ctx.journal.progress.moved) {
       await psa.moveTicket(ctx.ticketId, 'engineers');
       await ctx.journal.save({ moved: true });
@@ -724,20 +772,21 @@ export class ResetUseCase {
    * answer).
    */
   private async addNoteOnce(
-    ctx: ResetRequestContext,
+    ctx: StagedContext,
     psa: PsaAdapter,
     note: TicketNote,
     step: 'customerNote' | 'handOffNote',
+    alsoWhenDone?: () => Partial<ResetProgress> | undefined,
   ): Promise<void> {
     const state = ctx.journal.progress[step];
     if (state === 'done') return;
     if (state === 'started' && (await psa.hasNoteWithMarker(ctx.ticketId, note.marker))) {
-      await ctx.journal.save({ [step]: 'done' });
+      await ctx.journal.save({ ...alsoWhenDone?.(), [step]: 'done' });
       return;
     }
     await ctx.journal.save({ [step]: 'started' });
     await psa.addNote(ctx.ticketId, note);
-    await ctx.journal.save({ [step]: 'done' });
+    await ctx.journal.save({ ...alsoWhenDone?.(), [step]: 'done' });
   }
 
   /**
@@ -745,10 +794,11 @@ export class ResetUseCase {
    * engineers get what is known, and an undelivered link is destroyed so no password sits unseen in Redis.
    */
   async handOffAfterFailure(
-    ctx: ResetRequestContext,
+    request: ResetRequestContext,
     code: OutcomeCode,
     detail: string,
   ): Promise<ResetOutcome> {
+    const ctx: StagedContext = { ...request, journal: new StagingJournal(request.journal) };
     const progress = ctx.journal.progress;
     const decision = progress.decision;
     const passwordDone = progress.password?.status === 'done';
@@ -793,7 +843,7 @@ export class ResetUseCase {
     return outcome;
   }
 
-  private decided(ctx: ResetRequestContext, code: OutcomeCode): ResetOutcome {
+  private decided(ctx: StagedContext, code: OutcomeCode): ResetOutcome {
     ctx.logger.info({ event: 'reset.ignored', outcome: code }, 'nothing to do for this ticket');
     return { code, handedOff: false, delivered: false };
   }

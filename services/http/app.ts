@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/logger.js';
 import {
   createWebhookIntakeRouter,
@@ -10,6 +8,7 @@ import {
   type WebhookReceiver,
 } from '../intake/webhook-intake-route.js';
 import { createHealthRouter } from './health-routes.js';
+import { requestLogging } from './request-logging.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -30,27 +29,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Secure-link URLs carry the token: log the route, never the path.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          // Link tokens are credentials: log the route, never the token.
-          url: /^\/(s|c)\/(?!assets\/)/.test(req.url) ? `/${req.url[1]}/[token]` : req.url.split('?')[0],
-        }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(requestLogging(deps.logger));
   app.use(helmet());
   app.use(createHealthRouter(deps.redis));
   if (deps.metricsRouter) app.use(deps.metricsRouter);

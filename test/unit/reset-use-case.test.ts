@@ -42,6 +42,29 @@ describe('ResetUseCase', () => {
     expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'awaiting-confirmation' }]);
   });
 
+  it('When a reset goes through, then the journal is written once per side-effect boundary (7 saves, not 11)', async () => {
+    const journal = memoryJournal();
+    await useCaseWith({ psa, directory, links }).handle(contextFor(journal));
+
+    // decision (with round and budget), mfa, password started, password done, sessions revoked + note
+    // started, note done + token dropped, moved.
+    expect(journal.saves).toBe(7);
+    expect(journal.progress).toMatchObject({ round: 'first', budgetTaken: true, sessionsRevoked: true });
+    expect(journal.progress.customerNote).toBe('done');
+    expect(journal.progress.password?.sealedToken).toBeUndefined();
+  });
+
+  it('When the delivery note fails after the sessions were revoked, then the retry does not revoke again', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    psa.failAddNote.push('transient');
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    expect(journal.progress).toMatchObject({ sessionsRevoked: true, customerNote: 'started' });
+
+    await useCase.handle(contextFor(journal));
+    expect(directory.revoked).toEqual(['sam']);
+  });
+
   it('When the delivery note fails after the reset, then the retry writes the same link and does not reset again', async () => {
     const journal = memoryJournal();
     const useCase = useCaseWith({ psa, directory, links });
