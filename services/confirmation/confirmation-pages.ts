@@ -1,4 +1,5 @@
-import { escapeHtml, SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
+import { escapeHtml, renderLinkPageFrame } from '../one-time-links/link-page-layout.js';
+import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-store.js';
 
 /**
@@ -23,25 +24,7 @@ export const CONFIRMATION_CSS = `${SECURE_LINK_CSS}.question { font-size: 1.25re
 `;
 
 function layout(base: PageBase, title: string, main: string): string {
-  const msp = escapeHtml(base.mspName);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)} · ${msp}</title>
-<link rel="stylesheet" href="${escapeHtml(base.basePath)}/assets/confirmation.css">
-</head>
-<body>
-<main class="card">
-<p class="brand">${msp}</p>
-${main}
-</main>
-</body>
-</html>
-`;
+  return renderLinkPageFrame(base, title, main, { stylesheet: 'confirmation.css' });
 }
 
 /** "the password", "MFA (multi-factor authentication)" or "the password and MFA". */

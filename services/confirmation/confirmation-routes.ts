@@ -1,15 +1,15 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import type express from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import {
-  clientAddressKey,
   createGuessLimiter,
-  crossSiteReason,
-  SECURE_LINK_CSP,
-  SECURE_LINK_DEFAULT_LIMITS,
-  SECURE_LINK_HEADERS,
-  type SecureLinkLimits,
-} from '../secure-link/secure-link-routes.js';
+  ONE_TIME_LINK_DEFAULT_LIMITS,
+  type OneTimeLinkLimits,
+} from '../one-time-links/guess-limiter.js';
+import { CSS_CONTENT_TYPE, sendLinkPage } from '../one-time-links/link-page-sender.js';
+import { createLinkRouterKit } from '../one-time-links/link-router.js';
+import { describeError } from '../one-time-links/link-token.js';
+import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   CONFIRMATION_CSS,
   renderConfirmationCrossSitePage,
@@ -21,7 +21,6 @@ import {
 } from './confirmation-pages.js';
 import {
   confirmationLogRef,
-  isWellFormedConfirmationToken,
   type ConfirmationContext,
   type ConfirmationDecision,
   type ConfirmationStore,
@@ -74,19 +73,13 @@ export interface ConfirmationRouterOptions {
   redis?: Redis;
   keyPrefix?: string;
   /** As for the secure link: failed lookups per window, window length, nonce lifetime. */
-  limits?: SecureLinkLimits;
-}
-
-const MAX_USER_AGENT = 256;
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  limits?: OneTimeLinkLimits;
 }
 
 /** Builds the `/c` router. Mount it with `app.use('/c', router)`. */
 export function createConfirmationRouter(opts: ConfirmationRouterOptions): express.Router {
   const { store, mspName, onDecision } = opts;
-  const limits = { ...SECURE_LINK_DEFAULT_LIMITS, ...opts.limits };
+  const limits = { ...ONE_TIME_LINK_DEFAULT_LIMITS, ...opts.limits };
   const nonceMaxAgeMs = limits.nonceMaxAgeSeconds * 1000;
   const log = opts.logger.child({ component: 'confirmation-pages' });
   const limiter = opts.redis
@@ -99,56 +92,28 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
         'confirm-guess',
       )
     : undefined;
-  const router = express.Router({ caseSensitive: true, strict: false });
-
-  const securityHeaders: RequestHandler = (_req, res, next) => {
-    res.setHeader('Content-Security-Policy', SECURE_LINK_CSP);
-    for (const [name, value] of Object.entries(SECURE_LINK_HEADERS)) res.setHeader(name, value);
-    res.removeHeader('X-Powered-By');
-    next();
-  };
-
-  function send(res: Response, status: number, contentType: string, body: string): void {
-    res.status(status);
-    res.setHeader('Content-Type', contentType);
-    res.setHeader('Content-Length', Buffer.byteLength(body, 'utf8'));
-    res.end(body);
-  }
-
-  const html = 'text/html; charset=utf-8';
-  const base = (req: Request) => ({ mspName, basePath: req.baseUrl });
-  const addressOf = (req: Request) => clientAddressKey(req.ip);
-  const viewerOf = (req: Request): ConfirmationViewer => ({
-    ip: req.ip,
-    userAgent: req.get('user-agent')?.slice(0, MAX_USER_AGENT),
+  const kit = createLinkRouterKit({
+    mspName,
+    log,
+    limiter,
+    logName: 'confirmation',
+    logRef: confirmationLogRef,
+    pages: {
+      unavailable: renderConfirmationUnavailablePage,
+      tooManyAttempts: renderConfirmationTooManyPage,
+      crossSite: renderConfirmationCrossSitePage,
+      tryAgain: renderConfirmationRetryPage,
+    },
   });
-
-  async function failedLookup(req: Request, res: Response): Promise<void> {
-    await limiter?.recordFailure(addressOf(req));
-    send(res, 404, html, renderConfirmationUnavailablePage(base(req)));
-  }
-
-  async function refusedForGuessing(req: Request, res: Response): Promise<boolean> {
-    if (!limiter) return false;
-    const address = addressOf(req);
-    const wait = await limiter.retryAfter(address);
-    if (wait === 0) return false;
-    log.warn({ address, retryAfterSeconds: wait }, 'confirmation lookups refused: too many failed tokens');
-    res.setHeader('Retry-After', String(wait));
-    send(res, 429, html, renderConfirmationTooManyPage(base(req)));
-    return true;
-  }
-
-  router.use(securityHeaders);
+  const { router, base, sendHtml, viewerOf, failedLookup, admitToken } = kit;
 
   router.get('/assets/confirmation.css', (_req, res) =>
-    send(res, 200, 'text/css; charset=utf-8', CONFIRMATION_CSS),
+    sendLinkPage(res, 200, CSS_CONTENT_TYPE, CONFIRMATION_CSS),
   );
 
   router.get('/:token', async (req, res) => {
-    const token = req.params.token;
-    if (await refusedForGuessing(req, res)) return;
-    if (!isWellFormedConfirmationToken(token)) return failedLookup(req, res);
+    const token = await admitToken(req, res);
+    if (token === undefined) return;
     const pending = await store.peek(token);
     if (req.method === 'GET') {
       const viewer = viewerOf(req);
@@ -163,29 +128,21 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
       );
     }
     if (!pending) return failedLookup(req, res);
-    send(
+    sendHtml(
       res,
       200,
-      html,
       renderQuestionPage({ ...base(req), token, nonce: store.formNonce(token), question: pending.question }),
     );
   });
 
-  const form = express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 4 });
-
-  router.post('/:token', form, async (req, res) => {
-    const token = req.params.token;
-    if (await refusedForGuessing(req, res)) return;
-    if (!isWellFormedConfirmationToken(token)) return failedLookup(req, res);
+  router.post('/:token', linkFormParser(), async (req, res) => {
+    const token = await admitToken(req, res);
+    if (token === undefined) return;
     const link = confirmationLogRef(token);
-    const viewer = viewerOf(req);
+    const viewer: ConfirmationViewer = viewerOf(req);
 
-    const crossSite = crossSiteReason(req);
-    if (crossSite) {
-      log.warn({ link, reason: crossSite, ip: viewer.ip }, 'confirmation cross-site POST refused');
-      return send(res, 403, html, renderConfirmationCrossSitePage(base(req)));
-    }
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (kit.refusedCrossSite(req, res, link, viewer)) return;
+    const body = postedFields(req);
     const decision = body.decision;
     const validDecision = decision === 'confirmed' || decision === 'denied';
     if (!validDecision || !store.checkFormNonce(token, body.nonce, nonceMaxAgeMs)) {
@@ -201,10 +158,9 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
         },
         'confirmation POST without a valid page nonce or decision',
       );
-      return send(
+      return sendHtml(
         res,
         403,
-        html,
         renderQuestionPage({
           ...base(req),
           token,
@@ -239,40 +195,17 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
         );
       }
       res.setHeader('Retry-After', '60');
-      return send(res, 503, html, renderConfirmationRetryPage(base(req)));
+      return sendHtml(res, 503, renderConfirmationRetryPage(base(req)));
     }
     log.info(
       { link, decision, ...result.context, ip: viewer.ip, userAgent: viewer.userAgent },
       'confirmation decided',
     );
-    send(res, 200, html, renderThankYouPage({ ...base(req), decision }));
+    sendHtml(res, 200, renderThankYouPage({ ...base(req), decision }));
   });
 
-  router.use(async (req, res) => {
-    if (await refusedForGuessing(req, res)) return;
-    await failedLookup(req, res);
-  });
-
-  const onError: ErrorRequestHandler = (err: unknown, req, res, next) => {
-    if (res.headersSent) return next(err);
-    const status = (err as { status?: unknown }).status;
-    securityHeaders(req, res, () => undefined);
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return send(res, 404, html, renderConfirmationUnavailablePage(base(req)));
-    }
-    log.error(
-      {
-        link: confirmationLogRef(req.path.split('/')[1]),
-        err: { name: err instanceof Error ? err.name : 'Error', message: describeError(err) },
-      },
-      'confirmation page failed',
-    );
-    res.setHeader('Retry-After', '60');
-    send(res, 503, html, renderConfirmationRetryPage(base(req)));
-  };
-  router.use(onError);
-
-  return router;
+  // Everything else under /c: the same page as a dead link; errors: 503.
+  return kit.finish();
 }
 
 /**

@@ -1,7 +1,15 @@
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TransientError } from '../domain/errors.js';
 import type { PsaKind } from '../domain/ports.js';
+import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
+import {
+  isWellFormedLinkToken,
+  linkContextJson,
+  newLinkTokenBytes,
+  parseLinkContext,
+} from '../one-time-links/link-token.js';
+import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js';
 
 /**
  * The confirmation store: one-time "did you ask for this?" links for requests that arrived by email
@@ -113,20 +121,11 @@ export const CONFIRMATION_LIMITS = Object.freeze({
   maxNameLength: 200,
 });
 
-const TOKEN_BYTES = 32;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const FORMAT_VERSION = '1';
-const DEFAULT_TIMEOUT_MS = 5000;
-const NONCE_SKEW_MS = 60_000;
 const WHATS: readonly ConfirmationQuestion['what'][] = ['password', 'mfa', 'both'];
-const PSA_KINDS: readonly PsaKind[] = ['halopsa', 'connectwise', 'autotask'];
 
 /** True when `token` is 43 base64url characters in the canonical encoding of 32 bytes. */
-export function isWellFormedConfirmationToken(token: unknown): token is string {
-  if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) return false;
-  const bytes = Buffer.from(token, 'base64url');
-  return bytes.length === TOKEN_BYTES && bytes.toString('base64url') === token;
-}
+export const isWellFormedConfirmationToken: (token: unknown) => token is string = isWellFormedLinkToken;
 
 /** The link's full non-secret reference, or null for anything that is not a token. */
 export function confirmationRefOf(token: unknown): string | null {
@@ -163,31 +162,8 @@ redis.call('HDEL', KEYS[1], 'decidedAt')
 return 1
 `;
 
-interface LuaScript {
-  source: string;
-  sha: string;
-}
-const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const DECIDE = lua(DECIDE_SCRIPT);
-const REOPEN = lua(REOPEN_SCRIPT);
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function parseContext(json: string | undefined): ConfirmationContext | null {
-  if (!json) return null;
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value !== 'object' || value === null) return null;
-    const { psa, ticketId, correlationId } = value as Record<string, unknown>;
-    if (typeof psa !== 'string' || !(PSA_KINDS as readonly string[]).includes(psa)) return null;
-    if (typeof ticketId !== 'string' || typeof correlationId !== 'string') return null;
-    return { psa: psa as PsaKind, ticketId, correlationId };
-  } catch {
-    return null;
-  }
-}
+const DECIDE = luaScript(DECIDE_SCRIPT);
+const REOPEN = luaScript(REOPEN_SCRIPT);
 
 /** Builds the store. Throws at construction on a bad server key or base URL. */
 export function createConfirmationStore(opts: ConfirmationStoreOptions): ConfirmationStore {
@@ -195,48 +171,28 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
   if (!Buffer.isBuffer(opts.serverKey) || opts.serverKey.length !== 32) {
     throw new Error('confirmation server key must be exactly 32 bytes');
   }
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', opts.serverKey, Buffer.alloc(0), info, 32));
-  const macKey = derive('resetdesk confirmation record v1');
-  const nonceKey = derive('resetdesk confirmation nonce v1');
+  const macKey = deriveServerSubkey(opts.serverKey, 'resetdesk confirmation record v1');
+  const nonces = createFormNonces(
+    deriveServerSubkey(opts.serverKey, 'resetdesk confirmation nonce v1'),
+    'confirm',
+  );
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new Error('confirmation publicBaseUrl must be an http(s) URL');
   }
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
-  const timeoutMs = opts.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const redisKey = (ref: string) => `${keyPrefix}confirm:${ref}`;
 
   const recordMac = (ref: string, contextJson: string, name: string, what: string, expiresAt: string) =>
     createHmac('sha256', macKey)
       .update([FORMAT_VERSION, ref, contextJson, name, what, expiresAt].join('\n'))
       .digest('base64url');
-  const nonceMac = (ref: string, issuedAt: string) =>
-    createHmac('sha256', nonceKey).update(`confirm\n${ref}\n${issuedAt}`).digest().subarray(0, 24);
-
-  async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([op(), deadline]);
-    } catch (err) {
-      throw new TransientError(`confirmation store could not ${what}: ${describe(err)}`, undefined, {
-        cause: err,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!describe(err).includes('NOSCRIPT')) throw err;
-      return await redis.eval(script.source, keys.length, ...keys, ...args);
-    }
-  }
+  const { guarded, run } = createLinkRedis({
+    redis,
+    timeoutMs: opts.operationTimeoutMs,
+    storeName: 'confirmation',
+    toError: (message, cause) => new TransientError(message, undefined, { cause }),
+  });
 
   /** The record when it is intact (mac verifies) and unexpired, whatever its status; else null. */
   function open(
@@ -252,7 +208,7 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
     const expected = Buffer.from(recordMac(ref, context, name, what, expiresAt));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const parsed = parseContext(context);
+    const parsed = parseLinkContext(context);
     if (!parsed) return null;
     return {
       ref,
@@ -281,14 +237,10 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
         .trim()
         .slice(0, CONFIRMATION_LIMITS.maxNameLength);
       if (!name) throw new RangeError('confirmation question.targetDisplayName must not be empty');
-      const contextJson = JSON.stringify({
-        psa: input.psa,
-        ticketId: input.ticketId,
-        correlationId: input.correlationId,
-      });
-      if (!parseContext(contextJson)) throw new RangeError('confirmation context is invalid');
+      const contextJson = linkContextJson(input);
+      if (!parseLinkContext(contextJson)) throw new RangeError('confirmation context is invalid');
 
-      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      const token = newLinkTokenBytes().toString('base64url');
       const ref = confirmationRefOf(token);
       if (!ref) throw new Error('confirmation token generation failed');
       const ttlMs = Math.ceil(ttlSeconds * 1000);
@@ -363,22 +315,12 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
     formNonce(token, nowMs = Date.now()) {
       const ref = confirmationRefOf(token);
       if (!ref) throw new RangeError('not a confirmation token');
-      const issuedAt = Math.floor(nowMs / 1000).toString(36);
-      return `${issuedAt}.${nonceMac(ref, issuedAt).toString('base64url')}`;
+      return nonces.issue(ref, nowMs);
     },
 
     checkFormNonce(token, nonce, maxAgeMs, nowMs = Date.now()) {
       const ref = confirmationRefOf(token);
-      if (!ref || typeof nonce !== 'string' || nonce.length > 64) return false;
-      const match = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(nonce);
-      if (!match) return false;
-      const [, issuedAt = '', mac = ''] = match;
-      const issuedMs = parseInt(issuedAt, 36) * 1000;
-      if (!Number.isFinite(issuedMs) || issuedMs > nowMs + NONCE_SKEW_MS || nowMs - issuedMs > maxAgeMs)
-        return false;
-      const given = Buffer.from(mac, 'base64url');
-      const expected = nonceMac(ref, issuedAt);
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return ref !== null && nonces.check(ref, nonce, maxAgeMs, nowMs);
     },
 
     async destroy(token) {

@@ -10,44 +10,22 @@
  * - plain accessible HTML5 that fits a phone screen.
  */
 
-/** Escapes text for HTML element content and double- or single-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import {
+  escapeHtml,
+  renderLinkPageFrame,
+  type LinkPageFrameBase,
+} from '../one-time-links/link-page-layout.js';
+
+export { escapeHtml };
 
 /** Where the router is mounted (normally `/s`): asset and form URLs are built from it. */
-interface PageBase {
-  mspName: string;
-  basePath: string;
-}
+type PageBase = LinkPageFrameBase;
 
 function layout(base: PageBase, title: string, main: string, options: { script?: boolean } = {}): string {
-  const msp = escapeHtml(base.mspName);
-  const assets = `${escapeHtml(base.basePath)}/assets`;
-  const script = options.script ? `\n<script src="${assets}/secure-link.js" defer></script>` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)} · ${msp}</title>
-<link rel="stylesheet" href="${assets}/secure-link.css">${script}
-</head>
-<body>
-<main class="card">
-<p class="brand">${msp}</p>
-${main}
-</main>
-</body>
-</html>
-`;
+  return renderLinkPageFrame(base, title, main, {
+    stylesheet: 'secure-link.css',
+    ...(options.script ? { script: 'secure-link.js' } : {}),
+  });
 }
 
 /**

@@ -1,16 +1,16 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { SecureLinkStoreError } from '../domain/errors.js';
-import type { PsaKind, SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
+import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
+import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
+import {
+  isWellFormedLinkToken,
+  linkContextJson,
+  newLinkTokenBytes,
+  parseLinkContext,
+} from '../one-time-links/link-token.js';
+import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js';
 
 /**
  * The secure-link store: keeps a temporary password encrypted in Redis behind a one-time link.
@@ -122,15 +122,10 @@ export const SECURE_LINK_LIMITS = Object.freeze({
   maxSecretLength: 1024,
 });
 
-const TOKEN_BYTES = 32;
 const ID_BYTES = 16;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const HKDF_INFO = Buffer.from('resetdesk secure-link v1', 'utf8');
 const FORMAT_VERSION = '1';
-const DEFAULT_TIMEOUT_MS = 5000;
 const NONCE_INFO = 'resetdesk secure-link proceed nonce v1';
-/** Clock skew tolerated between API processes for a nonce issued "in the future". */
-const NONCE_SKEW_MS = 60_000;
 
 /** How long a link's reporting record outlives the link: room for a delayed expiry report to read it. */
 export const LINK_META_GRACE_SECONDS = 3 * 86400;
@@ -197,16 +192,8 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'destroye
 return removed
 `;
 
-interface LuaScript {
-  source: string;
-  sha: string;
-}
-const lua = (source: string): LuaScript => ({
-  source,
-  sha: createHash('sha1').update(source).digest('hex'),
-});
-const CLAIM = lua(CLAIM_SCRIPT);
-const DESTROY = lua(DESTROY_SCRIPT);
+const CLAIM = luaScript(CLAIM_SCRIPT);
+const DESTROY = luaScript(DESTROY_SCRIPT);
 
 interface ParsedToken {
   keyPart: Buffer;
@@ -218,12 +205,7 @@ interface ParsedToken {
  * True when `token` has the shape of a link token: exactly 43 base64url characters in canonical encoding
  * of 32 bytes. Cheap and Redis-free, so the HTTP edge can reject junk before touching the store.
  */
-export function isWellFormedToken(token: unknown): token is string {
-  if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) return false;
-  const bytes = Buffer.from(token, 'base64url');
-  // Canonical check: 43 chars carry 258 bits, so two spellings could decode to the same 32 bytes.
-  return bytes.length === TOKEN_BYTES && bytes.toString('base64url') === token;
-}
+export const isWellFormedToken: (token: unknown) => token is string = isWellFormedLinkToken;
 
 function parseToken(token: unknown): ParsedToken | null {
   if (!isWellFormedToken(token)) return null;
@@ -260,25 +242,6 @@ function aadFor(idHash: string, contextJson: string, expiresAtMs: string): Buffe
   return Buffer.from(`resetdesk-secure-link-v1\n${idHash}\n${contextJson}\n${expiresAtMs}`, 'utf8');
 }
 
-const PSA_KINDS: readonly PsaKind[] = ['halopsa', 'connectwise', 'autotask'];
-
-function parseContext(json: string): SecureLinkContext | null {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value !== 'object' || value === null) return null;
-    const { psa, ticketId, correlationId } = value as Record<string, unknown>;
-    if (typeof psa !== 'string' || !(PSA_KINDS as readonly string[]).includes(psa)) return null;
-    if (typeof ticketId !== 'string' || typeof correlationId !== 'string') return null;
-    return { psa: psa as PsaKind, ticketId, correlationId };
-  } catch {
-    return null;
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Builds the Redis secure-link store. Throws at construction on a bad server key or base URL (configuration
  * errors should stop the service at start, not at the first reset).
@@ -290,44 +253,24 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   }
   const serverKey = Buffer.from(opts.serverKey); // private copy: later changes by the caller cannot affect it
   // A separate key for form nonces: a nonce can never be confused with, or help attack, a link's ciphertext.
-  const nonceKey = Buffer.from(hkdfSync('sha256', serverKey, Buffer.alloc(0), NONCE_INFO, 32));
+  const nonces = createFormNonces(deriveServerSubkey(serverKey, NONCE_INFO), 'proceed');
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new Error('secure-link publicBaseUrl must be an http(s) URL');
   }
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
-  const timeoutMs = opts.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const log = opts.logger.child({ component: 'secure-link-store' });
 
   const redisKey = (idHash: string) => `${keyPrefix}link:${idHash}`;
   const metaKey = (idHash: string) => linkMetaKey(keyPrefix, idHash);
 
-  const nonceMac = (idHash: string, issuedAt: string) =>
-    createHmac('sha256', nonceKey).update(`proceed\n${idHash}\n${issuedAt}`).digest().subarray(0, 24);
-
   /** Runs one Redis operation with a deadline; any failure becomes a SecureLinkStoreError (fail closed). */
-  async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([op(), deadline]);
-    } catch (err) {
-      throw new SecureLinkStoreError(`secure-link store could not ${what}: ${describe(err)}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!describe(err).includes('NOSCRIPT')) throw err;
-      return await redis.eval(script.source, keys.length, ...keys, ...args);
-    }
-  }
+  const { guarded, run } = createLinkRedis({
+    redis,
+    timeoutMs: opts.operationTimeoutMs,
+    storeName: 'secure-link',
+    toError: (message, cause) => new SecureLinkStoreError(message, { cause }),
+  });
 
   async function claim(idHash: string, tag: string): Promise<{ viewsLeft: number; viewNumber: number }> {
     const result = await guarded('claim a view', () =>
@@ -362,7 +305,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       decipher.setAAD(aadFor(parsed.idHash, context, expiresAt));
       decipher.setAuthTag(tagBytes);
       plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]);
-      const parsedContext = parseContext(context);
+      const parsedContext = parseLinkContext(context);
       if (!parsedContext) return null;
       return { secret: plain.toString('utf8'), context: parsedContext };
     } catch {
@@ -399,14 +342,10 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
           `secure-link maxViews must be an integer from 1 to 20 (got ${maxViews})`,
         );
       }
-      const contextJson = JSON.stringify({
-        psa: context.psa,
-        ticketId: context.ticketId,
-        correlationId: context.correlationId,
-      });
-      if (!parseContext(contextJson)) throw new SecureLinkStoreError('secure-link context is invalid');
+      const contextJson = linkContextJson(context);
+      if (!parseLinkContext(contextJson)) throw new SecureLinkStoreError('secure-link context is invalid');
 
-      const tokenBytes = randomBytes(TOKEN_BYTES);
+      const tokenBytes = newLinkTokenBytes();
       const token = tokenBytes.toString('base64url');
       const parsed = parseToken(token);
       tokenBytes.fill(0);
@@ -487,22 +426,12 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     formNonce(token: string, nowMs = Date.now()): string {
       const parsed = parseToken(token);
       if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
-      const issuedAt = Math.floor(nowMs / 1000).toString(36);
-      return `${issuedAt}.${nonceMac(parsed.idHash, issuedAt).toString('base64url')}`;
+      return nonces.issue(parsed.idHash, nowMs);
     },
 
     checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
       const parsed = parseToken(token);
-      if (!parsed || typeof nonce !== 'string' || nonce.length > 64) return false;
-      const match = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(nonce);
-      if (!match) return false;
-      const [, issuedAt = '', mac = ''] = match;
-      const issuedMs = parseInt(issuedAt, 36) * 1000;
-      if (!Number.isFinite(issuedMs) || issuedMs > nowMs + NONCE_SKEW_MS || nowMs - issuedMs > maxAgeMs)
-        return false;
-      const given = Buffer.from(mac, 'base64url');
-      const expected = nonceMac(parsed.idHash, issuedAt);
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return parsed !== null && nonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
     },
 
     async peek(token: string): Promise<boolean> {

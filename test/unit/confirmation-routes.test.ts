@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import request, { type Response } from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createConfirmationRouter,
   redactConfirmationPath,
@@ -19,7 +17,8 @@ import {
   type ConfirmationQuestion,
 } from '../../services/confirmation/confirmation-store.js';
 import { SECURE_LINK_CSP } from '../../services/secure-link/secure-link-routes.js';
-import { dumpUnder, keysUnder, testRedis } from '../support/redis.js';
+import { dumpUnder, keysUnder } from '../support/redis.js';
+import { captureLogger, unknownLinkToken, useLinkTestRedis } from './one-time-link-test-support.js';
 
 const MSP = 'Ashton Solutions';
 const CONTEXT: ConfirmationContext = { psa: 'halopsa', ticketId: '5150', correlationId: 'corr-c1' };
@@ -30,17 +29,7 @@ let redis: Redis;
 const prefixes: string[] = [];
 const logLines: string[] = [];
 
-function logger() {
-  return pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logLines.push(chunk.toString('utf8'));
-        cb();
-      },
-    }),
-  );
-}
+const logger = () => captureLogger(logLines);
 
 interface Call {
   decision: ConfirmationDecision;
@@ -105,7 +94,7 @@ function nonceOf(html: string): string {
   return /<input type="hidden" name="nonce" value="([^"]*)">/.exec(html)?.[1] ?? '';
 }
 
-const unknownToken = () => randomBytes(32).toString('base64url');
+const unknownToken = unknownLinkToken;
 
 function expectSecureHeaders(res: Response) {
   const h = res.headers;
@@ -130,18 +119,7 @@ function expectNoScript(html: string) {
   }
 }
 
-beforeAll(async () => {
-  redis = await testRedis();
-});
-afterEach(async () => {
-  for (const prefix of prefixes.splice(0)) {
-    const keys = await keysUnder(redis, prefix);
-    if (keys.length) await redis.del(...keys);
-  }
-});
-afterAll(async () => {
-  await redis.quit();
-});
+useLinkTestRedis(prefixes, (r) => (redis = r));
 
 describe('the confirmation store', () => {
   it('makes /c/<token> links with ≥128 random bits; Redis holds neither the token nor more than the question', async () => {

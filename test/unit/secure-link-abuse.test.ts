@@ -4,7 +4,7 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import request, { type Response } from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SecureLinkOptions } from '../../services/domain/ports.js';
 import {
   clientAddressKey,
@@ -13,8 +13,9 @@ import {
   type SecureLinkLimits,
 } from '../../services/secure-link/secure-link-routes.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
-import { keysUnder, testRedis } from '../support/redis.js';
+import { keysUnder } from '../support/redis.js';
 import { proceedNonce } from '../support/secure-link-client.js';
+import { unknownLinkToken, useLinkTestRedis, withWrongKeyPart } from './one-time-link-test-support.js';
 
 const SECRET = 'Harbor#Lantern#Meadow#83';
 const CONTEXT: SecureLinkOptions['context'] = { psa: 'halopsa', ticketId: '77', correlationId: 'corr-77' };
@@ -64,12 +65,8 @@ function setup(limits: SecureLinkLimits = { failedLookups: 5, windowSeconds: 60 
   return { app, store, keyPrefix, create, snapshot, views, get, post, nonceFor };
 }
 
-const unknownToken = () => randomBytes(32).toString('base64url');
-function wrongKeyPart(token: string): string {
-  const bytes = Buffer.from(token, 'base64url');
-  randomBytes(16).copy(bytes, 16);
-  return bytes.toString('base64url');
-}
+const unknownToken = unknownLinkToken;
+const wrongKeyPart = withWrongKeyPart;
 
 function expectSecureHeaders(res: Response) {
   expect(res.headers['cache-control']).toBe('no-store');
@@ -80,18 +77,7 @@ function expectSecureHeaders(res: Response) {
   expect(res.headers['x-frame-options']).toBe('DENY');
 }
 
-beforeAll(async () => {
-  redis = await testRedis();
-});
-afterEach(async () => {
-  for (const prefix of prefixes.splice(0)) {
-    const keys = await keysUnder(redis, prefix);
-    if (keys.length) await redis.del(...keys);
-  }
-});
-afterAll(async () => {
-  await redis.quit();
-});
+useLinkTestRedis(prefixes, (r) => (redis = r));
 
 describe('token guessing', () => {
   it('limits failed lookups per client address: 429 with Retry-After and the secure headers; others unaffected', async () => {

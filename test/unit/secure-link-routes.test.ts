@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import request, { type Response } from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SecureLinkStoreError } from '../../services/domain/errors.js';
 import type { SecureLinkOptions } from '../../services/domain/ports.js';
 import { escapeHtml, SECURE_LINK_CSS } from '../../services/secure-link/secure-link-pages.js';
@@ -16,7 +14,8 @@ import {
   type SecureLinkRouterOptions,
 } from '../../services/secure-link/secure-link-routes.js';
 import { createRedisSecureLinkStore, secureLinkRef } from '../../services/secure-link/secure-link-store.js';
-import { keysUnder, testRedis } from '../support/redis.js';
+import { keysUnder } from '../support/redis.js';
+import { captureLogger, unknownLinkToken, useLinkTestRedis } from './one-time-link-test-support.js';
 
 const SECRET = 'Maple#Rocket#Canyon#47';
 const MSP = 'Ashton Solutions';
@@ -30,17 +29,7 @@ let redis: Redis;
 const prefixes: string[] = [];
 const logLines: string[] = [];
 
-function logger() {
-  return pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        logLines.push(chunk.toString('utf8'));
-        cb();
-      },
-    }),
-  );
-}
+const logger = () => captureLogger(logLines);
 
 function setup(extra: Partial<SecureLinkRouterOptions> & { globalHelmet?: boolean } = {}) {
   const keyPrefix = `test:slr:${randomBytes(6).toString('hex')}:`;
@@ -64,7 +53,7 @@ function setup(extra: Partial<SecureLinkRouterOptions> & { globalHelmet?: boolea
   return { app, store, create, views, keyPrefix };
 }
 
-const unknownToken = () => randomBytes(32).toString('base64url');
+const unknownToken = unknownLinkToken;
 
 /** The manager's click: GET the proceed page, then POST its form with the page's nonce. */
 async function proceed(app: Express, token: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -108,20 +97,7 @@ function expectNoInlineScript(html: string) {
   }
 }
 
-beforeAll(async () => {
-  redis = await testRedis();
-});
-
-afterEach(async () => {
-  for (const prefix of prefixes.splice(0)) {
-    const keys = await keysUnder(redis, prefix);
-    if (keys.length) await redis.del(...keys);
-  }
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
+useLinkTestRedis(prefixes, (r) => (redis = r));
 
 describe('GET /s/:token', () => {
   it('shows only the MSP name and a real POST "Click Here to Proceed" button; reveals and consumes nothing', async () => {

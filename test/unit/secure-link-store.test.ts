@@ -1,9 +1,7 @@
 import { createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecureLinkStoreError } from '../../services/domain/errors.js';
 import type { SecureLinkOptions } from '../../services/domain/ports.js';
 import {
@@ -12,6 +10,7 @@ import {
   secureLinkRef,
 } from '../../services/secure-link/secure-link-store.js';
 import { dumpUnder, keysUnder, testRedis } from '../support/redis.js';
+import { captureLogger, useLinkTestRedis, withWrongKeyPart } from './one-time-link-test-support.js';
 
 const SECRET = 'Maple#Rocket#Canyon#47';
 const OPTIONS: SecureLinkOptions = {
@@ -24,16 +23,6 @@ let redis: Redis;
 const prefixes: string[] = [];
 const logLines: string[] = [];
 
-function captureLogger() {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return pino({ level: 'debug' }, sink);
-}
-
 function setup(overrides: { maxViews?: number; ttlSeconds?: number } = {}) {
   const keyPrefix = `test:sls:${randomBytes(6).toString('hex')}:`;
   prefixes.push(keyPrefix);
@@ -43,33 +32,13 @@ function setup(overrides: { maxViews?: number; ttlSeconds?: number } = {}) {
     keyPrefix,
     serverKey,
     publicBaseUrl: 'https://reset.example.test/',
-    logger: captureLogger(),
+    logger: captureLogger(logLines),
   });
   const options = { ...OPTIONS, ...overrides };
   return { store, keyPrefix, serverKey, options };
 }
 
-/** Token with the same lookup id but a different key part. */
-function withWrongKeyPart(token: string): string {
-  const bytes = Buffer.from(token, 'base64url');
-  randomBytes(16).copy(bytes, 16);
-  return bytes.toString('base64url');
-}
-
-beforeAll(async () => {
-  redis = await testRedis();
-});
-
-afterEach(async () => {
-  for (const prefix of prefixes.splice(0)) {
-    const keys = await keysUnder(redis, prefix);
-    if (keys.length) await redis.del(...keys);
-  }
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
+useLinkTestRedis(prefixes, (r) => (redis = r));
 
 describe('createRedisSecureLinkStore', () => {
   it('round trip: create returns a 43-char token URL, reveal returns the secret and context', async () => {
@@ -134,7 +103,7 @@ describe('createRedisSecureLinkStore', () => {
           keyPrefix,
           serverKey,
           publicBaseUrl: 'https://reset.example.test',
-          logger: captureLogger(),
+          logger: captureLogger(logLines),
         }),
       );
       const { token } = await stores[0]!.create(SECRET, options);
@@ -181,7 +150,7 @@ describe('createRedisSecureLinkStore', () => {
       keyPrefix: 'never:',
       serverKey: randomBytes(32),
       publicBaseUrl: 'https://reset.example.test',
-      logger: captureLogger(),
+      logger: captureLogger(logLines),
     });
     const valid = randomBytes(32).toString('base64url');
     const lastChar = valid.at(-1) as string;
@@ -264,7 +233,7 @@ describe('createRedisSecureLinkStore', () => {
       keyPrefix,
       serverKey: randomBytes(32),
       publicBaseUrl: 'https://reset.example.test',
-      logger: captureLogger(),
+      logger: captureLogger(logLines),
     });
     expect(await other.reveal(token)).toEqual({ status: 'unavailable' });
     expect(await store.reveal(token)).toMatchObject({ status: 'revealed', secret: SECRET });
@@ -313,7 +282,7 @@ describe('createRedisSecureLinkStore', () => {
         keyPrefix: 'x:',
         serverKey: randomBytes(16),
         publicBaseUrl: 'https://reset.example.test',
-        logger: captureLogger(),
+        logger: captureLogger(logLines),
       }),
     ).toThrow(/32 bytes/);
   });
@@ -360,7 +329,7 @@ describe('createRedisSecureLinkStore with Redis down (fail closed)', () => {
       keyPrefix: 'down:',
       serverKey: randomBytes(32),
       publicBaseUrl: 'https://reset.example.test',
-      logger: captureLogger(),
+      logger: captureLogger(logLines),
     });
     const err = await store.create(SECRET, OPTIONS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecureLinkStoreError);
@@ -388,7 +357,7 @@ describe('createRedisSecureLinkStore with Redis down (fail closed)', () => {
       keyPrefix: 'down:',
       serverKey: randomBytes(32),
       publicBaseUrl: 'https://reset.example.test',
-      logger: captureLogger(),
+      logger: captureLogger(logLines),
       operationTimeoutMs: 300,
     });
     const started = Date.now();
