@@ -49,7 +49,7 @@ export interface GraphOptions {
 
 /** The password method cannot be deleted; it is always skipped. */
 const PASSWORD_METHOD_TYPE = '#microsoft.graph.passwordAuthenticationMethod';
-/** Fixed ids of the phone methods (graph.md §2b). */
+/** Fixed ids of the phone methods (Microsoft Graph docs). */
 export const MOBILE_PHONE_ID = '3179e48a-750b-4051-897c-87b9720928f7';
 export const ALTERNATE_MOBILE_PHONE_ID = 'b6332ec1-7057-4abe-9331-3d72feddfe41';
 export const OFFICE_PHONE_ID = 'e37fc753-ff3b-4958-9484-eaa9425c82bc';
@@ -787,7 +787,7 @@ export function methodKind(method: ListedMethod): string {
 }
 
 /**
- * The per-type DELETE path of a method (graph.md §2b): last segment of `@odata.type`, "AuthenticationMethod"
+ * The per-type DELETE path of a method (Microsoft Graph docs): last segment of `@odata.type`, "AuthenticationMethod"
  * becoming "Methods" (`phoneAuthenticationMethod` → `phoneMethods/{id}`); external methods are references
  * under `externalAuthenticationMethods/{id}/$ref`; the QR-code PIN is a beta singleton. Undefined for the password method and for type names that
  * are not plain identifiers.

@@ -10,7 +10,7 @@ import { PASSWORD_WORDS } from './password-words.js';
  *
  * Every draw holds all four character classes (upper, lower, digit, symbol), is pure ASCII and is at least
  * 4 + 1 + 4 + 1 + 4 + 1 + 2 = 17 characters long, so it always meets Entra's cloud password rules
- * (reference/graph.md §1c). Entra's banned-password list scores each banned term as one point plus one point
+ * (Entra password policy docs). Entra's banned-password list scores each banned term as one point plus one point
  * per other character and needs 5; even three banned-looking words leave the separators and digits above it.
  */
 
@@ -61,7 +61,7 @@ export function generateTemporaryPassword(): string {
   return password;
 }
 
-/** Symbols Entra ID accepts in a cloud password (reference/graph.md §1c), besides letters, digits and space. */
+/** Symbols Entra ID accepts in a cloud password (Entra password policy docs), besides letters, digits and space. */
 const ENTRA_SYMBOLS = new Set('@#$%^&*-_!+=[]{}|\\:\',.?/`~"();<>');
 
 function characterClassCount(pw: string): number {

@@ -18,7 +18,7 @@ export interface BucketLimit {
  * How fast resetdesk calls outside systems. One bucket per customer tenant for Graph (`graph:<tenantId>`) and
  * one per PSA (`psa:<kind>`), kept in Redis so every worker process shares them.
  *
- * Basis (see /work/shared/reference/graph.md §4 and psa.md):
+ * Basis (see Microsoft Graph throttling docs and public PSA reports):
  * - Graph, identity limits per app+tenant: 3,500 RU/10 s for small tenants and writes 3,000 per 2.5 min
  *   (20/s); auth-method calls may fall under a 5 req/10 s per app per tenant limit (UNCONFIRMED). A ticket
  *   makes about 7 Graph requests, 4 of them writes. 4 requests/s per tenant (burst 8) keeps well inside the
@@ -27,7 +27,7 @@ export interface BucketLimit {
  * - HaloPSA hosted: "300 requests per rolling 5 minutes" (1/s), 450/5 min reported elsewhere: 0.9/s with a
  *   burst of 10 never exceeds 300 in any 5-minute window (270 + 10).
  * - ConnectWise: throttling expected above ~1000 requests/min: 10/s, burst 20.
- * - Autotask: 10,000 requests/hour per database (Autotask's published API threshold; not in psa.md):
+ * - Autotask: 10,000 requests/hour per database (Autotask's published API threshold; from Autotask's docs):
  *   2.5/s, burst 10.
  */
 export interface PacingOptions {

@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 
 /**
  * In-process simulator of one Autotask database's REST API (`/atservicesrest/v1.0/...`), limited to what resetdesk
- * uses. It follows the shared PSA reference (psa.md §3) and Autotask's public entity pages:
+ * uses. It follows the shared PSA reference (public PSA docs) and Autotask's public entity pages:
  *
  * - every request needs the `UserName`, `Secret` and `ApiIntegrationCode` headers of a registered API user, else 401
  *   (empty body: the real body is unconfirmed);

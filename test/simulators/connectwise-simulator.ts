@@ -6,7 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 /**
  * In-process simulator of one ConnectWise PSA (Manage) site: the parts of its REST API under
  * `/{codebase}apis/3.0/...` that resetdesk uses, and the callback signing-key endpoint
- * (`/{codebase}system/callbackkey/index.rails?companyName=…&id=…`). It follows the shared PSA reference (psa.md §2)
+ * (`/{codebase}system/callbackkey/index.rails?companyName=…&id=…`). It follows the shared PSA reference (public PSA docs)
  * and is wrong in the ways the real one is:
  *
  * - every API call needs `Authorization: Basic base64("{companyId}+{publicKey}:{privateKey}")` of a registered

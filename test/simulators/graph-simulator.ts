@@ -7,7 +7,7 @@ import { matchesFilter, parseUserFilter, unsupportedInDefaultQuery } from './gra
 
 /**
  * An in-process HTTPS simulator of Entra ID's token endpoint (the MSAL client-credentials flow) and of the
- * Microsoft Graph calls resetdesk makes, with the failure modes documented in docs graph.md. The same origin
+ * Microsoft Graph calls resetdesk makes, with the failure modes documented in docs Microsoft Graph docs. The same origin
  * serves both, so `url` is used as Graph `baseUrl` and as `authorityHost`.
  *
  * Deliberately strict where a lenient fake would hide bugs: a user `$filter` accepts only well-formed `eq` and
@@ -243,7 +243,7 @@ interface TokenGrant {
   expiresAt: number;
 }
 
-/** Entra's password rules for cloud accounts (graph.md §1c). */
+/** Entra's password rules for cloud accounts (Microsoft Graph docs). */
 const ALLOWED_PASSWORD_CHARS = /^[A-Za-z0-9@#$%^&*\-_!+=[\]{}|\\:',.?/`~"();<> ]*$/;
 
 export function checkPasswordComplexity(password: string, banned: readonly string[]): boolean {
@@ -322,7 +322,7 @@ const DEFAULT_USER_PROPERTIES = [
   'id',
 ];
 
-/** Per-type method collections that take a DELETE (graph.md §2b), and the type each holds. */
+/** Per-type method collections that take a DELETE (Microsoft Graph docs), and the type each holds. */
 const METHOD_COLLECTIONS: Record<string, string> = {
   microsoftAuthenticatorMethods: 'microsoftAuthenticatorAuthenticationMethod',
   phoneMethods: 'phoneAuthenticationMethod',

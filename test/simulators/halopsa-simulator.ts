@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 
 /**
  * In-process simulator of one HaloPSA instance: its authorisation server (`/auth/token`) and the parts of its
- * REST API (`/api/...`) resetdesk uses. It follows the behaviour in the shared PSA reference (psa.md §1.5):
+ * REST API (`/api/...`) resetdesk uses. It follows the behaviour in the shared PSA reference (public PSA docs):
  * client-credentials tokens that expire, 401 without a valid token, array bodies for create/update, a mandatory
  * outcome on actions, 429 "Rate Limit Reached". Unconfirmed Halo behaviour is modelled conservatively.
  */
