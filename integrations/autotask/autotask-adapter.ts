@@ -9,7 +9,7 @@ import type {
 } from '../../services/domain/ports.js';
 import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { attestationAnswer, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { AutotaskClient } from './autotask-client.js';
 
 /**
@@ -180,15 +180,12 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     const name = options.fields.attestation;
     if (name === undefined || name.trim() === '') return undefined;
     const udf = findUdf(udfs, name);
-    const parsed = parseAttestation(udf?.value);
-    if (parsed === 'unrecognised') {
+    return attestationAnswer(parseAttestation(udf?.value), () =>
       log.warn(
         { ticketId, field: name, value: describeFieldValue(udf?.value) },
         'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
-      );
-      return false;
-    }
-    return parsed;
+      ),
+    );
   }
 
   function isResetRequest(ticket: AutotaskTicket): boolean {

@@ -10,7 +10,7 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { attestationAnswer, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { ConnectWiseClient } from './connectwise-client.js';
 
 /**
@@ -244,15 +244,12 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     const caption = options.fields.attestation;
     if (caption === undefined || caption.trim() === '') return undefined;
     const field = findCustomField(fields, caption);
-    const parsed = parseAttestation(field);
-    if (parsed === 'unrecognised') {
+    return attestationAnswer(parseAttestation(field), () =>
       log.warn(
         { ticketId, field: caption, value: describeValue(field) },
         'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-      );
-      return false;
-    }
-    return parsed;
+      ),
+    );
   }
 
   function isResetRequest(ticket: CwTicket): boolean {

@@ -10,7 +10,7 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
-import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { attestationAnswer, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { HaloClient } from './halopsa-client.js';
 
 /**
@@ -185,15 +185,12 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     const configured = options.fields.attestation;
     if (configured === undefined || configured.trim() === '') return undefined;
     const field = findCustomField(fields, configured);
-    const parsed = parseAttestation(field);
-    if (parsed === 'unrecognised') {
+    return attestationAnswer(parseAttestation(field), () =>
       log.warn(
         { ticketId, field: configured, value: describeValue(field) },
         'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-      );
-      return false;
-    }
-    return parsed;
+      ),
+    );
   }
 
   /**

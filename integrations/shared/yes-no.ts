@@ -43,3 +43,13 @@ export function describeFieldValue(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return (text ?? '').slice(0, 40);
 }
+
+/**
+ * The final attestation answer: an unreadable value is never taken as "I have spoken to this person". The
+ * caller is told (to log which field held what) and the answer is `false`.
+ */
+export function attestationAnswer(parsed: YesNo, onUnrecognised: () => void): boolean {
+  if (parsed !== 'unrecognised') return parsed;
+  onUnrecognised();
+  return false;
+}
