@@ -228,7 +228,7 @@ export function createResetdesk(
       logger,
       concurrency: config.worker.concurrency,
       backoffMs: config.worker.backoffMs,
-      pacer: pacing?.pacer,
+      pacing,
     });
     overrides.metrics?.watchWorker(worker);
   }

@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
-import { markAdmitted, runInPacingScope } from '../services/pacing/pacing-scope.js';
-import type { Pacer } from '../services/pacing/token-bucket.js';
+import { admitParkedJob, type PacingDeps } from '../services/pacing/paced-ports.js';
+import { runInPacingScope } from '../services/pacing/pacing-scope.js';
 import type {
   ResetJournal,
   ResetOutcome,
@@ -39,10 +39,10 @@ export interface ResetWorkerOptions {
   concurrency: number;
   backoffMs: number;
   /**
-   * The service's pacer, when pacing is on. A job parked on a key is admitted on that key before the use case
-   * runs again, so a wake that cannot go on yet costs one Redis call instead of a PSA read of the ticket.
+   * The service's pacing, when on. A job parked on a key is admitted on that key before the use case runs
+   * again, so a wake that cannot go on yet costs one Redis call instead of a PSA read of the ticket.
    */
-  pacer?: Pick<Pacer, 'take'>;
+  pacing?: PacingDeps;
 }
 
 /**
@@ -94,12 +94,7 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
       const parkedOn = job.data.parkedOn;
       try {
         return await runInPacingScope(async () => {
-          if (parkedOn && options.pacer) {
-            // Admission only (no tokens taken): the ticket's calls on the key then take their own, as
-            // admitted calls of a started ticket do.
-            await options.pacer.take(parkedOn, 0, 'admit');
-            markAdmitted(parkedOn);
-          }
+          if (parkedOn && options.pacing) await admitParkedJob(options.pacing, parkedOn);
           return useCase.handle(ctx);
         });
       } catch (err) {

@@ -1,10 +1,11 @@
 export { PacingDelay, isPacingDelay } from './pacing-delay.js';
 export { DEFAULT_PACING, pacingOptions, type BucketLimit, type PacingOptions } from './pacing-options.js';
-export { createRedisPacer, type Pacer, type TakeMode } from './token-bucket.js';
+export { createRedisPacer, Reservation, type Pacer } from './token-bucket.js';
 export { runInPacingScope } from './pacing-scope.js';
 export {
   pacedDirectoryFactory,
   pacedPsaAdapter,
+  admitParkedJob,
   type PacingObserver,
   type PacingDeps,
 } from './paced-ports.js';

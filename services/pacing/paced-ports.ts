@@ -2,8 +2,8 @@ import { isTransient } from '../domain/errors.js';
 import type { Directory, DirectoryFactory, PsaAdapter } from '../domain/ports.js';
 import { isPacingDelay, PacingDelay } from './pacing-delay.js';
 import type { PacingOptions } from './pacing-options.js';
-import { markAdmitted, modeFor } from './pacing-scope.js';
-import type { Pacer } from './token-bucket.js';
+import { jobReservations } from './pacing-scope.js';
+import type { Pacer, Reservation } from './token-bucket.js';
 
 /** What the decorators report (the metrics module implements it; every member is optional to call). */
 export interface PacingObserver {
@@ -22,8 +22,53 @@ export interface PacingDeps {
 const isThrottle = (err: unknown): err is Error & { retryAfterMs?: number } =>
   isTransient(err) && (err.retryAfterMs !== undefined || /\b429\b/.test(err.message));
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The system a pacing key belongs to, as metrics name it: `graph` or the PSA kind. */
+const systemOf = (key: string) => (key.startsWith('psa:') ? key.slice(4) : key.split(':')[0]!);
+
+/** Counts a refusal (budget or pause) before it travels up to the worker. */
+function counted<T>(deps: PacingDeps, key: string, step: Promise<T>): Promise<T> {
+  return step.catch((err: unknown) => {
+    if (isPacingDelay(err)) deps.observer?.delayed(systemOf(key), err.reason);
+    throw err;
+  });
+}
+
+/** The current job's reservation on `key`, made now (one Redis step) if the job has none yet. */
+async function reservationFor(deps: PacingDeps, key: string): Promise<Reservation | undefined> {
+  const reservations = jobReservations();
+  if (!reservations) return undefined;
+  let reservation = reservations.get(key);
+  if (!reservation) {
+    reservation = await counted(deps, key, deps.pacer.admit(key));
+    reservations.set(key, reservation);
+  }
+  return reservation;
+}
+
 /**
- * Wraps every function property of `target`: take a token of `key` first, time the call, and turn a 429 into
+ * Tokens for one call of `cost` on `key`. Inside a job the first call on a key reserves the ticket's tokens
+ * and later calls spend them locally, each waiting for its turn at the key's rate; outside a job, or once the
+ * reservation is spent, each call takes its own.
+ */
+async function tokensFor(deps: PacingDeps, key: string, cost: number): Promise<void> {
+  const waitMs = (await reservationFor(deps, key))?.spend(cost);
+  if (waitMs === undefined) await counted(deps, key, deps.pacer.take(key, cost));
+  else if (waitMs > 0) await sleep(waitMs);
+}
+
+/**
+ * Admits the current job on `key` before its use case runs: a job parked on a key comes back to this key
+ * first, so a wake that cannot go on costs one Redis step and no PSA or Graph call. Must run inside the
+ * job's pacing scope; the job's calls on that key then spend the reservation.
+ */
+export async function admitParkedJob(deps: PacingDeps, key: string): Promise<void> {
+  await reservationFor(deps, key);
+}
+
+/**
+ * Wraps every function property of `target`: take tokens of `key` first, time the call, and turn a 429 into
  * a pause of the key plus a `PacingDelay`. A Proxy, so methods added to the port later are paced too.
  */
 function paced<T extends object>(target: T, key: string, system: string, deps: PacingDeps): T {
@@ -36,13 +81,7 @@ function paced<T extends object>(target: T, key: string, system: string, deps: P
       if (!fn) {
         const method = value as (...args: unknown[]) => Promise<unknown>;
         fn = async (...args: unknown[]) => {
-          try {
-            await deps.pacer.take(key, deps.options.costs[prop] ?? 1, modeFor(key));
-          } catch (err) {
-            if (isPacingDelay(err)) deps.observer?.delayed(system, err.reason);
-            throw err;
-          }
-          markAdmitted(key);
+          await tokensFor(deps, key, deps.options.costs[prop] ?? 1);
           const started = performance.now();
           try {
             const result = await method.apply(obj, args);

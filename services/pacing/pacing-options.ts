@@ -5,11 +5,12 @@ export interface BucketLimit {
   ratePerSecond: number;
   burst: number;
   /**
-   * Tokens a whole ticket usually needs from this bucket. A ticket starts calling this key only when the
-   * bucket holds at least this much (admission); once started, its later calls may borrow ahead (up to
-   * `maxInlineWaitMs` of debt) and wait in-process, so a started ticket finishes instead of being parked
-   * half-way. Keep it at about half of `burst` or less: admission at a full bucket would leave capacity idle.
-   * Parked tickets wake `ticketCost / ratePerSecond` apart. Clamped to `burst`.
+   * Tokens a whole ticket usually needs from this bucket. A ticket's first call on the key reserves this
+   * many in one Redis step, once the bucket is out of debt; its calls then spend them without further Redis
+   * round trips, each waiting in-process for its turn at `ratePerSecond`, so a started ticket finishes
+   * instead of being parked half-way. Tokens left unspent go back when the job stops; a ticket that needs
+   * more takes them call by call. Parked tickets wake `ticketCost / ratePerSecond` apart. Cut to what
+   * `maxInlineWaitMs` can cover from a full bucket.
    */
   ticketCost: number;
 }
@@ -21,7 +22,7 @@ export interface BucketLimit {
  * Basis (see Microsoft Graph throttling docs and public PSA reports):
  * - Graph, identity limits per app+tenant: 3,500 RU/10 s for small tenants and writes 3,000 per 2.5 min
  *   (20/s); auth-method calls may fall under a 5 req/10 s per app per tenant limit (UNCONFIRMED). A ticket
- *   makes about 7 Graph requests, 4 of them writes. 4 requests/s per tenant (burst 8) keeps well inside the
+ *   makes about 12 Graph requests, 3 of them writes. 4 requests/s per tenant (burst 8) keeps well inside the
  *   confirmed limits and makes a 429 on the unconfirmed one short-lived; a tenant still resets ~30 staff a
  *   minute.
  * - HaloPSA hosted: "300 requests per rolling 5 minutes" (1/s), 450/5 min reported elsewhere: 0.9/s with a
@@ -41,7 +42,10 @@ export interface PacingOptions {
    * Methods not listed cost 1.
    */
   costs: Record<string, number>;
-  /** Longest a started ticket waits in-process for its next token; longer and the job is delayed instead. */
+  /**
+   * Longest a started ticket waits in-process for its next token; longer and the job is delayed instead.
+   * Also bounds how far ahead a ticket's reservation may run (see `ticketCost`).
+   */
   maxInlineWaitMs: number;
   /** Pause applied after a 429 that carries no Retry-After. */
   defaultPauseMs: number;
@@ -51,9 +55,10 @@ export interface PacingOptions {
 
 export const DEFAULT_PACING: PacingOptions = {
   enabled: true,
-  graph: { ratePerSecond: 4, burst: 8, ticketCost: 4 },
+  // A password + MFA ticket makes about 12 Graph requests and 4 PSA requests (measured by `npm run bench`).
+  graph: { ratePerSecond: 4, burst: 8, ticketCost: 12 },
   psa: {
-    halopsa: { ratePerSecond: 0.9, burst: 10, ticketCost: 3 },
+    halopsa: { ratePerSecond: 0.9, burst: 10, ticketCost: 4 },
     connectwise: { ratePerSecond: 10, burst: 20, ticketCost: 4 },
     autotask: { ratePerSecond: 2.5, burst: 10, ticketCost: 4 },
   },

@@ -1,22 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Reservation } from './token-bucket.js';
 
 /**
- * The keys a job has already been admitted on. The worker runs each job in its own scope: the first call of
- * the job on a key is an admission (strict: a whole ticket's worth of tokens must be there), later calls
- * borrow ahead and wait in-process. Outside a scope (link-event notes, scripts) every call borrows.
+ * The reservations of the job being run, by pacing key. The worker runs each job in its own scope: the
+ * job's first call on a key reserves a ticket's worth of tokens, its later calls spend them locally. When the
+ * job stops (done, parked or failed) unspent tokens go back to their buckets. Outside a scope (link-event
+ * notes, scripts) every call takes its own tokens.
  */
-const scope = new AsyncLocalStorage<Set<string>>();
+const scope = new AsyncLocalStorage<Map<string, Reservation>>();
 
-export function runInPacingScope<T>(fn: () => Promise<T>): Promise<T> {
-  return scope.run(new Set<string>(), fn);
+export async function runInPacingScope<T>(fn: () => Promise<T>): Promise<T> {
+  const reservations = new Map<string, Reservation>();
+  try {
+    return await scope.run(reservations, fn);
+  } finally {
+    await Promise.all([...reservations.values()].map((r) => r.release()));
+  }
 }
 
-/** 'admit' for the first call on `key` in the current job, 'reserve' otherwise. */
-export function modeFor(key: string): 'admit' | 'reserve' {
-  const admitted = scope.getStore();
-  return admitted && !admitted.has(key) ? 'admit' : 'reserve';
-}
-
-export function markAdmitted(key: string): void {
-  scope.getStore()?.add(key);
+/** The current job's reservations, or undefined outside a job. */
+export function jobReservations(): Map<string, Reservation> | undefined {
+  return scope.getStore();
 }
