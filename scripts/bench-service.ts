@@ -1,7 +1,8 @@
 // The service as `npm run bench` starts it: a child process configured by env vars (like production), with
 // pacing and metrics wired through the composition root's overrides. BENCH_PACING_JSON (partial
 // PacingOptions) sets the pacing; METRICS_PORT gives a worker-only process its own /metrics listener.
-// Tells the parent it is ready over IPC.
+// Tells the parent it is ready over IPC, and on request sends the spans of its outside HTTP calls.
+import { subscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -28,6 +29,26 @@ const ready = () =>
   process.send?.({ ready: true, port: server ? (server.address() as AddressInfo).port : undefined });
 if (server) server.listen(port, '127.0.0.1', ready);
 else ready();
+
+// Outside HTTP calls (Graph through fetch, the PSA through axios, token requests), timed at the transport:
+// from the request's creation to its response (fetch: whole body received; node:http: response arrived).
+// The benchmark subtracts this waiting from a ticket's wall time to get the service's own time. Epoch ms
+// with sub-millisecond precision, so the parent can line them up with its own clock.
+const clock = () => performance.timeOrigin + performance.now();
+const spans: Array<[number, number]> = [];
+const opened = new WeakMap<object, number>();
+const open = (message: unknown) => void opened.set((message as { request: object }).request, clock());
+const close = (message: unknown) => {
+  const from = opened.get((message as { request: object }).request);
+  if (from !== undefined) spans.push([from, clock()]);
+};
+subscribe('undici:request:create', open);
+subscribe('undici:request:trailers', close);
+subscribe('http.client.request.start', open);
+subscribe('http.client.response.finish', close);
+process.on('message', (message: { type?: string }) => {
+  if (message?.type === 'spans') process.send?.({ spans: spans.splice(0) });
+});
 
 process.on('SIGTERM', () => {
   server?.close();

@@ -63,8 +63,9 @@ export const DEFAULT_PACING: PacingOptions = {
     autotask: { ratePerSecond: 2.5, burst: 10, ticketCost: 4 },
   },
   // Graph requests per call of the Graph adapter: removeMfaMethods lists then deletes (usually one method);
-  // getPrivileges reads roles, role-assignable groups and PIM eligibility; getManagerChain walks 2 levels.
-  costs: { removeMfaMethods: 2, getPrivileges: 3, getManagerChain: 2 },
+  // getPrivileges reads roles, role-assignable groups, the user's object id and PIM eligibility;
+  // getManagerChain walks 2 levels. A cost below the real count lets calls outrun the tenant's limit.
+  costs: { removeMfaMethods: 2, getPrivileges: 4, getManagerChain: 2 },
   maxInlineWaitMs: 5_000,
   defaultPauseMs: 30_000,
   maxPauseMs: 5 * 60_000,

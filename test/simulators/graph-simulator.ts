@@ -215,6 +215,12 @@ export interface GraphSimulator {
   readonly url: string;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /**
+   * When each of `requests` arrived and when its answer was sent (`performance.now()`, same index): lets a
+   * benchmark tell the simulator's time from its client's.
+   */
+  readonly arrivals: number[];
+  readonly departures: number[];
   tenant(tenantId: string): TenantBuilder;
   registerApp(tenantId: string, clientId: string, clientSecret: string): void;
   /** A copy of a user's current state; undefined when unknown. */
@@ -422,6 +428,14 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
   const tenants = new Map<string, TenantState>();
   const tokens = new Map<string, TokenGrant>();
   const requests: RecordedRequest[] = [];
+  const arrivals: number[] = [];
+  const departures: number[] = [];
+  const indexOf = new WeakMap<IncomingMessage, number>();
+  const record = (req: IncomingMessage, r: RecordedRequest) => {
+    indexOf.set(req, requests.length);
+    requests.push(r);
+    arrivals.push(performance.now());
+  };
   const buckets = new Map<string, { tokens: number; at: number }>();
   /** `simOptions.perTenantRateLimit`: undefined when the call may go, else the 429 to send. */
   const throttle = (tenantId: string): HttpAnswer | undefined => {
@@ -1177,7 +1191,7 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       const logged = { ...form };
       if ('client_secret' in logged) logged.client_secret = '[redacted]';
       if ('client_assertion' in logged) logged.client_assertion = '[redacted]';
-      requests.push({
+      record(req, {
         kind: method === 'GET' ? 'metadata' : 'token',
         method,
         path,
@@ -1200,7 +1214,7 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       try {
         body = JSON.parse(rawBody);
       } catch {
-        requests.push({ kind: 'graph', method, path, query, body: rawBody, authorization });
+        record(req, { kind: 'graph', method, path, query, body: rawBody, authorization });
         return graphError(
           400,
           'BadRequest',
@@ -1211,7 +1225,7 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     const bearer = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     const grant = bearer ? tokens.get(bearer) : undefined;
     const consistencyLevel = req.headers.consistencylevel;
-    requests.push({
+    record(req, {
       kind: 'graph',
       method,
       path,
@@ -1270,6 +1284,10 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
   };
 
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    res.on('finish', () => {
+      const i = indexOf.get(req);
+      if (i !== undefined) departures[i] = performance.now();
+    });
     dispatch(req).then(
       (answer) => respond(res, answer),
       (err: unknown) =>
@@ -1326,6 +1344,8 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       return url;
     },
     requests,
+    arrivals,
+    departures,
     tenant: builder,
     registerApp(tenantId, clientId, clientSecret) {
       tenantState(tenantId).apps.set(clientId, clientSecret);

@@ -116,6 +116,12 @@ export interface HaloSimulator {
   readonly emails: HaloSimEmail[];
   /** Every request received, oldest first. */
   readonly requests: HaloSimRequest[];
+  /**
+   * When each of `requests` arrived and when its answer was sent (`performance.now()`, same index): lets a
+   * benchmark tell the simulator's time from its client's.
+   */
+  readonly arrivals: number[];
+  readonly departures: number[];
   /** Token requests received (successful or not). */
   tokenRequests(): number;
   failNext(failure: HaloSimFailure): void;
@@ -162,6 +168,8 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   const received = new Map<number, Array<Record<string, unknown>>>();
   const emails: HaloSimEmail[] = [];
   const requests: HaloSimRequest[] = [];
+  const arrivals: number[] = [];
+  const departures: number[] = [];
   const failures: Array<HaloSimFailure & { remaining: number }> = [];
   const apiHits: number[] = [];
   let tokenRequestCount = 0;
@@ -176,7 +184,10 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   app.use(express.json({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: false }));
 
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
+    const index = requests.length;
+    res.on('finish', () => void (departures[index] = performance.now()));
+    arrivals.push(performance.now());
     requests.push({
       method: req.method,
       path: req.path,
@@ -388,6 +399,8 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     defaultApp,
     emails,
     requests,
+    arrivals,
+    departures,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
