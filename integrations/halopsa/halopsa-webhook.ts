@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { positiveIntegerText } from '../shared/ids.js';
 import { decodeJsonBody, getKeyIgnoringCase, isRecord } from '../shared/webhook-body.js';
 
@@ -10,10 +10,11 @@ import { decodeJsonBody, getKeyIgnoringCase, isRecord } from '../shared/webhook-
  */
 
 /**
- * True when `authorizationHeader` is `Basic base64(username:password)` and both parts equal `expected`.
- * Both parts are compared as SHA-256 digests with `timingSafeEqual`, so neither a mismatch position nor a
- * length difference shows in the timing, and both are always compared. Anything malformed (missing header,
- * other scheme, invalid base64, no colon) and an empty expected username or password give false.
+ * True when `authorizationHeader` is `Basic base64(username:password)` and equals `expected`. The decoded
+ * `username:password` is compared with the expected one as SHA-256 digests with `timingSafeEqual`, so neither
+ * a mismatch position nor a length difference shows in the timing. Basic auth user ids cannot contain a
+ * colon, so one comparison of the whole pair checks both parts. Anything malformed (missing header, other
+ * scheme, invalid base64, no colon) and an empty expected username or password give false.
  */
 export function authenticateHaloWebhook(
   authorizationHeader: string | undefined,
@@ -24,30 +25,27 @@ export function authenticateHaloWebhook(
   const match = /^\s*basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorizationHeader);
   const encoded = match?.[1];
   if (!encoded || encoded.length % 4 !== 0) return false;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  const wanted = expectedDigests(expected);
-  const userOk = timingSafeEqual(sha256(decoded.slice(0, colon)), wanted.username);
-  const passwordOk = timingSafeEqual(sha256(decoded.slice(colon + 1)), wanted.password);
-  return userOk && passwordOk;
+  const decoded = Buffer.from(encoded, 'base64');
+  if (!decoded.includes(0x3a)) return false; // no colon
+  return timingSafeEqual(sha256(decoded), expectedDigest(expected));
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+// One-shot hashing: no Hash object per request (this runs on every webhook).
+const sha256 = (data: Buffer | string) => hash('sha256', data, 'buffer');
 
 /**
- * The expected credential's digests, computed once per `expected` object (the receiver passes the same one
- * on every request) instead of on every request. Kept only in process memory, like the credential itself.
+ * The expected credential's digest, computed once per `expected` object (the receiver passes the same one on
+ * every request) instead of on every request. Kept only in process memory, like the credential itself.
  */
-const digestsOf = new WeakMap<object, { username: Buffer; password: Buffer; of: string }>();
-function expectedDigests(expected: { username: string; password: string }) {
-  const of = `${expected.username}\u0000${expected.password}`;
-  let digests = digestsOf.get(expected);
-  if (!digests || digests.of !== of) {
-    digests = { username: sha256(expected.username), password: sha256(expected.password), of };
-    digestsOf.set(expected, digests);
+const digestOf = new WeakMap<object, { digest: Buffer; username: string; password: string }>();
+function expectedDigest(expected: { username: string; password: string }): Buffer {
+  let known = digestOf.get(expected);
+  if (!known || known.username !== expected.username || known.password !== expected.password) {
+    const { username, password } = expected;
+    known = { digest: sha256(`${username}:${password}`), username, password };
+    digestOf.set(expected, known);
   }
-  return digests;
+  return known.digest;
 }
 
 /** One ticket named by a webhook body. */

@@ -30,9 +30,9 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.use(requestLogging(deps.logger));
-  app.use(helmet());
-  app.use(createHealthRouter(deps.redis));
   if (deps.metricsRouter) app.use(deps.metricsRouter);
+  // Webhooks first: they are the hot path (a PSA waits on each), answer JSON to PSA servers rather than to
+  // browsers, and so skip the browser headers and the routes below.
   for (const receiver of deps.receivers) {
     app.use(
       `/webhooks/${receiver.psa}`,
@@ -44,6 +44,8 @@ export function buildApp(deps: AppDeps): Express {
       }),
     );
   }
+  app.use(helmet());
+  app.use(createHealthRouter(deps.redis));
   app.use('/s', deps.secureLinkRouter);
   if (deps.confirmationRouter) app.use('/c', deps.confirmationRouter);
   app.use((_req, res) => {

@@ -93,25 +93,29 @@ export function createWebhookIntakeRouter(options: {
         const accepted = await Promise.all(
           verdict.deliveries.map((d) => queue.enqueue(receiver.psa, d.ticketId)),
         );
+        // Info lines only when info is on: `req.log` makes a child logger, a cost on every webhook otherwise.
+        const logInfo = options.logger.isLevelEnabled('info');
         if (accepted.length === 0) {
-          req.log.info(
-            {
-              event: 'intake.ignored',
-              psa: receiver.psa,
-              reason: verdict.ignored ?? 'nothing to do',
-            },
-            'webhook acknowledged',
-          );
+          if (logInfo)
+            req.log.info(
+              {
+                event: 'intake.ignored',
+                psa: receiver.psa,
+                reason: verdict.ignored ?? 'nothing to do',
+              },
+              'webhook acknowledged',
+            );
           res.status(200).json({
             accepted: [],
             ignored: verdict.ignored ?? 'nothing to do',
           });
           return;
         }
-        req.log.info(
-          { event: 'intake.queued', psa: receiver.psa, correlationIds: accepted },
-          'webhook queued',
-        );
+        if (logInfo)
+          req.log.info(
+            { event: 'intake.queued', psa: receiver.psa, correlationIds: accepted },
+            'webhook queued',
+          );
         res.status(202).json({ accepted });
       } catch (err) {
         req.log.error(
