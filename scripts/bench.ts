@@ -8,7 +8,7 @@
 //
 // Flags: --quick (smaller, ~1.5 min)  --tickets=N --customers=M (burst)  --profile (CPU profiles of the
 // service processes into bench-results/profiles)  --connections=C (intake)  --tsx (run the service under
-// the TypeScript loader instead of compiled)  --only=intake|overhead (one phase)
+// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead (one phase)
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -725,9 +725,15 @@ async function main() {
   );
   buildChildren();
   const startedAt = new Date();
-  if (ONLY === 'overhead' || ONLY === 'intake') {
+  if (ONLY) {
     // For working on one phase: prints its figures and stops.
-    const figures = ONLY === 'overhead' ? await overheadPhase() : await intakePhase();
+    const phases: Record<string, () => Promise<object>> = {
+      intake: intakePhase,
+      pipeline: pipelinePhase,
+      overhead: overheadPhase,
+    };
+    if (!phases[ONLY]) throw new Error(`--only takes ${Object.keys(phases).join(', ')}`);
+    const figures = await phases[ONLY]();
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
     return;
   }
