@@ -8,7 +8,7 @@
 //
 // Flags: --quick (smaller, ~1.5 min)  --tickets=N --customers=M (burst)  --profile (CPU profiles of the
 // service processes into bench-results/profiles)  --connections=C (intake)  --tsx (run the service under
-// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead (one phase)
+// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead|burst (one phase)
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -666,6 +666,11 @@ async function burstPhase(perTicket: { graph: number; psa: number }) {
       perCustomerFinish.set(t.customer, Math.max(perCustomerFinish.get(t.customer) ?? 0, at));
     }
     const finishes = [...perCustomerFinish.values()];
+    const perCustomerFirst = new Map<number, number>();
+    for (const t of ids) {
+      const at = (world.notes.get(t.id)![0]! - started) / 1000;
+      perCustomerFirst.set(t.customer, Math.min(perCustomerFirst.get(t.customer) ?? Infinity, at));
+    }
     const ticketsPerTenant = Math.ceil(n / m);
     // What the simulated limits allow at best, for the calls a ticket needs (measured in the pipeline phase).
     const graphBound =
@@ -691,6 +696,9 @@ async function burstPhase(perTicket: { graph: number; psa: number }) {
         p50: round(pct(finishes, 50)),
         max: round(Math.max(...finishes)),
         spreadOfDrain: round((Math.max(...finishes) - Math.min(...finishes)) / drain, 2),
+        // By customer, in the order their tickets were filed: first and last customer note (s).
+        firstNoteByCustomer: [...perCustomerFirst.values()].map((v) => round(v, 0)),
+        lastNoteByCustomer: finishes.map((v) => round(v, 0)),
       },
       throttled429: { graph: world.throttled.graph, halo: world.throttled.halo },
       outsideCalls: { graph: graphCalls(world), halo: haloApiCalls(world) },
@@ -728,6 +736,7 @@ async function main() {
   if (ONLY) {
     // For working on one phase: prints its figures and stops.
     const phases: Record<string, () => Promise<object>> = {
+      burst: () => burstPhase({ graph: 12, psa: 4 }),
       intake: intakePhase,
       pipeline: pipelinePhase,
       overhead: overheadPhase,

@@ -74,6 +74,7 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
           const deliveries = parseHaloWebhook(body).deliveries.map((d) => ({
             ticketId: d.ticketId,
             deliveryId: d.deliveryId,
+            customerHint: d.customerHint,
           }));
           return { status: 'accepted', deliveries };
         } catch (err) {

@@ -13,6 +13,7 @@ import type { Logger } from './logging/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import {
   createServicePacer,
+  graphPacingKey,
   pacedDirectoryFactory,
   pacedPsaAdapter,
   type PacingOptions,
@@ -175,6 +176,12 @@ export function createResetdesk(
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
       metricsRouter: overrides.metrics?.metricsRouter(),
+      pacingKeyOf: pacing
+        ? (psa, customerHint) => {
+            const tenantId = config.customerDirectory.find(psa, customerHint)?.tenantId;
+            return tenantId === undefined ? undefined : graphPacingKey(tenantId);
+          }
+        : undefined,
     });
   }
 

@@ -17,7 +17,10 @@ export interface ResetJobData {
   progress: ResetProgress;
   /** How often pacing parked this job (see reset-worker.ts). */
   parked?: number;
-  /** The pacing key (`graph:<tenant>`, `psa:<kind>`) the job was last parked on (see reset-worker.ts). */
+  /**
+   * The pacing key (`graph:<tenant>`, `psa:<kind>`) the job is admitted on before its use case runs: the key
+   * it was last parked on, or at first the key the webhook's customer hint points to (see reset-worker.ts).
+   */
   parkedOn?: string;
 }
 
@@ -59,7 +62,7 @@ export class ResetQueue {
   }
 
   /** Resolves once the job is in Redis (new or already there). Throws when Redis cannot take it. */
-  async enqueue(psa: PsaKind, ticketId: string): Promise<string> {
+  async enqueue(psa: PsaKind, ticketId: string, pacingKey?: string): Promise<string> {
     const jobId = resetJobId(psa, ticketId);
     const data: ResetJobData = {
       psa,
@@ -68,6 +71,7 @@ export class ResetQueue {
       receivedAt: new Date().toISOString(),
       progress: {},
     };
+    if (pacingKey) data.parkedOn = pacingKey;
     // One promise settled by whichever comes first, the add or the timeout. A job that lands after the
     // timeout is harmless: the PSA's retry maps to the same job id.
     await new Promise<void>((resolve, reject) => {

@@ -56,6 +56,11 @@ export interface HaloWebhookDelivery {
   deliveryId?: string;
   /** Halo's lower-case event name, e.g. "new ticket logged". */
   event?: string;
+  /**
+   * The ticket's client id when the body carries it (`ticket.client_id` of the "full" payload). A scheduling
+   * hint only: nothing is decided from it, the worker reads the ticket's client from the API.
+   */
+  customerHint?: string;
 }
 
 /** The body of a Halo webhook carried no usable ticket id, or was not JSON at all. */
@@ -100,6 +105,8 @@ export function parseHaloWebhook(body: unknown): { deliveries: HaloWebhookDelive
     if (typeof id === 'string' && id.trim() !== '') delivery.deliveryId = id.trim();
     const event = get(element, ['event']);
     if (typeof event === 'string' && event.trim() !== '') delivery.event = event.trim();
+    const client = positiveIntegerText(get(element, ['ticket', 'client_id']));
+    if (client !== undefined) delivery.customerHint = client;
     deliveries.push(delivery);
   }
   if (deliveries.length === 0) {

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import {
   createWebhookIntakeRouter,
@@ -22,6 +23,8 @@ export interface AppDeps {
   trustProxy: number;
   /** GET /metrics and webhook counters (services/metrics); mounted before the webhook routes when given. */
   metricsRouter?: Router;
+  /** Pacing key of a PSA customer named by a webhook body, when pacing is on (see `Enqueuer`). */
+  pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
 }
 
 /** The HTTP edge: PSA webhooks, secure-link pages, health. Thin: every route hands off to a service. */
@@ -41,6 +44,7 @@ export function buildApp(deps: AppDeps): Express {
         queue: deps.queue,
         bodyLimitBytes: deps.bodyLimitBytes,
         logger: deps.logger,
+        pacingKeyOf: deps.pacingKeyOf,
       }),
     );
   }

@@ -6,6 +6,11 @@ export interface WebhookDelivery {
   ticketId: string;
   /** The PSA's id of this delivery (Halo delivery id, ConnectWise MessageId, Autotask Guid+sequence). */
   deliveryId?: string;
+  /**
+   * The PSA customer id the body names for the ticket, when it names one. Used only to schedule the job
+   * (see `Enqueuer`); every fact the worker acts on is read from the PSA API.
+   */
+  customerHint?: string;
 }
 
 export type WebhookVerdict =
@@ -32,7 +37,12 @@ export interface WebhookReceiver {
 }
 
 export interface Enqueuer {
-  enqueue(psa: PsaKind, ticketId: string): Promise<string>;
+  /**
+   * Adds the ticket's job. `pacingKey`, when known, is the pacing key the job is admitted on before it reads
+   * anything (its customer's Graph tenant): in a burst, a ticket whose tenant is busy then waits without
+   * spending PSA requests on reading a ticket it cannot work yet. A wrong key only delays the job.
+   */
+  enqueue(psa: PsaKind, ticketId: string, pacingKey?: string): Promise<string>;
 }
 
 /**
@@ -46,8 +56,10 @@ export function createWebhookIntakeRouter(options: {
   queue: Enqueuer;
   bodyLimitBytes: number;
   logger: Logger;
+  /** The pacing key of a PSA customer named by a webhook body (see `Enqueuer`); undefined when unknown. */
+  pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
 }): Router {
-  const { receiver, queue } = options;
+  const { receiver, queue, pacingKeyOf } = options;
   const router = express.Router();
   router.post(
     '/',
@@ -91,7 +103,13 @@ export function createWebhookIntakeRouter(options: {
       }
       try {
         const accepted = await Promise.all(
-          verdict.deliveries.map((d) => queue.enqueue(receiver.psa, d.ticketId)),
+          verdict.deliveries.map((d) =>
+            queue.enqueue(
+              receiver.psa,
+              d.ticketId,
+              d.customerHint === undefined ? undefined : pacingKeyOf?.(receiver.psa, d.customerHint),
+            ),
+          ),
         );
         // Info lines only when info is on: `req.log` makes a child logger, a cost on every webhook otherwise.
         const logInfo = options.logger.isLevelEnabled('info');

@@ -6,6 +6,7 @@ export {
   pacedDirectoryFactory,
   pacedPsaAdapter,
   admitParkedJob,
+  graphPacingKey,
   type PacingObserver,
   type PacingDeps,
 } from './paced-ports.js';

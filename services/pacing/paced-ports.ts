@@ -107,11 +107,14 @@ function paced<T extends object>(target: T, key: string, system: string, deps: P
   });
 }
 
+/** The pacing key of a customer tenant's Graph calls. */
+export const graphPacingKey = (tenantId: string) => `graph:${tenantId.toLowerCase()}`;
+
 /** Graph calls paced per customer tenant (`graph:<tenantId>`). */
 export function pacedDirectoryFactory(inner: DirectoryFactory, deps: PacingDeps): DirectoryFactory {
   return {
     forTenant(tenantId: string): Directory {
-      return paced(inner.forTenant(tenantId), `graph:${tenantId.toLowerCase()}`, 'graph', deps);
+      return paced(inner.forTenant(tenantId), graphPacingKey(tenantId), 'graph', deps);
     },
   };
 }

@@ -6,7 +6,8 @@ export interface BucketLimit {
   burst: number;
   /**
    * Tokens a whole ticket usually needs from this bucket. A ticket's first call on the key reserves this
-   * many in one Redis step, once the bucket is out of debt; its calls then spend them without further Redis
+   * many in one Redis step, once the bucket holds half of it (or half the burst, when smaller; never less
+   * than `maxInlineWaitMs` can cover); its calls then spend them without further Redis
    * round trips, each waiting in-process for its turn at `ratePerSecond`, so a started ticket finishes
    * instead of being parked half-way. Tokens left unspent go back when the job stops; a ticket that needs
    * more takes them call by call. Parked tickets wake `ticketCost / ratePerSecond` apart. Cut to what

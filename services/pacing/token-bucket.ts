@@ -114,8 +114,8 @@ export class Reservation {
 
 export interface Pacer {
   /**
-   * A ticket's first call on `key`: reserves a ticket's worth of tokens (`ticketCost`) when the bucket is not
-   * in debt, so a started ticket finishes without being parked half-way. Throws `PacingDelay` (with a booked
+   * A ticket's first call on `key`: reserves a ticket's worth of tokens (`ticketCost`) once the bucket holds
+   * half a ticket, so a started ticket finishes without being parked half-way. Throws `PacingDelay` (with a booked
    * wake-up time) when the ticket should come back later.
    */
   admit(key: string): Promise<Reservation>;
@@ -192,9 +192,15 @@ export function createRedisPacer(options: RedisPacerOptions): Pacer {
   return {
     async admit(key) {
       const { limit, ratePerMs, maxDebt, ticketSize, spacingMs } = shape(key);
-      // Admitted while the bucket is out of debt (or holds what the inline wait cannot cover); the ticket's
-      // own calls then wait at most maxInlineWaitMs in-process.
-      const floor = -Math.min(maxDebt, ticketSize);
+      // Admitted once the bucket holds half a ticket (or half its burst, when smaller), and at least what
+      // the inline wait cannot cover: the ticket's calls then wait at most maxInlineWaitMs in-process, and
+      // a started ticket holds its worker slot for little more than its own calls. Admitting any earlier
+      // (at an empty bucket) makes every ticket sleep for most of its calls, and slots run out first.
+      const admitAt = Math.min(
+        limit.burst,
+        Math.max(ticketSize - maxDebt, Math.min(ticketSize, limit.burst) / 2),
+      );
+      const floor = admitAt - ticketSize;
       const { tokensBefore } = await step(key, ticketSize, floor, spacingMs);
       return new Reservation(key, ticketSize, tokensBefore, ratePerMs, (tokens) =>
         redis

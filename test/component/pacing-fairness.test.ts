@@ -138,6 +138,9 @@ describe('pacing across customers', () => {
     expect(sandbox.psa.notes(502).some((n) => n.visibility === 'customer')).toBe(true);
 
     expect(sandbox.graph.graphRequests(TENANT)).toHaveLength(contosoCalls);
+    // The webhook named Contoso's client: the second ticket waited on Contoso's tenant before reading
+    // anything, so a paused tenant costs no PSA requests either.
+    expect(sandbox.halo.requests.filter((r) => r.path.toLowerCase().includes('/tickets/503'))).toEqual([]);
     expect(sandbox.psa.notes(501)).toEqual([]);
     const parked = await desk.queue.queue.getJob('halopsa-501');
     expect(parked?.attemptsMade).toBe(0);

@@ -57,13 +57,24 @@ describe('authenticateHaloWebhook', () => {
 });
 
 describe('parseHaloWebhook', () => {
-  it('When the full object arrives, Then the ticket, delivery id and event are read', () => {
-    const body = haloWebhookBody(4242, 'full') as { id: string };
+  it('When the full object arrives, Then the ticket, delivery id, event and client id hint are read', () => {
+    const body = haloWebhookBody(4242, 'full', { client_id: 17 }) as { id: string };
 
     expect(parseHaloWebhook(body)).toEqual({
-      deliveries: [{ ticketId: '4242', deliveryId: body.id, event: 'new ticket logged' }],
+      deliveries: [{ ticketId: '4242', deliveryId: body.id, event: 'new ticket logged', customerHint: '17' }],
     });
   });
+
+  it.each([['"17"'], ['0'], ['-3'], ['"x"'], ['null']])(
+    'When ticket.client_id is %s, Then a hint is given only for a positive integer',
+    (raw) => {
+      const [delivery] = parseHaloWebhook({
+        object_id: 5,
+        ticket: { client_id: JSON.parse(raw) },
+      }).deliveries;
+      expect(delivery?.customerHint).toBe(raw === '"17"' ? '17' : undefined);
+    },
+  );
 
   it.each(['keyfields', 'eventonly'] as const)(
     'When the %s payload arrives, Then the ticket is read',
@@ -80,7 +91,7 @@ describe('parseHaloWebhook', () => {
     const body = haloWebhookBody(4242, 'batch') as Array<{ id: string }>;
 
     expect(parseHaloWebhook(body).deliveries).toEqual([
-      { ticketId: '4242', deliveryId: body[0]?.id, event: 'new ticket logged' },
+      { ticketId: '4242', deliveryId: body[0]?.id, event: 'new ticket logged', customerHint: '1' },
     ]);
   });
 
@@ -117,6 +128,7 @@ describe('parseHaloWebhook', () => {
         ticketId: '4242',
         deliveryId: '8e25bc7b-0000-4000-8000-5d6647e1e79d',
         event: 'ticket status changed',
+        customerHint: '1',
       },
     ]);
   });

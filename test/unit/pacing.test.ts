@@ -96,7 +96,7 @@ describe('Redis token bucket', () => {
     expect(await tokensIn(key)).toBe(5);
   });
 
-  it('with an inline wait, admits while out of debt and spaces the ticket’s calls at the rate', async () => {
+  it('with an inline wait, admits at half a ticket and spaces the ticket’s calls at the rate', async () => {
     // 1 token per 1000 s and a 3,000,000 ms inline wait: a ticket may run 3 tokens ahead of the bucket.
     const pacer = pacerWith(SLOW, 3_000_000);
     const key = `graph:${randomUUID()}`;
@@ -108,9 +108,13 @@ describe('Redis token bucket', () => {
     const third = reservation.spend(1)!; // the token the bucket makes 1000 s from now
     expect(third).toBeGreaterThan(999_000);
     expect(third).toBeLessThanOrEqual(1_000_000);
-    // In debt: the next ticket is refused until the debt is repaid (1000 s).
+    // In debt: the next ticket is refused until the bucket holds half a ticket again (2.5 tokens: 2500 s).
     const delay = await delayOf(pacer.admit(key));
-    expect(delay.delayMs).toBeGreaterThanOrEqual(999_000);
+    expect(delay.delayMs).toBeGreaterThanOrEqual(2_499_000);
+    await seed(key, 1.4);
+    expect((await delayOf(pacer.admit(key))).reason).toBe('budget');
+    await seed(key, 1.5);
+    await pacer.admit(key);
   });
 
   it('lets a call outside a reservation borrow ahead only up to the inline-wait debt', async () => {
