@@ -6,6 +6,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { Redis, type Command } from 'ioredis';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../services/logging/logger.js';
 import { createMetrics } from '../services/metrics/metrics.js';
@@ -46,8 +47,23 @@ subscribe('undici:request:create', open);
 subscribe('undici:request:trailers', close);
 subscribe('http.client.request.start', open);
 subscribe('http.client.response.finish', close);
+// Redis commands, timed the same way (sent → reply), blocking reads excluded: the breakdown of own time.
+const redisSpans: Array<[number, number]> = [];
+const BLOCKING = new Set(['bzpopmin', 'bzpopmax', 'brpoplpush', 'blmove', 'brpop', 'blpop', 'xread']);
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function timed(this: Redis, command: Command, stream?: never) {
+  const result = sendCommand.call(this, command, stream);
+  if (!BLOCKING.has(command.name.toLowerCase())) {
+    const from = clock();
+    command.promise.then(
+      () => redisSpans.push([from, clock()]),
+      () => undefined,
+    );
+  }
+  return result;
+};
 process.on('message', (message: { type?: string }) => {
-  if (message?.type === 'spans') process.send?.({ spans: spans.splice(0) });
+  if (message?.type === 'spans') process.send?.({ spans: spans.splice(0), redisSpans: redisSpans.splice(0) });
 });
 
 process.on('SIGTERM', () => {

@@ -6,9 +6,11 @@
 // simulators), overhead (own time per reset with realistic simulator latency), burst (N tickets across M
 // customers under per-tenant 429 limits: drain time, lost/duplicated, fairness, 429s, peak RSS).
 //
-// Flags: --quick (smaller, ~1.5 min)  --tickets=N --customers=M (burst)  --profile (CPU profiles of the
+// Flags: --quick (smaller, ~3 min)  --tickets=N --customers=M (burst)  --profile (CPU profiles of the
 // service processes into bench-results/profiles)  --connections=C (intake)  --tsx (run the service under
-// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead|burst (one phase)
+// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead|burst (one phase).
+// BENCH_TRACE=1 prints the last overhead ticket's timeline (each outside call and Redis command, with the
+// gap before it); BENCH_LOG_LEVEL=debug shows the service's logs.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -421,13 +423,17 @@ async function startService(world: World, prefix: string, pacing: object, label:
   };
 }
 
-/** The spans of outside HTTP calls a service child made since the last ask (epoch ms, see bench-service). */
-function outsideCallSpans(child: Child): Promise<Array<[number, number]>> {
+type Spans = Array<[number, number]>;
+/**
+ * The spans of outside HTTP calls and of Redis commands a service child made since the last ask (epoch ms,
+ * see bench-service).
+ */
+function spansOf(child: Child): Promise<{ spans: Spans; redisSpans: Spans }> {
   return new Promise((resolve) => {
-    const onMessage = (m: { spans?: Array<[number, number]> }) => {
-      if (!m.spans) return;
+    const onMessage = (m: { spans?: Spans; redisSpans?: Spans }) => {
+      if (!m.spans || !m.redisSpans) return;
       child.proc.off('message', onMessage);
-      resolve(m.spans);
+      resolve({ spans: m.spans, redisSpans: m.redisSpans });
     };
     child.proc.on('message', onMessage);
     child.proc.send({ type: 'spans' });
@@ -550,7 +556,11 @@ async function overheadPhase() {
   const totals: number[] = [];
   const overheads: number[] = [];
   const overheadsAtSims: number[] = [];
-  const breakdown = { beforeFirstCall: [] as number[], betweenCalls: [] as number[] };
+  const breakdown = {
+    beforeFirstCall: [] as number[],
+    betweenCalls: [] as number[],
+    workerRedis: [] as number[],
+  };
   try {
     for (let i = -3; i < n; i++) {
       const id = 20_000 + i + 3;
@@ -570,16 +580,29 @@ async function overheadPhase() {
       const timeline = ticketTimeline(world, g0, h0, t0, noteAt);
       if (!timeline) throw new Error(`no outside calls recorded for ticket ${id}`);
       const epoch = performance.timeOrigin;
-      const clientWaited = coveredWithin(
-        await outsideCallSpans(svc.worker),
-        epoch + t0,
-        epoch + timeline.end,
-      );
+      const { spans, redisSpans } = await spansOf(svc.worker);
+      const clientWaited = coveredWithin(spans, epoch + t0, epoch + timeline.end);
+      const redisWaited = coveredWithin(redisSpans, epoch + t0, epoch + timeline.end);
+      if (process.env.BENCH_TRACE && i === n - 1) {
+        const all = [
+          ...spans.map(([a, b]) => ({ kind: 'http', a, b })),
+          ...redisSpans.map(([a, b]) => ({ kind: 'redis', a, b })),
+        ].sort((x, y) => x.a - y.a);
+        let last = epoch + t0;
+        for (const e of all) {
+          log(
+            `${e.kind.padEnd(5)} +${(e.a - epoch - t0).toFixed(1)} gap ${(e.a - last).toFixed(2)} took ${(e.b - e.a).toFixed(2)}`,
+          );
+          last = Math.max(last, e.b);
+        }
+        log(`end +${(timeline.end - t0).toFixed(1)}`);
+      }
       if (i < 0) continue; // warm-up (first token per tenant, JIT)
       totals.push(timeline.total);
       overheads.push(timeline.total - clientWaited);
       overheadsAtSims.push(timeline.total - timeline.waited);
       breakdown.beforeFirstCall.push(timeline.beforeFirstCall);
+      breakdown.workerRedis.push(redisWaited);
       breakdown.betweenCalls.push(timeline.betweenCalls);
     }
     return {
@@ -599,6 +622,8 @@ async function overheadPhase() {
       breakdownP50Ms: {
         beforeFirstCall: round(pct(breakdown.beforeFirstCall, 50)),
         betweenCalls: round(pct(breakdown.betweenCalls, 50)),
+        // Time the worker waited on Redis (commands sent → replies; blocking reads excluded).
+        workerRedis: round(pct(breakdown.workerRedis, 50)),
       },
     };
   } finally {
