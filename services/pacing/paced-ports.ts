@@ -81,7 +81,8 @@ function paced<T extends object>(target: T, key: string, system: string, deps: P
       if (!fn) {
         const method = value as (...args: unknown[]) => Promise<unknown>;
         fn = async (...args: unknown[]) => {
-          await tokensFor(deps, key, deps.options.costs[prop] ?? 1);
+          const costs = deps.options.costs;
+          await tokensFor(deps, key, costs[`${system}.${prop}`] ?? costs[prop] ?? 1);
           const started = performance.now();
           try {
             const result = await method.apply(obj, args);

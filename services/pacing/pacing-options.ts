@@ -39,8 +39,8 @@ export interface PacingOptions {
   /** Per PSA (one instance per kind), for every PsaAdapter call. */
   psa: Record<PsaKind, BucketLimit>;
   /**
-   * Tokens one call of a method takes, by method name (a call making several HTTP requests costs more).
-   * Methods not listed cost 1.
+   * Tokens one call of a method takes, by `<system>.<method>` (system: `graph` or the PSA kind) or by method
+   * name for every system: a call making several HTTP requests costs more. Methods not listed cost 1.
    */
   costs: Record<string, number>;
   /**
@@ -60,13 +60,20 @@ export const DEFAULT_PACING: PacingOptions = {
   graph: { ratePerSecond: 4, burst: 8, ticketCost: 12 },
   psa: {
     halopsa: { ratePerSecond: 0.9, burst: 10, ticketCost: 4 },
-    connectwise: { ratePerSecond: 10, burst: 20, ticketCost: 4 },
+    connectwise: { ratePerSecond: 10, burst: 20, ticketCost: 5 },
     autotask: { ratePerSecond: 2.5, burst: 10, ticketCost: 4 },
   },
   // Graph requests per call of the Graph adapter: removeMfaMethods lists then deletes (usually one method);
   // getPrivileges reads roles, role-assignable groups, the user's object id and PIM eligibility;
   // getManagerChain walks 2 levels. A cost below the real count lets calls outrun the tenant's limit.
-  costs: { removeMfaMethods: 2, getPrivileges: 4, getManagerChain: 2 },
+  // Every PSA adapter's getTicket reads the ticket and its requester; ConnectWise also reads the notes.
+  costs: {
+    removeMfaMethods: 2,
+    getPrivileges: 4,
+    getManagerChain: 2,
+    getTicket: 2,
+    'connectwise.getTicket': 3,
+  },
   maxInlineWaitMs: 5_000,
   defaultPauseMs: 30_000,
   maxPauseMs: 5 * 60_000,

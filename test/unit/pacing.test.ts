@@ -249,6 +249,22 @@ describe('pacing decorators', () => {
     expect(delayed).toEqual(['halopsa:budget', 'halopsa:budget']);
   });
 
+  it('a cost named for one system wins over the method’s cost for every system', async () => {
+    const { pacer, takes } = recordingPacer();
+    const costs = { ...options, costs: { getTicket: 2, 'connectwise.getTicket': 3 } };
+    const psaOf = (kind: string) =>
+      pacedPsaAdapter({ kind, getTicket: async () => null } as unknown as PsaAdapter, {
+        pacer,
+        options: costs,
+      });
+    await psaOf('halopsa').getTicket('1');
+    await psaOf('connectwise').getTicket('1');
+    expect(takes).toEqual([
+      { key: 'psa:halopsa', cost: 2 },
+      { key: 'psa:connectwise', cost: 3 },
+    ]);
+  });
+
   it('in a job, reserves once per key, spends locally, then takes per call, and gives back the rest', async () => {
     const { pacer, takes, admits, refunds } = recordingPacer(new Set(), 4);
     const tenant = pacedDirectoryFactory(factory, { pacer, options }).forTenant(
