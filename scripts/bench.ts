@@ -118,8 +118,16 @@ function buildChildren(): void {
   });
 }
 
+/** The service runs with the Node options its Docker image sets (`ENV NODE_OPTIONS=` in docker/Dockerfile). */
+const IMAGE_NODE_OPTIONS = (
+  /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync('docker/Dockerfile', 'utf8'))?.[1] ?? ''
+)
+  .split(' ')
+  .filter((o) => o !== '');
+
 async function spawnChild(script: string, env: Record<string, string>, label: string): Promise<Child> {
   const execArgv = TSX ? ['--import', 'tsx'] : [];
+  execArgv.push(...IMAGE_NODE_OPTIONS);
   if (PROFILE) execArgv.push('--cpu-prof', `--cpu-prof-dir=bench-results/profiles/${label}`);
   const entry = TSX ? script : `bench-results/build/${script.replace(/\.ts$/, '.js')}`;
   const proc = fork(entry, [], {
@@ -752,6 +760,7 @@ async function main() {
     redis: redisVersion,
     loadAverageAtStart: (await import('node:os')).loadavg().map((l) => round(l, 2)),
     serviceRuntime: TSX ? 'tsx' : 'compiled (node)',
+    serviceNodeOptions: IMAGE_NODE_OPTIONS.join(' '),
   };
   log(
     `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Redis ${redisVersion}${QUICK ? ' (quick)' : ''}`,
