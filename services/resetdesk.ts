@@ -175,7 +175,7 @@ export function createResetdesk(
       }),
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
-      metricsRouter: overrides.metrics?.metricsRouter(),
+      metrics: overrides.metrics,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
             const tenantId = config.customerDirectory.find(psa, customerHint)?.tenantId;

@@ -3,8 +3,9 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import {
-  createWebhookIntakeRouter,
+  webhookIntakeHandlers,
   type Enqueuer,
   type WebhookReceiver,
 } from '../intake/webhook-intake-route.js';
@@ -21,8 +22,8 @@ export interface AppDeps {
   confirmationRouter?: Router;
   bodyLimitBytes: number;
   trustProxy: number;
-  /** GET /metrics and webhook counters (services/metrics); mounted before the webhook routes when given. */
-  metricsRouter?: Router;
+  /** Webhook counters and GET /metrics (services/metrics), when given. */
+  metrics?: Pick<Metrics, 'countWebhooks' | 'serveMetrics'>;
   /** Pacing key of a PSA customer named by a webhook body, when pacing is on (see `Enqueuer`). */
   pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
 }
@@ -33,13 +34,13 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.use(requestLogging(deps.logger));
-  if (deps.metricsRouter) app.use(deps.metricsRouter);
+  if (deps.metrics) app.use(deps.metrics.countWebhooks());
   // Webhooks first: they are the hot path (a PSA waits on each), answer JSON to PSA servers rather than to
   // browsers, and so skip the browser headers and the routes below.
   for (const receiver of deps.receivers) {
-    app.use(
+    app.post(
       `/webhooks/${receiver.psa}`,
-      createWebhookIntakeRouter({
+      ...webhookIntakeHandlers({
         receiver,
         queue: deps.queue,
         bodyLimitBytes: deps.bodyLimitBytes,
@@ -48,6 +49,7 @@ export function buildApp(deps: AppDeps): Express {
       }),
     );
   }
+  if (deps.metrics) app.get('/metrics', deps.metrics.serveMetrics());
   app.use(helmet());
   app.use(createHealthRouter(deps.redis));
   app.use('/s', deps.secureLinkRouter);

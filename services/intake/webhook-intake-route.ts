@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -46,23 +46,22 @@ export interface Enqueuer {
 }
 
 /**
- * POST handler for one PSA's webhooks: authenticate → parse → queue, answering 202 only once every ticket
- * is in Redis (503 when Redis cannot take it, so the PSA retries). Replays and duplicates need no memory of
+ * The handlers of `POST /webhooks/<psa>` (body reader, then the route), mounted straight on the app: a
+ * nested router per PSA cost every webhook a second round of path matching. Authenticate → parse → queue,
+ * answering 202 only once every ticket is in Redis (503 when Redis cannot take it, so the PSA retries). Replays and duplicates need no memory of
  * delivery ids here: the ticket's job id dedupes while its job exists, and the worker's ticket ledger makes
  * any later run change nothing. That keeps the intake to one Redis round trip, like a bare queue add.
  */
-export function createWebhookIntakeRouter(options: {
+export function webhookIntakeHandlers(options: {
   receiver: WebhookReceiver;
   queue: Enqueuer;
   bodyLimitBytes: number;
   logger: Logger;
   /** The pacing key of a PSA customer named by a webhook body (see `Enqueuer`); undefined when unknown. */
   pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
-}): Router {
+}): RequestHandler[] {
   const { receiver, queue, pacingKeyOf } = options;
-  const router = express.Router();
-  router.post(
-    '/',
+  return [
     express.raw({ type: () => true, limit: options.bodyLimitBytes }),
     async (req: Request, res: Response) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -146,8 +145,7 @@ export function createWebhookIntakeRouter(options: {
           .json({ error: 'unavailable', message: 'The queue is unavailable; retry later.' });
       }
     },
-  );
-  return router;
+  ];
 }
 
 /** Parses a raw body as JSON for receivers; undefined when it is not JSON. */

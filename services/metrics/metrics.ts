@@ -1,15 +1,19 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { PacingObserver } from '../pacing/paced-ports.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one, so tests and
- * several service instances in one process do not collide). Exposed by `metricsRouter()` at GET /metrics.
+ * several service instances in one process do not collide). Exposed at GET /metrics (`serveMetrics`).
  */
 export interface Metrics extends PacingObserver {
   readonly registry: Registry;
-  /** Counts webhook requests by PSA and HTTP status (mounted before the webhook routes). */
+  /** Middleware counting webhook requests by PSA and HTTP status (mounted before the webhook routes). */
+  countWebhooks(): RequestHandler;
+  /** The GET /metrics handler (Prometheus text). */
+  serveMetrics(): RequestHandler;
+  /** Both, as a router: `countWebhooks` for every request, then GET /metrics. */
   metricsRouter(): Router;
   /** Queue depth gauges, read from BullMQ on each scrape. */
   watchQueue(name: string, queue: Pick<Queue, 'getJobCounts'>): void;
@@ -116,19 +120,28 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
         else outcomes.inc({ outcome: 'retry' });
       });
     },
-    metricsRouter() {
-      const router = Router();
-      router.use('/webhooks/:psa', (req, res, next) => {
-        const named = String(req.params.psa ?? '');
-        const psa = KNOWN_PSAS.has(named) ? named : 'other';
-        res.on('finish', () => webhooks.inc({ psa, status: String(res.statusCode) }));
+    countWebhooks() {
+      // A plain prefix check rather than a `/webhooks/:psa` route: this runs in front of every webhook.
+      return (req, res, next) => {
+        if (req.url.startsWith('/webhooks/')) {
+          const named = req.url.slice(10).split(/[/?]/, 1)[0]!;
+          const psa = KNOWN_PSAS.has(named) ? named : 'other';
+          res.on('finish', () => webhooks.inc({ psa, status: String(res.statusCode) }));
+        }
         next();
-      });
-      router.get('/metrics', async (_req, res) => {
+      };
+    },
+    serveMetrics() {
+      return (_req, res, next) => {
         res.set('Content-Type', registry.contentType);
         res.set('Cache-Control', 'no-store');
-        res.send(await registry.metrics());
-      });
+        registry.metrics().then((text) => res.send(text), next);
+      };
+    },
+    metricsRouter() {
+      const router = Router();
+      router.use(this.countWebhooks());
+      router.get('/metrics', this.serveMetrics());
       return router;
     },
   };
