@@ -32,6 +32,9 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: no response here is cacheable (webhook answers, one-time pages sent with no-store), an ETag
+  // of a page holding a password would be a hash of it, and Express would hash every response body.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.use(requestLogging(deps.logger));
   if (deps.metrics) app.use(deps.metrics.countWebhooks());
