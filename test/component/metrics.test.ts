@@ -1,23 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config.js';
-import { createLogger } from '../../services/logging/logger.js';
 import { createMetrics } from '../../services/metrics/metrics.js';
 import { pacingOptions } from '../../services/pacing/index.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
-import { haloWebhookBody } from '../simulators/halopsa-simulator.js';
-import {
-  HALO_CLIENT,
-  RESET_TYPE,
-  startSandbox,
-  WEBHOOK_PASSWORD,
-  WEBHOOK_USER,
-  type Sandbox,
-} from '../sandbox/sandbox.js';
-import { keysUnder, testRedis, testRedisUrl } from '../support/redis.js';
-import { validEnv } from '../support/test-config.js';
+import { startHarness, WEBHOOK_PASSWORD, type Harness } from '../support/component-harness.js';
 
 /**
  * What an operator watches on GET /metrics after real traffic: webhook answers by status, job outcomes,
@@ -26,22 +11,8 @@ import { validEnv } from '../support/test-config.js';
  */
 const PASSWORD = 'Metric-Proof-Passw0rd-7';
 
-let sandbox: Sandbox;
-let desk: Resetdesk;
-let redis: Redis;
+let h: Harness;
 let text = '';
-const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
-
-const deliver = (ticketId: number, password = WEBHOOK_PASSWORD) =>
-  request(desk.app!)
-    .post('/webhooks/halopsa')
-    .auth(WEBHOOK_USER, password)
-    .set('Content-Type', 'application/json')
-    .send(
-      JSON.stringify(
-        haloWebhookBody(ticketId, 'full', { client_id: HALO_CLIENT, tickettype_id: RESET_TYPE }),
-      ),
-    );
 
 /** The value of one sample line, e.g. `resetdesk_jobs_total{outcome="reset-delivered"}`. */
 function sample(name: string, labels: Record<string, string> = {}): number | undefined {
@@ -56,18 +27,7 @@ function sample(name: string, labels: Record<string, string> = {}): number | und
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox('halopsa');
-  const config = loadConfig({
-    env: validEnv({
-      ...sandbox.env,
-      REDIS_URL: await testRedisUrl(),
-      REDIS_KEY_PREFIX: prefix,
-      PUBLIC_BASE_URL: 'http://127.0.0.1:8080',
-      LOG_LEVEL: 'silent',
-      WORKER_BACKOFF_MS: '50',
-    }),
-  });
-  desk = createResetdesk(config, createLogger({ level: 'silent' }), {
+  h = await startHarness({}, 'halopsa', {
     pacing: pacingOptions({
       graph: { ratePerSecond: 1000, burst: 1000 },
       psa: { halopsa: { ratePerSecond: 1000, burst: 1000 } },
@@ -75,32 +35,24 @@ beforeAll(async () => {
     metrics: createMetrics(),
     newPassword: () => PASSWORD,
   });
-  redis = await testRedis();
-
-  sandbox.fileResetTicket({ id: 801, target: 'sam@contoso.test', resetPassword: 'Yes', resetMfa: 'Yes' });
+  h.fileResetTicket({ id: 801, target: 'sam@contoso.test', resetPassword: 'Yes', resetMfa: 'Yes' });
   // The tenant's first Graph call is throttled for a moment: the ticket is parked, then finishes.
-  sandbox.graph.failNext({ pathPattern: /^\/(v1\.0|beta)\//, status: 429, retryAfterSeconds: 1 });
-  expect((await deliver(801)).status).toBe(202);
-  expect((await deliver(802, 'not-the-password')).status).toBe(401);
-  for (;;) {
-    const job = await desk.queue.queue.getJob('halopsa-801');
-    const state = job ? await job.getState() : 'missing';
-    if (state === 'completed') break;
-    if (state === 'failed') throw new Error(job!.failedReason);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const res = await request(desk.app!).get('/metrics');
+  h.graph.failNext({ pathPattern: /^\/(v1\.0|beta)\//, status: 429, retryAfterSeconds: 1 });
+  expect((await h.deliver(801)).status).toBe(202);
+  const refused = await request(h.desk.app!)
+    .post('/webhooks/halopsa')
+    .auth('someone', 'not-the-password')
+    .send('{"object_id": 802}');
+  expect(refused.status).toBe(401);
+  expect((await h.outcomeOf(801)).code).toBe('reset-delivered');
+  const res = await request(h.desk.app!).get('/metrics');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toContain('text/plain');
   text = res.text;
 });
 
 afterAll(async () => {
-  await desk?.close(5000);
-  const keys = await keysUnder(redis, prefix);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-  await sandbox?.close();
+  await h?.close();
 });
 
 describe('GET /metrics after a reset that was throttled once', () => {
@@ -140,7 +92,7 @@ describe('GET /metrics after a reset that was throttled once', () => {
   it('carries no password, secret or link token', () => {
     expect(text).not.toContain(PASSWORD);
     expect(text).not.toContain(WEBHOOK_PASSWORD);
-    expect(text).not.toContain(sandbox.env.GRAPH_CLIENT_SECRET!);
+    expect(text).not.toContain(h.sandbox.env.GRAPH_CLIENT_SECRET!);
     expect(text).not.toMatch(/\/s\/[A-Za-z0-9_-]{20,}/);
   });
 });

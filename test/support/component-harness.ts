@@ -61,6 +61,7 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> = {},
   psa: PsaKind = 'halopsa',
+  overrides: Parameters<typeof createResetdesk>[2] = {},
 ): Promise<Harness> {
   const sandbox = await startSandbox(psa);
   const { graph } = sandbox;
@@ -89,7 +90,7 @@ export async function startHarness(
     }),
   });
 
-  const desk = createResetdesk(config, logger);
+  const desk = createResetdesk(config, logger, overrides);
   const redis = await testRedis();
   const app = desk.app!;
 
