@@ -167,7 +167,13 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
         }
         return {
           status: 'accepted',
-          deliveries: [{ ticketId: callback.recordId, deliveryId: callback.messageId }],
+          deliveries: [
+            {
+              ticketId: callback.recordId,
+              deliveryId: callback.messageId,
+              customerHint: callback.recordCompanyId,
+            },
+          ],
         };
       },
     });
@@ -224,6 +230,7 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
           const deliveries = parseAutotaskWebhook(body).deliveries.map((d) => ({
             ticketId: d.ticketId,
             deliveryId: d.deliveryId,
+            customerHint: d.customerHint,
           }));
           return deliveries.length
             ? { status: 'accepted', deliveries }

@@ -50,6 +50,11 @@ export interface AutotaskWebhookDelivery {
   guid?: string;
   /** `<Guid>:<SequenceNumber>` (or `<ticketId>:<SequenceNumber>` without a Guid); a dedupe key when present. */
   deliveryId?: string;
+  /**
+   * The ticket's `companyID` when the webhook's field list includes it (`Fields.companyID`). A scheduling
+   * hint only: nothing is decided from it, the worker reads the ticket's company from the API.
+   */
+  customerHint?: string;
 }
 
 /** The body of an Autotask webhook named no ticket, or was not JSON at all. */
@@ -101,6 +106,8 @@ export function parseAutotaskWebhook(body: unknown): { deliveries: AutotaskWebho
     if (guid !== undefined) delivery.guid = guid;
     const sequence = sequenceOf(get(element, 'SequenceNumber'));
     if (sequence !== undefined) delivery.deliveryId = `${guid ?? ticketId}:${sequence}`;
+    const company = positiveIntegerText(get(get(element, 'Fields'), 'companyID'));
+    if (company !== undefined) delivery.customerHint = company;
     deliveries.push(delivery);
   }
   if (!namedTicket) {

@@ -259,6 +259,11 @@ export interface ConnectWiseCallback {
   recordId?: string;
   /** The record in REST shape, parsed from the `Entity` JSON string; undefined when empty (e.g. on delete). */
   entity?: unknown;
+  /**
+   * The record's `company.id` from `Entity`, when present. A scheduling hint only: nothing is decided from
+   * it, the worker reads the ticket's company from the API.
+   */
+  recordCompanyId?: string;
   /** Id of the callback subscription that fired (`CallbackObjectRecId`), for routing. */
   callbackObjectRecId?: string;
   /** The site host that sent it (`FromUrl`). */
@@ -322,9 +327,12 @@ export function parseConnectWiseCallback(body: unknown): ConnectWiseCallback {
     }
   }
   if (entity === null) entity = undefined;
-  const entityId =
-    entity && typeof entity === 'object' && !Array.isArray(entity)
-      ? positiveIntegerText(getKey(entity as Record<string, unknown>, 'id'))
+  const record = entity && typeof entity === 'object' && !Array.isArray(entity) ? entity : undefined;
+  const entityId = record ? positiveIntegerText(getKey(record as Record<string, unknown>, 'id')) : undefined;
+  const company = record ? getKey(record as Record<string, unknown>, 'company') : undefined;
+  const recordCompanyId =
+    company && typeof company === 'object' && !Array.isArray(company)
+      ? positiveIntegerText(getKey(company as Record<string, unknown>, 'id'))
       : undefined;
   const recordId = positiveIntegerText(getKey(obj, 'ID')) ?? entityId;
   const messageId = asText(getKey(obj, 'MessageId'));
@@ -340,6 +348,7 @@ export function parseConnectWiseCallback(body: unknown): ConnectWiseCallback {
     type: (asText(getKey(obj, 'Type')) ?? '').toLowerCase(),
     ...(recordId ? { recordId } : {}),
     ...(entity !== undefined ? { entity } : {}),
+    ...(recordCompanyId ? { recordCompanyId } : {}),
     ...(callbackObjectRecId ? { callbackObjectRecId } : {}),
     ...(fromUrl ? { fromUrl } : {}),
   };

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PsaKind } from '../../services/domain/ports.js';
+import { pacingOptions } from '../../services/pacing/index.js';
 import { TENANT } from '../sandbox/sandbox.js';
 import { proceedThroughLink } from '../support/secure-link-client.js';
 import { startHarness, type Harness } from '../support/component-harness.js';
@@ -17,7 +18,11 @@ describe.each<PsaKind>(['halopsa', 'connectwise', 'autotask'])(
   (psa) => {
     let h: Harness;
     beforeAll(async () => {
-      h = await startHarness({}, psa);
+      // Pacing on, as in production, with budgets nothing here exhausts.
+      const open = { ratePerSecond: 1000, burst: 1000 };
+      h = await startHarness({}, psa, {
+        pacing: pacingOptions({ graph: open, psa: { halopsa: open, connectwise: open, autotask: open } }),
+      });
     });
     afterAll(async () => {
       await h.close();
@@ -45,6 +50,13 @@ describe.each<PsaKind>(['halopsa', 'connectwise', 'autotask'])(
       expect(revealed.text).toContain(password);
       expect(h.logs.join('\n')).not.toContain(password);
       expect(await h.redisDump()).not.toContain(password);
+    });
+
+    it('When the webhook names the ticket’s customer, then the job waits on that customer’s Graph budget before it reads anything', async () => {
+      h.sandbox.psa.fileResetTicket({ id: 109, target: 'sam@contoso.test' });
+      expect((await h.deliverAsPsa(109)).status).toBe(202);
+      expect((await h.job(109))?.data.parkedOn).toBe(`graph:${TENANT.toLowerCase()}`);
+      expect(await h.outcomeOf(109)).toMatchObject({ code: 'reset-delivered' });
     });
 
     it('When the staff member is synchronised from on-premises, then MFA is reset and the password handed off with the on-premises facts', async () => {

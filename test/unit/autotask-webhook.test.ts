@@ -97,6 +97,19 @@ describe('parseAutotaskWebhook', () => {
     });
   });
 
+  it.each<[string, unknown, string | undefined]>([
+    ['companyID', { id: 7865, companyID: 29683 }, '29683'],
+    ['CompanyID in other case', { id: 7865, CompanyID: '29684' }, '29684'],
+    ['no companyID', { id: 7865 }, undefined],
+    ['a zero companyID', { id: 7865, companyID: 0 }, undefined],
+  ])(
+    'When Fields hold %s, Then the company hint is read only from a positive integer',
+    (_w, fields, hint) => {
+      const [delivery] = parseAutotaskWebhook({ EntityType: 'Ticket', Id: 7865, Fields: fields }).deliveries;
+      expect(delivery?.customerHint).toBe(hint);
+    },
+  );
+
   it('When the body is a JSON string or an already parsed object, Then it is read the same', () => {
     const parsed = JSON.parse(BODY.toString('utf8')) as unknown;
     expect(parseAutotaskWebhook(BODY.toString('utf8'))).toEqual(parseAutotaskWebhook(parsed));

@@ -521,6 +521,20 @@ describe('parseConnectWiseCallback', () => {
     });
   });
 
+  it.each<[string, unknown, string | undefined]>([
+    ['a numeric company id', { id: 42, company: { id: 250, identifier: 'Contoso' } }, '250'],
+    ['a company id in other case', { id: 42, Company: { ID: '251' } }, '251'],
+    ['no company', { id: 42 }, undefined],
+    ['a company without an id', { id: 42, company: { identifier: 'Contoso' } }, undefined],
+    ['a non-numeric company id', { id: 42, company: { id: 'x' } }, undefined],
+  ])(
+    'When the Entity has %s, Then the company hint is read only from a positive integer',
+    (_w, entity, hint) => {
+      const callback = parseConnectWiseCallback({ Type: 'Ticket', ID: 42, Entity: JSON.stringify(entity) });
+      expect(callback.recordCompanyId).toBe(hint);
+    },
+  );
+
   it('When keys come in other cases and ID is missing, Then keys still match and the entity id is used', () => {
     expect(
       parseConnectWiseCallback({ action: 'added', TYPE: 'ticket', entity: { id: 7 }, companyid: 'c' }),
