@@ -99,6 +99,17 @@ convict.addFormat({
   },
 });
 
+// Pacing rates divide time: zero or a negative rate would never refill a bucket.
+convict.addFormat({
+  name: 'positive-number',
+  coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
+  validate(value: unknown) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new Error('must be a number above 0');
+    }
+  },
+});
+
 function nullableNat(doc: string, env: string) {
   return { doc, format: 'nat', default: null as number | null, nullable: true, env };
 }
@@ -746,31 +757,31 @@ export const configSchema = {
     },
     graphRatePerSecond: {
       doc: 'Graph requests per second per customer tenant (sustained).',
-      format: Number,
+      format: 'positive-number',
       default: 4,
       env: 'PACING_GRAPH_RATE',
     },
     graphBurst: {
       doc: 'Graph requests one customer tenant may make at once before the rate applies.',
-      format: 'nat',
+      format: 'positive-number',
       default: 8,
       env: 'PACING_GRAPH_BURST',
     },
     halopsaRatePerSecond: {
       doc: 'HaloPSA requests per second (hosted Halo allows about 300 per 5 minutes).',
-      format: Number,
+      format: 'positive-number',
       default: 0.9,
       env: 'PACING_HALOPSA_RATE',
     },
     connectwiseRatePerSecond: {
       doc: 'ConnectWise PSA requests per second (throttling is expected above about 1,000 per minute).',
-      format: Number,
+      format: 'positive-number',
       default: 10,
       env: 'PACING_CONNECTWISE_RATE',
     },
     autotaskRatePerSecond: {
       doc: 'Autotask requests per second (10,000 per hour per database).',
-      format: Number,
+      format: 'positive-number',
       default: 2.5,
       env: 'PACING_AUTOTASK_RATE',
     },

@@ -45,6 +45,9 @@ describe('loadConfig', () => {
     [{ SECURE_LINK_SERVER_KEY: 'c2hvcnQ=' }, /secureLink\.serverKey/],
     [{ GRAPH_BASE_URL: 'not a url' }, /graph\.baseUrl/],
     [{ LOG_LEVEL: 'loud' }, /log\.level/],
+    [{ PACING_GRAPH_RATE: '0' }, /pacing\.graphRatePerSecond/],
+    [{ PACING_HALOPSA_RATE: '-1' }, /pacing\.halopsaRatePerSecond/],
+    [{ PACING_GRAPH_BURST: 'lots' }, /pacing\.graphBurst/],
     [{ HALOPSA_WEBHOOK_PASSWORD: 'short' }, /halopsa\.webhookPassword/],
     [
       {
