@@ -468,8 +468,8 @@ function coveredWithin(spans: Array<[number, number]>, from: number, to: number)
 /**
  * One sequential ticket's timeline, from the simulators' own clocks: webhook sent (`t0`) to the answer to
  * the request that wrote the customer note. `waited` is the time the simulators held the ticket's calls
- * (arrival to answer sent: their latency and their own work); the rest is resetdesk's. Calls are sequential
- * within a ticket, so the gaps between one answer and the next call are the service's own time.
+ * (arrival to answer sent: their latency and their own work, counted once where calls overlap); the rest
+ * is resetdesk's: the time before the first call and the gaps when no call of the ticket is in flight.
  */
 function ticketTimeline(world: World, g0: number, h0: number, t0: number, noteAt: number) {
   const calls: Array<{ at: number; done: number }> = [];
@@ -486,14 +486,17 @@ function ticketTimeline(world: World, g0: number, h0: number, t0: number, noteAt
   collect(world.graph, g0, (i) => world.graph.requests[i]!.kind === 'graph');
   collect(world.halo, h0, (i) => world.halo.requests[i]!.path.toLowerCase().startsWith('/api'));
   if (calls.length === 0 || end === Infinity) return undefined;
-  calls.sort((x, y) => x.at - y.at);
-  let waited = 0;
-  let between = 0;
-  calls.forEach((c, i) => {
-    waited += c.done - c.at;
-    if (i > 0) between += c.at - calls[i - 1]!.done;
-  });
-  return { end, total: end - t0, waited, beforeFirstCall: calls[0]!.at - t0, betweenCalls: between };
+  const spans = calls.map((c): [number, number] => [c.at, c.done]);
+  const firstAt = Math.min(...calls.map((c) => c.at));
+  // Some calls of a ticket run side by side (the privilege reads): time counts once when calls overlap.
+  const waited = coveredWithin(spans, t0, end);
+  return {
+    end,
+    total: end - t0,
+    waited,
+    beforeFirstCall: firstAt - t0,
+    betweenCalls: end - firstAt - coveredWithin(spans, firstAt, end),
+  };
 }
 
 const graphCalls = (world: World) => world.graph.requests.filter((r) => r.kind === 'graph').length;

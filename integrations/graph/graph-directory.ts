@@ -426,30 +426,20 @@ class GraphDirectory implements Directory {
    */
   async getPrivileges(userId: string): Promise<DirectoryPrivileges> {
     const user = pathSegment(userId);
-
     const rolesOperation = "list the user's directory roles";
-    const roles = this.fullList(
-      await this.listPages({
+    const groupsOperation = "list the user's role-assignable groups";
+
+    // The three reads are independent: they go out together (one round of Graph latency instead of three),
+    // and failures are reported in the same order as before: roles, then groups, then eligibility.
+    const [rolesRead, groupsRead, eligibilityRead] = await Promise.allSettled([
+      this.listPages({
         operation: rolesOperation,
         method: 'GET',
         path: `/users/${user}/transitiveMemberOf/microsoft.graph.directoryRole${queryString({
           $select: 'displayName,roleTemplateId',
         })}`,
       }),
-      rolesOperation,
-    );
-    const activeRoles = roles.map((raw) => {
-      const r = asRecord(raw);
-      const name = optionalString(r.displayName);
-      // Without permission to read roles Graph returns them with only the id: still a role, so still listed.
-      return (
-        name ?? `directory role ${optionalString(r.roleTemplateId) ?? optionalString(r.id) ?? '(unnamed)'}`
-      );
-    });
-
-    const groupsOperation = "list the user's role-assignable groups";
-    const groups = this.fullList(
-      await this.listPages({
+      this.listPages({
         operation: groupsOperation,
         method: 'GET',
         path: `/users/${user}/transitiveMemberOf/microsoft.graph.group${queryString({
@@ -460,14 +450,24 @@ class GraphDirectory implements Directory {
         // Filtering a cast membership list is an advanced query: the header and $count=true are both required.
         headers: { ConsistencyLevel: 'eventual' },
       }),
-      groupsOperation,
-    );
+      this.eligibleRoles(userId),
+    ]);
+
+    const roles = this.fullList(settled(rolesRead), rolesOperation);
+    const activeRoles = roles.map((raw) => {
+      const r = asRecord(raw);
+      const name = optionalString(r.displayName);
+      // Without permission to read roles Graph returns them with only the id: still a role, so still listed.
+      return (
+        name ?? `directory role ${optionalString(r.roleTemplateId) ?? optionalString(r.id) ?? '(unnamed)'}`
+      );
+    });
+    const groups = this.fullList(settled(groupsRead), groupsOperation);
     const roleAssignableGroups = groups.map((raw) => {
       const g = asRecord(raw);
       return optionalString(g.displayName) ?? `group ${optionalString(g.id) ?? '(unnamed)'}`;
     });
-
-    const eligibility = await this.eligibleRoles(userId);
+    const eligibility = settled(eligibilityRead);
     return {
       activeRoles: unique(activeRoles),
       eligibleRoles: unique(eligibility.roles),
@@ -920,4 +920,10 @@ export function toDirectoryUser(raw: unknown): DirectoryUser | undefined {
   const present = Object.fromEntries(Object.entries(onPremises).filter(([, v]) => v !== undefined));
   if (Object.keys(present).length > 0) user.onPremises = present;
   return user;
+}
+
+/** The value of a settled promise, or its rejection thrown. */
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }

@@ -479,7 +479,21 @@ describe('Graph adapter on the wire: names, managers, groups, privileges', () =>
     });
     const err = await caught(directory.getPrivileges(globalAdmin.id));
     expect((err as DirectoryError).reason).toBe('bad-request');
-    expect(sim.graphRequests(tenantId)).toHaveLength(1);
+    // The roles list was read once (the other privilege reads go out beside it) and its link not followed.
+    const requests = sim.graphRequests(tenantId);
+    expect(requests.filter((r) => r.path.endsWith('microsoft.graph.directoryRole'))).toHaveLength(1);
+    expect(requests.filter((r) => r.query.$skiptoken !== undefined)).toEqual([]);
+  });
+
+  it('When privileges are read, then the three reads go out together and a failure is reported roles first', async () => {
+    const { directory } = seedTenant(CONTRACT_FIXTURE);
+    // Groups and roles both fail, groups first in time: the roles failure is the one reported, as when the
+    // reads ran one by one.
+    sim.failNext({ pathPattern: /microsoft\.graph\.group$/, status: 503 });
+    sim.failNext({ pathPattern: /microsoft\.graph\.directoryRole$/, status: 403, delayMs: 100 });
+    const err = await caught(directory.getPrivileges(globalAdmin.id));
+    expect(err).toBeInstanceOf(DirectoryError);
+    expect((err as DirectoryError).message).toContain("list the user's directory roles");
   });
 
   it('When privileges are asked for by UPN, then eligibility is filtered by the resolved object id', async () => {
