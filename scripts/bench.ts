@@ -29,7 +29,7 @@ import {
   type HaloSimOptions,
   type HaloSimulator,
 } from '../test/simulators/halopsa-simulator.js';
-import { HALO } from '../test/sandbox/psa-sandboxes.js';
+import { HALO, haloSandboxEnv } from '../test/sandbox/psa-sandboxes.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -246,19 +246,8 @@ async function startWorld(
           requesterLimit: { count: 1000, windowMinutes: 60 },
           customerLimit: { count: 100000, windowMinutes: 60 },
         }),
-        HALOPSA_ENABLED: 'true',
-        HALOPSA_RESOURCE_SERVER_URL: halo.resourceServerUrl,
-        HALOPSA_AUTH_SERVER_URL: halo.authServerUrl,
-        HALOPSA_CLIENT_ID: halo.defaultApp.clientId,
-        HALOPSA_CLIENT_SECRET: halo.defaultApp.clientSecret,
+        ...haloSandboxEnv(halo),
         HALOPSA_TIMEOUT_MS: '10000',
-        HALOPSA_WEBHOOK_USERNAME: HALO.webhookUser,
-        HALOPSA_WEBHOOK_PASSWORD: HALO.webhookPassword,
-        HALOPSA_RESET_TICKET_TYPE_IDS: String(HALO.resetType),
-        HALOPSA_CUSTOMER_NOTE_OUTCOME_ID: String(HALO.customerNoteOutcome),
-        HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: String(HALO.statusAwaiting),
-        HALOPSA_HANDOFF_TEAM_ID: String(HALO.teamHandoff),
-        HALOPSA_HANDOFF_STATUS_ID: String(HALO.statusHandoff),
       };
     },
     fileTicket(ticketId, customer) {

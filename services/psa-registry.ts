@@ -9,7 +9,7 @@ import {
 import { createHaloPsaAdapter } from '../integrations/halopsa/halopsa-adapter.js';
 import { authenticateHaloWebhook, parseHaloWebhook } from '../integrations/halopsa/halopsa-webhook.js';
 import type { PsaAdapter, PsaKind } from './domain/ports.js';
-import { parseJson, type WebhookReceiver } from './intake/webhook-intake-route.js';
+import { parseJson, type WebhookDelivery, type WebhookReceiver } from './intake/webhook-intake-route.js';
 import type { Logger } from './logging/logger.js';
 
 export interface PsaRegistry {
@@ -18,6 +18,32 @@ export interface PsaRegistry {
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The tickets a JSON webhook body names, read with the PSA's parser (which throws when it names none), or
+ * the bad-request verdict saying why none could be read. Only what the intake uses is kept.
+ */
+function readDeliveries(
+  rawBody: Buffer,
+  parse: (body: unknown) => { deliveries: WebhookDelivery[] },
+): { deliveries: WebhookDelivery[] } | { status: 'bad-request'; message: string } {
+  const body = parseJson(rawBody);
+  if (body === undefined)
+    return { status: 'bad-request', message: 'No ticket id could be read: the body is not JSON.' };
+  try {
+    const deliveries = parse(body).deliveries.map(({ ticketId, deliveryId, customerHint }) => ({
+      ticketId,
+      deliveryId,
+      customerHint,
+    }));
+    return { deliveries };
+  } catch (err) {
+    return {
+      status: 'bad-request',
+      message: `No ticket id could be read from the webhook: ${messageOf(err)}`,
+    };
+  }
+}
 
 /** Source lists from config: numeric entries are PSA ids, the rest names. Empty lists keep the built-in names. */
 function sourcesFrom(email: string[], portal: string[], agent: string[]) {
@@ -67,22 +93,8 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
         if (!authenticateHaloWebhook(headers.authorization, expected)) {
           return { status: 'unauthenticated', reason: 'wrong or missing Basic credentials' };
         }
-        const body = parseJson(rawBody);
-        if (body === undefined)
-          return { status: 'bad-request', message: 'No ticket id could be read: the body is not JSON.' };
-        try {
-          const deliveries = parseHaloWebhook(body).deliveries.map((d) => ({
-            ticketId: d.ticketId,
-            deliveryId: d.deliveryId,
-            customerHint: d.customerHint,
-          }));
-          return { status: 'accepted', deliveries };
-        } catch (err) {
-          return {
-            status: 'bad-request',
-            message: `No ticket id could be read from the webhook: ${messageOf(err)}`,
-          };
-        }
+        const read = readDeliveries(rawBody, parseHaloWebhook);
+        return 'deliveries' in read ? { status: 'accepted', deliveries: read.deliveries } : read;
       },
     });
   }
@@ -223,24 +235,11 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
         ) {
           return { status: 'unauthenticated', reason: 'wrong or missing X-Hook-Signature' };
         }
-        const body = parseJson(rawBody);
-        if (body === undefined)
-          return { status: 'bad-request', message: 'No ticket id could be read: the body is not JSON.' };
-        try {
-          const deliveries = parseAutotaskWebhook(body).deliveries.map((d) => ({
-            ticketId: d.ticketId,
-            deliveryId: d.deliveryId,
-            customerHint: d.customerHint,
-          }));
-          return deliveries.length
-            ? { status: 'accepted', deliveries }
-            : { status: 'accepted', deliveries: [], ignored: 'ticket deleted' };
-        } catch (err) {
-          return {
-            status: 'bad-request',
-            message: `No ticket id could be read from the webhook: ${messageOf(err)}`,
-          };
-        }
+        const read = readDeliveries(rawBody, parseAutotaskWebhook);
+        if (!('deliveries' in read)) return read;
+        return read.deliveries.length
+          ? { status: 'accepted', deliveries: read.deliveries }
+          : { status: 'accepted', deliveries: [], ignored: 'ticket deleted' };
       },
     });
   }

@@ -9,7 +9,7 @@ import type {
 } from '../../services/domain/ports.js';
 import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { attestationAnswer, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { AutotaskClient } from './autotask-client.js';
 
 /**
@@ -142,15 +142,12 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     const udfs = Array.isArray(ticket.userDefinedFields) ? (ticket.userDefinedFields as AutotaskUdf[]) : [];
     const flag = (configured: string): boolean => {
       const udf = findUdf(udfs, configured);
-      const parsed = parseYesNo(udf?.value);
-      if (parsed === 'unrecognised') {
+      return answerOrNo(parseYesNo(udf?.value), () =>
         log.warn(
           { ticketId: String(id), field: configured, value: describeFieldValue(udf?.value) },
           'unrecognised yes/no value in a reset user-defined field; treating it as "no"',
-        );
-        return false;
-      }
-      return parsed;
+        ),
+      );
     };
 
     const companyId = positiveInt(ticket.companyID);
@@ -180,7 +177,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     const name = options.fields.attestation;
     if (name === undefined || name.trim() === '') return undefined;
     const udf = findUdf(udfs, name);
-    return attestationAnswer(parseAttestation(udf?.value), () =>
+    return answerOrNo(parseAttestation(udf?.value), () =>
       log.warn(
         { ticketId, field: name, value: describeFieldValue(udf?.value) },
         'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',

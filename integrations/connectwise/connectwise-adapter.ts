@@ -10,7 +10,7 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { attestationAnswer, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { ConnectWiseClient } from './connectwise-client.js';
 
 /**
@@ -183,15 +183,12 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     const fields = Array.isArray(ticket.customFields) ? ticket.customFields : [];
     const flag = (caption: string): boolean => {
       const field = findCustomField(fields, caption);
-      const parsed = parseYesNo(field);
-      if (parsed === 'unrecognised') {
+      return answerOrNo(parseYesNo(field), () =>
         log.warn(
           { ticketId: String(id), field: caption, value: describeValue(field) },
           'unrecognised yes/no value in a reset custom field; treating it as "no"',
-        );
-        return false;
-      }
-      return parsed;
+        ),
+      );
     };
 
     const channel = channelOf(ticket.source, sources);
@@ -244,7 +241,7 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     const caption = options.fields.attestation;
     if (caption === undefined || caption.trim() === '') return undefined;
     const field = findCustomField(fields, caption);
-    return attestationAnswer(parseAttestation(field), () =>
+    return answerOrNo(parseAttestation(field), () =>
       log.warn(
         { ticketId, field: caption, value: describeValue(field) },
         'unrecognised yes/no value in the attestation custom field; treating it as "no"',

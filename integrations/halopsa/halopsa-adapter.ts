@@ -10,7 +10,7 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
-import { attestationAnswer, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { HaloClient } from './halopsa-client.js';
 
 /**
@@ -146,15 +146,12 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     const fields = ticket.customfields ?? [];
     const flag = (configured: string): boolean => {
       const field = findCustomField(fields, configured);
-      const parsed = parseYesNo(field);
-      if (parsed === 'unrecognised') {
+      return answerOrNo(parseYesNo(field), () =>
         log.warn(
           { ticketId: String(id), field: configured, value: describeValue(field) },
           'unrecognised yes/no value in a reset custom field; treating it as "no"',
-        );
-        return false;
-      }
-      return parsed;
+        ),
+      );
     };
 
     const channel = channelOf(ticket, sources);
@@ -185,7 +182,7 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     const configured = options.fields.attestation;
     if (configured === undefined || configured.trim() === '') return undefined;
     const field = findCustomField(fields, configured);
-    return attestationAnswer(parseAttestation(field), () =>
+    return answerOrNo(parseAttestation(field), () =>
       log.warn(
         { ticketId, field: configured, value: describeValue(field) },
         'unrecognised yes/no value in the attestation custom field; treating it as "no"',

@@ -45,10 +45,10 @@ export function describeFieldValue(value: unknown): string {
 }
 
 /**
- * The final attestation answer: an unreadable value is never taken as "I have spoken to this person". The
- * caller is told (to log which field held what) and the answer is `false`.
+ * A yes/no field's final answer: an unreadable value is never taken as "yes" (reset this, I have spoken to
+ * this person). The caller is told (to log which field held what) and the answer is `false`.
  */
-export function attestationAnswer(parsed: YesNo, onUnrecognised: () => void): boolean {
+export function answerOrNo(parsed: YesNo, onUnrecognised: () => void): boolean {
   if (parsed !== 'unrecognised') return parsed;
   onUnrecognised();
   return false;

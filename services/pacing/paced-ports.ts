@@ -80,9 +80,10 @@ function paced<T extends object>(target: T, key: string, system: string, deps: P
       let fn = wrapped.get(prop);
       if (!fn) {
         const method = value as (...args: unknown[]) => Promise<unknown>;
+        const costs = deps.options.costs;
+        const cost = costs[`${system}.${prop}`] ?? costs[prop] ?? 1;
         fn = async (...args: unknown[]) => {
-          const costs = deps.options.costs;
-          await tokensFor(deps, key, costs[`${system}.${prop}`] ?? costs[prop] ?? 1);
+          await tokensFor(deps, key, cost);
           const started = performance.now();
           try {
             const result = await method.apply(obj, args);

@@ -165,8 +165,8 @@ export function createRedisPacer(options: RedisPacerOptions): Pacer {
     return { limit, ratePerMs, maxDebt, ticketSize, spacingMs: Math.ceil(ticketSize / ratePerMs) };
   }
 
-  async function step(key: string, cost: number, floor: number, spacingMs: number) {
-    const { limit, ratePerMs } = shape(key);
+  async function step(key: string, bucket: ReturnType<typeof shape>, cost: number, floor: number) {
+    const { limit, ratePerMs, spacingMs } = bucket;
     let answer: [number, number, number, number];
     try {
       answer = await redis.resetdeskPaceTake(
@@ -191,7 +191,8 @@ export function createRedisPacer(options: RedisPacerOptions): Pacer {
 
   return {
     async admit(key) {
-      const { limit, ratePerMs, maxDebt, ticketSize, spacingMs } = shape(key);
+      const bucket = shape(key);
+      const { limit, ratePerMs, maxDebt, ticketSize } = bucket;
       // Admitted once the bucket holds half a ticket (or half its burst, when smaller), and at least what
       // the inline wait cannot cover: the ticket's calls then wait at most maxInlineWaitMs in-process, and
       // a started ticket holds its worker slot for little more than its own calls. Admitting any earlier
@@ -201,7 +202,7 @@ export function createRedisPacer(options: RedisPacerOptions): Pacer {
         Math.max(ticketSize - maxDebt, Math.min(ticketSize, limit.burst) / 2),
       );
       const floor = admitAt - ticketSize;
-      const { tokensBefore } = await step(key, ticketSize, floor, spacingMs);
+      const { tokensBefore } = await step(key, bucket, ticketSize, floor);
       return new Reservation(key, ticketSize, tokensBefore, ratePerMs, (tokens) =>
         redis
           .resetdeskPaceRefund(`${base(key)}:bucket`, ratePerMs, limit.burst, tokens)
@@ -209,9 +210,10 @@ export function createRedisPacer(options: RedisPacerOptions): Pacer {
       );
     },
     async take(key, cost) {
-      const { limit, maxDebt, spacingMs } = shape(key);
+      const bucket = shape(key);
+      const { limit, maxDebt } = bucket;
       // A call dearer than a full bucket plus the allowed debt could never go: it takes what can be had.
-      const { waitMs } = await step(key, Math.min(cost, limit.burst + maxDebt), -maxDebt, spacingMs);
+      const { waitMs } = await step(key, bucket, Math.min(cost, limit.burst + maxDebt), -maxDebt);
       if (waitMs > 0) await sleep(waitMs);
     },
     async pause(key, ms) {

@@ -51,6 +51,24 @@ export const HALO = {
   webhookPassword: 'correct-horse-webhook-secret',
 };
 
+/** The env vars that point the service's HaloPSA integration at a Halo simulator set up as the sandbox's. */
+export function haloSandboxEnv(halo: HaloSimulator): Record<string, string> {
+  return {
+    HALOPSA_ENABLED: 'true',
+    HALOPSA_RESOURCE_SERVER_URL: halo.resourceServerUrl,
+    HALOPSA_AUTH_SERVER_URL: halo.authServerUrl,
+    HALOPSA_CLIENT_ID: halo.defaultApp.clientId,
+    HALOPSA_CLIENT_SECRET: halo.defaultApp.clientSecret,
+    HALOPSA_WEBHOOK_USERNAME: HALO.webhookUser,
+    HALOPSA_WEBHOOK_PASSWORD: HALO.webhookPassword,
+    HALOPSA_RESET_TICKET_TYPE_IDS: String(HALO.resetType),
+    HALOPSA_CUSTOMER_NOTE_OUTCOME_ID: String(HALO.customerNoteOutcome),
+    HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: String(HALO.statusAwaiting),
+    HALOPSA_HANDOFF_TEAM_ID: String(HALO.teamHandoff),
+    HALOPSA_HANDOFF_STATUS_ID: String(HALO.statusHandoff),
+  };
+}
+
 export async function startHaloSandbox(): Promise<PsaSandbox & { halo: HaloSimulator }> {
   const halo = await startHaloSimulator();
   halo.addClient(HALO.client, 'Contoso');
@@ -61,20 +79,7 @@ export async function startHaloSandbox(): Promise<PsaSandbox & { halo: HaloSimul
     psa: 'halopsa',
     customerId: String(HALO.client),
     url: halo.url,
-    env: {
-      HALOPSA_ENABLED: 'true',
-      HALOPSA_RESOURCE_SERVER_URL: halo.resourceServerUrl,
-      HALOPSA_AUTH_SERVER_URL: halo.authServerUrl,
-      HALOPSA_CLIENT_ID: halo.defaultApp.clientId,
-      HALOPSA_CLIENT_SECRET: halo.defaultApp.clientSecret,
-      HALOPSA_WEBHOOK_USERNAME: HALO.webhookUser,
-      HALOPSA_WEBHOOK_PASSWORD: HALO.webhookPassword,
-      HALOPSA_RESET_TICKET_TYPE_IDS: String(HALO.resetType),
-      HALOPSA_CUSTOMER_NOTE_OUTCOME_ID: String(HALO.customerNoteOutcome),
-      HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: String(HALO.statusAwaiting),
-      HALOPSA_HANDOFF_TEAM_ID: String(HALO.teamHandoff),
-      HALOPSA_HANDOFF_STATUS_ID: String(HALO.statusHandoff),
-    },
+    env: haloSandboxEnv(halo),
     fileResetTicket({ id, target, resetPassword, resetMfa, requester = 'maria' }) {
       const customfields = [
         ...(target !== undefined ? [{ id: 101, name: 'CFResetTarget', value: target }] : []),
