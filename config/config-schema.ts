@@ -1,124 +1,25 @@
 import convict from 'convict';
-import {
-  customerListSchema,
-  DEFAULT_POLICY,
-  describeCustomerErrors,
-  policySchema,
-} from './customer-settings.js';
+import { intBetween } from './config-formats.js';
+import { DEFAULT_POLICY } from './customer-settings.js';
+import { autotaskSchema } from './schema/autotask-schema.js';
+import { connectwiseSchema } from './schema/connectwise-schema.js';
+import { graphSchema } from './schema/graph-schema.js';
+import { halopsaSchema } from './schema/halopsa-schema.js';
 
 /**
- * The one configuration schema. Every key has doc, format, default and env; secrets are `sensitive` (never
- * printed by convict) and have no default. Structure (customers, ids) comes from the JSON file named by
- * RESETDESK_CONFIG; secrets and overrides come from env vars. docs/configuration.md is checked against this
- * schema by a test.
+ * The one configuration schema. Every key has doc, format, default and env, once: the config type is
+ * inferred from it (config/load-config.ts) and no default is written anywhere else. Secrets are `sensitive`
+ * (never printed by convict) and have no default. Structure (customers, ids) comes from the JSON file named
+ * by RESETDESK_CONFIG; secrets and overrides come from env vars. docs/configuration.md is generated from
+ * this schema and checked against it by a test, and another test proves every key reaches the code that
+ * uses it. The sections of each outside system live in ./schema/.
  */
-
-convict.addFormat({
-  name: 'customer-list',
-  validate(value: unknown) {
-    const parsed = customerListSchema.safeParse(value);
-    if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error));
-  },
-  coerce(value: string) {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value;
-    }
-  },
-});
-
-convict.addFormat({
-  name: 'policy',
-  validate(value: unknown) {
-    const parsed = policySchema.partial().safeParse(value);
-    if (!parsed.success) {
-      throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    }
-  },
-  coerce(value: string) {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value;
-    }
-  },
-});
-
-convict.addFormat({
-  name: 'http-url',
-  validate(value: unknown) {
-    if (typeof value !== 'string') throw new Error('must be an http(s) URL');
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new Error('must be an http(s) URL');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('must be an http(s) URL');
-  },
-});
-
-convict.addFormat({
-  name: 'int-list',
-  validate(value: unknown) {
-    if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new Error('must be a list of whole numbers');
-    }
-  },
-  coerce(value: string) {
-    return value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean)
-      .map(Number);
-  },
-});
-
-convict.addFormat({
-  name: 'string-list',
-  validate(value: unknown) {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0)) {
-      throw new Error('must be a list of non-empty strings');
-    }
-  },
-  coerce(value: string) {
-    return value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean);
-  },
-});
-
-convict.addFormat({
-  name: 'base64-32-bytes',
-  validate(value: unknown) {
-    if (typeof value !== 'string' || Buffer.from(value, 'base64').length !== 32) {
-      throw new Error('must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
-    }
-  },
-});
-
-// Pacing rates divide time: zero or a negative rate would never refill a bucket.
-convict.addFormat({
-  name: 'positive-number',
-  coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
-  validate(value: unknown) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new Error('must be a number above 0');
-    }
-  },
-});
-
-function nullableNat(doc: string, env: string) {
-  return { doc, format: 'nat', default: null as number | null, nullable: true, env };
-}
 
 export const configSchema = {
   role: {
     doc: 'What this process runs: "all" (API and worker), "api" (webhooks, secure links, health) or "worker" (the reset queue).',
     format: ['all', 'api', 'worker'],
-    default: 'all',
+    default: 'all' as 'all' | 'api' | 'worker',
     env: 'RESETDESK_ROLE',
     arg: 'role',
   },
@@ -134,15 +35,15 @@ export const configSchema = {
     host: { doc: 'Address the HTTP server listens on.', format: String, default: '0.0.0.0', env: 'HOST' },
     port: { doc: 'Port the HTTP server listens on.', format: 'port', default: 8080, env: 'PORT' },
     publicBaseUrl: {
-      doc: 'The public https origin managers reach secure links at, e.g. https://reset.example-msp.com. Links in ticket notes are built from it, never from a request header.',
-      format: 'http-url',
+      doc: 'The public https origin managers reach secure links at, e.g. https://reset.example-msp.com. Links in ticket notes are built from it, never from a request header. Plain http is refused except for localhost.',
+      format: 'public-url',
       default: null as string | null,
       nullable: true,
       env: 'PUBLIC_BASE_URL',
     },
     bodyLimitBytes: {
       doc: 'Largest webhook body accepted, in bytes; larger bodies get 413 and change nothing.',
-      format: 'nat',
+      format: intBetween(1024, 10 * 1024 * 1024),
       default: 262144,
       env: 'BODY_LIMIT_BYTES',
     },
@@ -162,7 +63,7 @@ export const configSchema = {
   redis: {
     url: {
       doc: 'Redis connection URL (redis:// or rediss://). Redis 6.2+, maxmemory-policy noeviction, AOF on.',
-      format: String,
+      format: 'redis-url',
       default: 'redis://127.0.0.1:6379',
       env: 'REDIS_URL',
       sensitive: true,
@@ -177,537 +78,33 @@ export const configSchema = {
   worker: {
     concurrency: {
       doc: 'Tickets one worker process works at the same time.',
-      format: 'nat',
+      format: intBetween(1, 256),
       default: 4,
       env: 'WORKER_CONCURRENCY',
     },
     attempts: {
       doc: 'How many times a ticket is tried when Graph or the PSA fail transiently (429, 5xx, timeouts) before it is handed to an engineer.',
-      format: 'nat',
+      format: intBetween(1, 100),
       default: 8,
       env: 'WORKER_ATTEMPTS',
     },
     backoffMs: {
       doc: 'First retry delay in ms; doubles each attempt. A Retry-After from Graph or the PSA takes precedence.',
-      format: 'nat',
+      format: intBetween(10, 15 * 60_000),
       default: 5000,
       env: 'WORKER_BACKOFF_MS',
     },
     jobRetentionDays: {
       doc: 'How long finished jobs are kept; duplicate webhooks for a ticket are recognised by its job for at least this long.',
-      format: 'nat',
+      format: intBetween(1, 365),
       default: 30,
       env: 'JOB_RETENTION_DAYS',
     },
   },
-  graph: {
-    baseUrl: {
-      doc: 'Microsoft Graph root (national clouds: https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn).',
-      format: 'http-url',
-      default: 'https://graph.microsoft.com',
-      env: 'GRAPH_BASE_URL',
-    },
-    authorityHost: {
-      doc: 'Entra ID authority host the tokens are requested from (https://login.microsoftonline.us for US Gov).',
-      format: 'http-url',
-      default: 'https://login.microsoftonline.com',
-      env: 'GRAPH_AUTHORITY_HOST',
-    },
-    disableInstanceDiscovery: {
-      doc: 'Skip Entra instance discovery (needed for private clouds and local simulators; leave false for Microsoft clouds).',
-      format: Boolean,
-      default: false,
-      env: 'GRAPH_DISABLE_INSTANCE_DISCOVERY',
-    },
-    clientId: {
-      doc: "Application (client) id of the MSP's multi-tenant Entra app registration.",
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'GRAPH_CLIENT_ID',
-    },
-    clientSecret: {
-      doc: 'Client secret of the app registration. Leave unset when GRAPH_CERTIFICATE_PATH is used (recommended).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'GRAPH_CLIENT_SECRET',
-      sensitive: true,
-    },
-    certificatePath: {
-      doc: 'Path to a PEM file holding the app registration certificate and its private key (recommended over a secret).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'GRAPH_CERTIFICATE_PATH',
-    },
-    timeoutMs: {
-      doc: 'Timeout of one Graph request in ms; a timeout is retried later.',
-      format: 'nat',
-      default: 15000,
-      env: 'GRAPH_TIMEOUT_MS',
-    },
-    revokeSessions: {
-      doc: "Revoke the staff member's sign-in sessions after a reset.",
-      format: Boolean,
-      default: true,
-      env: 'GRAPH_REVOKE_SESSIONS',
-    },
-  },
-  halopsa: {
-    enabled: {
-      doc: 'Accept HaloPSA webhooks and work HaloPSA tickets.',
-      format: Boolean,
-      default: true,
-      env: 'HALOPSA_ENABLED',
-    },
-    resourceServerUrl: {
-      doc: 'HaloPSA Resource Server URL from Configuration > Integrations > Halo API (e.g. https://acme.halopsa.com/api; /api is added when missing).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_RESOURCE_SERVER_URL',
-    },
-    authServerUrl: {
-      doc: 'HaloPSA Authorisation Server URL (e.g. https://acme.halopsa.com/auth; /auth is added when missing).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_AUTH_SERVER_URL',
-    },
-    tenant: {
-      doc: 'Halo-hosted tenant name, sent as ?tenant= on token requests; leave unset for self-hosted Halo.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_TENANT',
-    },
-    clientId: {
-      doc: 'Client id of the Halo API application (authentication method "Client ID and Secret (Services)").',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_CLIENT_ID',
-    },
-    clientSecret: {
-      doc: 'Client secret of the Halo API application.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_CLIENT_SECRET',
-      sensitive: true,
-    },
-    scope: { doc: 'OAuth scope requested from Halo.', format: String, default: 'all', env: 'HALOPSA_SCOPE' },
-    timeoutMs: {
-      doc: 'Timeout of one HaloPSA request in ms; a timeout is retried later.',
-      format: 'nat',
-      default: 15000,
-      env: 'HALOPSA_TIMEOUT_MS',
-    },
-    webhookUsername: {
-      doc: 'Username of the Basic authentication configured on the Halo webhook.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_WEBHOOK_USERNAME',
-    },
-    webhookPassword: {
-      doc: 'Password of the Basic authentication configured on the Halo webhook (a long random value).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_WEBHOOK_PASSWORD',
-      sensitive: true,
-    },
-    resetTicketTypeIds: {
-      doc: 'Halo ticket type ids of the "Password / MFA reset" form; tickets of other types are left alone.',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'HALOPSA_RESET_TICKET_TYPE_IDS',
-    },
-    targetField: {
-      doc: 'Name of the Halo custom field holding the staff member to reset (UPN or email).',
-      format: String,
-      default: 'CFResetTarget',
-      env: 'HALOPSA_TARGET_FIELD',
-    },
-    resetPasswordField: {
-      doc: 'Name of the Halo custom field "reset password" (yes/no; both resets when absent).',
-      format: String,
-      default: 'CFResetPassword',
-      env: 'HALOPSA_RESET_PASSWORD_FIELD',
-    },
-    resetMfaField: {
-      doc: 'Name of the Halo custom field "remove all MFA devices" (yes/no; both resets when absent).',
-      format: String,
-      default: 'CFResetMFA',
-      env: 'HALOPSA_RESET_MFA_FIELD',
-    },
-    customerNoteOutcomeId: {
-      ...nullableNat(
-        'Halo outcome id of the customer-visible action that emails the contact on file (an outcome is mandatory on every action).',
-        'HALOPSA_CUSTOMER_NOTE_OUTCOME_ID',
-      ),
-    },
-    internalNoteOutcomeId: {
-      doc: 'Halo outcome id of the internal (private) note action.',
-      format: 'nat',
-      default: 7,
-      env: 'HALOPSA_INTERNAL_NOTE_OUTCOME_ID',
-    },
-    awaitingConfirmationStatusId: nullableNat(
-      "Halo status id set once the secure link is on the ticket (waiting for the customer's confirmation).",
-      'HALOPSA_AWAITING_CONFIRMATION_STATUS_ID',
-    ),
-    handoffTeamId: nullableNat(
-      'Halo team id of the engineers who pick up hand-offs.',
-      'HALOPSA_HANDOFF_TEAM_ID',
-    ),
-    handoffTeamName: {
-      doc: 'Halo team name of the engineers who pick up hand-offs (sent beside the id).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_HANDOFF_TEAM_NAME',
-    },
-    handoffStatusId: nullableNat(
-      'Halo status id set when a ticket is handed to the engineers.',
-      'HALOPSA_HANDOFF_STATUS_ID',
-    ),
-    attestationField: {
-      doc: 'Name of the Halo field "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'HALOPSA_ATTESTATION_FIELD',
-    },
-    emailSources: {
-      doc: 'Halo ticket source names or ids that mean "created from an email" (replaces the built-in names).',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'HALOPSA_EMAIL_SOURCES',
-    },
-    portalSources: {
-      doc: 'Halo ticket source names or ids that mean "filed in the customer portal".',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'HALOPSA_PORTAL_SOURCES',
-    },
-    agentSources: {
-      doc: 'Halo ticket source names or ids that mean "logged by an engineer" (phone call).',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'HALOPSA_AGENT_SOURCES',
-    },
-    retryStatusId: nullableNat(
-      'Halo status id an engineer sets to send a handed-off ticket back to resetdesk (worked again from the start).',
-      'HALOPSA_RETRY_STATUS_ID',
-    ),
-  },
-  connectwise: {
-    enabled: {
-      doc: 'Accept ConnectWise PSA callbacks and work ConnectWise tickets.',
-      format: Boolean,
-      default: false,
-      env: 'CONNECTWISE_ENABLED',
-    },
-    siteUrl: {
-      doc: 'ConnectWise API site, e.g. https://api-na.myconnectwise.net (cloud sites need the api- prefix).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_SITE_URL',
-    },
-    codebase: {
-      doc: 'ConnectWise codebase path (GET https://<site>/login/companyinfo/<companyId> shows it), e.g. v4_6_release/.',
-      format: String,
-      default: 'v4_6_release/',
-      env: 'CONNECTWISE_CODEBASE',
-    },
-    companyId: {
-      doc: 'The ConnectWise login company id; callbacks from another company are refused.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_COMPANY_ID',
-    },
-    publicKey: {
-      doc: 'Public key of the API member.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_PUBLIC_KEY',
-    },
-    privateKey: {
-      doc: 'Private key of the API member.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_PRIVATE_KEY',
-      sensitive: true,
-    },
-    clientId: {
-      doc: 'ConnectWise developer clientId (GUID), sent on every API call.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_CLIENT_ID',
-    },
-    apiMemberIdentifier: {
-      doc: "The API member's identifier: callbacks caused by the service's own updates (MemberId) are ignored.",
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_API_MEMBER',
-    },
-    timeoutMs: {
-      doc: 'Timeout of one ConnectWise request in ms; a timeout is retried later.',
-      format: 'nat',
-      default: 15000,
-      env: 'CONNECTWISE_TIMEOUT_MS',
-    },
-    keyUrlAllowedOrigins: {
-      doc: 'Origins the callback signing key (Metadata.key_url) may be fetched from; https://*.myconnectwise.net covers ConnectWise cloud. Add an on-premises origin exactly (https://cw.example.com).',
-      format: 'string-list',
-      default: ['https://*.myconnectwise.net'],
-      env: 'CONNECTWISE_KEY_URL_ALLOWED_ORIGINS',
-    },
-    resetBoardIds: {
-      doc: 'Service board ids whose tickets can be reset requests.',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'CONNECTWISE_RESET_BOARD_IDS',
-    },
-    resetTypeNames: {
-      doc: 'Ticket type names that mark a reset request on those boards (empty: any type).',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'CONNECTWISE_RESET_TYPE_NAMES',
-    },
-    resetSubTypeNames: {
-      doc: 'Ticket subtype names that mark a reset request (empty: any subtype).',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'CONNECTWISE_RESET_SUBTYPE_NAMES',
-    },
-    targetField: {
-      doc: 'Caption of the ConnectWise custom field holding the staff member to reset (UPN or email).',
-      format: String,
-      default: 'Reset Target',
-      env: 'CONNECTWISE_TARGET_FIELD',
-    },
-    resetPasswordField: {
-      doc: 'Caption of the custom field "reset password" (yes/no; both resets when absent).',
-      format: String,
-      default: 'Reset Password',
-      env: 'CONNECTWISE_RESET_PASSWORD_FIELD',
-    },
-    resetMfaField: {
-      doc: 'Caption of the custom field "remove all MFA devices" (yes/no; both resets when absent).',
-      format: String,
-      default: 'Reset MFA',
-      env: 'CONNECTWISE_RESET_MFA_FIELD',
-    },
-    awaitingConfirmationStatusId: nullableNat(
-      'ConnectWise status id (valid on the reset board) set once the secure link is on the ticket.',
-      'CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID',
-    ),
-    handoffBoardId: nullableNat(
-      'ConnectWise board id the engineers work hand-offs on.',
-      'CONNECTWISE_HANDOFF_BOARD_ID',
-    ),
-    handoffStatusId: nullableNat(
-      'ConnectWise status id set on hand-off; must be valid on the hand-off board.',
-      'CONNECTWISE_HANDOFF_STATUS_ID',
-    ),
-    handoffTeamId: nullableNat('ConnectWise team id set on hand-off.', 'CONNECTWISE_HANDOFF_TEAM_ID'),
-    attestationField: {
-      doc: 'Name of the ConnectWise field "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_ATTESTATION_FIELD',
-    },
-    emailSources: {
-      doc: 'ConnectWise ticket source names or ids that mean "created from an email" (replaces the built-in names).',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'CONNECTWISE_EMAIL_SOURCES',
-    },
-    portalSources: {
-      doc: 'ConnectWise ticket source names or ids that mean "filed in the customer portal".',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'CONNECTWISE_PORTAL_SOURCES',
-    },
-    agentSources: {
-      doc: 'ConnectWise ticket source names or ids that mean "logged by an engineer" (phone call).',
-      format: 'string-list',
-      default: [] as string[],
-      env: 'CONNECTWISE_AGENT_SOURCES',
-    },
-    retryStatusId: nullableNat(
-      'ConnectWise status id an engineer sets to send a handed-off ticket back to resetdesk.',
-      'CONNECTWISE_RETRY_STATUS_ID',
-    ),
-    handoffOwnerIdentifier: {
-      doc: 'ConnectWise member identifier who owns handed-off tickets (optional).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'CONNECTWISE_HANDOFF_OWNER',
-    },
-  },
-  autotask: {
-    enabled: {
-      doc: 'Accept Autotask webhooks and work Autotask tickets.',
-      format: Boolean,
-      default: false,
-      env: 'AUTOTASK_ENABLED',
-    },
-    baseUrl: {
-      doc: 'Autotask REST base URL of your zone, e.g. https://webservices5.autotask.net/atservicesrest.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'AUTOTASK_BASE_URL',
-    },
-    username: {
-      doc: 'UserName of the API-only user.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'AUTOTASK_USERNAME',
-    },
-    secret: {
-      doc: 'Secret of the API-only user.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'AUTOTASK_SECRET',
-      sensitive: true,
-    },
-    integrationCode: {
-      doc: 'ApiIntegrationCode (the tracking identifier of the API user).',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'AUTOTASK_INTEGRATION_CODE',
-      sensitive: true,
-    },
-    webhookSecretKey: {
-      doc: "The ticket webhook's SecretKey; X-Hook-Signature is checked against it.",
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'AUTOTASK_WEBHOOK_SECRET_KEY',
-      sensitive: true,
-    },
-    timeoutMs: {
-      doc: 'Timeout of one Autotask request in ms; a timeout is retried later.',
-      format: 'nat',
-      default: 15000,
-      env: 'AUTOTASK_TIMEOUT_MS',
-    },
-    resetQueueIds: {
-      doc: 'Autotask queue ids whose tickets can be reset requests.',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'AUTOTASK_RESET_QUEUE_IDS',
-    },
-    resetIssueTypeIds: {
-      doc: 'Issue type ids that mark a reset request in those queues (empty: any).',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'AUTOTASK_RESET_ISSUE_TYPE_IDS',
-    },
-    resetSubIssueTypeIds: {
-      doc: 'Sub-issue type ids that mark a reset request (empty: any).',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'AUTOTASK_RESET_SUB_ISSUE_TYPE_IDS',
-    },
-    targetField: {
-      doc: 'Name of the ticket user-defined field holding the staff member to reset.',
-      format: String,
-      default: 'Reset Target',
-      env: 'AUTOTASK_TARGET_FIELD',
-    },
-    resetPasswordField: {
-      doc: 'Name of the ticket UDF "reset password" (yes/no; both resets when absent).',
-      format: String,
-      default: 'Reset Password',
-      env: 'AUTOTASK_RESET_PASSWORD_FIELD',
-    },
-    resetMfaField: {
-      doc: 'Name of the ticket UDF "remove all MFA devices" (yes/no; both resets when absent).',
-      format: String,
-      default: 'Reset MFA',
-      env: 'AUTOTASK_RESET_MFA_FIELD',
-    },
-    noteTypeId: {
-      doc: 'Autotask note type id of the notes the service adds.',
-      format: 'nat',
-      default: 1,
-      env: 'AUTOTASK_NOTE_TYPE_ID',
-    },
-    customerNotePublishId: {
-      doc: 'Publish picklist id of customer-visible notes (the one your notification rules email to the contact).',
-      format: 'nat',
-      default: 1,
-      env: 'AUTOTASK_CUSTOMER_NOTE_PUBLISH_ID',
-    },
-    internalNotePublishId: {
-      doc: 'Publish picklist id of internal-only notes.',
-      format: 'nat',
-      default: 2,
-      env: 'AUTOTASK_INTERNAL_NOTE_PUBLISH_ID',
-    },
-    noteTitle: {
-      doc: 'Title of the notes the service adds.',
-      format: String,
-      default: 'Password / MFA reset',
-      env: 'AUTOTASK_NOTE_TITLE',
-    },
-    awaitingConfirmationStatusId: nullableNat(
-      'Autotask status id set once the secure link is on the ticket.',
-      'AUTOTASK_AWAITING_CONFIRMATION_STATUS_ID',
-    ),
-    handoffQueueId: nullableNat(
-      'Autotask queue id of the engineers who pick up hand-offs.',
-      'AUTOTASK_HANDOFF_QUEUE_ID',
-    ),
-    handoffStatusId: nullableNat('Autotask status id set on hand-off.', 'AUTOTASK_HANDOFF_STATUS_ID'),
-    attestationField: {
-      doc: 'Name of the Autotask ticket UDF "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
-      format: String,
-      default: null as string | null,
-      nullable: true,
-      env: 'AUTOTASK_ATTESTATION_FIELD',
-    },
-    sourceAgentIds: {
-      doc: 'Ticket source picklist ids that mean "logged by an engineer".',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'AUTOTASK_SOURCE_AGENT_IDS',
-    },
-    retryStatusId: nullableNat(
-      'Autotask status id an engineer sets to send a handed-off ticket back to resetdesk.',
-      'AUTOTASK_RETRY_STATUS_ID',
-    ),
-    sourceEmailIds: {
-      doc: 'Ticket source picklist ids that mean "email" (email-to-ticket).',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'AUTOTASK_SOURCE_EMAIL_IDS',
-    },
-    sourcePortalIds: {
-      doc: 'Ticket source picklist ids that mean "client portal".',
-      format: 'int-list',
-      default: [] as number[],
-      env: 'AUTOTASK_SOURCE_PORTAL_IDS',
-    },
-  },
+  graph: graphSchema,
+  halopsa: halopsaSchema,
+  connectwise: connectwiseSchema,
+  autotask: autotaskSchema,
   secureLink: {
     serverKey: {
       doc: 'Server half of the secure-link encryption key: 32 random bytes, base64 (openssl rand -base64 32). Never stored in Redis.',
@@ -719,25 +116,25 @@ export const configSchema = {
     },
     ttlHours: {
       doc: 'How long a secure link lives before it expires unviewed (hours). Per customer: secureLinkTtlHours.',
-      format: 'nat',
+      format: intBetween(1, 336),
       default: 24,
       env: 'SECURE_LINK_TTL_HOURS',
     },
     maxViews: {
       doc: 'How many times a secure link can be opened (revealed). Per customer: secureLinkMaxViews.',
-      format: 'nat',
+      format: intBetween(1, 20),
       default: 2,
       env: 'SECURE_LINK_MAX_VIEWS',
     },
     failedLookupsPerWindow: {
       doc: 'Unknown or invalid secure-link tokens one client address may try per window before it gets 429 (token guessing).',
-      format: 'nat',
+      format: intBetween(1, 100_000),
       default: 20,
       env: 'SECURE_LINK_FAILED_LOOKUPS',
     },
     failedLookupWindowSeconds: {
       doc: 'The window of secureLink.failedLookupsPerWindow, in seconds.',
-      format: 'nat',
+      format: intBetween(1, 86_400),
       default: 600,
       env: 'SECURE_LINK_FAILED_LOOKUP_WINDOW_SECONDS',
     },
@@ -802,8 +199,8 @@ export const configSchema = {
   },
   policy: {
     doc: 'The default policy for every customer: who may ask, protected users, attestation, email requests, rate limits (see docs/policy.md). A customer overrides any part with its own "policy" object.',
-    format: 'policy',
-    default: DEFAULT_POLICY as unknown,
+    format: Object,
+    default: DEFAULT_POLICY as object,
     env: 'RESETDESK_POLICY_JSON',
   },
   customers: {

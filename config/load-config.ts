@@ -7,8 +7,10 @@ import {
   type CustomerSettings,
   type ResetPolicy,
 } from './customer-settings.js';
-import { createConfig } from './config-schema.js';
+import { configSchema, createConfig } from './config-schema.js';
+import { envOf } from './config-keys.js';
 
+/** A configuration problem: the process entry point prints the message and exits 78 before anything starts. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -16,152 +18,111 @@ export class ConfigError extends Error {
   }
 }
 
-export interface AppConfig {
-  role: 'all' | 'api' | 'worker';
-  log: { level: string };
-  server: {
-    host: string;
-    port: number;
-    publicBaseUrl: string;
-    bodyLimitBytes: number;
-    trustProxy: number;
-    shutdownTimeoutMs: number;
-  };
-  redis: { url: string; keyPrefix: string };
-  worker: { concurrency: number; attempts: number; backoffMs: number; jobRetentionDays: number };
-  graph: {
-    baseUrl: string;
-    authorityHost: string;
-    disableInstanceDiscovery: boolean;
-    clientId: string;
-    clientSecret?: string;
-    certificatePath?: string;
-    timeoutMs: number;
-    revokeSessions: boolean;
-  };
-  halopsa: {
-    enabled: boolean;
-    resourceServerUrl: string;
-    authServerUrl: string;
-    tenant?: string;
-    clientId: string;
-    clientSecret: string;
-    scope: string;
-    timeoutMs: number;
-    webhookUsername: string;
-    webhookPassword: string;
-    resetTicketTypeIds: number[];
-    targetField: string;
-    resetPasswordField: string;
-    resetMfaField: string;
-    customerNoteOutcomeId: number;
-    internalNoteOutcomeId: number;
-    awaitingConfirmationStatusId?: number;
-    handoffTeamId?: number;
-    handoffTeamName?: string;
-    handoffStatusId?: number;
-    retryStatusId?: number;
-    attestationField?: string;
-    emailSources: string[];
-    portalSources: string[];
-    agentSources: string[];
-  };
-  connectwise: {
-    enabled: boolean;
-    siteUrl: string;
-    codebase: string;
-    companyId: string;
-    publicKey: string;
-    privateKey: string;
-    clientId: string;
-    apiMemberIdentifier?: string;
-    timeoutMs: number;
-    keyUrlAllowedOrigins: string[];
-    resetBoardIds: number[];
-    resetTypeNames: string[];
-    resetSubTypeNames: string[];
-    targetField: string;
-    resetPasswordField: string;
-    resetMfaField: string;
-    awaitingConfirmationStatusId?: number;
-    handoffBoardId?: number;
-    handoffStatusId?: number;
-    handoffTeamId?: number;
-    handoffOwnerIdentifier?: string;
-    retryStatusId?: number;
-    attestationField?: string;
-    emailSources: string[];
-    portalSources: string[];
-    agentSources: string[];
-  };
-  autotask: {
-    enabled: boolean;
-    baseUrl: string;
-    username: string;
-    secret: string;
-    integrationCode: string;
-    webhookSecretKey: string;
-    timeoutMs: number;
-    resetQueueIds: number[];
-    resetIssueTypeIds: number[];
-    resetSubIssueTypeIds: number[];
-    targetField: string;
-    resetPasswordField: string;
-    resetMfaField: string;
-    noteTypeId: number;
-    customerNotePublishId: number;
-    internalNotePublishId: number;
-    noteTitle: string;
-    awaitingConfirmationStatusId?: number;
-    handoffQueueId?: number;
-    handoffStatusId?: number;
-    sourceEmailIds: number[];
-    sourcePortalIds: number[];
-    sourceAgentIds: number[];
-    retryStatusId?: number;
-    attestationField?: string;
-  };
-  secureLink: {
-    serverKey: Buffer;
-    ttlHours: number;
-    maxViews: number;
-    mspName: string;
-    failedLookupsPerWindow: number;
-    failedLookupWindowSeconds: number;
-  };
-  pacing: {
-    enabled: boolean;
-    graphRatePerSecond: number;
-    graphBurst: number;
-    halopsaRatePerSecond: number;
-    connectwiseRatePerSecond: number;
-    autotaskRatePerSecond: number;
-  };
-  metrics: { enabled: boolean; port: number };
+/**
+ * The value of each key, inferred from the schema's defaults: a key whose default is `null` (not set) is
+ * `undefined` when unset. `normalise` turns convict's nulls into undefined in the one place they are read.
+ */
+type LeafValue<D> = D extends null ? undefined : D extends readonly (infer U)[] ? U[] : D;
+type SchemaValues<S> = {
+  [K in keyof S]: S[K] extends { doc: string; format: unknown; default: infer D }
+    ? LeafValue<D>
+    : SchemaValues<S[K]>;
+};
+
+function normalise(value: unknown): unknown {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) return value.map(normalise);
+  if (typeof value === 'object' && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, normalise(v)]));
+  }
+  return value;
+}
+
+type Sections = SchemaValues<typeof configSchema>;
+
+/** The PSA sections: each is required in full only when its PSA is enabled. */
+export type PsaSectionName = 'halopsa' | 'connectwise' | 'autotask';
+export const PSA_SECTIONS: readonly PsaSectionName[] = ['halopsa', 'connectwise', 'autotask'];
+
+/**
+ * The keys of each PSA section that must be set when that PSA is enabled (unset, empty string and empty
+ * list all count as missing). Everything else in a section has a default or is optional.
+ */
+export const REQUIRED_WHEN_ENABLED = {
+  halopsa: [
+    'resourceServerUrl',
+    'authServerUrl',
+    'clientId',
+    'clientSecret',
+    'webhookUsername',
+    'webhookPassword',
+    'resetTicketTypeIds',
+    'customerNoteOutcomeId',
+  ],
+  connectwise: ['siteUrl', 'companyId', 'publicKey', 'privateKey', 'clientId', 'resetBoardIds'],
+  autotask: ['baseUrl', 'username', 'secret', 'integrationCode', 'webhookSecretKey', 'resetQueueIds'],
+} as const satisfies { [K in PsaSectionName]: ReadonlyArray<keyof Sections[K]> };
+
+/** An enabled PSA's section, with its required keys known to be set. */
+export type EnabledPsaSection<K extends PsaSectionName> = Sections[K] & {
+  [P in (typeof REQUIRED_WHEN_ENABLED)[K][number]]-?: NonNullable<Sections[K][P & keyof Sections[K]]>;
+};
+
+/** Shared secrets a PSA signs or authenticates its webhooks with: short ones can be guessed. */
+const WEBHOOK_SECRETS: ReadonlyArray<[PsaSectionName, string]> = [
+  ['halopsa', 'webhookPassword'],
+  ['autotask', 'webhookSecretKey'],
+];
+const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+export type AppConfig = Omit<Sections, 'server' | 'graph' | 'secureLink' | 'policy' | 'customers'> & {
+  server: Sections['server'] & { publicBaseUrl: string };
+  graph: Sections['graph'] & { clientId: string };
+  secureLink: Omit<Sections['secureLink'], 'serverKey'> & { serverKey: Buffer };
   policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
-}
+};
 
-const orUndefined = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+const named = (key: string) => `${key} (${envOf(key)})`;
+const isUnset = (value: unknown) =>
+  value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+
+/**
+ * The section of a PSA when it is enabled, else undefined. Contract: `config` came from `loadConfig`, which
+ * refused to start when an enabled PSA's required keys were not all set.
+ */
+export function enabledPsaSection<K extends PsaSectionName>(
+  config: Pick<AppConfig, K>,
+  name: K,
+): EnabledPsaSection<K> | undefined {
+  const section = config[name] as Sections[K] & { enabled: boolean };
+  return section.enabled ? (section as EnabledPsaSection<K>) : undefined;
+}
 
 /**
  * Loads and validates the configuration: the JSON file named by RESETDESK_CONFIG (when set), then env vars
- * and `overrides` (tests). Any invalid or missing key throws a ConfigError that names it; the process entry
- * point prints the message and exits before anything starts.
+ * and `overrides` (tests). Any invalid, missing or unsafe value throws a ConfigError that names its key.
  */
 export function loadConfig(
   options: { env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown>; args?: string[] } = {},
 ): AppConfig {
   const env = options.env ?? process.env;
-  const config = createConfig({ env, args: options.args ?? [] });
+  let config: ReturnType<typeof createConfig>;
+  try {
+    config = createConfig({ env, args: options.args ?? [] });
+  } catch (err) {
+    // convict parses JSON-valued env vars (RESETDESK_POLICY_JSON) while it reads the environment.
+    throw new ConfigError(`an environment variable could not be read: ${(err as Error).message}`);
+  }
   const file = env.RESETDESK_CONFIG;
   if (file) {
     if (!existsSync(file)) throw new ConfigError(`RESETDESK_CONFIG: file not found: ${file}`);
     try {
       config.loadFile(file);
     } catch (err) {
-      throw new ConfigError(`RESETDESK_CONFIG: ${file} is not valid JSON: ${(err as Error).message}`);
+      const reason = err instanceof SyntaxError ? 'is not valid JSON' : 'could not be read';
+      throw new ConfigError(`RESETDESK_CONFIG: ${file} ${reason}: ${(err as Error).message}`);
     }
   }
   if (options.overrides) config.load(options.overrides);
@@ -171,128 +132,79 @@ export function loadConfig(
     throw new ConfigError((err as Error).message);
   }
 
-  const p = config.getProperties();
+  const p = normalise(config.getProperties()) as Sections;
   const missing: string[] = [];
-  const need = <T>(key: string, value: T | null | undefined): T => {
-    if (value === null || value === undefined || value === '') missing.push(key);
-    return value as T;
-  };
-
-  need('server.publicBaseUrl (PUBLIC_BASE_URL)', p.server.publicBaseUrl);
-  need('graph.clientId (GRAPH_CLIENT_ID)', p.graph.clientId);
-  need('secureLink.serverKey (SECURE_LINK_SERVER_KEY)', p.secureLink.serverKey);
+  for (const key of ['server.publicBaseUrl', 'graph.clientId', 'secureLink.serverKey'] as const) {
+    const [section, leaf] = key.split('.') as [keyof Sections, string];
+    if (isUnset((p[section] as Record<string, unknown>)[leaf])) missing.push(named(key));
+  }
   if (!p.graph.clientSecret && !p.graph.certificatePath) {
-    missing.push(
-      'graph.clientSecret (GRAPH_CLIENT_SECRET) or graph.certificatePath (GRAPH_CERTIFICATE_PATH)',
-    );
+    missing.push(`${named('graph.clientSecret')} or ${named('graph.certificatePath')}`);
   }
-  if (p.graph.certificatePath && !existsSync(p.graph.certificatePath)) {
-    throw new ConfigError(`graph.certificatePath: file not found: ${p.graph.certificatePath}`);
-  }
-  const h = p.halopsa;
-  if (h.enabled) {
-    need('halopsa.resourceServerUrl (HALOPSA_RESOURCE_SERVER_URL)', h.resourceServerUrl);
-    need('halopsa.authServerUrl (HALOPSA_AUTH_SERVER_URL)', h.authServerUrl);
-    need('halopsa.clientId (HALOPSA_CLIENT_ID)', h.clientId);
-    need('halopsa.clientSecret (HALOPSA_CLIENT_SECRET)', h.clientSecret);
-    need('halopsa.webhookUsername (HALOPSA_WEBHOOK_USERNAME)', h.webhookUsername);
-    need('halopsa.webhookPassword (HALOPSA_WEBHOOK_PASSWORD)', h.webhookPassword);
-    need('halopsa.customerNoteOutcomeId (HALOPSA_CUSTOMER_NOTE_OUTCOME_ID)', h.customerNoteOutcomeId);
-    if (h.resetTicketTypeIds.length === 0)
-      missing.push('halopsa.resetTicketTypeIds (HALOPSA_RESET_TICKET_TYPE_IDS)');
-    if (h.webhookPassword && h.webhookPassword.length < 16) {
-      throw new ConfigError(
-        'halopsa.webhookPassword: must be at least 16 characters (use a long random value)',
-      );
+  for (const name of PSA_SECTIONS) {
+    if (!p[name].enabled) continue;
+    const section = p[name] as Record<string, unknown>;
+    for (const key of REQUIRED_WHEN_ENABLED[name]) {
+      if (isUnset(section[key])) missing.push(named(`${name}.${key}`));
     }
-  }
-  const cw = p.connectwise;
-  if (cw.enabled) {
-    need('connectwise.siteUrl (CONNECTWISE_SITE_URL)', cw.siteUrl);
-    need('connectwise.companyId (CONNECTWISE_COMPANY_ID)', cw.companyId);
-    need('connectwise.publicKey (CONNECTWISE_PUBLIC_KEY)', cw.publicKey);
-    need('connectwise.privateKey (CONNECTWISE_PRIVATE_KEY)', cw.privateKey);
-    need('connectwise.clientId (CONNECTWISE_CLIENT_ID)', cw.clientId);
-    if (cw.resetBoardIds.length === 0)
-      missing.push('connectwise.resetBoardIds (CONNECTWISE_RESET_BOARD_IDS)');
-  }
-  const at = p.autotask;
-  if (at.enabled) {
-    need('autotask.baseUrl (AUTOTASK_BASE_URL)', at.baseUrl);
-    need('autotask.username (AUTOTASK_USERNAME)', at.username);
-    need('autotask.secret (AUTOTASK_SECRET)', at.secret);
-    need('autotask.integrationCode (AUTOTASK_INTEGRATION_CODE)', at.integrationCode);
-    need('autotask.webhookSecretKey (AUTOTASK_WEBHOOK_SECRET_KEY)', at.webhookSecretKey);
-    if (at.resetQueueIds.length === 0) missing.push('autotask.resetQueueIds (AUTOTASK_RESET_QUEUE_IDS)');
   }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
 
+  if (p.graph.certificatePath && !existsSync(p.graph.certificatePath)) {
+    throw new ConfigError(`graph.certificatePath: file not found: ${p.graph.certificatePath}`);
+  }
+  for (const [name, key] of WEBHOOK_SECRETS) {
+    const secret = (p[name] as Record<string, unknown>)[key];
+    if (p[name].enabled && typeof secret === 'string' && secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      throw new ConfigError(
+        `${name}.${key}: must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (use a long random value)`,
+      );
+    }
+  }
+  if (!p.redis.keyPrefix.trim()) throw new ConfigError(`${named('redis.keyPrefix')}: must not be empty`);
+  const enabled = PSA_SECTIONS.filter((name) => p[name].enabled);
+  if (enabled.length === 0) {
+    throw new ConfigError(
+      `no PSA is enabled: enable one of ${PSA_SECTIONS.map((n) => named(`${n}.enabled`)).join(', ')}`,
+    );
+  }
+
+  const policy = parsePolicy(p.policy);
   const customers = customerListSchema.parse(p.customers);
-  // Keys the file leaves out keep their defaults.
-  const policy = policySchema.parse({ ...DEFAULT_POLICY, ...(p.policy as object) });
+  if (customers.length === 0) {
+    throw new ConfigError(
+      `no customers are configured: add each customer (PSA customer id → Entra tenant id) to ${named('customers')}`,
+    );
+  }
+  customers.forEach((customer, index) => {
+    if (!enabled.includes(customer.psa)) {
+      throw new ConfigError(
+        `customers[${index}].psa: customer "${customer.name}" uses ${customer.psa}, which is not enabled (${named(`${customer.psa}.enabled`)})`,
+      );
+    }
+  });
+
   return {
-    role: p.role as AppConfig['role'],
-    log: { level: p.log.level },
+    ...p,
     server: { ...p.server, publicBaseUrl: (p.server.publicBaseUrl as string).replace(/\/+$/, '') },
-    redis: p.redis,
-    worker: p.worker,
-    graph: {
-      ...p.graph,
-      clientId: p.graph.clientId as string,
-      clientSecret: orUndefined(p.graph.clientSecret) ?? undefined,
-      certificatePath: orUndefined(p.graph.certificatePath) ?? undefined,
-    },
-    halopsa: {
-      ...h,
-      resourceServerUrl: h.resourceServerUrl ?? '',
-      authServerUrl: h.authServerUrl ?? '',
-      tenant: orUndefined(h.tenant),
-      clientId: h.clientId ?? '',
-      clientSecret: h.clientSecret ?? '',
-      webhookUsername: h.webhookUsername ?? '',
-      webhookPassword: h.webhookPassword ?? '',
-      customerNoteOutcomeId: h.customerNoteOutcomeId ?? 0,
-      awaitingConfirmationStatusId: orUndefined(h.awaitingConfirmationStatusId),
-      handoffTeamId: orUndefined(h.handoffTeamId),
-      handoffTeamName: orUndefined(h.handoffTeamName),
-      handoffStatusId: orUndefined(h.handoffStatusId),
-      retryStatusId: orUndefined(h.retryStatusId),
-      attestationField: orUndefined(h.attestationField),
-    },
-    connectwise: {
-      ...cw,
-      siteUrl: cw.siteUrl ?? '',
-      companyId: cw.companyId ?? '',
-      publicKey: cw.publicKey ?? '',
-      privateKey: cw.privateKey ?? '',
-      clientId: cw.clientId ?? '',
-      apiMemberIdentifier: orUndefined(cw.apiMemberIdentifier),
-      awaitingConfirmationStatusId: orUndefined(cw.awaitingConfirmationStatusId),
-      handoffBoardId: orUndefined(cw.handoffBoardId),
-      handoffStatusId: orUndefined(cw.handoffStatusId),
-      handoffTeamId: orUndefined(cw.handoffTeamId),
-      handoffOwnerIdentifier: orUndefined(cw.handoffOwnerIdentifier),
-      retryStatusId: orUndefined(cw.retryStatusId),
-      attestationField: orUndefined(cw.attestationField),
-    },
-    autotask: {
-      ...at,
-      baseUrl: at.baseUrl ?? '',
-      username: at.username ?? '',
-      secret: at.secret ?? '',
-      integrationCode: at.integrationCode ?? '',
-      webhookSecretKey: at.webhookSecretKey ?? '',
-      awaitingConfirmationStatusId: orUndefined(at.awaitingConfirmationStatusId),
-      handoffQueueId: orUndefined(at.handoffQueueId),
-      handoffStatusId: orUndefined(at.handoffStatusId),
-      retryStatusId: orUndefined(at.retryStatusId),
-      attestationField: orUndefined(at.attestationField),
-    },
+    graph: { ...p.graph, clientId: p.graph.clientId as string },
     secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
-    pacing: p.pacing,
-    metrics: p.metrics,
     policy,
     customers,
     customerDirectory: new CustomerDirectory(customers, policy),
   };
+}
+
+/** The default policy: keys the configuration leaves out keep the built-in defaults. */
+function parsePolicy(value: unknown): ResetPolicy {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${named('policy')}: must be an object (see docs/policy.md)`);
+  }
+  const parsed = policySchema.safeParse({ ...DEFAULT_POLICY, ...value });
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `policy.${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  return parsed.data;
 }

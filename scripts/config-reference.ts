@@ -1,29 +1,8 @@
 // Prints the configuration reference table from the schema: `npm run docs:config`. docs/configuration.md
 // holds its output between the markers; test/unit/configuration-docs.test.ts fails when the two differ.
-import { configSchema } from '../config/config-schema.js';
+import { configKeys } from '../config/config-keys.js';
 
-interface Leaf {
-  doc: string;
-  format: unknown;
-  default: unknown;
-  env?: string;
-  sensitive?: boolean;
-}
-
-function isLeaf(node: unknown): node is Leaf {
-  return typeof node === 'object' && node !== null && 'doc' in node && 'format' in node;
-}
-
-export function configKeys(
-  node: Record<string, unknown> = configSchema,
-  path: string[] = [],
-): Array<[string, Leaf]> {
-  return Object.entries(node).flatMap(([k, v]) =>
-    isLeaf(v)
-      ? [[[...path, k].join('.'), v] as [string, Leaf]]
-      : configKeys(v as Record<string, unknown>, [...path, k]),
-  );
-}
+export { configKeys };
 
 function formatName(format: unknown): string {
   if (Array.isArray(format)) return format.map((f) => `\`${f}\``).join(' \\| ');

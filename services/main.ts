@@ -1,53 +1,65 @@
-import { createServer } from 'node:http';
-import { ConfigError, loadConfig } from '../config/load-config.js';
-import { createLogger } from './logging/logger.js';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { envOf } from '../config/config-keys.js';
+import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics } from './metrics/metrics.js';
-import { pacingOptions } from './pacing/pacing-options.js';
-import { createResetdesk } from './resetdesk.js';
+import { assembleResetdesk } from './resetdesk.js';
+import { planWarnings, planWiring, type WiringPlan } from './wiring-plan.js';
 
-/**
- * Process entry point. `--role=api|worker|all` (or RESETDESK_ROLE) chooses what runs; missing or invalid
- * configuration stops the process here, before anything starts, with a message naming the key.
- */
-async function main(): Promise<void> {
-  let config;
+/** The exit code of every configuration problem (EX_CONFIG): a supervisor should not restart in a loop. */
+const EXIT_CONFIG = 78;
+
+function refuseToStart(message: string): never {
+  console.error(`resetdesk: invalid configuration: ${message}`);
+  process.exit(EXIT_CONFIG);
+}
+
+/** The configuration and its wiring plan, or the process stops here naming the key at fault. */
+function planFromEnvironment(): WiringPlan {
   try {
-    config = loadConfig({ args: process.argv.slice(2) });
+    return planWiring(loadConfig({ args: process.argv.slice(2) }));
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`resetdesk: invalid configuration: ${err.message}`);
-      process.exit(78);
-    }
+    if (err instanceof ConfigError) refuseToStart(err.message);
     throw err;
   }
-  const logger = createLogger({ level: config.log.level });
-  const metrics = config.metrics.enabled ? createMetrics() : undefined;
-  const pc = config.pacing;
-  const pacing = pc.enabled
-    ? pacingOptions({
-        graph: { ratePerSecond: pc.graphRatePerSecond, burst: pc.graphBurst },
-        psa: {
-          halopsa: { ratePerSecond: pc.halopsaRatePerSecond },
-          connectwise: { ratePerSecond: pc.connectwiseRatePerSecond },
-          autotask: { ratePerSecond: pc.autotaskRatePerSecond },
-        },
-      })
-    : undefined;
-  const desk = createResetdesk(config, logger, { pacing, metrics });
+}
+
+/** Listens, or stops the start naming the key when the address cannot be taken (in use, not permitted). */
+function listen(server: Server, port: number, host: string, key: string, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${err.code ?? err.message})`;
+      logger.fatal({ port, host, code: err.code }, `cannot listen on ${host}:${port}`);
+      refuseToStart(`${key} (${envOf(key)}): port ${port} on ${host} ${why}`);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/**
+ * Process entry point. `--role=api|worker|all` (or RESETDESK_ROLE) chooses what runs; missing, invalid or
+ * unsafe configuration stops the process here, before anything starts, with a message naming the key.
+ */
+async function main(): Promise<void> {
+  const plan = planFromEnvironment();
+  const logger = createLogger({ level: plan.log.level });
+  for (const warning of planWarnings(plan)) logger.warn({ event: 'config.warning' }, warning);
+  const metrics = plan.metrics.enabled ? createMetrics() : undefined;
+  const desk = assembleResetdesk(plan, logger, { metrics });
   const server = desk.app ? createServer(desk.app) : undefined;
-  if (metrics && config.metrics.port > 0) {
+  if (metrics && plan.metrics.port > 0) {
     // A worker-only process has no HTTP server: its job and outside-call figures get a port of their own.
     const metricsApp = express();
     metricsApp.use(metrics.metricsRouter());
-    createServer(metricsApp).listen(config.metrics.port, config.server.host);
+    await listen(createServer(metricsApp), plan.metrics.port, plan.http.host, 'metrics.port', logger);
   }
   if (server) {
-    server.listen(config.server.port, config.server.host, () =>
-      logger.info({ port: config.server.port, role: config.role }, 'resetdesk listening'),
-    );
+    await listen(server, plan.http.port, plan.http.host, 'server.port', logger);
+    logger.info({ port: plan.http.port, role: plan.roles.name }, 'resetdesk listening');
   } else {
-    logger.info({ role: config.role }, 'resetdesk worker started');
+    logger.info({ role: plan.roles.name }, 'resetdesk worker started');
   }
 
   let stopping = false;

@@ -18,7 +18,8 @@ import {
   pacedPsaAdapter,
   type PacingOptions,
 } from './pacing/index.js';
-import { createPsaRegistry } from './psa-registry.js';
+import { planWiring, type WiringPlan } from './wiring-plan.js';
+import type { WebhookReceiver } from './intake/webhook-intake-route.js';
 import { createRedisSecureLinkStore } from './secure-link/secure-link-store.js';
 import { createSecureLinkRouter } from './secure-link/secure-link-routes.js';
 import { createTokenSealer } from './secure-link/token-sealer.js';
@@ -40,24 +41,33 @@ export interface ResetdeskOverrides {
   /** Replaces the Graph adapter (tests that need a directory double). */
   directories?: DirectoryFactory;
   newPassword?: () => string;
-  /** Paces PSA and Graph calls through Redis token buckets (services/pacing) when given and enabled. */
+  /** Replaces the configured pacing of PSA and Graph calls (services/pacing); off unless `enabled`. */
   pacing?: PacingOptions;
   /** Prometheus metrics (services/metrics): GET /metrics, webhook/job/outside-call figures. */
   metrics?: Metrics;
 }
 
-/** The composition root: builds every adapter from configuration and wires them to the use case. */
+/** The composition root for a configuration: see `assembleResetdesk`. */
 export function createResetdesk(
   config: AppConfig,
   logger: Logger,
   overrides: ResetdeskOverrides = {},
 ): Resetdesk {
-  const runApi = config.role === 'all' || config.role === 'api';
-  const runWorker = config.role === 'all' || config.role === 'worker';
-  const prefix = config.redis.keyPrefix;
+  return assembleResetdesk(planWiring(config), logger, overrides);
+}
+
+/** The composition root: builds every adapter from the wiring plan and wires them to the use case. */
+export function assembleResetdesk(
+  plan: WiringPlan,
+  logger: Logger,
+  overrides: ResetdeskOverrides = {},
+): Resetdesk {
+  const runApi = plan.roles.api;
+  const runWorker = plan.roles.worker;
+  const prefix = plan.redis.keyPrefix;
 
   // Fail fast when Redis is down: a webhook gets 503, a link store failure hands the ticket off.
-  const fastRedis = new Redis(config.redis.url, {
+  const fastRedis = new Redis(plan.redis.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: false,
@@ -66,15 +76,22 @@ export function createResetdesk(
   const queue = new ResetQueue({
     connection: fastRedis,
     prefix,
-    attempts: config.worker.attempts,
-    retentionDays: config.worker.jobRetentionDays,
+    attempts: plan.queue.attempts,
+    retentionDays: plan.queue.retentionDays,
   });
   queue.queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
-  const { adapters, receivers } = createPsaRegistry(config, logger);
-  const pacing = overrides.pacing?.enabled
+  const adapters = new Map<PsaKind, PsaAdapter>();
+  const receivers: WebhookReceiver[] = [];
+  for (const psa of plan.psas) {
+    const built = psa.build(logger);
+    adapters.set(psa.kind, built.adapter);
+    receivers.push(built.receiver);
+  }
+  const pacingOptions = overrides.pacing ?? plan.pacing;
+  const pacing = pacingOptions?.enabled
     ? {
-        pacer: createServicePacer(fastRedis, prefix, overrides.pacing),
-        options: overrides.pacing,
+        pacer: createServicePacer(fastRedis, prefix, pacingOptions),
+        options: pacingOptions,
         observer: overrides.metrics,
       }
     : undefined;
@@ -88,7 +105,7 @@ export function createResetdesk(
 
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
-  const linkEventsRedis = runWorker ? new Redis(config.redis.url, { maxRetriesPerRequest: null }) : undefined;
+  const linkEventsRedis = runWorker ? new Redis(plan.redis.url, { maxRetriesPerRequest: null }) : undefined;
   linkEventsRedis?.on('error', (err) =>
     logger.warn({ err: { message: err.message } }, 'redis connection error (link events)'),
   );
@@ -98,17 +115,17 @@ export function createResetdesk(
     prefix,
     psa: psaFor,
     logger,
-    attempts: config.worker.attempts,
-    backoffMs: config.worker.backoffMs,
-    concurrency: config.worker.concurrency,
+    attempts: plan.queue.attempts,
+    backoffMs: plan.worker.backoffMs,
+    concurrency: plan.worker.concurrency,
     startWorker: runWorker,
   });
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
       redis: fastRedis,
       keyPrefix: `${prefix}:`,
-      serverKey: config.secureLink.serverKey,
-      publicBaseUrl: config.server.publicBaseUrl,
+      serverKey: plan.links.serverKey,
+      publicBaseUrl: plan.links.publicBaseUrl,
       logger,
     }),
   );
@@ -117,8 +134,8 @@ export function createResetdesk(
   const confirmationStore = createConfirmationStore({
     redis: fastRedis,
     keyPrefix: `${prefix}:`,
-    serverKey: config.secureLink.serverKey,
-    publicBaseUrl: config.server.publicBaseUrl,
+    serverKey: plan.links.serverKey,
+    publicBaseUrl: plan.links.publicBaseUrl,
   });
   const confirmations = createConfirmationGate({
     redis: fastRedis,
@@ -138,19 +155,19 @@ export function createResetdesk(
       receivers,
       secureLinkRouter: createSecureLinkRouter({
         store: links,
-        mspName: config.secureLink.mspName,
+        mspName: plan.links.mspName,
         logger,
         onRevealed: linkEvents.onRevealed,
         redis: fastRedis,
         keyPrefix: `${prefix}:`,
         limits: {
-          failedLookups: config.secureLink.failedLookupsPerWindow,
-          windowSeconds: config.secureLink.failedLookupWindowSeconds,
+          failedLookups: plan.links.failedLookups,
+          windowSeconds: plan.links.failedLookupWindowSeconds,
         },
       }),
       confirmationRouter: createConfirmationRouter({
         store: confirmationStore,
-        mspName: config.secureLink.mspName,
+        mspName: plan.links.mspName,
         logger,
         onDecision: async (decision, context, viewer) => {
           const recorded = await confirmations.decide(context.psa, context.ticketId, decision);
@@ -169,16 +186,16 @@ export function createResetdesk(
         redis: fastRedis,
         keyPrefix: `${prefix}:`,
         limits: {
-          failedLookups: config.secureLink.failedLookupsPerWindow,
-          windowSeconds: config.secureLink.failedLookupWindowSeconds,
+          failedLookups: plan.links.failedLookups,
+          windowSeconds: plan.links.failedLookupWindowSeconds,
         },
       }),
-      bodyLimitBytes: config.server.bodyLimitBytes,
-      trustProxy: config.server.trustProxy,
+      bodyLimitBytes: plan.http.bodyLimitBytes,
+      trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
-            const tenantId = config.customerDirectory.find(psa, customerHint)?.tenantId;
+            const tenantId = plan.customers.find(psa, customerHint)?.tenantId;
             return tenantId === undefined ? undefined : graphPacingKey(tenantId);
           }
         : undefined,
@@ -188,43 +205,28 @@ export function createResetdesk(
   let worker: Worker | undefined;
   let workerRedis: Redis | undefined;
   if (runWorker) {
-    workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+    workerRedis = new Redis(plan.redis.url, { maxRetriesPerRequest: null });
     workerRedis.on('error', (err) =>
       logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
     );
     const directories =
       overrides.directories ??
-      createGraphDirectoryFactory(
-        {
-          baseUrl: config.graph.baseUrl,
-          authorityHost: config.graph.authorityHost,
-          clientId: config.graph.clientId,
-          clientSecret: config.graph.clientSecret,
-          certificatePath: config.graph.certificatePath,
-          timeoutMs: config.graph.timeoutMs,
-          disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
-        },
-        logger.child({ integration: 'graph' }),
-      );
+      createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
     const useCase = new ResetUseCase({
       psa: psaFor,
       directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
       links,
-      sealer: createTokenSealer(config.secureLink.serverKey),
-      customers: config.customerDirectory,
+      sealer: createTokenSealer(plan.links.serverKey),
+      customers: plan.customers,
       ledger: createRedisTicketLedger(workerRedis, prefix),
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
       settings: {
-        retryStatusIds: {
-          halopsa: config.halopsa.retryStatusId?.toString(),
-          connectwise: config.connectwise.retryStatusId?.toString(),
-          autotask: config.autotask.retryStatusId?.toString(),
-        },
-        mspName: config.secureLink.mspName,
-        linkTtlHours: config.secureLink.ttlHours,
-        linkMaxViews: config.secureLink.maxViews,
-        revokeSessions: config.graph.revokeSessions,
+        retryStatusIds: plan.reset.retryStatusIds,
+        mspName: plan.links.mspName,
+        linkTtlHours: plan.links.ttlHours,
+        linkMaxViews: plan.links.maxViews,
+        revokeSessions: plan.reset.revokeSessions,
       },
       newPassword: overrides.newPassword,
     });
@@ -233,8 +235,8 @@ export function createResetdesk(
       prefix,
       useCase,
       logger,
-      concurrency: config.worker.concurrency,
-      backoffMs: config.worker.backoffMs,
+      concurrency: plan.worker.concurrency,
+      backoffMs: plan.worker.backoffMs,
       pacing,
     });
     overrides.metrics?.watchWorker(worker);
@@ -244,7 +246,7 @@ export function createResetdesk(
     app,
     worker,
     queue,
-    async close(timeoutMs = config.server.shutdownTimeoutMs) {
+    async close(timeoutMs = plan.http.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);

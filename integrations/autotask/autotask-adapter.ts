@@ -116,7 +116,7 @@ const MAX_NOTE_TITLE = 250;
  * - `statusId`: the `status` picklist value.
  */
 export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger): PsaAdapter {
-  assertOptions(options);
+  checkAutotaskOptions(options);
   const log = logger.child({ psa: 'autotask' });
   const client = new AutotaskClient(options, log);
   const queues = new Set(options.resetTicket.queueIds);
@@ -316,7 +316,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
 }
 
 /** Refuses, at start, a configuration that would fail on the first note or leak an internal note. */
-function assertOptions(options: AutotaskOptions): void {
+export function checkAutotaskOptions(options: AutotaskOptions): void {
   const { noteTypeId, customerPublishId, internalPublishId, title } = options.notes;
   for (const [name, value] of [
     ['notes.noteTypeId', noteTypeId],

@@ -161,7 +161,7 @@ const MAX_NOTE_PAGES = 20;
  * - `statusId`: `status.id`.
  */
 export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Logger): PsaAdapter {
-  assertOptions(options);
+  checkConnectWiseOptions(options);
   const log = logger.child({ psa: 'connectwise' });
   const client = new ConnectWiseClient(options, log);
   const resetBoards = new Set(options.resetTicket.boardIds);
@@ -389,12 +389,14 @@ export function noteBody(note: TicketNote): {
   };
 }
 
-function assertOptions(options: ConnectWiseOptions): void {
+/** Refuses options the adapter could not work with (the service checks them before it starts). */
+export function checkConnectWiseOptions(options: ConnectWiseOptions): void {
   const { boardIds } = options.resetTicket;
   if (!Array.isArray(boardIds) || boardIds.length === 0 || !boardIds.every(isPositiveInt)) {
     throw new PsaError('ConnectWise resetTicket.boardIds must list at least one positive board id');
   }
   for (const [name, value] of Object.entries(options.fields)) {
+    if (name === 'attestation' && value === undefined) continue;
     if (typeof value !== 'string' || value.trim() === '') {
       throw new PsaError(`ConnectWise fields.${name} must name a custom field caption`);
     }

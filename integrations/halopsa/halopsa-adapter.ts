@@ -125,7 +125,7 @@ interface HaloAction {
  * - `statusId`: `status_id`.
  */
 export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaAdapter {
-  assertOptions(options);
+  checkHaloOptions(options);
   const log = logger.child({ psa: 'halopsa' });
   const client = new HaloClient(options, log);
   const resetTypes = new Set(options.resetTicketTypeIds);
@@ -286,7 +286,8 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
   return { kind: 'halopsa', getTicket, addNote, hasNoteWithMarker, moveTicket };
 }
 
-function assertOptions(options: HaloOptions): void {
+/** Refuses options the adapter could not work with (the service checks them before it starts). */
+export function checkHaloOptions(options: HaloOptions): void {
   for (const [name, value] of [
     ['outcomes.customerNoteId', options.outcomes.customerNoteId],
     ['outcomes.internalNoteId', options.outcomes.internalNoteId],

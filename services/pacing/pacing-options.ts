@@ -1,3 +1,4 @@
+import { configSchema } from '../../config/config-schema.js';
 import type { PsaKind } from '../domain/ports.js';
 
 /** A token bucket: `ratePerSecond` sustained, up to `burst` at once. */
@@ -54,30 +55,53 @@ export interface PacingOptions {
   maxPauseMs: number;
 }
 
-export const DEFAULT_PACING: PacingOptions = {
-  enabled: true,
-  // A password + MFA ticket makes about 12 Graph requests and 4 PSA requests (measured by `npm run bench`).
-  graph: { ratePerSecond: 4, burst: 8, ticketCost: 12 },
-  psa: {
-    halopsa: { ratePerSecond: 0.9, burst: 10, ticketCost: 4 },
-    connectwise: { ratePerSecond: 10, burst: 20, ticketCost: 5 },
-    autotask: { ratePerSecond: 2.5, burst: 10, ticketCost: 4 },
-  },
-  // Graph requests per call of the Graph adapter: removeMfaMethods lists then deletes (usually one method);
-  // getPrivileges reads roles, role-assignable groups, the user's object id and PIM eligibility;
-  // getManagerChain walks 2 levels. A cost below the real count lets calls outrun the tenant's limit.
-  // Every PSA adapter's getTicket reads the ticket and its requester; ConnectWise also reads the notes.
-  costs: {
-    removeMfaMethods: 2,
-    getPrivileges: 4,
-    getManagerChain: 2,
-    getTicket: 2,
-    'connectwise.getTicket': 3,
-  },
-  maxInlineWaitMs: 5_000,
-  defaultPauseMs: 30_000,
-  maxPauseMs: 5 * 60_000,
-};
+/** The pacing section of the configuration (rates and the Graph burst are configured; the rest is fixed). */
+export interface PacingSettings {
+  enabled: boolean;
+  graphRatePerSecond: number;
+  graphBurst: number;
+  halopsaRatePerSecond: number;
+  connectwiseRatePerSecond: number;
+  autotaskRatePerSecond: number;
+}
+
+/**
+ * The pacing options of a configuration. Rates come from the configuration (whose schema holds their
+ * defaults); bursts, ticket costs and pauses are measured properties of the outside systems, fixed here.
+ */
+export function pacingFromConfig(settings: PacingSettings): PacingOptions {
+  return {
+    enabled: settings.enabled,
+    // A password + MFA ticket makes about 12 Graph requests and 4 PSA requests (measured by `npm run bench`).
+    graph: { ratePerSecond: settings.graphRatePerSecond, burst: settings.graphBurst, ticketCost: 12 },
+    psa: {
+      halopsa: { ratePerSecond: settings.halopsaRatePerSecond, burst: 10, ticketCost: 4 },
+      connectwise: { ratePerSecond: settings.connectwiseRatePerSecond, burst: 20, ticketCost: 5 },
+      autotask: { ratePerSecond: settings.autotaskRatePerSecond, burst: 10, ticketCost: 4 },
+    },
+    // Graph requests per call of the Graph adapter: removeMfaMethods lists then deletes (usually one method);
+    // getPrivileges reads roles, role-assignable groups, the user's object id and PIM eligibility;
+    // getManagerChain walks 2 levels. A cost below the real count lets calls outrun the tenant's limit.
+    // Every PSA adapter's getTicket reads the ticket and its requester; ConnectWise also reads the notes.
+    costs: {
+      removeMfaMethods: 2,
+      getPrivileges: 4,
+      getManagerChain: 2,
+      getTicket: 2,
+      'connectwise.getTicket': 3,
+    },
+    maxInlineWaitMs: 5_000,
+    defaultPauseMs: 30_000,
+    maxPauseMs: 5 * 60_000,
+  };
+}
+
+const schemaDefaults = Object.fromEntries(
+  Object.entries(configSchema.pacing).map(([key, leaf]) => [key, leaf.default]),
+) as unknown as PacingSettings;
+
+/** The pacing of the configuration's defaults (tests and the benchmark start from it). */
+export const DEFAULT_PACING: PacingOptions = pacingFromConfig(schemaDefaults);
 
 /** Defaults with some values replaced (nested limits merged per key). */
 export function pacingOptions(overrides: DeepPartial<PacingOptions> = {}): PacingOptions {

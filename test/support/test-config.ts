@@ -7,6 +7,8 @@ export function validEnv(overrides: Record<string, string> = {}): NodeJS.Process
     GRAPH_CLIENT_ID: '7c1f4b2e-0000-4000-8000-000000000001',
     GRAPH_CLIENT_SECRET: 'graph-client-secret-value',
     SECURE_LINK_SERVER_KEY: randomBytes(32).toString('base64'),
+    // Tests pace explicitly (an override) where pacing is what they test.
+    PACING_ENABLED: 'false',
     HALOPSA_RESOURCE_SERVER_URL: 'https://halo.example.test/api',
     HALOPSA_AUTH_SERVER_URL: 'https://halo.example.test/auth',
     HALOPSA_CLIENT_ID: 'halo-client',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { planWiring } from '../../services/wiring-plan.js';
 import { validEnv } from '../support/test-config.js';
 
 function withoutKey(key: string): NodeJS.ProcessEnv {
@@ -107,4 +108,116 @@ describe('loadConfig', () => {
     });
     expect(config.customers.map((c) => c.name)).toEqual(['contoso', 'fabrikam']);
   });
+
+  it('When the file holds the documented policy shape (requesterLimit, customerLimit), then it starts with it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rd-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        policy: {
+          requesterLimit: { count: 3, windowMinutes: 60 },
+          customerLimit: { count: 50, windowMinutes: 30 },
+          managerChainDepth: 1,
+        },
+      }),
+    );
+    const config = loadConfig({ env: validEnv({ RESETDESK_CONFIG: file }) });
+    expect(config.policy.requesterLimit).toEqual({ count: 3, windowMinutes: 60 });
+    expect(config.policy.customerLimit).toEqual({ count: 50, windowMinutes: 30 });
+    expect(config.policy.managerChainDepth).toBe(1);
+    // Keys the file leaves out keep their defaults.
+    expect(config.policy.allowEmailRequests).toBe(true);
+  });
+
+  it('When a policy value is invalid, then the message names the policy key (and does not blame the JSON)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rd-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ policy: { requesterLimit: { count: 0, windowMinutes: 60 } } }));
+    const load = () => loadConfig({ env: validEnv({ RESETDESK_CONFIG: file }) });
+    expect(load).toThrowError(/policy\.requesterLimit\.count/);
+    expect(load).not.toThrowError(/not valid JSON/);
+  });
+
+  it('When RESETDESK_POLICY_JSON is not JSON, then start-up stops with a configuration error', () => {
+    expect(() => loadConfig({ env: validEnv({ RESETDESK_POLICY_JSON: '{nope' }) })).toThrowError(ConfigError);
+  });
+
+  it.each([
+    [{ AUTOTASK_WEBHOOK_SECRET_KEY: 'x' }, /autotask\.webhookSecretKey: must be at least 16/],
+    [{ PUBLIC_BASE_URL: 'http://reset.example-msp.com' }, /server\.publicBaseUrl: must be an https URL/],
+    [{ PUBLIC_BASE_URL: 'https://user:pw@reset.example-msp.com' }, /server\.publicBaseUrl/],
+    [{ SECURE_LINK_MAX_VIEWS: '0' }, /secureLink\.maxViews: must be a whole number from 1 to 20/],
+    [{ SECURE_LINK_TTL_HOURS: '100000' }, /secureLink\.ttlHours: must be a whole number from 1 to 336/],
+    [{ SECURE_LINK_FAILED_LOOKUPS: '0' }, /secureLink\.failedLookupsPerWindow/],
+    [{ WORKER_CONCURRENCY: '0' }, /worker\.concurrency/],
+    [{ WORKER_ATTEMPTS: '0' }, /worker\.attempts/],
+    [{ GRAPH_TIMEOUT_MS: '0' }, /graph\.timeoutMs/],
+    [{ REDIS_URL: 'not-a-url' }, /redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /redis\.url/],
+    [{ REDIS_KEY_PREFIX: ' ' }, /redis\.keyPrefix/],
+    [{ HALOPSA_ENABLED: 'false' }, /no PSA is enabled/],
+    [{ RESETDESK_CUSTOMERS_JSON: '[]' }, /no customers are configured/],
+    [
+      {
+        CONNECTWISE_ENABLED: 'false',
+        RESETDESK_CUSTOMERS_JSON: JSON.stringify([
+          {
+            name: 'x',
+            psa: 'connectwise',
+            psaCustomerId: 1,
+            tenantId: '11111111-2222-3333-4444-555555555555',
+          },
+        ]),
+      },
+      /customers\[0\]\.psa: .*connectwise, which is not enabled/,
+    ],
+  ])('When a setting is unsafe or unusable (%o), then start-up stops naming the key', (override, named) => {
+    const env = validEnv(override as Record<string, string>);
+    if ('AUTOTASK_WEBHOOK_SECRET_KEY' in override) Object.assign(env, autotaskEnv());
+    expect(() => loadConfig({ env })).toThrowError(named);
+  });
+
+  it('When PUBLIC_BASE_URL is plain http on this machine (tests, the demo), then it is accepted', () => {
+    expect(
+      loadConfig({ env: validEnv({ PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }) }).server.publicBaseUrl,
+    ).toBe('http://127.0.0.1:8080');
+  });
+
+  it('When a ConnectWise key origin is malformed, then planning the service stops naming the key', () => {
+    const env = validEnv({ ...connectWiseEnv(), CONNECTWISE_KEY_URL_ALLOWED_ORIGINS: 'https://*' });
+    expect(() => planWiring(loadConfig({ env }))).toThrowError(
+      /connectwise\.keyUrlAllowedOrigins \(CONNECTWISE_KEY_URL_ALLOWED_ORIGINS\)/,
+    );
+  });
+
+  it('When the ConnectWise hand-off board has no status, then planning the service stops naming the section', () => {
+    const env = validEnv({ ...connectWiseEnv(), CONNECTWISE_HANDOFF_BOARD_ID: '9' });
+    expect(() => planWiring(loadConfig({ env }))).toThrowError(
+      /connectwise: .*handoff\.boardId needs handoff\.statusId/,
+    );
+  });
 });
+
+function connectWiseEnv(): Record<string, string> {
+  return {
+    CONNECTWISE_ENABLED: 'true',
+    CONNECTWISE_SITE_URL: 'https://api-na.myconnectwise.net',
+    CONNECTWISE_COMPANY_ID: 'examplemsp',
+    CONNECTWISE_PUBLIC_KEY: 'cw-public',
+    CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value',
+    CONNECTWISE_CLIENT_ID: '11111111-aaaa-4bbb-8ccc-222222222222',
+    CONNECTWISE_RESET_BOARD_IDS: '5',
+  };
+}
+
+function autotaskEnv(): Record<string, string> {
+  return {
+    AUTOTASK_ENABLED: 'true',
+    AUTOTASK_BASE_URL: 'https://webservices5.autotask.net/atservicesrest',
+    AUTOTASK_USERNAME: 'api@example.test',
+    AUTOTASK_SECRET: 'autotask-api-secret',
+    AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
+    AUTOTASK_RESET_QUEUE_IDS: '29683',
+  };
+}

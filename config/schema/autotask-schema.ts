@@ -1,0 +1,153 @@
+import { intBetween, nullableNat } from '../config-formats.js';
+
+/** Autotask: API user, webhook secret, reset queue and UDFs, note publish ids, sources, hand-off queue. */
+export const autotaskSchema = {
+  enabled: {
+    doc: 'Accept Autotask webhooks and work Autotask tickets.',
+    format: Boolean,
+    default: false,
+    env: 'AUTOTASK_ENABLED',
+  },
+  baseUrl: {
+    doc: 'Autotask REST base URL of your zone, e.g. https://webservices5.autotask.net/atservicesrest.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'AUTOTASK_BASE_URL',
+  },
+  username: {
+    doc: 'UserName of the API-only user.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'AUTOTASK_USERNAME',
+  },
+  secret: {
+    doc: 'Secret of the API-only user.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'AUTOTASK_SECRET',
+    sensitive: true,
+  },
+  integrationCode: {
+    doc: 'ApiIntegrationCode (the tracking identifier of the API user).',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'AUTOTASK_INTEGRATION_CODE',
+    sensitive: true,
+  },
+  webhookSecretKey: {
+    doc: "The ticket webhook's SecretKey; X-Hook-Signature is checked against it.",
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'AUTOTASK_WEBHOOK_SECRET_KEY',
+    sensitive: true,
+  },
+  timeoutMs: {
+    doc: 'Timeout of one Autotask request in ms; a timeout is retried later.',
+    format: intBetween(500, 120_000),
+    default: 15000,
+    env: 'AUTOTASK_TIMEOUT_MS',
+  },
+  resetQueueIds: {
+    doc: 'Autotask queue ids whose tickets can be reset requests.',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'AUTOTASK_RESET_QUEUE_IDS',
+  },
+  resetIssueTypeIds: {
+    doc: 'Issue type ids that mark a reset request in those queues (empty: any).',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'AUTOTASK_RESET_ISSUE_TYPE_IDS',
+  },
+  resetSubIssueTypeIds: {
+    doc: 'Sub-issue type ids that mark a reset request (empty: any).',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'AUTOTASK_RESET_SUB_ISSUE_TYPE_IDS',
+  },
+  targetField: {
+    doc: 'Name of the ticket user-defined field holding the staff member to reset.',
+    format: String,
+    default: 'Reset Target',
+    env: 'AUTOTASK_TARGET_FIELD',
+  },
+  resetPasswordField: {
+    doc: 'Name of the ticket UDF "reset password" (yes/no; both resets when absent).',
+    format: String,
+    default: 'Reset Password',
+    env: 'AUTOTASK_RESET_PASSWORD_FIELD',
+  },
+  resetMfaField: {
+    doc: 'Name of the ticket UDF "remove all MFA devices" (yes/no; both resets when absent).',
+    format: String,
+    default: 'Reset MFA',
+    env: 'AUTOTASK_RESET_MFA_FIELD',
+  },
+  noteTypeId: {
+    doc: 'Autotask note type id of the notes the service adds.',
+    format: 'nat',
+    default: 1,
+    env: 'AUTOTASK_NOTE_TYPE_ID',
+  },
+  customerNotePublishId: {
+    doc: 'Publish picklist id of customer-visible notes (the one your notification rules email to the contact).',
+    format: 'nat',
+    default: 1,
+    env: 'AUTOTASK_CUSTOMER_NOTE_PUBLISH_ID',
+  },
+  internalNotePublishId: {
+    doc: 'Publish picklist id of internal-only notes.',
+    format: 'nat',
+    default: 2,
+    env: 'AUTOTASK_INTERNAL_NOTE_PUBLISH_ID',
+  },
+  noteTitle: {
+    doc: 'Title of the notes the service adds.',
+    format: String,
+    default: 'Password / MFA reset',
+    env: 'AUTOTASK_NOTE_TITLE',
+  },
+  awaitingConfirmationStatusId: nullableNat(
+    'Autotask status id set once the secure link is on the ticket.',
+    'AUTOTASK_AWAITING_CONFIRMATION_STATUS_ID',
+  ),
+  handoffQueueId: nullableNat(
+    'Autotask queue id of the engineers who pick up hand-offs.',
+    'AUTOTASK_HANDOFF_QUEUE_ID',
+  ),
+  handoffStatusId: nullableNat('Autotask status id set on hand-off.', 'AUTOTASK_HANDOFF_STATUS_ID'),
+  attestationField: {
+    doc: 'Name of the Autotask ticket UDF "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'AUTOTASK_ATTESTATION_FIELD',
+  },
+  sourceAgentIds: {
+    doc: 'Ticket source picklist ids that mean "logged by an engineer".',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'AUTOTASK_SOURCE_AGENT_IDS',
+  },
+  retryStatusId: nullableNat(
+    'Autotask status id an engineer sets to send a handed-off ticket back to resetdesk.',
+    'AUTOTASK_RETRY_STATUS_ID',
+  ),
+  sourceEmailIds: {
+    doc: 'Ticket source picklist ids that mean "email" (email-to-ticket).',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'AUTOTASK_SOURCE_EMAIL_IDS',
+  },
+  sourcePortalIds: {
+    doc: 'Ticket source picklist ids that mean "client portal".',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'AUTOTASK_SOURCE_PORTAL_IDS',
+  },
+};

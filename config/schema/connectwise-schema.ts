@@ -1,0 +1,157 @@
+import { intBetween, nullableNat } from '../config-formats.js';
+
+/** ConnectWise PSA (Manage): API member keys, callback key origins, reset board and fields, hand-off board. */
+export const connectwiseSchema = {
+  enabled: {
+    doc: 'Accept ConnectWise PSA callbacks and work ConnectWise tickets.',
+    format: Boolean,
+    default: false,
+    env: 'CONNECTWISE_ENABLED',
+  },
+  siteUrl: {
+    doc: 'ConnectWise API site, e.g. https://api-na.myconnectwise.net (cloud sites need the api- prefix).',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_SITE_URL',
+  },
+  codebase: {
+    doc: 'ConnectWise codebase path (GET https://<site>/login/companyinfo/<companyId> shows it), e.g. v4_6_release/.',
+    format: String,
+    default: 'v4_6_release/',
+    env: 'CONNECTWISE_CODEBASE',
+  },
+  companyId: {
+    doc: 'The ConnectWise login company id; callbacks from another company are refused.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_COMPANY_ID',
+  },
+  publicKey: {
+    doc: 'Public key of the API member.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_PUBLIC_KEY',
+  },
+  privateKey: {
+    doc: 'Private key of the API member.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_PRIVATE_KEY',
+    sensitive: true,
+  },
+  clientId: {
+    doc: 'ConnectWise developer clientId (GUID), sent on every API call.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_CLIENT_ID',
+  },
+  apiMemberIdentifier: {
+    doc: "The API member's identifier: callbacks caused by the service's own updates (MemberId) are ignored.",
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_API_MEMBER',
+  },
+  timeoutMs: {
+    doc: 'Timeout of one ConnectWise request in ms; a timeout is retried later.',
+    format: intBetween(500, 120_000),
+    default: 15000,
+    env: 'CONNECTWISE_TIMEOUT_MS',
+  },
+  keyUrlAllowedOrigins: {
+    doc: 'Origins the callback signing key (Metadata.key_url) may be fetched from; https://*.myconnectwise.net covers ConnectWise cloud. Add an on-premises origin exactly (https://cw.example.com).',
+    format: 'string-list',
+    default: ['https://*.myconnectwise.net'],
+    env: 'CONNECTWISE_KEY_URL_ALLOWED_ORIGINS',
+  },
+  resetBoardIds: {
+    doc: 'Service board ids whose tickets can be reset requests.',
+    format: 'int-list',
+    default: [] as number[],
+    env: 'CONNECTWISE_RESET_BOARD_IDS',
+  },
+  resetTypeNames: {
+    doc: 'Ticket type names that mark a reset request on those boards (empty: any type).',
+    format: 'string-list',
+    default: [] as string[],
+    env: 'CONNECTWISE_RESET_TYPE_NAMES',
+  },
+  resetSubTypeNames: {
+    doc: 'Ticket subtype names that mark a reset request (empty: any subtype).',
+    format: 'string-list',
+    default: [] as string[],
+    env: 'CONNECTWISE_RESET_SUBTYPE_NAMES',
+  },
+  targetField: {
+    doc: 'Caption of the ConnectWise custom field holding the staff member to reset (UPN or email).',
+    format: String,
+    default: 'Reset Target',
+    env: 'CONNECTWISE_TARGET_FIELD',
+  },
+  resetPasswordField: {
+    doc: 'Caption of the custom field "reset password" (yes/no; both resets when absent).',
+    format: String,
+    default: 'Reset Password',
+    env: 'CONNECTWISE_RESET_PASSWORD_FIELD',
+  },
+  resetMfaField: {
+    doc: 'Caption of the custom field "remove all MFA devices" (yes/no; both resets when absent).',
+    format: String,
+    default: 'Reset MFA',
+    env: 'CONNECTWISE_RESET_MFA_FIELD',
+  },
+  awaitingConfirmationStatusId: nullableNat(
+    'ConnectWise status id (valid on the reset board) set once the secure link is on the ticket.',
+    'CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID',
+  ),
+  handoffBoardId: nullableNat(
+    'ConnectWise board id the engineers work hand-offs on.',
+    'CONNECTWISE_HANDOFF_BOARD_ID',
+  ),
+  handoffStatusId: nullableNat(
+    'ConnectWise status id set on hand-off; must be valid on the hand-off board.',
+    'CONNECTWISE_HANDOFF_STATUS_ID',
+  ),
+  handoffTeamId: nullableNat('ConnectWise team id set on hand-off.', 'CONNECTWISE_HANDOFF_TEAM_ID'),
+  attestationField: {
+    doc: 'Name of the ConnectWise field "I have spoken to this person" (yes/no); needed when a customer requires attestation.',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_ATTESTATION_FIELD',
+  },
+  emailSources: {
+    doc: 'ConnectWise ticket source names or ids that mean "created from an email" (replaces the built-in names).',
+    format: 'string-list',
+    default: [] as string[],
+    env: 'CONNECTWISE_EMAIL_SOURCES',
+  },
+  portalSources: {
+    doc: 'ConnectWise ticket source names or ids that mean "filed in the customer portal".',
+    format: 'string-list',
+    default: [] as string[],
+    env: 'CONNECTWISE_PORTAL_SOURCES',
+  },
+  agentSources: {
+    doc: 'ConnectWise ticket source names or ids that mean "logged by an engineer" (phone call).',
+    format: 'string-list',
+    default: [] as string[],
+    env: 'CONNECTWISE_AGENT_SOURCES',
+  },
+  retryStatusId: nullableNat(
+    'ConnectWise status id an engineer sets to send a handed-off ticket back to resetdesk.',
+    'CONNECTWISE_RETRY_STATUS_ID',
+  ),
+  handoffOwnerIdentifier: {
+    doc: 'ConnectWise member identifier who owns handed-off tickets (optional).',
+    format: String,
+    default: null as string | null,
+    nullable: true,
+    env: 'CONNECTWISE_HANDOFF_OWNER',
+  },
+};

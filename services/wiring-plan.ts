@@ -1,0 +1,111 @@
+import type { AppConfig } from '../config/load-config.js';
+import { autotaskModule } from '../integrations/autotask/index.js';
+import { connectwiseModule } from '../integrations/connectwise/index.js';
+import { halopsaModule } from '../integrations/halopsa/index.js';
+import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
+import type { CustomerDirectory } from '../config/customer-settings.js';
+import type { PsaKind } from './domain/ports.js';
+import { pacingFromConfig, type PacingOptions } from './pacing/pacing-options.js';
+
+/** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
+export const PSA_MODULES: readonly PsaModule[] = [halopsaModule, connectwiseModule, autotaskModule];
+
+/**
+ * What every part of the service is built with, taken from the configuration in one place: the composition
+ * root builds from this plan only, never from the configuration itself. A test sets every configuration key
+ * to another value and checks the plan changes, so a key nothing uses fails it.
+ */
+export interface WiringPlan {
+  roles: { name: 'all' | 'api' | 'worker'; api: boolean; worker: boolean };
+  log: { level: string };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    trustProxy: number;
+    shutdownTimeoutMs: number;
+  };
+  redis: { url: string; keyPrefix: string };
+  queue: { attempts: number; retentionDays: number };
+  worker: { concurrency: number; backoffMs: number };
+  graph: {
+    baseUrl: string;
+    authorityHost: string;
+    clientId: string;
+    clientSecret?: string;
+    certificatePath?: string;
+    timeoutMs: number;
+    disableInstanceDiscovery: boolean;
+  };
+  psas: PlannedPsa[];
+  links: {
+    serverKey: Buffer;
+    publicBaseUrl: string;
+    mspName: string;
+    ttlHours: number;
+    maxViews: number;
+    failedLookups: number;
+    failedLookupWindowSeconds: number;
+  };
+  reset: { revokeSessions: boolean; retryStatusIds: Partial<Record<PsaKind, string>> };
+  /** Undefined when pacing is off. */
+  pacing?: PacingOptions;
+  metrics: { enabled: boolean; port: number };
+  customers: CustomerDirectory;
+}
+
+/** The plan of a validated configuration (see `loadConfig`). Pure; throws ConfigError on bad values. */
+export function planWiring(config: AppConfig): WiringPlan {
+  const psas = PSA_MODULES.flatMap((module) => module.planFrom(config) ?? []);
+  return {
+    roles: { name: config.role, api: config.role !== 'worker', worker: config.role !== 'api' },
+    log: { level: config.log.level },
+    http: {
+      host: config.server.host,
+      port: config.server.port,
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      trustProxy: config.server.trustProxy,
+      shutdownTimeoutMs: config.server.shutdownTimeoutMs,
+    },
+    redis: { url: config.redis.url, keyPrefix: config.redis.keyPrefix },
+    queue: { attempts: config.worker.attempts, retentionDays: config.worker.jobRetentionDays },
+    worker: { concurrency: config.worker.concurrency, backoffMs: config.worker.backoffMs },
+    graph: {
+      baseUrl: config.graph.baseUrl,
+      authorityHost: config.graph.authorityHost,
+      clientId: config.graph.clientId,
+      clientSecret: config.graph.clientSecret,
+      certificatePath: config.graph.certificatePath,
+      timeoutMs: config.graph.timeoutMs,
+      disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
+    },
+    psas,
+    links: {
+      serverKey: config.secureLink.serverKey,
+      publicBaseUrl: config.server.publicBaseUrl,
+      mspName: config.secureLink.mspName,
+      ttlHours: config.secureLink.ttlHours,
+      maxViews: config.secureLink.maxViews,
+      failedLookups: config.secureLink.failedLookupsPerWindow,
+      failedLookupWindowSeconds: config.secureLink.failedLookupWindowSeconds,
+    },
+    reset: {
+      revokeSessions: config.graph.revokeSessions,
+      retryStatusIds: Object.fromEntries(psas.map((p) => [p.kind, p.plan.retryStatusId])),
+    },
+    pacing: config.pacing.enabled ? pacingFromConfig(config.pacing) : undefined,
+    metrics: { enabled: config.metrics.enabled, port: config.metrics.port },
+    customers: config.customerDirectory,
+  };
+}
+
+/** Start-up warnings about settings that work but leave the service more cautious than the MSP expects. */
+export function planWarnings(plan: WiringPlan): string[] {
+  return plan.psas.flatMap((p) =>
+    p.plan.unclassifiedSourcesHint
+      ? [
+          `${p.kind}: no ticket source lists are configured (${p.plan.unclassifiedSourcesHint}): a ticket whose source matches none of them is unclassified and gets the email checks (the sender must be the contact on file, and the manager must confirm).`,
+        ]
+      : [],
+  );
+}

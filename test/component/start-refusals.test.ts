@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../support/redis.js';
+import { validEnv } from '../support/test-config.js';
+
+/** Runs the real entry point with a configuration and returns its exit code and everything it printed. */
+async function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+describe('When the configuration cannot work, the process stops at start with exit code 78 naming the key', () => {
+  let busy: Server;
+  let busyPort: number;
+  let redisUrl: string;
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    busyPort = (busy.address() as AddressInfo).port;
+    redisUrl = await testRedisUrl();
+  });
+  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  it('When the port is already in use, then it says so for server.port (no "Unhandled error event")', async () => {
+    const { code, output } = await start(
+      validEnv({ HOST: '127.0.0.1', PORT: String(busyPort), REDIS_URL: redisUrl, LOG_LEVEL: 'fatal' }),
+    );
+    expect(code).toBe(78);
+    expect(output).toMatch(/server\.port \(PORT\): port \d+ on 127\.0\.0\.1 is already in use/);
+    expect(output).not.toMatch(/Unhandled 'error' event|\n\s+at \S+:\d+/);
+  });
+
+  it('When a ConnectWise key origin is malformed, then it names connectwise.keyUrlAllowedOrigins (no stack trace)', async () => {
+    const { code, output } = await start(
+      validEnv({
+        REDIS_URL: redisUrl,
+        CONNECTWISE_ENABLED: 'true',
+        CONNECTWISE_SITE_URL: 'https://api-na.myconnectwise.net',
+        CONNECTWISE_COMPANY_ID: 'examplemsp',
+        CONNECTWISE_PUBLIC_KEY: 'cw-public',
+        CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value',
+        CONNECTWISE_CLIENT_ID: '11111111-aaaa-4bbb-8ccc-222222222222',
+        CONNECTWISE_RESET_BOARD_IDS: '5',
+        CONNECTWISE_KEY_URL_ALLOWED_ORIGINS: 'ftp://cw.example.test',
+      }),
+    );
+    expect(code).toBe(78);
+    expect(output).toMatch(/connectwise\.keyUrlAllowedOrigins \(CONNECTWISE_KEY_URL_ALLOWED_ORIGINS\)/);
+    expect(output).not.toMatch(/\n\s+at \S+:\d+/);
+  });
+
+  it('When REDIS_URL is not a Redis URL, then it names redis.url instead of retrying forever', async () => {
+    const { code, output } = await start(validEnv({ REDIS_URL: 'not-a-url' }));
+    expect(code).toBe(78);
+    expect(output).toMatch(/redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(output).not.toContain('not-a-url');
+  });
+});

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configKeys, type ConfigLeaf } from '../../config/config-keys.js';
+import { loadConfig } from '../../config/load-config.js';
+import { planWiring } from '../../services/wiring-plan.js';
+import { validEnv } from '../support/test-config.js';
+
+/**
+ * Every configuration key must reach the code that uses it. The composition root builds the service from
+ * its wiring plan only (services/wiring-plan.ts), so a key reaches a consumer exactly when changing it
+ * changes the plan. This test is generated from the schema: a new key that nothing reads fails it.
+ */
+
+const certificate = join(mkdtempSync(join(tmpdir(), 'rd-cert-')), 'graph.pem');
+writeFileSync(certificate, 'not read by the plan');
+
+/** A configuration with every PSA enabled and pacing on, so that every section is planned. */
+function baseEnv(): NodeJS.ProcessEnv {
+  return validEnv({
+    PACING_ENABLED: 'true',
+    CONNECTWISE_ENABLED: 'true',
+    CONNECTWISE_SITE_URL: 'https://api-na.myconnectwise.net',
+    CONNECTWISE_COMPANY_ID: 'examplemsp',
+    CONNECTWISE_PUBLIC_KEY: 'cw-public',
+    CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value',
+    CONNECTWISE_CLIENT_ID: '11111111-aaaa-4bbb-8ccc-222222222222',
+    CONNECTWISE_RESET_BOARD_IDS: '5',
+    AUTOTASK_ENABLED: 'true',
+    AUTOTASK_BASE_URL: 'https://webservices5.autotask.net/atservicesrest',
+    AUTOTASK_USERNAME: 'api@example.test',
+    AUTOTASK_SECRET: 'autotask-api-secret',
+    AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
+    AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-autotask-webhook-secret',
+    AUTOTASK_RESET_QUEUE_IDS: '29683',
+  });
+}
+
+function rangeOf(format: unknown): [number, number] | undefined {
+  const m = typeof format === 'string' ? /^integer (\d+)-(\d+)$/.exec(format) : null;
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** A valid value for the key that differs from what the base configuration holds. */
+function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
+  const { format } = leaf;
+  if (Array.isArray(format)) return format.find((option) => option !== current);
+  const range = rangeOf(format);
+  if (range) return (current as number) + 1 <= range[1] ? (current as number) + 1 : (current as number) - 1;
+  switch (format) {
+    case Boolean:
+      return !current;
+    case 'nat':
+    case 'port':
+      return ((current as number | null) ?? 0) + 1000;
+    case 'positive-number':
+      return (current as number) * 2;
+    case 'int-list':
+      return [4242];
+    case 'string-list':
+      return key.endsWith('keyUrlAllowedOrigins') ? ['https://*.other.example'] : ['Other Source'];
+    case 'http-url':
+    case 'public-url':
+      return 'https://other.example.test';
+    case 'redis-url':
+      return 'redis://other.example.test:6380';
+    case 'base64-32-bytes':
+      return randomBytes(32).toString('base64');
+    case Object:
+      return { requesterLimit: { count: 9, windowMinutes: 15 } };
+    case 'customer-list':
+      return [
+        {
+          name: 'fabrikam',
+          psa: 'connectwise',
+          psaCustomerId: 'Fabrikam',
+          tenantId: '66666666-7777-8888-9999-000000000000',
+        },
+      ];
+    case String:
+      if (key === 'graph.certificatePath') return certificate;
+      return `${(current as string | null) ?? 'set'}-other`;
+  }
+  throw new Error(`no other value known for ${key} (format ${String(format)}): teach this test the format`);
+}
+
+/** The plan as comparable data: maps as entries, buffers as hex, functions (builders) left out. */
+function comparable(value: unknown): unknown {
+  if (value instanceof Map) return [...value.entries()].map(comparable);
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  if (Array.isArray(value)) return value.map(comparable);
+  if (typeof value === 'function') return undefined;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
+  }
+  return value;
+}
+
+/** Settings a variant needs beside its key to stay valid (a rule ties the two together). */
+const COMPANIONS: Record<string, Record<string, unknown>> = {
+  // Every customer's PSA must be enabled.
+  'halopsa.enabled': {
+    customers: [
+      {
+        name: 'contoso',
+        psa: 'autotask',
+        psaCustomerId: 12,
+        tenantId: '11111111-2222-3333-4444-555555555555',
+      },
+    ],
+  },
+  // ConnectWise statuses belong to a board: a hand-off board needs a status of that board.
+  'connectwise.handoffBoardId': { connectwise: { handoffStatusId: 77 } },
+};
+
+function nested(key: string, value: unknown): Record<string, unknown> {
+  return key
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, part) => ({ [part]: inner }), value) as Record<string, unknown>;
+}
+
+function valueAt(config: unknown, key: string): unknown {
+  return key
+    .split('.')
+    .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], config);
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const both = typeof out[k] === 'object' && typeof v === 'object' && !Array.isArray(v) && v !== null;
+    out[k] = both ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+describe('every configuration key reaches its consumer', () => {
+  const env = baseEnv();
+  const base = loadConfig({ env });
+  const basePlan = JSON.stringify(comparable(planWiring(base)));
+
+  it.each(configKeys().map(([key, leaf]) => [key, leaf] as const))(
+    'When %s changes, then what the service is built with changes',
+    (key, leaf) => {
+      const current = key === 'secureLink.serverKey' ? env.SECURE_LINK_SERVER_KEY : valueAt(base, key);
+      const value = otherValue(key, leaf, current);
+      const overrides = merge(COMPANIONS[key] ?? {}, nested(key, value));
+      // Env vars win over overrides: leave out those of every key the variant sets.
+      const variantEnv = { ...env };
+      for (const [k, l] of configKeys()) if (valueAt(overrides, k) !== undefined) delete variantEnv[l.env!];
+      const variant = loadConfig({ env: variantEnv, overrides });
+      expect(JSON.stringify(comparable(planWiring(variant))), `${key} reaches nothing`).not.toBe(basePlan);
+    },
+  );
+
+  it('The base configuration plans every PSA, pacing and metrics (so no section is skipped)', () => {
+    const plan = planWiring(base);
+    expect(plan.psas.map((p) => p.kind)).toEqual(['halopsa', 'connectwise', 'autotask']);
+    expect(plan.pacing?.enabled).toBe(true);
+    expect(plan.metrics.enabled).toBe(true);
+  });
+});
