@@ -421,8 +421,9 @@ class GraphDirectory implements Directory {
   /**
    * Active directory roles (held directly or through a role-assignable group), role-assignable groups, and
    * PIM-eligible roles. The first two throw on any failure, so an unreadable privilege is never reported as
-   * "none"; eligibility that the tenant or the app may not read (no P2/Governance licence, no permission, no
-   * such endpoint) comes back as `eligibilityKnown: false` instead.
+   * "none". Eligibility a tenant without an Entra ID P2 / Governance licence cannot have comes back as
+   * `no-pim-licence`; eligibility the app may not read (a missing permission or consent, an endpoint this
+   * cloud does not offer) as `not-readable`, with Graph's reason: unknown, never "none".
    */
   async getPrivileges(userId: string): Promise<DirectoryPrivileges> {
     const user = pathSegment(userId);
@@ -471,7 +472,8 @@ class GraphDirectory implements Directory {
     return {
       activeRoles: unique(activeRoles),
       eligibleRoles: unique(eligibility.roles),
-      eligibilityKnown: eligibility.known,
+      eligibility: eligibility.state,
+      ...(eligibility.problem ? { eligibilityProblem: eligibility.problem } : {}),
       roleAssignableGroups: unique(roleAssignableGroups),
     };
   }
@@ -481,7 +483,9 @@ class GraphDirectory implements Directory {
    * names expanded. `principalId` is an object id (a GUID in Entra), so anything else (a UPN) is first resolved
    * with `GET /users/{id}?$select=id`.
    */
-  private async eligibleRoles(userId: string): Promise<{ known: boolean; roles: string[] }> {
+  private async eligibleRoles(
+    userId: string,
+  ): Promise<{ state: DirectoryPrivileges['eligibility']; roles: string[]; problem?: string }> {
     const operation = "list the user's PIM-eligible roles";
     const objectId = isGuid(userId) ? userId : await this.objectIdOf(userId);
     const listed = await this.listPages({
@@ -492,21 +496,25 @@ class GraphDirectory implements Directory {
         $expand: 'roleDefinition($select=displayName)',
       })}`,
     });
-    if (!listed.ok && isEligibilityUnavailable(listed.info)) {
+    const refusal = listed.ok ? undefined : eligibilityRefusal(listed.info);
+    if (!listed.ok && refusal) {
       this.logger.info(
-        { op: operation, status: listed.info.statusCode, code: listed.info.code },
+        { op: operation, status: listed.info.statusCode, code: listed.info.code, refusal },
         'PIM eligibility cannot be read in this tenant',
       );
-      return { known: false, roles: [] };
+      const problem = `Graph answered ${listed.info.statusCode}${listed.info.code ? ` ${listed.info.code}` : ''}`;
+      return { state: refusal, roles: [], problem };
     }
-    if (listed.ok && listed.truncated && listed.items.length === 0) return { known: false, roles: [] };
+    if (listed.ok && listed.truncated && listed.items.length === 0) {
+      return { state: 'not-readable', roles: [], problem: 'Graph cut the eligibility list short' };
+    }
     const items = this.fullList(listed, operation);
     const roles = items.map((raw) => {
       const instance = asRecord(raw);
       const name = optionalString(asRecord(instance.roleDefinition).displayName);
       return name ?? `role definition ${optionalString(instance.roleDefinitionId) ?? '(unnamed)'}`;
     });
-    return { known: true, roles };
+    return { state: 'read', roles };
   }
 
   private async objectIdOf(userId: string): Promise<string> {
@@ -839,19 +847,26 @@ function unique(values: string[]): string[] {
 }
 
 /**
- * True when Graph refused the PIM eligibility read because the tenant or the app cannot have it: any 403
- * (missing RoleEligibilitySchedule.Read.Directory / RoleManagement.Read.Directory, reported as
- * `UnknownError` wrapping `PermissionScopeNotGranted`), `AadPremiumLicenseRequired` (no Entra ID P2 or
- * Governance licence; Graph sends it as a 400), or an endpoint the cloud does not offer (404, 501).
+ * Why Graph refused the PIM eligibility read, when it refused because the tenant or the app cannot have it;
+ * undefined for any other failure (an outage, a bad token: those are retried or thrown, never "unavailable").
+ * - `no-pim-licence`: `AadPremiumLicenseRequired` (no Entra ID P2 or Governance licence; Graph sends it as a
+ *   400), the only answer that means nobody in the tenant can be eligible through PIM;
+ * - `not-readable`: any 403 (missing RoleEligibilitySchedule.Read.Directory / RoleManagement.Read.Directory,
+ *   reported as `UnknownError` wrapping `PermissionScopeNotGranted`, or consent not given) and an endpoint
+ *   the cloud does not offer (404, 501): the app may not look, so eligibility is unknown.
  */
-export function isEligibilityUnavailable(info: GraphErrorInfo): boolean {
-  if (info.statusCode === 403 || info.statusCode === 404 || info.statusCode === 501) return true;
-  if (info.code === 'AadPremiumLicenseRequired') return true;
+export function eligibilityRefusal(info: GraphErrorInfo): 'no-pim-licence' | 'not-readable' | undefined {
   const message = info.message ?? '';
-  return (
-    /AadPremiumLicenseRequired|PermissionScopeNotGranted/.test(message) ||
+  if (
+    info.code === 'AadPremiumLicenseRequired' ||
+    /AadPremiumLicenseRequired/.test(message) ||
     /Entra ID P2 or Microsoft Entra ID Governance licen[cs]e/i.test(message)
-  );
+  ) {
+    return 'no-pim-licence';
+  }
+  if (info.statusCode === 403 || info.statusCode === 404 || info.statusCode === 501) return 'not-readable';
+  if (/PermissionScopeNotGranted/.test(message)) return 'not-readable';
+  return undefined;
 }
 
 /** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators: never part of a typed name. */

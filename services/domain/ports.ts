@@ -119,7 +119,7 @@ export interface Directory {
   getManagerChain(userId: string, depth: number): Promise<DirectoryUser[]>;
   /** Whether the user is a member of the group, directly or through nested groups. */
   isMemberOfGroup(userId: string, groupId: string): Promise<boolean>;
-  /** What makes an account privileged; an app that may not read PIM eligibility says so in `eligibilityKnown`. */
+  /** What makes an account privileged; eligibility the app may not read is `not-readable`, never "none". */
   getPrivileges(userId: string): Promise<DirectoryPrivileges>;
 }
 
@@ -128,8 +128,14 @@ export interface DirectoryPrivileges {
   activeRoles: string[];
   /** Display names of roles the user is eligible to activate through PIM. */
   eligibleRoles: string[];
-  /** False when PIM eligibility could not be read (no licence or no permission): treat as unknown. */
-  eligibilityKnown: boolean;
+  /**
+   * Whether PIM eligibility was read: `read`; `no-pim-licence` when the tenant has no Entra ID P2 or
+   * Governance licence (nobody can be eligible through PIM there); `not-readable` when the app may not read
+   * it (a missing permission or consent) or the cloud does not offer it: unknown, never "none".
+   */
+  eligibility: 'read' | 'no-pim-licence' | 'not-readable';
+  /** Why eligibility is not `read`, in Graph's words (for the engineer's note). */
+  eligibilityProblem?: string;
   /** Display names of role-assignable groups the user is a member of. */
   roleAssignableGroups: string[];
 }

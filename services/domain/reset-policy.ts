@@ -219,12 +219,26 @@ export async function evaluateResetRequest(
       facts: [`The target is privileged: ${privileged.join('; ')}.`],
     };
   }
-  if (!privileges.eligibilityKnown && policy.requireEligibilityCheck) {
+  // An app that may not look cannot say "not eligible": only a tenant without PIM can.
+  if (privileges.eligibility === 'not-readable') {
     return {
       kind: 'hand-off',
       code: 'target-privileges-unknown',
       target,
-      facts: ['PIM role eligibility could not be read for this tenant, and the policy requires it.'],
+      facts: [
+        `The app may not read PIM role eligibility in this tenant (${privileges.eligibilityProblem ?? 'refused'}): an eligible admin cannot be told apart from staff.`,
+        'Consent the Microsoft Graph application permission RoleManagement.Read.Directory (or RoleEligibilitySchedule.Read.Directory) for the app in this tenant.',
+      ],
+    };
+  }
+  if (privileges.eligibility === 'no-pim-licence' && policy.requireEligibilityCheck) {
+    return {
+      kind: 'hand-off',
+      code: 'target-privileges-unknown',
+      target,
+      facts: [
+        'The tenant has no Entra ID P2 / Governance licence, so PIM eligibility cannot be read, and the policy requires it.',
+      ],
     };
   }
 
@@ -245,7 +259,7 @@ export async function evaluateResetRequest(
     entitlement,
     evidence: [
       `Requester ${label(requester)} is the target's ${entitlement}.`,
-      `Target ${label(target)}: enabled, not protected, no admin role${privileges.eligibilityKnown ? ' (active or eligible)' : ' (active; eligibility not readable)'}.`,
+      `Target ${label(target)}: enabled, not protected, no admin role${privileges.eligibility === 'read' ? ' (active or eligible)' : ' (active; the tenant has no PIM licence)'}.`,
     ],
   };
 }

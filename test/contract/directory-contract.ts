@@ -605,7 +605,7 @@ export function directoryContract(name: string, setup: DirectorySetup): void {
         expect(await directory.getPrivileges(megan.id)).toEqual({
           activeRoles: [],
           eligibleRoles: [],
-          eligibilityKnown: true,
+          eligibility: 'read',
           roleAssignableGroups: [],
         });
       });
@@ -618,7 +618,7 @@ export function directoryContract(name: string, setup: DirectorySetup): void {
         expect(await directory.getPrivileges(nestor.id)).toEqual({
           activeRoles: ['Helpdesk Administrator'],
           eligibleRoles: [],
-          eligibilityKnown: true,
+          eligibility: 'read',
           roleAssignableGroups: ['Tier 0 Helpdesk'],
         });
       });
@@ -631,23 +631,23 @@ export function directoryContract(name: string, setup: DirectorySetup): void {
         expect(await directory.getPrivileges(patti.id)).toEqual({
           activeRoles: [],
           eligibleRoles: ['Privileged Role Administrator'],
-          eligibilityKnown: true,
+          eligibility: 'read',
           roleAssignableGroups: [],
         });
       });
 
-      it('When the tenant is not licensed for PIM, then eligibility is unknown and active roles still come', async () => {
+      it('When the tenant is not licensed for PIM, then it says so and active roles still come', async () => {
         const unlicensed = await setup({ ...structuredClone(CONTRACT_FIXTURE), pimLicensed: false });
         try {
-          expect(await unlicensed.directory.getPrivileges(patti.id)).toEqual({
+          expect(await unlicensed.directory.getPrivileges(patti.id)).toMatchObject({
             activeRoles: [],
             eligibleRoles: [],
-            eligibilityKnown: false,
+            eligibility: 'no-pim-licence',
             roleAssignableGroups: [],
           });
           const admin = await unlicensed.directory.getPrivileges(globalAdmin.id);
           expect(admin.activeRoles).toEqual(['Global Administrator']);
-          expect(admin.eligibilityKnown).toBe(false);
+          expect(admin.eligibility).toBe('no-pim-licence');
         } finally {
           await unlicensed.close?.();
         }

@@ -425,7 +425,7 @@ describe('Graph adapter on the wire: names, managers, groups, privileges', () =>
     expect(await directory.getPrivileges(user.id)).toEqual({
       activeRoles: ['Global Reader', 'Exchange Administrator'],
       eligibleRoles: ['Global Administrator', 'Security Administrator'],
-      eligibilityKnown: true,
+      eligibility: 'read',
       roleAssignableGroups: ['PIM A', 'PIM B'],
     });
     const groupPages = sim.graphRequests(tenantId).filter((r) => r.path.endsWith('/microsoft.graph.group'));
@@ -450,7 +450,9 @@ describe('Graph adapter on the wire: names, managers, groups, privileges', () =>
       },
     });
     const privileges = await directory.getPrivileges(globalAdmin.id);
-    expect(privileges.eligibilityKnown).toBe(false);
+    // The app may not look: unknown, which the policy never reads as "not eligible".
+    expect(privileges.eligibility).toBe('not-readable');
+    expect(privileges.eligibilityProblem).toBe('Graph answered 403 UnknownError');
     expect(privileges.activeRoles).toEqual(['Global Administrator']);
   });
 
@@ -764,18 +766,19 @@ describe('Recorded Graph exchanges', () => {
         expect(await directory.getPrivileges(nestorId)).toEqual({
           activeRoles: ['Global Reader', 'Helpdesk Administrator'],
           eligibleRoles: ['Privileged Role Administrator'],
-          eligibilityKnown: true,
+          eligibility: 'read',
           roleAssignableGroups: ['Tier 0 Helpdesk'],
         });
       });
     });
 
-    it('When the tenant has no PIM licence, then the recorded 400 makes eligibility unknown', async () => {
+    it('When the tenant has no PIM licence, then the recorded 400 says there is no PIM', async () => {
       await withReplay('privileges-unlicensed', async (directory) => {
         expect(await directory.getPrivileges(nestorId)).toEqual({
           activeRoles: ['Global Reader', 'Helpdesk Administrator'],
           eligibleRoles: [],
-          eligibilityKnown: false,
+          eligibility: 'no-pim-licence',
+          eligibilityProblem: 'Graph answered 400 AadPremiumLicenseRequired',
           roleAssignableGroups: ['Tier 0 Helpdesk'],
         });
       });
@@ -784,7 +787,7 @@ describe('Recorded Graph exchanges', () => {
     it('When the app lacks the PIM read permission, then the recorded 403 makes eligibility unknown', async () => {
       await withReplay('privileges-no-pim-permission', async (directory) => {
         const privileges = await directory.getPrivileges(nestorId);
-        expect(privileges.eligibilityKnown).toBe(false);
+        expect(privileges.eligibility).toBe('not-readable');
         expect(privileges.activeRoles).toEqual(['Global Reader', 'Helpdesk Administrator']);
       });
     });

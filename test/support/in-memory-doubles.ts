@@ -155,7 +155,7 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
       this.privileges.get(userId) ?? {
         activeRoles: [],
         eligibleRoles: [],
-        eligibilityKnown: true,
+        eligibility: 'read',
         roleAssignableGroups: [],
       }
     );

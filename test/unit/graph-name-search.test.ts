@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_NAME_SEARCH_LENGTH,
-  isEligibilityUnavailable,
+  eligibilityRefusal,
   isGuid,
   nameFilter,
   nameSearchWords,
@@ -92,29 +92,33 @@ describe('Simulator filter parser', () => {
 });
 
 describe('PIM eligibility refusals', () => {
-  it('When Graph refuses for licence, permission or a missing endpoint, then eligibility is unavailable', () => {
-    expect(isEligibilityUnavailable({ statusCode: 400, code: 'AadPremiumLicenseRequired' })).toBe(true);
+  it('When the tenant has no PIM licence, then Graph\'s refusal says "no PIM", not "unreadable"', () => {
+    expect(eligibilityRefusal({ statusCode: 400, code: 'AadPremiumLicenseRequired' })).toBe('no-pim-licence');
     expect(
-      isEligibilityUnavailable({
+      eligibilityRefusal({
         statusCode: 400,
         code: 'BadRequest',
         message: 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.',
       }),
-    ).toBe(true);
+    ).toBe('no-pim-licence');
+  });
+
+  it('When the app may not look (any 403) or the endpoint is missing, then eligibility is unreadable', () => {
     expect(
-      isEligibilityUnavailable({
+      eligibilityRefusal({
         statusCode: 403,
         code: 'UnknownError',
         message: '{"errorCode":"PermissionScopeNotGranted"}',
       }),
-    ).toBe(true);
-    expect(isEligibilityUnavailable({ statusCode: 404, code: 'Request_ResourceNotFound' })).toBe(true);
+    ).toBe('not-readable');
+    expect(eligibilityRefusal({ statusCode: 403, code: 'Authorization_RequestDenied' })).toBe('not-readable');
+    expect(eligibilityRefusal({ statusCode: 404, code: 'Request_ResourceNotFound' })).toBe('not-readable');
+    expect(eligibilityRefusal({ statusCode: 501 })).toBe('not-readable');
   });
 
-  it('When Graph is busy, refuses the token or the query, then it is not read as "unavailable"', () => {
-    for (const statusCode of [401, 429, 500, 503])
-      expect(isEligibilityUnavailable({ statusCode })).toBe(false);
-    expect(isEligibilityUnavailable({ statusCode: 400, code: 'Request_UnsupportedQuery' })).toBe(false);
+  it('When Graph is busy, refuses the token or the query, then it is not read as a refusal', () => {
+    for (const statusCode of [401, 429, 500, 503]) expect(eligibilityRefusal({ statusCode })).toBeUndefined();
+    expect(eligibilityRefusal({ statusCode: 400, code: 'Request_UnsupportedQuery' })).toBeUndefined();
   });
 
   it('When an eligibility instance id is built, then it matches the documented example', () => {

@@ -64,7 +64,7 @@ describe('Who may ask', () => {
     directory.privileges.set('sam', {
       activeRoles: ['Helpdesk Administrator'],
       eligibleRoles: ['Global Administrator'],
-      eligibilityKnown: true,
+      eligibility: 'read',
       roleAssignableGroups: ['Tier0 Admins'],
     });
     const outcome = await run();
@@ -77,14 +77,40 @@ describe('Who may ask', () => {
     expect(directory.revoked).toEqual([]);
   });
 
-  it('When PIM eligibility is unreadable and the policy requires it, then it is handed off', async () => {
+  it('When the tenant has no PIM licence and the policy requires the check, then it is handed off', async () => {
     directory.privileges.set('sam', {
       activeRoles: [],
       eligibleRoles: [],
-      eligibilityKnown: false,
+      eligibility: 'no-pim-licence',
       roleAssignableGroups: [],
     });
     expect((await run({ requireEligibilityCheck: true })).code).toBe('target-privileges-unknown');
+  });
+
+  it('When the tenant has no PIM licence, then nobody can be eligible and the reset goes on', async () => {
+    directory.privileges.set('sam', {
+      activeRoles: [],
+      eligibleRoles: [],
+      eligibility: 'no-pim-licence',
+      roleAssignableGroups: [],
+    });
+    expect((await run()).code).toBe('reset-delivered');
+  });
+
+  it('When the app may not read PIM eligibility (403), then it is handed off whatever the policy, naming the permission', async () => {
+    directory.privileges.set('sam', {
+      activeRoles: [],
+      eligibleRoles: [],
+      eligibility: 'not-readable',
+      eligibilityProblem: 'Graph answered 403 Authorization_RequestDenied',
+      roleAssignableGroups: [],
+    });
+    expect((await run({ requireEligibilityCheck: false })).code).toBe('target-privileges-unknown');
+    expect(directory.passwords.size).toBe(0);
+    const note = psa.notes.at(-1)!.note;
+    expect(note.visibility).toBe('internal');
+    expect(note.text).toContain('Graph answered 403 Authorization_RequestDenied');
+    expect(note.text).toContain('RoleManagement.Read.Directory');
   });
 
   it('When the target is on the protected list, then it is handed off', async () => {
