@@ -28,8 +28,17 @@ export const policySchema = z
       .int()
       .min(5)
       .max(7 * 24 * 60),
-    /** Hand off when PIM eligibility cannot be read (instead of treating the target as not eligible). */
+    /**
+     * Hand off when the tenant has no PIM licence, so eligibility cannot be read at all (instead of treating
+     * the target as not eligible). Eligibility the app may not read always hands off.
+     */
     requireEligibilityCheck: z.boolean(),
+    /**
+     * What happens to a ticket whose source matches no configured channel (it may have been an email):
+     * `verify-as-email` gives it the email path's checks (sender on file, the manager's confirmation);
+     * `hand-off` sends it to an engineer.
+     */
+    unclassifiedRequests: z.enum(['verify-as-email', 'hand-off']),
     /** Resets one requester may ask for within the window before the rest go to an engineer. */
     requesterLimit: z
       .object({ count: z.number().int().min(1).max(1000), windowMinutes: z.number().int().min(1).max(10080) })
@@ -53,6 +62,7 @@ export const DEFAULT_POLICY: ResetPolicy = {
   allowEmailRequests: true,
   confirmationTtlMinutes: 60,
   requireEligibilityCheck: false,
+  unclassifiedRequests: 'verify-as-email',
   requesterLimit: { count: 5, windowMinutes: 60 },
   customerLimit: { count: 30, windowMinutes: 60 },
 };

@@ -167,7 +167,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
       resetMfa: flag(options.fields.resetMfa),
       ...(details !== undefined ? { details } : {}),
       // Autotask records neither the sender nor the Reply-To of the message that created a ticket.
-      ...(channel === 'email' ? { emailOrigin: {} } : {}),
+      ...(channel === 'email' || channel === 'unknown' ? { emailOrigin: {} } : {}),
       ...(attested !== undefined ? { attested } : {}),
       ...(status !== undefined ? { statusId: String(status) } : {}),
     };

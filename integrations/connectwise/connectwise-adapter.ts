@@ -211,7 +211,10 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
       resetPassword: flag(options.fields.resetPassword),
       resetMfa: flag(options.fields.resetMfa),
       ...(details !== undefined ? { details } : {}),
+      // The contact address proves a sender only on a ticket the email connector made: an unclassified
+      // ticket gets an empty origin, so the email checks hand it off.
       ...(channel === 'email' ? { emailOrigin: from ? { from } : {} } : {}),
+      ...(channel === 'unknown' ? { emailOrigin: {} } : {}),
       ...(attested !== undefined ? { attested } : {}),
       ...(statusId !== undefined ? { statusId } : {}),
     };

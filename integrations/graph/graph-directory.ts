@@ -69,6 +69,10 @@ const USER_SELECT = [
 
 /** What a name search selects: the lookup's fields plus the department, shown to whoever picks among matches. */
 const SEARCH_SELECT = `${USER_SELECT},department`;
+/** What a list of reports selects: a search's fields plus the names a request may call people by. */
+const REPORTS_SELECT = `${SEARCH_SELECT},givenName,surname`;
+/** Most reports read for one requester (all levels together); more and the list is refused as unreadable. */
+export const MAX_REPORTS = 5000;
 
 /** The user properties a typed name is matched against (each supports `startsWith` without advanced queries). */
 const NAME_FIELDS = ['displayName', 'givenName', 'surname', 'userPrincipalName', 'mail'] as const;
@@ -374,6 +378,56 @@ class GraphDirectory implements Directory {
       const user = toDirectoryUser(raw);
       return user ? [user] : [];
     });
+  }
+
+  /**
+   * The people who report to the user, directly or down to `depth` levels, each once: `GET
+   * /users/{id}/directReports/microsoft.graph.user` (users only, not contacts), paged, one manager at a time,
+   * level by level. A list Graph cuts short, or more than `MAX_REPORTS` people, throws: a partial list could
+   * make the wrong person look like the only match.
+   */
+  async listReports(userId: string, depth: number): Promise<DirectoryUser[]> {
+    const operation = "list the user's reports";
+    const levels = Math.min(Math.floor(depth), MAX_MANAGER_DEPTH);
+    const found = new Map<string, DirectoryUser>();
+    const seen = new Set([userId.toLowerCase()]);
+    let managers = [userId];
+    for (let level = 0; level < levels && managers.length > 0; level++) {
+      const next: string[] = [];
+      for (const manager of managers) {
+        const listed = await this.listPages({
+          operation,
+          method: 'GET',
+          path: `/users/${pathSegment(manager)}/directReports/microsoft.graph.user${queryString({
+            $select: REPORTS_SELECT,
+            $top: String(MAX_TOP),
+          })}`,
+        });
+        if (!listed.ok) throw translateGraphError(listed.info, operation);
+        if (listed.truncated) {
+          throw new DirectoryError(
+            'bad-request',
+            `Could not ${operation}: Microsoft Graph cut the list short`,
+          );
+        }
+        for (const raw of listed.items) {
+          const user = toDirectoryUser(raw);
+          if (!user) throw this.malformed(operation);
+          if (seen.has(user.id.toLowerCase())) continue;
+          seen.add(user.id.toLowerCase());
+          found.set(user.id, user);
+          next.push(user.id);
+        }
+        if (found.size > MAX_REPORTS) {
+          throw new DirectoryError(
+            'bad-request',
+            `Could not ${operation}: more than ${MAX_REPORTS} people report to this user`,
+          );
+        }
+      }
+      managers = next;
+    }
+    return [...found.values()];
   }
 
   /**
@@ -926,6 +980,10 @@ export function toDirectoryUser(raw: unknown): DirectoryUser | undefined {
   if (mail) user.mail = mail;
   const department = optionalString(r.department);
   if (department) user.department = department;
+  const givenName = optionalString(r.givenName);
+  if (givenName) user.givenName = givenName;
+  const surname = optionalString(r.surname);
+  if (surname) user.surname = surname;
   const onPremises = {
     samAccountName: optionalString(r.onPremisesSamAccountName),
     domainName: optionalString(r.onPremisesDomainName),

@@ -156,7 +156,8 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
 
     const channel = channelOf(ticket, sources);
     const requester = await requesterOf(ticket);
-    const emailOrigin = channel === 'email' ? await emailOriginOf(id) : undefined;
+    // An unclassified ticket may have been an email: its sender is read too, for the email checks.
+    const emailOrigin = channel === 'email' || channel === 'unknown' ? await emailOriginOf(id) : undefined;
     const details = detailsOf(ticket);
     const attested = attestationOf(String(id), fields);
     const statusId = idText(ticket.status_id);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ConfirmationGate, ConfirmationStatus, PsaKind } from '../domain/ports.js';
+import type { ConfirmationBinding, ConfirmationGate, ConfirmationStatus, PsaKind } from '../domain/ports.js';
 
 const RECORD_TTL_SECONDS = 30 * 86400;
 
@@ -31,9 +31,34 @@ return 1
 `;
 
 /**
+ * Reads the confirmation for a binding (ARGV 1-4: requester id, target id, password, mfa; ARGV 5: now) and
+ * spends a "yes" in the same step: of two runs racing for one confirmation, exactly one gets `confirmed`.
+ * A "yes" for another binding is spent too (`confirmed-other`): the ticket changed after it was asked.
+ * A spent confirmation reads as `none`, so a later round asks again.
+ */
+const CHECK = `
+local r = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'requesterId', 'targetId', 'password', 'mfa')
+local status = r[1]
+if not status or status == 'used' then return 'none' end
+if status == 'pending' then
+  if tonumber(r[2]) < tonumber(ARGV[5]) then return 'expired' end
+  return 'pending'
+end
+if status == 'confirmed' then
+  redis.call('HSET', KEYS[1], 'status', 'used', 'usedAt', ARGV[5])
+  if r[3] == ARGV[1] and r[4] == ARGV[2] and r[5] == ARGV[3] and r[6] == ARGV[4] then return 'confirmed' end
+  return 'confirmed-other'
+end
+return status
+`;
+
+const flag = (value: boolean) => (value ? '1' : '0');
+
+/**
  * The state of each email request's confirmation, kept per ticket in Redis (not in job data, so it holds
- * across job runs). Expiry is read lazily: a pending request past its time is expired; a follow-up job at
- * the expiry time makes sure the ticket is looked at then.
+ * across job runs), bound to the requester, the target and the resets the page asked about. Expiry is read
+ * lazily: a pending request past its time is expired; a follow-up job at the expiry time makes sure the
+ * ticket is looked at then.
  */
 export function createConfirmationGate(options: ConfirmationGateOptions): ConfirmationGate & {
   decide(psa: PsaKind, ticketId: string, decision: 'confirmed' | 'denied'): Promise<boolean>;
@@ -41,25 +66,39 @@ export function createConfirmationGate(options: ConfirmationGateOptions): Confir
   const { redis } = options;
   const key = (psa: PsaKind, ticketId: string) => `${options.prefix}:confirm:${psa}:${ticketId}`;
   return {
-    async status(psa, ticketId): Promise<ConfirmationStatus> {
-      const record = await redis.hgetall(key(psa, ticketId));
-      const status = record.status as ConfirmationStatus | undefined;
-      if (!status) return 'none';
-      if (status === 'pending' && Number(record.expiresAt) < Date.now()) return 'expired';
-      return status;
+    async check(psa, ticketId, binding: ConfirmationBinding): Promise<ConfirmationStatus> {
+      const args = [
+        binding.requesterId,
+        binding.targetId,
+        flag(binding.resetPassword),
+        flag(binding.resetMfa),
+      ];
+      return (await redis.eval(CHECK, 1, key(psa, ticketId), ...args, Date.now())) as ConfirmationStatus;
     },
     async request(input) {
+      const { binding } = input;
+      const what =
+        binding.resetPassword && binding.resetMfa ? 'both' : binding.resetPassword ? 'password' : 'mfa';
       const link = await options.links.create({
         psa: input.psa,
         ticketId: input.ticketId,
         correlationId: input.correlationId,
-        question: { targetDisplayName: input.targetDisplayName, what: input.what },
+        question: { targetDisplayName: input.targetDisplayName, what },
         ttlSeconds: input.ttlMinutes * 60,
       });
       const k = key(input.psa, input.ticketId);
       await redis
         .multi()
-        .hset(k, 'status', 'pending', 'expiresAt', String(link.expiresAt.getTime()), 'ref', link.ref)
+        .del(k)
+        .hset(k, {
+          status: 'pending',
+          expiresAt: String(link.expiresAt.getTime()),
+          ref: link.ref,
+          requesterId: binding.requesterId,
+          targetId: binding.targetId,
+          password: flag(binding.resetPassword),
+          mfa: flag(binding.resetMfa),
+        })
         .expire(k, RECORD_TTL_SECONDS)
         .exec();
       await options.followUp(
@@ -69,6 +108,9 @@ export function createConfirmationGate(options: ConfirmationGateOptions): Confir
         link.expiresAt.getTime() - Date.now() + 1000,
       );
       return { url: link.url, expiresAt: link.expiresAt };
+    },
+    async forget(psa, ticketId) {
+      await redis.del(key(psa, ticketId));
     },
     async decide(psa, ticketId, decision) {
       const changed = (await redis.eval(DECIDE, 1, key(psa, ticketId), decision, Date.now())) as number;

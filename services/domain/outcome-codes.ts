@@ -22,7 +22,7 @@ export const OUTCOME_CODES = {
   'target-privileged':
     'The staff member holds an admin role (active or PIM-eligible) or is in a role-assignable group.',
   'target-privileges-unknown':
-    "The staff member's PIM eligibility could not be read and the policy requires it.",
+    "The staff member's PIM eligibility could not be read: the app may not read it, or the tenant has no PIM licence and the policy requires the check.",
   'attestation-missing':
     'The customer requires "I have spoken to this person" and the form does not carry it; the requester was asked.',
   'awaiting-confirmation':
@@ -30,6 +30,10 @@ export const OUTCOME_CODES = {
   'confirmation-denied':
     'The manager answered "this wasn\'t me" to the confirmation link: nothing was reset and the engineers were alerted.',
   'confirmation-expired': 'The manager did not confirm the email request in time.',
+  'confirmation-mismatch':
+    'The manager confirmed a different request from the one the ticket now holds (it changed after the question was sent): nothing was reset.',
+  'channel-unknown':
+    "The ticket's source matches no configured channel and the customer's policy sends such tickets to an engineer.",
   'email-sender-not-on-file': "The email's sender (or its Reply-To) is not the contact's address on file.",
   'email-requests-disabled': 'The customer does not accept reset requests by email.',
   'request-unclear': 'The email does not say clearly whose account to reset or what to reset.',

@@ -75,6 +75,9 @@ export interface DirectoryUser {
   userPrincipalName: string;
   displayName: string;
   mail?: string;
+  /** Given name and surname, when the lookup read them (name searches and lists of reports do). */
+  givenName?: string;
+  surname?: string;
   department?: string;
   accountEnabled: boolean;
   /** True only when Graph says `onPremisesSyncEnabled: true`. */
@@ -115,6 +118,12 @@ export interface Directory {
    * `limit`. For resolving a partial name typed on a form; the text is escaped before it reaches OData.
    */
   searchUsersByName(text: string, limit: number): Promise<DirectoryUser[]>;
+  /**
+   * The people who report to the user, directly or through reports down to `depth` levels (the manager
+   * chain seen from the top): whom the user may ask for as a manager. Throws when the list cannot be read
+   * in full.
+   */
+  listReports(userId: string, depth: number): Promise<DirectoryUser[]>;
   /** The manager chain upward from the user, nearest first, at most `depth` long; stops at a user with none. */
   getManagerChain(userId: string, depth: number): Promise<DirectoryUser[]>;
   /** Whether the user is a member of the group, directly or through nested groups. */
@@ -191,23 +200,46 @@ export interface RateWindow {
   windowMinutes: number;
 }
 
-export type ConfirmationStatus = 'none' | 'pending' | 'confirmed' | 'denied' | 'expired';
+/**
+ * Exactly what a confirmation page asks the manager to confirm: who asks (their directory object id), for
+ * whom, and which resets. A "yes" authorises this question and nothing else.
+ */
+export interface ConfirmationBinding {
+  requesterId: string;
+  targetId: string;
+  resetPassword: boolean;
+  resetMfa: boolean;
+}
 
 /**
- * The manager's confirmation of an email request, through a one-time link the PSA mails to the address on
- * file. The decision is recorded outside the job, so a confirmation survives any number of job runs.
+ * The state of a ticket's confirmation as `ConfirmationGate.check` finds it:
+ * - `none`: nothing asked in this round (or an earlier answer was already used: ask again);
+ * - `pending` / `expired` / `denied`: asked; waiting, too late, or "this wasn't me";
+ * - `confirmed`: confirmed for exactly the binding checked, and now spent (a second check finds `none`);
+ * - `confirmed-other`: confirmed, but for another binding (the ticket changed after it was asked): spent
+ *   too, and never a reset.
+ */
+export type ConfirmationStatus = 'none' | 'pending' | 'confirmed' | 'confirmed-other' | 'denied' | 'expired';
+
+/**
+ * The manager's confirmation of an email (or unclassified) request, through a one-time link the PSA mails to
+ * the address on file. The decision is recorded outside the job, so a confirmation survives any number of
+ * job runs, and it is used once.
  */
 export interface ConfirmationGate {
-  status(psa: PsaKind, ticketId: string): Promise<ConfirmationStatus>;
-  /** Creates the link and marks the ticket pending; the gate's owner schedules the expiry. */
+  /** The ticket's confirmation state for `binding`; a matching "yes" is spent by this call. */
+  check(psa: PsaKind, ticketId: string, binding: ConfirmationBinding): Promise<ConfirmationStatus>;
+  /** Creates the link and marks the ticket pending for `binding`; the gate's owner schedules the expiry. */
   request(input: {
     psa: PsaKind;
     ticketId: string;
     correlationId: string;
+    binding: ConfirmationBinding;
     targetDisplayName: string;
-    what: 'password' | 'mfa' | 'both';
     ttlMinutes: number;
   }): Promise<{ url: string; expiresAt: Date }>;
+  /** Forgets the ticket's confirmation: an engineer sent the ticket back, and a new round asks again. */
+  forget(psa: PsaKind, ticketId: string): Promise<void>;
 }
 
 /** How a ticket ended, kept beyond the job's life: the once-only record, and the base of an engineer retry. */

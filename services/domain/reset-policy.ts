@@ -53,35 +53,86 @@ function label(u: DirectoryUser): string {
   return `${u.displayName} <${u.userPrincipalName}>`;
 }
 
-/** Finds the target: an address must match exactly one user; a partial name is used only when unique. */
-async function resolveTarget(
-  identifier: string,
-  directory: Directory,
-): Promise<{ kind: 'found'; target: DirectoryUser } | Exclude<PolicyVerdict, { kind: 'proceed' }>> {
-  if (isAddress(identifier)) {
-    const found = await directory.findUsersByAddress(identifier);
-    if (found.length === 1) return { kind: 'found', target: found[0]! };
-    if (found.length === 0) {
-      return {
-        kind: 'hand-off',
-        code: 'target-not-found',
-        facts: [`No user in the customer's tenant has the UPN or address "${identifier}".`],
-      };
-    }
+type Resolved = { kind: 'found'; target: DirectoryUser } | Exclude<PolicyVerdict, { kind: 'proceed' }>;
+
+/** Finds the target by address or UPN: exactly one user must have it. */
+async function resolveAddress(identifier: string, directory: Directory): Promise<Resolved> {
+  const found = await directory.findUsersByAddress(identifier);
+  if (found.length === 1) return { kind: 'found', target: found[0]! };
+  if (found.length === 0) {
     return {
       kind: 'hand-off',
-      code: 'target-ambiguous',
-      facts: [`${found.length} users match "${identifier}": ${found.map(label).join(', ')}.`],
+      code: 'target-not-found',
+      facts: [`No user in the customer's tenant has the UPN or address "${identifier}".`],
     };
   }
-  const found = await directory.searchUsersByName(identifier, CANDIDATE_LIMIT);
+  return {
+    kind: 'hand-off',
+    code: 'target-ambiguous',
+    facts: [`${found.length} users match "${identifier}": ${found.map(label).join(', ')}.`],
+  };
+}
+
+/**
+ * The words of a typed name, each the start of a word of the person's names, UPN or mail (the rule of
+ * `Directory.searchUsersByName`, applied to a list already read).
+ */
+export function matchesPartialName(user: DirectoryUser, text: string): boolean {
+  const words = text.toLowerCase().split(/\s+/u).filter(Boolean);
+  const names = [user.displayName, user.givenName, user.surname, user.userPrincipalName, user.mail]
+    .filter((v): v is string => Boolean(v))
+    .flatMap((v) => v.toLowerCase().split(/[\s.@_'’-]+/u))
+    .filter(Boolean);
+  const whole = [user.displayName, user.userPrincipalName, user.mail]
+    .filter((v): v is string => Boolean(v))
+    .map((v) => v.toLowerCase());
+  return (
+    words.length > 0 &&
+    words.every((w) => names.some((n) => n.startsWith(w)) || whole.some((n) => n.startsWith(w)))
+  );
+}
+
+/**
+ * Finds the target from part of a name, among the people this requester may ask for only: their reports
+ * down the manager chain, or the whole tenant for a member of the approver group. Nobody else's name ever
+ * reaches the ticket. A partial name is used only when exactly one person matches.
+ */
+async function resolvePartialName(
+  identifier: string,
+  directory: Directory,
+  requester: DirectoryUser,
+  policy: ResetPolicy,
+  approver: boolean,
+): Promise<Resolved> {
+  const scope = approver ? 'in your organisation' : 'among the people you manage';
+  const levels = `${policy.managerChainDepth} level${policy.managerChainDepth === 1 ? '' : 's'}`;
+  let found: DirectoryUser[];
+  if (approver) {
+    found = await directory.searchUsersByName(identifier, CANDIDATE_LIMIT);
+  } else {
+    const reports = await directory.listReports(requester.id, policy.managerChainDepth);
+    if (reports.length === 0) {
+      return {
+        kind: 'hand-off',
+        code: 'requester-not-manager',
+        requester,
+        facts: [
+          `Requester in Entra: ${label(requester)} (${requester.id}).`,
+          `Nobody reports to the requester in Entra (${levels} checked)${policy.approverGroupId ? ', and they are not in the approver group' : ''}: they may not ask for anyone, so "${identifier}" was not looked up.`,
+        ],
+      };
+    }
+    found = reports.filter((u) => matchesPartialName(u, identifier)).slice(0, CANDIDATE_LIMIT);
+  }
   if (found.length === 1) return { kind: 'found', target: found[0]! };
   if (found.length === 0) {
     return {
       kind: 'ask-requester',
       code: 'target-not-found',
-      question: `We could not find a staff member matching "${identifier}". Please reply with their full work email address.`,
-      facts: [`No user's name starts with "${identifier}".`],
+      question: `We could not find a staff member matching "${identifier}" ${scope}. Please reply with their full work email address.`,
+      facts: [
+        `No one ${approver ? 'in the tenant' : `reporting to ${label(requester)} (${levels})`} has a name starting with "${identifier}".`,
+      ],
     };
   }
   // Only display names and departments: enough to tell people apart, nothing an outsider could use.
@@ -147,7 +198,19 @@ export async function evaluateResetRequest(
       facts: ['The request does not name the staff member.'],
     };
   }
-  const resolved = await resolveTarget(identifier, directory);
+  // The requester's standing decides whose names may be looked at: a partial name is only ever matched
+  // among the people this requester could ask for.
+  const isApprover = async () =>
+    Boolean(policy.approverGroupId) &&
+    (await directory.isMemberOfGroup(requester.id, policy.approverGroupId!));
+  let approver: boolean | undefined;
+  let resolved: Resolved;
+  if (isAddress(identifier)) {
+    resolved = await resolveAddress(identifier, directory);
+  } else {
+    approver = await isApprover();
+    resolved = await resolvePartialName(identifier, directory, requester, policy, approver);
+  }
   if (resolved.kind !== 'found') return resolved;
   const target = resolved.target;
 
@@ -168,12 +231,7 @@ export async function evaluateResetRequest(
   let entitlement: string | undefined;
   if (level === 0) entitlement = 'direct manager';
   else if (level > 0) entitlement = `manager ${level + 1} levels up`;
-  else if (
-    policy.approverGroupId &&
-    (await directory.isMemberOfGroup(requester.id, policy.approverGroupId))
-  ) {
-    entitlement = 'member of the approver group';
-  }
+  else if (approver ?? (await isApprover())) entitlement = 'member of the approver group';
   if (!entitlement) {
     return {
       kind: 'hand-off',
@@ -242,7 +300,9 @@ export async function evaluateResetRequest(
     };
   }
 
-  if (policy.requireAttestation && request.channel !== 'email' && request.attested !== true) {
+  // Email and unclassified requests are confirmed through the link instead; forms carry the attestation.
+  const fromForm = request.channel === 'portal' || request.channel === 'agent';
+  if (policy.requireAttestation && fromForm && request.attested !== true) {
     return {
       kind: 'ask-requester',
       code: 'attestation-missing',

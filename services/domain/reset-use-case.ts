@@ -7,6 +7,7 @@ import type { ResetPolicy } from '../../config/customer-settings.js';
 import { evaluateResetRequest, type PolicyVerdict } from './reset-policy.js';
 import { parseResetRequestText } from './request-text-parser.js';
 import type {
+  ConfirmationBinding,
   ConfirmationGate,
   RequestRateLimiter,
   TicketLedger,
@@ -111,6 +112,21 @@ class StagingJournal implements ResetJournal {
 
 type StagedContext = ResetRequestContext & { journal: StagingJournal };
 
+/** A temporary password behind its stored secure link, not yet set in the tenant. */
+interface PreparedPassword {
+  password: string;
+  token: string;
+  sealedToken: string;
+  expiresAt: Date;
+}
+
+/** Why the password part stopped without a reset. */
+interface PasswordRefusal {
+  code: OutcomeCode;
+  notDone: string[];
+  facts: string[];
+}
+
 /** Outcomes that leave no record: the ticket may become a reset ticket later, or was never ours. */
 const IGNORED = new Set<OutcomeCode>(['not-a-reset-ticket', 'unknown-ticket', 'already-handled']);
 
@@ -191,8 +207,10 @@ export class ResetUseCase {
         if (!prior.handedOff || retryStatus === undefined || ticket.statusId !== retryStatus) {
           return this.decided(ctx, 'already-handled');
         }
-        // An engineer sent the ticket back: work it again from the start, but never repeat what is done.
+        // An engineer sent the ticket back: work it again from the start, but never repeat what is done,
+        // and never reuse an earlier round's confirmation.
         await this.deps.ledger.clear(ctx.psa, ctx.ticketId);
+        await this.deps.confirmations.forget(ctx.psa, ctx.ticketId);
         await ctx.journal.save({ round: 'engineer-retry', carried: prior.done });
         ctx.logger.info(
           { event: 'audit.engineer-retry', previousOutcome: prior.outcome },
@@ -219,7 +237,17 @@ export class ResetUseCase {
 
     let decision = ctx.journal.progress.decision;
     if (!decision) {
-      const asked = ticket.channel === 'email' ? this.readEmailRequest(ticket, policy) : { request: ticket };
+      // A ticket whose source matches no configured channel may have been an email: it gets the email
+      // checks (sender on file, the manager's confirmation), or goes to an engineer, as the customer chose.
+      if (ticket.channel === 'unknown' && policy.unclassifiedRequests === 'hand-off') {
+        return this.conclude(ctx, psa, ticket, summarise(ticket, ticket), {
+          kind: 'hand-off',
+          code: 'channel-unknown',
+          facts: ["The ticket's source matches none of the configured ticket-source lists."],
+        });
+      }
+      const verifyAsEmail = ticket.channel === 'email' || ticket.channel === 'unknown';
+      const asked = verifyAsEmail ? this.readEmailRequest(ticket, policy) : { request: ticket };
       if ('verdict' in asked)
         return this.conclude(ctx, psa, ticket, summarise(ticket, ticket), asked.verdict);
       const request = summarise(ticket, asked.request);
@@ -262,18 +290,19 @@ export class ResetUseCase {
             facts: [`More than ${limit.count} resets in ${limit.windowMinutes} minutes for this ${budget}.`],
           });
         }
-        // Email requests go on to the confirmation's side effects: the take is recorded before them. Other
-        // requests record it with the decision just below (nothing happens in between).
-        if (ticket.channel === 'email') await ctx.journal.save({ budgetTaken: true });
+        // Requests that wait for a confirmation go on to its side effects: the take is recorded before them.
+        // Other requests record it with the decision just below (nothing happens in between).
+        if (verifyAsEmail) await ctx.journal.save({ budgetTaken: true });
         else ctx.journal.stage({ budgetTaken: true });
       }
 
-      if (ticket.channel === 'email') {
+      if (verifyAsEmail) {
         const waiting = await this.awaitConfirmation(
           ctx,
           psa,
           ticket,
           request,
+          verdict.requester,
           verdict.target,
           policy.confirmationTtlMinutes,
         );
@@ -302,14 +331,12 @@ export class ResetUseCase {
   ):
     | { request: Pick<ResetTicket, 'targetIdentifier' | 'resetPassword' | 'resetMfa'> }
     | { verdict: Exclude<PolicyVerdict, { kind: 'proceed' }> } {
+    const unclassified = ticket.channel === 'unknown';
+    const channelFact = unclassified
+      ? "The ticket's source matches no configured channel, so it is checked as an email request."
+      : 'The request arrived by email.';
     if (!policy.allowEmailRequests) {
-      return {
-        verdict: {
-          kind: 'hand-off',
-          code: 'email-requests-disabled',
-          facts: ['The request arrived by email.'],
-        },
-      };
+      return { verdict: { kind: 'hand-off', code: 'email-requests-disabled', facts: [channelFact] } };
     }
     const onFile = ticket.requester.email?.trim().toLowerCase();
     const from = ticket.emailOrigin?.from?.trim().toLowerCase();
@@ -319,7 +346,7 @@ export class ResetUseCase {
         verdict: {
           kind: 'hand-off',
           code: 'requester-missing',
-          facts: ['The email ticket has no contact on file.'],
+          facts: [channelFact, 'The ticket has no contact on file.'],
         },
       };
     }
@@ -329,12 +356,15 @@ export class ResetUseCase {
           kind: 'hand-off',
           code: 'email-sender-not-on-file',
           facts: [
+            channelFact,
             `Contact's address on file: <${onFile}>.`,
             `Email From: ${from ? `<${from}>` : '(not recorded by the PSA)'}${replyTo ? `, Reply-To: <${replyTo}>` : ''}.`,
           ],
         },
       };
     }
+    // A form's own fields say whom and what; the manager still confirms them.
+    if (unclassified && ticket.targetIdentifier) return { request: ticket };
     const parsed = parseResetRequestText(ticket.summary, ticket.details);
     if (parsed.status === 'unclear') {
       return {
@@ -356,17 +386,38 @@ export class ResetUseCase {
 
   /**
    * Email requests wait for the manager's confirmation through a link the PSA mails to the address on file.
-   * Returns an outcome while the request must not go on yet; undefined once it is confirmed.
+   * The confirmation is bound to who asks, for whom and what, and used once: a "yes" to another question
+   * (the ticket changed after it was asked) is never a reset. Returns an outcome while the request must not
+   * go on; undefined once this very request is confirmed.
    */
   private async awaitConfirmation(
     ctx: StagedContext,
     psa: PsaAdapter,
     ticket: ResetTicket,
     request: RequestSummary,
+    requester: DirectoryUser,
     target: DirectoryUser,
     ttlMinutes: number,
   ): Promise<ResetOutcome | undefined> {
-    const status = await this.deps.confirmations.status(ctx.psa, ctx.ticketId);
+    const binding: ConfirmationBinding = {
+      requesterId: requester.id,
+      targetId: target.id,
+      resetPassword: request.resetPassword,
+      resetMfa: request.resetMfa,
+    };
+    const status = await this.deps.confirmations.check(ctx.psa, ctx.ticketId, binding);
+    if (status === 'confirmed-other') {
+      return this.conclude(ctx, psa, ticket, request, {
+        kind: 'hand-off',
+        code: 'confirmation-mismatch',
+        target,
+        facts: [
+          'The manager confirmed a different request from the one the ticket now holds: the ticket (or the contact on file) changed after the confirmation was asked for.',
+          `The ticket now asks: ${describeAsk(request)} for ${target.displayName} <${target.userPrincipalName}>, requested by <${requester.userPrincipalName}>.`,
+          'The confirmation is used up; nothing was reset.',
+        ],
+      });
+    }
     if (status === 'confirmed') {
       this.audit(
         ctx,
@@ -398,14 +449,12 @@ export class ResetUseCase {
       });
     }
     if (status === 'none') {
-      const what =
-        request.resetPassword && request.resetMfa ? 'both' : request.resetPassword ? 'password' : 'mfa';
       const link = await this.deps.confirmations.request({
         psa: ctx.psa,
         ticketId: ctx.ticketId,
         correlationId: ctx.correlationId,
+        binding,
         targetDisplayName: target.displayName,
-        what,
         ttlMinutes,
       });
       const note = confirmationRequestNote({
@@ -496,7 +545,8 @@ export class ResetUseCase {
         requester: ticket.requester.email,
         channel: ticket.channel,
         target: target?.userPrincipalName ?? request.targetLabel,
-        asked: { password: request.resetPassword, mfa: request.resetMfa },
+        // Not `password`: the log redaction blanks any field of that name.
+        asked: { passwordReset: request.resetPassword, mfaReset: request.resetMfa },
         decision,
         reason,
         evidence,
@@ -516,7 +566,31 @@ export class ResetUseCase {
     const journal = ctx.journal;
     const synced = target.onPremisesSyncEnabled;
 
+    const wantsPassword =
+      request.resetPassword &&
+      !synced &&
+      journal.progress.password?.status !== 'done' &&
+      !journal.progress.carried?.passwordReset;
+    const refused = (refusal: PasswordRefusal) =>
+      this.handOff(ctx, psa, {
+        reason: refusal.code,
+        request,
+        target,
+        mfaResults: journal.progress.mfa?.results,
+        notDone: ['Password not reset.', ...refusal.notDone],
+        facts: refusal.facts,
+        nextStep: nextStepFor(refusal.code),
+      });
+
     try {
+      // The link that will carry the password is stored before any Graph write: a store that cannot take
+      // it leaves the account untouched (fail closed), MFA included.
+      let prepared: PreparedPassword | undefined;
+      if (wantsPassword) {
+        const stored = await this.storePasswordLink(ctx, customer);
+        if ('code' in stored) return refused(stored);
+        prepared = stored;
+      }
       // `carried`: an earlier round (before an engineer sent the ticket back) already did it; never again.
       if (request.resetMfa && !journal.progress.mfa && !journal.progress.carried?.mfaRemoved) {
         const results = await directory.removeMfaMethods(target.id);
@@ -530,24 +604,9 @@ export class ResetUseCase {
           'MFA methods removed',
         );
       }
-      if (
-        request.resetPassword &&
-        !synced &&
-        journal.progress.password?.status !== 'done' &&
-        !journal.progress.carried?.passwordReset
-      ) {
-        const refusal = await this.resetPassword(ctx, customer, directory, target);
-        if (refusal) {
-          return this.handOff(ctx, psa, {
-            reason: refusal.code,
-            request,
-            target,
-            mfaResults: journal.progress.mfa?.results,
-            notDone: ['Password not reset.', ...refusal.notDone],
-            facts: refusal.facts,
-            nextStep: nextStepFor(refusal.code),
-          });
-        }
+      if (prepared) {
+        const refusal = await this.setPassword(ctx, customer, directory, target, prepared);
+        if (refusal) return refused(refusal);
       }
       const anythingChanged = Boolean(journal.progress.mfa) || journal.progress.password?.status === 'done';
       if (this.deps.settings.revokeSessions && anythingChanged && !journal.progress.sessionsRevoked) {
@@ -582,66 +641,88 @@ export class ResetUseCase {
   }
 
   /**
-   * Draws a password, stores it behind a new secure link, then sets it in the tenant. The link is stored
-   * before the reset so that a store failure leaves the account untouched (fail closed). A retry after an
-   * ambiguous failure draws a new password and destroys the earlier link: the staff member ends with exactly
-   * one temporary password, the one delivered.
+   * Draws a temporary password and stores it behind a new secure link, recording the sealed link in the
+   * journal (`started`: the tenant may or may not have the password yet). An earlier round's link that was
+   * never confirmed set (a crash, a retry) is destroyed first: the staff member ends with exactly one
+   * temporary password, the one delivered. The password itself stays in this process only.
    */
-  private async resetPassword(
+  private async storePasswordLink(
+    ctx: StagedContext,
+    customer: CustomerSettings,
+  ): Promise<PreparedPassword | PasswordRefusal> {
+    const { journal } = ctx;
+    const earlier = journal.progress.password?.sealedToken;
+    if (earlier) await this.deps.links.destroy(this.deps.sealer.open(earlier));
+    const ttlHours = customer.secureLinkTtlHours ?? this.deps.settings.linkTtlHours;
+    const maxViews = customer.secureLinkMaxViews ?? this.deps.settings.linkMaxViews;
+    // Held in this scope and the caller's only: it goes to the encrypted store and to the tenant, nowhere else.
+    const password = (this.deps.newPassword ?? generateTemporaryPassword)();
+    let link;
+    try {
+      link = await this.deps.links.create(password, {
+        ttlSeconds: ttlHours * 3600,
+        maxViews,
+        context: { psa: ctx.psa, ticketId: ctx.ticketId, correlationId: ctx.correlationId },
+      });
+    } catch (err) {
+      if (err instanceof SecureLinkStoreError) {
+        ctx.logger.error(
+          { event: 'reset.link-store-failed', err: { message: err.message } },
+          'secure link store failed',
+        );
+        return {
+          code: 'secure-link-unavailable',
+          notDone: [
+            ctx.journal.progress.mfa
+              ? 'No password was set or sent, because the secure link could not be stored.'
+              : 'Nothing was changed in the tenant, because the secure link could not be stored.',
+          ],
+          facts: [],
+        };
+      }
+      throw err;
+    }
+    const sealedToken = this.deps.sealer.seal(link.token);
+    await journal.save({
+      password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString() },
+    });
+    return { password, token: link.token, sealedToken, expiresAt: link.expiresAt };
+  }
+
+  /**
+   * Sets the prepared password in the tenant (changed at next sign-in). When the tenant refuses it for
+   * complexity, the link is destroyed and another password drawn, up to `passwordDraws`. Any other failure
+   * destroys the link and is thrown (a transient one is retried from a new draw).
+   */
+  private async setPassword(
     ctx: StagedContext,
     customer: CustomerSettings,
     directory: Directory,
     target: DirectoryUser,
-  ): Promise<{ code: OutcomeCode; notDone: string[]; facts: string[] } | undefined> {
+    first: PreparedPassword,
+  ): Promise<PasswordRefusal | undefined> {
     const { journal } = ctx;
-    const earlier = journal.progress.password?.sealedToken;
-    if (earlier) await this.deps.links.destroy(this.deps.sealer.open(earlier));
-
     const draws = this.deps.settings.passwordDraws ?? 3;
-    const ttlHours = customer.secureLinkTtlHours ?? this.deps.settings.linkTtlHours;
-    const maxViews = customer.secureLinkMaxViews ?? this.deps.settings.linkMaxViews;
+    let prepared: PreparedPassword | PasswordRefusal = first;
     for (let draw = 1; draw <= draws; draw++) {
-      // Held in this scope only: it goes to the encrypted store and to the tenant, nowhere else.
-      const password = (this.deps.newPassword ?? generateTemporaryPassword)();
-      let link;
-      try {
-        link = await this.deps.links.create(password, {
-          ttlSeconds: ttlHours * 3600,
-          maxViews,
-          context: { psa: ctx.psa, ticketId: ctx.ticketId, correlationId: ctx.correlationId },
-        });
-      } catch (err) {
-        if (err instanceof SecureLinkStoreError) {
-          ctx.logger.error(
-            { event: 'reset.link-store-failed', err: { message: err.message } },
-            'secure link store failed',
-          );
-          return {
-            code: 'secure-link-unavailable',
-            notDone: ['No password was set or sent, because the secure link could not be stored.'],
-            facts: [],
-          };
-        }
-        throw err;
-      }
-      const sealedToken = this.deps.sealer.seal(link.token);
-      await journal.save({
-        password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString() },
-      });
+      if ('code' in prepared) return prepared;
+      const { password, token, sealedToken, expiresAt } = prepared;
       try {
         await directory.resetPassword(target.id, password);
         await journal.save({
-          password: { status: 'done', sealedToken, expiresAt: link.expiresAt.toISOString() },
+          password: { status: 'done', sealedToken, expiresAt: expiresAt.toISOString() },
         });
         ctx.logger.info({ event: 'reset.password', draw }, 'temporary password set');
         return undefined;
       } catch (err) {
-        await this.deps.links.destroy(link.token).catch(() => undefined);
+        await this.deps.links.destroy(token).catch(() => undefined);
         if (err instanceof DirectoryError && err.reason === 'password-rejected') {
           ctx.logger.warn(
             { event: 'reset.password-rejected', draw },
             'tenant rejected the temporary password; drawing another',
           );
+          await journal.save({ password: undefined });
+          if (draw < draws) prepared = await this.storePasswordLink(ctx, customer);
           continue;
         }
         await journal.save({ password: undefined });
@@ -849,6 +930,11 @@ export class ResetUseCase {
   }
 }
 
+function describeAsk(request: RequestSummary): string {
+  if (request.resetPassword && request.resetMfa) return 'a password and MFA reset';
+  return request.resetPassword ? 'a password reset' : 'an MFA reset';
+}
+
 function summarise(
   ticket: ResetTicket,
   asked: Pick<ResetTicket, 'targetIdentifier' | 'resetPassword' | 'resetMfa'>,
@@ -917,6 +1003,10 @@ function nextStepFor(code: OutcomeCode): string {
       return "Treat as suspicious: call the contact on file at their known number before anything else; do not reply to the email's sender.";
     case 'confirmation-denied':
       return 'Treat as an attempted account takeover: check the mailbox rules and sign-ins of the contact and the target, and tell the customer.';
+    case 'confirmation-mismatch':
+      return 'Treat as suspicious: call the requester at their known number and confirm who should be reset and what, then reset by hand or send the ticket back to resetdesk (it asks again).';
+    case 'channel-unknown':
+      return "Read the request and confirm it with the requester at their known number; add the ticket's source to the PSA's source lists in the resetdesk configuration.";
     case 'confirmation-expired':
       return 'Call the requester at their known number to confirm the request, then reset by hand or send the ticket back to resetdesk.';
     case 'request-unclear':

@@ -87,6 +87,7 @@ export function pacingFromConfig(settings: PacingSettings): PacingOptions {
       removeMfaMethods: 2,
       getPrivileges: 4,
       getManagerChain: 2,
+      listReports: 2,
       getTicket: 2,
       'connectwise.getTicket': 3,
     },

@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { pacingOptions } from '../../services/pacing/index.js';
 import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { HALO } from '../sandbox/psa-sandboxes.js';
 import { haloWebhookBody } from '../simulators/halopsa-simulator.js';
 import {
   HALO_CLIENT,
@@ -118,6 +119,7 @@ describe('pacing across customers', () => {
       tickettype_id: RESET_TYPE,
       client_id: OTHER_CLIENT,
       user_id: 70,
+      source: HALO.portalSource,
       customfields: [{ id: 101, name: 'CFResetTarget', value: 'ole@fabrikam.test' }],
     });
     sandbox.fileResetTicket({ id: 503, target: 'syd@contoso.test', resetPassword: 'No', resetMfa: 'Yes' });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HALO } from '../sandbox/psa-sandboxes.js';
 import { TENANT } from '../sandbox/sandbox.js';
 import { startHarness, type Harness } from '../support/component-harness.js';
 
@@ -216,6 +217,7 @@ describe('Per-customer policy: attestation and budgets', () => {
         tickettype_id: 31,
         client_id: 12,
         user_id: 7,
+        source: HALO.portalSource,
         customfields: [
           { id: 101, name: 'CFResetTarget', value: 'sam@contoso.test' },
           { id: 104, name: 'CFSpokenToStaffMember', value: 'Yes' },

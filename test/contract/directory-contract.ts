@@ -581,6 +581,27 @@ export function directoryContract(name: string, setup: DirectorySetup): void {
       });
     });
 
+    describe('listReports', () => {
+      it('When people report to the user, then they come level by level down to the depth asked', async () => {
+        expect(ids(await directory.listReports(ceo.id, 1))).toEqual([joanna.id]);
+        expect(ids(await directory.listReports(ceo.id, 2))).toEqual([joanna.id, john.id]);
+        expect(ids(await directory.listReports(megan.id, 2))).toEqual([adele.id]);
+      });
+
+      it('When nobody reports to the user, then the list is empty', async () => {
+        expect(await directory.listReports(john.id, 3)).toEqual([]);
+      });
+
+      it('When managers form a cycle, then each person comes once and the user never reports to themself', async () => {
+        expect(ids(await directory.listReports(lidia.id, 10))).toEqual([diego.id]);
+      });
+
+      it('When reports are listed, then each carries the names and department a requester tells people apart by', async () => {
+        const [first] = await directory.listReports(ceo.id, 1);
+        expect(first).toMatchObject({ id: joanna.id, displayName: joanna.displayName });
+      });
+    });
+
     describe('isMemberOfGroup', () => {
       it('When the user is in the group directly or through a nested group, then it is a member', async () => {
         expect(await directory.isMemberOfGroup(john.id, financeTeam.id)).toBe(true);

@@ -751,6 +751,16 @@ describe('Recorded Graph exchanges', () => {
       });
     });
 
+    it('When reports are listed two levels down, then the recorded collections map to directory users', async () => {
+      await withReplay('direct-reports', async (directory) => {
+        const reports = await directory.listReports('9c7f4d2e-61a3-4b8e-a0c2-5e1d3f7b9a46', 3);
+        expect(reports.map((u) => [u.displayName, u.givenName, u.surname, u.department])).toEqual([
+          ['Joanna Smithers', 'Joanna', 'Smithers', 'Sales'],
+          ['John Smith', 'John', 'Smith', 'Finance'],
+        ]);
+      });
+    });
+
     it('When group membership is checked, then the recorded id list maps to true and the empty one to false', async () => {
       await withReplay('check-member-groups', async (directory) => {
         const john = 'a8e1d6b4-2c5f-4e7a-9b3d-61f0c4e8a2d5';

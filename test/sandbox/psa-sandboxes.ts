@@ -47,6 +47,9 @@ export const HALO = {
   statusHandoff: 23,
   teamHandoff: 4,
   customerNoteOutcome: 12,
+  /** This instance's ticket source ids (Configuration → Tickets → Ticket Sources), listed in the config. */
+  portalSource: 3,
+  emailSource: 1,
   webhookUser: 'resetdesk',
   webhookPassword: 'correct-horse-webhook-secret',
 };
@@ -66,6 +69,8 @@ export function haloSandboxEnv(halo: HaloSimulator): Record<string, string> {
     HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: String(HALO.statusAwaiting),
     HALOPSA_HANDOFF_TEAM_ID: String(HALO.teamHandoff),
     HALOPSA_HANDOFF_STATUS_ID: String(HALO.statusHandoff),
+    HALOPSA_PORTAL_SOURCES: String(HALO.portalSource),
+    HALOPSA_EMAIL_SOURCES: String(HALO.emailSource),
   };
 }
 
@@ -93,6 +98,7 @@ export async function startHaloSandbox(): Promise<PsaSandbox & { halo: HaloSimul
         client_id: HALO.client,
         user_id: requester === 'maria' ? 7 : 8,
         status_id: 1,
+        source: HALO.portalSource,
         customfields,
       });
     },
@@ -146,6 +152,9 @@ export const AUTOTASK = {
   statusNew: 1,
   statusAwaiting: 7,
   statusHandoff: 8,
+  /** This database's ticket source picklist values, listed in the config. */
+  portalSource: 4,
+  emailSource: 2,
   webhookSecret: 'autotask-webhook-secret-key',
 };
 
@@ -190,6 +199,8 @@ export async function startAutotaskSandbox(): Promise<PsaSandbox & { autotask: A
       AUTOTASK_AWAITING_CONFIRMATION_STATUS_ID: String(AUTOTASK.statusAwaiting),
       AUTOTASK_HANDOFF_QUEUE_ID: String(AUTOTASK.handoffQueue),
       AUTOTASK_HANDOFF_STATUS_ID: String(AUTOTASK.statusHandoff),
+      AUTOTASK_SOURCE_PORTAL_IDS: String(AUTOTASK.portalSource),
+      AUTOTASK_SOURCE_EMAIL_IDS: String(AUTOTASK.emailSource),
     },
     fileResetTicket({ id, target, resetPassword, resetMfa, requester = 'maria' }) {
       at.addTicket({
@@ -199,6 +210,7 @@ export async function startAutotaskSandbox(): Promise<PsaSandbox & { autotask: A
         contactID: requester === 'maria' ? 30682 : 30683,
         queueID: AUTOTASK.resetQueue,
         status: AUTOTASK.statusNew,
+        source: AUTOTASK.portalSource,
         userDefinedFields: [
           { name: 'Reset Target', value: target ?? null },
           { name: 'Reset Password', value: resetPassword ?? null },

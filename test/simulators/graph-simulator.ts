@@ -704,6 +704,36 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       });
     }
 
+    // Direct reports (directoryObjects: users and org contacts; the cast keeps users only). Paged like every
+    // list; $filter and $search need advanced queries, which the service does not send.
+    if (rest[0] === 'directReports' && rest.length <= 2) {
+      if (method !== 'GET')
+        return graphError(
+          405,
+          'Request_BadRequest',
+          'Specified HTTP method is not allowed for the request target.',
+        );
+      if (rest[1] !== undefined && rest[1] !== 'microsoft.graph.user') return segmentNotFound(rest[1]);
+      if (query.$filter !== undefined || query.$search !== undefined)
+        return graphError(400, 'Request_UnsupportedQuery', 'The simulator does not filter direct reports.');
+      const select = selectOf(query);
+      const reports = [...tenant.users.values()].filter((u) => u.managerId === user.id);
+      // Cast to users, the type is the collection's own; uncast, each directoryObject names its type.
+      const cast = rest[1] !== undefined;
+      const entity = cast ? 'users' : 'directoryObjects';
+      return page(
+        reports.map((u) => ({
+          ...(cast ? {} : { '@odata.type': '#microsoft.graph.user' }),
+          ...projectUser(u, select),
+        })),
+        { '@odata.context': context(version, select ? `${entity}(${select.join(',')})` : entity) },
+        version,
+        segments,
+        query,
+        tenant,
+      );
+    }
+
     if (rest[0] === 'transitiveMemberOf' && rest.length <= 2) {
       if (method !== 'GET')
         return graphError(

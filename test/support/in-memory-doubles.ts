@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { CustomerDirectory, DEFAULT_POLICY, type ResetPolicy } from '../../config/customer-settings.js';
 import { DirectoryError, SecureLinkStoreError, TransientError } from '../../services/domain/errors.js';
 import type {
+  ConfirmationBinding,
   ConfirmationGate,
   ConfirmationStatus,
   DirectoryPrivileges,
@@ -115,7 +116,9 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
     }
     this.passwords.set(userId, [...(this.passwords.get(userId) ?? []), password]);
   }
+  mfaRemovals: string[] = [];
   async removeMfaMethods(userId: string) {
+    this.mfaRemovals.push(userId);
     return this.methods.get(userId) ?? [];
   }
   async revokeSignInSessions(userId: string) {
@@ -135,6 +138,18 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
         ),
       )
       .slice(0, limit);
+  }
+  async listReports(userId: string, depth: number) {
+    const found: DirectoryUser[] = [];
+    let managers = [userId];
+    for (let level = 0; level < depth && managers.length > 0; level++) {
+      const next = [...this.users.values()].filter(
+        (u) => managers.includes(this.managers.get(u.id) ?? '') && !found.some((f) => f.id === u.id),
+      );
+      found.push(...next);
+      managers = next.map((u) => u.id);
+    }
+    return found;
   }
   async getManagerChain(userId: string, depth: number) {
     const chain: DirectoryUser[] = [];
@@ -196,29 +211,46 @@ export class MemoryRateLimiter implements RequestRateLimiter {
   }
 }
 
+/**
+ * The confirmation gate's rules in memory: a "yes" counts for the binding it was asked for, once. Tests
+ * answer with `answer(ticketId, 'confirmed' | 'denied' | 'expired')`, as the manager's page would.
+ */
 export class MemoryConfirmations implements ConfirmationGate {
-  statuses = new Map<string, ConfirmationStatus>();
+  records = new Map<string, { status: string; binding: ConfirmationBinding }>();
   requests: Array<{ ticketId: string; targetDisplayName: string; what: string }> = [];
-  async status(psa: string, ticketId: string) {
-    return this.statuses.get(`${psa}:${ticketId}`) ?? 'none';
+  answer(ticketId: string, status: 'confirmed' | 'denied' | 'expired', psa = 'halopsa') {
+    const record = this.records.get(`${psa}:${ticketId}`);
+    if (!record) throw new Error(`no confirmation was asked for ${psa}:${ticketId}`);
+    record.status = status;
+  }
+  async check(psa: string, ticketId: string, binding: ConfirmationBinding): Promise<ConfirmationStatus> {
+    const record = this.records.get(`${psa}:${ticketId}`);
+    if (!record || record.status === 'used') return 'none';
+    if (record.status !== 'confirmed') return record.status as ConfirmationStatus;
+    record.status = 'used';
+    return JSON.stringify(record.binding) === JSON.stringify(binding) ? 'confirmed' : 'confirmed-other';
   }
   async request(input: {
     psa: string;
     ticketId: string;
+    binding: ConfirmationBinding;
     targetDisplayName: string;
-    what: 'password' | 'mfa' | 'both';
     ttlMinutes: number;
   }) {
-    this.statuses.set(`${input.psa}:${input.ticketId}`, 'pending');
+    this.records.set(`${input.psa}:${input.ticketId}`, { status: 'pending', binding: { ...input.binding } });
+    const { resetPassword, resetMfa } = input.binding;
     this.requests.push({
       ticketId: input.ticketId,
       targetDisplayName: input.targetDisplayName,
-      what: input.what,
+      what: resetPassword && resetMfa ? 'both' : resetPassword ? 'password' : 'mfa',
     });
     return {
       url: `https://reset.example.test/c/confirm-${input.ticketId}`,
       expiresAt: new Date(Date.now() + input.ttlMinutes * 60_000),
     };
+  }
+  async forget(psa: string, ticketId: string) {
+    this.records.delete(`${psa}:${ticketId}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configKeys, type ConfigLeaf } from '../../config/config-keys.js';
 import { loadConfig } from '../../config/load-config.js';
-import { planWiring } from '../../services/wiring-plan.js';
+import { planWarnings, planWiring } from '../../services/wiring-plan.js';
 import { validEnv } from '../support/test-config.js';
 
 /**
@@ -161,5 +161,28 @@ describe('every configuration key reaches its consumer', () => {
     expect(plan.psas.map((p) => p.kind)).toEqual(['halopsa', 'connectwise', 'autotask']);
     expect(plan.pacing?.enabled).toBe(true);
     expect(plan.metrics.enabled).toBe(true);
+  });
+});
+
+describe('start-up warnings', () => {
+  it('When an enabled PSA has no ticket-source lists, then the start warns that its tickets get the email checks', () => {
+    const env = baseEnv();
+    delete env.HALOPSA_EMAIL_SOURCES;
+    const warnings = planWarnings(planWiring(loadConfig({ env })));
+    expect(warnings).toHaveLength(3);
+    expect(warnings.find((w) => w.startsWith('autotask:'))).toMatch(
+      /autotask\.sourceEmailIds, autotask\.sourcePortalIds, autotask\.sourceAgentIds.*email checks/,
+    );
+  });
+
+  it('When every enabled PSA lists its sources, then nothing is warned about', () => {
+    const warnings = planWarnings(
+      planWiring(
+        loadConfig({
+          env: validEnv({ HALOPSA_PORTAL_SOURCES: '3', HALOPSA_EMAIL_SOURCES: 'Email' }),
+        }),
+      ),
+    );
+    expect(warnings).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configKeys, configReferenceTable } from '../../scripts/config-reference.js';
+import { configKeys } from '../../config/config-keys.js';
+import { configReferenceTable } from '../../scripts/config-reference.js';
 
 const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 

@@ -218,7 +218,7 @@ describe('Who may ask', () => {
       expect(confirmations.requests).toHaveLength(1);
       expect(psa.notes).toHaveLength(1);
 
-      confirmations.statuses.set('halopsa:4242', 'confirmed');
+      confirmations.answer('4242', 'confirmed');
       expect((await run()).code).toBe('reset-delivered');
       expect(directory.passwords.get('sam')).toHaveLength(1);
       expect(directory.revoked).toEqual(['sam']);
@@ -227,7 +227,7 @@ describe('Who may ask', () => {
     it('When the manager answers "this wasn\'t me", then nothing is reset and the engineers are alerted', async () => {
       psa.tickets.set('4242', emailTicket());
       await run();
-      confirmations.statuses.set('halopsa:4242', 'denied');
+      confirmations.answer('4242', 'denied');
       const outcome = await run();
       expect(outcome).toMatchObject({ code: 'confirmation-denied', handedOff: true });
       expect(psa.notes.at(-1)!.note.text).toContain('ALERT');
@@ -238,7 +238,7 @@ describe('Who may ask', () => {
     it('When the confirmation expires, then the ticket goes to an engineer', async () => {
       psa.tickets.set('4242', emailTicket());
       await run();
-      confirmations.statuses.set('halopsa:4242', 'expired');
+      confirmations.answer('4242', 'expired');
       expect((await run()).code).toBe('confirmation-expired');
       expect(directory.passwords.size).toBe(0);
     });

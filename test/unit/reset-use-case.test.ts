@@ -131,6 +131,19 @@ describe('ResetUseCase', () => {
     expect(psa.notes.map((n) => n.note.visibility)).toEqual(['internal']);
   });
 
+  it('When the secure link cannot be stored for a password and MFA reset, then not even MFA is touched', async () => {
+    links.failCreate = true;
+    directory.methods.set('sam', [
+      { kind: 'microsoftAuthenticatorAuthenticationMethod', id: 'm1', outcome: 'removed' },
+    ]);
+    psa.tickets.set('4242', resetTicket({ resetMfa: true }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome.code).toBe('secure-link-unavailable');
+    expect(directory.mfaRemovals).toEqual([]);
+    expect(directory.revoked).toEqual([]);
+    expect(psa.notes.at(-1)!.note.text).toContain('Nothing was changed in the tenant');
+  });
+
   it('When the requester is not the manager, then nothing is reset and the internal note says why', async () => {
     directory.add(user('mallory'));
     psa.tickets.set('4242', resetTicket({ requester: { name: 'Mallory', email: 'mallory@contoso.test' } }));
