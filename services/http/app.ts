@@ -36,6 +36,9 @@ export function buildApp(deps: AppDeps): Express {
   // of a page holding a password would be a hash of it, and Express would hash every response body.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
+  // Every path is lower case. Express would otherwise route /S/<token> to the link pages too: one link, two
+  // spellings, and anything keyed on the canonical path (logs, proxies, allow-lists) would miss the other.
+  app.set('case sensitive routing', true);
   app.use(requestLogging(deps.logger));
   if (deps.metrics) app.use(deps.metrics.countWebhooks());
   // Webhooks first: they are the hot path (a PSA waits on each), answer JSON to PSA servers rather than to

@@ -120,7 +120,7 @@ export const SECURE_LINK_HEADERS = LINK_PAGE_HEADERS;
  * `/s/<43 chars>` becomes `/s/[link:<ref>]` (`[link:malformed]` for junk). Asset and other URLs are unchanged.
  */
 export function redactSecureLinkPath(url: string): string {
-  return url.replace(/\/s\/([^/?#]+)/, (whole, token: string) =>
+  return url.replace(/\/s\/([^/?#]+)/i, (whole, token: string) =>
     token === 'assets' ? whole : `/s/[link:${secureLinkRef(token)}]`,
   );
 }
