@@ -87,12 +87,17 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
       ),
     );
     const expected = { username: h.webhookUsername, password: h.webhookPassword };
+    // Halo's Basic credential is in the headers: refused before the body is read.
+    const refuse = (headers: { authorization?: string }) =>
+      authenticateHaloWebhook(headers.authorization, expected)
+        ? undefined
+        : { status: 'unauthenticated' as const, reason: 'wrong or missing Basic credentials' };
     receivers.push({
       psa: 'halopsa',
+      authenticateHeaders: refuse,
       async receive({ headers, rawBody }) {
-        if (!authenticateHaloWebhook(headers.authorization, expected)) {
-          return { status: 'unauthenticated', reason: 'wrong or missing Basic credentials' };
-        }
+        const refused = refuse(headers);
+        if (refused) return refused;
         const read = readDeliveries(rawBody, parseHaloWebhook);
         return 'deliveries' in read ? { status: 'accepted', deliveries: read.deliveries } : read;
       },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
@@ -12,7 +13,7 @@ import { createPsaRegistry } from '../../services/psa-registry.js';
 import { createSecureLinkRouter } from '../../services/secure-link/secure-link-routes.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
 import { validEnv } from '../support/test-config.js';
-import { useLinkTestRedis } from './one-time-link-test-support.js';
+import { useLinkTestRedis, withServer } from './one-time-link-test-support.js';
 
 /**
  * The public HTTP edge as `buildApp` assembles it (the service's own routers, a real Redis for the link
@@ -52,6 +53,15 @@ function edge(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}) {
     publicBaseUrl: 'https://reset.example.test',
   });
   const queued: string[] = [];
+  /** The size of every body a receiver was handed (`receive` runs only once the body was read). */
+  const bodiesSeen: number[] = [];
+  const receivers = createPsaRegistry(config, logger).receivers.map((receiver) => ({
+    ...receiver,
+    receive: (input: Parameters<typeof receiver.receive>[0]) => {
+      bodiesSeen.push(input.rawBody.length);
+      return receiver.receive(input);
+    },
+  }));
   const app = buildApp({
     logger,
     redis,
@@ -61,7 +71,7 @@ function edge(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}) {
         return `${psa}-${ticketId}`;
       },
     },
-    receivers: createPsaRegistry(config, logger).receivers,
+    receivers,
     secureLinkRouter: createSecureLinkRouter({
       store: links,
       mspName: 'Ashton Solutions',
@@ -99,7 +109,16 @@ function edge(env: Record<string, string> = {}, deps: Partial<AppDeps> = {}) {
         ttlSeconds: 600,
       })
     ).token;
-  return { app, config, lines, queued, logText: () => lines.join(''), secureLink, confirmationLink };
+  return {
+    app,
+    config,
+    lines,
+    queued,
+    bodiesSeen,
+    logText: () => lines.join(''),
+    secureLink,
+    confirmationLink,
+  };
 }
 
 describe('link routes are case-sensitive', () => {
@@ -121,5 +140,155 @@ describe('link routes are case-sensitive', () => {
     expect(text).toContain('/C/[token]');
     expect(text).not.toContain(s);
     expect(text).not.toContain(c);
+  });
+});
+
+const MB = 1024 * 1024;
+const CHUNK = Buffer.alloc(64 * 1024, 0x20);
+
+interface StreamedPost {
+  status: number;
+  /** Body bytes the client had written when the answer's headers arrived. */
+  writtenBeforeAnswer: number;
+  /** The server closed the connection after its answer (without the client ending the request). */
+  closedByServer: boolean;
+  body: string;
+}
+
+/**
+ * POSTs a `totalBytes` body the way a real client streams it: the first 64 KB chunk, then a pause of up to
+ * `pauseMs` for an early answer, then the rest (only if none came). Declares a Content-Length, or sends
+ * chunked when `chunked` is set, so the server cannot tell the size up front. Stops writing at the answer
+ * and resolves once it is read and the server closed the connection, or two seconds later.
+ */
+function streamedPost(
+  origin: string,
+  path: string,
+  headers: OutgoingHttpHeaders,
+  totalBytes: number,
+  chunked: boolean,
+  pauseMs = 2000,
+): Promise<StreamedPost> {
+  return new Promise((resolve, reject) => {
+    let written = 0;
+    let answered = false;
+    const req = httpRequest(`${origin}${path}`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        'Content-Type': 'application/json',
+        ...headers,
+        ...(chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(totalBytes) }),
+      },
+    });
+    req.on('error', (err) => {
+      // Writing on after an early answer may meet a closed connection; only an error before it counts.
+      if (!answered) reject(err);
+    });
+    req.on('response', (res) => {
+      answered = true;
+      const writtenBeforeAnswer = written;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        const done = (closedByServer: boolean) => {
+          clearTimeout(giveUp);
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, writtenBeforeAnswer, closedByServer, body });
+        };
+        // The client neither ends nor destroys the request: only the server can close the connection now.
+        const giveUp = setTimeout(() => done(false), 2000);
+        if (req.socket?.destroyed) done(true);
+        else req.socket?.once('close', () => done(true));
+      });
+    });
+    const writeRest = () => {
+      if (answered || req.destroyed) return;
+      if (written >= totalBytes) {
+        req.end();
+        return;
+      }
+      const piece = CHUNK.subarray(0, Math.min(CHUNK.length, totalBytes - written));
+      written += piece.length;
+      if (req.write(piece)) setImmediate(writeRest);
+      else req.once('drain', writeRest);
+    };
+    written += CHUNK.length;
+    req.write(CHUNK);
+    req.flushHeaders();
+    const pause = setTimeout(writeRest, pauseMs);
+    req.on('response', () => clearTimeout(pause));
+  });
+}
+
+describe('webhooks authenticated by a header are refused before their body is read', () => {
+  it('an unauthenticated 10 MB POST to /webhooks/halopsa gets 401 after its first 64 KB, and no receiver sees a body', async () => {
+    const { app, bodiesSeen, queued, logText } = edge();
+    await withServer(app, async (origin) => {
+      for (const chunked of [true, false]) {
+        for (const authorization of [undefined, 'Basic d3Jvbmc6d3Jvbmc=', 'Bearer x']) {
+          const label = `${chunked ? 'chunked' : 'content-length'}, ${authorization ?? 'no credentials'}`;
+          const res = await streamedPost(
+            origin,
+            '/webhooks/halopsa',
+            authorization ? { Authorization: authorization } : {},
+            10 * MB,
+            chunked,
+          );
+          expect(res.status, label).toBe(401);
+          expect(JSON.parse(res.body), label).toEqual({ error: 'unauthenticated' });
+          // The answer came while the client had sent only its first chunk of the 10 MB.
+          expect(res.writtenBeforeAnswer, label).toBe(CHUNK.length);
+          // The server closes the connection rather than read the rest of the body to keep it open.
+          expect(res.closedByServer, label).toBe(true);
+        }
+      }
+    });
+    expect(bodiesSeen).toEqual([]);
+    expect(queued).toEqual([]);
+    expect(logText()).toContain('intake.unauthenticated');
+  });
+
+  it('with the right Basic credentials the body is read and capped as before: 413 over the limit, 202 within it', async () => {
+    const { app, config, bodiesSeen, queued } = edge();
+    const auth = `Basic ${Buffer.from(`${config.halopsa.webhookUsername}:${config.halopsa.webhookPassword}`).toString('base64')}`;
+    await withServer(app, async (origin) => {
+      const big = await streamedPost(origin, '/webhooks/halopsa', { Authorization: auth }, 10 * MB, true, 0);
+      expect(big.status).toBe(413);
+      expect(big.writtenBeforeAnswer).toBeGreaterThan(config.server.bodyLimitBytes);
+    });
+    const ok = await request(app)
+      .post('/webhooks/halopsa')
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/json')
+      .send('{"object_id": 4242}');
+    expect(ok.status).toBe(202);
+    expect(queued).toEqual(['halopsa-4242']);
+    expect(bodiesSeen).toEqual([19]);
+  });
+
+  it('a signature scheme (Autotask) still caps the body first: an unsigned oversized POST is 413, a small one 401', async () => {
+    const { app, bodiesSeen } = edge({
+      HALOPSA_ENABLED: 'false',
+      AUTOTASK_ENABLED: 'true',
+      AUTOTASK_BASE_URL: 'https://webservices.example.test/atservicesrest',
+      AUTOTASK_USERNAME: 'api@example.test',
+      AUTOTASK_SECRET: 'autotask-secret-value',
+      AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
+      AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-random-autotask-webhook-key',
+      AUTOTASK_RESET_QUEUE_IDS: '29683',
+    });
+    const big = await request(app)
+      .post('/webhooks/autotask')
+      .set('Content-Type', 'application/json')
+      .send(`{"pad":"${'x'.repeat(300 * 1024)}"}`);
+    expect(big.status).toBe(413);
+    const small = await request(app)
+      .post('/webhooks/autotask')
+      .set('Content-Type', 'application/json')
+      .send('{"Id": 1}');
+    expect(small.status).toBe(401);
+    expect(bodiesSeen).toEqual([9]);
   });
 });
