@@ -100,6 +100,17 @@ convict.addFormat({
 });
 
 // Pacing rates divide time: zero or a negative rate would never refill a bucket.
+// A count that must allow at least one (a cap of 0 would refuse everything).
+convict.addFormat({
+  name: 'positive-int',
+  coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
+  validate(value: unknown) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new Error('must be a whole number of 1 or more');
+    }
+  },
+});
+
 convict.addFormat({
   name: 'positive-number',
   coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
@@ -471,6 +482,12 @@ export const configSchema = {
       format: 'string-list',
       default: ['https://*.myconnectwise.net'],
       env: 'CONNECTWISE_KEY_URL_ALLOWED_ORIGINS',
+    },
+    keyUrlFetchesPerMinute: {
+      doc: 'Most distinct signing-key URLs (Metadata.key_url) fetched per minute per API process; callbacks beyond it get 429 (ConnectWise retries) and nothing is fetched. Keys already fetched are reused for 10 minutes and do not count.',
+      format: 'positive-int',
+      default: 60,
+      env: 'CONNECTWISE_KEY_URL_FETCHES_PER_MINUTE',
     },
     resetBoardIds: {
       doc: 'Service board ids whose tickets can be reset requests.',

@@ -77,6 +77,7 @@ export interface AppConfig {
     apiMemberIdentifier?: string;
     timeoutMs: number;
     keyUrlAllowedOrigins: string[];
+    keyUrlFetchesPerMinute: number;
     resetBoardIds: number[];
     resetTypeNames: string[];
     resetSubTypeNames: string[];

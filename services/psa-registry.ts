@@ -145,6 +145,8 @@ export function createPsaRegistry(config: AppConfig, logger: Logger): PsaRegistr
       timeoutMs: 2000,
       maxBytes: 16 * 1024,
       cacheTtlMs: 10 * 60_000,
+      companyId: cw.companyId,
+      maxKeyUrlsPerMinute: cw.keyUrlFetchesPerMinute,
     });
     receivers.push({
       psa: 'connectwise',
