@@ -138,7 +138,7 @@ export interface AppConfig {
     connectwiseRatePerSecond: number;
     autotaskRatePerSecond: number;
   };
-  metrics: { enabled: boolean; port: number };
+  metrics: { enabled: boolean; port: number; bearerToken?: string };
   policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
@@ -227,6 +227,13 @@ export function loadConfig(
     if (at.resetQueueIds.length === 0) missing.push('autotask.resetQueueIds (AUTOTASK_RESET_QUEUE_IDS)');
   }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
+  const m = p.metrics;
+  if (m.bearerToken !== null && m.bearerToken.length < 16) {
+    throw new ConfigError('metrics.bearerToken: must be at least 16 characters (use a long random value)');
+  }
+  if (m.enabled && m.port !== 0 && m.port === p.server.port && p.role !== 'worker') {
+    throw new ConfigError('metrics.port: must differ from server.port (the public port)');
+  }
 
   const customers = customerListSchema.parse(p.customers);
   // Keys the file leaves out keep their defaults.
@@ -291,7 +298,7 @@ export function loadConfig(
     },
     secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
     pacing: p.pacing,
-    metrics: p.metrics,
+    metrics: { ...m, bearerToken: orUndefined(m.bearerToken) },
     policy,
     customers,
     customerDirectory: new CustomerDirectory(customers, policy),

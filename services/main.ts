@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createLogger } from './logging/logger.js';
-import express from 'express';
 import { createMetrics } from './metrics/metrics.js';
+import { createMetricsApp, listenForMetrics } from './metrics/metrics-server.js';
 import { pacingOptions } from './pacing/pacing-options.js';
 import { createResetdesk } from './resetdesk.js';
 
@@ -34,14 +34,25 @@ async function main(): Promise<void> {
         },
       })
     : undefined;
+  // GET /metrics has a listener of its own in every role, never the public port (unless a bearer token is
+  // configured, see buildApp). Started first: a port that cannot be had stops the start like any bad setting.
+  const metricsPort = config.metrics.port;
+  const metricsServer =
+    metrics && metricsPort > 0
+      ? await listenForMetrics(
+          createMetricsApp(metrics, { bearerToken: config.metrics.bearerToken }),
+          metricsPort,
+          config.server.host,
+        ).catch((err: NodeJS.ErrnoException) => {
+          console.error(
+            `resetdesk: invalid configuration: metrics.port (METRICS_PORT): cannot listen on ${config.server.host}:${metricsPort}: ${err.code ?? err.message}`,
+          );
+          process.exit(78);
+        })
+      : undefined;
+  if (metricsServer) logger.info({ port: metricsPort }, 'metrics listening');
   const desk = createResetdesk(config, logger, { pacing, metrics });
   const server = desk.app ? createServer(desk.app) : undefined;
-  if (metrics && config.metrics.port > 0) {
-    // A worker-only process has no HTTP server: its job and outside-call figures get a port of their own.
-    const metricsApp = express();
-    metricsApp.use(metrics.metricsRouter());
-    createServer(metricsApp).listen(config.metrics.port, config.server.host);
-  }
   if (server) {
     server.listen(config.server.port, config.server.host, () =>
       logger.info({ port: config.server.port, role: config.role }, 'resetdesk listening'),
@@ -57,6 +68,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: no new webhooks, finishing running jobs');
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeIdleConnections();
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     await desk.close();
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
     logger.info('stopped');

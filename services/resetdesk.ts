@@ -42,7 +42,7 @@ export interface ResetdeskOverrides {
   newPassword?: () => string;
   /** Paces PSA and Graph calls through Redis token buckets (services/pacing) when given and enabled. */
   pacing?: PacingOptions;
-  /** Prometheus metrics (services/metrics): GET /metrics, webhook/job/outside-call figures. */
+  /** Prometheus metrics (services/metrics): webhook/job/outside-call figures; GET /metrics with a token. */
   metrics?: Metrics;
 }
 
@@ -176,6 +176,7 @@ export function createResetdesk(
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
       metrics: overrides.metrics,
+      metricsBearerToken: config.metrics.bearerToken,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
             const tenantId = config.customerDirectory.find(psa, customerHint)?.tenantId;

@@ -9,6 +9,8 @@ import { createConfirmationRouter } from '../../services/confirmation/confirmati
 import { createConfirmationStore } from '../../services/confirmation/confirmation-store.js';
 import { buildApp, type AppDeps } from '../../services/http/app.js';
 import { createLogger } from '../../services/logging/logger.js';
+import { createMetrics } from '../../services/metrics/metrics.js';
+import { createMetricsApp } from '../../services/metrics/metrics-server.js';
 import { createPsaRegistry } from '../../services/psa-registry.js';
 import { createSecureLinkRouter } from '../../services/secure-link/secure-link-routes.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
@@ -290,5 +292,55 @@ describe('webhooks authenticated by a header are refused before their body is re
       .send('{"Id": 1}');
     expect(small.status).toBe(401);
     expect(bodiesSeen).toEqual([9]);
+  });
+});
+
+describe('GET /metrics', () => {
+  const TOKEN = 'metrics-scrape-token-0123456789';
+
+  it('is not served on the public port by default', async () => {
+    const { app } = edge({}, { metrics: createMetrics({ defaultMetrics: false }) });
+    const res = await request(app).get('/metrics');
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('resetdesk_');
+  });
+
+  it('is served on the public port only with the configured bearer token', async () => {
+    const { app } = edge(
+      {},
+      { metrics: createMetrics({ defaultMetrics: false }), metricsBearerToken: TOKEN },
+    );
+    for (const authorization of [
+      undefined,
+      'Bearer wrong',
+      `Bearer ${TOKEN.slice(0, -1)}x`,
+      `Bearer ${TOKEN}x`,
+      `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`,
+      TOKEN,
+    ]) {
+      const r = request(app).get('/metrics');
+      const res = await (authorization ? r.set('Authorization', authorization) : r);
+      expect(res.status, authorization).toBe(401);
+      expect(res.headers['www-authenticate'], authorization).toBe('Bearer realm="metrics"');
+      expect(res.text, authorization).not.toContain('resetdesk_');
+    }
+    const ok = await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('resetdesk_webhook_requests_total');
+  });
+
+  it('the metrics listener serves /metrics (with the token when one is configured) and nothing else', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const open = createMetricsApp(metrics);
+    const res = await request(open).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toContain('resetdesk_jobs_total');
+    expect((await request(open).get('/')).status).toBe(404);
+    expect((await request(open).get('/s/x')).status).toBe(404);
+
+    const guarded = createMetricsApp(metrics, { bearerToken: TOKEN });
+    expect((await request(guarded).get('/metrics')).status).toBe(401);
+    expect((await request(guarded).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).status).toBe(200);
   });
 });
