@@ -99,7 +99,6 @@ convict.addFormat({
   },
 });
 
-// Pacing rates divide time: zero or a negative rate would never refill a bucket.
 // A count that must allow at least one (a cap of 0 would refuse everything).
 convict.addFormat({
   name: 'positive-int',
@@ -111,6 +110,7 @@ convict.addFormat({
   },
 });
 
+// Pacing rates divide time: zero or a negative rate would never refill a bucket.
 convict.addFormat({
   name: 'positive-number',
   coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
@@ -817,7 +817,7 @@ export const configSchema = {
       env: 'METRICS_PORT',
     },
     bearerToken: {
-      doc: 'When set, GET /metrics also answers on the public port, and on every port only with "Authorization: Bearer <token>" (401 otherwise). At least 16 characters.',
+      doc: 'When set, GET /metrics also answers on the public port, and on every port only with "Authorization: Bearer <token>" (401 otherwise). At least 16 characters, no spaces.',
       format: String,
       default: null as string | null,
       nullable: true,

@@ -228,8 +228,10 @@ export function loadConfig(
   }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
   const m = p.metrics;
-  if (m.bearerToken !== null && m.bearerToken.length < 16) {
-    throw new ConfigError('metrics.bearerToken: must be at least 16 characters (use a long random value)');
+  if (m.bearerToken !== null && (m.bearerToken.length < 16 || /\s/.test(m.bearerToken))) {
+    throw new ConfigError(
+      'metrics.bearerToken: must be at least 16 characters without spaces (use a long random value)',
+    );
   }
   if (m.enabled && m.port !== 0 && m.port === p.server.port && p.role !== 'worker') {
     throw new ConfigError('metrics.port: must differ from server.port (the public port)');
