@@ -185,16 +185,24 @@ export const configSchema = {
   },
   metrics: {
     enabled: {
-      doc: 'Serve Prometheus metrics at GET /metrics (keep it behind your proxy allow-list).',
+      doc: 'Collect Prometheus metrics and serve them at GET /metrics (see metrics.port and metrics.bearerToken).',
       format: Boolean,
       default: true,
       env: 'METRICS_ENABLED',
     },
     port: {
-      doc: 'A separate port for GET /metrics in a worker-only process (0: none). Job and outside-call figures live in the process that runs the jobs.',
+      doc: 'Port of the metrics listener (GET /metrics), in every role, on server.host; keep it off the internet. 0: no listener. Job and outside-call figures live in the process that runs the jobs, webhook figures in the API.',
       format: 'port',
-      default: 0,
+      default: 9464,
       env: 'METRICS_PORT',
+    },
+    bearerToken: {
+      doc: 'When set, GET /metrics also answers on the public port, and on every port only with "Authorization: Bearer <token>" (401 otherwise). At least 16 characters, no spaces.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'METRICS_BEARER_TOKEN',
+      sensitive: true,
     },
   },
   policy: {

@@ -162,6 +162,15 @@ export function loadConfig(
     }
   }
   if (!p.redis.keyPrefix.trim()) throw new ConfigError(`${named('redis.keyPrefix')}: must not be empty`);
+  const { bearerToken } = p.metrics;
+  if (bearerToken !== undefined && (bearerToken.length < 16 || /\s/.test(bearerToken))) {
+    throw new ConfigError(
+      `${named('metrics.bearerToken')}: must be at least 16 characters without spaces (use a long random value)`,
+    );
+  }
+  if (p.metrics.enabled && p.metrics.port !== 0 && p.metrics.port === p.server.port && p.role !== 'worker') {
+    throw new ConfigError(`${named('metrics.port')}: must differ from server.port (the public port)`);
+  }
   const enabled = PSA_SECTIONS.filter((name) => p[name].enabled);
   if (enabled.length === 0) {
     throw new ConfigError(

@@ -5,11 +5,11 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { Redis, type Command } from 'ioredis';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../services/logging/logger.js';
 import { createMetrics } from '../services/metrics/metrics.js';
+import { createMetricsApp } from '../services/metrics/metrics-server.js';
 import { pacingOptions, type DeepPartial, type PacingOptions } from '../services/pacing/pacing-options.js';
 import { createResetdesk } from '../services/resetdesk.js';
 
@@ -20,10 +20,7 @@ const pacing = pacingOptions(JSON.parse(process.env.BENCH_PACING_JSON ?? '{}') a
 const desk = createResetdesk(config, logger, { pacing, metrics });
 
 let app = desk.app;
-if (!app && process.env.METRICS_PORT) {
-  app = express();
-  app.use(metrics.metricsRouter());
-}
+if (!app && process.env.METRICS_PORT) app = createMetricsApp(metrics);
 const server = app ? createServer(app) : undefined;
 const port = desk.app ? config.server.port : Number(process.env.METRICS_PORT ?? 0);
 const ready = () =>

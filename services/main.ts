@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import express from 'express';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { envOf } from '../config/config-keys.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createMetricsApp } from './metrics/metrics-server.js';
 import { assembleResetdesk } from './resetdesk.js';
 import { planWarnings, planWiring, type WiringPlan } from './wiring-plan.js';
 
@@ -47,14 +47,18 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: plan.log.level });
   for (const warning of planWarnings(plan)) logger.warn({ event: 'config.warning' }, warning);
   const metrics = plan.metrics.enabled ? createMetrics() : undefined;
+  // GET /metrics has a listener of its own in every role, never the public port (unless a bearer token is
+  // configured, see buildApp). Started first: a port that cannot be had stops the start like any bad setting.
+  const metricsServer =
+    metrics && plan.metrics.port > 0
+      ? createServer(createMetricsApp(metrics, { bearerToken: plan.metrics.bearerToken }))
+      : undefined;
+  if (metricsServer) {
+    await listen(metricsServer, plan.metrics.port, plan.http.host, 'metrics.port', logger);
+    logger.info({ port: plan.metrics.port }, 'metrics listening');
+  }
   const desk = assembleResetdesk(plan, logger, { metrics });
   const server = desk.app ? createServer(desk.app) : undefined;
-  if (metrics && plan.metrics.port > 0) {
-    // A worker-only process has no HTTP server: its job and outside-call figures get a port of their own.
-    const metricsApp = express();
-    metricsApp.use(metrics.metricsRouter());
-    await listen(createServer(metricsApp), plan.metrics.port, plan.http.host, 'metrics.port', logger);
-  }
   if (server) {
     await listen(server, plan.http.port, plan.http.host, 'server.port', logger);
     logger.info({ port: plan.http.port, role: plan.roles.name }, 'resetdesk listening');
@@ -69,6 +73,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: no new webhooks, finishing running jobs');
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeIdleConnections();
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     await desk.close();
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
     logger.info('stopped');

@@ -43,7 +43,7 @@ export interface ResetdeskOverrides {
   newPassword?: () => string;
   /** Replaces the configured pacing of PSA and Graph calls (services/pacing); off unless `enabled`. */
   pacing?: PacingOptions;
-  /** Prometheus metrics (services/metrics): GET /metrics, webhook/job/outside-call figures. */
+  /** Prometheus metrics (services/metrics): webhook/job/outside-call figures; GET /metrics with a token. */
   metrics?: Metrics;
 }
 
@@ -193,6 +193,7 @@ export function assembleResetdesk(
       bodyLimitBytes: plan.http.bodyLimitBytes,
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
+      metricsBearerToken: plan.metrics.bearerToken,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
             const tenantId = plan.customers.find(psa, customerHint)?.tenantId;

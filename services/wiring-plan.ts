@@ -50,7 +50,7 @@ export interface WiringPlan {
   reset: { revokeSessions: boolean; retryStatusIds: Partial<Record<PsaKind, string>> };
   /** Undefined when pacing is off. */
   pacing?: PacingOptions;
-  metrics: { enabled: boolean; port: number };
+  metrics: { enabled: boolean; port: number; bearerToken?: string };
   customers: CustomerDirectory;
 }
 
@@ -94,7 +94,11 @@ export function planWiring(config: AppConfig): WiringPlan {
       retryStatusIds: Object.fromEntries(psas.map((p) => [p.kind, p.plan.retryStatusId])),
     },
     pacing: config.pacing.enabled ? pacingFromConfig(config.pacing) : undefined,
-    metrics: { enabled: config.metrics.enabled, port: config.metrics.port },
+    metrics: {
+      enabled: config.metrics.enabled,
+      port: config.metrics.port,
+      bearerToken: config.metrics.bearerToken,
+    },
     customers: config.customerDirectory,
   };
 }

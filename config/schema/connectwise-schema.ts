@@ -69,6 +69,12 @@ export const connectwiseSchema = {
     default: ['https://*.myconnectwise.net'],
     env: 'CONNECTWISE_KEY_URL_ALLOWED_ORIGINS',
   },
+  keyUrlFetchesPerMinute: {
+    doc: 'Most distinct signing-key URLs (Metadata.key_url) fetched per minute per API process; callbacks beyond it get 429 (ConnectWise retries) and nothing is fetched. Keys already fetched are reused for 10 minutes and do not count.',
+    format: intBetween(1, 10_000),
+    default: 60,
+    env: 'CONNECTWISE_KEY_URL_FETCHES_PER_MINUTE',
+  },
   resetBoardIds: {
     doc: 'Service board ids whose tickets can be reset requests.',
     format: 'int-list',

@@ -6,8 +6,9 @@ import { getKeyIgnoringCase } from '../shared/webhook-body.js';
  * HTTP-edge helpers for ConnectWise PSA callbacks. ConnectWise signs each callback: the `x-content-signature`
  * header is `base64(HMAC-SHA256(key = SHA-256(utf8 signing_key), message = raw body bytes))`, where the signing key
  * is fetched from the `Metadata.key_url` of the very body being verified. That URL is attacker-controlled until
- * the signature checks out, so it is fetched only when its origin is on an allow-list (no userinfo, no redirects,
- * short timeout, small response). The body is only a trigger: the worker re-reads the ticket through the API.
+ * the signature checks out, so it is fetched only when its origin is on an allow-list and its `companyName` is
+ * the configured company (no userinfo, no redirects, short timeout, small response), and only so many distinct
+ * key URLs a minute. The body is only a trigger: the worker re-reads the ticket through the API.
  */
 
 /** ConnectWise cloud hosts (`api-na.myconnectwise.net`, `sandbox-eu.myconnectwise.net`, …), https on port 443 only. */
@@ -22,11 +23,14 @@ export interface CallbackKeyFetcher {
   signingKey(keyUrl: string): Promise<string>;
 }
 
-/** Why a signing key could not be had. `retryable` is true when trying again later may work (timeout, 5xx, 429). */
+/**
+ * Why a signing key could not be had. `retryable` is true when trying again later may work (timeout, 5xx, 429,
+ * the per-minute cap). `not-allowed`: the origin is not listed; `other-company`: the URL names another company.
+ */
 export class CallbackKeyError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-allowed' | 'fetch-failed',
+    readonly code: 'not-allowed' | 'other-company' | 'fetch-failed',
     readonly retryable = false,
   ) {
     super(message);
@@ -50,7 +54,21 @@ export interface CallbackKeyFetcherOptions {
   maxBytes: number;
   /** How long a fetched key is reused for the same key_url. */
   cacheTtlMs: number;
+  /**
+   * The ConnectWise login company id. A key_url is fetched only when its `companyName` query parameter is
+   * exactly this (case-insensitively), given once: ConnectWise names the callback's company there.
+   */
+  companyId: string;
+  /**
+   * Most distinct key URLs fetched in any 60 s (cached keys and a repeat of a URL already fetched in the
+   * window do not count). Beyond it nothing is fetched and the callback is to be retried, so a flood of
+   * made-up ids on an allowed origin cannot turn the service into a fetcher of thousands of URLs.
+   */
+  maxKeyUrlsPerMinute: number;
 }
+
+/** The window `maxKeyUrlsPerMinute` counts in. */
+const FETCH_WINDOW_MS = 60_000;
 
 /** Most key_urls kept in the cache; the oldest entry is dropped beyond this. */
 const MAX_CACHE_ENTRIES = 500;
@@ -124,9 +142,26 @@ function matchesRules(keyUrl: string, rules: readonly OriginRule[]): boolean {
 }
 
 /**
- * A {@link CallbackKeyFetcher} that fetches only allow-listed key URLs, refuses redirects (a 3xx is a failure),
- * aborts after `timeoutMs`, refuses responses larger than `maxBytes`, and caches keys per key_url for
- * `cacheTtlMs`; concurrent requests for one key_url share a single fetch. Failures are not cached.
+ * True when `keyUrl` names `companyId` (case-insensitively) as its one `companyName` query parameter (the
+ * parameter's name is matched case-insensitively too, so a second spelling cannot smuggle in another value).
+ */
+export function keyUrlNamesCompany(keyUrl: string, companyId: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(keyUrl);
+  } catch {
+    return false;
+  }
+  const named = [...url.searchParams].filter(([name]) => name.toLowerCase() === 'companyname');
+  const value = named.length === 1 ? named[0]?.[1] : undefined;
+  return !!value && !!companyId && value.toLowerCase() === companyId.toLowerCase();
+}
+
+/**
+ * A {@link CallbackKeyFetcher} that fetches only allow-listed key URLs naming the configured company, at most
+ * `maxKeyUrlsPerMinute` distinct ones a minute, refuses redirects (a 3xx is a failure), aborts after
+ * `timeoutMs`, refuses responses larger than `maxBytes`, and caches keys per key_url for `cacheTtlMs`;
+ * concurrent requests for one key_url share a single fetch. Failures are not cached.
  *
  * @throws Error at creation when an allowed origin is malformed.
  */
@@ -134,6 +169,20 @@ export function createCallbackKeyFetcher(options: CallbackKeyFetcherOptions): Ca
   const rules = options.allowedOrigins.map(parseRule);
   const cache = new Map<string, { key: string; expiresAt: number }>();
   const inFlight = new Map<string, Promise<string>>();
+  /** Key URLs fetched in the last minute, oldest first, with when. At most `maxKeyUrlsPerMinute` entries. */
+  const recentFetches = new Map<string, number>();
+
+  /** Books a fetch of `keyUrl` in the window; false when the window is full of other URLs. */
+  function bookFetch(keyUrl: string, now: number): boolean {
+    for (const [url, at] of recentFetches) {
+      if (now - at < FETCH_WINDOW_MS) break;
+      recentFetches.delete(url);
+    }
+    if (!recentFetches.has(keyUrl) && recentFetches.size >= options.maxKeyUrlsPerMinute) return false;
+    recentFetches.delete(keyUrl);
+    recentFetches.set(keyUrl, now);
+    return true;
+  }
 
   async function fetchKey(keyUrl: string): Promise<string> {
     let res: Response;
@@ -196,12 +245,18 @@ export function createCallbackKeyFetcher(options: CallbackKeyFetcherOptions): Ca
   return {
     async signingKey(keyUrl: string): Promise<string> {
       if (!matchesRules(keyUrl, rules)) throw new CallbackKeyError('key_url not allowed', 'not-allowed');
+      if (!keyUrlNamesCompany(keyUrl, options.companyId)) {
+        throw new CallbackKeyError('key_url names another company', 'other-company');
+      }
       const now = Date.now();
       const cached = cache.get(keyUrl);
       if (cached && cached.expiresAt > now) return cached.key;
       if (cached) cache.delete(keyUrl);
       const pending = inFlight.get(keyUrl);
       if (pending) return pending;
+      if (!bookFetch(keyUrl, now)) {
+        throw new CallbackKeyError('too many distinct key URLs in the last minute', 'fetch-failed', true);
+      }
       const request = fetchKey(keyUrl)
         .then((key) => {
           if (options.cacheTtlMs > 0) {
@@ -374,7 +429,8 @@ export type ConnectWiseVerification =
  * and only to fetch the key through `fetcher` (which enforces the allow-list). Never throws.
  *
  * Reasons: `missing signature header`, `body is not a JSON object`, `missing Metadata.key_url`,
- * `key_url not allowed`, `signing key unavailable: …`, `signature mismatch`.
+ * `key_url not allowed`, `key_url names another company`, `signing key unavailable: …` (retryable when a later
+ * try may work, including the per-minute cap on key fetches), `signature mismatch`.
  */
 export async function verifyConnectWiseCallback(
   rawBody: Buffer,
@@ -402,9 +458,8 @@ export async function verifyConnectWiseCallback(
   try {
     signingKey = await fetcher.signingKey(keyUrl.trim());
   } catch (err) {
-    if (err instanceof CallbackKeyError && err.code === 'not-allowed') {
-      return { ok: false, reason: 'key_url not allowed' };
-    }
+    if (err instanceof CallbackKeyError && err.code !== 'fetch-failed')
+      return { ok: false, reason: err.message };
     const message = err instanceof Error ? err.message : 'unknown error';
     const retryable = err instanceof CallbackKeyError ? err.retryable : false;
     return {

@@ -63,6 +63,8 @@ export const connectwiseModule: PsaModule = {
           timeoutMs: 2000,
           maxBytes: 16 * 1024,
           cacheTtlMs: 10 * 60_000,
+          companyId: cw.companyId,
+          maxKeyUrlsPerMinute: cw.keyUrlFetchesPerMinute,
         },
       },
       retryStatusId: statusText(cw.retryStatusId),

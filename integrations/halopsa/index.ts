@@ -50,14 +50,19 @@ export const halopsaModule: PsaModule = {
       plan,
       build(logger) {
         const expected = plan.webhook;
+        // Halo's Basic credential is in the headers: refused before the body is read.
+        const refuse = (headers: { authorization?: string }) =>
+          authenticateHaloWebhook(headers.authorization, expected)
+            ? undefined
+            : { status: 'unauthenticated' as const, reason: 'wrong or missing Basic credentials' };
         return {
           adapter: createHaloPsaAdapter(plan.adapter, logger.child({ psa: 'halopsa' })),
           receiver: {
             psa: 'halopsa',
+            authenticateHeaders: refuse,
             async receive({ headers, rawBody }) {
-              if (!authenticateHaloWebhook(headers.authorization, expected)) {
-                return { status: 'unauthenticated', reason: 'wrong or missing Basic credentials' };
-              }
+              const refused = refuse(headers);
+              if (refused) return refused;
               const read = readDeliveries(rawBody, parseHaloWebhook);
               return 'deliveries' in read ? { status: 'accepted', deliveries: read.deliveries } : read;
             },

@@ -213,7 +213,7 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
  * `/c/<43 chars>` becomes `/c/[confirm:<ref>]`. Asset URLs are unchanged.
  */
 export function redactConfirmationPath(url: string): string {
-  return url.replace(/\/c\/([^/?#]+)/, (whole, token: string) =>
+  return url.replace(/\/c\/([^/?#]+)/i, (whole, token: string) =>
     token === 'assets' ? whole : `/c/[confirm:${confirmationLogRef(token)}]`,
   );
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { metricsHandlers } from '../metrics/metrics-server.js';
 import {
   webhookIntakeHandlers,
   type Enqueuer,
@@ -22,8 +23,13 @@ export interface AppDeps {
   confirmationRouter?: Router;
   bodyLimitBytes: number;
   trustProxy: number;
-  /** Webhook counters and GET /metrics (services/metrics), when given. */
+  /** Webhook counters (services/metrics), when given. */
   metrics?: Pick<Metrics, 'countWebhooks' | 'serveMetrics'>;
+  /**
+   * When set (with `metrics`), GET /metrics is served here too, to requests bearing this token. Without it
+   * the public port has no /metrics: the metrics listener (`metrics-server.ts`) serves it.
+   */
+  metricsBearerToken?: string;
   /** Pacing key of a PSA customer named by a webhook body, when pacing is on (see `Enqueuer`). */
   pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
 }
@@ -36,6 +42,9 @@ export function buildApp(deps: AppDeps): Express {
   // of a page holding a password would be a hash of it, and Express would hash every response body.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
+  // Every path is lower case. Express would otherwise route /S/<token> to the link pages too: one link, two
+  // spellings, and anything keyed on the canonical path (logs, proxies, allow-lists) would miss the other.
+  app.set('case sensitive routing', true);
   app.use(requestLogging(deps.logger));
   if (deps.metrics) app.use(deps.metrics.countWebhooks());
   // Webhooks first: they are the hot path (a PSA waits on each), answer JSON to PSA servers rather than to
@@ -52,7 +61,9 @@ export function buildApp(deps: AppDeps): Express {
       }),
     );
   }
-  if (deps.metrics) app.get('/metrics', deps.metrics.serveMetrics());
+  if (deps.metrics && deps.metricsBearerToken) {
+    app.get('/metrics', ...metricsHandlers(deps.metrics, { bearerToken: deps.metricsBearerToken }));
+  }
   app.use(helmet());
   app.use(createHealthRouter(deps.redis));
   app.use('/s', deps.secureLinkRouter);

@@ -12,12 +12,43 @@ declare module 'http' {
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
-const LINK_PATH = /^\/(s|c)\/(?!assets\/)/;
 const UNLOGGED = new Set(['/healthz', '/readyz']);
+/** The one-time-link roots (`/s`, `/c`): everything after them but their assets is a token. */
+const LINK_ROOTS = new Set(['s', 'c']);
+/**
+ * A run of base64url characters this long is treated as a token wherever it appears (a link token is 43
+ * characters, its lookup half 22); no route of the service has a path segment like it.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9_-]{16,}/;
+const PERCENT_ESCAPE = /%([0-9A-Fa-f]{2})/g;
 
-/** The url as logged: link tokens are credentials, so link routes show `/s/[token]`; never a query string. */
+/** Percent-escapes undone, repeatedly (a double-encoded token is still a token); bytes become chars one-to-one. */
+function unescaped(path: string): string {
+  let current = path;
+  for (let round = 0; round < 4 && current.includes('%'); round++) {
+    const next = current.replace(PERCENT_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * The url as logged, never with a query string. Link tokens are credentials, so whatever the client sent:
+ * a path under a link root (`/s/…`, `/c/…`, any case, any number of slashes, percent-encoded or not) is
+ * logged as `/<root>/[token]` (assets excepted), and any other path segment holding a token-like run becomes
+ * `[token]`. Checked on the percent-decoded path with empty segments dropped; a path with nothing to hide is
+ * logged as sent.
+ */
 export function loggableUrl(url: string): string {
-  return LINK_PATH.test(url) ? `/${url[1]}/[token]` : url.split('?')[0]!;
+  const path = url.split(/[?#]/, 1)[0] ?? '';
+  const segments = unescaped(path).split('/').filter(Boolean);
+  const [root, next] = segments;
+  if (root !== undefined && next !== undefined && LINK_ROOTS.has(root.toLowerCase()) && next !== 'assets') {
+    return `/${root}/[token]`;
+  }
+  if (!segments.some((segment) => TOKEN_LIKE.test(segment))) return path;
+  return `/${segments.map((segment) => (TOKEN_LIKE.test(segment) ? '[token]' : segment)).join('/')}`;
 }
 
 /**

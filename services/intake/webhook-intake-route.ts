@@ -21,6 +21,12 @@ export type WebhookVerdict =
   /** Authenticated; `deliveries` may be empty (a deletion, an echo of our own update): acknowledged, nothing queued. */
   | { status: 'accepted'; deliveries: WebhookDelivery[]; ignored?: string };
 
+/** A header-only refusal (see `WebhookReceiver.authenticateHeaders`). */
+export interface HeaderRefusal {
+  status: 'unauthenticated';
+  reason: string;
+}
+
 /**
  * What the intake needs from a PSA's webhook integration. Contract: authenticate over the raw bytes first,
  * and read nothing from the body before that; the body is only a trigger (the worker reads the ticket from
@@ -28,6 +34,13 @@ export type WebhookVerdict =
  */
 export interface WebhookReceiver {
   psa: PsaKind;
+  /**
+   * For schemes whose credential travels in the headers (HTTP Basic): checked before any byte of the body is
+   * read, so an unauthenticated sender cannot make the service buffer a body. A refusal is answered 401 at
+   * once and the connection closed; undefined goes on to the body and `receive`, which still authenticates.
+   * Signature schemes have nothing to check before the body is there and leave this out.
+   */
+  authenticateHeaders?(headers: Request['headers']): HeaderRefusal | undefined;
   /**
    * The status that makes this PSA deliver again when we cannot take a webhook now (default 503).
    * ConnectWise retries only 404/409/419/429, so its receiver says 429.
@@ -46,7 +59,8 @@ export interface Enqueuer {
 }
 
 /**
- * The handlers of `POST /webhooks/<psa>` (body reader, then the route), mounted straight on the app: a
+ * The handlers of `POST /webhooks/<psa>` (the receiver's header check when it has one, the body reader, then
+ * the route), mounted straight on the app: a
  * nested router per PSA cost every webhook a second round of path matching. Authenticate → parse → queue,
  * answering 202 only once every ticket is in Redis (503 when Redis cannot take it, so the PSA retries). Replays and duplicates need no memory of
  * delivery ids here: the ticket's job id dedupes while its job exists, and the worker's ticket ledger makes
@@ -61,7 +75,28 @@ export function webhookIntakeHandlers(options: {
   pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
 }): RequestHandler[] {
   const { receiver, queue, pacingKeyOf } = options;
+  const refuseUnauthenticated = (req: Request, res: Response, reason: string) => {
+    req.log.warn(
+      { event: 'intake.unauthenticated', psa: receiver.psa, reason },
+      'webhook rejected: authentication failed',
+    );
+    res.status(401).set('WWW-Authenticate', 'Basic realm="resetdesk"').json({ error: 'unauthenticated' });
+  };
+  const headerCheck: RequestHandler[] = receiver.authenticateHeaders
+    ? [
+        (req, res, next) => {
+          const refused = receiver.authenticateHeaders?.(req.headers);
+          if (!refused) return next();
+          // Nothing of the body has been read, and none will be: the connection ends once the answer is
+          // out rather than reading the rest of a body nobody looks at to keep it for another request
+          // (current Node does this by itself for an unread body; the header makes it explicit).
+          res.set('Connection', 'close');
+          refuseUnauthenticated(req, res, refused.reason);
+        },
+      ]
+    : [];
   return [
+    ...headerCheck,
     express.raw({ type: () => true, limit: options.bodyLimitBytes }),
     async (req: Request, res: Response) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -85,11 +120,7 @@ export function webhookIntakeHandlers(options: {
         return;
       }
       if (verdict.status === 'unauthenticated') {
-        req.log.warn(
-          { event: 'intake.unauthenticated', psa: receiver.psa, reason: verdict.reason },
-          'webhook rejected: authentication failed',
-        );
-        res.status(401).set('WWW-Authenticate', 'Basic realm="resetdesk"').json({ error: 'unauthenticated' });
+        refuseUnauthenticated(req, res, verdict.reason);
         return;
       }
       if (verdict.status === 'bad-request') {

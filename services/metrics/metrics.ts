@@ -1,11 +1,12 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { PacingObserver } from '../pacing/paced-ports.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one, so tests and
- * several service instances in one process do not collide). Exposed at GET /metrics (`serveMetrics`).
+ * several service instances in one process do not collide). Exposed at GET /metrics (`serveMetrics`), on the
+ * metrics listener and, with a bearer token, on the public port (see `metrics-server.ts`).
  */
 export interface Metrics extends PacingObserver {
   readonly registry: Registry;
@@ -13,8 +14,6 @@ export interface Metrics extends PacingObserver {
   countWebhooks(): RequestHandler;
   /** The GET /metrics handler (Prometheus text). */
   serveMetrics(): RequestHandler;
-  /** Both, as a router: `countWebhooks` for every request, then GET /metrics. */
-  metricsRouter(): Router;
   /** Queue depth gauges, read from BullMQ on each scrape. */
   watchQueue(name: string, queue: Pick<Queue, 'getJobCounts'>): void;
   /** Job outcomes and durations from a worker's events. */
@@ -137,12 +136,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
         res.set('Cache-Control', 'no-store');
         registry.metrics().then((text) => res.send(text), next);
       };
-    },
-    metricsRouter() {
-      const router = Router();
-      router.use(this.countWebhooks());
-      router.get('/metrics', this.serveMetrics());
-      return router;
     },
   };
 }

@@ -6,9 +6,12 @@ import { describeError } from './link-token.js';
 
 /**
  * Failed-lookup limiting of the one-time-link pages. Every *failed* lookup costs the client address one point
- * in a Redis-backed fixed window (keys `<keyPrefix><name>:<address>`, shared by every API process); once an
- * address has used its points, its token requests get 429 until the window ends. Successful lookups cost
- * nothing. IPv6 addresses count per /64, IPv4 per address.
+ * in a Redis-backed fixed window (keys `<keyPrefix><name>:<address>`, shared by every API process); a failed
+ * lookup over the address's allowance is answered 429 until the window ends. The limiter is asked only after a
+ * lookup failed, never before: a link that opens costs nothing and is never refused, so strangers sharing an
+ * address (an office NAT, the MSP's proxy) cannot lock a manager out of a good link. Counting and checking are
+ * one atomic Redis step, so parallel guesses cannot all slip under the limit. IPv6 addresses count per /64,
+ * IPv4 per address.
  */
 
 /** Limits of a one-time-link router; every field has a default. */
@@ -52,14 +55,18 @@ export function clientAddressKey(ip: string | undefined): string {
 }
 
 export interface GuessLimiter {
-  /** Seconds until the address may try again, or 0 when it may try now. */
-  retryAfter(address: string): Promise<number>;
-  recordFailure(address: string): Promise<void>;
+  /**
+   * Counts one failed lookup against the address and, in the same atomic step, checks it against the
+   * allowance: the seconds until the address may try again when this failure is over the limit, else 0.
+   * Never throws: a limiter that cannot count answers 0 (and logs why).
+   */
+  recordFailure(address: string): Promise<number>;
 }
 
 /**
  * The failed-lookup limiter; `name` names its Redis keys (`<keyPrefix><name>:<address>`): the secure link's
- * `link-guess` by default, the confirmation pages count theirs under another name.
+ * `link-guess` by default, the confirmation pages count theirs under another name. `consume` increments and
+ * reads the count in one Lua script, so the count holds under any number of parallel requests.
  */
 export function createGuessLimiter(
   redis: Redis,
@@ -74,25 +81,19 @@ export function createGuessLimiter(
     keyPrefix: `${keyPrefix}${name}`,
     points,
     duration,
-    // Redis down: limit per process in memory rather than not at all (the store fails closed meanwhile).
+    // Redis down: limit per process in memory rather than not at all. Only failed lookups reach the limiter,
+    // so this never blocks a link that opens (the store itself fails closed meanwhile).
     insuranceLimiter: new RateLimiterMemory({ points, duration }),
   });
   return {
-    async retryAfter(address) {
-      try {
-        const res = await limiter.get(address);
-        return res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
-      } catch (err) {
-        log.warn({ err: { message: describeError(err) } }, 'secure link limiter unavailable');
-        return 0;
-      }
-    },
     async recordFailure(address) {
       try {
-        await limiter.penalty(address, 1);
+        await limiter.consume(address, 1);
+        return 0;
       } catch (err) {
-        if (!(err instanceof RateLimiterRes))
-          log.warn({ err: { message: describeError(err) } }, 'secure link limiter unavailable');
+        if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+        log.warn({ err: { message: describeError(err) } }, 'one-time link limiter unavailable');
+        return 0;
       }
     },
   };

@@ -59,36 +59,31 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
     userAgent: req.get('user-agent')?.slice(0, MAX_USER_AGENT),
   });
 
-  /** A lookup that found nothing: one point against the address, then the one "unavailable" page. */
+  /**
+   * A lookup that found nothing (unknown, expired, used up, wrong key part, malformed, or any other path):
+   * one point against the address, counted and checked in one step, then the one "unavailable" 404, or the
+   * 429 once the address is over its allowance. Dead and unknown links get the same answer either way.
+   */
   async function failedLookup(req: Request, res: Response): Promise<void> {
-    await limiter?.recordFailure(addressOf(req));
-    sendHtml(res, 404, pages.unavailable(base(req)));
-  }
-
-  /** True (and the 429 sent) when the address has used up its failed lookups. */
-  async function refusedForGuessing(req: Request, res: Response): Promise<boolean> {
-    if (!limiter) return false;
-    const address = addressOf(req);
-    const wait = await limiter.retryAfter(address);
-    if (wait === 0) return false;
-    log.warn({ address, retryAfterSeconds: wait }, `${logName} lookups refused: too many failed tokens`);
+    const wait = limiter ? await limiter.recordFailure(addressOf(req)) : 0;
+    if (wait === 0) return sendHtml(res, 404, pages.unavailable(base(req)));
+    log.warn(
+      { address: addressOf(req), retryAfterSeconds: wait },
+      `${logName} lookup refused: too many failed tokens`,
+    );
     res.setHeader('Retry-After', String(wait));
     sendHtml(res, 429, pages.tooManyAttempts(base(req)));
-    return true;
   }
 
   /**
-   * The token of a `/:token` request once the address may look up and the token is well formed; otherwise
-   * undefined, with the 429 or the failed-lookup 404 already sent.
+   * The token of a `/:token` request when it is well formed; otherwise undefined, with the failed-lookup
+   * answer already sent. Nothing is refused before the lookup: a link that opens always opens.
    */
   async function admitToken(req: Request, res: Response): Promise<string | undefined> {
     const token: unknown = req.params.token;
-    if (await refusedForGuessing(req, res)) return undefined;
-    if (!isWellFormedLinkToken(token)) {
-      await failedLookup(req, res);
-      return undefined;
-    }
-    return token;
+    if (isWellFormedLinkToken(token)) return token;
+    await failedLookup(req, res);
+    return undefined;
   }
 
   /**
@@ -104,10 +99,7 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
 
   /** Adds the catch-all (the same page as a dead link) and the error handler. Call after the routes. */
   function finish(): express.Router {
-    router.use(async (req, res) => {
-      if (await refusedForGuessing(req, res)) return;
-      await failedLookup(req, res);
-    });
+    router.use((req, res) => failedLookup(req, res));
 
     // Store down or any other failure: nothing was consumed, so say "try again".
     const onError: ErrorRequestHandler = (err: unknown, req, res, next) => {

@@ -48,14 +48,17 @@ import {
  * logs carry `secureLinkRef` (a short hash of the lookup id). Pages are sent with `res.end`, not `res.send`,
  * so Express computes no ETag: an ETag is a hash of the body, and the body holds the password.
  *
- * Abuse controls (issue item 4):
+ * Abuse controls:
  * - Guessing: every *failed* lookup (malformed, unknown, expired, used-up or wrong-key token, on GET, HEAD or
  *   POST, and any other path under `/s`) costs the client address one point in a Redis-backed fixed window
- *   (`RateLimiterRedis`, keys `<keyPrefix>link-guess:<address>`, shared by every API process). Once an address
- *   has used its points, every token request from it gets 429 with `Retry-After` until the window ends.
- *   Successful lookups cost nothing, so scanners and managers opening a good link are never limited, and
- *   other addresses are unaffected. IPv6 addresses count per /64 (one subscriber's whole prefix), IPv4 per
- *   address. A failed lookup never writes to a stored link: a burst of wrong tokens changes no link.
+ *   (`RateLimiterRedis`, keys `<keyPrefix>link-guess:<address>`, shared by every API process), counted and
+ *   checked in one atomic step. Once an address has used its points, its failed lookups get 429 with
+ *   `Retry-After` instead of the 404 until the window ends. The limiter is asked only after the store said
+ *   no: a link that opens is never refused and costs nothing, so strangers behind the same address (an office
+ *   NAT, the MSP's proxy) cannot lock a manager out, and a limited address learns nothing it would not learn
+ *   anyway (a dead link answers exactly like an unknown one). The 256-bit token, not the limiter, is what
+ *   makes guessing hopeless; the limiter keeps a guesser noisy and slow. IPv6 addresses count per /64 (one
+ *   subscriber's whole prefix), IPv4 per address. A failed lookup never writes to a stored link.
  * - Cross-site POST: the reveal POST must (1) not be marked cross-site by the browser (`Sec-Fetch-Site` other
  *   than `same-origin`/`none`, or an `Origin` naming another host → 403, before the store is touched, so no
  *   view is consumed), and (2) carry the proceed page's nonce: an HMAC, under a key derived from the server
@@ -117,7 +120,7 @@ export const SECURE_LINK_HEADERS = LINK_PAGE_HEADERS;
  * `/s/<43 chars>` becomes `/s/[link:<ref>]` (`[link:malformed]` for junk). Asset and other URLs are unchanged.
  */
 export function redactSecureLinkPath(url: string): string {
-  return url.replace(/\/s\/([^/?#]+)/, (whole, token: string) =>
+  return url.replace(/\/s\/([^/?#]+)/i, (whole, token: string) =>
     token === 'assets' ? whole : `/s/[link:${secureLinkRef(token)}]`,
   );
 }

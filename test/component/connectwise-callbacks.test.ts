@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectWiseSimulator } from '../simulators/connectwise-simulator.js';
 import { startHarness, type Harness } from '../support/component-harness.js';
 
-/** ConnectWise-specific intake rules: the key_url allow-list, deletions, echoes, other companies, key outages. */
+/**
+ * ConnectWise-specific intake rules: the key_url allow-list and company, the cap on key fetches, deletions,
+ * echoes, other companies, key outages.
+ */
 describe('ConnectWise callbacks', () => {
   let h: Harness;
   let cw: ConnectWiseSimulator;
@@ -15,7 +18,7 @@ describe('ConnectWise callbacks', () => {
   let rogueUrl: string;
 
   beforeAll(async () => {
-    h = await startHarness({}, 'connectwise');
+    h = await startHarness({ CONNECTWISE_KEY_URL_FETCHES_PER_MINUTE: '4' }, 'connectwise');
     cw = (h.sandbox.psa as unknown as { connectwise: ConnectWiseSimulator }).connectwise;
     rogue = createServer((_req, res) => {
       rogueHits++;
@@ -94,5 +97,52 @@ describe('ConnectWise callbacks', () => {
     expect(await h.job(505)).toBeUndefined();
     const retried = await post(body, headers['x-content-signature']);
     expect(retried.status).toBe(202);
+  });
+
+  it('When a correctly signed callback has a key_url naming another company, then nothing is fetched and 401', async () => {
+    cw.addTicket({
+      id: 506,
+      summary: 'Password / MFA reset',
+      boardId: 1,
+      statusId: 1,
+      companyId: 19300,
+      contactId: 77,
+      typeName: 'Password / MFA reset',
+    });
+    const envelope = JSON.parse(cw.signedCallback(506).body) as { Metadata: { key_url: string } };
+    const keyUrl = new URL(envelope.Metadata.key_url);
+    expect(keyUrl.searchParams.get('companyName')).toBe(cw.companyId);
+    keyUrl.searchParams.set('companyName', 'fabrikam_msp');
+    envelope.Metadata.key_url = keyUrl.href;
+    const body = JSON.stringify(envelope);
+    const before = cw.keyRequests();
+    const res = await post(body, signWith(cw.signingKey().key, body));
+    expect(res.status).toBe(401);
+    expect(cw.keyRequests()).toBe(before);
+    expect(await h.job(506)).toBeUndefined();
+    expect(h.logs.join('\n')).toContain('key_url names another company');
+  });
+
+  it('When callbacks flood in with distinct key URLs, then at most the configured number is fetched and the rest get 429', async () => {
+    cw.addTicket({ id: 507, summary: 'x', boardId: 1, statusId: 1, companyId: 19300, contactId: 77 });
+    const signedBody = cw.signedCallback(507).body;
+    const envelope = JSON.parse(signedBody) as { Metadata: { key_url: string } };
+    const before = cw.keyRequests();
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const keyUrl = new URL(envelope.Metadata.key_url);
+        keyUrl.searchParams.set('id', `flood-${i}`);
+        const body = JSON.stringify({ ...envelope, Metadata: { key_url: keyUrl.href } });
+        return (await post(body, signWith('whatever', body))).status;
+      }),
+    );
+    const fetched = cw.keyRequests() - before;
+    // The earlier tests fetched two key URLs of the four a minute allows.
+    expect(fetched).toBeLessThanOrEqual(2);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(fetched);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30 - fetched);
+    // A key already fetched is still used: the real callback of the moment goes through.
+    const { body, headers } = cw.signedCallback(507);
+    expect((await post(body, headers['x-content-signature'])).status).toBe(202);
   });
 });

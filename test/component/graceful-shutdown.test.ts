@@ -35,6 +35,7 @@ describe('When the process gets SIGTERM while a reset is running', () => {
         ...process.env,
         ...sandbox.env,
         PORT: String(port),
+        METRICS_PORT: '0',
         HOST: '127.0.0.1',
         PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
         REDIS_URL: await testRedisUrl(),

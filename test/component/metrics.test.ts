@@ -1,13 +1,15 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../services/metrics/metrics.js';
+import { createMetricsApp } from '../../services/metrics/metrics-server.js';
 import { pacingOptions } from '../../services/pacing/index.js';
 import { startHarness, WEBHOOK_PASSWORD, type Harness } from '../support/component-harness.js';
 
 /**
- * What an operator watches on GET /metrics after real traffic: webhook answers by status, job outcomes,
- * durations, outside-call latencies, 429s and pacing delays, queue depth. One reset runs through the sandbox
- * while Graph answers its first call with a 429; a webhook with wrong credentials is refused.
+ * What an operator watches on GET /metrics (the metrics listener, `metrics.port`) after real traffic: webhook
+ * answers by status, job outcomes, durations, outside-call latencies, 429s and pacing delays, queue depth.
+ * One reset runs through the sandbox while Graph answers its first call with a 429; a webhook with wrong
+ * credentials is refused.
  */
 const PASSWORD = 'Metric-Proof-Passw0rd-7';
 
@@ -27,12 +29,13 @@ function sample(name: string, labels: Record<string, string> = {}): number | und
 }
 
 beforeAll(async () => {
+  const metrics = createMetrics();
   h = await startHarness({}, 'halopsa', {
     pacing: pacingOptions({
       graph: { ratePerSecond: 1000, burst: 1000 },
       psa: { halopsa: { ratePerSecond: 1000, burst: 1000 } },
     }),
-    metrics: createMetrics(),
+    metrics,
     newPassword: () => PASSWORD,
   });
   h.fileResetTicket({ id: 801, target: 'sam@contoso.test', resetPassword: 'Yes', resetMfa: 'Yes' });
@@ -45,7 +48,9 @@ beforeAll(async () => {
     .send('{"object_id": 802}');
   expect(refused.status).toBe(401);
   expect((await h.outcomeOf(801)).code).toBe('reset-delivered');
-  const res = await request(h.desk.app!).get('/metrics');
+  // Not on the public port: only the metrics listener serves it.
+  expect((await request(h.desk.app!).get('/metrics')).status).toBe(404);
+  const res = await request(createMetricsApp(metrics)).get('/metrics');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toContain('text/plain');
   text = res.text;

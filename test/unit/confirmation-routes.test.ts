@@ -18,7 +18,12 @@ import {
 } from '../../services/confirmation/confirmation-store.js';
 import { SECURE_LINK_CSP } from '../../services/secure-link/secure-link-routes.js';
 import { dumpUnder, keysUnder } from '../support/redis.js';
-import { captureLogger, unknownLinkToken, useLinkTestRedis } from './one-time-link-test-support.js';
+import {
+  captureLogger,
+  unknownLinkToken,
+  useLinkTestRedis,
+  withServer,
+} from './one-time-link-test-support.js';
 
 const MSP = 'Ashton Solutions';
 const CONTEXT: ConfirmationContext = { psa: 'halopsa', ticketId: '5150', correlationId: 'corr-c1' };
@@ -473,7 +478,7 @@ describe('failed-lookup limiting', () => {
           : await get(unknownToken(), ATTACKER);
       expect(res.status).toBe(404);
     }
-    const refused = await get(link.token, ATTACKER);
+    const refused = await get(unknownToken(), ATTACKER);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.text).toContain('Too many attempts');
@@ -483,5 +488,65 @@ describe('failed-lookup limiting', () => {
     expect(await keysUnder(redis, `${keyPrefix}confirm-guess:`)).toEqual([
       `${keyPrefix}confirm-guess:${ATTACKER}`,
     ]);
+  });
+
+  it('a valid link opens (question and answer) from an address that has used up its failed lookups; unknown tokens from it still get 429', async () => {
+    const { create, get, post, calls } = setup({ limits: { failedLookups: 3, windowSeconds: 60 } }, true);
+    const link = await create();
+    // Everyone behind one office NAT or the MSP's proxy shares this address.
+    for (let i = 0; i < 3; i++) expect((await get(unknownToken(), MANAGER)).status).toBe(404);
+    expect((await get(unknownToken(), MANAGER)).status).toBe(429);
+    const page = await get(link.token, MANAGER);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Jane Doe');
+    const answered = await post(link.token, { nonce: nonceOf(page.text), decision: 'confirmed' });
+    expect(answered.status).toBe(200);
+    expect(calls.map((c) => c.decision)).toEqual(['confirmed']);
+    // The decided link is now as unavailable as any other: the same 429 as a random token.
+    const dead = await get(link.token, MANAGER);
+    expect(dead.status).toBe(429);
+    expect(dead.text).toBe((await get(unknownToken(), MANAGER)).text);
+  });
+
+  it('counts failed lookups atomically: of 300 parallel wrong tokens exactly the allowed number get 404, the rest 429', async () => {
+    const { app, create, keyPrefix, calls } = setup(
+      { limits: { failedLookups: 20, windowSeconds: 60 } },
+      true,
+    );
+    const link = await create();
+    await withServer(app, async (origin) => {
+      const headers = { 'X-Forwarded-For': ATTACKER };
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          const res =
+            i % 2
+              ? await fetch(`${origin}/c/${unknownToken()}`, { headers })
+              : await fetch(`${origin}/c/${unknownToken()}`, {
+                  method: 'POST',
+                  headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+                  body: 'nonce=x&decision=confirmed',
+                });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      expect(statuses.filter((s) => s === 404)).toHaveLength(20);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(280);
+      // The same address answers its own good link in the middle of it.
+      const page = await fetch(`${origin}/c/${link.token}`, { headers });
+      expect(page.status).toBe(200);
+      const answered = await fetch(`${origin}/c/${link.token}`, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Sec-Fetch-Site': 'same-origin',
+        },
+        body: `nonce=${encodeURIComponent(nonceOf(await page.text()))}&decision=denied`,
+      });
+      expect(answered.status).toBe(200);
+    });
+    expect(calls.map((c) => c.decision)).toEqual(['denied']);
+    expect(await redis.get(`${keyPrefix}confirm-guess:${ATTACKER}`)).toBe('300');
   });
 });

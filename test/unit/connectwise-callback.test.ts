@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ConnectWiseCallbackParseError,
   DEFAULT_CONNECTWISE_KEY_ORIGINS,
@@ -82,6 +82,8 @@ function fetcherFor(
     timeoutMs: 1_000,
     maxBytes: 4_096,
     cacheTtlMs: 60_000,
+    companyId: 'contoso_msp',
+    maxKeyUrlsPerMinute: 100,
     ...overrides,
   });
 }
@@ -120,7 +122,7 @@ describe('verifyConnectWiseCallback against the simulator', () => {
     const result = await verifyConnectWiseCallback(
       Buffer.from(body),
       headers['x-content-signature'],
-      fetcherFor([sim.url]),
+      fetcherFor([sim.url], { companyId: sim.companyId }),
     );
 
     expect(result).toMatchObject({
@@ -144,7 +146,7 @@ describe('verifyConnectWiseCallback against the simulator', () => {
     const result = await verifyConnectWiseCallback(
       tampered,
       headers['x-content-signature'],
-      fetcherFor([sim.url]),
+      fetcherFor([sim.url], { companyId: sim.companyId }),
     );
 
     expect(result).toEqual({ ok: false, reason: 'signature mismatch' });
@@ -154,7 +156,7 @@ describe('verifyConnectWiseCallback against the simulator', () => {
     const before = sim.signedCallback(4242);
     sim.rotateSigningKey();
     const after = sim.signedCallback(4242, { action: 'updated' });
-    const fetcher = fetcherFor([sim.url]);
+    const fetcher = fetcherFor([sim.url], { companyId: sim.companyId });
 
     const forged = connectWiseSignature(Buffer.from(after.body), sim.signingKey().key + 'x');
 
@@ -173,7 +175,7 @@ describe('verifyConnectWiseCallback against the simulator', () => {
     const result = await verifyConnectWiseCallback(
       Buffer.from(body),
       headers['x-content-signature'],
-      fetcherFor([sim.url]),
+      fetcherFor([sim.url], { companyId: sim.companyId }),
     );
 
     expect(result).toMatchObject({ ok: true, callback: { action: 'deleted', recordId: '4242' } });
@@ -270,6 +272,70 @@ describe('verifyConnectWiseCallback', () => {
 
     expect(result).toEqual({ ok: false, reason: 'key_url not allowed' });
     expect(keys.hits).toHaveLength(0);
+  });
+
+  it.each([
+    ['another company', (u: string) => u.replace('companyName=contoso_msp', 'companyName=fabrikam_msp')],
+    ['no companyName', (u: string) => u.replace('companyName=contoso_msp&', '')],
+    ['an empty companyName', (u: string) => u.replace('companyName=contoso_msp', 'companyName=')],
+    ['a second, other companyName', (u: string) => `${u}&companyname=fabrikam_msp`],
+    [
+      'the company as a prefix only',
+      (u: string) => u.replace('companyName=contoso_msp', 'companyName=contoso'),
+    ],
+  ])('When the key_url names %s, Then it is never fetched', async (_case, mangle) => {
+    const { raw, signature } = signed(mangle(keyUrl));
+
+    await expect(verifyConnectWiseCallback(raw, signature, fetcherFor([keys.origin]))).resolves.toEqual({
+      ok: false,
+      reason: 'key_url names another company',
+    });
+    expect(keys.hits).toHaveLength(0);
+  });
+
+  it('When the key_url names the configured company in another case, Then it is fetched', async () => {
+    const upper = keyUrl.replace('companyName=contoso_msp', 'companyName=CONTOSO_MSP');
+    const { raw, signature } = signed(upper);
+
+    await expect(verifyConnectWiseCallback(raw, signature, fetcherFor([keys.origin]))).resolves.toMatchObject(
+      { ok: true },
+    );
+    expect(keys.hits).toHaveLength(1);
+  });
+
+  it('When a flood of distinct key URLs arrives, Then at most the cap is fetched per minute and the rest are to be retried', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const fetcher = fetcherFor([keys.origin], { maxKeyUrlsPerMinute: 5 });
+      const withId = (id: string) => keyUrl.replace('id=5a6f7d74', `id=${id}`);
+      const verify = (id: string) => {
+        const { raw, signature } = signed(withId(id));
+        return verifyConnectWiseCallback(raw, signature, fetcher);
+      };
+
+      const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => verify(`flood-${i}`)));
+
+      expect(keys.hits).toHaveLength(5);
+      expect(flood.filter((r) => r.ok)).toHaveLength(5);
+      const refused = flood.filter((r) => !r.ok);
+      expect(refused).toHaveLength(195);
+      for (const r of refused) {
+        expect(r).toEqual({
+          ok: false,
+          reason: 'signing key unavailable: too many distinct key URLs in the last minute',
+          retryable: true,
+        });
+      }
+      // A key already fetched is still used from the cache; a new URL waits for the window to move on.
+      await expect(verify('flood-0')).resolves.toMatchObject({ ok: true });
+      await expect(verify('new')).resolves.toMatchObject({ ok: false, retryable: true });
+      expect(keys.hits).toHaveLength(5);
+      vi.setSystemTime(Date.now() + 61_000);
+      await expect(verify('new')).resolves.toMatchObject({ ok: true });
+      expect(keys.hits).toHaveLength(6);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('When the key_url carries userinfo, Then it is never fetched even though its origin is listed', async () => {

@@ -50,6 +50,10 @@ describe('loadConfig', () => {
     [{ PACING_HALOPSA_RATE: '-1' }, /pacing\.halopsaRatePerSecond/],
     [{ PACING_GRAPH_BURST: 'lots' }, /pacing\.graphBurst/],
     [{ HALOPSA_WEBHOOK_PASSWORD: 'short' }, /halopsa\.webhookPassword/],
+    [{ METRICS_BEARER_TOKEN: 'short' }, /metrics\.bearerToken/],
+    [{ METRICS_BEARER_TOKEN: 'a long token with spaces in it' }, /metrics\.bearerToken/],
+    [{ METRICS_PORT: '8080' }, /metrics\.port/],
+    [{ CONNECTWISE_KEY_URL_FETCHES_PER_MINUTE: '0' }, /connectwise\.keyUrlFetchesPerMinute/],
     [
       {
         RESETDESK_CUSTOMERS_JSON: JSON.stringify([

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -50,4 +52,16 @@ export function withWrongKeyPart(token: string): string {
   const bytes = Buffer.from(token, 'base64url');
   randomBytes(16).copy(bytes, 16);
   return bytes.toString('base64url');
+}
+
+/** Serves `app` on a port of its own for the duration of `use`, for many parallel requests on real sockets. */
+export async function withServer<T>(app: RequestListener, use: (origin: string) => Promise<T>): Promise<T> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }

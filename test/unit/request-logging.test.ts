@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { requestLogging } from '../../services/http/request-logging.js';
+import { loggableUrl, requestLogging } from '../../services/http/request-logging.js';
 import { createLogger } from '../../services/logging/logger.js';
 
 function appWithLog(level: string) {
@@ -63,5 +64,70 @@ describe('request logging', () => {
     const { app, lines } = appWithLog('warn');
     await request(app).post('/webhooks/halopsa').send('{}');
     expect(lines.map((l) => l.msg)).toEqual(['from the route']);
+  });
+
+  it('never logs a token-like path segment, whatever its case, encoding, slashes or place', async () => {
+    const { app, lines } = appWithLog('info');
+    const token = randomBytes(32).toString('base64url');
+    const encoded = [...token].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    const doubleEncoded = encoded.replaceAll('%', '%25');
+    const half = token.slice(0, 22);
+    const urls = [
+      `/S/${token}`,
+      `/C/${token}`,
+      `/s/${token}`,
+      `//s/${token}`,
+      `/s//${token}`,
+      `//S//${token}/`,
+      `/%73/${token}`,
+      `/%53/${token}?a=1`,
+      `/s/${encoded}`,
+      `/x/${doubleEncoded}`,
+      `/S/${token}/extra`,
+      `/webhooks/halopsa/${token}`,
+      `/anything/${token}.css`,
+      `/anything/${half}`,
+      `/s/assets/${token}`,
+    ];
+    for (const url of urls) await request(app).get(url);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(half);
+    expect(text).not.toContain(encoded);
+    expect(text).not.toContain(encoded.slice(0, 30));
+    const logged = lines.filter((l) => l.msg === 'request completed');
+    expect(logged).toHaveLength(urls.length);
+    for (const line of logged) expect(JSON.stringify(line)).toContain('[token]');
+  });
+});
+
+describe('loggableUrl', () => {
+  const token = randomBytes(32).toString('base64url');
+
+  it.each([
+    [`/S/${token}`, '/S/[token]'],
+    [`/C/${token}`, '/C/[token]'],
+    [`/s/${token}?x=1`, '/s/[token]'],
+    [`//s//${token}`, '/s/[token]'],
+    [`/%73/${token}`, '/s/[token]'],
+    [`/webhooks/halopsa/${token}/x`, '/webhooks/halopsa/[token]/x'],
+  ])('redacts %s as %s', (url, expected) => {
+    expect(loggableUrl(url)).toBe(expected);
+  });
+
+  it.each([
+    '/webhooks/halopsa',
+    '/webhooks/connectwise',
+    '/s/assets/secure-link.css',
+    '/c/assets/confirmation.css',
+    '/metrics',
+    '/healthz',
+    '/wp-admin/admin-ajax.php',
+  ])('leaves %s as it is', (url) => {
+    expect(loggableUrl(url)).toBe(url);
+  });
+
+  it('drops the query string', () => {
+    expect(loggableUrl('/webhooks/halopsa?secret=abc')).toBe('/webhooks/halopsa');
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import request, { type Response } from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,12 @@ import {
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
 import { keysUnder } from '../support/redis.js';
 import { proceedNonce } from '../support/secure-link-client.js';
-import { unknownLinkToken, useLinkTestRedis, withWrongKeyPart } from './one-time-link-test-support.js';
+import {
+  unknownLinkToken,
+  useLinkTestRedis,
+  withServer,
+  withWrongKeyPart,
+} from './one-time-link-test-support.js';
 
 const SECRET = 'Harbor#Lantern#Meadow#83';
 const CONTEXT: SecureLinkOptions['context'] = { psa: 'halopsa', ticketId: '77', correlationId: 'corr-77' };
@@ -26,7 +31,10 @@ let redis: Redis;
 const prefixes: string[] = [];
 const quiet = () => pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() }));
 
-function setup(limits: SecureLinkLimits = { failedLookups: 5, windowSeconds: 60 }) {
+function setup(
+  limits: SecureLinkLimits = { failedLookups: 5, windowSeconds: 60 },
+  limiterRedis: Redis = redis,
+) {
   const keyPrefix = `test:sla:${randomBytes(6).toString('hex')}:`;
   prefixes.push(keyPrefix);
   const store = createRedisSecureLinkStore({
@@ -40,7 +48,14 @@ function setup(limits: SecureLinkLimits = { failedLookups: 5, windowSeconds: 60 
   app.set('trust proxy', true); // the client address comes from X-Forwarded-For, as behind the real proxy
   app.use(
     '/s',
-    createSecureLinkRouter({ store, mspName: 'Ashton Solutions', logger: quiet(), redis, keyPrefix, limits }),
+    createSecureLinkRouter({
+      store,
+      mspName: 'Ashton Solutions',
+      logger: quiet(),
+      redis: limiterRedis,
+      keyPrefix,
+      limits,
+    }),
   );
   const create = async (maxViews = 1) =>
     (await store.create(SECRET, { ttlSeconds: 600, maxViews, context: CONTEXT })).token;
@@ -81,7 +96,7 @@ useLinkTestRedis(prefixes, (r) => (redis = r));
 
 describe('token guessing', () => {
   it('limits failed lookups per client address: 429 with Retry-After and the secure headers; others unaffected', async () => {
-    const { create, get, post, keyPrefix, nonceFor } = setup({ failedLookups: 5, windowSeconds: 60 });
+    const { create, get, post, keyPrefix } = setup({ failedLookups: 5, windowSeconds: 60 });
     const token = await create(1);
     for (let i = 0; i < 5; i++) {
       const res =
@@ -96,10 +111,7 @@ describe('token guessing', () => {
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(limited.text).toContain('Too many attempts');
     expectSecureHeaders(limited);
-    // The limited address gets 429 for a good token too (it is the address that is limited, not the token)…
-    expect((await get(`/s/${token}`, ATTACKER)).status).toBe(429);
-    expect((await post(`/s/${token}`, ATTACKER, await nonceFor(token))).status).toBe(429);
-    // …while the manager, elsewhere, opens the link as if nothing happened.
+    // The manager, elsewhere, opens the link as if nothing happened.
     const page = await get(`/s/${token}`, MANAGER);
     expect(page.status).toBe(200);
     const revealed = await post(`/s/${token}`, MANAGER, proceedNonce(page.text), {
@@ -155,6 +167,103 @@ describe('token guessing', () => {
     const revealed = await post(`/s/${token}`, MANAGER, proceedNonce(page.text));
     expect(revealed.status).toBe(200);
     expect(revealed.text).toContain('1 more time');
+  });
+});
+
+describe("someone else's failures never lock a manager out of a good link", () => {
+  it('a valid link opens (page and reveal) from an address that has used up its failed lookups; unknown tokens from it still get 429', async () => {
+    const { create, get, post } = setup({ failedLookups: 3, windowSeconds: 60 });
+    const token = await create(1);
+    // Everyone behind one office NAT or the MSP's proxy shares this address.
+    for (let i = 0; i < 3; i++) expect((await get(`/s/${unknownToken()}`, MANAGER)).status).toBe(404);
+    expect((await get(`/s/${unknownToken()}`, MANAGER)).status).toBe(429);
+    const page = await get(`/s/${token}`, MANAGER);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Click Here to Proceed');
+    const revealed = await post(`/s/${token}`, MANAGER, proceedNonce(page.text), {
+      'Sec-Fetch-Site': 'same-origin',
+    });
+    expect(revealed.status).toBe(200);
+    expect(revealed.text).toContain(SECRET);
+    // The used-up link is now as unknown as any other: 429 for the limited address, like a random token,
+    // so the answer tells nothing about which links ever existed.
+    const dead = await get(`/s/${token}`, MANAGER);
+    expect(dead.status).toBe(429);
+    expect(dead.text).toBe((await get(`/s/${unknownToken()}`, MANAGER)).text);
+  });
+
+  it('counts failed lookups atomically: of 300 parallel wrong tokens exactly the allowed number get 404, the rest 429, and a valid link still opens', async () => {
+    const { app, create, nonceFor, keyPrefix } = setup({ failedLookups: 20, windowSeconds: 60 });
+    const token = await create(1);
+    const nonce = await nonceFor(token);
+    await withServer(app, async (origin) => {
+      const wrong = (i: number): Promise<globalThis.Response> => {
+        const headers = { 'X-Forwarded-For': ATTACKER };
+        switch (i % 5) {
+          case 0:
+            return fetch(`${origin}/s/${unknownToken()}`, { headers });
+          case 1:
+            return fetch(`${origin}/s/${unknownToken()}`, { method: 'HEAD', headers });
+          case 2:
+            return fetch(`${origin}/s/${unknownToken()}`, {
+              method: 'POST',
+              headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+              body: `nonce=${encodeURIComponent(nonce)}`,
+            });
+          case 3:
+            return fetch(`${origin}/s/${wrongKeyPart(token)}`, { headers });
+          default:
+            return fetch(`${origin}/s/not-a-token-${i}`, { headers });
+        }
+      };
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          const res = await wrong(i);
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      expect(statuses.filter((s) => s === 404)).toHaveLength(20);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(280);
+      // In the middle of the flood, from the same address: the good link opens and reveals.
+      const page = await fetch(`${origin}/s/${token}`, { headers: { 'X-Forwarded-For': ATTACKER } });
+      expect(page.status).toBe(200);
+      const revealed = await fetch(`${origin}/s/${token}`, {
+        method: 'POST',
+        headers: {
+          'X-Forwarded-For': ATTACKER,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Sec-Fetch-Site': 'same-origin',
+        },
+        body: `nonce=${encodeURIComponent(proceedNonce(await page.text()))}`,
+      });
+      expect(revealed.status).toBe(200);
+      expect(await revealed.text()).toContain(SECRET);
+    });
+    expect(await redis.get(`${keyPrefix}link-guess:${ATTACKER}`)).toBe('300');
+  });
+
+  it('a limiter whose Redis is unavailable blocks no valid link; failed lookups are still limited in process memory', async () => {
+    const down = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      const { create, get, post } = setup({ failedLookups: 2, windowSeconds: 60 }, down);
+      const token = await create(1);
+      expect((await get(`/s/${unknownToken()}`, ATTACKER)).status).toBe(404);
+      expect((await get(`/s/${unknownToken()}`, ATTACKER)).status).toBe(404);
+      expect((await get(`/s/${unknownToken()}`, ATTACKER)).status).toBe(429);
+      const page = await get(`/s/${token}`, ATTACKER);
+      expect(page.status).toBe(200);
+      const revealed = await post(`/s/${token}`, ATTACKER, proceedNonce(page.text));
+      expect(revealed.status).toBe(200);
+      expect(revealed.text).toContain(SECRET);
+    } finally {
+      down.disconnect();
+    }
   });
 });
 

@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { testRedis, testRedisUrl } from '../support/redis.js';
+
+/** A port nobody listens on right now (the OS picks it), for a child process that cannot report its own. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs the real entry point (`services/main.ts`) and asks both of its ports for /metrics. */
+describe('Where the running service serves /metrics', () => {
+  let sandbox: Sandbox;
+  const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(async () => {
+    const redis = await testRedis();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await sandbox.close();
+  });
+
+  async function start(env: Record<string, string>) {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+      env: {
+        ...process.env,
+        ...sandbox.env,
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        HOST: '127.0.0.1',
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        REDIS_URL: await testRedisUrl(),
+        REDIS_KEY_PREFIX: prefix,
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 15_000;
+    while (!output.includes('resetdesk listening') || !output.includes('metrics listening')) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`service did not start:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return {
+      publicUrl: `http://127.0.0.1:${port}/metrics`,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      async stop() {
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        return output;
+      },
+    };
+  }
+
+  it('by default: on the metrics port only, the public port answers 404', async () => {
+    const svc = await start({});
+    try {
+      expect((await fetch(svc.publicUrl)).status).toBe(404);
+      const scraped = await fetch(svc.metricsUrl);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('resetdesk_queue_jobs');
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('with METRICS_BEARER_TOKEN: on both ports, each only with the token', async () => {
+    const token = 'metrics-scrape-token-0123456789';
+    const svc = await start({ METRICS_BEARER_TOKEN: token });
+    try {
+      for (const url of [svc.publicUrl, svc.metricsUrl]) {
+        expect((await fetch(url)).status, url).toBe(401);
+        expect((await fetch(url, { headers: { Authorization: 'Bearer nope' } })).status, url).toBe(401);
+        const scraped = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+        expect(scraped.status, url).toBe(200);
+        expect(await scraped.text(), url).toContain('resetdesk_queue_jobs');
+      }
+    } finally {
+      const output = await svc.stop();
+      expect(output).not.toContain(token);
+    }
+  });
+});
