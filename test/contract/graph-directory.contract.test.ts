@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGraphDirectoryFactory, type GraphOptions } from '../../integrations/graph/graph-directory.js';
+import { createGraphDirectoryFactory } from '../../integrations/graph/graph-directory.js';
+import type { GraphOptions } from '../../integrations/graph/graph-transport.js';
 import { DirectoryError, TransientError } from '../../services/domain/errors.js';
 import type { Directory } from '../../services/domain/ports.js';
 import { createLogger, type Logger } from '../../services/logging/logger.js';

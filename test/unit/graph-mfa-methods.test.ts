@@ -5,9 +5,9 @@ import {
   OFFICE_PHONE_ID,
   methodDeletePath,
   orderMethodsForRemoval,
-  toDirectoryUser,
   type ListedMethod,
-} from '../../integrations/graph/graph-directory.js';
+} from '../../integrations/graph/graph-mfa-methods.js';
+import { toDirectoryUser } from '../../integrations/graph/graph-users.js';
 
 const m = (type: string, id: string): ListedMethod => ({ '@odata.type': `#microsoft.graph.${type}`, id });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_NAME_SEARCH_LENGTH,
-  eligibilityRefusal,
-  isGuid,
   nameFilter,
   nameSearchWords,
-} from '../../integrations/graph/graph-directory.js';
+} from '../../integrations/graph/graph-name-search.js';
+import { eligibilityRefusal } from '../../integrations/graph/graph-privileges.js';
+import { isGuid } from '../../integrations/graph/graph-users.js';
 import { matchesFilter, parseUserFilter, unsupportedInDefaultQuery } from '../simulators/graph-sim-filter.js';
 import { eligibilityInstanceId } from '../simulators/graph-simulator.js';
 
