@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/load-config.js';
 import { autotaskModule } from '../integrations/autotask/index.js';
 import { connectwiseModule } from '../integrations/connectwise/index.js';
 import { halopsaModule } from '../integrations/halopsa/index.js';
+import type { GraphOptions } from '../integrations/graph/graph-transport.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
 import type { PsaKind } from './domain/ports.js';
@@ -28,15 +29,7 @@ export interface WiringPlan {
   redis: { url: string; keyPrefix: string };
   queue: { attempts: number; retentionDays: number };
   worker: { concurrency: number; backoffMs: number };
-  graph: {
-    baseUrl: string;
-    authorityHost: string;
-    clientId: string;
-    clientSecret?: string;
-    certificatePath?: string;
-    timeoutMs: number;
-    disableInstanceDiscovery: boolean;
-  };
+  graph: GraphOptions;
   psas: PlannedPsa[];
   links: {
     serverKey: Buffer;
