@@ -1,0 +1,259 @@
+/**
+ * What each sentence of an email does: asks for a reset now, chases an earlier request, thanks, cancels,
+ * puts the reset off or makes it conditional, speaks of another system, asks to turn MFA off or to set a
+ * chosen password, approves a forwarded plea, … and what the whole message is (an automatic reply, a
+ * receipt). Sentences are read on a folded copy in which misspelt key words are put right.
+ */
+import { editDistance, fold } from './text-tools.js';
+
+export interface SentenceSignals {
+  /** The text the signals were read from: folded, key words spelt right. */
+  canonical: string;
+  /** Speaks of a reset, a password, MFA, a lock-out or sign-in trouble. */
+  topic: boolean;
+  /** Asks plainly for a reset ("please reset", "can you unlock"). */
+  explicitAsk: boolean;
+  /** Asks for something without saying what ("please action", "as per subject"): the subject says what. */
+  refersToSubject: boolean;
+  chase: boolean;
+  resolved: boolean;
+  cancel: boolean;
+  pending: boolean;
+  conditional: boolean;
+  future: boolean;
+  otherSystem: boolean;
+  disableMfa: boolean;
+  chosenPassword: boolean;
+  howTo: boolean;
+  selfStrong: boolean;
+  selfWeak: boolean;
+  group: boolean;
+  /** Adds a person to a request ("and X too", "same for X", "X needs his doing"). */
+  addition: boolean;
+  /** Corrects what came before ("sorry, I mean", "actually it's"). */
+  correction: boolean;
+  approval: boolean;
+  notApproved: boolean;
+  /** Refers to one person without a name ("the new starter", "our temp"). */
+  unnamedPerson: boolean;
+  pronoun: boolean;
+  greeting: boolean;
+}
+
+/** Key words whose misspellings are read as the word ("resest the pasword"). */
+const KEY_WORDS: ReadonlyArray<{ word: string; min: number; limit: number; not: ReadonlySet<string> }> = [
+  {
+    word: 'reset',
+    min: 5,
+    limit: 1,
+    not: new Set([
+      'rest',
+      'resent',
+      'reseat',
+      'recent',
+      'preset',
+      'resets',
+      'rested',
+      'reset',
+      'beset',
+      'resell',
+      'resit',
+      'resets',
+    ]),
+  },
+  { word: 'resetting', min: 8, limit: 1, not: new Set(['resetting', 'besetting', 'resitting']) },
+  {
+    word: 'password',
+    min: 6,
+    limit: 2,
+    not: new Set([
+      'passport',
+      'passwords',
+      'passed',
+      'passing',
+      'passage',
+      'password',
+      'passwort',
+      'passover',
+      'passers',
+      'passable',
+    ]),
+  },
+  { word: 'passwords', min: 8, limit: 1, not: new Set(['passwords', 'passports']) },
+  {
+    word: 'authenticator',
+    min: 10,
+    limit: 2,
+    not: new Set(['authenticator', 'authentication', 'authenticate', 'authenticated']),
+  },
+];
+
+const canonicalCache = new Map<string, string>();
+
+function canonicalWord(word: string): string {
+  if (word.length < 5 || word.length > 16) return word;
+  const cached = canonicalCache.get(word);
+  if (cached !== undefined) return cached;
+  let out = word;
+  if (KEY_WORDS.some((k) => k.word === word)) out = word;
+  else if (/^(?:pw|pwd|passwrd|passwd|pword)$/.test(word)) out = 'password';
+  else
+    for (const k of KEY_WORDS) {
+      if (word.length < k.min || k.not.has(word)) continue;
+      if (editDistance(word, k.word, k.limit) <= k.limit) {
+        out = k.word;
+        break;
+      }
+    }
+  if (canonicalCache.size < 5_000) canonicalCache.set(word, out);
+  return out;
+}
+
+/** Folds a sentence and puts misspelt key words right; word positions may shift. */
+export function canonicalise(sentence: string): string {
+  return fold(sentence)
+    .replace(/[a-z]+/g, (w) => canonicalWord(w))
+    .replace(/\bp\/w\b|\bpwd?\b|\bpword\b|\bpasswd\b/g, 'password')
+    .replace(/\bre-set\b/g, 'reset')
+    .replace(/\s+/g, ' ');
+}
+
+const PW = String.raw`(?:password|passwords|pass word|login details|log-?in details|credentials)`;
+const MFA = String.raw`(?:mfa|2fa|2sv|two[- ]?factor|two[- ]?step|2[- ]?step|multi[- ]?factor|authenticator|authentication app|auth app|verification codes?|security codes?|sign[- ]?in codes?|text codes?|otp|number matching)`;
+const DAYS = String.raw`(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)`;
+
+const TOPIC = new RegExp(
+  String.raw`\b(?:reset|resets|resetting|unlock|unblock|${PW}|${MFA}|locked out|lock(?:ed)? (?:him|her|them) out|account (?:is |has been |got )?locked|(?:can'?t|cannot|can not|couldn'?t|unable to|not able to|isn'?t able to|is unable to|has trouble|having trouble|struggling to)\s+(?:get\s+)?(?:log|sign|get)\s*(?:in|on|into|back)|(?:log|sign)-?in (?:issues?|problems?|trouble)|forgot(?:ten)?|new (?:phone|mobile|handset|cell|iphone|android)|(?:lost|broke|broken|replaced|changed|dropped|smashed) (?:his |her |their |the |a )?(?:phone|mobile|handset|iphone)|(?:phone|mobile|iphone) (?:was |got |has been |is )?(?:lost|stolen|broken|replaced|wiped|dead)|(?:not |isn'?t |aren'?t |stopped )(?:getting|receiving) (?:the |her |his |their |any )?(?:codes?|texts?|prompts?|notifications?)|expired|needs? (?:his|her|their|one) (?:doing|done|resetting|sorting))\b`,
+);
+const EXPLICIT_ASK =
+  /\b(?:(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|can we|could we|pl[sz]?)\s+(?:\w+\s+){0,2}?(?:reset|unlock|unblock|clear|remove|re-?register|sort)|(?:reset|unlock)\b[^.]{0,80}\b(?:please|pls|plz|asap|thanks|urgently)|need(?:s|ed)? (?:a |an |her |his |their |the )?(?:password |mfa |2fa )?(?:reset|unlock|new password)|^(?:reset|unlock|please reset))\b/;
+const REFERS_TO_SUBJECT =
+  /\b(?:as per (?:the )?(?:subject|title|above)|see (?:the )?(?:subject|title)|per (?:the )?subject|as (?:above|titled)|please (?:action|do|sort|process|help|action this|do this|do the needful)|(?:can|could) you (?:please )?(?:action|do|sort|process|help with) (?:this|that|it)|do the needful|asap|urgent(?:ly)?|as subject)\b/;
+
+const CHASE =
+  /\b(?:any (?:update|updates|news|progress|joy|luck)|still waiting|still not (?:done|reset|sorted|heard)|chasing|follow(?:ing)?[- ]up (?:on )?(?:my|the|this)|did you (?:get|see|receive) my|have you (?:had a chance|managed|been able)|has (?:this|that|it|the reset|my request|my email) been (?:done|actioned|completed|sorted|looked at)|is (?:this|it|that) (?:done|sorted) yet|when (?:will|can) (?:this|it|that) be (?:done|sorted|actioned)|heard nothing|(?:no|not had a) (?:reply|response)|haven'?t heard|what'?s (?:happening|the status) with|status (?:on|of) (?:the|my)|the (?:reset|request) i (?:asked|sent|requested|raised) (?:for|about)?|(?:asked|emailed|wrote) (?:you )?(?:earlier|yesterday|this morning|last week))\b/;
+const RESOLVED =
+  /\b(?:that (?:has )?(?:worked|did it|did the trick|fixed it|sorted it)|(?:it'?s|it is|all|everything|she'?s|he'?s|they'?re|she is|he is|they are) (?:all )?(?:working|sorted|fixed|resolved|good|back in|in now|up and running|ok now|fine now)(?: now| again)?|(?:got|managed to get|has got|is) (?:back )?in (?:now|again|fine)|can (?:log|sign|get) (?:in|on) (?:now|again|fine)|works now|working again|problem solved|issue resolved|(?:thanks|thank you|thx) (?:so much |very much )?for (?:sorting|resetting|fixing|unlocking|your help|the help|the quick|getting back|doing)|no further action|you can close)\b/;
+const CANCEL =
+  /\b(?:(?:please )?ignore (?:my|the|this|that) (?:previous |last |earlier |other )?(?:email|message|mail|request)|please ignore|disregard|cancel (?:that|this|my|the)|never ?mind|no longer (?:need|needed|required|necessary)|not needed (?:any ?more)|(?:don'?t|do not) worry(?: about it)?|(?:she|he|they)(?:'s| has| have|'ve)? (?:remembered|found|managed)|scrap that|forget (?:it|that|my (?:last|previous))|false alarm)\b/;
+const PENDING =
+  /\b(?:get back to you|come back to you|(?:i'?ll|i will) (?:confirm|check|come back)|let you know (?:if|whether) (?:we|she|he|they|i) (?:still )?(?:need|want)|hold off|wait (?:until|till|for) (?:i|me|my|her|him|them)|(?:don'?t|do not) (?:do|action|reset|touch) (?:anything|it|this|that)? ?(?:yet|until|for now)|let me (?:check|confirm|speak|talk|ask|double[- ]check|find out)|before you do anything|checking with|not yet|on hold)\b/;
+const POLITE_IF =
+  /\b(?:if (?:you|u) (?:can|could|would|don'?t mind|get a (?:chance|minute|moment)|have (?:time|a minute|a moment|a sec)|are able|need|have any|require)|if (?:possible|poss|at all possible)|if (?:that'?s|it'?s|this is|that is) (?:ok|okay|alright|all right|possible|fine|not too much)|if not too much trouble|(?:let|tell|call|ring|email|shout|ask|see|check|know) (?:me |us )?(?:know )?if|as if|even if|if any(?:thing)?)\b/g;
+const CONDITIONAL = /\b(?:if|unless|in case|should (?:she|he|they|it) (?:need|still|not|fail))\b/;
+const FUTURE_STRONG = new RegExp(
+  String.raw`\b(?:tomorrow|tmrw|tmr|next (?:week|month|${DAYS}|time)|this coming ${DAYS}|(?:when|once) (?:she|he|they|it)(?:'s| is| are|'re| gets?| returns?| comes?| come) back|(?:when|once) (?:she|he|they) (?:returns?|starts?|arrives?)|after (?:his|her|their|the|my) (?:holiday|holidays|leave|vacation|maternity|paternity|break|trip|surgery|operation)|(?:from|on) (?:the )?\d{1,2}(?:st|nd|rd|th)\b|first thing (?:on |tomorrow|${DAYS})|later (?:this|in the) (?:week|month)|in (?:a|two|2|three|3|a couple of) (?:weeks?|days)|before (?:she|he|they) (?:starts?|returns?|comes? back)|(?:end|start) of (?:the |next )?(?:week|month)|over the weekend|at the weekend|(?:she|he|they) (?:is|are|'s|'re) (?:back|returning|starting) (?:on|next|from))`,
+);
+const FUTURE_WEAK = new RegExp(String.raw`\b(?:on|this) ${DAYS}(?: morning| afternoon| evening)?\b`);
+const PAST_OR_NOW =
+  /\b(?:was|were|got|had|since|lost|broke|yesterday|last|ago|today|now|asap|straight away|immediately|urgent(?:ly)?|this morning|right away)\b/;
+const OTHER_SYSTEMS = String.raw`(?:salesforce|xero|sage|quickbooks|adobe|zoom|slack|dropbox|docusign|hubspot|mailchimp|shopify|amazon|aws|linkedin|facebook|instagram|twitter|gmail|google|apple id|icloud|itunes|wi-?fi|wireless|printer|copier|door|alarm|gate|voicemail|phone system|desk phone|bios|bitlocker|netsuite|sap|oracle|workday|bamboo ?hr|myob|payroll (?:portal|system|site)|bank(?:ing)?|pension|website|wordpress|crm|erp|citrix|sage 50|xero's|canva|trello|asana|jira|github|godaddy|paypal|stripe|ebay|whatsapp|iphone passcode|phone pin|laptop pin|bios)`;
+const OTHER_SYSTEM = new RegExp(
+  String.raw`\b(?:${OTHER_SYSTEMS}(?: online| account| accounts)?(?:'s)? (?:${PW}|password|login|log-?in|account|${MFA}|pin|passcode|access)|(?:${PW}|login|log-?in|account|access|${MFA}) (?:to|for|on|in|into) (?:the |her |his |their |our )?${OTHER_SYSTEMS}|locked out of (?:the |her |his |their |our )?${OTHER_SYSTEMS}|(?:get|log|sign) (?:in ?to|into|onto) (?:the |her |his |their |our )?${OTHER_SYSTEMS})\b`,
+);
+const MICROSOFT =
+  /\b(?:microsoft|office ?365|o365|m365|365|outlook|teams|email|e-?mail|onedrive|sharepoint|windows|entra|azure|office)\b/;
+const DISABLE_MFA = new RegExp(
+  String.raw`\b(?:(?:turn|switch|shut|take) off (?:the |her |his |their )?${MFA}|(?:turn|switch|shut|take) (?:the |her |his |their )?${MFA} off|(?:disable|deactivate|exempt|exclude|bypass|get rid of)\b[^.]{0,30}\b${MFA}|${MFA}\b[^.]{0,20}\b(?:disabled|switched off|turned off|exemption|exempt)|(?:remove|stop)\b[^.]{0,30}\b${MFA}\b[^.]{0,30}\b(?:permanently|for good|altogether|completely|entirely|any ?more|at all|for ever|forever)|(?:doesn'?t|does not|don'?t|do not) (?:want|need|like) (?:to use )?(?:the |her |his |their )?${MFA}|without (?:any )?${MFA}|no (?:more )?${MFA}\b(?! (?:reset|codes?))|stop (?:asking|prompting) (?:him |her |them )?for (?:codes?|${MFA}))`,
+);
+const CHOSEN_PASSWORD = new RegExp(
+  String.raw`\b(?:(?:set|change|reset|make|update)\b[^.]{0,30}\b(?:password|it)\b (?:to|as)\b(?! (?:a|an|something|some|the (?:default|temporary|temp|usual)|temporary|temp|random|new one)\b)|password (?:should|must|needs to|will|can) be\b|new password (?:is|should be|will be)\b|new password\s*[:=]|(?:use|give (?:him|her|them)) (?:the |this )?password\b|password (?:to|as)\s*["'“]|(?:his|her|their) password (?:as|to) (?:her|his|their) (?:usual|old|previous)|same password as)`,
+);
+const HOW_TO =
+  /\b(?:how (?:do|can|should|would) (?:i|we|managers?|one)\b|how to (?:reset|unlock)|what(?:'s| is) the (?:process|procedure|way)|where (?:do|can) i|is there a way|can i (?:reset|unlock|do (?:it|this|that)) (?:myself|my ?self|from)|(?:the|a) link to (?:the )?(?:portal|reset page))\b/;
+const SELF_STRONG =
+  /\bmy (?:own |work |office |microsoft |ms |365 |o365 |m365 |email |outlook |teams |company |windows |computer |laptop )?(?:password|passwords|mfa|2fa|authenticator|account|login|log-?in|sign-?in|multi[- ]?factor|two[- ]factor|verification)\b|\b(?:reset|unlock) me\b|\bi(?:'m| am|m| was| have been|'ve been| keep getting| got| get)\s+(?:now |still |completely |totally )?(?:locked out|unable to (?:log|sign)|not able to (?:log|sign))|\bi (?:forgot|have forgotten|'ve forgotten|lost|have lost|can'?t remember|don'?t remember) my\b|\bi (?:can'?t|cannot|can not|couldn'?t|am unable to|'m unable to) (?:log|sign|get) ?(?:in|on|into)\b|\b(?:and|also|plus) mine\b|\bme (?:too|as well)\b/;
+const SELF_WEAK =
+  /\bfor (?:me|myself)\b(?! to)|\bi (?:got|have|bought|need) a new (?:phone|mobile|handset)\b|\bmine\b/;
+const GROUP =
+  /\b(?:everyone|everybody|all (?:the |my |our )?(?:users|staff|accounts|employees|members|of them|of us|people|passwords|team)|the whole (?:team|company|office|department|staff|of)|entire (?:team|company|office|department|staff)|each (?:user|member|of them|account)|the following (?:users|people|staff|accounts)|these (?:users|people|staff|accounts)|(?:several|multiple|some|a few|few) (?:users|people|staff|accounts|employees|of my)|new starters|(?:users|staff|people) (?:are|were) (?:all )?(?:locked out|unable)|the (?:sales|finance|ops|operations|warehouse|accounts|hr) team)\b/;
+const ADDITION =
+  /\b(?:too|as well|also|same (?:for|with|goes for|again for|thing for|applies to|issue for|problem for)|another one|one more|plus|as does|so does|in addition|additionally|while you'?re at it|needs? (?:his|hers|her|theirs|their|one) (?:doing|done|resetting|sorting)|and (?:for )?(?:also )?[a-z]+ (?:too|as well))\b/;
+const CORRECTION =
+  /\b(?:i mean|i meant|i mean't|(?:sorry|apologies|oops),? (?:i mean|it'?s|it is|it should be|should be|meant|wrong person|that should)|actually,? (?:it'?s|it is|i mean|it should be|i need|for|not)|correction|make that|rather than|scratch that|no wait|wait,? (?:no|it'?s)|my mistake|my bad|typo|wrong (?:name|person)|should (?:have )?(?:read|said|be)|it'?s (?:actually )?[a-z]+ who|not [a-z' -]{1,40},? but)\b/;
+const APPROVAL =
+  /\b(?:approved?|authori[sz]ed?|i approve|ok(?:ay)?(?: to| for you to) (?:reset|proceed|go ahead|action|do)|go ahead|please (?:action|proceed|do|sort|help|process|assist|reset|deal with|handle|arrange|unlock)|(?:can|could|would) you (?:please )?(?:help|sort|do|action|reset|process|assist|deal with|handle|unlock)|happy for (?:you|this) to|fine to (?:proceed|go ahead|reset)|yes,? please|confirmed|i (?:can )?confirm|(?:this|it) is genuine|it'?s genuine|(?:is |it'?s )legit|i'?ve spoken (?:to|with)|i have spoken (?:to|with)|as requested below|see below and (?:action|reset|sort|help)|per below|please see below and)\b/;
+const NOT_APPROVED =
+  /\b(?:not approved|(?:don'?t|do not) (?:approve|action|reset|proceed|do)|is (?:this|it) (?:legit|genuine|real|safe|spam|phishing|ok)|phishing|suspicious|scam|spam|fyi|for your information|not sure (?:if|whether|about)|should (?:we|i|you) (?:do|action|reset)|what do you think)\b/;
+const UNNAMED_PERSON =
+  /\b(?:the|our|my|a|an|this|that) (?:new )?(?:starter|temp|intern|contractor|apprentice|receptionist|new (?:guy|girl|lad|hire|person|employee|colleague)|member of staff|staff member|guy|lady|girl|lad|boss|supervisor|ceo|cfo|md|finance director|team leader|one of (?:my|our) (?:team|staff))\b/;
+const PRONOUN =
+  /\b(?:he|she|they|him|her|his|hers|them|their|theirs|this (?:user|person|account)|the same (?:person|user))\b/;
+const GREETING = /^(?:hi|hello|hey|dear|morning|good (?:morning|afternoon|evening)|hiya|greetings|to)\b/;
+
+export function readSentence(sentence: string): SentenceSignals {
+  const c = canonicalise(sentence);
+  const withoutPoliteIf = c.replace(POLITE_IF, ' ');
+  const topic = TOPIC.test(c);
+  const futureWeak = FUTURE_WEAK.test(c) && !PAST_OR_NOW.test(c);
+  const other =
+    OTHER_SYSTEM.test(c) &&
+    !new RegExp(String.raw`${MICROSOFT.source}\s+(?:${PW}|${MFA}|account|login)`).test(c);
+  return {
+    canonical: c,
+    topic,
+    explicitAsk: EXPLICIT_ASK.test(c),
+    refersToSubject: REFERS_TO_SUBJECT.test(c),
+    chase: CHASE.test(c),
+    resolved: RESOLVED.test(c),
+    cancel: CANCEL.test(c),
+    pending: PENDING.test(c),
+    conditional: CONDITIONAL.test(withoutPoliteIf),
+    future: FUTURE_STRONG.test(c) || futureWeak,
+    otherSystem: other,
+    disableMfa: DISABLE_MFA.test(c),
+    chosenPassword: CHOSEN_PASSWORD.test(c),
+    howTo: HOW_TO.test(c),
+    selfStrong: SELF_STRONG.test(c),
+    selfWeak: SELF_WEAK.test(c),
+    group: GROUP.test(c),
+    addition: ADDITION.test(c),
+    correction: CORRECTION.test(c),
+    approval: APPROVAL.test(c),
+    notApproved: NOT_APPROVED.test(c),
+    unnamedPerson: UNNAMED_PERSON.test(c),
+    pronoun: PRONOUN.test(c),
+    greeting: GREETING.test(c),
+  };
+}
+
+/** Short evidence for a signal: the words that set it, quoted, at most 40 characters. */
+export function signalWords(signals: SentenceSignals, signal: keyof typeof SIGNAL_PATTERNS): string {
+  const m = SIGNAL_PATTERNS[signal].exec(signals.canonical);
+  return m ? `"${m[0].trim().slice(0, 40)}"` : '';
+}
+
+export const SIGNAL_PATTERNS = {
+  chase: CHASE,
+  resolved: RESOLVED,
+  cancel: CANCEL,
+  pending: PENDING,
+  conditional: CONDITIONAL,
+  future: FUTURE_STRONG,
+  futureWeak: FUTURE_WEAK,
+  otherSystem: OTHER_SYSTEM,
+  disableMfa: DISABLE_MFA,
+  chosenPassword:
+    /\b(?:set|change|reset|make|update|use|give|new password|password (?:should|must|needs to|will|can) be|same password)\b/,
+  howTo: HOW_TO,
+  selfStrong: SELF_STRONG,
+  group: GROUP,
+  correction: CORRECTION,
+  approval: APPROVAL,
+  notApproved: NOT_APPROVED,
+} as const;
+
+/** An out-of-office or other automatic reply, told by its body. */
+const AUTO_REPLY_BODY =
+  /\b(?:(?:i am|i'm|i will be|i'll be) (?:currently )?(?:out of (?:the )?office|on (?:annual |parental |maternity |sick )?leave|away from (?:the office|my desk)|on holiday|on vacation|travelling)\b[^]{0,200}\b(?:until|returning|return|back on|back in the office|limited access|respond|reply)|this is an automat(?:ic|ed) (?:reply|response|message)|automatic reply|auto-?reply|this mailbox is (?:not|no longer) monitored|do not reply to this (?:email|message))/;
+/** A read receipt, delivery report or bounce, told by its body. */
+const RECEIPT_BODY =
+  /\b(?:your message (?:to [^]{0,120})?(?:was|has been) (?:read|delivered|not delivered|deleted without being read)|delivery has failed|(?:couldn'?t|could not|can'?t|cannot|wasn'?t|was not) (?:be )?delivered|message (?:was )?not delivered|the following recipients?|permanent (?:error|failure)|mailer-daemon|postmaster|delivery status notification|read receipt|return receipt)\b/;
+
+export function looksLikeAutoReply(text: string): boolean {
+  return AUTO_REPLY_BODY.test(canonicalise(text));
+}
+
+export function looksLikeReceipt(text: string): boolean {
+  return RECEIPT_BODY.test(canonicalise(text));
+}
