@@ -24,7 +24,7 @@ import {
   type NotARequestReason,
   type UnclearReason,
 } from './email-reading.js';
-import { cleanMessage } from './message-cleaner.js';
+import { cleanMessage, type ForwardedMessage } from './message-cleaner.js';
 import {
   buildIndex,
   describe,
@@ -34,6 +34,7 @@ import {
   type SentencePeople,
 } from './name-matcher.js';
 import {
+  canonicalise,
   looksLikeAutoReply,
   looksLikeReceipt,
   readSentence,
@@ -101,11 +102,12 @@ function targetMentions(s: Sentence): Mention[] {
     if (
       s.signals.greeting &&
       m.start < 25 &&
+      /^\s*(?:[,!.:;\-–]|$)/.test(s.text.slice(m.end)) &&
       /^\W*(?:hi|hello|hey|dear|morning|good \w+|hiya|to)\W+$/i.test(s.text.slice(0, m.start))
     )
       return false;
     const after = fold(s.text.slice(m.end, m.end + 40));
-    return !/^\s*(?:has |had |just )?(?:asked|told|said|mentioned|suggested|recommended|wants me|cc'?d|copied|approved|signed off|is cc)/.test(
+    return !/^\s*(?:has |had |just )?(?:asked (?:me|us) to|told (?:me|us) to|suggested|recommended|wants me to|cc'?d|copied|approved|signed off|is cc)/.test(
       after,
     );
   });
@@ -141,7 +143,12 @@ function standingMentions(
       const afterMarker = at >= 0 ? mentions.filter((m) => m.start >= at) : [];
       const tail = at >= 0 ? s.folded.slice(at) : '';
       const isAddition = ADDITION_AFTER.test(tail) && !/\bnot\b/.test(tail) && !s.signals.cancel;
-      if (afterMarker.length && !isAddition) {
+      const resolvedAfter =
+        s.signals.cancel &&
+        /\b(?:found|remembered|sorted|managed|fixed|worked|no longer|not needed|fine now|back in)\b/.test(
+          tail,
+        );
+      if (afterMarker.length && !isAddition && !resolvedAfter) {
         if (kept.length || mentions.some((m) => m.start < at))
           evidence.push(
             `a correction: ${signalWords(s.signals, 'correction') || `"${s.folded.slice(at, at + 30)}"`} replaces the name before it`,
@@ -149,7 +156,7 @@ function standingMentions(
         kept = afterMarker.filter((m) => !m.negated);
         continue;
       }
-      if (s.signals.cancel && !afterMarker.length) {
+      if (s.signals.cancel && (!afterMarker.length || resolvedAfter)) {
         kept = [];
         cancelledAll = true;
         continue;
@@ -255,14 +262,15 @@ function read(
     subjectUsed = true;
     evidence.push('the body asks for what the subject says');
   }
-  if (fwd && !requests.some((s) => s.signals.topic || targetMentions(s).some((m) => !m.self)))
+  const writerNames = own.some((s) => targetMentions(s).some((m) => !m.self && !m.negated));
+  if (fwd && (!requests.some((s) => s.signals.topic) || !writerNames))
     return readForward(own, fwd, index, evidence);
   if (!requests.length) {
     const why = (
       [
+        ['cancel', NOT_REQUEST.cancelled, 'withdraws an earlier request'],
         ['resolved', NOT_REQUEST.thanks, 'thanks or word that it works'],
         ['chase', NOT_REQUEST.statusChase, 'asks about an earlier request'],
-        ['cancel', NOT_REQUEST.cancelled, 'withdraws an earlier request'],
         ['howTo', NOT_REQUEST.howTo, 'asks how to do it'],
       ] as const
     ).find(([key]) => find(key));
@@ -287,11 +295,7 @@ function read(
     (s) => requests.includes(s) || s.signals.correction || s.signals.cancel,
   );
   const standing = standingMentions(subjectUsed ? [subj as Sentence] : orderedForCorrections, evidence);
-  if (
-    standing.cancelledAll &&
-    !standing.mentions.length &&
-    !own.some((s) => s.signals.explicitAsk && !s.signals.cancel)
-  )
+  if (standing.cancelledAll && !standing.mentions.length)
     return notARequest(NOT_REQUEST.cancelled, [...evidence, 'withdraws an earlier request']);
   let mentions = standing.mentions;
   const requestPeople = requests.map((s) => s.people);
@@ -310,12 +314,19 @@ function read(
         ...evidence,
         'the person is described, not named ("the new starter")',
       ]);
+    const contextSentences = own.filter(
+      (s) => !requests.includes(s) && !s.signals.chase && !s.signals.resolved && targetMentions(s).length,
+    );
     const context = [
-      ...own
-        .filter((s) => !requests.includes(s) && !s.signals.chase && !s.signals.resolved)
-        .flatMap(targetMentions),
+      ...contextSentences.flatMap(targetMentions),
       ...(subj && !subjectUsed ? targetMentions(subj) : []),
     ].filter((m) => !m.negated && !m.self);
+    const later = contextSentences.find((s) => s.signals.future);
+    if (later)
+      return notARequest(NOT_REQUEST.futureDate, [
+        ...evidence,
+        `the reset is wanted later: ${signalWords(later.signals, 'future') || signalWords(later.signals, 'futureWeak')}`,
+      ]);
     if (context.length) {
       mentions = context;
       evidence.push('the person is named in another sentence or the subject');
@@ -331,7 +342,17 @@ function read(
       ]);
   }
 
-  return decide(mentions, requests, own, subj, cleaned.quoted, { unknownNames, unknownAddresses }, evidence);
+  const forwardedScope = fwd ? forwardedScopeTexts(fwd, index, people(mentions)) : [];
+  return decide(
+    mentions,
+    requests,
+    own,
+    subj,
+    forwardedScope.length ? forwardedScope : cleaned.quoted,
+    { unknownNames, unknownAddresses },
+    evidence,
+    forwardedScope.length > 0,
+  );
 }
 
 /** Reasons in the request sentences that make them no request now. */
@@ -340,6 +361,12 @@ function checkRequests(
   own: readonly Sentence[],
   evidence: string[],
 ): EmailReading | undefined {
+  const self = requests.find((s) => s.signals.selfStrong);
+  if (self)
+    return unclear(UNCLEAR.selfRequest, [
+      ...evidence,
+      `the writer asks for their own account: ${signalWords(self.signals, 'selfStrong')}`,
+    ]);
   const future = requests.find((s) => s.signals.future);
   if (future)
     return notARequest(NOT_REQUEST.futureDate, [
@@ -388,6 +415,7 @@ function decide(
   quoted: readonly string[],
   unknown: { unknownNames: string[]; unknownAddresses: string[] },
   evidence: string[],
+  fromForward = false,
 ): EmailReading {
   const self = requests.find((s) => s.signals.selfStrong);
   if (self || mentions.some((m) => m.self))
@@ -439,7 +467,7 @@ function decide(
   for (const p of targets)
     evidence.push(`target: ${describe(p)}, by ${who.find((m) => m.people[0]?.id === p.id)?.how ?? 'name'}`);
 
-  const scope = scopeOf(requests, own, subj, quoted);
+  const scope = scopeOf(requests, own, subj, quoted, fromForward);
   if (scope.kind === 'conflict') return unclear(UNCLEAR.conflictingScope, [...evidence, scope.evidence]);
   if (scope.kind === 'nothing') return notARequest(NOT_REQUEST.nothingToReset, [...evidence, scope.evidence]);
   evidence.push(scope.evidence);
@@ -465,21 +493,40 @@ function scopeOf(
   requests: readonly Sentence[],
   own: readonly Sentence[],
   subj: Sentence | undefined,
-  quoted: readonly string[],
+  thread: readonly string[],
+  threadIsForward: boolean,
 ): ScopeReading {
   const texts = own
     .filter((s) => requests.includes(s) || s.signals.correction)
     .map((s) => s.signals.canonical);
   if (requests.includes(subj as Sentence)) texts.push((subj as Sentence).signals.canonical);
   const refersBack = own.some((s) =>
-    /\b(?:same|again|it'?s \S+ who|the other one)\b/.test(s.signals.canonical),
+    /\b(?:same|again|it'?s \S+ who|the other one|below)\b/.test(s.signals.canonical),
   );
-  const fallback = subj?.signals.topic
-    ? [subj.signals.canonical]
-    : refersBack
-      ? quoted.slice(0, 60).map((q) => fold(q))
-      : undefined;
-  return readScope(texts, fallback);
+  const fromSubject = subj?.signals.topic ? [subj.signals.canonical] : undefined;
+  const fromThread =
+    refersBack || threadIsForward ? thread.slice(0, 60).map((q) => canonicalise(q)) : undefined;
+  return readScope(texts, fromSubject, fromThread);
+}
+
+/**
+ * The forwarded message's sentences that say what is wrong, for the scope only: sentences about other
+ * people than `targets` are left out (the staff member's words never ask for anyone).
+ */
+function forwardedScopeTexts(
+  fwd: ForwardedMessage,
+  index: PersonIndex,
+  targets: readonly CandidatePerson[],
+): string[] {
+  return sentencesOf(fwd.lines)
+    .map((t) => sentence(t, index))
+    .filter(
+      (s) =>
+        s.signals.topic &&
+        !s.signals.otherSystem &&
+        s.people.mentions.every((m) => m.self || m.people.every((p) => targets.some((t) => t.id === p.id))),
+    )
+    .map((s) => s.signals.canonical);
 }
 
 /**
@@ -489,7 +536,7 @@ function scopeOf(
  */
 function readForward(
   own: readonly Sentence[],
-  fwd: NonNullable<ReturnType<typeof cleanMessage>['forwarded']>,
+  fwd: ForwardedMessage,
   index: PersonIndex,
   evidence: string[],
 ): EmailReading {
@@ -571,7 +618,7 @@ function readForward(
   }
   evidence.push(`target: ${describe(target)}`);
   const ownScopeTexts = own.filter((s) => s.signals.topic).map((s) => s.signals.canonical);
-  const scope = readScope(ownScopeTexts.length ? ownScopeTexts : topical.map((s) => s.signals.canonical));
+  const scope = readScope(ownScopeTexts, forwardedScopeTexts(fwd, index, [target]));
   if (scope.kind === 'conflict') return unclear(UNCLEAR.conflictingScope, [...evidence, scope.evidence]);
   if (scope.kind === 'nothing') return notARequest(NOT_REQUEST.nothingToReset, [...evidence, scope.evidence]);
   evidence.push(scope.evidence);

@@ -35,7 +35,8 @@ interface Entry {
   nick: string[];
   display: string[][];
   addresses: string[];
-  context: Set<string>;
+  department: Set<string>;
+  title: Set<string>;
 }
 
 export interface PersonIndex {
@@ -103,6 +104,9 @@ export function buildIndex(candidates: readonly CandidatePerson[], requester?: E
   const make = (person: CandidatePerson, self: boolean): Entry => {
     const n = namesOf(person);
     const given = parts(n.given);
+    const displayFirst = parts(n.display)[0];
+    if (displayFirst && displayFirst.length > 1 && !given.some((g) => g[0] === displayFirst[0]))
+      given.push([displayFirst[0] as string]);
     const formal = given[0]?.[0] ?? '';
     return {
       person,
@@ -114,8 +118,13 @@ export function buildIndex(candidates: readonly CandidatePerson[], requester?: E
       addresses: [person.userPrincipalName, person.mail]
         .filter((a): a is string => typeof a === 'string' && a.includes('@'))
         .map((a) => a.trim().toLowerCase()),
-      context: new Set(
-        fold(`${person.department ?? ''} ${person.jobTitle ?? ''}`)
+      department: new Set(
+        fold(person.department ?? '')
+          .split(/[^a-z0-9]+/)
+          .filter((w) => w.length > 1),
+      ),
+      title: new Set(
+        fold(person.jobTitle ?? '')
           .split(/[^a-z0-9]+/)
           .filter((w) => w.length > 1),
       ),
@@ -319,8 +328,10 @@ function narrowByContext(text: string, end: number, start: number, people: Entry
         (w) => w.length > 1 && !['in', 'at', 'of', 'the', 'our', 'from', 'on', 'is', 'and'].includes(w),
       ),
   );
-  const fitting = people.filter((e) => [...e.context].some((w) => words.has(w)));
-  if (fitting.length === 1) return fitting;
+  for (const field of ['department', 'title'] as const) {
+    const fitting = people.filter((e) => [...e[field]].some((w) => words.has(w)));
+    if (fitting.length === 1) return fitting;
+  }
   // "Sarah L." or "Sarah L": the surname's initial.
   const initial = /^\s+(\p{L})\.?(?:\s|$|[,;:!?])/u.exec(text.slice(end, end + 4));
   if (initial?.[1]) {
@@ -412,10 +423,14 @@ export function findPeople(sentence: string, index: PersonIndex): SentencePeople
       tok.key.length < 2
     )
       continue;
+    if (/^(?:i|you|we|they|he|she|it|that|there|who|what)'/.test(tok.lower)) continue;
     const prev = tokens[i - 1];
     const next = tokens[i + 1];
     const slot =
-      (prev && SLOT_BEFORE.test(prev.key) && !(prev.key === 'is' && i > 2)) ||
+      (prev &&
+        SLOT_BEFORE.test(prev.key) &&
+        !(prev.key === 'is' && i > 2) &&
+        /^\s{1,3}$/.test(text.slice(prev.end, tok.start))) ||
       (tok.possessive && next && SLOT_AFTER_POSSESSIVE.test(next.key)) ||
       (i === 0 && next && SLOT_VERB.test(next.lower));
     if (slot) result.unknownNames.push(tok.raw.slice(0, 40));

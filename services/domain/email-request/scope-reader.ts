@@ -19,10 +19,10 @@ const WEAK_PASSWORD =
   /\b(?:locked out|lock(?:ed)? (?:him|her|them) out|account (?:is |has been |got )?locked|unlock|unblock|(?:can'?t|cannot|can not|couldn'?t|unable to|not able to|isn'?t able to|is unable to|having trouble|struggling to)\s+(?:get\s+)?(?:log|sign|get)\s*(?:in|on|into|back)|forgot(?:ten)?|expired)\b/g;
 const RESET_VERB = /\b(?:reset|resetting|unlock|unblock|do (?:him|her|them|it|anything))\b/g;
 const BOTH =
-  /\b(?:both(?! of| users| accounts| staff| people| members| [a-z]+ and)|everything|the lot|full reset|all of (?:it|the above)|all (?:her|his|their) (?:login|sign-?in) stuff)\b/g;
+  /\b(?:(?<!\b(?:they|them|we|us|are|were|and) )both(?! of| users| accounts| staff| people| members| [a-z]+ and| (?:locked|are|were|need|needs|have|has|got|can'?t|cannot|lost|forgot|started|changed|had)\b)|everything|the lot|full reset|all of (?:it|the above)|all (?:her|his|their) (?:login|sign-?in) stuff)\b/g;
 
 const NEGATED_BEFORE =
-  /(?:\b(?:don'?t|do not|dont|no need to|needn'?t|not to|never|without|rather than|instead of|leave|keep|no need for|not necessary to)\s+(?:(?:reset|resetting|touch|touching|change|changing|remove|removing|do|doing|clear|clearing|wipe|worry about|bother with|need|needs|the|her|his|their|a|it|with|any|to|reset of)\s+){0,3}|\bnot (?:the |her |his |their |a |just )?)$/;
+  /(?:\b(?:don'?t|do not|dont|no need to|needn'?t|not to|never|without|rather than|instead of|leave|keep|no need for|not necessary to)\s+(?:(?:reset|resetting|touch|touching|change|changing|remove|removing|do|doing|clear|clearing|wipe|worry about|bother with|need|needs|the|her|his|their|a|it|with|any|to|reset of)\s+){0,3}|\bnot (?:the |her |his |their |a |just )?|\bso (?:is|are|does) (?:the |her |his |their )?)$/;
 const NEGATED_AFTER =
   /^\s*(?:(?:is|are|'s|was|seems|seem|itself)\s+)*(?:fine|ok|okay|good|working fine|working|works|still works|not the (?:issue|problem)|isn'?t the (?:issue|problem)|unaffected|alright|all right|not needed|not required|doesn'?t need|does not need|can stay|stays|alone|as (?:it )?is)\b/;
 const ONLY_BEFORE = /\b(?:only|just)\s+(?:reset\s+|do\s+|need\s+|needs\s+)?(?:the |her |his |their |a )?$/;
@@ -70,8 +70,14 @@ function scan(text: string): Found[] {
   return found;
 }
 
-/** Reads the scope of `sentences`; `fallback` (the quoted thread) is read only when they say nothing. */
-export function readScope(sentences: readonly string[], fallback?: readonly string[]): ScopeReading {
+/**
+ * Reads the scope of `sentences`; when they say nothing, each of `fallbacks` in turn (the subject, then
+ * the forwarded or quoted message).
+ */
+export function readScope(
+  sentences: readonly string[],
+  ...fallbacks: ReadonlyArray<readonly string[] | undefined>
+): ScopeReading {
   let text = sentences.join('. ');
   const markers = [...text.matchAll(CORRECTION_SPLIT)];
   const last = markers[markers.length - 1];
@@ -86,8 +92,9 @@ export function readScope(sentences: readonly string[], fallback?: readonly stri
     return { kind: 'nothing', evidence: 'the reset itself is negated ("don\u2019t reset")' };
   found = found.filter((f) => f.what !== 'verb');
   let fromThread = false;
-  if (!found.length && fallback?.length) {
-    found = scan(fallback.join('. ')).filter((f) => f.what !== 'weak' && f.what !== 'verb' && !f.negated);
+  for (const fallback of fallbacks) {
+    if (found.length || !fallback?.length) continue;
+    found = scan(fallback.join('. ')).filter((f) => f.what !== 'verb' && !f.negated);
     fromThread = found.length > 0;
   }
   const positive = (what: Found['what']) => found.some((f) => f.what === what && !f.negated);
@@ -100,7 +107,7 @@ export function readScope(sentences: readonly string[], fallback?: readonly stri
       .map((f) => `"${f.negated ? 'not ' : ''}${f.words.slice(0, 30)}"`)
       .slice(0, 2)
       .join(', ');
-  const source = fromThread ? ' (read from the quoted earlier message)' : '';
+  const source = fromThread ? ' (read from the subject or the earlier message)' : '';
 
   if (onlyPassword && onlyMfa)
     return { kind: 'conflict', evidence: 'says both "only the password" and "only MFA"' };
