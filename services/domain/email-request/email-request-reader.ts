@@ -342,17 +342,8 @@ function read(
       ]);
   }
 
-  const forwardedScope = fwd ? forwardedScopeTexts(fwd, index, people(mentions)) : [];
-  return decide(
-    mentions,
-    requests,
-    own,
-    subj,
-    forwardedScope.length ? forwardedScope : cleaned.quoted,
-    { unknownNames, unknownAddresses },
-    evidence,
-    forwardedScope.length > 0,
-  );
+  const thread = threadScopeTexts(fwd ? fwd.lines : cleaned.quoted, index, people(mentions));
+  return decide(mentions, requests, own, subj, thread, { unknownNames, unknownAddresses }, evidence);
 }
 
 /** Reasons in the request sentences that make them no request now. */
@@ -412,10 +403,9 @@ function decide(
   requests: readonly Sentence[],
   own: readonly Sentence[],
   subj: Sentence | undefined,
-  quoted: readonly string[],
+  thread: readonly string[],
   unknown: { unknownNames: string[]; unknownAddresses: string[] },
   evidence: string[],
-  fromForward = false,
 ): EmailReading {
   const self = requests.find((s) => s.signals.selfStrong);
   if (self || mentions.some((m) => m.self))
@@ -467,7 +457,7 @@ function decide(
   for (const p of targets)
     evidence.push(`target: ${describe(p)}, by ${who.find((m) => m.people[0]?.id === p.id)?.how ?? 'name'}`);
 
-  const scope = scopeOf(requests, own, subj, quoted, fromForward);
+  const scope = scopeOf(requests, own, subj, thread);
   if (scope.kind === 'conflict') return unclear(UNCLEAR.conflictingScope, [...evidence, scope.evidence]);
   if (scope.kind === 'nothing') return notARequest(NOT_REQUEST.nothingToReset, [...evidence, scope.evidence]);
   evidence.push(scope.evidence);
@@ -488,37 +478,36 @@ function decide(
   };
 }
 
-/** The scope from the request sentences; the subject, then the quoted thread, when they say nothing. */
+/**
+ * The scope from the request sentences; when they say nothing, the subject, then the earlier message (the
+ * forwarded or quoted one: it says what "go ahead", "same again" or "as below" refer to).
+ */
 function scopeOf(
   requests: readonly Sentence[],
   own: readonly Sentence[],
   subj: Sentence | undefined,
   thread: readonly string[],
-  threadIsForward: boolean,
 ): ScopeReading {
   const texts = own
     .filter((s) => requests.includes(s) || s.signals.correction)
     .map((s) => s.signals.canonical);
   if (requests.includes(subj as Sentence)) texts.push((subj as Sentence).signals.canonical);
-  const refersBack = own.some((s) =>
-    /\b(?:same|again|it'?s \S+ who|the other one|below)\b/.test(s.signals.canonical),
-  );
   const fromSubject = subj?.signals.topic ? [subj.signals.canonical] : undefined;
-  const fromThread =
-    refersBack || threadIsForward ? thread.slice(0, 60).map((q) => canonicalise(q)) : undefined;
-  return readScope(texts, fromSubject, fromThread);
+  return readScope(texts, fromSubject, thread.length ? thread : undefined);
 }
 
 /**
- * The forwarded message's sentences that say what is wrong, for the scope only: sentences about other
- * people than `targets` are left out (the staff member's words never ask for anyone).
+ * The sentences of an earlier (forwarded or quoted) message that say what is wrong, for the scope only:
+ * sentences about other people than `targets` are left out, and so are other systems. The words of an
+ * earlier message never ask for anyone.
  */
-function forwardedScopeTexts(
-  fwd: ForwardedMessage,
+function threadScopeTexts(
+  lines: readonly string[],
   index: PersonIndex,
   targets: readonly CandidatePerson[],
 ): string[] {
-  return sentencesOf(fwd.lines)
+  return sentencesOf(lines.slice(0, 200))
+    .slice(0, 60)
     .map((t) => sentence(t, index))
     .filter(
       (s) =>
@@ -618,7 +607,7 @@ function readForward(
   }
   evidence.push(`target: ${describe(target)}`);
   const ownScopeTexts = own.filter((s) => s.signals.topic).map((s) => s.signals.canonical);
-  const scope = readScope(ownScopeTexts, forwardedScopeTexts(fwd, index, [target]));
+  const scope = readScope(ownScopeTexts, threadScopeTexts(fwd.lines, index, [target]));
   if (scope.kind === 'conflict') return unclear(UNCLEAR.conflictingScope, [...evidence, scope.evidence]);
   if (scope.kind === 'nothing') return notARequest(NOT_REQUEST.nothingToReset, [...evidence, scope.evidence]);
   evidence.push(scope.evidence);
