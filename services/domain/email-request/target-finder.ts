@@ -1,0 +1,131 @@
+/**
+ * Sentences and the people they stand for: which sentences ask for a reset, which names in them are
+ * targets (not a greeting, not a messenger), and how corrections and cancellations change them.
+ */
+import type { CandidatePerson } from './email-reading.js';
+import { findPeople, type Mention, type PersonIndex, type SentencePeople } from './name-matcher.js';
+import { readSentence, signalWords, type SentenceSignals } from './request-classifier.js';
+import { fold, sentencesOf } from './text-tools.js';
+
+export interface Sentence {
+  text: string;
+  folded: string;
+  signals: SentenceSignals;
+  people: SentencePeople;
+}
+
+export function sentence(text: string, index: PersonIndex): Sentence {
+  return { text, folded: fold(text), signals: readSentence(text), people: findPeople(text, index) };
+}
+
+/** Mentions that stand for a target: not in a greeting, not a messenger ("Tom asked me to …"). */
+export function targetMentions(s: Sentence): Mention[] {
+  return s.people.mentions.filter((m) => {
+    if (
+      s.signals.greeting &&
+      m.start < 25 &&
+      /^\s*(?:[,!.:;\-–]|$)/.test(s.text.slice(m.end)) &&
+      /^\W*(?:hi|hello|hey|dear|morning|good \w+|hiya|to)\W+$/i.test(s.text.slice(0, m.start))
+    )
+      return false;
+    const after = fold(s.text.slice(m.end, m.end + 40));
+    return !/^\s*(?:has |had |just )?(?:asked (?:me|us) to|told (?:me|us) to|suggested|recommended|wants me to|cc'?d|copied|approved|signed off|is cc)/.test(
+      after,
+    );
+  });
+}
+
+export function people(mentions: readonly Mention[]): CandidatePerson[] {
+  const out = new Map<string, CandidatePerson>();
+  for (const m of mentions)
+    if (m.people.length === 1) out.set((m.people[0] as CandidatePerson).id, m.people[0] as CandidatePerson);
+  return [...out.values()];
+}
+
+export const ADDITION_AFTER = /\b(?:too|as well|also|same for|and)\b/;
+
+/**
+ * Applies corrections and cancellations in order: "for Tom – sorry, I mean Tim" keeps Tim; "ignore my last
+ * email, it's Mark who needs it" keeps Mark; "not Tom" drops Tom. Returns the mentions that stand.
+ */
+export function standingMentions(
+  sentences: readonly Sentence[],
+  evidence: string[],
+): { mentions: Mention[]; cancelledAll: boolean } {
+  let kept: Mention[] = [];
+  let cancelledAll = false;
+  for (const s of sentences) {
+    const mentions = targetMentions(s);
+    const marker =
+      /\b(?:i mean|i meant|sorry,? (?:i mean|it'?s|it should be|should be|meant|wrong)|actually,? (?:it'?s|it is|i mean|it should be|i need|for)|correction|make that|scratch that|no wait|wait,? (?:no|it'?s)|my mistake|my bad|wrong (?:name|person)|it'?s (?:actually )?\S+ who|(?:please )?ignore (?:my|the|this|that) (?:previous |last |earlier |other )?(?:email|message|mail|request)|please ignore|disregard|not \S+(?: \S+)?,? but)\b/.exec(
+        s.folded,
+      );
+    if (s.signals.correction || s.signals.cancel || marker) {
+      const at = marker?.index ?? -1;
+      const afterMarker = at >= 0 ? mentions.filter((m) => m.start >= at) : [];
+      const tail = at >= 0 ? s.folded.slice(at) : '';
+      const isAddition = ADDITION_AFTER.test(tail) && !/\bnot\b/.test(tail) && !s.signals.cancel;
+      const resolvedAfter =
+        s.signals.cancel &&
+        /\b(?:found|remembered|sorted|managed|fixed|worked|no longer|not needed|fine now|back in)\b/.test(
+          tail,
+        );
+      if (afterMarker.length && !isAddition && !resolvedAfter) {
+        if (kept.length || mentions.some((m) => m.start < at))
+          evidence.push(
+            `a correction: ${signalWords(s.signals, 'correction') || `"${s.folded.slice(at, at + 30)}"`} replaces the name before it`,
+          );
+        kept = afterMarker.filter((m) => !m.negated);
+        continue;
+      }
+      if (s.signals.cancel && (!afterMarker.length || resolvedAfter)) {
+        kept = [];
+        cancelledAll = true;
+        continue;
+      }
+    }
+    for (const m of mentions) {
+      if (m.negated) {
+        evidence.push('a name after "not" is not a target');
+        continue;
+      }
+      kept.push(m);
+    }
+    if (mentions.length) cancelledAll = false;
+  }
+  return { mentions: kept, cancelledAll };
+}
+
+export function isRequestSentence(s: Sentence, forwarded: boolean): boolean {
+  const g = s.signals;
+  const named = targetMentions(s).length > 0;
+  if (g.howTo && !g.explicitAsk) return false;
+  if (g.chase && !g.addition) return false;
+  if (g.resolved && !g.explicitAsk && !(g.addition && named)) return false;
+  if (g.topic) return true;
+  if ((g.addition || g.correction || g.cancel) && named) return true;
+  if (forwarded && g.approval) return true;
+  return false;
+}
+
+/**
+ * The sentences of an earlier (forwarded or quoted) message that say what is wrong, for the scope only:
+ * sentences about other people than `targets` are left out, and so are other systems. The words of an
+ * earlier message never ask for anyone.
+ */
+export function threadScopeTexts(
+  lines: readonly string[],
+  index: PersonIndex,
+  targets: readonly CandidatePerson[],
+): string[] {
+  return sentencesOf(lines.slice(0, 200))
+    .slice(0, 60)
+    .map((t) => sentence(t, index))
+    .filter(
+      (s) =>
+        s.signals.topic &&
+        !s.signals.otherSystem &&
+        s.people.mentions.every((m) => m.self || m.people.every((p) => targets.some((t) => t.id === p.id))),
+    )
+    .map((s) => s.signals.canonical);
+}
