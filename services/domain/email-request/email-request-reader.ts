@@ -178,7 +178,8 @@ function read(
   let mentions = standing.mentions;
   const requestPeople = requests.map((s) => s.people);
   const unknownNames = requestPeople.flatMap((p) => p.unknownNames);
-  const unknownAddresses = requestPeople.flatMap((p) => p.unknownAddresses);
+  // An address that is no candidate's contradicts a name anywhere in the writer's words ("her email is …").
+  const unknownAddresses = [...new Set([...own, ...requests].flatMap((s) => s.people.unknownAddresses))];
   for (const a of requestPeople.flatMap((p) => p.deliveryAddresses))
     evidence.push(
       `ignored the delivery address ${a.replace(/^(.).*@/, '$1…@')}: the link only ever goes to the requester`,

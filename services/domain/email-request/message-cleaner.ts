@@ -116,8 +116,9 @@ export function readSubject(subject: string): SubjectReading {
     const prefix = m?.[0].trim() ?? '';
     if (kind === 'reply') out.reply = true;
     if (kind === 'forward') out.forward = true;
-    if (kind === 'auto') out.autoReply ??= prefix;
-    if (kind === 'receipt') out.receipt ??= prefix;
+    // "RE: Automatic reply: …" is the writer answering an automatic reply: their own words.
+    if (kind === 'auto' && !out.reply && !out.forward) out.autoReply ??= prefix;
+    if (kind === 'receipt' && !out.reply && !out.forward) out.receipt ??= prefix;
     text = text.slice(m?.[0].length ?? 0).replace(/^[\s:\-–]+/, '');
   }
   out.text = text;

@@ -149,6 +149,9 @@ const FUTURE_WEAK = new RegExp(
 );
 const PAST_OR_NOW =
   /\b(?:was|were|got|had|did|didn'?t|since|lost|broke|yesterday|last|ago|today|now|asap|straight away|immediately|urgent(?:ly)?|this morning|right away|[a-z]{3,}ed)\b/;
+/** The reset is wanted now, whatever else the sentence says about later ("she's off next week, so today"). */
+const NOW =
+  /\b(?:today|(?<!than )now|asap|straight away|right away|immediately|urgent(?:ly)?|this morning|before (?:she|he|they) (?:goes|leaves))\b/;
 const OTHER_SYSTEMS = String.raw`(?:salesforce|xero|sage|quickbooks|adobe|zoom|slack|dropbox|docusign|hubspot|mailchimp|shopify|amazon|aws|linkedin|facebook|instagram|twitter|gmail|google|apple id|icloud|itunes|wi-?fi|wireless|printer|copier|door|alarm|gate|voicemail|phone system|desk phone|bios|bitlocker|netsuite|sap|oracle|workday|bamboo ?hr|myob|payroll (?:portal|system|site)|bank(?:ing)?|pension|website|wordpress|crm|erp|citrix|sage 50|xero's|canva|trello|asana|jira|github|godaddy|paypal|stripe|ebay|whatsapp|iphone passcode|phone pin|laptop pin|bios)`;
 const OTHER_SYSTEM = new RegExp(
   String.raw`\b(?:${OTHER_SYSTEMS}(?: online| account| accounts)?(?:'s)? (?:${PW}|password|login|log-?in|account|${MFA}|pin|passcode|access)|(?:${PW}|login|log-?in|account|access|${MFA}) (?:to|for|on|in|into) (?:the |her |his |their |our )?${OTHER_SYSTEMS}|locked out of (?:the |her |his |their |our )?${OTHER_SYSTEMS}|(?:get|log|sign) (?:in ?to|into|onto) (?:the |her |his |their |our )?${OTHER_SYSTEMS})\b`,
@@ -201,7 +204,7 @@ export function readSentence(sentence: string): SentenceSignals {
     cancel: CANCEL.test(c),
     pending: PENDING.test(c),
     conditional: CONDITIONAL.test(withoutPoliteIf),
-    future: FUTURE_STRONG.test(c) || futureWeak,
+    future: (FUTURE_STRONG.test(c) || futureWeak) && !NOW.test(c),
     otherSystem: other,
     disableMfa: DISABLE_MFA.test(c),
     chosenPassword: CHOSEN_PASSWORD.test(c),

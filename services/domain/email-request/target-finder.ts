@@ -20,19 +20,23 @@ export function sentence(text: string, index: PersonIndex): Sentence {
 
 /** Mentions that stand for a target: not in a greeting, not a messenger ("Tom asked me to …"). */
 export function targetMentions(s: Sentence): Mention[] {
-  return s.people.mentions.filter((m) => {
-    if (
-      s.signals.greeting &&
-      m.start < 25 &&
-      /^\s*(?:[,!.:;\-–]|$)/.test(s.text.slice(m.end)) &&
-      /^\W*(?:hi|hello|hey|dear|morning|good \w+|hiya|to)\W+$/i.test(s.text.slice(0, m.start))
-    )
-      return false;
-    const after = fold(s.text.slice(m.end, m.end + 40));
-    return !/^\s*(?:has |had |just )?(?:asked (?:me|us) to|told (?:me|us) to|suggested|recommended|wants me to|cc'?d|copied|approved|signed off|is cc)/.test(
-      after,
+  const named = s.people.mentions.filter(
+    (m) =>
+      !(
+        s.signals.greeting &&
+        m.start < 25 &&
+        /^\s*(?:[,!.:;\-–]|$)/.test(s.text.slice(m.end)) &&
+        /^\W*(?:hi|hello|hey|dear|morning|good \w+|hiya|to)\W+$/i.test(s.text.slice(0, m.start))
+      ),
+  );
+  // "Tom asked me to email you about Chloe": Tom is the messenger. Alone in a sentence about a reset
+  // ("Sam asked me to pass on that he is locked out"), the messenger is the person.
+  const messenger = (m: Mention) =>
+    /^\s*(?:has |had |just )?(?:asked (?:me|us) to|told (?:me|us) to|suggested|recommended|wants me to|cc'?d|copied|approved|signed off|is cc)/.test(
+      fold(s.text.slice(m.end, m.end + 40)),
     );
-  });
+  const others = named.filter((m) => !messenger(m));
+  return s.signals.topic && !others.length ? named : others;
 }
 
 export function people(mentions: readonly Mention[]): CandidatePerson[] {
