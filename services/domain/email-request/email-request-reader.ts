@@ -36,6 +36,7 @@ import {
   isRequestSentence,
   people,
   sentence,
+  sentencesNear,
   standingMentions,
   targetMentions,
   threadScopeTexts,
@@ -84,7 +85,7 @@ function read(
 
   const index = buildIndex(candidates, requester);
   if (index.truncated) evidence.push('more candidates than can be read: only the first were');
-  const own = sentencesOf(cleaned.own).map((t) => sentence(t, index));
+  const own = sentencesNear(sentencesOf(cleaned.own), index);
   if (looksLikeAutoReply(ownText) && !own.some((s) => s.signals.explicitAsk))
     return notARequest(NOT_REQUEST.autoReply, [...evidence, 'the body is an automatic reply']);
   const subj = cleaned.subject.text ? sentence(cleaned.subject.text, index) : undefined;

@@ -166,7 +166,7 @@ function narrowByContext(text: string, end: number, start: number, people: Entry
       ),
   );
   for (const field of ['department', 'title'] as const) {
-    const fitting = people.filter((e) => [...e[field]].some((w) => words.has(w)));
+    const fitting = people.filter((e) => [...e[field]()].some((w) => words.has(w)));
     if (fitting.length === 1) return fitting;
   }
   // "Sarah L." or "Sarah L": the surname's initial.
@@ -184,7 +184,8 @@ const SLOT_AFTER_POSSESSIVE =
   /^(?:password|passwords|mfa|2fa|account|login|authenticator|phone|sign-?in|details)$/;
 const SLOT_VERB = /^(?:is|has|can't|cannot|cant|needs|got|lost|forgot|keeps|isn't|hasn't|was)$/;
 
-export function findPeople(sentence: string, index: PersonIndex): SentencePeople {
+/** The people a sentence names; with `names` false, only its addresses are read (a cheap pass). */
+export function findPeople(sentence: string, index: PersonIndex, names = true): SentencePeople {
   const result: SentencePeople = {
     mentions: [],
     unknownNames: [],
@@ -216,6 +217,7 @@ export function findPeople(sentence: string, index: PersonIndex): SentencePeople
       result.unknownAddresses.push(a.address);
     }
   }
+  if (!names) return result;
   const text = blankAddresses(sentence);
   const tokens = tokenize(text);
   const folded = fold(text);

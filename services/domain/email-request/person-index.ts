@@ -19,8 +19,9 @@ export interface Entry {
   nick: string[];
   display: string[][];
   addresses: string[];
-  department: Set<string>;
-  title: Set<string>;
+  /** Folded words of the department and of the job title, read only to tell apart people who share a name. */
+  department: () => Set<string>;
+  title: () => Set<string>;
 }
 
 export interface PersonIndex {
@@ -31,6 +32,8 @@ export interface PersonIndex {
   byLength: Map<number, string[]>;
   addresses: Map<string, Entry>;
   truncated: boolean;
+  /** Name words within a typo of a written word, remembered per reading: emails repeat their words. */
+  nearWords: Map<string, string[]>;
 }
 
 function parts(value: string | undefined): string[][] {
@@ -57,6 +60,16 @@ function namesOf(person: CandidatePerson): { given?: string; surname?: string; d
   return { ...(given ? { given } : {}), ...(surname ? { surname } : {}), display: displayOrdered };
 }
 
+function lazyWords(text: string | undefined): () => Set<string> {
+  let words: Set<string> | undefined;
+  return () =>
+    (words ??= new Set(
+      fold(text ?? '')
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w.length > 1),
+    ));
+}
+
 export function buildIndex(candidates: readonly CandidatePerson[], requester?: EmailRequester): PersonIndex {
   const requesterEmail = requester?.email?.trim().toLowerCase();
   const requesterName = requester?.displayName ? foldName(requester.displayName).replace(/\s+/g, ' ') : '';
@@ -79,16 +92,8 @@ export function buildIndex(candidates: readonly CandidatePerson[], requester?: E
       addresses: [person.userPrincipalName, person.mail]
         .filter((a): a is string => typeof a === 'string' && a.includes('@'))
         .map((a) => a.trim().toLowerCase()),
-      department: new Set(
-        fold(person.department ?? '')
-          .split(/[^a-z0-9]+/)
-          .filter((w) => w.length > 1),
-      ),
-      title: new Set(
-        fold(person.jobTitle ?? '')
-          .split(/[^a-z0-9]+/)
-          .filter((w) => w.length > 1),
-      ),
+      department: lazyWords(person.department),
+      title: lazyWords(person.jobTitle),
     };
   };
   for (const person of list) {
@@ -133,7 +138,15 @@ export function buildIndex(candidates: readonly CandidatePerson[], requester?: E
     l.push(w);
     byLength.set(w.length, l);
   }
-  return { entries, words, nicknames, byLength, addresses, truncated: candidates.length > MAX_CANDIDATES };
+  return {
+    entries,
+    words,
+    nicknames,
+    byLength,
+    addresses,
+    truncated: candidates.length > MAX_CANDIDATES,
+    nearWords: new Map(),
+  };
 }
 
 /** How far a written word may be from a name word: none for short words, one typo, two for long ones. */
@@ -154,13 +167,19 @@ export function entriesFor(t: Token, index: PersonIndex): Entry[] {
     w.length >= 5 &&
     w.length <= 40
   ) {
-    for (let len = w.length - 2; len <= w.length + 2; len++) {
-      for (const name of index.byLength.get(len) ?? []) {
-        const limit = typoLimit(name);
-        if (limit && Math.abs(len - w.length) <= limit && editDistance(w, name, limit) <= limit)
-          for (const e of index.words.get(name) ?? []) found.add(e);
+    let near = index.nearWords.get(w);
+    if (!near) {
+      near = [];
+      for (let len = w.length - 2; len <= w.length + 2; len++) {
+        for (const name of index.byLength.get(len) ?? []) {
+          const limit = typoLimit(name);
+          if (limit && Math.abs(len - w.length) <= limit && editDistance(w, name, limit) <= limit)
+            near.push(name);
+        }
       }
+      index.nearWords.set(w, near);
     }
+    for (const name of near) for (const e of index.words.get(name) ?? []) found.add(e);
   }
   return [...found];
 }

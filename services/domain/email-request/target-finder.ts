@@ -14,8 +14,38 @@ export interface Sentence {
   people: SentencePeople;
 }
 
-export function sentence(text: string, index: PersonIndex): Sentence {
-  return { text, folded: fold(text), signals: readSentence(text), people: findPeople(text, index) };
+export function sentence(text: string, index: PersonIndex, names = true): Sentence {
+  return {
+    text,
+    folded: fold(text),
+    signals: readSentence(text),
+    people: findPeople(text, index, names),
+  };
+}
+
+/** Emails up to this many sentences are read for names throughout. */
+const SHORT_EMAIL_SENTENCES = 40;
+
+/**
+ * The writer's sentences. Names are looked for only near the sentences about a reset (three before, one
+ * after), so that a long email costs little more than a short one; addresses are read everywhere.
+ */
+export function sentencesNear(texts: readonly string[], index: PersonIndex): Sentence[] {
+  const signals = texts.map((t) => readSentence(t));
+  const about = signals.map(
+    (g) =>
+      g.topic || g.addition || g.correction || g.cancel || g.approval || g.explicitAsk || g.refersToSubject,
+  );
+  return texts.map((text, i) => {
+    const near =
+      texts.length <= SHORT_EMAIL_SENTENCES || about.slice(Math.max(0, i - 1), i + 4).some(Boolean);
+    return {
+      text,
+      folded: fold(text),
+      signals: signals[i] as SentenceSignals,
+      people: findPeople(text, index, near),
+    };
+  });
 }
 
 /** Mentions that stand for a target: not in a greeting, not a messenger ("Tom asked me to …"). */

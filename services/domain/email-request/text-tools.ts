@@ -19,6 +19,8 @@ export const APOSTROPHES = /[\u2018\u2019\u02bc\u00b4\u0060\u2032]/g;
 
 /** Lower case, accents removed, typographic apostrophes made plain: for comparing, never for showing. */
 export function fold(text: string): string {
+  // Most names and emails are plain ASCII: lower case is all it takes.
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
   return text
     .replace(APOSTROPHES, "'")
     .normalize('NFKD')
@@ -113,38 +115,45 @@ export function sentencesOf(lines: readonly string[]): string[] {
   return out;
 }
 
+/** Three rolling rows, reused: the distance is computed for name-sized words only. */
+const MAX_WORD = 64;
+const ROWS = [new Int32Array(MAX_WORD + 1), new Int32Array(MAX_WORD + 1), new Int32Array(MAX_WORD + 1)];
+
 /**
  * Damerau–Levenshtein distance (adjacent transpositions count once), or `limit + 1` as soon as it is
- * certain to exceed `limit`. Inputs are name-sized words.
+ * certain to exceed `limit`. Inputs are name-sized words; longer ones are never within the limit.
  */
 export function editDistance(a: string, b: string, limit: number): number {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  if (a.length > 64 || b.length > 64) return limit + 1;
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row: number[] = new Array<number>(b.length + 1).fill(0);
-    row[0] = i;
-    rows.push(row);
-  }
-  const first = rows[0] as number[];
-  for (let j = 0; j <= b.length; j++) first[j] = j;
+  if (a.length > MAX_WORD || b.length > MAX_WORD) return limit + 1;
+  let before = ROWS[0] as Int32Array;
+  let prev = ROWS[1] as Int32Array;
+  let row = ROWS[2] as Int32Array;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = rows[i] as number[];
-    const prev = rows[i - 1] as number[];
-    let best = Infinity;
+    row[0] = i;
+    let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let v = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        v = Math.min(v, ((rows[i - 2] as number[])[j - 2] as number) + 1);
-      }
+      if (
+        i > 1 &&
+        j > 1 &&
+        a.charCodeAt(i - 1) === b.charCodeAt(j - 2) &&
+        a.charCodeAt(i - 2) === b.charCodeAt(j - 1)
+      )
+        v = Math.min(v, (before[j - 2] as number) + 1);
       row[j] = v;
       if (v < best) best = v;
     }
     if (best > limit) return limit + 1;
+    const spare = before;
+    before = prev;
+    prev = row;
+    row = spare;
   }
-  return Math.min((rows[a.length] as number[])[b.length] as number, limit + 1);
+  return Math.min(prev[b.length] as number, limit + 1);
 }
 
 /** The text of a regex match, trimmed and cut short, in quotes: for evidence, never the email at length. */
