@@ -108,6 +108,16 @@ function read(
   // Whole-message signals that stop everything, wherever they are.
   const find = (key: keyof SentenceSignals, list: readonly Sentence[] = own) =>
     list.find((s) => s.signals[key] === true);
+  // "Hold off on Jess, but please go ahead with Greg": the hold is for the people before "but".
+  for (const s of own.filter((x) => x.signals.pending)) {
+    const but = /\bbut\b/.exec(s.folded);
+    if (!but || !/\b(?:please|pls|go ahead|can you|could you|do|reset)\b/.test(s.folded.slice(but.index)))
+      continue;
+    if (!s.people.mentions.some((m) => m.start > but.index)) continue;
+    s.people.mentions = s.people.mentions.map((m) => (m.start < but.index ? { ...m, negated: true } : m));
+    s.signals = { ...s.signals, pending: false };
+    evidence.push('a hold on one person, a request for another');
+  }
   const pending = find('pending');
   if (pending)
     return notARequest(NOT_REQUEST.pending, [

@@ -133,7 +133,10 @@ function hitsAt(
       // A surname alone: written as a name (capitalised) or after Mr/Mrs/Ms/Dr.
       const prev = tokens[i - 1];
       const honorific = !!prev && /^(?:mr|mrs|ms|miss|dr|mx)$/.test(prev.key);
-      if ((t.capitalised || honorific) && (st === 0 || honorific))
+      // Lower case, a surname alone counts when it is no English word ("reset thompson's password").
+      const plainSurname =
+        st === 0 && s.join('').length >= 4 && !COMMON_WORD_NAMES.has(t.key) && !NOT_A_NAME.has(t.key);
+      if (((t.capitalised || honorific) && (st === 0 || honorific)) || plainSurname)
         hits.push({
           entry: e,
           length: s.length,
@@ -149,8 +152,10 @@ function hitsAt(
     if (!t.capitalised) return false;
     return !(
       initial &&
-      nextTok &&
-      /^(?:you|u|i|we|they|it|he|she|someone|somebody|anyone|the|this|that|as|sure|be)$/.test(nextTok.key)
+      joined(text, t, nextTok) &&
+      /^(?:you|u|i|we|they|it|he|she|someone|somebody|anyone|the|this|that|as|sure|be)$/.test(
+        (nextTok as Token).key,
+      )
     );
   });
 }
@@ -223,7 +228,10 @@ export function findPeople(sentence: string, index: PersonIndex, names = true): 
   const folded = fold(text);
   for (let i = 0; i < tokens.length;) {
     const t = tokens[i] as Token;
-    const initial = i === 0 || /[.!?:]\s*$/.test(text.slice(0, t.start));
+    const initial =
+      i === 0 ||
+      (/[.!?:]\s*$/.test(text.slice(0, t.start)) &&
+        !/\b(?:mr|mrs|ms|dr|mx)\.\s*$/i.test(text.slice(0, t.start)));
     const hits = hitsAt(text, tokens, i, index, initial);
     if (!hits.length) {
       i++;
