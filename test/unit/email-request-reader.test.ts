@@ -80,6 +80,21 @@ describe('readEmailRequest: who', () => {
     ['"X (role) is locked out"', 'Mark (our accountant) is locked out', 'mark password'],
     ['"for the user X"', 'reset MFA for the user Will Hughes', 'will mfa'],
     ['a department narrows a shared first name', 'Sarah in finance is locked out', 'sarah.b password'],
+    [
+      'a person named in a clause about something else',
+      'Mark is off today so I am asking for him – Tim Reed needs his MFA reset',
+      'tim.reed mfa',
+    ],
+    [
+      'the writer signing off in the same line',
+      'hi can u reset amelia frost pw thanks kate',
+      'amelia password',
+    ],
+    [
+      'a hold on one person, a request for another',
+      'Hold off on Mark for now, but please reset Tim Reed',
+      'tim.reed both',
+    ],
   ])('%s', (_title, body, expected, subject = '') => {
     expect(summary(read(body, subject))).toBe(expected);
   });

@@ -65,8 +65,36 @@ export function targetMentions(s: Sentence): Mention[] {
     /^\s*(?:has |had |just )?(?:asked (?:me|us) to|told (?:me|us) to|suggested|recommended|wants me to|cc'?d|copied|approved|signed off|is cc)/.test(
       fold(s.text.slice(m.end, m.end + 40)),
     );
-  const others = named.filter((m) => !messenger(m));
-  return s.signals.topic && !others.length ? named : others;
+  // "… thanks marek": the writer signing off in the same line, not a mention of their own account.
+  const signature = (m: Mention) =>
+    m.self &&
+    /\b(?:thanks|thank you|thx|ty|cheers|regards|ta|best|rgds|many thanks)\W*$|[-–—]\s*$/.test(
+      fold(s.text.slice(0, m.start)),
+    );
+  const others = named.filter((m) => !messenger(m) && !signature(m));
+  const kept = s.signals.topic && !others.length ? named.filter((m) => !signature(m)) : others;
+  return inRequestClauses(s, kept);
+}
+
+/**
+ * "Rosa is off today so I'm asking on her behalf – Tim Reeve needs his MFA reset": when a sentence names
+ * several people, those in a clause that says nothing about a reset are not targets, as long as someone is
+ * named in a clause that does. Clauses end at a dash, a semicolon, "so" and "because".
+ */
+function inRequestClauses(s: Sentence, mentions: Mention[]): Mention[] {
+  if (new Set(mentions.flatMap((m) => m.people.map((p) => p.id))).size < 2) return mentions;
+  const bounds = [0];
+  for (const m of s.text.matchAll(/\s[-–—]\s|;|\bso\b|\bbecause\b|\bas (?:she|he|they)\b/gi))
+    bounds.push(m.index ?? 0);
+  bounds.push(s.text.length);
+  const clauseOf = (m: Mention) =>
+    bounds.findIndex((b, i) => m.start >= b && m.start < (bounds[i + 1] ?? Infinity));
+  const about = (i: number) => {
+    const g = readSentence(s.text.slice(bounds[i], bounds[i + 1]));
+    return g.topic || g.addition || g.correction || g.cancel;
+  };
+  const inRequest = mentions.filter((m) => about(clauseOf(m)));
+  return inRequest.length ? inRequest : mentions;
 }
 
 export function people(mentions: readonly Mention[]): CandidatePerson[] {
