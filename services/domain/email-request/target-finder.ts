@@ -148,7 +148,7 @@ export function standingMentions(
     }
     for (const m of mentions) {
       if (m.negated) {
-        evidence.push('a name after "not" is not a target');
+        evidence.push('a name that is not to be reset ("not X", a hold) is left out');
         continue;
       }
       kept.push(m);

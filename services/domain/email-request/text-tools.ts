@@ -19,8 +19,8 @@ export const APOSTROPHES = /[\u2018\u2019\u02bc\u00b4\u0060\u2032]/g;
 
 /** Lower case, accents removed, typographic apostrophes made plain: for comparing, never for showing. */
 export function fold(text: string): string {
-  // Most names and emails are plain ASCII: lower case is all it takes.
-  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
+  // Most names and emails are plain ASCII (the backtick aside, an apostrophe here): lower case is enough.
+  if (/^[ -_a-~\s]*$/.test(text)) return text.toLowerCase();
   return text
     .replace(APOSTROPHES, "'")
     .normalize('NFKD')
