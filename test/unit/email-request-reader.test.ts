@@ -91,6 +91,12 @@ describe('readEmailRequest: who', () => {
       'amelia password',
     ],
     [
+      'an inline image id is no address',
+      "Amelia Frost can't access her emails, please reset.\n[cid:image001.png@01DB8E2A.5F3C1B20]",
+      'amelia password',
+    ],
+    ["a login that isn't working", "Tim's login isn't working, can you sort it?", 'tim.reed password'],
+    [
       'a hold on one person, a request for another',
       'Hold off on Mark for now, but please reset Tim Reed',
       'tim.reed both',
@@ -186,6 +192,7 @@ describe('readEmailRequest: not a request', () => {
     [R.receipt, 'Undeliverable: reset', 'Delivery has failed to these recipients.'],
     [R.thanks, 'RE: reset', 'Thanks, that worked!'],
     [R.statusChase, 'RE: reset', 'Any update on the reset I asked for Amelia?'],
+    [R.statusChase, 'RE: reset', 'Amelia is still locked out. Can you try resetting her password again?'],
     [R.futureDate, '', 'Please reset Amelia Frost’s password next Monday'],
     [R.otherSystem, '', 'Please reset Tim Reed’s Salesforce password'],
     [R.nothingToReset, '', "Amelia's password is fine, it's Teams that won't load"],

@@ -78,7 +78,9 @@ export function tokenize(text: string): Token[] {
   return out;
 }
 
-const ADDRESS = /[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+/g;
+/** An address whose top-level domain is letters: "[cid:image001.png@01DB8E2A.5F3C1B20]" is no address. */
+const ADDRESS =
+  /(?<!cid:)\b[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b(?![.-]?[A-Za-z0-9])/g;
 
 /** Email addresses in a sentence, lower-cased, with their offsets. */
 export function addressesIn(text: string): Array<{ address: string; start: number; end: number }> {
