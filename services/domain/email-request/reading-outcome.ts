@@ -14,7 +14,7 @@ import {
 import { describe, type Mention } from './name-matcher.js';
 import { signalWords } from './request-classifier.js';
 import { readScope, type ScopeReading } from './scope-reader.js';
-import { people, type Sentence } from './target-finder.js';
+import { people, targetMentions, type Sentence } from './target-finder.js';
 
 export const MAX_EVIDENCE = 12;
 
@@ -37,6 +37,18 @@ export const unclear = (reason: UnclearReason, evidence: string[]): EmailReading
   reason,
   evidence: evidenceOf(evidence),
 });
+
+/**
+ * "Thanks for fixing Will's yesterday. Today it's Michael – locked out": a chase or a thanks that names
+ * someone does not stop a request about other people. A chase that names no one ("any update? Tom is
+ * still locked out") still does.
+ */
+function namesSomeoneElse(about: Sentence, requests: readonly Sentence[]): boolean {
+  const there = people(targetMentions(about));
+  if (!there.length) return false;
+  const asked = people(requests.filter((s) => s !== about).flatMap(targetMentions));
+  return asked.length > 0 && asked.every((p) => !there.some((t) => t.id === p.id));
+}
 
 /** Reasons in the request sentences that make them no request now. */
 export function checkRequests(
@@ -70,13 +82,17 @@ export function checkRequests(
       `speaks of another system's sign-in: ${signalWords(other.signals, 'otherSystem')}`,
     ]);
   const chase = own.find((s) => s.signals.chase);
-  if (chase && !requests.some((s) => s.signals.addition))
+  if (chase && !requests.some((s) => s.signals.addition) && !namesSomeoneElse(chase, requests))
     return notARequest(NOT_REQUEST.statusChase, [
       ...evidence,
       `asks about an earlier request: ${signalWords(chase.signals, 'chase')}`,
     ]);
   const resolved = own.find((s) => s.signals.resolved);
-  if (resolved && !requests.some((s) => s.signals.addition || s.signals.explicitAsk))
+  if (
+    resolved &&
+    !requests.some((s) => s.signals.addition || s.signals.explicitAsk) &&
+    !namesSomeoneElse(resolved, requests)
+  )
     return notARequest(NOT_REQUEST.thanks, [
       ...evidence,
       `thanks or word that it works: ${signalWords(resolved.signals, 'resolved')}`,

@@ -135,7 +135,7 @@ const CHASE =
 const RESOLVED =
   /\b(?:that (?:has )?(?:worked|did it|did the trick|fixed it|sorted it)|(?:it'?s|it is|all|everything|she'?s|he'?s|they'?re|she is|he is|they are) (?:all )?(?:(?:working|up and running|ok|fine) (?:now|again)|sorted|fixed|resolved|all good|good to go|back in|in now)|everything(?:'s| is) working|(?:got|managed to get|has got|is) (?:back )?in (?:now|again|fine)|can (?:log|sign|get) (?:in|on) (?:now|again|fine)|works now|working again|problem solved|issue resolved|(?:thanks|thank you|thx) (?:so much |very much )?for (?:sorting|resetting|fixing|unlocking|your help|the help|the quick|getting back|doing)|no further action|you can close)\b/;
 const CANCEL =
-  /\b(?:(?:please )?ignore (?:my|the|this|that) (?:previous |last |earlier |other )?(?:email|message|mail|request)|please ignore|disregard|cancel (?:that|this|my|the)|never ?mind|no longer (?:need|needed|required|necessary)|not needed (?:any ?more)|(?:don'?t|do not) worry(?: about it)?|(?:she|he|they)(?:'s| has| have|'ve)? (?:just |now |actually )?(?:remembered|found|managed)|(?:found|remembered|recalled) (?:it|her|his|their|the)\b|ignore (?:that|this)|actually,? (?:don'?t|do not|no need)|scrap that|forget (?:it|that|my (?:last|previous))|false alarm)\b/;
+  /\b(?:(?:please )?ignore (?:my|the|this|that) (?:previous |last |earlier |other )?(?:email|message|mail|request)|please ignore|disregard|cancel (?:that|this|my|the)|never ?mind|no longer (?:need|needed|required|necessary)|not needed (?:any ?more)|(?:don'?t|do not) worry(?: about it)?|(?:she|he|they)(?:'s| has| have|'ve)? (?:just |now |actually )?(?:remembered|found|managed)|(?:found|remembered|recalled) (?:it|her|his|their|the)\b|ignore (?:that|this)|actually,? (?:don'?t|do not|no need)|scrap that|forget (?:it|that|my (?:last|previous))|false alarm|(?:don'?t|do not) (?:do|bother with|reset|worry about)\b[^.]{0,30}\bafter all|(?:phone|it|laptop) (?:has )?turned up)\b/;
 const PENDING =
   /\b(?:get back to you|come back to you|(?:i'?ll|i will) (?:confirm|check|come back|ask|find out|double[- ]check)|let you know (?:if|whether) (?:we|she|he|they|i) (?:still )?(?:need|want)|hold off|wait (?:until|till|for) (?:i|me|my|her|him|them)|(?:don'?t|do not) (?:do|action|reset|touch) (?:anything|it|this|that)? ?(?:yet|until|for now)|let me (?:check|confirm|speak|talk|ask|double[- ]check|find out)|before you do anything|checking with|(?:i'?m|i am) (?:just )?checking|(?:don'?t|do not) (?:do|action|reset|touch|change)\b[^.]{0,40}\byet\b|not yet|on hold)\b/;
 const POLITE_IF =
@@ -159,7 +159,7 @@ const OTHER_SYSTEM = new RegExp(
 const MICROSOFT =
   /\b(?:microsoft|office ?365|o365|m365|365|outlook|teams|email|e-?mail|onedrive|sharepoint|windows|entra|azure|office)\b/;
 const DISABLE_MFA = new RegExp(
-  String.raw`\b(?:(?:turn|switch|shut|take) off (?:the |her |his |their )?${MFA}|(?:turn|switch|shut|take) (?:the |her |his |their )?${MFA} off|(?:disable|deactivate|exempt|exclude|bypass|get rid of)\b[^.]{0,30}\b${MFA}|${MFA}\b[^.]{0,20}\b(?:disabled|switched off|turned off|exemption|exempt)|(?:remove|stop)\b[^.]{0,30}\b${MFA}\b[^.]{0,30}\b(?:permanently|for good|altogether|completely|entirely|any ?more|at all|for ever|forever)|(?:doesn'?t|does not|don'?t|do not) (?:want|need|like) (?:to use )?(?:the |her |his |their )?${MFA}|without (?:any )?${MFA}|no (?:more )?${MFA}\b(?! (?:reset|codes?))|stop (?:asking|prompting) (?:him |her |them )?for (?:codes?|${MFA}))`,
+  String.raw`\b(?:(?:turn|switch|shut|take) off (?:the |her |his |their )?${MFA}|(?:turn|switch|shut|take) (?:the |her |his |their )?${MFA} off|(?:disable|deactivate|exempt|exclude|bypass|get rid of)\b[^.]{0,30}\b${MFA}|${MFA}\b[^.]{0,20}\b(?:disabled|switched off|turned off|exemption|exempt)|(?:remove|stop)\b[^.]{0,30}\b${MFA}\b[^.]{0,30}\b(?:permanently|for good|altogether|completely|entirely|any ?more|at all|for ever|forever)|(?:doesn'?t|does not|don'?t|do not) (?:want|need|like) (?:to use )?(?:the |her |his |their )?${MFA}|without (?:any )?${MFA}(?! (?:method|app|device|registered|set ?up))|no (?:more )?${MFA}(?: (?:for|on) [a-z]+)?\s*(?:please|pls|$|[.,!;])|stop (?:asking|prompting) (?:him |her |them )?for (?:codes?|${MFA}))`,
 );
 const CHOSEN_PASSWORD = new RegExp(
   String.raw`\b(?:(?:set|change|reset|make|update)\b(?:(?!\b(?:send|email|e-mail|mail|text|forward|pass|give)\b)[^.]){0,30}\b(?:password|it)\b (?:to|as)\b(?! (?:a|an|something|some|the (?:default|temporary|temp|usual)|temporary|temp|random|new one|me|him|her|them|us|my|his|their|our)\b)(?! ?[^\s@]*@)|(?:make|set|change)\b[^.]{0,30}\bpassword\s+(?:to\s+|as\s+)?["'“]?(?=[^\s"'”]*[0-9!@#$%^&*])[^\s"'”]{4,}|password (?:should|must|needs to|will|can) be\b|new password (?:is|should be|will be)\b|new password\s*[:=]|(?:use|give (?:him|her|them)) (?:the |this )?password\b|password (?:to|as)\s*["'“]|(?:his|her|their) password (?:as|to) (?:her|his|their) (?:usual|old|previous)|same password as)`,
@@ -173,7 +173,7 @@ const SELF_WEAK =
 const GROUP =
   /\b(?:everyone|everybody|all (?:the |my |our )?(?:users|staff|accounts|employees|members|of them|of us|people|passwords|team)|the whole (?:[a-z]+ )?(?:team|company|office|department|staff|of)|(?:the )?entire (?:[a-z]+ )?(?:team|company|office|department|staff)|each (?:user|member|of them|account)|the following (?:users|people|staff|accounts)|these (?:users|people|staff|accounts)|(?:several|multiple|some|a few|few) (?:users|people|staff|accounts|employees|of my)|new starters|(?:users|staff|people) (?:are|were) (?:all )?(?:locked out|unable)|(?<!\b(?:from|in|on|of|at|with) )the (?:sales|finance|ops|operations|warehouse|accounts|hr) team)\b/;
 const ADDITION =
-  /\b(?:too|as well|also|same (?:for|with|goes for|again for|thing for|applies to|issue for|problem for)|needs? the same|the same (?:please|too|again)|same again|another one|one more|plus|as does|so does|in addition|additionally|while you'?re at it|needs? (?:his|hers|her|theirs|their|one) (?:doing|done|resetting|sorting)|and (?:for )?(?:also )?[a-z]+ (?:too|as well))\b/;
+  /\b(?:too|as well|also|same (?:for|with|goes for|again for|thing for|applies to|issue for|problem for)|needs? the same|the same (?:please|too|again)|same again|another one|one more(?! thing)|plus|as does|so does|in addition|additionally|while you'?re at it|needs? (?:his|hers|her|theirs|their|one) (?:doing|done|resetting|sorting)|and (?:for )?(?:also )?[a-z]+ (?:too|as well))\b/;
 const CORRECTION =
   /\b(?:i mean|i meant|i mean't|(?:sorry|apologies|oops),? (?:i mean|it'?s|it is|it should be|should be|meant|wrong person|that should)|actually,? (?:it'?s|it is|i mean|it should be|i need|for|not)|correction|make that|rather than|scratch that|no wait|wait,? (?:no|it'?s)|my mistake|my bad|typo|wrong (?:name|person)|should (?:have )?(?:read|said|be)|it'?s (?:actually )?[a-z]+ who|not [a-z' -]{1,40},? but)\b/;
 const APPROVAL =
@@ -190,7 +190,12 @@ export function readSentence(sentence: string): SentenceSignals {
   const c = canonicalise(sentence);
   const withoutPoliteIf = c.replace(POLITE_IF, ' ');
   const topic = TOPIC.test(c);
-  const futureWeak = FUTURE_WEAK.test(c) && !PAST_OR_NOW.test(c);
+  // "Her password expires tomorrow" dates the expiry, not the reset.
+  const timing = c.replace(
+    /\b(?:expires?|expiring|expiry|runs? out|will expire|is due to expire)\s+(?:on\s+|at\s+)?(?:tomorrow|next \w+|this \w+|on \w+|the \w+)/g,
+    ' ',
+  );
+  const futureWeak = FUTURE_WEAK.test(timing) && !PAST_OR_NOW.test(timing);
   const other =
     OTHER_SYSTEM.test(c) &&
     !new RegExp(String.raw`${MICROSOFT.source}\s+(?:${PW}|${MFA}|account|login)`).test(c);
@@ -204,7 +209,7 @@ export function readSentence(sentence: string): SentenceSignals {
     cancel: CANCEL.test(c),
     pending: PENDING.test(c),
     conditional: CONDITIONAL.test(withoutPoliteIf),
-    future: (FUTURE_STRONG.test(c) || futureWeak) && !NOW.test(c),
+    future: (FUTURE_STRONG.test(timing) || futureWeak) && !NOW.test(timing),
     otherSystem: other,
     disableMfa: DISABLE_MFA.test(c),
     chosenPassword: CHOSEN_PASSWORD.test(c),
