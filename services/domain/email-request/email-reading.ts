@@ -43,8 +43,12 @@ export const NOT_A_REQUEST_REASONS = Object.freeze({
   otherSystem: 'other-system',
   /** What was named is said to work ("her password is fine") and nothing else is asked. */
   nothingToReset: 'nothing-to-reset',
-  /** Turning MFA off for good is a policy change, not a reset. */
+  /** Turning MFA off (or back on) is a policy change, not a reset. */
   disableMfa: 'disable-mfa',
+  /** The person has left, or the writer wants into their mailbox: a different request, never a reset. */
+  leaver: 'leaver-or-mailbox-access',
+  /** Asks for someone's current password, which no one knows or sends. */
+  currentPassword: 'current-password',
   /** The writer wants a password of their choosing set; the service never does that. */
   chosenPassword: 'chosen-password',
   /** The reset is wanted only if something happens ("if she still can't get in"). */

@@ -128,7 +128,19 @@ function read(
   if (disable)
     return notARequest(NOT_REQUEST.disableMfa, [
       ...evidence,
-      `asks to turn MFA off, not to reset it: ${signalWords(disable.signals, 'disableMfa')}`,
+      `asks to turn MFA off or on, not to reset it: ${signalWords(disable.signals, 'disableMfa')}`,
+    ]);
+  const leaver = find('leaver');
+  if (leaver)
+    return notARequest(NOT_REQUEST.leaver, [
+      ...evidence,
+      `the person has left, or the writer wants into their mailbox: ${signalWords(leaver.signals, 'leaver')}`,
+    ]);
+  const current = find('currentPassword');
+  if (current)
+    return notARequest(NOT_REQUEST.currentPassword, [
+      ...evidence,
+      'asks for a current password, which no one knows or sends',
     ]);
   const chosen = find('chosenPassword');
   if (chosen)
@@ -224,7 +236,11 @@ function read(
   } else if (subj && !subjectUsed && !cleaned.subject.reply && !cleaned.subject.forward) {
     const inSubject = people(targetMentions(subj).filter((m) => !m.negated && !m.self));
     const named = people(mentions);
-    const other = inSubject.find((p) => !named.some((n) => n.id === p.id));
+    // A subject person the body speaks of without asking ("Ewan is fine") is no conflict.
+    const spokenOf = people(own.flatMap((s) => s.people.mentions));
+    const other = inSubject.find(
+      (p) => !named.some((n) => n.id === p.id) && !spokenOf.some((n) => n.id === p.id),
+    );
     if (other && !requests.some((s) => s.signals.addition))
       return unclear(UNCLEAR.ambiguousReference, [
         ...evidence,

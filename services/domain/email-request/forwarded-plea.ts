@@ -39,10 +39,16 @@ export function readForward(
     ]);
   evidence.push(`the writer approves: ${signalWords(approval.signals, 'approval')}`);
   const forwarded = sentencesOf(fwd.lines).map((t) => sentence(t, index));
-  for (const key of ['disableMfa', 'chosenPassword'] as const) {
+  const never = [
+    ['disableMfa', NOT_REQUEST.disableMfa],
+    ['chosenPassword', NOT_REQUEST.chosenPassword],
+    ['leaver', NOT_REQUEST.leaver],
+    ['currentPassword', NOT_REQUEST.currentPassword],
+  ] as const;
+  for (const [key, reason] of never) {
     const hit = forwarded.find((s) => s.signals[key]);
     if (hit)
-      return notARequest(key === 'disableMfa' ? NOT_REQUEST.disableMfa : NOT_REQUEST.chosenPassword, [
+      return notARequest(reason, [
         ...evidence,
         'the forwarded message asks for something the service never does',
       ]);

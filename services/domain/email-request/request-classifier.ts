@@ -24,6 +24,8 @@ export interface SentenceSignals {
   otherSystem: boolean;
   disableMfa: boolean;
   chosenPassword: boolean;
+  leaver: boolean;
+  currentPassword: boolean;
   howTo: boolean;
   selfStrong: boolean;
   selfWeak: boolean;
@@ -133,14 +135,15 @@ const REFERS_TO_SUBJECT =
 const CHASE =
   /\b(?:any (?:update|updates|news|progress|joy|luck)|still waiting|still not (?:done|reset|sorted|heard)|chasing|(?:sorry )?to chase|\b(?:try|trying|redo|reset|resetting)\b[^.]{0,40}\bagain\b(?! for)|chase (?:this|it|up)|has [^.?!]{0,40} been (?:done|actioned|completed|sorted|looked at)|(?:done|actioned|sorted) yet|follow(?:ing)?[- ]up (?:on )?(?:my|the|this)|did you (?:get|see|receive) my|have you (?:had a chance|managed|been able)|has (?:this|that|it|the reset|my request|my email) been (?:done|actioned|completed|sorted|looked at)|is (?:this|it|that) (?:done|sorted) yet|when (?:will|can) (?:this|it|that) be (?:done|sorted|actioned)|heard nothing|(?:no|not had a) (?:reply|response)|haven'?t heard|what'?s (?:happening|the status) with|status (?:on|of) (?:the|my)|the (?:reset|request) i (?:asked|sent|requested|raised) (?:for|about)?|(?:asked|emailed|wrote) (?:you )?(?:earlier|yesterday|this morning|last week))\b/;
 const RESOLVED =
-  /\b(?:that (?:has )?(?:worked|did it|did the trick|fixed it|sorted it)|(?:it'?s|it is|all|everything|she'?s|he'?s|they'?re|she is|he is|they are) (?:all )?(?:(?:working|up and running|ok|fine) (?:now|again)|sorted|fixed|resolved|all good|good to go|back in|in now)|everything(?:'s| is) working|(?:got|managed to get|has got|is) (?:back )?in (?:now|again|fine)|can (?:log|sign|get) (?:in|on) (?:now|again|fine)|works now|working again|problem solved|issue resolved|(?:thanks|thank you|thx) (?:so much |very much )?for (?:sorting|resetting|fixing|unlocking|your help|the help|the quick|getting back|doing)|no further action|you can close)\b/;
+  /\b(?:that (?:has )?(?:worked|did it|did the trick|fixed it|sorted it)|(?:it'?s|it is|all|everything|she'?s|he'?s|they'?re|she is|he is|they are) (?:all )?(?:(?:working|up and running|ok|fine) (?:now|again)|sorted|fixed|resolved|all good|good to go|back in|in now)|everything(?:'s| is) working|(?:got|managed to get|has got|is) (?:back )?in (?:now|again|fine)|can (?:log|sign|get) (?:in|on) (?:now|again|fine)|works now|working again|problem solved|issue resolved|(?:thanks|thank you|thx) (?:so much |very much )?for (?:sorting|resetting|fixing|unlocking|your help|the help|the quick|getting back|doing)|no further action|no action (?:needed|required)|already (?:been )?(?:reset|done|sorted|fixed)|(?:has been|was) (?:reset|done|sorted|fixed) (?:already|by)|you can close)\b/;
 const CANCEL =
   /\b(?:(?:please )?ignore (?:my|the|this|that) (?:previous |last |earlier |other )?(?:email|message|mail|request)|please ignore|disregard|cancel (?:that|this|my|the)|never ?mind|no longer (?:need|needed|required|necessary)|not needed (?:any ?more)|(?:don'?t|do not) worry(?: about it)?|(?:she|he|they)(?:'s| has| have|'ve)? (?:just |now |actually )?(?:remembered|found|managed)|(?:found|remembered|recalled) (?:it|her|his|their|the)\b|ignore (?:that|this)|actually,? (?:don'?t|do not|no need)|scrap that|forget (?:it|that|my (?:last|previous))|false alarm|(?:don'?t|do not) (?:do|bother with|reset|worry about)\b[^.]{0,30}\bafter all|(?:phone|it|laptop) (?:has )?turned up)\b/;
 const PENDING =
   /\b(?:get back to you|come back to you|(?:i'?ll|i will) (?:confirm|check|come back|ask|find out|double[- ]check)|let you know (?:if|whether) (?:we|she|he|they|i) (?:still )?(?:need|want)|hold off|wait (?:until|till|for) (?:i|me|my|her|him|them)|(?:don'?t|do not) (?:do|action|reset|touch) (?:anything|it|this|that)? ?(?:yet|until|for now)|let me (?:check|confirm|speak|talk|ask|double[- ]check|find out)|before you do anything|checking with|(?:i'?m|i am) (?:just )?checking|(?:don'?t|do not) (?:do|action|reset|touch|change)\b[^.]{0,40}\byet\b|not yet|on hold)\b/;
 const POLITE_IF =
   /\b(?:if (?:you|u) (?:can|could|would|don'?t mind|get a (?:chance|minute|moment)|have (?:time|a minute|a moment|a sec)|are able|need|have any|require)|if (?:possible|poss|at all possible)|if (?:that'?s|it'?s|this is|that is) (?:ok|okay|alright|all right|possible|fine|not too much)|if not too much trouble|(?:let|tell|call|ring|email|shout|ask|see|check|know) (?:me |us )?(?:know )?if|as if|even if|if any(?:thing)?)\b/g;
-const CONDITIONAL = /\b(?:if|unless|in case|should (?:she|he|they|it) (?:need|still|not|fail))\b/;
+const CONDITIONAL =
+  /\b(?:if|unless|in case|should (?:she|he|they|it) (?:need|still|not|fail)|(?:once|as soon as|after) (?:she|he|they|[a-z]+)(?:'s| has| have| is| are)? (?:confirmed|done|finished|sent|got|received|spoken|called|approved|agreed|checked|told))\b/;
 const FUTURE_STRONG = new RegExp(
   String.raw`\b(?:tomorrow|tmrw|tmr|next (?:week|month|${DAYS}|time)|this coming ${DAYS}|(?:when|once) (?:she|he|they|it)(?:'s| is| are|'re| gets?| returns?| comes?| come) back|(?:when|once) (?:she|he|they) (?:returns?|starts?|arrives?)|(?:when|once) [a-z'-]+(?: [a-z'-]+)? (?:is|are|gets?|comes?) back|(?:when|once) [a-z'-]+ (?:returns?|starts?)|(?:from|on) (?:the )?\d{1,2}(?:st|nd|rd|th)\b|first thing (?:on |tomorrow|${DAYS})|later (?:this|in the) (?:week|month)|in (?:a|two|2|three|3|a couple of) (?:weeks?|days)|before (?:she|he|they) (?:starts?|returns?|comes? back)|(?:end|start) of (?:the |next )?(?:week|month)|(?:she|he|they) (?:is|are|'s|'re) (?:back|returning|starting) (?:on|next|from))`,
 );
@@ -152,18 +155,22 @@ const PAST_OR_NOW =
 /** The reset is wanted now, whatever else the sentence says about later ("she's off next week, so today"). */
 const NOW =
   /\b(?:today|(?<!than )now|asap|straight away|right away|immediately|urgent(?:ly)?|this morning|before (?:she|he|they) (?:goes|leaves))\b/;
-const OTHER_SYSTEMS = String.raw`(?:salesforce|xero|sage|quickbooks|adobe|zoom|slack|dropbox|docusign|hubspot|mailchimp|shopify|amazon|aws|linkedin|facebook|instagram|twitter|gmail|google|apple id|icloud|itunes|wi-?fi|wireless|printer|copier|door|alarm|gate|voicemail|phone system|desk phone|bios|bitlocker|netsuite|sap|oracle|workday|bamboo ?hr|myob|payroll (?:portal|system|site)|bank(?:ing)?|pension|website|wordpress|crm|erp|citrix|sage 50|xero's|canva|trello|asana|jira|github|godaddy|paypal|stripe|ebay|whatsapp|iphone passcode|phone pin|laptop pin|bios)`;
+const OTHER_SYSTEMS = String.raw`(?:salesforce|xero|sage|quickbooks|adobe|zoom|slack|dropbox|docusign|hubspot|mailchimp|shopify|amazon|aws|linkedin|facebook|instagram|twitter|gmail|google|apple id|icloud|itunes|wi-?fi|wireless|printer|copier|door|alarm|gate|voicemail|phone system|desk phone|bios|bitlocker|netsuite|sap|oracle|workday|bamboo ?hr|myob|payroll (?:portal|system|site)|bank(?:ing)?|pension|website|wordpress|crm|erp|citrix|sage 50|xero's|canva|trello|asana|jira|github|godaddy|paypal|stripe|ebay|whatsapp|iphone passcode|phone pin|laptop pin|bios|shared drive|drive|folder|shared folder|spreadsheet|workbook|file|files|team site|sharepoint site|channel|calendar|permissions)`;
 const OTHER_SYSTEM = new RegExp(
-  String.raw`\b(?:${OTHER_SYSTEMS}(?: online| account| accounts)?(?:'s)? (?:${PW}|password|login|log-?in|account|${MFA}|pin|passcode|access)|(?:${PW}|login|log-?in|account|access|${MFA}) (?:to|for|on|in|into) (?:the |her |his |their |our )?${OTHER_SYSTEMS}|locked out of (?:the |her |his |their |our )?${OTHER_SYSTEMS}|(?:get|log|sign) (?:in ?to|into|onto) (?:the |her |his |their |our )?${OTHER_SYSTEMS})\b`,
+  String.raw`\b(?:${OTHER_SYSTEMS}(?: online| account| accounts)?(?:'s)? (?:${PW}|password|login|log-?in|account|${MFA}|pin|passcode|access)|(?:${PW}|login|log-?in|account|access|${MFA}) (?:to|for|on|in|into) (?:the |her |his |their |our )?${OTHER_SYSTEMS}|locked out of (?:the |her |his |their |our )?(?:[a-z]+ )?${OTHER_SYSTEMS}|(?:get|log|sign) (?:in ?to|into|onto) (?:the |her |his |their |our )?${OTHER_SYSTEMS})\b`,
 );
 const MICROSOFT =
   /\b(?:microsoft|office ?365|o365|m365|365|outlook|teams|email|e-?mail|onedrive|sharepoint|windows|entra|azure|office)\b/;
 const DISABLE_MFA = new RegExp(
-  String.raw`\b(?:(?:turn|switch|shut|take) off (?:the |her |his |their )?${MFA}|(?:turn|switch|shut|take) (?:the |her |his |their )?${MFA} off|(?:disable|deactivate|exempt|exclude|bypass|get rid of)\b[^.]{0,30}\b${MFA}|${MFA}\b[^.]{0,20}\b(?:disabled|switched off|turned off|exemption|exempt)|(?:remove|stop)\b[^.]{0,30}\b${MFA}\b[^.]{0,30}\b(?:permanently|for good|altogether|completely|entirely|any ?more|at all|for ever|forever)|(?:doesn'?t|does not|don'?t|do not) (?:want|need|like) (?:to use )?(?:the |her |his |their )?${MFA}|without (?:any )?${MFA}(?! (?:method|app|device|registered|set ?up))|no (?:more )?${MFA}(?: (?:for|on) [a-z]+)?\s*(?:please|pls|$|[.,!;])|stop (?:asking|prompting) (?:him |her |them )?for (?:codes?|${MFA}))`,
+  String.raw`\b(?:(?:turn|switch|put) (?:the |her |his |their )?${MFA} (?:back )?on|(?:turn|switch|put) (?:back )?on (?:the |her |his |their )?${MFA}|(?:re-?enable|enable|reactivate|activate) (?:the |her |his |their )?${MFA}|(?:turn|switch|shut|take) off (?:the |her |his |their )?${MFA}|(?:turn|switch|shut|take) (?:the |her |his |their )?${MFA} off|(?:disable|deactivate|exempt|exclude|bypass|get rid of)\b[^.]{0,30}\b${MFA}|${MFA}\b[^.]{0,20}\b(?:disabled|switched off|turned off|exemption|exempt)|(?:remove|stop)\b[^.]{0,30}\b${MFA}\b[^.]{0,30}\b(?:permanently|for good|altogether|completely|entirely|any ?more|at all|for ever|forever)|(?:doesn'?t|does not|don'?t|do not) (?:want|need|like) (?:to use )?(?:the |her |his |their )?${MFA}(?! (?:app )?on (?:her|his|their|a|the) (?:personal|own|private|old))|without (?:any )?${MFA}(?! (?:method|app|device|registered|set ?up))|no (?:more )?${MFA}(?: (?:for|on) [a-z]+)?\s*(?:please|pls|$|[.,!;])|stop (?:asking|prompting) (?:him |her |them )?for (?:codes?|${MFA}))`,
 );
 const CHOSEN_PASSWORD = new RegExp(
   String.raw`\b(?:(?:set|change|reset|make|update)\b(?:(?!\b(?:send|email|e-mail|mail|text|forward|pass|give)\b)[^.]){0,30}\b(?:password|it)\b (?:to|as)\b(?! (?:a|an|something|some|the (?:default|temporary|temp|usual)|temporary|temp|random|new one|me|him|her|them|us|my|his|their|our)\b)(?! ?[^\s@]*@)|(?:make|set|change)\b[^.]{0,30}\bpassword\s+(?:to\s+|as\s+)?["'“]?(?=[^\s"'”]*[0-9!@#$%^&*])[^\s"'”]{4,}|password (?:should|must|needs to|will|can) be\b|new password (?:is|should be|will be)\b|new password\s*[:=]|(?:use|give (?:him|her|them)) (?:the |this )?password\b|password (?:to|as)\s*["'“]|(?:his|her|their) password (?:as|to) (?:her|his|their) (?:usual|old|previous)|same password as)`,
 );
+const LEAVER =
+  /\b(?:(?:has|have|had) left(?= (?:the company|us|the business|the firm|the organi[sz]ation|on |last )|[.,;]|$)|left (?:the company|us|the business|the firm)|is a leaver|no longer (?:works|working|with us|employed)|resigned|(?:was|has been|been) (?:dismissed|let go|made redundant)|(?:i|we|me|us) (?:can |could |need to |want to |to |would like to )?(?:access|get into|get in to|look at|see|read|monitor|check) (?:his|her|their|[a-z]+'s) (?:mailbox|e-?mails?|inbox|onedrive|files)\b)/;
+const CURRENT_PASSWORD =
+  /\b(?:(?:send|tell|give|forward|let me have|what is|what'?s|remind me of) (?:me |us )?(?:his|her|their|(?:[a-z-]+ ){0,2}[a-z-]+'s) (?:current|existing|old|actual|usual) password|log (?:in|into|on)(?: to)? (?:his|her|their|[a-z]+'s) account (?:for|on behalf of|as) (?:him|her|them))\b/;
 const HOW_TO =
   /\b(?:how (?:do|can|should|would) (?:i|we|managers?|one)\b|how to (?:reset|unlock)|what(?:'s| is) the (?:process|procedure|way)|where (?:do|can) i|is there a way|can i (?:reset|unlock|do (?:it|this|that)) (?:myself|my ?self|from)|(?:the|a) link to (?:the )?(?:portal|reset page)|what happens (?:to|if|when))\b/;
 const SELF_STRONG =
@@ -213,6 +220,8 @@ export function readSentence(sentence: string): SentenceSignals {
     otherSystem: other,
     disableMfa: DISABLE_MFA.test(c),
     chosenPassword: CHOSEN_PASSWORD.test(c),
+    leaver: LEAVER.test(c),
+    currentPassword: CURRENT_PASSWORD.test(c),
     howTo: HOW_TO.test(c),
     selfStrong: SELF_STRONG.test(c),
     selfWeak: SELF_WEAK.test(c),
@@ -243,6 +252,8 @@ export const SIGNAL_PATTERNS = {
   futureWeak: FUTURE_WEAK,
   otherSystem: OTHER_SYSTEM,
   disableMfa: DISABLE_MFA,
+  leaver: LEAVER,
+  currentPassword: CURRENT_PASSWORD,
   chosenPassword:
     /\b(?:set|change|reset|make|update|use|give|new password|password (?:should|must|needs to|will|can) be|same password)\b/,
   howTo: HOW_TO,

@@ -23,7 +23,7 @@ const BOTH =
   /\b(?:(?<!\b(?:hi|hello|hey|morning|thanks|thank you|cheers|they|them|we|us|are|were|and|you) )both(?=\s*(?:$|[,.!?;:)(-]|please|pls|thanks|reset|resets|resetting|password\b|for (?:him|her|them)\b|mfa|2fa|authenticator|the password|things|options|of the above))|(?:reset|resetting|do|clear|redo)\s+(?:the |her |his |their )?(?:everything|the lot)|everything (?:reset|resetting|please)|the lot|full reset|all of (?:it|the above)|all (?:her|his|their) (?:login|sign-?in) stuff)\b/g;
 
 const NEGATED_BEFORE =
-  /(?:\b(?:don'?t|do not|dont|no need to|never|please don'?t)\s+(?:reset|resetting|touch|change|remove|clear|wipe)\s+(?:[a-z'-]+\s+){0,4}|\b(?:don'?t|do not|dont|no need to|needn'?t|not to|never|without|rather than|instead of|leave|keep|no need for|not necessary to)\s+(?:(?:reset|resetting|touch|touching|change|changing|remove|removing|do|doing|clear|clearing|wipe|worry about|bother with|need|needs|the|her|his|their|a|it|with|any|to|reset of)\s+){0,3}|\bnot (?:the |her |his |their |a |just )?|\bso (?:is|are|does) (?:the |her |his |their )?|\b(?:works?|working|worked)(?: fine| ok| okay| perfectly)? (?:with|using) (?:the same |her |his |their |that )?)$/;
+  /(?:\b(?:don'?t|do not|dont|no need to|never|please don'?t)\s+(?:reset|resetting|touch|change|remove|clear|wipe)\s+(?:[a-z'-]+\s+){0,4}|\b(?:don'?t|do not|dont|no need to|needn'?t|not to|never|without|rather than|instead of|leave|keep|no need for|not necessary to)\s+(?:(?:reset|resetting|touch|touching|change|changing|remove|removing|do|doing|clear|clearing|wipe|worry about|bother with|need|needs|the|her|his|their|a|it|with|any|to|reset of)\s+){0,3}|\bnot (?:the |her |his |their |a |just )?|\bso (?:is|are|does) (?:the |her |his |their )?|\b(?:works?|working|worked)(?: fine| ok| okay| perfectly)? (?:with|using) (?:the same |her |his |their |that )?|\b(?:get|got|gets|getting|logged|signed|log|sign) (?:in|on)(?: fine| ok| okay)? (?:with|using) (?:the |his |her |their |a |that )?)$/;
 const NEGATED_AFTER =
   /^\s*(?:(?:is|are|'s|was|seems|seem|itself)\s+)*(?:fine|ok|okay|good|working fine|working|works|still works|not the (?:issue|problem)|isn'?t the (?:issue|problem)|unaffected|alright|all right|not needed|not required|doesn'?t need|does not need|can stay|stays|alone|as (?:it )?is|went (?:fine|ok|okay|well|through)|(?:is|was|has been) (?:done|sorted|reset already|already (?:done|reset|sorted)))\b/;
 const ONLY_BEFORE = /\b(?:only|just)\s+(?:reset\s+|do\s+|need\s+|needs\s+)?(?:the |her |his |their |a )?$/;
@@ -51,8 +51,16 @@ function findIn(clause: string, pattern: RegExp, what: Found['what'], out: Found
   }
 }
 
+/**
+ * Prompts or codes the person did not ask for are a sign that someone else has the password, not a
+ * request to reset MFA: they are left out of the scope.
+ */
+const UNASKED_PROMPTS =
+  /\b(?:mfa|2fa|authenticator|sign-?in|approval|login)?\s*(?:prompts?|requests?|notifications?|codes?|texts?)\s+(?:that\s+)?(?:she|he|they|i)\s+(?:didn'?t|did not|never|hasn'?t|has not|haven'?t)\s+(?:make|made|request|requested|start|started|initiate|initiated|ask for|asked for|trigger|triggered)\b/g;
+
 function clausesOf(text: string): string[] {
   return text
+    .replace(UNASKED_PROMPTS, ' ')
     .split(/[,;:.!?()\n]|\s[-–—]\s|(?=\b(?:but|just|only|instead|however|though|it'?s the|not the)\b)/)
     .map((c) => c.trim())
     .filter(Boolean);

@@ -65,10 +65,11 @@ export function targetMentions(s: Sentence): Mention[] {
     /^\s*(?:has |had |just )?(?:asked (?:me|us) to|told (?:me|us) to|suggested|recommended|wants me to|cc'?d|copied|approved|signed off|is cc)/.test(
       fold(s.text.slice(m.end, m.end + 40)),
     );
-  // "… thanks marek": the writer signing off in the same line, not a mention of their own account.
+  // "… thanks marek": the writer signing off in the same line; "reset by Marek": the writer as the one who
+  // acted. Neither is a mention of their own account.
   const signature = (m: Mention) =>
     m.self &&
-    /\b(?:thanks|thank you|thx|ty|cheers|regards|ta|best|rgds|many thanks)\W*$|[-–—]\s*$/.test(
+    /\b(?:thanks|thank you|thx|ty|cheers|regards|ta|best|rgds|many thanks|by|from|via|cc)\W*$|[-–—]\s*$/.test(
       fold(s.text.slice(0, m.start)),
     );
   const others = named.filter((m) => !messenger(m) && !signature(m));
@@ -132,6 +133,16 @@ export function standingMentions(
         /\b(?:found|remembered|sorted|managed|fixed|worked|no longer|not needed|fine now|back in)\b/.test(
           tail,
         );
+      // "Ignore my earlier email about Tom": the withdrawal is Tom's alone.
+      const about = afterMarker.filter((m) =>
+        /\b(?:about|for|regarding|re|on)\s+$/.test(s.folded.slice(at, m.start)),
+      );
+      if (s.signals.cancel && about.length) {
+        const dropped = new Set(about.flatMap((m) => m.people.map((p) => p.id)));
+        kept = kept.filter((m) => !m.people.some((p) => dropped.has(p.id)));
+        evidence.push('an earlier request for someone else is withdrawn');
+        continue;
+      }
       if (afterMarker.length && !isAddition && !resolvedAfter) {
         if (kept.length || mentions.some((m) => m.start < at))
           evidence.push(
