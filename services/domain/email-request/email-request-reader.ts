@@ -29,6 +29,7 @@ import { checkRequests, decide, notARequest, unclear } from './reading-outcome.j
 import {
   looksLikeAutoReply,
   looksLikeReceipt,
+  readSentence,
   signalWords,
   type SentenceSignals,
 } from './request-classifier.js';
@@ -142,7 +143,8 @@ function read(
       ...evidence,
       'asks for a current password, which no one knows or sends',
     ]);
-  const chosen = find('chosenPassword');
+  // A proposed password may hold a "!" or "." that splits sentences: read the whole text for it too.
+  const chosen = find('chosenPassword') ?? (readSentence(cleaned.own.join(' ')).chosenPassword || undefined);
   if (chosen)
     return notARequest(NOT_REQUEST.chosenPassword, [
       ...evidence,

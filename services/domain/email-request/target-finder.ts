@@ -175,7 +175,8 @@ export function isRequestSentence(s: Sentence, forwarded: boolean): boolean {
   if (g.howTo && !g.explicitAsk) return false;
   if (g.chase && !g.addition) return false;
   if (g.resolved && !g.explicitAsk && !(g.addition && named)) return false;
-  if (g.topic) return true;
+  // Speaking of passwords or MFA is not asking: a sentence asks or states a problem now.
+  if (g.topic && (g.ask || g.problem || g.explicitAsk)) return true;
   if ((g.addition || g.correction || g.cancel) && named) return true;
   if (forwarded && g.approval) return true;
   return false;
