@@ -43,6 +43,7 @@ import {
   threadScopeTexts,
   type Sentence,
 } from './target-finder.js';
+import { readScope } from './scope-reader.js';
 import { sentencesOf } from './text-tools.js';
 
 export * from './email-reading.js';
@@ -182,6 +183,10 @@ function read(
         ...evidence,
         `${why[2]}: ${signalWords(find(why[0])!.signals, why[0] as 'chase')}`,
       ]);
+    const spoken = own.filter((s) => s.signals.topic);
+    const said = spoken.length ? readScope(spoken.map((s) => s.signals.canonical)) : undefined;
+    if (said?.kind === 'nothing')
+      return notARequest(NOT_REQUEST.nothingToReset, [...evidence, said.evidence]);
     if (subj?.signals.topic)
       return notARequest(NOT_REQUEST.subjectOnly, [
         ...evidence,
