@@ -253,6 +253,17 @@ describe('readEmailRequest: robustness', () => {
     expect(summary(read(html, 'RE: reset'))).toBe('amelia mfa');
   });
 
+  it.each([
+    ['English', 'On Mon, 3 Mar 2025 at 09:12, Kate Moss <kate.moss@contoso.example> wrote:'],
+    ['German', 'Am 03.03.2025 um 09:12 schrieb Kate Moss <kate.moss@contoso.example>:'],
+    ['French', 'Le lun. 3 mars 2025 à 09:12, Kate Moss <kate.moss@contoso.example> a écrit :'],
+    ['Polish', 'W dniu 3.03.2025 o 09:12 Kate Moss <kate.moss@contoso.example> napisał:'],
+    ['Danish', 'Den 3. mar. 2025 kl. 09.12 skrev Kate Moss <kate.moss@contoso.example>:'],
+  ])('ignores a quoted reply under a %s header', (_language, header) => {
+    const body = `Please reset MFA for Amelia Frost, new phone.\n\n${header}\nPlease reset the password for Tim Reed.`;
+    expect(summary(read(body, 'RE: reset'))).toBe('amelia mfa');
+  });
+
   it('never throws, whatever it is given, and answers the same twice', () => {
     const odd: Array<[unknown, unknown, unknown]> = [
       [undefined, undefined, undefined],

@@ -3,7 +3,6 @@
  * lines, and a forwarded message (its sender and text) kept apart. Quoted replies, signatures, mobile
  * footers and disclaimers are dropped. HTML bodies are read as text. Pure; input sizes are bounded.
  */
-import EmailReplyParser from 'email-reply-parser';
 import { compile } from 'html-to-text';
 
 /** Raw input read per field; anything longer is cut before any work is done. */
@@ -133,7 +132,9 @@ const ORIGINAL_MARK =
 const HEADER_FROM = /^\*?(?:from|von|de|van|da)\s*:\*?\s*(.*)$/i;
 const HEADER_OTHER =
   /^\*?(?:sent|date|to|cc|subject|importance|gesendet|an|betreff|envoyé|à|objet|datum)\s*:\*?/i;
-const WROTE = /\b(?:wrote|schrieb|a écrit|escribió|ha scritto|escreveu|schreef)\s*:?\s*$/i;
+const WROTE_INSIDE = /\b(?:schrieb|skrev|napisał|napisal|escribió|écrit)\b/i;
+const WROTE =
+  /(?:\bwrote|\bschrieb|\ba écrit|\bescribió|\bha scritto|\bescreveu|\bschreef|\bskrev|napisał|\bnapisal|\bkirjoitti|написал(?:а)?)\s*:?\s*$/i;
 
 type Boundary = { at: number; kind: 'forward' | 'quote' | 'header' | 'wrote' | 'angle' };
 
@@ -147,8 +148,11 @@ function findBoundary(lines: readonly string[]): Boundary | undefined {
       return { at: i, kind: 'header' };
     const next = lines[i + 1] ?? '';
     if (
-      /^(?:on|le|am|el|il|em|op)\s/i.test(line) &&
-      (WROTE.test(line) || (WROTE.test(next) && line.length < 300))
+      /^(?:on|le|am|el|il|em|op|den|w dniu|dnia|pe)\s/i.test(line) &&
+      (WROTE.test(line) ||
+        (WROTE.test(next) && line.length < 300) ||
+        // "Am … schrieb Kate <kate@…>:", "Den … skrev Kate <…>:": the writer's name after the word.
+        (WROTE_INSIDE.test(line) && /:\s*$/.test(line) && line.length < 300))
     )
       return { at: i, kind: 'wrote' };
     if (line.startsWith('>')) return { at: i, kind: 'angle' };
@@ -207,7 +211,7 @@ function cutSignature(lines: readonly string[]): { lines: string[]; cut?: string
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    if (/^-- ?$/.test(line)) return { lines: out, cut: 'a signature ("-- ")' };
+    if (/^(?:-- ?|-{2,4}|_{2,4})$/.test(line)) return { lines: out, cut: 'a signature ("-- ")' };
     if (MOBILE_FOOTER.test(line)) return { lines: out, cut: 'a mobile footer' };
     if (DISCLAIMER.test(line)) return { lines: out, cut: 'a disclaimer' };
     if (SIGN_OFF.test(line) && out.some((l) => l.trim()))
@@ -225,14 +229,6 @@ function normaliseText(text: string): string {
     .slice(0, MAX_TEXT_CHARS);
 }
 
-/** Drops what email-reply-parser recognises as quoted headers and signatures (many languages). */
-function visibleText(lines: readonly string[]): string[] {
-  const text = lines.join('\n');
-  if (!text.trim()) return [];
-  const visible = new EmailReplyParser().read(text).getVisibleText();
-  return visible.split('\n').map((l) => l.trim());
-}
-
 export function cleanMessage(subject: string, body: string): CleanedMessage {
   const evidence: string[] = [];
   const subjectReading = readSubject(subject);
@@ -246,7 +242,7 @@ export function cleanMessage(subject: string, body: string): CleanedMessage {
     .map((l) => l.slice(0, MAX_LINE_CHARS).trim());
 
   const boundary = findBoundary(lines);
-  let ownLines = boundary ? lines.slice(0, boundary.at) : lines;
+  const ownLines = boundary ? lines.slice(0, boundary.at) : lines;
   let forwarded: ForwardedMessage | undefined;
   let quoted: string[] = [];
   if (boundary) {
@@ -269,13 +265,6 @@ export function cleanMessage(subject: string, body: string): CleanedMessage {
       evidence.push('ignored the quoted earlier messages');
     }
   }
-  const visible = visibleText(ownLines);
-  if (
-    visible.join('').length < ownLines.join('').length - 1 &&
-    !evidence.includes('ignored the quoted earlier messages')
-  )
-    evidence.push('ignored a quoted message or signature');
-  ownLines = visible;
   const signed = cutSignature(ownLines);
   if (signed.cut && signed.lines.length < ownLines.filter((l) => l).length)
     evidence.push(`ignored ${signed.cut}`);
