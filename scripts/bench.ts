@@ -8,7 +8,8 @@
 //
 // Flags: --quick (smaller, ~3 min)  --tickets=N --customers=M (burst)  --profile (CPU profiles of the
 // service processes into bench-results/profiles)  --connections=C (intake)  --tsx (run the service under
-// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead|burst (one phase).
+// the TypeScript loader instead of compiled)  --only=intake|pipeline|overhead|burst (one phase);
+// --only=email-reader times the email reader in process (scripts/bench-email-reader.ts).
 // BENCH_TRACE=1 prints the last overhead ticket's timeline (each outside call and Redis command, with the
 // gap before it); BENCH_LOG_LEVEL=debug shows the service's logs.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -30,6 +31,7 @@ import {
   type HaloSimulator,
 } from '../test/simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from '../test/sandbox/psa-sandboxes.js';
+import { emailReaderPhase } from './bench-email-reader.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -758,6 +760,10 @@ async function main() {
   log(
     `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Redis ${redisVersion}${QUICK ? ' (quick)' : ''}`,
   );
+  if (ONLY === 'email-reader') {
+    process.stdout.write(`${JSON.stringify(emailReaderPhase(), null, 2)}\n`);
+    return;
+  }
   buildChildren();
   const startedAt = new Date();
   if (ONLY) {
