@@ -17,6 +17,7 @@ import {
   getManager,
   getManagerChain,
   isMemberOfGroup,
+  listMembers,
   listReports,
 } from './graph-users.js';
 import { pathSegment } from './odata.js';
@@ -92,6 +93,10 @@ class GraphDirectory implements Directory {
 
   searchUsersByName(text: string, limit: number): Promise<DirectoryUser[]> {
     return searchUsersByName(this.graph, text, limit);
+  }
+
+  listMembers(limit: number): Promise<DirectoryUser[]> {
+    return listMembers(this.graph, limit);
   }
 
   listReports(userId: string, depth: number): Promise<DirectoryUser[]> {

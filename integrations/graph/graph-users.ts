@@ -26,7 +26,7 @@ export const USER_SELECT = [
 /** What a name search selects: the lookup's fields plus the department, shown to whoever picks among matches. */
 export const SEARCH_SELECT = `${USER_SELECT},department`;
 /** What a list of reports selects: a search's fields plus the names a request may call people by. */
-const REPORTS_SELECT = `${SEARCH_SELECT},givenName,surname`;
+const REPORTS_SELECT = `${SEARCH_SELECT},givenName,surname,jobTitle`;
 /** Most reports read for one requester (all levels together); more and the list is refused as unreadable. */
 export const MAX_REPORTS = 5000;
 /** The longest manager chain followed, whatever depth is asked for. */
@@ -94,6 +94,29 @@ export async function getManagerChain(
     current = manager.id;
   }
   return chain;
+}
+
+/**
+ * The tenant's enabled users, for a requester who may ask for anyone (an approver): `GET /users` with the
+ * names a request may use, paged. Disabled accounts are left out here (a request for one is handed off by
+ * address anyway). More than `limit` users, or a list Graph cuts short, throws: a partial list could make
+ * the wrong person look like the only match.
+ */
+export async function listMembers(graph: GraphTransport, limit: number): Promise<DirectoryUser[]> {
+  const operation = "list the tenant's users";
+  const listed = await graph.listPages({
+    operation,
+    method: 'GET',
+    path: `/users${queryString({ $select: REPORTS_SELECT, $top: String(MAX_TOP) })}`,
+  });
+  if (!listed.ok) throw translateGraphError(listed.info, operation);
+  if (listed.truncated || listed.items.length > limit) {
+    throw new DirectoryError(
+      'bad-request',
+      `Could not ${operation}: the tenant holds more than ${limit} users`,
+    );
+  }
+  return usersOf(listed.items).filter((u) => u.accountEnabled);
 }
 
 /**
@@ -202,6 +225,8 @@ export function toDirectoryUser(raw: unknown): DirectoryUser | undefined {
   if (givenName) user.givenName = givenName;
   const surname = optionalString(r.surname);
   if (surname) user.surname = surname;
+  const jobTitle = optionalString(r.jobTitle);
+  if (jobTitle) user.jobTitle = jobTitle;
   const onPremises = {
     samAccountName: optionalString(r.onPremisesSamAccountName),
     domainName: optionalString(r.onPremisesDomainName),

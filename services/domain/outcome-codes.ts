@@ -37,6 +37,9 @@ export const OUTCOME_CODES = {
   'email-sender-not-on-file': "The email's sender (or its Reply-To) is not the contact's address on file.",
   'email-requests-disabled': 'The customer does not accept reset requests by email.',
   'request-unclear': 'The email does not say clearly whose account to reset or what to reset.',
+  'request-several-people': 'The email asks for resets for more than one person: an engineer handles it.',
+  'not-a-reset-request':
+    'The email does not ask for a reset now (an automatic reply, thanks, a status chase, a future date, another system…).',
   'rate-limited-requester': 'The requester asked for more resets than the policy allows in the window.',
   'rate-limited-customer': 'The customer asked for more resets than the policy allows in the window.',
   'self-request': 'The requester asked to reset their own account through the manager flow.',

@@ -75,9 +75,10 @@ export interface DirectoryUser {
   userPrincipalName: string;
   displayName: string;
   mail?: string;
-  /** Given name and surname, when the lookup read them (name searches and lists of reports do). */
+  /** Given name, surname and job title, when the lookup read them (lists of reports and members do). */
   givenName?: string;
   surname?: string;
+  jobTitle?: string;
   department?: string;
   accountEnabled: boolean;
   /** True only when Graph says `onPremisesSyncEnabled: true`. */
@@ -124,6 +125,11 @@ export interface Directory {
    * in full.
    */
   listReports(userId: string, depth: number): Promise<DirectoryUser[]>;
+  /**
+   * The tenant's enabled users, for a requester who may ask for anyone (a member of the approver group).
+   * Throws when the tenant holds more than `limit` or the list cannot be read in full.
+   */
+  listMembers(limit: number): Promise<DirectoryUser[]>;
   /** The manager chain upward from the user, nearest first, at most `depth` long; stops at a user with none. */
   getManagerChain(userId: string, depth: number): Promise<DirectoryUser[]>;
   /** Whether the user is a member of the group, directly or through nested groups. */

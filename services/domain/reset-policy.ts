@@ -150,13 +150,15 @@ async function resolvePartialName(
   };
 }
 
-/** Decides whether this requester may have this target reset, in the order the MSP's engineers check. */
-export async function evaluateResetRequest(
-  request: PolicyRequest,
+/**
+ * The requester: the one enabled user of the customer's tenant whose UPN or mail is the contact's address on
+ * file in the PSA (never an address from the request itself).
+ */
+export async function resolveRequester(
+  requesterEmail: string | undefined,
   directory: Directory,
-  policy: ResetPolicy,
-): Promise<PolicyVerdict> {
-  const email = request.requesterEmail?.trim();
+): Promise<{ kind: 'found'; requester: DirectoryUser } | Exclude<PolicyVerdict, { kind: 'proceed' }>> {
+  const email = requesterEmail?.trim();
   if (!email) {
     return {
       kind: 'hand-off',
@@ -188,6 +190,30 @@ export async function evaluateResetRequest(
       facts: [`The requester's account ${label(requester)} is disabled.`],
     };
   }
+  return { kind: 'found', requester };
+}
+
+/** True when the policy names an approver group and the requester is in it (directly or nested). */
+export async function isApprover(
+  requester: DirectoryUser,
+  directory: Directory,
+  policy: ResetPolicy,
+): Promise<boolean> {
+  return (
+    Boolean(policy.approverGroupId) &&
+    (await directory.isMemberOfGroup(requester.id, policy.approverGroupId!))
+  );
+}
+
+/** Decides whether this requester may have this target reset, in the order the MSP's engineers check. */
+export async function evaluateResetRequest(
+  request: PolicyRequest,
+  directory: Directory,
+  policy: ResetPolicy,
+): Promise<PolicyVerdict> {
+  const found = await resolveRequester(request.requesterEmail, directory);
+  if (found.kind !== 'found') return found;
+  const requester = found.requester;
 
   const identifier = request.targetIdentifier?.trim();
   if (!identifier) {
@@ -200,15 +226,12 @@ export async function evaluateResetRequest(
   }
   // The requester's standing decides whose names may be looked at: a partial name is only ever matched
   // among the people this requester could ask for.
-  const isApprover = async () =>
-    Boolean(policy.approverGroupId) &&
-    (await directory.isMemberOfGroup(requester.id, policy.approverGroupId!));
   let approver: boolean | undefined;
   let resolved: Resolved;
   if (isAddress(identifier)) {
     resolved = await resolveAddress(identifier, directory);
   } else {
-    approver = await isApprover();
+    approver = await isApprover(requester, directory, policy);
     resolved = await resolvePartialName(identifier, directory, requester, policy, approver);
   }
   if (resolved.kind !== 'found') return resolved;
@@ -231,7 +254,8 @@ export async function evaluateResetRequest(
   let entitlement: string | undefined;
   if (level === 0) entitlement = 'direct manager';
   else if (level > 0) entitlement = `manager ${level + 1} levels up`;
-  else if (approver ?? (await isApprover())) entitlement = 'member of the approver group';
+  else if (approver ?? (await isApprover(requester, directory, policy)))
+    entitlement = 'member of the approver group';
   if (!entitlement) {
     return {
       kind: 'hand-off',

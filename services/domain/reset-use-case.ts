@@ -3,9 +3,8 @@ import type { CustomerDirectory, CustomerSettings } from '../../config/customer-
 import type { Logger } from '../logging/logger.js';
 import { DirectoryError, SecureLinkStoreError, isTransient } from './errors.js';
 import type { OutcomeCode } from './outcome-codes.js';
-import type { ResetPolicy } from '../../config/customer-settings.js';
 import { evaluateResetRequest, type PolicyVerdict } from './reset-policy.js';
-import { parseResetRequestText } from './request-text-parser.js';
+import { readEmailedRequest } from './email-request-step.js';
 import type {
   ConfirmationBinding,
   ConfirmationGate,
@@ -247,7 +246,8 @@ export class ResetUseCase {
         });
       }
       const verifyAsEmail = ticket.channel === 'email' || ticket.channel === 'unknown';
-      const asked = verifyAsEmail ? this.readEmailRequest(ticket, policy) : { request: ticket };
+      const directory = this.deps.directories.forTenant(customer.tenantId);
+      const asked = verifyAsEmail ? await readEmailedRequest(ticket, policy, directory) : { request: ticket };
       if ('verdict' in asked)
         return this.conclude(ctx, psa, ticket, summarise(ticket, ticket), asked.verdict);
       const request = summarise(ticket, asked.request);
@@ -260,7 +260,6 @@ export class ResetUseCase {
           nextStep: 'Ask the requester what they need.',
         });
       }
-      const directory = this.deps.directories.forTenant(customer.tenantId);
       const verdict = await evaluateResetRequest(
         {
           requesterEmail: ticket.requester.email,
@@ -319,69 +318,6 @@ export class ResetUseCase {
       await ctx.journal.save({ decision });
     }
     return this.reset(ctx, psa, customer, decision);
-  }
-
-  /**
-   * An email request is trusted only as far as the PSA's own records go: the sender must be the contact's
-   * address on file (and a Reply-To, when recorded, the same), and the text must say plainly what to reset.
-   */
-  private readEmailRequest(
-    ticket: ResetTicket,
-    policy: ResetPolicy,
-  ):
-    | { request: Pick<ResetTicket, 'targetIdentifier' | 'resetPassword' | 'resetMfa'> }
-    | { verdict: Exclude<PolicyVerdict, { kind: 'proceed' }> } {
-    const unclassified = ticket.channel === 'unknown';
-    const channelFact = unclassified
-      ? "The ticket's source matches no configured channel, so it is checked as an email request."
-      : 'The request arrived by email.';
-    if (!policy.allowEmailRequests) {
-      return { verdict: { kind: 'hand-off', code: 'email-requests-disabled', facts: [channelFact] } };
-    }
-    const onFile = ticket.requester.email?.trim().toLowerCase();
-    const from = ticket.emailOrigin?.from?.trim().toLowerCase();
-    const replyTo = ticket.emailOrigin?.replyTo?.trim().toLowerCase();
-    if (!onFile) {
-      return {
-        verdict: {
-          kind: 'hand-off',
-          code: 'requester-missing',
-          facts: [channelFact, 'The ticket has no contact on file.'],
-        },
-      };
-    }
-    if (!from || from !== onFile || (replyTo && replyTo !== from)) {
-      return {
-        verdict: {
-          kind: 'hand-off',
-          code: 'email-sender-not-on-file',
-          facts: [
-            channelFact,
-            `Contact's address on file: <${onFile}>.`,
-            `Email From: ${from ? `<${from}>` : '(not recorded by the PSA)'}${replyTo ? `, Reply-To: <${replyTo}>` : ''}.`,
-          ],
-        },
-      };
-    }
-    // A form's own fields say whom and what; the manager still confirms them.
-    if (unclassified && ticket.targetIdentifier) return { request: ticket };
-    const parsed = parseResetRequestText(ticket.summary, ticket.details);
-    if (parsed.status === 'unclear') {
-      return {
-        verdict: {
-          kind: 'hand-off',
-          code: parsed.reason === 'self-request' ? 'self-request' : 'request-unclear',
-          facts: [`The email could not be read safely: ${parsed.reason}.`, ...parsed.evidence],
-        },
-      };
-    }
-    return {
-      request: {
-        targetIdentifier: parsed.target.value,
-        resetPassword: parsed.resetPassword,
-        resetMfa: parsed.resetMfa,
-      },
-    };
   }
 
   /**
@@ -1009,6 +945,10 @@ function nextStepFor(code: OutcomeCode): string {
       return "Read the request and confirm it with the requester at their known number; add the ticket's source to the PSA's source lists in the resetdesk configuration.";
     case 'confirmation-expired':
       return 'Call the requester at their known number to confirm the request, then reset by hand or send the ticket back to resetdesk.';
+    case 'request-several-people':
+      return 'Confirm with the requester at their known number who needs what, then reset each person by hand (or file one ticket per person).';
+    case 'not-a-reset-request':
+      return 'Read the email: if it needs an answer, reply; if it is a reset request after all, confirm it with the requester at their known number.';
     case 'request-unclear':
     case 'email-requests-disabled':
       return 'Read the request and confirm it with the requester at their known number.';

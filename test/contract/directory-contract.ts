@@ -581,6 +581,18 @@ export function directoryContract(name: string, setup: DirectorySetup): void {
       });
     });
 
+    describe('listMembers', () => {
+      it('When the tenant is listed, then every enabled user comes with the names a request may use', async () => {
+        const members = await directory.listMembers(1000);
+        expect(ids(members)).toEqual(expect.arrayContaining([ceo.id, joanna.id, john.id, adele.id]));
+        expect(members.every((u) => u.accountEnabled)).toBe(true);
+      });
+
+      it('When the tenant holds more users than the limit, then the list is refused, not cut', async () => {
+        await expect(directory.listMembers(2)).rejects.toThrow(/more than 2 users/);
+      });
+    });
+
     describe('listReports', () => {
       it('When people report to the user, then they come level by level down to the depth asked', async () => {
         expect(ids(await directory.listReports(ceo.id, 1))).toEqual([joanna.id]);

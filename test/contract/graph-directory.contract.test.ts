@@ -752,6 +752,15 @@ describe('Recorded Graph exchanges', () => {
       });
     });
 
+    it('When the tenant is listed for an approver, then the recorded page maps to its enabled users', async () => {
+      await withReplay('list-members', async (directory) => {
+        expect((await directory.listMembers(100)).map((u) => u.displayName)).toEqual([
+          'John Smith',
+          'Joanna Smithers',
+        ]);
+      });
+    });
+
     it('When reports are listed two levels down, then the recorded collections map to directory users', async () => {
       await withReplay('direct-reports', async (directory) => {
         const reports = await directory.listReports('9c7f4d2e-61a3-4b8e-a0c2-5e1d3f7b9a46', 3);

@@ -139,6 +139,11 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
       )
       .slice(0, limit);
   }
+  async listMembers(limit: number) {
+    const users = [...this.users.values()];
+    if (users.length > limit) throw new DirectoryError('bad-request', 'too many users');
+    return users.filter((u) => u.accountEnabled);
+  }
   async listReports(userId: string, depth: number) {
     const found: DirectoryUser[] = [];
     let managers = [userId];

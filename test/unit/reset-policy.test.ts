@@ -258,14 +258,14 @@ describe('Who may ask', () => {
       expect(psa.notes.every((n) => n.note.visibility === 'internal')).toBe(true);
     });
 
-    it('When the email does not say clearly whom to reset, then it is handed off', async () => {
+    it('When the email asks for two people, then it is handed off', async () => {
       psa.tickets.set(
         '4242',
         emailTicket({
           details: 'Hi, can you reset the passwords for sam@contoso.test and samantha@contoso.test?',
         }),
       );
-      expect((await run()).code).toBe('request-unclear');
+      expect((await run()).code).toBe('request-several-people');
       expect(confirmations.requests).toEqual([]);
     });
 
