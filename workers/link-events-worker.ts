@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isTransient, SecureLinkStoreError } from '../services/domain/errors.js';
+import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
 import type {
   PsaAdapter,
   PsaKind,
@@ -26,6 +26,7 @@ import {
   readLinkMeta,
   type SecureLinkContext,
 } from '../services/secure-link/secure-link-store.js';
+import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import { retryDelay } from './reset-worker.js';
 
 export const LINK_EVENTS_QUEUE_NAME = 'link-events';
@@ -76,9 +77,9 @@ export interface LinkEventReporting {
   trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }): Promise<void>;
   /**
    * Wraps a store so every created link has its expiry check scheduled, and every destroyed link has it
-   * removed. If the check cannot be scheduled the new link is destroyed and `create` throws
-   * `SecureLinkStoreError`, so the reset use case fails closed (nothing reset, ticket to an engineer) rather
-   * than deliver a link whose expiry nobody would notice.
+   * removed. If the check cannot be scheduled the new link is destroyed and `create` throws, so no link is
+   * delivered whose expiry nobody would notice: `TransientError` while Redis cannot be reached (the reset is
+   * tried again later), `SecureLinkStoreError` when Redis refuses (the use case hands the ticket off).
    */
   wrapStore<S extends SecureLinkStore>(store: S): S;
   worker: Worker<LinkEventJobData> | undefined;
@@ -174,10 +175,10 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           await trackExpiry({ ref, expiresAt: link.expiresAt, context: linkOptions.context });
         } catch (err) {
           await store.destroy(link.token).catch(() => undefined);
-          throw new SecureLinkStoreError(
-            `secure-link expiry report could not be scheduled: ${describe(err)}`,
-            { cause: err },
-          );
+          const message = `secure-link expiry report could not be scheduled: ${describe(err)}`;
+          throw isRedisRefusal(err)
+            ? new SecureLinkStoreError(message, { cause: err })
+            : new TransientError(message, undefined, { cause: err });
         }
         return link;
       },
