@@ -10,6 +10,7 @@ import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
+import { createRedisOutageLog } from './logging/redis-outage-log.js';
 import type { Metrics } from './metrics/metrics.js';
 import {
   createServicePacer,
@@ -62,14 +63,17 @@ export function createResetdesk(
     maxRetriesPerRequest: 1,
     lazyConnect: false,
   });
-  fastRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  // Every client reports to one outage log: an outage is one line a second, not one per client and attempt.
+  const redisOutage = createRedisOutageLog(logger);
+  fastRedis.on('error', redisOutage.listener('redis'));
+  fastRedis.on('ready', redisOutage.readyListener('redis'));
   const queue = new ResetQueue({
     connection: fastRedis,
     prefix,
     attempts: config.worker.attempts,
     retentionDays: config.worker.jobRetentionDays,
   });
-  queue.queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
+  queue.queue.on('error', redisOutage.listener('queue'));
   const { adapters, receivers } = createPsaRegistry(config, logger);
   const pacing = overrides.pacing?.enabled
     ? {
@@ -89,9 +93,8 @@ export function createResetdesk(
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
   const linkEventsRedis = runWorker ? new Redis(config.redis.url, { maxRetriesPerRequest: null }) : undefined;
-  linkEventsRedis?.on('error', (err) =>
-    logger.warn({ err: { message: err.message } }, 'redis connection error (link events)'),
-  );
+  linkEventsRedis?.on('error', redisOutage.listener('link-events'));
+  linkEventsRedis?.on('ready', redisOutage.readyListener('link-events'));
   const linkEvents = createLinkEventReporting({
     connection: linkEventsRedis ?? fastRedis,
     fastRedis,
@@ -176,6 +179,7 @@ export function createResetdesk(
       bodyLimitBytes: config.server.bodyLimitBytes,
       trustProxy: config.server.trustProxy,
       metrics: overrides.metrics,
+      onQueueUnavailable: redisOutage.webhookRefused,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
             const tenantId = config.customerDirectory.find(psa, customerHint)?.tenantId;
@@ -189,9 +193,8 @@ export function createResetdesk(
   let workerRedis: Redis | undefined;
   if (runWorker) {
     workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (err) =>
-      logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
-    );
+    workerRedis.on('error', redisOutage.listener('worker'));
+    workerRedis.on('ready', redisOutage.readyListener('worker'));
     const directories =
       overrides.directories ??
       createGraphDirectoryFactory(
@@ -249,6 +252,7 @@ export function createResetdesk(
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
+      redisOutage.close();
       for (const client of [fastRedis, workerRedis, linkEventsRedis]) {
         if (!client) continue;
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
