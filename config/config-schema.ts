@@ -110,6 +110,17 @@ convict.addFormat({
   },
 });
 
+// Durations BullMQ hands to Redis as PX: whole milliseconds, above 0.
+convict.addFormat({
+  name: 'positive-int',
+  coerce: (value: unknown) => (typeof value === 'string' ? Number(value) : value),
+  validate(value: unknown) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new Error('must be a whole number above 0');
+    }
+  },
+});
+
 function nullableNat(doc: string, env: string) {
   return { doc, format: 'nat', default: null as number | null, nullable: true, env };
 }
@@ -198,6 +209,30 @@ export const configSchema = {
       format: 'nat',
       default: 30,
       env: 'JOB_RETENTION_DAYS',
+    },
+    lockDurationMs: {
+      doc: "How long a worker holds a ticket without renewing its lock (renewed every half of it while the ticket runs, long Graph calls and pacing waits included). A crashed worker's ticket is picked up by another worker this long after the crash, plus up to two stalled-check intervals.",
+      format: 'positive-int',
+      default: 10000,
+      env: 'WORKER_LOCK_DURATION_MS',
+    },
+    stalledIntervalMs: {
+      doc: 'How often each worker looks for tickets whose worker stopped (crashed, frozen, cut off from Redis) and puts them back in the queue; one worker does it at a time.',
+      format: 'positive-int',
+      default: 5000,
+      env: 'WORKER_STALLED_INTERVAL_MS',
+    },
+    maxStalledCount: {
+      doc: 'How often a ticket may lose its worker and be picked up again before it is given up; a given-up ticket still gets its secure link delivered when its password is set, and goes to an engineer.',
+      format: 'nat',
+      default: 3,
+      env: 'WORKER_MAX_STALLED_COUNT',
+    },
+    sweepIntervalMs: {
+      doc: 'How often one worker checks accepted tickets whose job is gone from Redis (lost in a failover, removed by hand) and queues them again, or hands them to an engineer when their work had begun. A ticket is checked once it is this old.',
+      format: 'positive-int',
+      default: 60000,
+      env: 'WORKER_SWEEP_INTERVAL_MS',
     },
   },
   graph: {

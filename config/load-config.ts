@@ -28,7 +28,16 @@ export interface AppConfig {
     shutdownTimeoutMs: number;
   };
   redis: { url: string; keyPrefix: string };
-  worker: { concurrency: number; attempts: number; backoffMs: number; jobRetentionDays: number };
+  worker: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    jobRetentionDays: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    maxStalledCount: number;
+    sweepIntervalMs: number;
+  };
   graph: {
     baseUrl: string;
     authorityHost: string;

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
+import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
@@ -104,6 +105,7 @@ export function createResetdesk(
     attempts: config.worker.attempts,
     backoffMs: config.worker.backoffMs,
     concurrency: config.worker.concurrency,
+    locks: config.worker,
     startWorker: runWorker,
   });
   const links = linkEvents.wrapStore(
@@ -190,6 +192,7 @@ export function createResetdesk(
   }
 
   let worker: Worker | undefined;
+  let sweep: TicketSweep | undefined;
   let workerRedis: Redis | undefined;
   if (runWorker) {
     workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -209,13 +212,14 @@ export function createResetdesk(
         },
         logger.child({ integration: 'graph' }),
       );
+    const ledger = createRedisTicketLedger(workerRedis, prefix);
     const useCase = new ResetUseCase({
       psa: psaFor,
       directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
       links,
       sealer: createTokenSealer(config.secureLink.serverKey),
       customers: config.customerDirectory,
-      ledger: createRedisTicketLedger(workerRedis, prefix),
+      ledger,
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
       settings: {
@@ -231,16 +235,29 @@ export function createResetdesk(
       },
       newPassword: overrides.newPassword,
     });
-    worker = startResetWorker({
+    const resetWorker = startResetWorker({
       connection: workerRedis,
       prefix,
       useCase,
       logger,
       concurrency: config.worker.concurrency,
       backoffMs: config.worker.backoffMs,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
       pacing,
     });
+    worker = resetWorker.worker;
     overrides.metrics?.watchWorker(worker);
+    sweep = startTicketSweep({
+      redis: workerRedis,
+      prefix,
+      queue,
+      ledger,
+      logger,
+      intervalMs: config.worker.sweepIntervalMs,
+      recoverFailedJob: resetWorker.recoverFailedJob,
+    });
   }
 
   return {
@@ -249,6 +266,7 @@ export function createResetdesk(
     queue,
     async close(timeoutMs = config.server.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([sweep?.stop(), deadline]);
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);

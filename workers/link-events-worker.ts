@@ -56,6 +56,8 @@ export interface LinkEventReportingOptions {
   /** Base of the exponential backoff between attempts, in ms; a PSA's Retry-After wins. */
   backoffMs: number;
   concurrency?: number;
+  /** Lock, stalled check and stall limit of the worker, as the reset worker's (config `worker.*`). */
+  locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /**
    * The secure-link store's key prefix, where the links' reporting records live. Default `${prefix}:`,
    * which is what `services/resetdesk.ts` gives the store.
@@ -227,6 +229,13 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
         connection: options.connection,
         prefix,
         concurrency: options.concurrency ?? 4,
+        ...(options.locks
+          ? {
+              lockDuration: options.locks.lockDurationMs,
+              stalledInterval: options.locks.stalledIntervalMs,
+              maxStalledCount: options.locks.maxStalledCount,
+            }
+          : {}),
         settings: {
           backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
         },

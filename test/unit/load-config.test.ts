@@ -48,6 +48,10 @@ describe('loadConfig', () => {
     [{ PACING_GRAPH_RATE: '0' }, /pacing\.graphRatePerSecond/],
     [{ PACING_HALOPSA_RATE: '-1' }, /pacing\.halopsaRatePerSecond/],
     [{ PACING_GRAPH_BURST: 'lots' }, /pacing\.graphBurst/],
+    [{ WORKER_LOCK_DURATION_MS: '0' }, /worker\.lockDurationMs/],
+    [{ WORKER_STALLED_INTERVAL_MS: '1.5' }, /worker\.stalledIntervalMs/],
+    [{ WORKER_MAX_STALLED_COUNT: '-1' }, /worker\.maxStalledCount/],
+    [{ WORKER_SWEEP_INTERVAL_MS: 'soon' }, /worker\.sweepIntervalMs/],
     [{ HALOPSA_WEBHOOK_PASSWORD: 'short' }, /halopsa\.webhookPassword/],
     [
       {
