@@ -74,7 +74,12 @@ export function createResetdesk(
     attempts: config.worker.attempts,
     retentionDays: config.worker.jobRetentionDays,
   });
-  queue.queue.on('error', redisOutage.listener('queue'));
+  queue.queue.on(
+    'error',
+    redisOutage.errorListener('queue', (err) =>
+      logger.warn({ err: { message: err.message } }, 'queue error'),
+    ),
+  );
   const { adapters, receivers } = createPsaRegistry(config, logger);
   const pacing = overrides.pacing?.enabled
     ? {
@@ -96,6 +101,14 @@ export function createResetdesk(
   const linkEventsRedis = runWorker ? new Redis(config.redis.url, { maxRetriesPerRequest: null }) : undefined;
   linkEventsRedis?.on('error', redisOutage.listener('link-events'));
   linkEventsRedis?.on('ready', redisOutage.readyListener('link-events'));
+  const linkEventErrors = {
+    queue: redisOutage.errorListener('link-events queue', (err) =>
+      logger.warn({ err: { message: err.message } }, 'link-events queue error'),
+    ),
+    worker: redisOutage.errorListener('link-events worker', (err) =>
+      logger.error({ err: { message: err.message } }, 'link-events worker error'),
+    ),
+  };
   const linkEvents = createLinkEventReporting({
     connection: linkEventsRedis ?? fastRedis,
     fastRedis,
@@ -107,6 +120,7 @@ export function createResetdesk(
     concurrency: config.worker.concurrency,
     locks: config.worker,
     startWorker: runWorker,
+    reportError: (source, err) => linkEventErrors[source](err),
   });
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
@@ -246,6 +260,9 @@ export function createResetdesk(
       stalledIntervalMs: config.worker.stalledIntervalMs,
       maxStalledCount: config.worker.maxStalledCount,
       pacing,
+      reportError: redisOutage.errorListener('worker', (err) =>
+        logger.error({ err: { message: err.message } }, 'worker error'),
+      ),
     });
     worker = resetWorker.worker;
     overrides.metrics?.watchWorker(worker);

@@ -67,6 +67,8 @@ export interface LinkEventReportingOptions {
   startWorker?: boolean;
   /** Wait after a link's expiry before checking it, so the last second's reveal is counted (default 2000 ms). */
   expiryGraceMs?: number;
+  /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
+  reportError?: (source: 'queue' | 'worker', err: Error) => void;
 }
 
 export interface LinkEventReporting {
@@ -123,7 +125,11 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     connection: options.fastRedis,
     prefix,
   });
-  queue.on('error', (err) => log.warn({ err: { message: err.message } }, 'link-events queue error'));
+  queue.on('error', (err) =>
+    options.reportError
+      ? options.reportError('queue', err)
+      : log.warn({ err: { message: err.message } }, 'link-events queue error'),
+  );
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
     const data: LinkExpiryCheck = {
@@ -250,7 +256,11 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           'gave up reporting a secure-link event to the ticket',
         );
     });
-    worker.on('error', (err) => log.error({ err: { message: err.message } }, 'link-events worker error'));
+    worker.on('error', (err) =>
+      options.reportError
+        ? options.reportError('worker', err)
+        : log.error({ err: { message: err.message } }, 'link-events worker error'),
+    );
   }
 
   function jobLogger(job: Job<LinkEventJobData>): Logger {

@@ -53,6 +53,8 @@ export interface ResetWorkerOptions {
    * again, so a wake that cannot go on yet costs one Redis call instead of a PSA read of the ticket.
    */
   pacing?: PacingDeps;
+  /** Where the worker's own errors go (the service's Redis outage log); logged one by one without it. */
+  reportError?: (err: Error) => void;
 }
 
 /**
@@ -284,6 +286,9 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   worker.on('stalled', (jobId) =>
     logger.warn({ event: 'reset.stalled', jobId }, 'job lost its worker; it goes back to the queue'),
   );
-  worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
+  worker.on(
+    'error',
+    options.reportError ?? ((err) => logger.error({ err: { message: err.message } }, 'worker error')),
+  );
   return { worker, recoverFailedJob };
 }

@@ -10,6 +10,11 @@ import type { Logger } from './logger.js';
 export interface RedisOutageLog {
   /** An `error` listener for a Redis client or a BullMQ object, named by `source` in the summary. */
   listener(source: string): (err: Error) => void;
+  /**
+   * An `error` listener for an object that also reports other trouble (a BullMQ worker): connection errors
+   * go to the outage log, anything else to `otherwise`.
+   */
+  errorListener(source: string, otherwise: (err: Error) => void): (err: Error) => void;
   /** A webhook answered "retry later" because Redis could not take its job. */
   webhookRefused(err: Error): void;
   /** A `ready` listener: the client is connected (again). */
@@ -73,6 +78,8 @@ export function createRedisOutageLog(logger: Logger, intervalMs = 1000): RedisOu
 
   return {
     listener: (source) => (err) => failed(source, err, false),
+    errorListener: (source, otherwise) => (err) =>
+      isConnectionError(err) ? failed(source, err, false) : otherwise(err),
     webhookRefused: (err) => failed('intake', err, true),
     readyListener: (source) => () => {
       if (downSince === undefined) return;
@@ -93,4 +100,16 @@ export function createRedisOutageLog(logger: Logger, intervalMs = 1000): RedisOu
       }
     },
   };
+}
+
+/** A failure to reach Redis at all (as opposed to an answer from it, or a job's own trouble). */
+export function isConnectionError(err: Error): boolean {
+  const code = (err as Error & { code?: string }).code;
+  return (
+    (typeof code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code)) ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|connect ETIMEDOUT/.test(
+      err.message,
+    )
+  );
 }

@@ -55,6 +55,18 @@ describe('The Redis outage log', () => {
     expect(recovered[0]!.downForMs).toBe(4000);
   });
 
+  it("When a BullMQ worker reports errors, then lost connections join the outage line and a job's own trouble is logged as it is", () => {
+    const other: string[] = [];
+    const listener = log.errorListener('worker', (err) => other.push(err.message));
+    for (let i = 0; i < 10; i++)
+      listener(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED' }));
+    listener(new Error('Missing lock for job halopsa-1. moveToDelayed'));
+    vi.advanceTimersByTime(1000);
+    expect(other).toEqual(['Missing lock for job halopsa-1. moveToDelayed']);
+    expect(lines.map((l) => l.event)).toEqual(['redis.unavailable', 'redis.unavailable']);
+    expect(lines[1]!.errors).toBe(9);
+  });
+
   it('When clients connect at start, then nothing is logged', () => {
     log.readyListener('redis')();
     expect(lines).toEqual([]);
