@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js';
 import { startFaultWorld, type FaultWorld } from './fault-world.js';
-import { SCENARIOS, type Row, type ScenarioContext } from './fault-scenarios.js';
+import type { Row, Scenario, ScenarioContext } from './fault-judging.js';
+import { graphStorm, psaDown, redisDown, redisRestart } from './outage-faults.js';
+import { BOUNDARIES, frozen, killAt, sigtermBurst } from './process-faults.js';
 import { killAllServices, startService, type Role, type ServiceProcess } from './service-processes.js';
 
 /**
@@ -37,6 +39,18 @@ export const FAULT_ENV: Record<string, string> = {
   PACING_HALOPSA_RATE: '100',
   METRICS_ENABLED: 'false',
 };
+
+const SCENARIOS: Scenario[] = [
+  ...BOUNDARIES.map((b) => killAt(b, 'split')),
+  killAt(BOUNDARIES[3]!, 'all'),
+  frozen,
+  redisRestart,
+  redisDown,
+  psaDown,
+  graphStorm,
+  sigtermBurst('split'),
+  sigtermBurst('all'),
+];
 
 const argv = process.argv.slice(2);
 const only = argv.find((a) => a.startsWith('--only='))?.slice(7);
