@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
-import { LockLostError, writeJobDataFenced } from '../../workers/open-jobs-store.js';
+import { LockLostError, openJobsKeys, writeJobDataFenced } from '../../workers/open-jobs-store.js';
 import { startSandbox, TENANT, WEBHOOK_PASSWORD, WEBHOOK_USER, type Sandbox } from '../sandbox/sandbox.js';
 import { haloWebhookBody } from '../simulators/halopsa-simulator.js';
 import { testRedis, testRedisUrl } from '../support/redis.js';
@@ -127,7 +127,7 @@ describe('The journal of a run', () => {
       const target = { jobKey: `${prefix}:resets:halopsa-1`, jobId: 'halopsa-1', token: 'run-a' };
       await writeJobDataFenced(redis, prefix, target, { progress: { moved: true } }, true);
       expect((await queue.getJob('halopsa-1'))!.data).toEqual({ progress: { moved: true } });
-      expect(await redis.sismember(`${prefix}:changing-jobs`, 'halopsa-1')).toBe(1);
+      expect(await redis.sismember(openJobsKeys(prefix).changing, 'halopsa-1')).toBe(1);
 
       // Another run took the job over (the first one's lock lapsed).
       await redis.set(`${prefix}:resets:${job.id}:lock`, 'run-b');
@@ -138,7 +138,7 @@ describe('The journal of a run', () => {
     } finally {
       await worker.close(true);
       await queue.obliterate({ force: true });
-      await redis.del(`${prefix}:changing-jobs`);
+      await redis.del(openJobsKeys(prefix).changing);
       await queue.close();
       await redis.quit();
     }

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-simulator.js';
 import { haloWebhookBody, startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from '../sandbox/psa-sandboxes.js';
+import { openJobMember, openJobsKeys } from '../../workers/open-jobs-store.js';
 
 /**
  * The outside world of the fault suite: a simulated Entra/Graph with a few customer tenants and a simulated
@@ -232,7 +233,10 @@ export async function startFaultWorld(customers: number): Promise<FaultWorld> {
       const jobId = `halopsa-${ticketId}`;
       const pending =
         (await redis.exists(`${prefix}:resets:${jobId}`)) === 1 ||
-        (await redis.zscore(`${prefix}:open-jobs`, `halopsa:${ticketId}:${jobId}`)) !== null;
+        (await redis.zscore(
+          openJobsKeys(prefix).open,
+          openJobMember({ psa: 'halopsa', ticketId: String(ticketId), jobId }),
+        )) !== null;
       return {
         ticketId,
         delivered: deliveries.length > 0 && link !== undefined,
