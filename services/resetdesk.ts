@@ -5,11 +5,13 @@ import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
+import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logging/logger.js';
+import { createRedisOutageLog } from './logging/redis-outage-log.js';
 import type { Metrics } from './metrics/metrics.js';
 import {
   createServicePacer,
@@ -72,14 +74,22 @@ export function assembleResetdesk(
     maxRetriesPerRequest: 1,
     lazyConnect: false,
   });
-  fastRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  // Every client reports to one outage log: an outage is one line a second, not one per client and attempt.
+  const redisOutage = createRedisOutageLog(logger);
+  fastRedis.on('error', redisOutage.listener('redis'));
+  fastRedis.on('ready', redisOutage.readyListener('redis'));
   const queue = new ResetQueue({
     connection: fastRedis,
     prefix,
     attempts: plan.queue.attempts,
     retentionDays: plan.queue.retentionDays,
   });
-  queue.queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue error'));
+  queue.queue.on(
+    'error',
+    redisOutage.errorListener('queue', (err) =>
+      logger.warn({ err: { message: err.message } }, 'queue error'),
+    ),
+  );
   const adapters = new Map<PsaKind, PsaAdapter>();
   const receivers: WebhookReceiver[] = [];
   for (const psa of plan.psas) {
@@ -106,9 +116,16 @@ export function assembleResetdesk(
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
   const linkEventsRedis = runWorker ? new Redis(plan.redis.url, { maxRetriesPerRequest: null }) : undefined;
-  linkEventsRedis?.on('error', (err) =>
-    logger.warn({ err: { message: err.message } }, 'redis connection error (link events)'),
-  );
+  linkEventsRedis?.on('error', redisOutage.listener('link-events'));
+  linkEventsRedis?.on('ready', redisOutage.readyListener('link-events'));
+  const linkEventErrors = {
+    queue: redisOutage.errorListener('link-events queue', (err) =>
+      logger.warn({ err: { message: err.message } }, 'link-events queue error'),
+    ),
+    worker: redisOutage.errorListener('link-events worker', (err) =>
+      logger.error({ err: { message: err.message } }, 'link-events worker error'),
+    ),
+  };
   const linkEvents = createLinkEventReporting({
     connection: linkEventsRedis ?? fastRedis,
     fastRedis,
@@ -118,7 +135,9 @@ export function assembleResetdesk(
     attempts: plan.queue.attempts,
     backoffMs: plan.worker.backoffMs,
     concurrency: plan.worker.concurrency,
+    locks: plan.worker,
     startWorker: runWorker,
+    reportError: (source, err) => linkEventErrors[source](err),
   });
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
@@ -194,6 +213,7 @@ export function assembleResetdesk(
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
       metricsBearerToken: plan.metrics.bearerToken,
+      onQueueUnavailable: redisOutage.webhookRefused,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
             const tenantId = plan.customers.find(psa, customerHint)?.tenantId;
@@ -204,22 +224,23 @@ export function assembleResetdesk(
   }
 
   let worker: Worker | undefined;
+  let sweep: TicketSweep | undefined;
   let workerRedis: Redis | undefined;
   if (runWorker) {
     workerRedis = new Redis(plan.redis.url, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (err) =>
-      logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
-    );
+    workerRedis.on('error', redisOutage.listener('worker'));
+    workerRedis.on('ready', redisOutage.readyListener('worker'));
     const directories =
       overrides.directories ??
       createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
+    const ledger = createRedisTicketLedger(workerRedis, prefix);
     const useCase = new ResetUseCase({
       psa: psaFor,
       directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
       links,
       sealer: createTokenSealer(plan.links.serverKey),
       customers: plan.customers,
-      ledger: createRedisTicketLedger(workerRedis, prefix),
+      ledger,
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
       settings: {
@@ -231,16 +252,32 @@ export function assembleResetdesk(
       },
       newPassword: overrides.newPassword,
     });
-    worker = startResetWorker({
+    const resetWorker = startResetWorker({
       connection: workerRedis,
       prefix,
       useCase,
       logger,
       concurrency: plan.worker.concurrency,
       backoffMs: plan.worker.backoffMs,
+      lockDurationMs: plan.worker.lockDurationMs,
+      stalledIntervalMs: plan.worker.stalledIntervalMs,
+      maxStalledCount: plan.worker.maxStalledCount,
       pacing,
+      reportError: redisOutage.errorListener('worker', (err) =>
+        logger.error({ err: { message: err.message } }, 'worker error'),
+      ),
     });
+    worker = resetWorker.worker;
     overrides.metrics?.watchWorker(worker);
+    sweep = startTicketSweep({
+      redis: workerRedis,
+      prefix,
+      queue,
+      ledger,
+      logger,
+      intervalMs: plan.worker.sweepIntervalMs,
+      recoverFailedJob: resetWorker.recoverFailedJob,
+    });
   }
 
   return {
@@ -249,9 +286,11 @@ export function assembleResetdesk(
     queue,
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([sweep?.stop(), deadline]);
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
+      redisOutage.close();
       for (const client of [fastRedis, workerRedis, linkEventsRedis]) {
         if (!client) continue;
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());

@@ -28,7 +28,14 @@ export interface WiringPlan {
   };
   redis: { url: string; keyPrefix: string };
   queue: { attempts: number; retentionDays: number };
-  worker: { concurrency: number; backoffMs: number };
+  worker: {
+    concurrency: number;
+    backoffMs: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    maxStalledCount: number;
+    sweepIntervalMs: number;
+  };
   graph: GraphOptions;
   psas: PlannedPsa[];
   links: {
@@ -62,7 +69,14 @@ export function planWiring(config: AppConfig): WiringPlan {
     },
     redis: { url: config.redis.url, keyPrefix: config.redis.keyPrefix },
     queue: { attempts: config.worker.attempts, retentionDays: config.worker.jobRetentionDays },
-    worker: { concurrency: config.worker.concurrency, backoffMs: config.worker.backoffMs },
+    worker: {
+      concurrency: config.worker.concurrency,
+      backoffMs: config.worker.backoffMs,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+      sweepIntervalMs: config.worker.sweepIntervalMs,
+    },
     graph: {
       baseUrl: config.graph.baseUrl,
       authorityHost: config.graph.authorityHost,

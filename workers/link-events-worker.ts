@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isTransient, SecureLinkStoreError } from '../services/domain/errors.js';
+import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
 import type {
   PsaAdapter,
   PsaKind,
@@ -26,6 +26,7 @@ import {
   readLinkMeta,
   type SecureLinkContext,
 } from '../services/secure-link/secure-link-store.js';
+import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import { retryDelay } from './reset-worker.js';
 
 export const LINK_EVENTS_QUEUE_NAME = 'link-events';
@@ -55,6 +56,8 @@ export interface LinkEventReportingOptions {
   /** Base of the exponential backoff between attempts, in ms; a PSA's Retry-After wins. */
   backoffMs: number;
   concurrency?: number;
+  /** Lock, stalled check and stall limit of the worker, as the reset worker's (config `worker.*`). */
+  locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /**
    * The secure-link store's key prefix, where the links' reporting records live. Default `${prefix}:`,
    * which is what `services/resetdesk.ts` gives the store.
@@ -64,6 +67,8 @@ export interface LinkEventReportingOptions {
   startWorker?: boolean;
   /** Wait after a link's expiry before checking it, so the last second's reveal is counted (default 2000 ms). */
   expiryGraceMs?: number;
+  /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
+  reportError?: (source: 'queue' | 'worker', err: Error) => void;
 }
 
 export interface LinkEventReporting {
@@ -76,9 +81,9 @@ export interface LinkEventReporting {
   trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }): Promise<void>;
   /**
    * Wraps a store so every created link has its expiry check scheduled, and every destroyed link has it
-   * removed. If the check cannot be scheduled the new link is destroyed and `create` throws
-   * `SecureLinkStoreError`, so the reset use case fails closed (nothing reset, ticket to an engineer) rather
-   * than deliver a link whose expiry nobody would notice.
+   * removed. If the check cannot be scheduled the new link is destroyed and `create` throws, so no link is
+   * delivered whose expiry nobody would notice: `TransientError` while Redis cannot be reached (the reset is
+   * tried again later), `SecureLinkStoreError` when Redis refuses (the use case hands the ticket off).
    */
   wrapStore<S extends SecureLinkStore>(store: S): S;
   worker: Worker<LinkEventJobData> | undefined;
@@ -120,7 +125,11 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     connection: options.fastRedis,
     prefix,
   });
-  queue.on('error', (err) => log.warn({ err: { message: err.message } }, 'link-events queue error'));
+  queue.on('error', (err) =>
+    options.reportError
+      ? options.reportError('queue', err)
+      : log.warn({ err: { message: err.message } }, 'link-events queue error'),
+  );
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
     const data: LinkExpiryCheck = {
@@ -174,10 +183,10 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           await trackExpiry({ ref, expiresAt: link.expiresAt, context: linkOptions.context });
         } catch (err) {
           await store.destroy(link.token).catch(() => undefined);
-          throw new SecureLinkStoreError(
-            `secure-link expiry report could not be scheduled: ${describe(err)}`,
-            { cause: err },
-          );
+          const message = `secure-link expiry report could not be scheduled: ${describe(err)}`;
+          throw isRedisRefusal(err)
+            ? new SecureLinkStoreError(message, { cause: err })
+            : new TransientError(message, undefined, { cause: err });
         }
         return link;
       },
@@ -226,6 +235,13 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
         connection: options.connection,
         prefix,
         concurrency: options.concurrency ?? 4,
+        ...(options.locks
+          ? {
+              lockDuration: options.locks.lockDurationMs,
+              stalledInterval: options.locks.stalledIntervalMs,
+              maxStalledCount: options.locks.maxStalledCount,
+            }
+          : {}),
         settings: {
           backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
         },
@@ -240,7 +256,11 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           'gave up reporting a secure-link event to the ticket',
         );
     });
-    worker.on('error', (err) => log.error({ err: { message: err.message } }, 'link-events worker error'));
+    worker.on('error', (err) =>
+      options.reportError
+        ? options.reportError('worker', err)
+        : log.error({ err: { message: err.message } }, 'link-events worker error'),
+    );
   }
 
   function jobLogger(job: Job<LinkEventJobData>): Logger {

@@ -1,7 +1,9 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset-use-case.js';
+import { recordOpenJob } from './open-jobs-store.js';
 
 export const RESET_QUEUE_NAME = 'resets';
 
@@ -22,6 +24,12 @@ export interface ResetJobData {
    * it was last parked on, or at first the key the webhook's customer hint points to (see reset-worker.ts).
    */
   parkedOn?: string;
+  /**
+   * Set when the job could not finish (retries exhausted, an unexpected error, its worker kept stopping, or
+   * its earlier job was lost): from then on each run only hands the ticket to the engineers, and is repeated
+   * with backoff until that lands (see reset-worker.ts). `tries` counts the hand-off attempts so far.
+   */
+  failure?: { code: OutcomeCode; detail: string; at: string; tries?: number };
 }
 
 /**
@@ -46,8 +54,10 @@ export class ResetQueue {
   readonly queue: Queue<ResetJobData>;
   private readonly jobOptions: JobsOptions;
   private readonly addTimeoutMs: number;
+  private readonly prefix: string;
 
   constructor(options: ResetQueueOptions) {
+    this.prefix = options.prefix;
     this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, {
       connection: options.connection,
       prefix: options.prefix,
@@ -61,7 +71,10 @@ export class ResetQueue {
     };
   }
 
-  /** Resolves once the job is in Redis (new or already there). Throws when Redis cannot take it. */
+  /**
+   * Resolves once the job is in Redis (new or already there), with its open-job record (open-jobs-store.ts)
+   * in the same MULTI: one round trip. Throws when Redis cannot take it.
+   */
   async enqueue(psa: PsaKind, ticketId: string, pacingKey?: string): Promise<string> {
     const jobId = resetJobId(psa, ticketId);
     const data: ResetJobData = {
@@ -79,7 +92,7 @@ export class ResetQueue {
         () => reject(new Error('Redis did not take the job in time')),
         this.addTimeoutMs,
       );
-      this.queue.add('reset', data, { ...this.jobOptions, jobId }).then(
+      this.add(jobId, data, 0).then(
         () => {
           clearTimeout(timer);
           resolve();
@@ -106,8 +119,51 @@ export class ResetQueue {
       receivedAt: new Date().toISOString(),
       progress: {},
     };
-    await this.queue.add('reset', data, { ...this.jobOptions, jobId, delay: Math.max(0, delayMs) });
+    await this.add(jobId, data, Math.max(0, delayMs));
     return jobId;
+  }
+
+  /**
+   * Adds a job again under the id of one that vanished from Redis (the workers' sweep): a fresh run, or,
+   * with `failure`, a run that only hands the ticket to the engineers.
+   */
+  async requeue(
+    psa: PsaKind,
+    ticketId: string,
+    jobId: string,
+    failure?: ResetJobData['failure'],
+  ): Promise<void> {
+    const data: ResetJobData = {
+      psa,
+      ticketId,
+      correlationId: resetJobId(psa, ticketId),
+      receivedAt: new Date().toISOString(),
+      progress: {},
+      ...(failure ? { failure } : {}),
+    };
+    await this.add(jobId, data, 0);
+  }
+
+  /** The job and its open-job record in one MULTI. A job id already in the queue keeps its job. */
+  private async add(jobId: string, data: ResetJobData, delayMs: number): Promise<void> {
+    const opts: JobsOptions = { ...this.jobOptions, jobId, ...(delayMs > 0 ? { delay: delayMs } : {}) };
+    const job = new Job<ResetJobData>(this.queue, 'reset', data, opts, jobId);
+    const client = await this.queue.getBackend().client;
+    const multi = client.multi();
+    // BullMQ's transaction is an ioredis MULTI underneath, with every Redis command on it.
+    recordOpenJob(
+      multi as unknown as Parameters<typeof recordOpenJob>[0],
+      this.prefix,
+      { psa: data.psa, ticketId: data.ticketId, jobId },
+      Date.now() + delayMs,
+    );
+    // Queued on the MULTI synchronously; its own promise settles with the transaction (checked below).
+    job.addJob(multi).catch(() => undefined);
+    const results = await multi.exec();
+    if (!results) throw new Error('the queue transaction was aborted');
+    for (const [err] of results) if (err) throw err;
+    const added = results[1]?.[1];
+    if (typeof added === 'number' && added < 0) throw new Error(`the queue refused the job (code ${added})`);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,8 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { hostname } from 'node:os';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isTransient, TransientError } from '../services/domain/errors.js';
+import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
 import { admitParkedJob, type PacingDeps } from '../services/pacing/paced-ports.js';
@@ -12,6 +14,7 @@ import type {
   ResetRequestContext,
   ResetUseCase,
 } from '../services/domain/reset-use-case.js';
+import { closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
 import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
 
 /**
@@ -19,7 +22,8 @@ import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
  * reset ticket, the requester may answer, an engineer may send it back. The use case's ledger still makes
  * such a run change nothing when it should not. Delivered tickets keep their job, which dedupes redeliveries.
  */
-function reworkable(outcome: ResetOutcome): boolean {
+export function reworkable(outcome: ResetOutcome | undefined): boolean {
+  if (!outcome) return false;
   return (
     outcome.waiting === true ||
     outcome.handedOff ||
@@ -38,11 +42,19 @@ export interface ResetWorkerOptions {
   logger: Logger;
   concurrency: number;
   backoffMs: number;
+  /** How long a job's lock lasts without renewal (renewed every half of it while the job runs). */
+  lockDurationMs: number;
+  /** How often this worker looks for jobs whose worker stopped. */
+  stalledIntervalMs: number;
+  /** How often a job may lose its worker before it goes to the hand-off path. */
+  maxStalledCount: number;
   /**
    * The service's pacing, when on. A job parked on a key is admitted on that key before the use case runs
    * again, so a wake that cannot go on yet costs one Redis call instead of a PSA read of the ticket.
    */
   pacing?: PacingDeps;
+  /** Where the worker's own errors go (the service's Redis outage log); logged one by one without it. */
+  reportError?: (err: Error) => void;
 }
 
 /**
@@ -56,30 +68,75 @@ export function retryDelay(attemptsMade: number, err: unknown, backoffMs: number
   return Math.min(Math.round(base * (0.8 + Math.random() * 0.4)), MAX_BACKOFF_MS);
 }
 
-function journalFor(job: Job<ResetJobData>): ResetJournal {
+/**
+ * Writes a job's data. Inside a run (`token` given) the write is fenced by the run's lock: a run whose job
+ * was taken over by another (its worker froze or lost Redis past the lock) gets `LockLostError` and stops
+ * before its next step, so it can neither repeat a step nor overwrite the journal of the run that took over.
+ */
+type JobWriter = (data: ResetJobData, markChanging?: boolean) => Promise<void>;
+
+function writerFor(
+  job: Job<ResetJobData>,
+  token: string | undefined,
+  redis: Redis,
+  prefix: string,
+): JobWriter {
+  if (!token) return (data) => job.updateData(data);
+  const target = { jobKey: `${prefix}:${RESET_QUEUE_NAME}:${job.id}`, jobId: job.id!, token };
+  return async (data, markChanging = false) => {
+    await writeJobDataFenced(redis, prefix, target, data, markChanging);
+    job.data = data;
+  };
+}
+
+function journalFor(job: Job<ResetJobData>, write: JobWriter): ResetJournal {
   let progress: ResetProgress = job.data.progress ?? {};
   return {
     get progress() {
       return progress;
     },
     async save(patch) {
-      progress = { ...progress, ...patch };
-      await job.updateData({ ...job.data, progress });
+      const next = { ...progress, ...patch };
+      // The decision is saved right before the first change to the account: from here on, a job that
+      // vanished from Redis is handed off by the sweep instead of being worked again from scratch.
+      await write({ ...job.data, progress: next }, patch.decision !== undefined);
+      progress = next;
     },
   };
 }
 
+/** Why a job could not finish, as the hand-off names it. */
+function failureOf(err: unknown): { code: OutcomeCode; detail: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    code: isTransient(e) ? 'retries-exhausted' : 'automation-error',
+    detail: isTransient(e) ? e.message : `${e.name}: ${e.message}`,
+  };
+}
+
+export interface ResetWorker {
+  worker: Worker<ResetJobData, ResetOutcome>;
+  /**
+   * Puts a reset job that BullMQ failed for good (given up after stalling, or failed while Redis was cut off)
+   * back in the queue on its hand-off path. Used by the `failed` handler and by the workers' sweep.
+   */
+  recoverFailedJob(job: Job<ResetJobData>, reason: string): Promise<void>;
+}
+
 /**
  * BullMQ wiring of the reset use case: one job per ticket, transient failures retried with backoff,
- * decisions completed (never retried), and a final hand-off to the engineers when retries run out.
+ * decisions completed (never retried). A job that cannot finish (retries exhausted, an unexpected error, a
+ * worker that keeps stopping) is never just failed: it keeps its id and its journal and turns into a hand-off
+ * to the engineers, which is repeated with backoff until it lands (the PSA may be down); only then does the
+ * job complete. Its lock is the fence of its journal (see `writerFor`).
  */
-export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobData, ResetOutcome> {
+export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   const { connection, prefix, useCase, logger } = options;
-  const contextFor = (job: Job<ResetJobData>): ResetRequestContext => ({
+  const contextFor = (job: Job<ResetJobData>, write: JobWriter): ResetRequestContext => ({
     psa: job.data.psa,
     ticketId: job.data.ticketId,
     correlationId: job.data.correlationId,
-    journal: journalFor(job),
+    journal: journalFor(job, write),
     logger: logger.child({
       correlationId: job.data.correlationId,
       jobId: job.id,
@@ -87,81 +144,151 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
     }),
   });
 
+  /** The hand-off path: one try per run; on failure the job waits (backoff, capped) and tries again. */
+  async function handOffAfterFailure(
+    job: Job<ResetJobData>,
+    token: string | undefined,
+    write: JobWriter,
+    ctx: ResetRequestContext,
+  ): Promise<ResetOutcome> {
+    const failure = job.data.failure!;
+    try {
+      return await runInPacingScope(() => useCase.handOffAfterFailure(ctx, failure.code, failure.detail));
+    } catch (err) {
+      if (err instanceof LockLostError || !token) throw err;
+      const paced = isPacingDelay(err);
+      const tries = (failure.tries ?? 0) + (paced ? 0 : 1);
+      const delayMs = paced ? err.delayMs : retryDelay(tries, err, options.backoffMs);
+      if (!paced) {
+        ctx.logger.error(
+          {
+            event: 'reset.handoff-retry',
+            outcome: failure.code,
+            tries,
+            retryInMs: delayMs,
+            err: { message: (err as Error).message },
+          },
+          'could not hand the ticket to the engineers yet; will try again',
+        );
+      }
+      await write({ ...job.data, failure: { ...failure, tries } });
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+  }
+
   const worker = new Worker<ResetJobData, ResetOutcome>(
     RESET_QUEUE_NAME,
     async (job, token) => {
-      const ctx = contextFor(job);
+      const write = writerFor(job, token, connection, prefix);
+      const ctx = contextFor(job, write);
+      if (job.data.failure) return handOffAfterFailure(job, token, write, ctx);
       const parkedOn = job.data.parkedOn;
+      let failed: unknown;
       try {
         return await runInPacingScope(async () => {
           if (parkedOn && options.pacing) await admitParkedJob(options.pacing, parkedOn);
           return useCase.handle(ctx);
         });
       } catch (err) {
-        // Paced (bucket empty or tenant paused by a 429): park the job without using an attempt, free the slot.
-        if (isPacingDelay(err) && token) {
-          // A tenant or PSA that keeps answering 429 must not hold a ticket forever: past the cap, the
-          // delay counts as a transient failure, so the attempts run out and an engineer gets the ticket.
-          const parked = (job.data.parked ?? 0) + 1;
-          if (parked > MAX_PARKS) {
-            throw new TransientError(`paced more than ${MAX_PARKS} times on ${err.key}`, err.delayMs);
-          }
-          await job.updateData({ ...job.data, parked, parkedOn: err.key });
+        failed = err;
+      }
+      // Another run owns the ticket now: this one does nothing more (BullMQ cannot finish it either).
+      if (failed instanceof LockLostError) throw failed;
+      // Paced (bucket empty or tenant paused by a 429): park the job without using an attempt, free the slot.
+      if (isPacingDelay(failed) && token) {
+        // A tenant or PSA that keeps answering 429 must not hold a ticket forever: past the cap, the delay
+        // counts as a transient failure, so the attempts run out and an engineer gets the ticket.
+        const parked = (job.data.parked ?? 0) + 1;
+        if (parked > MAX_PARKS) {
+          failed = new TransientError(`paced more than ${MAX_PARKS} times on ${failed.key}`, failed.delayMs);
+        } else {
+          await write({ ...job.data, parked, parkedOn: failed.key });
           ctx.logger.debug(
-            { event: 'reset.paced', key: err.key, delayMs: err.delayMs, parked },
+            { event: 'reset.paced', key: failed.key, delayMs: failed.delayMs, parked },
             'paced; job delayed',
           );
-          await job.moveToDelayed(Date.now() + err.delayMs, token);
+          await job.moveToDelayed(Date.now() + failed.delayMs, token);
           throw new DelayedError();
         }
-        if (isTransient(err)) {
-          ctx.logger.warn(
-            { event: 'reset.retry', reason: (err as Error).message },
-            'transient failure; will retry',
-          );
-          throw err;
-        }
-        ctx.logger.error(
-          { event: 'reset.error', err: { name: (err as Error).name, message: (err as Error).message } },
-          'reset failed',
-        );
-        throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
       }
+      const err = failed instanceof Error ? failed : new Error(String(failed));
+      if (isTransient(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+        ctx.logger.warn({ event: 'reset.retry', reason: err.message }, 'transient failure; will retry');
+        throw err;
+      }
+      const { code, detail } = failureOf(err);
+      ctx.logger.error(
+        { event: 'reset.error', outcome: code, err: { name: err.name, message: err.message } },
+        'the ticket could not be finished; handing it to the engineers',
+      );
+      await write({ ...job.data, failure: { code, detail, at: new Date().toISOString() } });
+      return handOffAfterFailure(job, token, write, ctx);
     },
     {
       connection,
       prefix,
       concurrency: options.concurrency,
+      // Names the process on each job it takes (BullMQ's `processedBy`): which worker holds a ticket.
+      name: `${hostname()}:${process.pid}`,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: options.maxStalledCount,
       settings: {
         backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
       },
     },
   );
 
-  worker.on('completed', (job, outcome) => {
-    if (reworkable(outcome)) {
-      job.remove().catch((err) => logger.warn({ err, jobId: job.id }, 'could not remove ignored job'));
+  async function recoverFailedJob(job: Job<ResetJobData>, reason: string): Promise<void> {
+    const log = logger.child({ correlationId: job.data.correlationId, jobId: job.id });
+    if (!job.data.failure) {
+      const stalledOut = /stalled more than allowable limit/.test(reason);
+      const failure = {
+        code: 'automation-error' as const,
+        detail: stalledOut
+          ? `its worker stopped more than ${options.maxStalledCount} times while working it (${reason})`
+          : reason,
+        at: new Date().toISOString(),
+      };
+      await job.updateData({ ...job.data, failure });
     }
+    await job.retry('failed');
+    log.error(
+      { event: 'reset.recovered', reason },
+      'the failed job goes back to the queue to hand the ticket to the engineers',
+    );
+  }
+
+  worker.on('completed', (job, outcome) => {
+    const open = { psa: job.data.psa, ticketId: job.data.ticketId, jobId: job.id! };
+    // The job goes first: should this process stop in between, the sweep finds the record and settles it.
+    const removed = reworkable(outcome) ? job.remove() : Promise.resolve();
+    removed
+      .then(() => closeOpenJob(connection, prefix, open))
+      .catch((err: Error) => logger.warn({ err: { message: err.message }, jobId: job.id }, 'job not tidied'));
   });
 
   worker.on('failed', (job, err) => {
-    if (!job) return;
-    const finalAttempt =
-      err instanceof UnrecoverableError ||
-      err.name === 'UnrecoverableError' ||
-      job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (!finalAttempt) return;
-    const ctx = contextFor(job);
-    useCase
-      .handOffAfterFailure(ctx, isTransient(err) ? 'retries-exhausted' : 'automation-error', err.message)
-      .catch((handOffErr: Error) =>
-        ctx.logger.error(
-          { event: 'reset.handoff-failed', err: { message: handOffErr.message } },
-          'could not hand the failed ticket to the engineers',
-        ),
-      );
+    // Only BullMQ fails a reset job for good now; it goes back on the hand-off path (the sweep covers a
+    // process that stops before this runs).
+    if (!job || err instanceof DelayedError) return;
+    const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!final || err instanceof LockLostError) return;
+    recoverFailedJob(job, err.message).catch((recoverErr: Error) =>
+      logger.error(
+        { event: 'reset.recover-failed', jobId: job.id, err: { message: recoverErr.message } },
+        'could not put the failed job back; the sweep will',
+      ),
+    );
   });
 
-  worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
-  return worker;
+  worker.on('stalled', (jobId) =>
+    logger.warn({ event: 'reset.stalled', jobId }, 'job lost its worker; it goes back to the queue'),
+  );
+  worker.on(
+    'error',
+    options.reportError ?? ((err) => logger.error({ err: { message: err.message } }, 'worker error')),
+  );
+  return { worker, recoverFailedJob };
 }

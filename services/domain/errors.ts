@@ -53,7 +53,10 @@ export class PsaError extends Error {
   }
 }
 
-/** The secure-link store could not keep a secret: fail closed, send no password. */
+/**
+ * The secure-link store refused to keep a secret (Redis answered no): fail closed, send no password. A store
+ * that cannot be reached throws `TransientError` instead: an outage passes, a refusal is a decision.
+ */
 export class SecureLinkStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

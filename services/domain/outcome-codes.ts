@@ -50,11 +50,14 @@ export const OUTCOME_CODES = {
     'The tenant refused the change (the app lacks a role, or the target is privileged).',
   'password-rejected': "The tenant's password policy refused every temporary password drawn.",
   'mfa-partially-removed': 'Some MFA methods could not be removed; an engineer must remove the rest.',
-  'secure-link-unavailable': 'The secure link could not be stored, so no password was set or sent.',
+  'secure-link-unavailable':
+    'The secure-link store refused the link (Redis answered no, e.g. out of memory), so no password was set or sent.',
   'directory-unavailable': "The customer's tenant could not be reached with the app's credentials.",
   'retries-exhausted': 'Graph or the PSA kept failing transiently; the ticket went to an engineer.',
+  'job-lost':
+    "The ticket's job vanished from Redis after its work on the account had begun; an engineer checks what was done.",
   'automation-error':
-    "An unexpected error stopped the work; the logs hold the details under the ticket's correlation id.",
+    "An unexpected error stopped the work, or its worker kept stopping; the logs hold the details under the ticket's correlation id.",
 } as const;
 
 export type OutcomeCode = keyof typeof OUTCOME_CODES;

@@ -45,7 +45,13 @@ export interface ResetProgress {
     request: RequestSummary;
   };
   mfa?: { results: MfaMethodResult[] };
-  password?: { status: 'started' | 'done'; sealedToken?: string; expiresAt?: string };
+  password?: {
+    status: 'started' | 'done';
+    sealedToken?: string;
+    expiresAt?: string;
+    /** How often the link may be opened (the customer's setting when it was made), for a late delivery. */
+    maxViews?: number;
+  };
   sessionsRevoked?: boolean;
   customerNote?: 'started' | 'done';
   handOffNote?: 'started' | 'done';
@@ -117,6 +123,7 @@ interface PreparedPassword {
   token: string;
   sealedToken: string;
   expiresAt: Date;
+  maxViews: number;
 }
 
 /** Why the password part stopped without a reset. */
@@ -620,9 +627,9 @@ export class ResetUseCase {
     }
     const sealedToken = this.deps.sealer.seal(link.token);
     await journal.save({
-      password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString() },
+      password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString(), maxViews },
     });
-    return { password, token: link.token, sealedToken, expiresAt: link.expiresAt };
+    return { password, token: link.token, sealedToken, expiresAt: link.expiresAt, maxViews };
   }
 
   /**
@@ -642,11 +649,11 @@ export class ResetUseCase {
     let prepared: PreparedPassword | PasswordRefusal = first;
     for (let draw = 1; draw <= draws; draw++) {
       if ('code' in prepared) return prepared;
-      const { password, token, sealedToken, expiresAt } = prepared;
+      const { password, token, sealedToken, expiresAt, maxViews } = prepared;
       try {
         await directory.resetPassword(target.id, password);
         await journal.save({
-          password: { status: 'done', sealedToken, expiresAt: expiresAt.toISOString() },
+          password: { status: 'done', sealedToken, expiresAt: expiresAt.toISOString(), maxViews },
         });
         ctx.logger.info({ event: 'reset.password', draw }, 'temporary password set');
         return undefined;
@@ -683,28 +690,12 @@ export class ResetUseCase {
     const mfaResults = journal.progress.mfa?.results;
     const mfaFailed = mfaResults?.filter((m) => m.outcome === 'failed') ?? [];
     const passwordDone = journal.progress.password?.status === 'done';
-    const sealed = journal.progress.password?.sealedToken;
     const needsPasswordHandOff = request.resetPassword && target.onPremisesSyncEnabled;
     const maxViews = customer.secureLinkMaxViews ?? this.deps.settings.linkMaxViews;
 
     const customerNote: TicketNote | undefined =
       passwordDone || (mfaResults && !needsPasswordHandOff)
-        ? deliveryNote({
-            request,
-            target,
-            linkUrl:
-              passwordDone && sealed ? this.deps.links.urlFor(this.deps.sealer.open(sealed)) : undefined,
-            linkExpiresAt: journal.progress.password?.expiresAt
-              ? new Date(journal.progress.password.expiresAt)
-              : undefined,
-            maxViews,
-            passwordReset: passwordDone,
-            mfaRemoved: Boolean(mfaResults),
-            mfaIncomplete: mfaFailed.length > 0,
-            sessionsRevoked: Boolean(journal.progress.sessionsRevoked),
-            mspName: this.deps.settings.mspName,
-            marker: marker(ctx, 'delivery'),
-          })
+        ? this.deliveryNoteOf(ctx, decision, maxViews)
         : needsPasswordHandOff
           ? partialHandOffCustomerNote({
               request,
@@ -766,6 +757,32 @@ export class ResetUseCase {
     return { code, handedOff: false, delivered: true };
   }
 
+  /** The customer-visible delivery note of what the journal says was done, with the link when there is one. */
+  private deliveryNoteOf(
+    ctx: StagedContext,
+    decision: NonNullable<ResetProgress['decision']>,
+    maxViews: number,
+  ): TicketNote {
+    const { password, mfa, sessionsRevoked } = ctx.journal.progress;
+    const passwordDone = password?.status === 'done';
+    return deliveryNote({
+      request: decision.request,
+      target: decision.target,
+      linkUrl:
+        passwordDone && password.sealedToken
+          ? this.deps.links.urlFor(this.deps.sealer.open(password.sealedToken))
+          : undefined,
+      linkExpiresAt: password?.expiresAt ? new Date(password.expiresAt) : undefined,
+      maxViews,
+      passwordReset: passwordDone,
+      mfaRemoved: Boolean(mfa),
+      mfaIncomplete: mfa?.results.some((m) => m.outcome === 'failed') ?? false,
+      sessionsRevoked: Boolean(sessionsRevoked),
+      mspName: this.deps.settings.mspName,
+      marker: marker(ctx, 'delivery'),
+    });
+  }
+
   private async handOff(
     ctx: StagedContext,
     psa: PsaAdapter,
@@ -807,8 +824,14 @@ export class ResetUseCase {
   }
 
   /**
-   * The last word on a ticket whose job could not finish (retries exhausted, or an unexpected error): the
-   * engineers get what is known, and an undelivered link is destroyed so no password sits unseen in Redis.
+   * The last word on a ticket whose job could not finish: retries exhausted, an unexpected error, a worker
+   * that kept stopping, or a job lost from Redis (`job-lost`: what was done is unknown). The worker repeats
+   * this until it lands (the PSA may still be down); every step is journaled, so a repeat writes nothing
+   * twice and never resets anything.
+   *
+   * A password already set is never left without its owner: while its link has time left, the delivery note
+   * is written late, then the engineers are told. A link that cannot be delivered (expired, or a password
+   * change whose outcome is unknown) is destroyed only once the hand-off note saying so is on the ticket.
    */
   async handOffAfterFailure(
     request: ResetRequestContext,
@@ -816,44 +839,70 @@ export class ResetUseCase {
     detail: string,
   ): Promise<ResetOutcome> {
     const ctx: StagedContext = { ...request, journal: new StagingJournal(request.journal) };
-    const progress = ctx.journal.progress;
-    const decision = progress.decision;
-    const passwordDone = progress.password?.status === 'done';
-    const undelivered = passwordDone && progress.customerNote !== 'done';
-    if (progress.password?.sealedToken && progress.customerNote !== 'done') {
-      await this.deps.links
-        .destroy(this.deps.sealer.open(progress.password.sealedToken))
-        .catch(() => undefined);
+    const psa = this.deps.psa(ctx.psa);
+    const before = ctx.journal.progress;
+    const decision = before.decision;
+    const passwordDone = before.password?.status === 'done';
+    const expiresAt = before.password?.expiresAt ? Date.parse(before.password.expiresAt) : 0;
+    const deliveredBefore = before.customerNote === 'done';
+    if (
+      passwordDone &&
+      decision &&
+      !deliveredBefore &&
+      before.password?.sealedToken &&
+      expiresAt - Date.now() > LATE_DELIVERY_MIN_LIFE_MS
+    ) {
+      const maxViews = before.password.maxViews ?? this.deps.settings.linkMaxViews;
+      await this.addNoteOnce(ctx, psa, this.deliveryNoteOf(ctx, decision, maxViews), 'customerNote', () => ({
+        password: { ...ctx.journal.progress.password!, sealedToken: undefined },
+      }));
+      ctx.logger.warn(
+        { event: 'reset.delivered-late' },
+        'secure link written to the ticket after the failure',
+      );
     }
-    const outcome = await this.handOff(ctx, this.deps.psa(ctx.psa), {
-      reason: code,
-      request: decision?.request ?? {
-        channel: 'unknown',
-        targetLabel: '(not read)',
-        resetPassword: false,
-        resetMfa: false,
+
+    const progress = ctx.journal.progress;
+    const delivered = progress.customerNote === 'done' && (passwordDone || Boolean(progress.mfa));
+    const linkDelivered = passwordDone && progress.customerNote === 'done';
+    const undeliveredLink = progress.customerNote !== 'done' ? progress.password?.sealedToken : undefined;
+    const state = failureState(code, progress, linkDelivered, deliveredBefore);
+    const outcome = await this.handOff(
+      ctx,
+      psa,
+      {
+        reason: code,
+        request: decision?.request ?? {
+          channel: 'unknown',
+          targetLabel: '(not read)',
+          resetPassword: false,
+          resetMfa: false,
+        },
+        target: decision?.target,
+        mfaResults: progress.mfa?.results,
+        passwordReset: linkDelivered,
+        passwordUndelivered: state.passwordUndelivered,
+        changesUnknown: code === 'job-lost',
+        sessionsRevoked: progress.sessionsRevoked,
+        notDone: [state.notDone],
+        facts: [`Last error: ${detail}`, `Correlation id: ${ctx.correlationId}`],
+        nextStep: state.nextStep,
       },
-      target: decision?.target,
-      mfaResults: progress.mfa?.results,
-      passwordReset: passwordDone && !undelivered,
-      sessionsRevoked: progress.sessionsRevoked,
-      notDone: undelivered
-        ? [
-            'The password WAS reset, but the secure link could not be written to the ticket and has been destroyed: the staff member cannot sign in until an engineer resets the password again.',
-          ]
-        : ['The work stopped before it was complete; see "Done" for what changed.'],
-      facts: [`Last error: ${detail}`, `Correlation id: ${ctx.correlationId}`],
-      nextStep: undelivered
-        ? 'Reset the password by hand and deliver it to the requester by the secure route.'
-        : 'Check the service logs for the correlation id, then finish the reset by hand.',
-    });
+      delivered,
+    );
+    if (undeliveredLink) {
+      // The hand-off note above says this link is destroyed: only now is it.
+      await this.deps.links.destroy(this.deps.sealer.open(undeliveredLink));
+      await ctx.journal.save({ password: { ...progress.password!, sealedToken: undefined } });
+    }
     await this.deps.ledger.record(ctx.psa, ctx.ticketId, {
       outcome: code,
       handedOff: true,
       finishedAt: new Date().toISOString(),
+      // An engineer retry sets a new password unless this one reached the manager.
       done: {
         mfaRemoved: Boolean(progress.mfa),
-        passwordReset: passwordDone,
+        passwordReset: linkDelivered,
         sessionsRevoked: Boolean(progress.sessionsRevoked),
       },
     });
@@ -882,6 +931,64 @@ function summarise(
     targetLabel: asked.targetIdentifier ?? '(not given)',
     resetPassword: asked.resetPassword,
     resetMfa: asked.resetMfa,
+  };
+}
+
+/** A link delivered late must leave the manager time to use it; one closer to its expiry is not sent. */
+const LATE_DELIVERY_MIN_LIFE_MS = 10 * 60_000;
+
+/** What the hand-off after a failure tells the engineers about the account and the link, and what to do. */
+function failureState(
+  code: OutcomeCode,
+  progress: ResetProgress,
+  linkDelivered: boolean,
+  deliveredBefore: boolean,
+): { notDone: string; nextStep: string; passwordUndelivered: boolean } {
+  const byHand = 'Reset the password by hand and deliver it to the requester by the secure route.';
+  if (code === 'job-lost') {
+    return {
+      notDone:
+        "resetdesk lost its record of this ticket's work after the work on the account had begun: MFA methods may have been removed and a temporary password may have been set. No secure link from that work reached this ticket unless a customer-visible note with one is above.",
+      nextStep:
+        'Check the account in the Entra admin center (authentication methods, last password change), then finish the reset by hand.',
+      passwordUndelivered: false,
+    };
+  }
+  if (linkDelivered && !deliveredBefore) {
+    return {
+      notDone:
+        'The work did not finish normally (see the last error below); the secure link with the temporary password was written to the ticket late, after the failure.',
+      nextStep: 'Check that the requester has the link, and finish anything the "Done" list leaves out.',
+      passwordUndelivered: false,
+    };
+  }
+  if (linkDelivered) {
+    return {
+      notDone: 'The work stopped after the secure link was written to the ticket; see "Done".',
+      nextStep: 'The requester has the link. Check the service logs for the correlation id.',
+      passwordUndelivered: false,
+    };
+  }
+  if (progress.password?.status === 'done') {
+    return {
+      notDone:
+        'The password WAS reset, but its secure link ran out of time before it could be written to the ticket and is destroyed: the staff member cannot sign in until an engineer resets the password again.',
+      nextStep: byHand,
+      passwordUndelivered: true,
+    };
+  }
+  if (progress.password?.status === 'started') {
+    return {
+      notDone:
+        'A temporary password was sent to Microsoft, but whether it was set is unknown (the answer was lost). Its secure link never reached this ticket and is destroyed: if the password was set, the staff member cannot sign in until an engineer resets it again.',
+      nextStep: byHand,
+      passwordUndelivered: false,
+    };
+  }
+  return {
+    notDone: 'The work stopped before it was complete; see "Done" for what changed.',
+    nextStep: 'Check the service logs for the correlation id, then finish the reset by hand.',
+    passwordUndelivered: false,
   };
 }
 

@@ -126,7 +126,12 @@ export interface HandOffFacts {
   request: RequestSummary;
   target?: DirectoryUser;
   mfaResults?: MfaMethodResult[];
+  /** The temporary password was set and its secure link reached the ticket. */
   passwordReset?: boolean;
+  /** The temporary password was set, but its secure link never reached the ticket. */
+  passwordUndelivered?: boolean;
+  /** The service lost its record of what it changed: "Done" cannot be told (see `notDone`). */
+  changesUnknown?: boolean;
   sessionsRevoked?: boolean;
   notDone: string[];
   facts: string[];
@@ -143,14 +148,20 @@ export function handOffNote(f: HandOffFacts): TicketNote {
     `Asked: ${asked(r)} for "${r.targetLabel}" by ${r.requesterName ?? 'an unnamed contact'}${r.requesterEmail ? ` <${r.requesterEmail}>` : ''} via ${r.channel}.`,
     '',
     'Done:',
+    ...(f.changesUnknown ? ['- Unknown: see "Not done".'] : []),
     ...(f.passwordReset
       ? [
           '- Password: temporary password set (must change at next sign-in); secure link sent to the contact on file.',
         ]
       : []),
+    ...(f.passwordUndelivered
+      ? [
+          '- Password: temporary password set (must change at next sign-in); its secure link was NOT delivered.',
+        ]
+      : []),
     ...mfaLines(f.mfaResults),
     ...(f.sessionsRevoked ? ['- Sign-in sessions revoked.'] : []),
-    ...(!f.passwordReset && !f.mfaResults && !f.sessionsRevoked
+    ...(!f.changesUnknown && !f.passwordReset && !f.passwordUndelivered && !f.mfaResults && !f.sessionsRevoked
       ? ['- Nothing was changed in the tenant.']
       : []),
     '',

@@ -32,6 +32,8 @@ export interface AppDeps {
   metricsBearerToken?: string;
   /** Pacing key of a PSA customer named by a webhook body, when pacing is on (see `Enqueuer`). */
   pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
+  /** Where webhooks refused for want of Redis are reported (see `webhookIntakeHandlers`). */
+  onQueueUnavailable?: (err: Error) => void;
 }
 
 /** The HTTP edge: PSA webhooks, secure-link pages, health. Thin: every route hands off to a service. */
@@ -58,6 +60,7 @@ export function buildApp(deps: AppDeps): Express {
         bodyLimitBytes: deps.bodyLimitBytes,
         logger: deps.logger,
         pacingKeyOf: deps.pacingKeyOf,
+        onQueueUnavailable: deps.onQueueUnavailable,
       }),
     );
   }

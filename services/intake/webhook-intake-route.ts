@@ -73,6 +73,11 @@ export function webhookIntakeHandlers(options: {
   logger: Logger;
   /** The pacing key of a PSA customer named by a webhook body (see `Enqueuer`); undefined when unknown. */
   pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
+  /**
+   * Reports a webhook refused because Redis could not take its job (the service's Redis outage log, which
+   * keeps an outage to one line a second); without it each refusal is logged on its own.
+   */
+  onQueueUnavailable?: (err: Error) => void;
 }): RequestHandler[] {
   const { receiver, queue, pacingKeyOf } = options;
   const refuseUnauthenticated = (req: Request, res: Response, reason: string) => {
@@ -166,10 +171,12 @@ export function webhookIntakeHandlers(options: {
           );
         res.status(202).json({ accepted });
       } catch (err) {
-        req.log.error(
-          { event: 'intake.queue-unavailable', err: { message: (err as Error).message } },
-          'could not queue webhook',
-        );
+        if (options.onQueueUnavailable) options.onQueueUnavailable(err as Error);
+        else
+          req.log.error(
+            { event: 'intake.queue-unavailable', err: { message: (err as Error).message } },
+            'could not queue webhook',
+          );
         res
           .status(retryStatus)
           .set('Retry-After', '30')

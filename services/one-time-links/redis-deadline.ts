@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { describeError } from './link-token.js';
 
 /** Default deadline of one store call against Redis. */
@@ -23,11 +23,37 @@ export function createRedisDeadline(
     try {
       return await Promise.race([op(), deadline]);
     } catch (err) {
-      throw toError(`${storeName} store could not ${what}: ${describeError(err)}`, err);
+      throw toError(`${storeName} store could not ${what}: ${describeRedisError(err)}`, err);
     } finally {
       clearTimeout(timer);
     }
   };
+}
+
+/** Error replies Redis sends while it is unavailable for a moment: loading, failing over, resharding. */
+const PASSING_REPLIES = /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|BUSY|MOVED|ASK)\b/;
+
+/**
+ * Whether a Redis failure is a refusal: Redis answered and said no (out of memory under `noeviction`, a
+ * command it will not run). Anything else (no connection, no answer in time, a server still loading its
+ * data, a read-only replica during a failover) is an outage that passes, and the caller should try again.
+ */
+export function isRedisRefusal(err: unknown): boolean {
+  if (!(err instanceof ReplyError)) return false;
+  const reply = err as Error & { previousErrors?: unknown[] };
+  // A MULTI whose queued commands were refused fails as EXECABORT; the refusals themselves decide.
+  const previous = reply.previousErrors;
+  if (/^EXECABORT\b/.test(reply.message) && Array.isArray(previous) && previous.length > 0) {
+    return previous.every((e) => isRedisRefusal(e));
+  }
+  return !PASSING_REPLIES.test(reply.message);
+}
+
+/** A Redis failure in words; a discarded MULTI names the refusal that discarded it. */
+function describeRedisError(err: unknown): string {
+  const previous = (err as { previousErrors?: unknown[] } | undefined)?.previousErrors;
+  const cause = Array.isArray(previous) && previous.length > 0 ? ` (${describeError(previous[0])})` : '';
+  return `${describeError(err)}${cause}`;
 }
 
 /** A Lua script with its SHA-1, for `EVALSHA`. */

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { SecureLinkStoreError } from '../domain/errors.js';
+import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
 import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
@@ -10,7 +10,7 @@ import {
   newLinkTokenBytes,
   parseLinkContext,
 } from '../one-time-links/link-token.js';
-import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js';
+import { createLinkRedis, isRedisRefusal, luaScript } from '../one-time-links/redis-deadline.js';
 
 /**
  * The secure-link store: keeps a temporary password encrypted in Redis behind a one-time link.
@@ -26,8 +26,10 @@ import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js'
  * - Reveal decrypts first (HGETALL) and only then claims a view with an atomic Lua compare-and-decrement on
  *   the same ciphertext, deleting the key at zero. So a token with a wrong key part never burns a view, and
  *   concurrent reveals never exceed `maxViews`.
- * - Fail closed: every Redis failure or timeout becomes a `SecureLinkStoreError` whose message never holds
- *   the secret or the token.
+ * - Fail closed, and tell an outage from a refusal: a Redis that cannot be reached or does not answer in
+ *   time (or is failing over) throws `TransientError`, so the work is tried again once Redis is back; a Redis
+ *   that answers and refuses (out of memory) throws `SecureLinkStoreError`, a decision. Neither message ever
+ *   holds the secret or the token.
  * - Reporting record: beside each link the store keeps `<keyPrefix>link-meta:<sha256(id) hex>`, a small hash
  *   with nothing secret in it ({ revealed, expiresAt, createdAt, lastRevealedAt?, destroyed? }). It outlives
  *   the link by `LINK_META_GRACE_SECONDS`, so the expiry report can tell "expired unviewed" from "revealed"
@@ -76,11 +78,14 @@ export interface LinkMeta {
 
 /** The Redis-backed store: the `SecureLinkStore` port plus the reading side used by the secure-link pages. */
 export interface RedisSecureLinkStore extends SecureLinkStore {
-  /** Claims one view and returns the secret, or `unavailable`. Throws `SecureLinkStoreError` when Redis fails. */
+  /**
+   * Claims one view and returns the secret, or `unavailable`. Throws `TransientError` when Redis cannot be
+   * reached and `SecureLinkStoreError` when it refuses.
+   */
   reveal(token: string, viewer?: SecureLinkViewer): Promise<RevealResult>;
   /**
    * True when the link exists, is unexpired, has views left and the token's key part opens it. Consumes
-   * nothing and writes nothing. Throws `SecureLinkStoreError` when Redis fails.
+   * nothing and writes nothing. Throws like `reveal` when Redis fails.
    */
   peek(token: string): Promise<boolean>;
   /**
@@ -264,12 +269,15 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   const redisKey = (idHash: string) => `${keyPrefix}link:${idHash}`;
   const metaKey = (idHash: string) => linkMetaKey(keyPrefix, idHash);
 
-  /** Runs one Redis operation with a deadline; any failure becomes a SecureLinkStoreError (fail closed). */
+  /** Runs one Redis operation with a deadline; a failure is an outage (transient) or a refusal (decision). */
   const { guarded, run } = createLinkRedis({
     redis,
     timeoutMs: opts.operationTimeoutMs,
     storeName: 'secure-link',
-    toError: (message, cause) => new SecureLinkStoreError(message, { cause }),
+    toError: (message, cause) =>
+      isRedisRefusal(cause)
+        ? new SecureLinkStoreError(message, { cause })
+        : new TransientError(message, undefined, { cause }),
   });
 
   async function claim(idHash: string, tag: string): Promise<{ viewsLeft: number; viewNumber: number }> {

@@ -269,7 +269,7 @@ describe('a destroyed link (its password was superseded)', () => {
 });
 
 describe('the wrapped store', () => {
-  it('fails closed when the expiry check cannot be scheduled: the new link is destroyed and create throws', async () => {
+  it('fails closed when the expiry check cannot be scheduled (Redis down): the new link is destroyed and create throws a transient error', async () => {
     const failing = createLinkEventReporting({
       connection: workerRedis,
       fastRedis: redis,
@@ -290,7 +290,7 @@ describe('the wrapped store', () => {
         maxViews: 1,
         context: { psa: 'halopsa', ticketId: '1', correlationId: 'c' },
       }),
-    ).rejects.toMatchObject({ name: 'SecureLinkStoreError' });
+    ).rejects.toMatchObject({ name: 'TransientError' });
     const links = await keysUnder(redis, `${prefix}:link:`);
     for (const key of links) expect(await redis.hget(key, 'context')).not.toContain('"ticketId":"1"');
     await failing.close();

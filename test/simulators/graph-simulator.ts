@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simTls } from '../support/sim-tls.js';
 import { matchesFilter, parseUserFilter, unsupportedInDefaultQuery } from './graph-sim-filter.js';
+import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
 /**
  * An in-process HTTPS simulator of Entra ID's token endpoint (the MSAL client-credentials flow) and of the
@@ -144,6 +145,8 @@ export interface SimUserState extends SimUserSpec {
   methods: SimMethodSpec[];
   sessionsRevokedAt?: Date;
   passwordChangedAt?: Date;
+  /** How many times a password was set on the account (each PATCH the tenant accepted). */
+  passwordChanges?: number;
 }
 
 /** A group of the simulated tenant. */
@@ -226,6 +229,13 @@ export interface GraphSimulator {
   /** A copy of a user's current state; undefined when unknown. */
   user(tenantId: string, userId: string): SimUserState | undefined;
   failNext(fault: FaultSpec): void;
+  /** Holds matching Graph requests (or their answers) until the test lets them go (see sim-hold.ts). */
+  hold(spec: HoldSpec): SimHold;
+  /**
+   * Answers every Graph call with a token of this tenant with `status` (429 with Retry-After, or a 5xx) until
+   * called again without one: a throttling storm or an outage of one tenant.
+   */
+  storm(tenantId: string, answer?: { status: number; retryAfterSeconds?: number }): void;
   /** A valid token for the tenant, for tests that call Graph directly. */
   issueToken(tenantId: string): string;
   /** Graph requests only, optionally for one tenant. */
@@ -363,6 +373,9 @@ class HttpAnswer {
   ) {}
 }
 
+/** Not an answer: the connection is cut (a held request whose client went away, or a dropped hold). */
+const DROPPED = new HttpAnswer(0);
+
 function graphError(
   status: number,
   code: string,
@@ -457,6 +470,8 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     });
   };
   const faults: Array<FaultSpec & { remaining: number }> = [];
+  const holds = createHoldRegistry();
+  const storms = new Map<string, { status: number; retryAfterSeconds?: number }>();
   let url = '';
 
   const tenantState = (tenantId: string): TenantState => {
@@ -1087,6 +1102,7 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     user.password = p.password;
     user.forceChangePasswordNextSignIn = p.forceChangePasswordNextSignIn === true;
     user.passwordChangedAt = new Date();
+    user.passwordChanges = (user.passwordChanges ?? 0) + 1;
     return new HttpAnswer(204);
   };
 
@@ -1266,6 +1282,10 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       consistencyLevel: typeof consistencyLevel === 'string' ? consistencyLevel : undefined,
     });
 
+    const held = holds.gate(method, path, 'request', req);
+    if (held && (await held) === 'drop') return DROPPED;
+    const storm = grant && storms.get(grant.tenantId);
+    if (storm) return faultAnswer({ ...storm, pathPattern: path })!;
     const fault = takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     const injected = fault && faultAnswer(fault);
@@ -1302,6 +1322,10 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
   };
 
   const respond = (res: ServerResponse, answer: HttpAnswer): void => {
+    if (answer === DROPPED) {
+      res.socket?.destroy();
+      return;
+    }
     const headers: Record<string, string> = { ...answer.headers };
     let payload: string | undefined;
     if (answer.body !== undefined && answer.status !== 204) {
@@ -1319,7 +1343,15 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       if (i !== undefined) departures[i] = performance.now();
     });
     dispatch(req).then(
-      (answer) => respond(res, answer),
+      async (answer) => {
+        const held = holds.gate(
+          req.method ?? 'GET',
+          new URL(req.url ?? '/', 'https://x').pathname,
+          'answer',
+          req,
+        );
+        respond(res, held && (await held) === 'drop' ? DROPPED : answer);
+      },
       (err: unknown) =>
         respond(res, graphError(500, 'InternalServerError', `Simulator error: ${String(err)}`)),
     );
@@ -1386,6 +1418,11 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     },
     failNext(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    hold: (spec) => holds.add(spec),
+    storm(tenantId, answer) {
+      if (answer) storms.set(tenantId.toLowerCase(), answer);
+      else storms.delete(tenantId.toLowerCase());
     },
     issueToken(tenantId) {
       tenantState(tenantId);

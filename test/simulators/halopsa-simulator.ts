@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
 /**
  * In-process simulator of one HaloPSA instance: its authorisation server (`/auth/token`) and the parts of its
@@ -125,6 +126,10 @@ export interface HaloSimulator {
   /** Token requests received (successful or not). */
   tokenRequests(): number;
   failNext(failure: HaloSimFailure): void;
+  /** Holds matching requests (or their answers) until the test lets them go (see sim-hold.ts). */
+  hold(spec: HoldSpec): SimHold;
+  /** Answers every `/api` request with this status until called again with undefined (the PSA is down). */
+  down(status?: number): void;
   /** Invalidates every issued token on the server side (clients still believe theirs is valid). */
   expireTokens(): void;
 }
@@ -195,6 +200,32 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       body: structuredClone(req.body as unknown),
       authorized: typeof req.headers.authorization === 'string',
     });
+    next();
+  });
+
+  const holds = createHoldRegistry();
+  let downStatus: number | undefined;
+  app.use(async (req, res, next) => {
+    const beforeAct = holds.gate(req.method, req.path, 'request', req);
+    if (beforeAct && (await beforeAct) === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    const afterAct = holds.gate(req.method, req.path, 'answer', req);
+    if (afterAct) {
+      const end = res.end.bind(res) as (...args: unknown[]) => Response;
+      res.end = ((...args: unknown[]) => {
+        void afterAct.then((verdict) => (verdict === 'release' ? end(...args) : req.socket.destroy()));
+        return res;
+      }) as Response['end'];
+    }
+    if (downStatus !== undefined && req.path.toLowerCase().startsWith('/api')) {
+      res
+        .status(downStatus)
+        .type('text/plain')
+        .send(FAILURE_BODIES[downStatus] ?? 'Error');
+      return;
+    }
     next();
   });
 
@@ -460,6 +491,8 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     actions: (ticketId) => structuredClone(received.get(ticketId) ?? []),
     tokenRequests: () => tokenRequestCount,
     failNext: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    hold: (spec) => holds.add(spec),
+    down: (status) => void (downStatus = status),
     expireTokens: () => {
       for (const entry of tokens.values()) entry.expiresAt = 0;
     },

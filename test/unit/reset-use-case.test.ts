@@ -257,15 +257,80 @@ describe('ResetUseCase', () => {
     expect(psa.moves).toEqual([]);
   });
 
-  it('When retries run out after the reset but before delivery, then the link is destroyed and the engineers are told', async () => {
+  it('When retries run out after the reset but before delivery, then the link is delivered late, never destroyed, and the engineers are told', async () => {
     const journal = memoryJournal();
     const useCase = useCaseWith({ psa, directory, links });
     psa.failAddNote.push('transient');
     await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
 
     const outcome = await useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503');
-    expect(outcome.code).toBe('retries-exhausted');
+    expect(outcome).toMatchObject({ code: 'retries-exhausted', handedOff: true, delivered: true });
+    const [password] = directory.passwords.get('sam')!;
+    const delivery = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    const token = /\/s\/([\w-]+)/.exec(delivery.text)![1]!;
+    expect(links.secrets.get(token)).toBe(password);
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const handOff = psa.notes.at(-1)!.note;
+    expect(handOff.visibility).toBe('internal');
+    expect(handOff.text).toContain('written to the ticket late');
+    expect(handOff.text).not.toContain(password);
+    expect(psa.moves.at(-1)).toEqual({ ticketId: '4242', disposition: 'engineers' });
+    expect(journal.progress.password?.sealedToken).toBeUndefined();
+  });
+
+  it('When the hand-off after a failure meets the PSA still down, then a repeat finishes it without a second note or reset', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    psa.failAddNote.push('transient');
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+
+    psa.failAddNote.push('lost-answer', 'transient');
+    await expect(
+      useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503'),
+    ).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503'),
+    ).rejects.toBeInstanceOf(TransientError);
+    await useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503');
+
+    expect(psa.notes.map((n) => n.note.visibility)).toEqual(['customer', 'internal']);
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    expect(links.secrets.size).toBe(1);
+  });
+
+  it('When the link ran out of time before a late delivery, then it is destroyed only after the hand-off note says so', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    psa.failAddNote.push('transient');
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    await journal.save({
+      password: { ...journal.progress.password!, expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    });
+
+    psa.failAddNote.push('transient');
+    await expect(
+      useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503'),
+    ).rejects.toBeInstanceOf(TransientError);
+    expect(links.secrets.size).toBe(1);
+
+    await useCase.handOffAfterFailure(contextFor(journal), 'retries-exhausted', 'PSA 503');
     expect(links.secrets.size).toBe(0);
-    expect(psa.notes.at(-1)!.note.text).toContain('The password WAS reset');
+    expect(psa.notes.map((n) => n.note.visibility)).toEqual(['internal']);
+    expect(psa.notes[0]!.note.text).toContain('The password WAS reset');
+    expect(psa.notes[0]!.note.text).toContain('its secure link was NOT delivered');
+    expect(psa.notes[0]!.note.text).not.toContain('Nothing was changed in the tenant');
+  });
+
+  it('When a job was lost after its work began, then the hand-off says the account state is unknown', async () => {
+    const outcome = await useCaseWith({ psa, directory, links }).handOffAfterFailure(
+      contextFor(memoryJournal()),
+      'job-lost',
+      'the job vanished from Redis',
+    );
+    expect(outcome).toMatchObject({ code: 'job-lost', handedOff: true, delivered: false });
+    const note = psa.notes[0]!.note.text;
+    expect(note).toContain('Unknown: see "Not done"');
+    expect(note).toContain('may have been set');
+    expect(note).not.toContain('Nothing was changed in the tenant');
   });
 });

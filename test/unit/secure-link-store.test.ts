@@ -2,7 +2,7 @@ import { createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { SecureLinkStoreError } from '../../services/domain/errors.js';
+import { SecureLinkStoreError, TransientError } from '../../services/domain/errors.js';
 import type { SecureLinkOptions } from '../../services/domain/ports.js';
 import {
   createRedisSecureLinkStore,
@@ -10,6 +10,7 @@ import {
   secureLinkRef,
 } from '../../services/secure-link/secure-link-store.js';
 import { dumpUnder, keysUnder, testRedis } from '../support/redis.js';
+import { startOwnRedis } from '../support/redis-server.js';
 import { captureLogger, useLinkTestRedis, withWrongKeyPart } from './one-time-link-test-support.js';
 
 const SECRET = 'Maple#Rocket#Canyon#47';
@@ -304,7 +305,7 @@ describe('createRedisSecureLinkStore', () => {
   });
 });
 
-describe('createRedisSecureLinkStore with Redis down (fail closed)', () => {
+describe('createRedisSecureLinkStore with Redis down (fail closed, and tried again later)', () => {
   async function closedPort(): Promise<number> {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -313,7 +314,7 @@ describe('createRedisSecureLinkStore with Redis down (fail closed)', () => {
     return port;
   }
 
-  it('create throws SecureLinkStoreError (no offline queue) and the message holds no secret', async () => {
+  it('create throws TransientError (no offline queue): an outage passes, and the message holds no secret', async () => {
     const down = new Redis({
       host: '127.0.0.1',
       port: await closedPort(),
@@ -332,18 +333,15 @@ describe('createRedisSecureLinkStore with Redis down (fail closed)', () => {
       logger: captureLogger(logLines),
     });
     const err = await store.create(SECRET, OPTIONS).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SecureLinkStoreError);
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err).not.toBeInstanceOf(SecureLinkStoreError);
     expect(String((err as Error).message)).not.toContain(SECRET);
-    await expect(store.reveal(randomBytes(32).toString('base64url'))).rejects.toBeInstanceOf(
-      SecureLinkStoreError,
-    );
-    await expect(store.peek(randomBytes(32).toString('base64url'))).rejects.toBeInstanceOf(
-      SecureLinkStoreError,
-    );
+    await expect(store.reveal(randomBytes(32).toString('base64url'))).rejects.toBeInstanceOf(TransientError);
+    await expect(store.peek(randomBytes(32).toString('base64url'))).rejects.toBeInstanceOf(TransientError);
     down.disconnect();
   });
 
-  it('create times out into SecureLinkStoreError when the client would queue forever', async () => {
+  it('create times out into TransientError when the client would queue forever', async () => {
     const down = new Redis({
       host: '127.0.0.1',
       port: await closedPort(),
@@ -362,9 +360,35 @@ describe('createRedisSecureLinkStore with Redis down (fail closed)', () => {
     });
     const started = Date.now();
     const err = await store.create(SECRET, OPTIONS).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SecureLinkStoreError);
+    expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toMatch(/timed out/);
     expect(Date.now() - started).toBeLessThan(2_000);
     down.disconnect();
+  });
+});
+
+describe('createRedisSecureLinkStore with a Redis that answers and refuses', () => {
+  it('create throws SecureLinkStoreError (a decision: no password is set) and stores nothing', async () => {
+    // Out of memory under noeviction: Redis is up and says no to every write.
+    const full = await startOwnRedis(['--maxmemory', '1']);
+    const client = new Redis(full.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    try {
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = createRedisSecureLinkStore({
+        redis: client,
+        keyPrefix: 'full:',
+        serverKey: randomBytes(32),
+        publicBaseUrl: 'https://reset.example.test',
+        logger: captureLogger(logLines),
+      });
+      const err = await store.create(SECRET, OPTIONS).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SecureLinkStoreError);
+      expect((err as Error).message).toMatch(/could not store a link: .*OOM command not allowed/);
+      expect((err as Error).message).not.toContain(SECRET);
+      expect(await client.dbsize()).toBe(0);
+    } finally {
+      client.disconnect();
+      await full.stop();
+    }
   });
 });
