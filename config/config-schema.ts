@@ -99,6 +99,53 @@ convict.addFormat({
   },
 });
 
+// A Redis address as `host:port`, IPv6 hosts in brackets (`[::1]:26379`).
+const REDIS_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+function isRedisAddress(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const port = Number(REDIS_ADDRESS.exec(value)?.[1]);
+  return port >= 1 && port <= 65535;
+}
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+convict.addFormat({
+  name: 'redis-url',
+  validate(value: unknown) {
+    // The URL may hold a password: the message never repeats it.
+    if (typeof value !== 'string' || !/^rediss?:\/\/[^\s]+$/.test(value)) {
+      throw new Error('must be a redis:// or rediss:// URL');
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'redis-address-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || !value.every(isRedisAddress)) {
+      throw new Error('must be a comma-separated list of host:port (IPv6 as [address]:port)');
+    }
+  },
+  coerce: commaList,
+});
+
+convict.addFormat({
+  name: 'redis-nat-map',
+  validate(value: unknown) {
+    const ok =
+      Array.isArray(value) &&
+      value.every((entry) => {
+        const [from, to, extra] = typeof entry === 'string' ? entry.split('=') : [];
+        return extra === undefined && isRedisAddress(from) && isRedisAddress(to);
+      });
+    if (!ok) throw new Error('must be a comma-separated list of announced-host:port=reachable-host:port');
+  },
+  coerce: commaList,
+});
+
 // Pacing rates divide time: zero or a negative rate would never refill a bucket.
 convict.addFormat({
   name: 'positive-number',
@@ -160,15 +207,96 @@ export const configSchema = {
     },
   },
   redis: {
+    mode: {
+      doc: 'Redis topology: "standalone" (redis.url), "sentinel" (a master found through Redis Sentinel) or "cluster" (Redis Cluster). A setting of another topology stops the start.',
+      format: ['standalone', 'sentinel', 'cluster'],
+      default: 'standalone',
+      env: 'REDIS_MODE',
+    },
     url: {
-      doc: 'Redis connection URL (redis:// or rediss://). Redis 6.2+, maxmemory-policy noeviction, AOF on.',
-      format: String,
-      default: 'redis://127.0.0.1:6379',
+      doc: 'Standalone only: the Redis URL (redis:// or rediss:// for TLS; may hold user and password). Unset: redis://127.0.0.1:6379. Redis 6.2+, maxmemory-policy noeviction, AOF on.',
+      format: 'redis-url',
+      default: null as string | null,
+      nullable: true,
       env: 'REDIS_URL',
       sensitive: true,
     },
+    username: {
+      doc: 'ACL user of the Redis data nodes (Sentinel: the master and replicas; Cluster: every node). Standalone: in redis.url or here.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'REDIS_USERNAME',
+    },
+    password: {
+      doc: 'Password of the Redis data nodes (requirepass or the ACL user). Standalone: in redis.url or here, not both.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'REDIS_PASSWORD',
+      sensitive: true,
+    },
+    tls: {
+      doc: 'Sentinel and Cluster: TLS to the data nodes. Standalone uses a rediss:// URL instead.',
+      format: Boolean,
+      default: false,
+      env: 'REDIS_TLS',
+    },
+    tlsCaPath: {
+      doc: 'PEM file of the certificate authority that signs the Redis (and sentinel) TLS certificates, when not a public one. Only with TLS on.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'REDIS_TLS_CA_PATH',
+    },
+    sentinels: {
+      doc: 'Sentinel only: sentinels to ask for the master, as host:port,host:port (a few of them suffice).',
+      format: 'redis-address-list',
+      default: [] as string[],
+      env: 'REDIS_SENTINELS',
+    },
+    sentinelMasterName: {
+      doc: 'Sentinel only: the master name the sentinels monitor ("sentinel monitor <name> ...").',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'REDIS_SENTINEL_MASTER_NAME',
+    },
+    sentinelUsername: {
+      doc: 'Sentinel only: ACL user of the sentinels themselves, when they require one.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'REDIS_SENTINEL_USERNAME',
+    },
+    sentinelPassword: {
+      doc: 'Sentinel only: password of the sentinels themselves (sentinel requirepass), separate from redis.password.',
+      format: String,
+      default: null as string | null,
+      nullable: true,
+      env: 'REDIS_SENTINEL_PASSWORD',
+      sensitive: true,
+    },
+    sentinelTls: {
+      doc: 'Sentinel only: TLS to the sentinels (redis.tls covers the data nodes).',
+      format: Boolean,
+      default: false,
+      env: 'REDIS_SENTINEL_TLS',
+    },
+    clusterNodes: {
+      doc: 'Cluster only: seed nodes as host:port,host:port; the rest of the cluster is discovered from them.',
+      format: 'redis-address-list',
+      default: [] as string[],
+      env: 'REDIS_CLUSTER_NODES',
+    },
+    natMap: {
+      doc: 'Sentinel and Cluster: addresses the nodes announce mapped to addresses this service can reach (NAT, container port mapping), as announced-host:port=reachable-host:port,...',
+      format: 'redis-nat-map',
+      default: [] as string[],
+      env: 'REDIS_NAT_MAP',
+    },
     keyPrefix: {
-      doc: 'Prefix of every Redis key the service writes (queues and secure links). Wrap it in {braces} on Redis Cluster so one queue stays in one slot.',
+      doc: 'Prefix of every Redis key the service writes (queues, ledger, links, pacing). On Redis Cluster it must hold a hash tag, e.g. {resetdesk}, so that all its keys share one slot.',
       format: String,
       default: 'resetdesk',
       env: 'REDIS_KEY_PREFIX',

@@ -8,6 +8,7 @@ import {
   type ResetPolicy,
 } from './customer-settings.js';
 import { createConfig } from './config-schema.js';
+import { redisSettingsFrom, type RedisSettings } from './redis-settings.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -27,7 +28,7 @@ export interface AppConfig {
     trustProxy: number;
     shutdownTimeoutMs: number;
   };
-  redis: { url: string; keyPrefix: string };
+  redis: RedisSettings;
   worker: { concurrency: number; attempts: number; backoffMs: number; jobRetentionDays: number };
   graph: {
     baseUrl: string;
@@ -226,6 +227,8 @@ export function loadConfig(
     if (at.resetQueueIds.length === 0) missing.push('autotask.resetQueueIds (AUTOTASK_RESET_QUEUE_IDS)');
   }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
+  const redis = redisSettingsFrom(p.redis);
+  if (!redis.settings) throw new ConfigError(redis.problems.join('; '));
 
   const customers = customerListSchema.parse(p.customers);
   // Keys the file leaves out keep their defaults.
@@ -234,7 +237,7 @@ export function loadConfig(
     role: p.role as AppConfig['role'],
     log: { level: p.log.level },
     server: { ...p.server, publicBaseUrl: (p.server.publicBaseUrl as string).replace(/\/+$/, '') },
-    redis: p.redis,
+    redis: redis.settings,
     worker: p.worker,
     graph: {
       ...p.graph,

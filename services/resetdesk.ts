@@ -1,5 +1,4 @@
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
@@ -27,6 +26,8 @@ import { createConfirmationRouter } from './confirmation/confirmation-routes.js'
 import { createConfirmationStore } from './confirmation/confirmation-store.js';
 import { createRedisRequestRateLimiter } from './policy/request-rate-limiter.js';
 import { createRedisTicketLedger } from './policy/ticket-ledger.js';
+import type { RedisClient } from './redis/redis-client.js';
+import { closeRedisClient, createRedisClient } from './redis/redis-connections.js';
 
 export interface Resetdesk {
   app?: Express;
@@ -56,13 +57,9 @@ export function createResetdesk(
   const runWorker = config.role === 'all' || config.role === 'worker';
   const prefix = config.redis.keyPrefix;
 
+  const topology = config.redis.topology;
   // Fail fast when Redis is down: a webhook gets 503, a link store failure hands the ticket off.
-  const fastRedis = new Redis(config.redis.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    lazyConnect: false,
-  });
-  fastRedis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const fastRedis = createRedisClient(topology, 'intake', logger);
   const queue = new ResetQueue({
     connection: fastRedis,
     prefix,
@@ -88,10 +85,7 @@ export function createResetdesk(
 
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
-  const linkEventsRedis = runWorker ? new Redis(config.redis.url, { maxRetriesPerRequest: null }) : undefined;
-  linkEventsRedis?.on('error', (err) =>
-    logger.warn({ err: { message: err.message } }, 'redis connection error (link events)'),
-  );
+  const linkEventsRedis = runWorker ? createRedisClient(topology, 'link-events', logger) : undefined;
   const linkEvents = createLinkEventReporting({
     connection: linkEventsRedis ?? fastRedis,
     fastRedis,
@@ -186,12 +180,9 @@ export function createResetdesk(
   }
 
   let worker: Worker | undefined;
-  let workerRedis: Redis | undefined;
+  let workerRedis: RedisClient | undefined;
   if (runWorker) {
-    workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-    workerRedis.on('error', (err) =>
-      logger.warn({ err: { message: err.message } }, 'redis connection error (worker)'),
-    );
+    workerRedis = createRedisClient(topology, 'worker', logger);
     const directories =
       overrides.directories ??
       createGraphDirectoryFactory(
@@ -250,9 +241,7 @@ export function createResetdesk(
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
       for (const client of [fastRedis, workerRedis, linkEventsRedis]) {
-        if (!client) continue;
-        if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-        else client.disconnect();
+        if (client) await closeRedisClient(client);
       }
     },
   };

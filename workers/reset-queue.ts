@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset-use-case.js';
 
@@ -34,7 +34,7 @@ export function resetJobId(psa: PsaKind, ticketId: string): string {
 
 export interface ResetQueueOptions {
   /** A connection with `enableOfflineQueue: false`, so an add fails at once when Redis is down (→ 503). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   attempts: number;
   retentionDays: number;

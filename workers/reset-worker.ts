@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
@@ -32,7 +32,7 @@ const MAX_PARKS = 200;
 
 export interface ResetWorkerOptions {
   /** A dedicated connection (`maxRetriesPerRequest: null`), not shared with the API. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   useCase: ResetUseCase;
   logger: Logger;
