@@ -295,6 +295,13 @@ export const configSchema = {
       default: [] as string[],
       env: 'REDIS_NAT_MAP',
     },
+    waitReplicas: {
+      doc: 'Replicas that must hold a write the service relies on (an accepted webhook, a reset step) before it goes on (Redis WAIT, 1 s; else 503 or a retry). Unset: 1 on Sentinel, 0 otherwise.',
+      format: 'nat',
+      default: null as number | null,
+      nullable: true,
+      env: 'REDIS_WAIT_REPLICAS',
+    },
     keyPrefix: {
       doc: 'Prefix of every Redis key the service writes (queues, ledger, links, pacing). On Redis Cluster it must hold a hash tag, e.g. {resetdesk}, so that all its keys share one slot.',
       format: String,

@@ -50,6 +50,8 @@ export type RedisTopology =
 export interface RedisSettings {
   keyPrefix: string;
   topology: RedisTopology;
+  /** Replicas that must acknowledge a write the service relies on (see services/redis/replicated-writes.ts). */
+  waitReplicas: number;
 }
 
 /** The `redis` section as the schema holds it. */
@@ -67,6 +69,7 @@ export interface RawRedisSettings {
   sentinelTls: boolean;
   clusterNodes: string[];
   natMap: string[];
+  waitReplicas: number | null;
   keyPrefix: string;
 }
 
@@ -89,7 +92,7 @@ function addressOf(text: string): RedisAddress {
   return { host: text.slice(0, cut).replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(cut + 1)) };
 }
 
-const KEYS: Record<Exclude<keyof RawRedisSettings, 'mode' | 'keyPrefix'>, string> = {
+const KEYS: Record<Exclude<keyof RawRedisSettings, 'mode' | 'keyPrefix' | 'waitReplicas'>, string> = {
   url: 'REDIS_URL',
   username: 'REDIS_USERNAME',
   password: 'REDIS_PASSWORD',
@@ -174,6 +177,12 @@ export function redisSettingsFrom(
     }
   }
 
+  if (mode === 'cluster' && raw.waitReplicas) {
+    problems.push(
+      'redis.waitReplicas (REDIS_WAIT_REPLICAS) is not supported on Redis Cluster: leave it unset or 0',
+    );
+  }
+
   const url = raw.url ?? DEFAULT_REDIS_URL;
   if (mode === 'standalone' && (isSet(raw.username) || isSet(raw.password))) {
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
@@ -234,5 +243,6 @@ export function redisSettingsFrom(
   } else {
     topology = { mode: 'standalone', url, ...credentials, tls: ca ? { ca } : undefined };
   }
-  return { settings: { keyPrefix: raw.keyPrefix, topology }, problems: [] };
+  const waitReplicas = raw.waitReplicas ?? (mode === 'sentinel' ? 1 : 0);
+  return { settings: { keyPrefix: raw.keyPrefix, topology, waitReplicas }, problems: [] };
 }

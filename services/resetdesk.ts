@@ -28,6 +28,7 @@ import { createRedisRequestRateLimiter } from './policy/request-rate-limiter.js'
 import { createRedisTicketLedger } from './policy/ticket-ledger.js';
 import type { RedisClient } from './redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from './redis/redis-connections.js';
+import { replicatedWrites } from './redis/replicated-writes.js';
 
 export interface Resetdesk {
   app?: Express;
@@ -62,6 +63,7 @@ export function createResetdesk(
   const fastRedis = createRedisClient(topology, 'intake', logger);
   const queue = new ResetQueue({
     connection: fastRedis,
+    replicated: replicatedWrites(fastRedis, config.redis.waitReplicas),
     prefix,
     attempts: config.worker.attempts,
     retentionDays: config.worker.jobRetentionDays,
@@ -221,6 +223,7 @@ export function createResetdesk(
     });
     worker = startResetWorker({
       connection: workerRedis,
+      replicated: replicatedWrites(workerRedis, config.redis.waitReplicas),
       prefix,
       useCase,
       logger,

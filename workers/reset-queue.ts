@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
+import type { ReplicatedWrite } from '../services/redis/replicated-writes.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset-use-case.js';
 
@@ -40,12 +41,15 @@ export interface ResetQueueOptions {
   retentionDays: number;
   /** Longest wait for Redis to take a job before the webhook is answered 503 (well inside a PSA's timeout). */
   addTimeoutMs?: number;
+  /** Holds an add until the replicas have it (`redis.waitReplicas`), so a failover cannot lose an accepted job. */
+  replicated?: ReplicatedWrite;
 }
 
 export class ResetQueue {
   readonly queue: Queue<ResetJobData>;
   private readonly jobOptions: JobsOptions;
   private readonly addTimeoutMs: number;
+  private readonly replicated: ReplicatedWrite;
 
   constructor(options: ResetQueueOptions) {
     this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, {
@@ -53,6 +57,7 @@ export class ResetQueue {
       prefix: options.prefix,
     });
     this.addTimeoutMs = options.addTimeoutMs ?? 2000;
+    this.replicated = options.replicated ?? ((write) => write());
     this.jobOptions = {
       attempts: options.attempts,
       backoff: { type: 'retry-after' },
@@ -79,7 +84,7 @@ export class ResetQueue {
         () => reject(new Error('Redis did not take the job in time')),
         this.addTimeoutMs,
       );
-      this.queue.add('reset', data, { ...this.jobOptions, jobId }).then(
+      this.replicated(() => this.queue.add('reset', data, { ...this.jobOptions, jobId })).then(
         () => {
           clearTimeout(timer);
           resolve();
@@ -106,7 +111,9 @@ export class ResetQueue {
       receivedAt: new Date().toISOString(),
       progress: {},
     };
-    await this.queue.add('reset', data, { ...this.jobOptions, jobId, delay: Math.max(0, delayMs) });
+    await this.replicated(() =>
+      this.queue.add('reset', data, { ...this.jobOptions, jobId, delay: Math.max(0, delayMs) }),
+    );
     return jobId;
   }
 

@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
+import type { ReplicatedWrite } from '../services/redis/replicated-writes.js';
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
@@ -33,6 +34,11 @@ const MAX_PARKS = 200;
 export interface ResetWorkerOptions {
   /** A dedicated connection (`maxRetriesPerRequest: null`), not shared with the API. */
   connection: RedisClient;
+  /**
+   * Holds each journal step until the replicas have it (`redis.waitReplicas`): a step a failover discarded
+   * would be done again (a second reset, a second note).
+   */
+  replicated?: ReplicatedWrite;
   prefix: string;
   useCase: ResetUseCase;
   logger: Logger;
@@ -56,7 +62,7 @@ export function retryDelay(attemptsMade: number, err: unknown, backoffMs: number
   return Math.min(Math.round(base * (0.8 + Math.random() * 0.4)), MAX_BACKOFF_MS);
 }
 
-function journalFor(job: Job<ResetJobData>): ResetJournal {
+function journalFor(job: Job<ResetJobData>, replicated: ReplicatedWrite): ResetJournal {
   let progress: ResetProgress = job.data.progress ?? {};
   return {
     get progress() {
@@ -64,7 +70,7 @@ function journalFor(job: Job<ResetJobData>): ResetJournal {
     },
     async save(patch) {
       progress = { ...progress, ...patch };
-      await job.updateData({ ...job.data, progress });
+      await replicated(() => job.updateData({ ...job.data, progress }));
     },
   };
 }
@@ -79,7 +85,7 @@ export function startResetWorker(options: ResetWorkerOptions): Worker<ResetJobDa
     psa: job.data.psa,
     ticketId: job.data.ticketId,
     correlationId: job.data.correlationId,
-    journal: journalFor(job),
+    journal: journalFor(job, options.replicated ?? ((write) => write())),
     logger: logger.child({
       correlationId: job.data.correlationId,
       jobId: job.id,

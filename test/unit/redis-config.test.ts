@@ -44,6 +44,7 @@ describe('Redis topology configuration', () => {
     expect(loadConfig({ env: validEnv() }).redis).toEqual({
       keyPrefix: 'resetdesk',
       topology: { mode: 'standalone', url: 'redis://127.0.0.1:6379' },
+      waitReplicas: 0,
     });
   });
 
@@ -97,6 +98,7 @@ describe('Redis topology configuration', () => {
     });
     expect(redis).toEqual({
       keyPrefix: '{resetdesk}',
+      waitReplicas: 0,
       topology: {
         mode: 'cluster',
         nodes: [
@@ -107,6 +109,17 @@ describe('Redis topology configuration', () => {
         tls: {},
       },
     });
+  });
+
+  it('When Sentinel is set, then a write the service relies on waits for one replica unless told otherwise', () => {
+    expect(loadConfig({ env: validEnv(SENTINEL) }).redis.waitReplicas).toBe(1);
+    expect(loadConfig({ env: validEnv({ ...SENTINEL, REDIS_WAIT_REPLICAS: '2' }) }).redis.waitReplicas).toBe(
+      2,
+    );
+    expect(loadConfig({ env: validEnv({ ...SENTINEL, REDIS_WAIT_REPLICAS: '0' }) }).redis.waitReplicas).toBe(
+      0,
+    );
+    expect(loadConfig({ env: validEnv({ REDIS_WAIT_REPLICAS: '1' }) }).redis.waitReplicas).toBe(1);
   });
 
   it.each([
@@ -184,6 +197,12 @@ describe('Redis topology configuration', () => {
       /redis\.sentinelMasterName \(REDIS_SENTINEL_MASTER_NAME\)/,
     ],
     ['Cluster with sentinel TLS', { ...CLUSTER, REDIS_SENTINEL_TLS: 'true' }, /redis\.sentinelTls/],
+    [
+      'Cluster with replicas to wait for',
+      { ...CLUSTER, REDIS_WAIT_REPLICAS: '1' },
+      /redis\.waitReplicas \(REDIS_WAIT_REPLICAS\) is not supported on Redis Cluster/,
+    ],
+    ['a replica count that is not a number', { REDIS_WAIT_REPLICAS: 'one' }, /redis\.waitReplicas/],
     [
       'a URL with a password and REDIS_PASSWORD',
       { REDIS_URL: `redis://:${SECRET}@cache:6379`, REDIS_PASSWORD: 'another' },
