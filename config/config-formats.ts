@@ -72,6 +72,43 @@ convict.addFormat({
   },
 });
 
+// A Redis address as `host:port`, IPv6 hosts in brackets (`[::1]:26379`).
+const REDIS_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+function isRedisAddress(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const port = Number(REDIS_ADDRESS.exec(value)?.[1]);
+  return port >= 1 && port <= 65535;
+}
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+convict.addFormat({
+  name: 'redis-address-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || !value.every(isRedisAddress)) {
+      throw new Error('must be a comma-separated list of host:port (IPv6 as [address]:port)');
+    }
+  },
+  coerce: commaList,
+});
+
+convict.addFormat({
+  name: 'redis-nat-map',
+  validate(value: unknown) {
+    const ok =
+      Array.isArray(value) &&
+      value.every((entry) => {
+        const [from, to, extra] = typeof entry === 'string' ? entry.split('=') : [];
+        return extra === undefined && isRedisAddress(from) && isRedisAddress(to);
+      });
+    if (!ok) throw new Error('must be a comma-separated list of announced-host:port=reachable-host:port');
+  },
+  coerce: commaList,
+});
+
 convict.addFormat({
   name: 'int-list',
   validate(value: unknown) {
@@ -95,12 +132,7 @@ convict.addFormat({
       throw new Error('must be a list of non-empty strings');
     }
   },
-  coerce(value: string) {
-    return value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean);
-  },
+  coerce: commaList,
 });
 
 convict.addFormat({

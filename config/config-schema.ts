@@ -5,6 +5,7 @@ import { autotaskSchema } from './schema/autotask-schema.js';
 import { connectwiseSchema } from './schema/connectwise-schema.js';
 import { graphSchema } from './schema/graph-schema.js';
 import { halopsaSchema } from './schema/halopsa-schema.js';
+import { redisSchema } from './schema/redis-schema.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env, once: the config type is
@@ -60,21 +61,7 @@ export const configSchema = {
       env: 'SHUTDOWN_TIMEOUT_MS',
     },
   },
-  redis: {
-    url: {
-      doc: 'Redis connection URL (redis:// or rediss://). Redis 6.2+, maxmemory-policy noeviction, AOF on.',
-      format: 'redis-url',
-      default: 'redis://127.0.0.1:6379',
-      env: 'REDIS_URL',
-      sensitive: true,
-    },
-    keyPrefix: {
-      doc: 'Prefix of every Redis key the service writes (queues and secure links). Wrap it in {braces} on Redis Cluster so one queue stays in one slot.',
-      format: String,
-      default: 'resetdesk',
-      env: 'REDIS_KEY_PREFIX',
-    },
-  },
+  redis: redisSchema,
   worker: {
     concurrency: {
       doc: 'Tickets one worker process works at the same time.',

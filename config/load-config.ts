@@ -9,6 +9,7 @@ import {
 } from './customer-settings.js';
 import { configSchema, createConfig } from './config-schema.js';
 import { envOf } from './config-keys.js';
+import { redisSettingsFrom, type RawRedisSettings, type RedisSettings } from './redis-settings.js';
 
 /** A configuration problem: the process entry point prints the message and exits 78 before anything starts. */
 export class ConfigError extends Error {
@@ -75,8 +76,13 @@ const WEBHOOK_SECRETS: ReadonlyArray<[PsaSectionName, string]> = [
 ];
 const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
-export type AppConfig = Omit<Sections, 'server' | 'graph' | 'secureLink' | 'policy' | 'customers'> & {
+export type AppConfig = Omit<
+  Sections,
+  'server' | 'redis' | 'graph' | 'secureLink' | 'policy' | 'customers'
+> & {
   server: Sections['server'] & { publicBaseUrl: string };
+  /** One topology, checked as a whole (config/redis-settings.ts). */
+  redis: RedisSettings;
   graph: Sections['graph'] & { clientId: string };
   secureLink: Omit<Sections['secureLink'], 'serverKey'> & { serverKey: Buffer };
   policy: ResetPolicy;
@@ -132,7 +138,8 @@ export function loadConfig(
     throw new ConfigError((err as Error).message);
   }
 
-  const p = normalise(config.getProperties()) as Sections;
+  const raw = config.getProperties();
+  const p = normalise(raw) as Sections;
   const missing: string[] = [];
   for (const key of ['server.publicBaseUrl', 'graph.clientId', 'secureLink.serverKey'] as const) {
     const [section, leaf] = key.split('.') as [keyof Sections, string];
@@ -161,7 +168,8 @@ export function loadConfig(
       );
     }
   }
-  if (!p.redis.keyPrefix.trim()) throw new ConfigError(`${named('redis.keyPrefix')}: must not be empty`);
+  const redis = redisSettingsFrom(raw.redis as RawRedisSettings);
+  if (!redis.settings) throw new ConfigError(redis.problems.join('; '));
   const { bearerToken } = p.metrics;
   if (bearerToken !== undefined && (bearerToken.length < 16 || /\s/.test(bearerToken))) {
     throw new ConfigError(
@@ -196,6 +204,7 @@ export function loadConfig(
   return {
     ...p,
     server: { ...p.server, publicBaseUrl: (p.server.publicBaseUrl as string).replace(/\/+$/, '') },
+    redis: redis.settings,
     graph: { ...p.graph, clientId: p.graph.clientId as string },
     secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
     policy,

@@ -1,5 +1,4 @@
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
@@ -30,6 +29,9 @@ import { createConfirmationRouter } from './confirmation/confirmation-routes.js'
 import { createConfirmationStore } from './confirmation/confirmation-store.js';
 import { createRedisRequestRateLimiter } from './policy/request-rate-limiter.js';
 import { createRedisTicketLedger } from './policy/ticket-ledger.js';
+import type { RedisClient } from './redis/redis-client.js';
+import { closeRedisClient, createRedisClient } from './redis/redis-connections.js';
+import { replicatedWrites } from './redis/replicated-writes.js';
 
 export interface Resetdesk {
   app?: Express;
@@ -68,18 +70,16 @@ export function assembleResetdesk(
   const runWorker = plan.roles.worker;
   const prefix = plan.redis.keyPrefix;
 
-  // Fail fast when Redis is down: a webhook gets 503, a link store failure hands the ticket off.
-  const fastRedis = new Redis(plan.redis.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    lazyConnect: false,
-  });
+  const { topology, waitReplicas } = plan.redis;
+  // Fail fast when Redis is down: a webhook gets 503, a link store failure is retried by the job.
+  const fastRedis = createRedisClient(topology, 'intake');
   // Every client reports to one outage log: an outage is one line a second, not one per client and attempt.
   const redisOutage = createRedisOutageLog(logger);
   fastRedis.on('error', redisOutage.listener('redis'));
   fastRedis.on('ready', redisOutage.readyListener('redis'));
   const queue = new ResetQueue({
     connection: fastRedis,
+    replicated: replicatedWrites(fastRedis, waitReplicas),
     prefix,
     attempts: plan.queue.attempts,
     retentionDays: plan.queue.retentionDays,
@@ -115,7 +115,7 @@ export function assembleResetdesk(
 
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
-  const linkEventsRedis = runWorker ? new Redis(plan.redis.url, { maxRetriesPerRequest: null }) : undefined;
+  const linkEventsRedis = runWorker ? createRedisClient(topology, 'link-events') : undefined;
   linkEventsRedis?.on('error', redisOutage.listener('link-events'));
   linkEventsRedis?.on('ready', redisOutage.readyListener('link-events'));
   const linkEventErrors = {
@@ -225,9 +225,9 @@ export function assembleResetdesk(
 
   let worker: Worker | undefined;
   let sweep: TicketSweep | undefined;
-  let workerRedis: Redis | undefined;
+  let workerRedis: RedisClient | undefined;
   if (runWorker) {
-    workerRedis = new Redis(plan.redis.url, { maxRetriesPerRequest: null });
+    workerRedis = createRedisClient(topology, 'worker');
     workerRedis.on('error', redisOutage.listener('worker'));
     workerRedis.on('ready', redisOutage.readyListener('worker'));
     const directories =
@@ -254,6 +254,7 @@ export function assembleResetdesk(
     });
     const resetWorker = startResetWorker({
       connection: workerRedis,
+      replicated: replicatedWrites(workerRedis, waitReplicas),
       prefix,
       useCase,
       logger,
@@ -292,9 +293,7 @@ export function assembleResetdesk(
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
       redisOutage.close();
       for (const client of [fastRedis, workerRedis, linkEventsRedis]) {
-        if (!client) continue;
-        if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-        else client.disconnect();
+        if (client) await closeRedisClient(client);
       }
     },
   };

@@ -5,6 +5,7 @@ import { halopsaModule } from '../integrations/halopsa/index.js';
 import type { GraphOptions } from '../integrations/graph/graph-transport.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
+import type { RedisSettings } from '../config/redis-settings.js';
 import type { PsaKind } from './domain/ports.js';
 import { pacingFromConfig, type PacingOptions } from './pacing/pacing-options.js';
 
@@ -26,7 +27,7 @@ export interface WiringPlan {
     trustProxy: number;
     shutdownTimeoutMs: number;
   };
-  redis: { url: string; keyPrefix: string };
+  redis: RedisSettings;
   queue: { attempts: number; retentionDays: number };
   worker: {
     concurrency: number;
@@ -67,7 +68,7 @@ export function planWiring(config: AppConfig): WiringPlan {
       trustProxy: config.server.trustProxy,
       shutdownTimeoutMs: config.server.shutdownTimeoutMs,
     },
-    redis: { url: config.redis.url, keyPrefix: config.redis.keyPrefix },
+    redis: config.redis,
     queue: { attempts: config.worker.attempts, retentionDays: config.worker.jobRetentionDays },
     worker: {
       concurrency: config.worker.concurrency,

@@ -1,5 +1,5 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
 import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
 import type {
   PsaAdapter,
@@ -44,9 +44,9 @@ export type LinkEventJobData = LinkEvent & { progress?: { note?: 'started' | 'do
 
 export interface LinkEventReportingOptions {
   /** A dedicated connection for the worker (`maxRetriesPerRequest: null`), not shared with the API. */
-  connection: Redis;
+  connection: RedisClient;
   /** The fail-fast connection (`enableOfflineQueue: false`) used to add jobs from request paths. */
-  fastRedis: Redis;
+  fastRedis: RedisClient;
   /** BullMQ prefix, the same as the reset queue's (config `redis.keyPrefix`). */
   prefix: string;
   psa: (kind: PsaKind) => PsaAdapter;

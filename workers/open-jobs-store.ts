@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import { luaScript, runLuaScript } from '../services/one-time-links/redis-deadline.js';
 
@@ -54,14 +54,14 @@ export function recordOpenJob(
 }
 
 /** Forgets a job that has finished (its outcome is in the ticket ledger or on the job). */
-export async function closeOpenJob(redis: Redis, prefix: string, job: OpenJob): Promise<void> {
+export async function closeOpenJob(redis: RedisClient, prefix: string, job: OpenJob): Promise<void> {
   const keys = openJobsKeys(prefix);
   await redis.multi().zrem(keys.open, openJobMember(job)).srem(keys.changing, job.jobId).exec();
 }
 
 /** Records due at or before `dueBefore`, oldest first, at most `limit`. */
 export async function dueOpenJobs(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   dueBefore: number,
   limit: number,
@@ -72,7 +72,7 @@ export async function dueOpenJobs(
 
 /** Moves a record that is fine for now to the back of the line: the sweep looks at it again later. */
 export async function postponeOpenJob(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   job: OpenJob,
   until: number,
@@ -80,7 +80,7 @@ export async function postponeOpenJob(
   await redis.zadd(openJobsKeys(prefix).open, 'XX', until, openJobMember(job));
 }
 
-export async function isChangingAccount(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
+export async function isChangingAccount(redis: RedisClient, prefix: string, jobId: string): Promise<boolean> {
   return (await redis.sismember(openJobsKeys(prefix).changing, jobId)) === 1;
 }
 
@@ -109,7 +109,7 @@ export class LockLostError extends Error {
 }
 
 export async function writeJobDataFenced(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   job: { jobKey: string; jobId: string; token: string },
   data: unknown,

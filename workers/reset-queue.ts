@@ -1,5 +1,6 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
+import type { ReplicatedWrite } from '../services/redis/replicated-writes.js';
 import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset-use-case.js';
@@ -42,12 +43,14 @@ export function resetJobId(psa: PsaKind, ticketId: string): string {
 
 export interface ResetQueueOptions {
   /** A connection with `enableOfflineQueue: false`, so an add fails at once when Redis is down (→ 503). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   attempts: number;
   retentionDays: number;
   /** Longest wait for Redis to take a job before the webhook is answered 503 (well inside a PSA's timeout). */
   addTimeoutMs?: number;
+  /** Holds an add until the replicas have it (`redis.waitReplicas`), so a failover cannot lose an accepted job. */
+  replicated?: ReplicatedWrite;
 }
 
 export class ResetQueue {
@@ -55,14 +58,17 @@ export class ResetQueue {
   private readonly jobOptions: JobsOptions;
   private readonly addTimeoutMs: number;
   private readonly prefix: string;
+  private readonly replicated: ReplicatedWrite;
 
   constructor(options: ResetQueueOptions) {
     this.prefix = options.prefix;
+    this.replicated = options.replicated ?? ((write) => write());
     this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, {
       connection: options.connection,
       prefix: options.prefix,
     });
     this.addTimeoutMs = options.addTimeoutMs ?? 2000;
+    this.replicated = options.replicated ?? ((write) => write());
     this.jobOptions = {
       attempts: options.attempts,
       backoff: { type: 'retry-after' },
@@ -92,7 +98,7 @@ export class ResetQueue {
         () => reject(new Error('Redis did not take the job in time')),
         this.addTimeoutMs,
       );
-      this.add(jobId, data, 0).then(
+      this.replicated(() => this.add(jobId, data, 0)).then(
         () => {
           clearTimeout(timer);
           resolve();
@@ -119,7 +125,7 @@ export class ResetQueue {
       receivedAt: new Date().toISOString(),
       progress: {},
     };
-    await this.add(jobId, data, Math.max(0, delayMs));
+    await this.replicated(() => this.add(jobId, data, Math.max(0, delayMs)));
     return jobId;
   }
 
@@ -141,7 +147,7 @@ export class ResetQueue {
       progress: {},
       ...(failure ? { failure } : {}),
     };
-    await this.add(jobId, data, 0);
+    await this.replicated(() => this.add(jobId, data, 0));
   }
 
   /** The job and its open-job record in one MULTI. A job id already in the queue keeps its job. */

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
+import type { ReplicatedWrite } from '../services/redis/replicated-writes.js';
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { Logger } from '../services/logging/logger.js';
@@ -36,7 +37,12 @@ const MAX_PARKS = 200;
 
 export interface ResetWorkerOptions {
   /** A dedicated connection (`maxRetriesPerRequest: null`), not shared with the API. */
-  connection: Redis;
+  connection: RedisClient;
+  /**
+   * Holds each journal step until the replicas have it (`redis.waitReplicas`): a step a failover discarded
+   * would be done again (a second reset, a second note).
+   */
+  replicated?: ReplicatedWrite;
   prefix: string;
   useCase: ResetUseCase;
   logger: Logger;
@@ -78,13 +84,16 @@ type JobWriter = (data: ResetJobData, markChanging?: boolean) => Promise<void>;
 function writerFor(
   job: Job<ResetJobData>,
   token: string | undefined,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
+  replicated: ReplicatedWrite,
 ): JobWriter {
-  if (!token) return (data) => job.updateData(data);
+  if (!token) return (data) => replicated(() => job.updateData(data));
   const target = { jobKey: `${prefix}:${RESET_QUEUE_NAME}:${job.id}`, jobId: job.id!, token };
   return async (data, markChanging = false) => {
-    await writeJobDataFenced(redis, prefix, target, data, markChanging);
+    // Each step waits for the replicas before the next outside call (Sentinel), so a failover cannot
+    // forget a step that was done.
+    await replicated(() => writeJobDataFenced(redis, prefix, target, data, markChanging));
     job.data = data;
   };
 }
@@ -132,6 +141,7 @@ export interface ResetWorker {
  */
 export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   const { connection, prefix, useCase, logger } = options;
+  const replicated: ReplicatedWrite = options.replicated ?? ((write) => write());
   const contextFor = (job: Job<ResetJobData>, write: JobWriter): ResetRequestContext => ({
     psa: job.data.psa,
     ticketId: job.data.ticketId,
@@ -180,7 +190,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   const worker = new Worker<ResetJobData, ResetOutcome>(
     RESET_QUEUE_NAME,
     async (job, token) => {
-      const write = writerFor(job, token, connection, prefix);
+      const write = writerFor(job, token, connection, prefix, replicated);
       const ctx = contextFor(job, write);
       if (job.data.failure) return handOffAfterFailure(job, token, write, ctx);
       const parkedOn = job.data.parkedOn;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis/redis-client.js';
 import type { TicketLedger } from '../services/domain/ports.js';
 import type { ResetOutcome } from '../services/domain/reset-use-case.js';
 import type { Logger } from '../services/logging/logger.js';
@@ -20,7 +20,7 @@ const BATCH = 200;
 
 export interface TicketSweepOptions {
   /** The worker's connection (queues commands through a short Redis outage). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queue: ResetQueue;
   ledger: TicketLedger;

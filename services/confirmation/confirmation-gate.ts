@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { ConfirmationBinding, ConfirmationGate, ConfirmationStatus, PsaKind } from '../domain/ports.js';
 
 const RECORD_TTL_SECONDS = 30 * 86400;
@@ -14,7 +14,7 @@ export interface ConfirmationLinks {
 }
 
 export interface ConfirmationGateOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   links: ConfirmationLinks;
   /** Queues another run of the ticket's job (after a decision, or when the link expires). */

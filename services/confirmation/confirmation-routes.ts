@@ -1,5 +1,5 @@
 import type express from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
 import {
   createGuessLimiter,
@@ -70,7 +70,7 @@ export interface ConfirmationRouterOptions {
     viewer: DecisionViewer,
   ) => Promise<void>;
   /** Redis for the failed-lookup limiter; when absent the limiter is off (tests only). */
-  redis?: Redis;
+  redis?: RedisClient;
   keyPrefix?: string;
   /** As for the secure link: failed lookups per window, window length, nonce lifetime. */
   limits?: OneTimeLinkLimits;

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { TransientError } from '../domain/errors.js';
 import type { PsaKind } from '../domain/ports.js';
 import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
@@ -104,7 +104,7 @@ export interface ConfirmationStore {
 }
 
 export interface ConfirmationStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Namespaces every key, e.g. `resetdesk:`. */
   keyPrefix: string;
   /** 32 bytes (the secure-link server key may be shared: every use derives its own key). */

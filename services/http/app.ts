@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -15,7 +15,7 @@ import { requestLogging } from './request-logging.js';
 
 export interface AppDeps {
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   queue: Enqueuer;
   receivers: WebhookReceiver[];
   secureLinkRouter: Router;

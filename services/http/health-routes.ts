@@ -1,8 +1,8 @@
 import express, { type Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 
 /** Liveness says the process answers; readiness says it can take work (Redis answers within a second). */
-export function createHealthRouter(redis: Redis): Router {
+export function createHealthRouter(redis: RedisClient): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logging/logger.js';
 import { describeError } from './link-token.js';
@@ -69,7 +69,7 @@ export interface GuessLimiter {
  * reads the count in one Lua script, so the count holds under any number of parallel requests.
  */
 export function createGuessLimiter(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   points: number,
   duration: number,

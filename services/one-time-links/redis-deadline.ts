@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { describeError } from './link-token.js';
 
 /** Default deadline of one store call against Redis. */
@@ -68,7 +69,7 @@ export function luaScript(source: string): LuaScript {
 
 /** Runs a script by SHA, loading it with `EVAL` when Redis does not know it (NOSCRIPT). */
 export async function runLuaScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keys: string[],
   args: string[],
@@ -82,7 +83,7 @@ export async function runLuaScript(
 }
 
 export interface LinkRedisOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Deadline of one operation (default `DEFAULT_REDIS_DEADLINE_MS`). */
   timeoutMs: number | undefined;
   /** Names the store in error messages, e.g. `secure-link`. */

@@ -11,13 +11,13 @@ export {
   type PacingDeps,
 } from './paced-ports.js';
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { PacingOptions } from './pacing-options.js';
 import { createRedisPacer, type Pacer } from './token-bucket.js';
 import type { PsaKind } from '../domain/ports.js';
 
 /** The Redis pacer for a service: `graph:*` keys use the Graph limit, `psa:<kind>` the PSA's. */
-export function createServicePacer(redis: Redis, keyPrefix: string, options: PacingOptions): Pacer {
+export function createServicePacer(redis: RedisClient, keyPrefix: string, options: PacingOptions): Pacer {
   return createRedisPacer({
     redis,
     keyPrefix,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { TransientError } from '../domain/errors.js';
 import { PacingDelay } from './pacing-delay.js';
 import type { BucketLimit } from './pacing-options.js';
@@ -129,7 +129,7 @@ export interface Pacer {
 }
 
 export interface RedisPacerOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The service's Redis key prefix; pacing keys live under `<prefix>:pace:`. */
   keyPrefix: string;
   /** The limit of a key such as `graph:<tenantId>` or `psa:halopsa`. */
@@ -137,7 +137,7 @@ export interface RedisPacerOptions {
   maxInlineWaitMs: number;
 }
 
-type PacingRedis = Redis & {
+type PacingRedis = RedisClient & {
   resetdeskPaceTake(...args: Array<string | number>): Promise<[number, number, number, number]>;
   resetdeskPaceRefund(...args: Array<string | number>): Promise<number>;
   resetdeskPacePause(...args: Array<string | number>): Promise<number>;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RateWindow, RequestRateLimiter } from '../domain/ports.js';
 
 /**
@@ -18,7 +18,7 @@ redis.call('SET', KEYS[3], '1', 'EX', math.max(tonumber(ARGV[2]), tonumber(ARGV[
 return 'ok'
 `;
 
-export function createRedisRequestRateLimiter(redis: Redis, prefix: string): RequestRateLimiter {
+export function createRedisRequestRateLimiter(redis: RedisClient, prefix: string): RequestRateLimiter {
   const windowKey = (kind: string, id: string, w: RateWindow) =>
     `${prefix}:budget:${kind}:${id.toLowerCase()}:${Math.floor(Date.now() / (w.windowMinutes * 60_000))}`;
   return {

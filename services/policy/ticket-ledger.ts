@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { LedgerEntry, PsaKind, TicketLedger } from '../domain/ports.js';
 
 /** Long enough to outlive any redelivery or echo of a ticket's webhooks. */
@@ -8,7 +8,7 @@ const LEDGER_TTL_SECONDS = 400 * 86400;
  * The once-only record of every ticket that ended (delivered, handed off, refused), in Redis beside the
  * queue. It outlives the BullMQ job, so a delivery months later still changes nothing. Holds no secret.
  */
-export function createRedisTicketLedger(redis: Redis, prefix: string): TicketLedger {
+export function createRedisTicketLedger(redis: RedisClient, prefix: string): TicketLedger {
   const key = (psa: PsaKind, ticketId: string) => `${prefix}:ledger:${psa}:${ticketId}`;
   return {
     async get(psa, ticketId) {

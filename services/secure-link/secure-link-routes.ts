@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { Request } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
 import {
   clientAddressKey,
@@ -103,7 +103,7 @@ export interface SecureLinkRouterOptions {
    * Redis for the failed-lookup limiter (the fast, fail-at-once connection is right). When absent the limiter
    * is off: meant for tests only, production always passes it.
    */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Namespace of the limiter's keys, normally the store's `keyPrefix` (e.g. `resetdesk:`). */
   keyPrefix?: string;
   limits?: SecureLinkLimits;

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
 import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
@@ -106,7 +106,7 @@ export interface RedisSecureLinkStore extends SecureLinkStore {
 }
 
 export interface RedisSecureLinkStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Namespaces every key, e.g. `resetdesk:`. */
   keyPrefix: string;
   /** 32 random bytes, from config/secret storage; never stored in Redis. */
@@ -144,7 +144,11 @@ export function linkMetaKey(keyPrefix: string, ref: string): string {
  * Reads a link's reporting record straight from Redis (for processes that hold no store, e.g. a worker).
  * Null when absent or unreadable.
  */
-export async function readLinkMeta(redis: Redis, keyPrefix: string, ref: string): Promise<LinkMeta | null> {
+export async function readLinkMeta(
+  redis: RedisClient,
+  keyPrefix: string,
+  ref: string,
+): Promise<LinkMeta | null> {
   if (!/^[0-9a-f]{64}$/.test(ref)) return null;
   const fields = await redis.hgetall(linkMetaKey(keyPrefix, ref));
   const expiresAt = Number(fields.expiresAt);

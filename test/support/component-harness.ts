@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { PsaKind } from '../../services/domain/ports.js';
 import request from 'supertest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
 import type { ResetOutcome } from '../../services/domain/reset-use-case.js';
+import type { RedisClient } from '../../services/redis/redis-client.js';
 import type { GraphSimulator } from '../simulators/graph-simulator.js';
 import { haloWebhookBody, type HaloSimulator } from '../simulators/halopsa-simulator.js';
 import {
@@ -18,7 +18,8 @@ import {
   WEBHOOK_USER,
   type Sandbox,
 } from '../sandbox/sandbox.js';
-import { dumpUnder, testRedis, testRedisUrl } from './redis.js';
+import { dumpUnder, keysUnder, testRedis, testRedisUrl } from './redis.js';
+import type { TestRedisTarget } from './redis-topologies.js';
 import { validEnv } from './test-config.js';
 
 export {
@@ -37,7 +38,8 @@ export interface Harness {
   deliverAsPsa(ticketId: number, tamper?: (body: string) => string): request.Test;
   graph: GraphSimulator;
   halo: HaloSimulator;
-  redis: Redis;
+  /** A client of the harness's own on the service's Redis (a Cluster client on Cluster). */
+  redis: RedisClient;
   prefix: string;
   /** Every log line the service wrote, as JSON strings. */
   logs: string[];
@@ -54,19 +56,32 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /**
+   * The Redis the service runs on, as env vars of its topology (test/support/redis-topologies.ts): a local
+   * Sentinel set or Cluster. Default: the shared local Redis through REDIS_URL.
+   */
+  redis?: TestRedisTarget;
+}
+
 /**
- * Starts the whole service in-process (API + worker) against the local Redis and the sandbox (Graph and
- * HaloPSA simulators, see test/sandbox/sandbox.ts), configured only through the env vars production uses.
+ * Starts the whole service in-process (API + worker) against the local Redis (or `options.redis`) and the
+ * sandbox (Graph and HaloPSA simulators, see test/sandbox/sandbox.ts), configured only through the env vars
+ * production uses.
  */
 export async function startHarness(
   env: Record<string, string> = {},
   psa: PsaKind = 'halopsa',
   overrides: Parameters<typeof createResetdesk>[2] = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
   const sandbox = await startSandbox(psa);
   const { graph } = sandbox;
   const halo = psa === 'halopsa' ? sandbox.halo : (undefined as unknown as HaloSimulator);
-  const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
+  const id = `rdtest-${randomUUID().slice(0, 8)}`;
+  // On Cluster the prefix is hash-tagged, as the configuration requires there.
+  const prefix = options.redis?.cluster ? `{${id}}` : id;
+  const redisEnv = options.redis ? options.redis.env : { REDIS_URL: await testRedisUrl() };
   const logs: string[] = [];
   const logger = createLogger({
     level: 'debug',
@@ -80,7 +95,7 @@ export async function startHarness(
   const config = loadConfig({
     env: validEnv({
       ...sandbox.env,
-      REDIS_URL: await testRedisUrl(),
+      ...redisEnv,
       REDIS_KEY_PREFIX: prefix,
       GRAPH_TIMEOUT_MS: '2000',
       HALOPSA_TIMEOUT_MS: '2000',
@@ -91,7 +106,7 @@ export async function startHarness(
   });
 
   const desk = createResetdesk(config, logger, overrides);
-  const redis = await testRedis();
+  const redis = options.redis ? await options.redis.connect() : await testRedis();
   const app = desk.app!;
 
   // Outcomes as the worker reports them: some jobs (ignored tickets) are removed once complete.
@@ -133,12 +148,13 @@ export async function startHarness(
       for (;;) {
         const seen = outcomes.get(`${psa}-${ticketId}`);
         if (seen) return seen;
-        const j = await job(ticketId);
+        // The harness's own reads go through the service's fail-fast client: during a failover they retry.
+        const j = await job(ticketId).catch(() => undefined);
         if (j) {
-          const state = await j.getState();
+          const state = await j.getState().catch(() => 'unknown');
           // Re-read: `j` may have been fetched just before the job finished.
           if (state === 'completed') {
-            const fresh = await job(ticketId);
+            const fresh = await job(ticketId).catch(() => undefined);
             // A removed job (its outcome lets later deliveries through) reports through `outcomes` instead.
             if (fresh) return fresh.returnvalue as ResetOutcome;
           }
@@ -162,7 +178,7 @@ export async function startHarness(
     fileResetTicket: sandbox.fileResetTicket,
     async close() {
       await desk.close(5000);
-      const keys = await redis.keys(`${prefix}*`);
+      const keys = await keysUnder(redis, prefix);
       if (keys.length) await redis.del(...keys);
       await redis.quit();
       await sandbox.close();

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../services/redis/redis-client.js';
 
 /**
  * The Redis the tests use. A testcontainers Redis when a Docker engine answers; otherwise REDIS_URL or the
@@ -37,20 +38,23 @@ export async function testRedis(): Promise<Redis> {
   return redis;
 }
 
-/** Every key under a prefix, for assertions about what Redis holds. */
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+/** Every key under a prefix, for assertions about what Redis holds (on Cluster: from every master). */
+export async function keysUnder(redis: RedisClient, prefix: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+  }
   return keys;
 }
 
 /** Every string value (and hash/list/set/zset/stream member) under a prefix, for "never stored" assertions. */
-export async function dumpUnder(redis: Redis, prefix: string): Promise<string> {
+export async function dumpUnder(redis: RedisClient, prefix: string): Promise<string> {
   const parts: string[] = [];
   for (const key of await keysUnder(redis, prefix)) {
     const type = await redis.type(key);

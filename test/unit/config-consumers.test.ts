@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configKeys, type ConfigLeaf } from '../../config/config-keys.js';
+import { createConfig } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
 import { planWarnings, planWiring } from '../../services/wiring-plan.js';
 import { validEnv } from '../support/test-config.js';
@@ -14,8 +15,9 @@ import { validEnv } from '../support/test-config.js';
  * changes the plan. This test is generated from the schema: a new key that nothing reads fails it.
  */
 
-const certificate = join(mkdtempSync(join(tmpdir(), 'rd-cert-')), 'graph.pem');
-writeFileSync(certificate, 'not read by the plan');
+const certificate = join(mkdtempSync(join(tmpdir(), 'rd-cert-')), 'certificate.pem');
+// Read as a CA bundle by the Redis settings; never parsed as a real certificate by the plan.
+writeFileSync(certificate, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 
 /** A configuration with every PSA enabled and pacing on, so that every section is planned. */
 function baseEnv(): NodeJS.ProcessEnv {
@@ -66,6 +68,10 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
       return 'https://other.example.test';
     case 'redis-url':
       return 'redis://other.example.test:6380';
+    case 'redis-address-list':
+      return ['10.9.9.9:6379'];
+    case 'redis-nat-map':
+      return ['10.0.0.9:6379=127.0.0.1:6379'];
     case 'base64-32-bytes':
       return randomBytes(32).toString('base64');
     case Object:
@@ -80,7 +86,7 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
         },
       ];
     case String:
-      if (key === 'graph.certificatePath') return certificate;
+      if (key === 'graph.certificatePath' || key === 'redis.tlsCaPath') return certificate;
       return `${(current as string | null) ?? 'a-value-long-enough-for-any-secret'}-other`;
   }
   throw new Error(`no other value known for ${key} (format ${String(format)}): teach this test the format`);
@@ -98,6 +104,10 @@ function comparable(value: unknown): unknown {
   return value;
 }
 
+const SENTINEL = {
+  redis: { url: null, mode: 'sentinel', sentinels: ['10.0.0.1:26379'], sentinelMasterName: 'resetdesk' },
+};
+
 /** Settings a variant needs beside its key to stay valid (a rule ties the two together). */
 const COMPANIONS: Record<string, Record<string, unknown>> = {
   // Every customer's PSA must be enabled.
@@ -113,6 +123,17 @@ const COMPANIONS: Record<string, Record<string, unknown>> = {
   },
   // ConnectWise statuses belong to a board: a hand-off board needs a status of that board.
   'connectwise.handoffBoardId': { connectwise: { handoffStatusId: 77 } },
+  // Redis settings belong to one topology each: a Sentinel or Cluster key comes with its topology.
+  'redis.mode': { redis: { url: null, sentinels: ['10.0.0.1:26379'], sentinelMasterName: 'resetdesk' } },
+  'redis.tls': { redis: { url: null, mode: 'cluster', clusterNodes: ['10.0.1.1:7000'], keyPrefix: '{rd}' } },
+  'redis.tlsCaPath': { redis: { url: 'rediss://127.0.0.1:6380' } },
+  'redis.sentinels': { redis: { url: null, mode: 'sentinel', sentinelMasterName: 'resetdesk' } },
+  'redis.sentinelMasterName': { redis: { url: null, mode: 'sentinel', sentinels: ['10.0.0.1:26379'] } },
+  'redis.sentinelUsername': SENTINEL,
+  'redis.sentinelPassword': SENTINEL,
+  'redis.sentinelTls': SENTINEL,
+  'redis.clusterNodes': { redis: { url: null, mode: 'cluster', keyPrefix: '{rd}' } },
+  'redis.natMap': SENTINEL,
 };
 
 function nested(key: string, value: unknown): Record<string, unknown> {
@@ -140,12 +161,14 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 describe('every configuration key reaches its consumer', () => {
   const env = baseEnv();
   const base = loadConfig({ env });
+  // The values as the schema holds them (a section such as redis is reshaped once loaded).
+  const raw = createConfig({ env }).getProperties();
   const basePlan = JSON.stringify(comparable(planWiring(base)));
 
   it.each(configKeys().map(([key, leaf]) => [key, leaf] as const))(
     'When %s changes, then what the service is built with changes',
     (key, leaf) => {
-      const current = key === 'secureLink.serverKey' ? env.SECURE_LINK_SERVER_KEY : valueAt(base, key);
+      const current = valueAt(raw, key);
       const value = otherValue(key, leaf, current);
       const overrides = merge(COMPANIONS[key] ?? {}, nested(key, value));
       // Env vars win over overrides: leave out those of every key the variant sets.

@@ -163,7 +163,7 @@ describe('loadConfig', () => {
     [{ GRAPH_TIMEOUT_MS: '0' }, /graph\.timeoutMs/],
     [{ REDIS_URL: 'not-a-url' }, /redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /redis\.url/],
-    [{ REDIS_KEY_PREFIX: ' ' }, /redis\.keyPrefix/],
+    [{ REDIS_KEY_PREFIX: '' }, /redis\.keyPrefix/],
     [{ HALOPSA_ENABLED: 'false' }, /no PSA is enabled/],
     [{ RESETDESK_CUSTOMERS_JSON: '[]' }, /no customers are configured/],
     [
