@@ -98,6 +98,12 @@ function writerFor(
   };
 }
 
+/**
+ * Pauses between in-process tries of one journal step (about 8 s in all): long enough to ride out a Redis
+ * failover or a replica catching up, so that a step that was done is recorded rather than done again.
+ */
+const SAVE_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 2000, 2000];
+
 function journalFor(job: Job<ResetJobData>, write: JobWriter): ResetJournal {
   let progress: ResetProgress = job.data.progress ?? {};
   return {
@@ -108,7 +114,18 @@ function journalFor(job: Job<ResetJobData>, write: JobWriter): ResetJournal {
       const next = { ...progress, ...patch };
       // The decision is saved right before the first change to the account: from here on, a job that
       // vanished from Redis is handed off by the sweep instead of being worked again from scratch.
-      await write({ ...job.data, progress: next }, patch.decision !== undefined);
+      const markChanging = patch.decision !== undefined;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await write({ ...job.data, progress: next }, markChanging);
+          break;
+        } catch (err) {
+          // A run that lost its lock stops at once: another run owns the ticket now.
+          const delay = SAVE_RETRY_DELAYS_MS[attempt];
+          if (err instanceof LockLostError || delay === undefined) throw err;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
       progress = next;
     },
   };

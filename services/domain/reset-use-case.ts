@@ -652,11 +652,6 @@ export class ResetUseCase {
       const { password, token, sealedToken, expiresAt, maxViews } = prepared;
       try {
         await directory.resetPassword(target.id, password);
-        await journal.save({
-          password: { status: 'done', sealedToken, expiresAt: expiresAt.toISOString(), maxViews },
-        });
-        ctx.logger.info({ event: 'reset.password', draw }, 'temporary password set');
-        return undefined;
       } catch (err) {
         await this.deps.links.destroy(token).catch(() => undefined);
         if (err instanceof DirectoryError && err.reason === 'password-rejected') {
@@ -671,6 +666,13 @@ export class ResetUseCase {
         await journal.save({ password: undefined });
         throw err;
       }
+      // The password is set: a journal that cannot record it throws, and leaves the link in place (a retry
+      // that finds the step "started" draws again and destroys this link with its password).
+      await journal.save({
+        password: { status: 'done', sealedToken, expiresAt: expiresAt.toISOString(), maxViews },
+      });
+      ctx.logger.info({ event: 'reset.password', draw }, 'temporary password set');
+      return undefined;
     }
     return {
       code: 'password-rejected',

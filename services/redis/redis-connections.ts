@@ -39,7 +39,9 @@ const ROLE_OPTIONS: Record<RedisRole, RoleOptions> = {
  * (Sentinel names the new master). NOREPLICAS (`min-replicas-to-write`): the master has lost its replicas,
  * which is the old master in the moment of a failover or the new one until a replica has joined it; nothing
  * was written. The worker clients reconnect and send the command again (after a pause, since Redis may need
- * seconds), so a job rides out the failover; the intake client fails the command (a webhook gets 503).
+ * seconds), so a job rides out the failover; the intake client fails the command (a webhook gets 503) and
+ * reconnects too: after a failover the refusing node may be the old master, which keeps refusing until
+ * Sentinel demotes it, while the sentinels already name the new one.
  */
 function onWriteRefused(role: RedisRole) {
   const queues = ROLE_OPTIONS[role].enableOfflineQueue;
@@ -47,9 +49,9 @@ function onWriteRefused(role: RedisRole) {
   return {
     reconnectOnError(err: Error): boolean | 1 | 2 {
       if (err.message.startsWith('READONLY')) return queues ? 2 : 1;
-      if (err.message.startsWith('NOREPLICAS') && queues) {
+      if (err.message.startsWith('NOREPLICAS')) {
         refusedForReplicas = true;
-        return 2;
+        return queues ? 2 : 1;
       }
       return false;
     },
