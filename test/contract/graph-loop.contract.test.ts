@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGraphMailSender } from '../../integrations/graph/graph-mail-sender.js';
+import { DirectoryError, NotificationError, TransientError } from '../../services/domain/errors.js';
+import type { NotificationMessage } from '../../services/domain/ports.js';
+import type { Logger } from '../../services/logging/logger.js';
+import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-simulator.js';
+import type { SimMailboxAccess } from '../simulators/graph-sim-mail.js';
+import { TAP_MESSAGES } from '../simulators/graph-sim-tap.js';
+import { CONTRACT_USERS, caught, everythingIn } from './directory-contract.js';
+import {
+  LOOP_FIXTURE,
+  LOOP_USERS,
+  directoryLoopContract,
+  type LoopDirectoryUnderTest,
+} from './directory-loop-contract.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  GRAPH_PATH,
+  capturingLogger,
+  graphOptions,
+  seedTenant,
+  silent,
+} from './graph-contract-support.js';
+
+let sim: GraphSimulator;
+
+beforeAll(async () => {
+  sim = await startGraphSimulator();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+directoryLoopContract(
+  'Microsoft Graph adapter against the Graph simulator',
+  async (fixture): Promise<LoopDirectoryUnderTest> => {
+    const { tenantId, directory } = seedTenant(sim, fixture);
+    return {
+      directory,
+      async inspect(userId) {
+        const user = sim.user(tenantId, userId);
+        return {
+          password: user?.password,
+          forceChangePasswordNextSignIn: user?.forceChangePasswordNextSignIn,
+          methodIds: user?.methods.map((m) => m.id) ?? [],
+          sessionsRevoked: user?.sessionsRevokedAt !== undefined,
+        };
+      },
+      async inspectLoop(userId) {
+        const user = sim.user(tenantId, userId);
+        return {
+          accountEnabled: user?.accountEnabled !== false,
+          methodIds: user?.methods.map((m) => m.id) ?? [],
+        };
+      },
+      throttleNext(retryAfterSeconds) {
+        sim.failNext({ pathPattern: GRAPH_PATH, status: 429, retryAfterSeconds });
+      },
+      signsIn: (userId, at) => sim.signsIn(tenantId, userId, at),
+      signsInAndChangesPassword: (userId, at) => sim.signsInAndChangesPassword(tenantId, userId, at),
+      registersMethod: (userId, method, at) =>
+        sim.registersMethod(tenantId, userId, { '@odata.type': method.type, id: method.id }, at),
+    };
+  },
+);
+
+const { grace, outsider } = LOOP_USERS;
+const { adele } = CONTRACT_USERS;
+const ONE_TIME_HOUR = { lifetimeMinutes: 60, usableOnce: true };
+
+/** Everything a simulator recorded of the tenant's requests (paths, queries, bodies, headers). */
+const recordedText = (tenantId: string): string => JSON.stringify(sim.graphRequests(tenantId));
+
+describe('Graph adapter on the wire: sign-in state, addresses, passes, blocking', () => {
+  it('When the sign-in state is read by UPN, then the user is read first and methods and activity by object id', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    await directory.readSignInState(grace.userPrincipalName);
+    const requests = sim.graphRequests(tenantId).map((r) => [r.method, r.path, r.query]);
+    expect(requests[0]).toEqual([
+      'GET',
+      `/v1.0/users/${grace.userPrincipalName}`,
+      { $select: 'id,lastPasswordChangeDateTime,passwordProfile' },
+    ]);
+    expect(requests.slice(1).sort()).toEqual(
+      [
+        ['GET', `/v1.0/users/${grace.id}`, { $select: 'signInActivity' }],
+        ['GET', `/v1.0/users/${grace.id}/authentication/methods`, {}],
+      ].sort(),
+    );
+  });
+
+  it('When the app may not read methods or sign-in activity, then each part says "not permitted" and the rest is read', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    sim.tenant(tenantId).signInActivityReadable(false);
+    sim.failNext({
+      method: 'GET',
+      pathPattern: `/v1.0/users/${grace.id}/authentication/methods`,
+      status: 403,
+      body: { error: { code: 'accessDenied', message: 'Request Authorization failed' } },
+    });
+    const state = await directory.readSignInState(grace.id);
+    expect(state.methods).toEqual({
+      state: 'not-permitted',
+      problem: 'Graph answered 403 accessDenied: Request Authorization failed',
+    });
+    expect(state.signIn.state).toBe('not-permitted');
+    expect(state.password.forceChange).toBe('not-pending');
+  });
+
+  it('When a part read fails for an outage, then the whole read throws TransientError rather than "unknown"', async () => {
+    const { directory } = seedTenant(sim, LOOP_FIXTURE);
+    sim.failNext({
+      method: 'GET',
+      pathPattern: /\/authentication\/methods$/,
+      status: 503,
+      retryAfterSeconds: 9,
+    });
+    const err = await caught(directory.readSignInState(grace.id));
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).retryAfterMs).toBe(9_000);
+  });
+
+  it('When notification addresses are read, then one GET selects the account and alternate addresses', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    await directory.notificationAddresses(grace.id);
+    expect(sim.graphRequests(tenantId).map((r) => [r.method, r.path, r.query])).toEqual([
+      ['GET', `/v1.0/users/${grace.id}`, { $select: 'id,mail,userPrincipalName,otherMails,proxyAddresses' }],
+    ]);
+  });
+
+  it('When sign-in is blocked, then the PATCH body is exactly accountEnabled false', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    await directory.blockSignIn(grace.id);
+    const patches = sim.graphRequests(tenantId).filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => [r.path, r.body])).toEqual([
+      [`/v1.0/users/${grace.id}`, { accountEnabled: false }],
+    ]);
+  });
+
+  it('When a pass is issued and withdrawn, then the POST body is pinned and the DELETE names its id', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    const issued = await directory.issueTemporaryAccessPass(grace.id, ONE_TIME_HOUR);
+    await directory.removeTemporaryAccessPass(grace.id, issued.id);
+    expect(sim.graphRequests(tenantId).map((r) => [r.method, r.path, r.body])).toEqual([
+      [
+        'POST',
+        `/v1.0/users/${grace.id}/authentication/temporaryAccessPassMethods`,
+        { lifetimeInMinutes: 60, isUsableOnce: true },
+      ],
+      ['DELETE', `/v1.0/users/${grace.id}/authentication/temporaryAccessPassMethods/${issued.id}`, undefined],
+    ]);
+  });
+
+  it('When a pass is issued, then it is the one the tenant holds, and it reaches no log line and no recorded request', async () => {
+    const { logger, lines } = capturingLogger();
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE, logger);
+    const issued = await directory.issueTemporaryAccessPass(grace.id, ONE_TIME_HOUR);
+    const held = sim.user(tenantId, grace.id)?.methods.find((m) => m.id === issued.id);
+    expect(held?.issuedPass).toBe(issued.temporaryAccessPass);
+    await directory.readSignInState(grace.id);
+    await directory.removeMfaMethods(grace.id);
+    expect(lines.some((l) => l.includes('temporary access pass issued'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(issued.temporaryAccessPass);
+    expect(recordedText(tenantId)).not.toContain(issued.temporaryAccessPass);
+  });
+
+  it('When the policy refusal comes as a 403, then it is still tap-not-allowed (its status is not documented)', async () => {
+    const { directory } = seedTenant(sim, LOOP_FIXTURE);
+    for (const [status, code] of [
+      [403, 'Authorization_RequestDenied'],
+      [400, 'badRequest'],
+    ] as const) {
+      sim.failNext({
+        method: 'POST',
+        pathPattern: /temporaryAccessPassMethods$/,
+        status,
+        body: { error: { code, message: `Unable to add Temporary Access Pass. - ${TAP_MESSAGES.policy}` } },
+      });
+      const err = await caught(directory.issueTemporaryAccessPass(grace.id, ONE_TIME_HOUR));
+      expect(err).toBeInstanceOf(DirectoryError);
+      expect((err as DirectoryError).reason).toBe('tap-not-allowed');
+      expect((err as Error).message).toContain(`HTTP ${status}`);
+    }
+  });
+
+  it('When the tenant creates a pass it reports unusable, then the pass is deleted again and nothing reveals it', async () => {
+    const { logger, lines } = capturingLogger();
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE, logger);
+    sim.tenant(tenantId).tapPolicy({ outOfScope: 'create-unusable' });
+    const err = await caught(directory.issueTemporaryAccessPass(outsider.id, ONE_TIME_HOUR));
+    expect((err as DirectoryError).reason).toBe('tap-not-allowed');
+    expect((err as Error).message).toMatch(/unusable \(DisabledByPolicy\).*deleted again/);
+    expect(sim.user(tenantId, outsider.id)?.methods).toEqual([]);
+    const deletes = sim.graphRequests(tenantId).filter((r) => r.method === 'DELETE');
+    expect(deletes).toHaveLength(1);
+    expect(lines.join('\n')).not.toMatch(/"temporaryAccessPass"/);
+    expect(everythingIn(err)).not.toMatch(/issuedPass/);
+  });
+
+  it('When a multi-use pass is asked for under a one-time policy, then tap-not-allowed is thrown', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    sim.tenant(tenantId).tapPolicy({ isUsableOnce: true });
+    const err = await caught(
+      directory.issueTemporaryAccessPass(grace.id, { lifetimeMinutes: 60, usableOnce: false }),
+    );
+    expect((err as DirectoryError).reason).toBe('tap-not-allowed');
+  });
+
+  it('When a one-time policy meets a request that leaves it to the policy, then the pass is one-time', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    sim.tenant(tenantId).tapPolicy({ isUsableOnce: true });
+    expect((await directory.issueTemporaryAccessPass(grace.id, ONE_TIME_HOUR)).usableOnce).toBe(true);
+  });
+
+  it('When the lifetime is outside the tenant policy, then bad-request is thrown', async () => {
+    const { directory } = seedTenant(sim, LOOP_FIXTURE);
+    const err = await caught(
+      directory.issueTemporaryAccessPass(grace.id, { lifetimeMinutes: 2000, usableOnce: true }),
+    );
+    expect((err as DirectoryError).reason).toBe('bad-request');
+  });
+
+  it('When a lifetime is refused before any call, then nothing reaches Graph', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    await caught(directory.issueTemporaryAccessPass(grace.id, { lifetimeMinutes: 9, usableOnce: true }));
+    expect(sim.graphRequests(tenantId)).toEqual([]);
+  });
+
+  it("When MFA methods are removed after a pass was issued, then the pass is removed like any method (the order is the caller's)", async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    const issued = await directory.issueTemporaryAccessPass(adele.id, ONE_TIME_HOUR);
+    const results = await directory.removeMfaMethods(adele.id);
+    expect(results.find((r) => r.id === issued.id)).toEqual({
+      kind: 'temporaryAccessPassAuthenticationMethod',
+      id: issued.id,
+      outcome: 'removed',
+    });
+    expect(sim.user(tenantId, adele.id)?.methods).toEqual([]);
+  });
+});
+
+describe('Graph mail sender (the MSP tenant)', () => {
+  const SENDER = 'notices@msp.example';
+  const notice: NotificationMessage = {
+    to: ['grace.personal@fabrikam.example'],
+    subject: 'Your password was reset',
+    text: 'Your password was reset at the request of Maria Manager.',
+  };
+
+  function mspTenant(access: SimMailboxAccess | undefined, logger: Logger = silent) {
+    const tenantId = randomUUID();
+    sim
+      .tenant(tenantId)
+      .registerApp(CLIENT_ID, CLIENT_SECRET)
+      .addUser({
+        id: randomUUID(),
+        userPrincipalName: SENDER,
+        displayName: 'MSP notices',
+        mail: SENDER,
+        ...(access ? { mailbox: access } : {}),
+      });
+    const mailer = createGraphMailSender(graphOptions(sim.url), { tenantId, senderMailbox: SENDER }, logger);
+    return { tenantId, mailer };
+  }
+
+  it("When a notice is sent, then the MSP tenant's mailbox accepts it with the pinned body and a token for that tenant", async () => {
+    const { tenantId, mailer } = mspTenant('granted');
+    await mailer.send(notice);
+    const [request] = sim.graphRequests(tenantId);
+    expect(request?.path).toBe(`/v1.0/users/${SENDER}/sendMail`);
+    expect(request?.body).toStrictEqual({
+      message: {
+        subject: 'Your password was reset',
+        body: { contentType: 'Text', content: 'Your password was reset at the request of Maria Manager.' },
+        toRecipients: [{ emailAddress: { address: 'grace.personal@fabrikam.example' } }],
+      },
+      saveToSentItems: false,
+    });
+    expect(sim.requests.some((r) => r.kind === 'token' && r.path === `/${tenantId}/oauth2/v2.0/token`)).toBe(
+      true,
+    );
+    expect(sim.sentMail(tenantId)).toMatchObject([
+      { from: SENDER, to: notice.to, subject: notice.subject, contentType: 'Text', saveToSentItems: false },
+    ]);
+  });
+
+  it('When an HTML body is given, then the HTML is sent', async () => {
+    const { tenantId, mailer } = mspTenant('granted');
+    await mailer.send({ ...notice, html: '<p>Your password was reset.</p>' });
+    expect(sim.sentMail(tenantId)[0]).toMatchObject({
+      contentType: 'HTML',
+      content: '<p>Your password was reset.</p>',
+    });
+  });
+
+  it('When RBAC for Applications does not cover the mailbox, then not-permitted says which role to grant', async () => {
+    const { mailer } = mspTenant('denied-by-rbac');
+    const err = await caught(mailer.send(notice));
+    expect(err).toBeInstanceOf(NotificationError);
+    expect((err as NotificationError).reason).toBe('not-permitted');
+    expect((err as Error).message).toMatch(
+      /Application Mail\.Send.*notices@msp\.example.*RBAC for Applications/,
+    );
+    expect((err as Error).message).toContain('HTTP 403 ErrorAccessDenied');
+  });
+
+  it('When an application access policy excludes the mailbox, then not-permitted names the policy', async () => {
+    const { mailer } = mspTenant('denied-by-access-policy');
+    const err = await caught(mailer.send(notice));
+    expect((err as NotificationError).reason).toBe('not-permitted');
+    expect((err as Error).message).toMatch(/application access policy excludes notices@msp\.example/);
+  });
+
+  it('When the sender has no mailbox, then sender-not-found is thrown', async () => {
+    const { mailer } = mspTenant(undefined);
+    expect(((await caught(mailer.send(notice))) as NotificationError).reason).toBe('sender-not-found');
+  });
+
+  it('When the mail service throttles, then TransientError carries Retry-After and nothing is recorded', async () => {
+    const { tenantId, mailer } = mspTenant('granted');
+    sim.failNext({ method: 'POST', pathPattern: /\/sendMail$/, status: 429, retryAfterSeconds: 12 });
+    const err = await caught(mailer.send(notice));
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).retryAfterMs).toBe(12_000);
+    expect(sim.sentMail(tenantId)).toEqual([]);
+  });
+
+  it('When the app cannot get a token for the MSP tenant, then auth-failed is thrown without the secret', async () => {
+    const tenantId = randomUUID();
+    sim.tenant(tenantId).registerApp(CLIENT_ID, 'another-secret~0123456789');
+    const mailer = createGraphMailSender(graphOptions(sim.url), { tenantId, senderMailbox: SENDER }, silent);
+    const err = await caught(mailer.send(notice));
+    expect((err as NotificationError).reason).toBe('auth-failed');
+    expect(everythingIn(err)).not.toContain(CLIENT_SECRET);
+  });
+
+  it('When a message is malformed, then it is refused before any request', async () => {
+    const { tenantId, mailer } = mspTenant('granted');
+    for (const bad of [
+      { ...notice, to: [] },
+      { ...notice, to: ['Grace <grace@fabrikam.example>'] },
+      { ...notice, to: Array.from({ length: 11 }, (_, i) => `p${i}@fabrikam.example`) },
+      { ...notice, subject: 'Reset\r\nBcc: someone@evil.example' },
+      { ...notice, subject: '' },
+      { ...notice, text: ' ' },
+    ]) {
+      expect(((await caught(mailer.send(bad))) as NotificationError).reason).toBe('rejected');
+    }
+    expect(sim.graphRequests(tenantId)).toEqual([]);
+  });
+});
