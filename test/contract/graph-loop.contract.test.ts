@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGraphDirectoryFactory } from '../../integrations/graph/graph-directory.js';
 import { createGraphMailSender } from '../../integrations/graph/graph-mail-sender.js';
 import { DirectoryError, NotificationError, TransientError } from '../../services/domain/errors.js';
 import type { NotificationMessage } from '../../services/domain/ports.js';
@@ -23,6 +24,7 @@ import {
   seedTenant,
   silent,
 } from './graph-contract-support.js';
+import { loadRecordings, startGraphReplayServer, type GraphReplayServer } from './graph-replay-server.js';
 
 let sim: GraphSimulator;
 
@@ -350,5 +352,159 @@ describe('Graph mail sender (the MSP tenant)', () => {
       expect(((await caught(mailer.send(bad))) as NotificationError).reason).toBe('rejected');
     }
     expect(sim.graphRequests(tenantId)).toEqual([]);
+  });
+});
+
+describe('Recorded Graph exchanges: the adapter against the replayed loop responses', () => {
+  const recordings = loadRecordings();
+
+  async function withReplay<T>(name: string, run: (server: GraphReplayServer) => Promise<T>): Promise<T> {
+    const recording = recordings.get(name);
+    if (!recording) throw new Error(`No recording ${name}`);
+    const server = await startGraphReplayServer(recording.exchanges);
+    try {
+      const result = await run(server);
+      expect(server.unexpected).toEqual([]);
+      expect(new Set(server.replayed)).toEqual(new Set(recording.exchanges.map((e) => e.name)));
+      return result;
+    } finally {
+      await server.close();
+    }
+  }
+  const directoryOn = (server: GraphReplayServer, logger: Logger = silent) =>
+    createGraphDirectoryFactory(graphOptions(server.url), logger).forTenant(randomUUID());
+
+  const ADELE = '87d349ed-44d7-43e1-9a83-5f2406dee5bd';
+  const TAP_USER = '071cc716-8147-4397-a5ba-b2105951cc0b';
+
+  it('When the sign-in state is read, then the recorded answers map to a pending change, methods and the last sign-in', async () => {
+    await withReplay('sign-in-state', async (server) => {
+      const directory = directoryOn(server);
+      const adele = await directory.readSignInState(ADELE);
+      expect(adele).toEqual({
+        userId: ADELE,
+        readAt: expect.any(String),
+        password: { lastChangedAt: '2024-12-10T09:14:27.000Z', forceChange: 'pending' },
+        methods: {
+          state: 'read',
+          items: [
+            {
+              kind: 'fido2AuthenticationMethod',
+              id: '-2_GRUg2-HYz6_1YG4YRAQ2',
+              createdAt: '2020-08-10T06:44:09.000Z',
+            },
+            {
+              kind: 'windowsHelloForBusinessAuthenticationMethod',
+              id: 'b5e01f81-1f81-b5e0-811f-e0b5811fe0b5',
+              createdAt: '2020-11-27T23:12:49.000Z',
+            },
+          ],
+        },
+        signIn: { state: 'read', lastSuccessfulAt: '2024-12-10T17:38:26.000Z' },
+      });
+      const eric = await directory.readSignInState('3b2e8f71-6c4d-4a9e-b5f0-1d7c9a2e4b68');
+      expect(eric.password).toEqual({
+        lastChangedAt: '2021-07-29T15:52:03.000Z',
+        forceChange: 'not-pending',
+      });
+      expect(eric.signIn).toEqual({ state: 'read' });
+    });
+  });
+
+  it('When the tenant is not licensed for sign-in activity, then the recorded 403 is "not licensed" and the rest is read', async () => {
+    await withReplay('sign-in-state-unlicensed', async (server) => {
+      const state = await directoryOn(server).readSignInState(ADELE);
+      expect(state.signIn).toEqual({
+        state: 'not-licensed',
+        problem:
+          "Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant: Neither tenant is B2C or tenant doesn't have premium license",
+      });
+      expect(state.methods.state).toBe('read');
+      expect(state.password.forceChange).toBe('pending');
+    });
+  });
+
+  it('When alternate addresses are read, then the recorded user maps to the one independent address', async () => {
+    await withReplay('notification-addresses', async (server) => {
+      expect(await directoryOn(server).notificationAddresses('5bde3e51-d13b-4db1-9948-fe4b109d11a7')).toEqual(
+        {
+          independent: ['megan.bowen@fabrikam.example'],
+          excluded: [
+            { address: 'MeganB@contoso.com', reason: 'own-address' },
+            { address: 'megan@contoso.co.uk', reason: 'own-address' },
+          ],
+        },
+      );
+    });
+  });
+
+  it('When a pass is issued, then the recorded 201 maps to the pass, its times and one-time use, and no log line holds it', async () => {
+    const { logger, lines } = capturingLogger();
+    const issued = await withReplay('temporary-access-pass', (server) =>
+      directoryOn(server, logger).issueTemporaryAccessPass(TAP_USER, ONE_TIME_HOUR),
+    );
+    expect(issued).toEqual({
+      id: '6f1967b7-15e8-4935-ac26-d50770ed07a7',
+      temporaryAccessPass: '+drkzqAD',
+      startsAt: '2022-06-02T16:21:09.765Z',
+      expiresAt: '2022-06-02T17:21:09.765Z',
+      lifetimeMinutes: 60,
+      usableOnce: true,
+    });
+    expect(lines.join('\n')).not.toContain('+drkzqAD');
+  });
+
+  it('When a pass is removed, then the recorded 204 is success', async () => {
+    await withReplay('temporary-access-pass-remove', (server) =>
+      directoryOn(server).removeTemporaryAccessPass(TAP_USER, '6f1967b7-15e8-4935-ac26-d50770ed07a7'),
+    );
+  });
+
+  it('When passes are refused, then the recorded policy, guest and privilege refusals map to their reasons', async () => {
+    await withReplay('temporary-access-pass-refused', async (server) => {
+      const directory = directoryOn(server);
+      const reasons: string[] = [];
+      for (const id of [
+        'd1e5c7a9-4b3f-4e2d-8c1a-6f0b9e8d7c65',
+        'e2f6d8b0-5c4a-4f3e-9d2b-7a1c0f9e8d76',
+        'f3a7e9c1-6d5b-4a4f-8e3c-8b2d1a0f9e87',
+      ]) {
+        reasons.push(
+          ((await caught(directory.issueTemporaryAccessPass(id, ONE_TIME_HOUR))) as DirectoryError).reason,
+        );
+      }
+      expect(reasons).toEqual(['tap-not-allowed', 'guest-user', 'insufficient-privileges']);
+    });
+  });
+
+  it('When sign-in is blocked, then the recorded 204 is success and the synced 400 is synced-object', async () => {
+    await withReplay('block-sign-in', async (server) => {
+      const directory = directoryOn(server);
+      await directory.blockSignIn(ADELE);
+      const err = await caught(directory.blockSignIn('d4c3b2a1-1111-4222-8333-444455556666'));
+      expect((err as DirectoryError).reason).toBe('synced-object');
+    });
+  });
+
+  it('When notices are sent, then the recorded 202 is accepted and the recorded 403 is not-permitted', async () => {
+    await withReplay('send-mail', async (server) => {
+      const message = {
+        to: ['frannis@contoso.com'],
+        subject: 'Meet for lunch?',
+        text: 'The new cafeteria is open.',
+      };
+      const options = graphOptions(server.url);
+      await createGraphMailSender(
+        options,
+        { tenantId: randomUUID(), senderMailbox: 'notices@contoso.com' },
+        silent,
+      ).send(message);
+      const denied = createGraphMailSender(
+        options,
+        { tenantId: randomUUID(), senderMailbox: 'helpdesk@contoso.com' },
+        silent,
+      );
+      expect(((await caught(denied.send(message))) as NotificationError).reason).toBe('not-permitted');
+    });
   });
 });

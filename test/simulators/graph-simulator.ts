@@ -156,6 +156,8 @@ export interface SimUserSpec {
   password?: string;
   /** `Member` (default) or `Guest` (an external B2B user). */
   userType?: 'Member' | 'Guest';
+  /** A change at next sign-in is pending (what a reset with the flag leaves). */
+  forceChangePasswordNextSignIn?: boolean;
   /** Admin-set alternate email addresses ("Alternate email" in Entra). */
   otherMails?: string[];
   /** `SMTP:primary@…` and `smtp:alias@…` entries; defaults to `SMTP:<mail>` when the user has a mail. */
@@ -704,8 +706,11 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         const select = selectOf(query);
         const refused = signInActivityRefusal(tenant.signInAccess, user, userKey, select);
         if (refused) return refused;
+        // Documented answers selecting signInActivity carry the id even when it was not selected.
+        const withId = select?.includes('signInActivity') ? { id: user.id } : {};
         return new HttpAnswer(200, {
           '@odata.context': context(version, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
+          ...withId,
           ...projectUser(user, select),
         });
       }
