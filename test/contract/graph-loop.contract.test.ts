@@ -5,6 +5,7 @@ import { createGraphMailSender } from '../../integrations/graph/graph-mail-sende
 import { DirectoryError, NotificationError, TransientError } from '../../services/domain/errors.js';
 import type { NotificationMessage } from '../../services/domain/ports.js';
 import type { Logger } from '../../services/logging/logger.js';
+import { DEFAULT_PACING } from '../../services/pacing/pacing-options.js';
 import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-simulator.js';
 import type { SimMailboxAccess } from '../simulators/graph-sim-mail.js';
 import { TAP_MESSAGES } from '../simulators/graph-sim-tap.js';
@@ -241,6 +242,31 @@ describe('Graph adapter on the wire: sign-in state, addresses, passes, blocking'
       outcome: 'removed',
     });
     expect(sim.user(tenantId, adele.id)?.methods).toEqual([]);
+  });
+});
+
+describe('Pacing costs of the loop calls', () => {
+  it('When each loop call is made, then its pacing cost is the number of Graph requests it sends', async () => {
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
+    const issued = { id: '' };
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['readSignInState', () => directory.readSignInState(grace.userPrincipalName)],
+      ['notificationAddresses', () => directory.notificationAddresses(grace.id)],
+      [
+        'issueTemporaryAccessPass',
+        async () => (issued.id = (await directory.issueTemporaryAccessPass(grace.id, ONE_TIME_HOUR)).id),
+      ],
+      ['removeTemporaryAccessPass', () => directory.removeTemporaryAccessPass(grace.id, issued.id)],
+      ['blockSignIn', () => directory.blockSignIn(grace.id)],
+    ];
+    for (const [method, call] of calls) {
+      const before = sim.graphRequests(tenantId).length;
+      await call();
+      expect({ method, requests: sim.graphRequests(tenantId).length - before }).toEqual({
+        method,
+        requests: DEFAULT_PACING.costs[method],
+      });
+    }
   });
 });
 
