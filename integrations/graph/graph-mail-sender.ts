@@ -3,7 +3,7 @@ import { DirectoryError, NotificationError, TransientError } from '../../service
 import type { Logger } from '../../services/logging/logger.js';
 import { classifyGraphError, type GraphErrorInfo, type GraphFailure } from './graph-errors.js';
 import { createGraphTransport, type GraphOptions, type GraphTransport } from './graph-transport.js';
-import { isPlainEmailAddress } from './mail-addresses.js';
+import { isPlainEmailAddress } from '../../services/domain/mail-addresses.js';
 import { pathSegment } from './odata.js';
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Plain email addresses as resetdesk sends notices to them: `local@domain`, no display name, no quoting, no
+ * Plain email addresses as resetdesk sends notices to them and from them (the configuration checks the
+ * sender with the same rule): `local@domain`, no display name, no quoting, no
  * comments, no whitespace or control characters, at most 254 characters. Stricter than RFC 5322 on purpose:
  * an address an admin typed into a directory field is only used when it cannot be read two ways.
  */
