@@ -2,7 +2,12 @@ import type { NotificationMailer, NotificationMessage } from '../../services/dom
 import { DirectoryError, NotificationError, TransientError } from '../../services/domain/errors.js';
 import type { Logger } from '../../services/logging/logger.js';
 import { classifyGraphError, type GraphErrorInfo, type GraphFailure } from './graph-errors.js';
-import { createGraphTransport, type GraphOptions, type GraphTransport } from './graph-transport.js';
+import {
+  createGraphTransport,
+  type CallResult,
+  type GraphOptions,
+  type GraphTransport,
+} from './graph-transport.js';
 import { isPlainEmailAddress } from '../../services/domain/mail-addresses.js';
 import { pathSegment } from './odata.js';
 
@@ -49,7 +54,7 @@ export class GraphMailSender implements NotificationMailer {
   async send(message: NotificationMessage): Promise<void> {
     const operation = 'send the notice';
     refuseMalformed(message, operation);
-    let result;
+    let result: CallResult;
     try {
       result = await this.graph.call({
         operation,

@@ -76,7 +76,10 @@ export async function issueTemporaryAccessPass(
     throw new DirectoryError(reason, `Could not ${operation}: ${why}; the pass was deleted again`);
   };
   if (!pass) return fail('bad-request', 'Microsoft Graph returned no pass');
-  if (body.isUsable !== true) {
+  if (body.isUsable !== true && body.isUsable !== false) {
+    return fail('bad-request', 'Microsoft Graph did not say whether the pass is usable');
+  }
+  if (!body.isUsable) {
     const why = optionalString(body.methodUsabilityReason);
     // Only a documented reason is repeated: nothing else Graph wrote back reaches the message.
     const shown = why && why !== pass && /^[A-Za-z]{1,40}$/.test(why) ? why : 'no documented reason given';

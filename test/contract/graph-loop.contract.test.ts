@@ -203,6 +203,50 @@ describe('Graph adapter on the wire: sign-in state, addresses, passes, blocking'
     expect(everythingIn(err)).not.toMatch(/issuedPass/);
   });
 
+  it('When a created pass comes back incomplete or weaker than asked, then it is deleted again and the error never holds it', async () => {
+    const { logger, lines } = capturingLogger();
+    const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE, logger);
+    const created = {
+      '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethod',
+      id: '6f1967b7-15e8-4935-ac26-d50770ed07a7',
+      temporaryAccessPass: 'Qx7#Lm2+',
+      createdDateTime: '2026-08-03T09:00:00Z',
+      startDateTime: '2026-08-03T09:00:00Z',
+      lifetimeInMinutes: 60,
+      isUsableOnce: true,
+      isUsable: true,
+      methodUsabilityReason: 'EnabledByPolicy',
+    };
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ isUsable: undefined }, 'bad-request', /did not say whether the pass is usable/],
+      [
+        { isUsable: false, methodUsabilityReason: 'Qx7#Lm2+' },
+        'tap-not-allowed',
+        /no documented reason given/,
+      ],
+      [{ isUsableOnce: false }, 'tap-not-allowed', /multi-use/],
+      [{ lifetimeInMinutes: undefined }, 'bad-request', /no start or lifetime/],
+      [{ temporaryAccessPass: null }, 'bad-request', /returned no pass/],
+    ];
+    for (const [patch, reason, message] of cases) {
+      sim.failNext({
+        method: 'POST',
+        pathPattern: /temporaryAccessPassMethods$/,
+        status: 201,
+        body: { ...created, ...patch },
+      });
+      const err = await caught(directory.issueTemporaryAccessPass(grace.id, ONE_TIME_HOUR));
+      expect((err as DirectoryError).reason).toBe(reason);
+      expect((err as Error).message).toMatch(message);
+      expect(everythingIn(err)).not.toContain('Qx7#Lm2+');
+    }
+    const deletes = sim.graphRequests(tenantId).filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => r.path)).toEqual(
+      cases.map(() => `/v1.0/users/${grace.id}/authentication/temporaryAccessPassMethods/${created.id}`),
+    );
+    expect(lines.join('\n')).not.toContain('Qx7#Lm2+');
+  });
+
   it('When a multi-use pass is asked for under a one-time policy, then tap-not-allowed is thrown', async () => {
     const { tenantId, directory } = seedTenant(sim, LOOP_FIXTURE);
     sim.tenant(tenantId).tapPolicy({ isUsableOnce: true });
