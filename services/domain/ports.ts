@@ -281,7 +281,10 @@ export interface DirectoryFactory {
   forTenant(tenantId: string): Directory;
 }
 
-/** A plain notice to a staff member. Holds no secret: never a password, a pass or a secure link's token. */
+/**
+ * A plain notice to a staff member. Never holds a password, a pass, or a link that reveals one; a one-time
+ * "this wasn't me" link (which can only contain the account) may be in it.
+ */
 export interface NotificationMessage {
   /** The recipients, each a plain email address (at most 10). */
   to: string[];
