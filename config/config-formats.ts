@@ -1,5 +1,6 @@
 import convict from 'convict';
-import { customerListSchema, describeCustomerErrors } from './customer-settings.js';
+import { isPlainEmailAddress } from '../services/domain/mail-addresses.js';
+import { GUID_PATTERN, customerListSchema, describeCustomerErrors } from './customer-settings.js';
 
 /**
  * The value formats the configuration schema uses beyond convict's own. Each one refuses what the service
@@ -140,6 +141,24 @@ convict.addFormat({
   validate(value: unknown) {
     if (typeof value !== 'string' || Buffer.from(value, 'base64').length !== 32) {
       throw new Error('must be 32 random bytes, base64-encoded (openssl rand -base64 32)');
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'tenant-guid',
+  validate(value: unknown) {
+    if (typeof value !== 'string' || !GUID_PATTERN.test(value)) {
+      throw new Error('must be the Entra tenant id (a GUID), not a domain name');
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'email-address',
+  validate(value: unknown) {
+    if (typeof value !== 'string' || !isPlainEmailAddress(value)) {
+      throw new Error('must be a plain email address, e.g. notices@example-msp.com');
     }
   },
 });

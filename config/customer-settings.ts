@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** An Entra object or tenant id (a GUID, any case). */
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Who may ask for what, per customer (docs/policy.md explains each rule). The `policy` section of the
  * config file gives the defaults; a customer's own `policy` object overrides any of them.
@@ -11,10 +14,7 @@ export const policySchema = z
     /** Entra group (object id) whose members may ask for anyone in the tenant, besides the managers. */
     approverGroupId: z
       .string()
-      .regex(
-        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-        'approverGroupId must be a group object id (GUID)',
-      )
+      .regex(GUID_PATTERN, 'approverGroupId must be a group object id (GUID)')
       .optional(),
     /** UPNs or object ids never reset automatically (executives, shared accounts, break-glass accounts). */
     protectedUsers: z.array(z.string().min(1)).max(1000),
@@ -79,12 +79,7 @@ export const customerSchema = z
     /** The PSA's id of the customer (Halo client id, ConnectWise company id, Autotask company id). */
     psaCustomerId: z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String),
     /** The customer's Entra tenant id (a GUID). */
-    tenantId: z
-      .string()
-      .regex(
-        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-        'tenantId must be the Entra tenant GUID',
-      ),
+    tenantId: z.string().regex(GUID_PATTERN, 'tenantId must be the Entra tenant GUID'),
     /** Override of secureLink.ttlHours for this customer. */
     secureLinkTtlHours: z.number().int().min(1).max(336).optional(),
     /** Override of secureLink.maxViews for this customer. */

@@ -76,6 +76,9 @@ const WEBHOOK_SECRETS: ReadonlyArray<[PsaSectionName, string]> = [
 ];
 const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
+/** The notify section when notices are on: both its keys are known to be set. */
+export type EnabledNotifySection = Sections['notify'] & { mspTenantId: string; senderMailbox: string };
+
 export type AppConfig = Omit<
   Sections,
   'server' | 'redis' | 'graph' | 'secureLink' | 'policy' | 'customers'
@@ -104,6 +107,14 @@ export function enabledPsaSection<K extends PsaSectionName>(
 ): EnabledPsaSection<K> | undefined {
   const section = config[name] as Sections[K] & { enabled: boolean };
   return section.enabled ? (section as EnabledPsaSection<K>) : undefined;
+}
+
+/**
+ * The notify section when notices are on, else undefined. Contract: `config` came from `loadConfig`, which
+ * refused to start when notices were on without the MSP tenant and sender.
+ */
+export function enabledNotifySection(config: Pick<AppConfig, 'notify'>): EnabledNotifySection | undefined {
+  return config.notify.enabled ? (config.notify as EnabledNotifySection) : undefined;
 }
 
 /**
@@ -148,6 +159,11 @@ export function loadConfig(
   if (!p.graph.clientSecret && !p.graph.certificatePath) {
     missing.push(`${named('graph.clientSecret')} or ${named('graph.certificatePath')}`);
   }
+  if (p.notify.enabled) {
+    for (const key of ['mspTenantId', 'senderMailbox'] as const) {
+      if (isUnset(p.notify[key])) missing.push(`${named(`notify.${key}`)} (required when notify.enabled)`);
+    }
+  }
   for (const name of PSA_SECTIONS) {
     if (!p[name].enabled) continue;
     const section = p[name] as Record<string, unknown>;
@@ -191,6 +207,13 @@ export function loadConfig(
   if (customers.length === 0) {
     throw new ConfigError(
       `no customers are configured: add each customer (PSA customer id → Entra tenant id) to ${named('customers')}`,
+    );
+  }
+  const notifyTenant = p.notify.enabled ? p.notify.mspTenantId?.toLowerCase() : undefined;
+  const customerTenant = customers.findIndex((c) => c.tenantId.toLowerCase() === notifyTenant);
+  if (customerTenant >= 0) {
+    throw new ConfigError(
+      `${named('notify.mspTenantId')}: is the tenant of customers[${customerTenant}] ("${customers[customerTenant]!.name}"): notices must come from the MSP's own tenant, never a customer's`,
     );
   }
   customers.forEach((customer, index) => {

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/load-config.js';
+import { enabledNotifySection, type AppConfig } from '../config/load-config.js';
 import { autotaskModule } from '../integrations/autotask/index.js';
 import { connectwiseModule } from '../integrations/connectwise/index.js';
 import { halopsaModule } from '../integrations/halopsa/index.js';
@@ -51,6 +51,11 @@ export interface WiringPlan {
   reset: { revokeSessions: boolean; retryStatusIds: Partial<Record<PsaKind, string>> };
   /** Undefined when pacing is off. */
   pacing?: PacingOptions;
+  /**
+   * Notices to staff members from the MSP's own tenant, sent with `graph`'s app (a token for `tenantId`);
+   * undefined when notices are off.
+   */
+  notify?: { tenantId: string; senderMailbox: string };
   metrics: { enabled: boolean; port: number; bearerToken?: string };
   customers: CustomerDirectory;
 }
@@ -102,6 +107,7 @@ export function planWiring(config: AppConfig): WiringPlan {
       retryStatusIds: Object.fromEntries(psas.map((p) => [p.kind, p.plan.retryStatusId])),
     },
     pacing: config.pacing.enabled ? pacingFromConfig(config.pacing) : undefined,
+    notify: notifyPlan(config),
     metrics: {
       enabled: config.metrics.enabled,
       port: config.metrics.port,
@@ -109,6 +115,11 @@ export function planWiring(config: AppConfig): WiringPlan {
     },
     customers: config.customerDirectory,
   };
+}
+
+function notifyPlan(config: AppConfig): WiringPlan['notify'] {
+  const notify = enabledNotifySection(config);
+  return notify ? { tenantId: notify.mspTenantId, senderMailbox: notify.senderMailbox } : undefined;
 }
 
 /** Start-up warnings about settings that work but leave the service more cautious than the MSP expects. */

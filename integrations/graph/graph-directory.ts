@@ -3,14 +3,20 @@ import type {
   DirectoryFactory,
   DirectoryPrivileges,
   DirectoryUser,
+  IssuedTemporaryAccessPass,
   MfaMethodResult,
+  NotificationAddresses,
+  SignInState,
 } from '../../services/domain/ports.js';
 import { DirectoryError } from '../../services/domain/errors.js';
 import type { Logger } from '../../services/logging/logger.js';
 import { translateGraphError } from './graph-errors.js';
 import { removeMfaMethods } from './graph-mfa-methods.js';
 import { searchUsersByName } from './graph-name-search.js';
+import { notificationAddresses } from './graph-notification-addresses.js';
 import { getPrivileges } from './graph-privileges.js';
+import { readSignInState } from './graph-sign-in-state.js';
+import { issueTemporaryAccessPass, removeTemporaryAccessPass } from './graph-temporary-access-pass.js';
 import { createGraphTransport, type GraphOptions, type GraphTransport } from './graph-transport.js';
 import {
   findUsersByAddress,
@@ -48,9 +54,10 @@ export function createGraphDirectoryFactory(options: GraphOptions, logger: Logge
 }
 
 /**
- * The `Directory` of one customer tenant: each port method is one Graph operation of
- * graph-users.ts, graph-name-search.ts, graph-mfa-methods.ts or graph-privileges.ts, or, for the two
- * writes that carry no reading, written here.
+ * The `Directory` of one customer tenant: each port method is one Graph operation of graph-users.ts,
+ * graph-name-search.ts, graph-mfa-methods.ts, graph-privileges.ts, graph-sign-in-state.ts,
+ * graph-notification-addresses.ts or graph-temporary-access-pass.ts, or, for the writes that carry no
+ * reading, written here.
  */
 class GraphDirectory implements Directory {
   constructor(private readonly graph: GraphTransport) {}
@@ -89,6 +96,36 @@ class GraphDirectory implements Directory {
       path: `/users/${pathSegment(userId)}/revokeSignInSessions`,
     });
     this.graph.okBody(result, operation);
+  }
+
+  async blockSignIn(userId: string): Promise<void> {
+    const operation = 'block sign-in';
+    const result = await this.graph.call({
+      operation,
+      method: 'PATCH',
+      path: `/users/${pathSegment(userId)}`,
+      body: { accountEnabled: false },
+    });
+    this.graph.okBody(result, operation);
+  }
+
+  readSignInState(userId: string): Promise<SignInState> {
+    return readSignInState(this.graph, userId);
+  }
+
+  notificationAddresses(userId: string): Promise<NotificationAddresses> {
+    return notificationAddresses(this.graph, userId);
+  }
+
+  issueTemporaryAccessPass(
+    userId: string,
+    options: { lifetimeMinutes: number; usableOnce: boolean },
+  ): Promise<IssuedTemporaryAccessPass> {
+    return issueTemporaryAccessPass(this.graph, userId, options);
+  }
+
+  removeTemporaryAccessPass(userId: string, passId: string): Promise<void> {
+    return removeTemporaryAccessPass(this.graph, userId, passId);
   }
 
   searchUsersByName(text: string, limit: number): Promise<DirectoryUser[]> {

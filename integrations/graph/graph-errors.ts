@@ -63,6 +63,8 @@ const BY_MESSAGE_TABLE: Array<{ fragment: string; classification: Classification
   { fragment: 'banned password', classification: reason('password-rejected') },
   { fragment: 'on-premises mastered directory sync objects', classification: reason('synced-object') },
   { fragment: 'insufficient privileges', classification: reason('insufficient-privileges') },
+  { fragment: 'converged usercredentialpolicy does not allow', classification: reason('tap-not-allowed') },
+  { fragment: 'cannot be added to an external guest user', classification: reason('guest-user') },
 ];
 
 function byStatus(status: number): Classification {
@@ -94,6 +96,9 @@ const PLAIN_REASON: Record<DirectoryErrorReason, string> = {
   'not-found': 'the user or item does not exist in the tenant',
   'bad-request': 'Microsoft Graph refused the request',
   'auth-failed': 'the app could not authenticate to the tenant',
+  'tap-not-allowed':
+    "the tenant's Temporary Access Pass policy is off, does not include this user, or does not allow this kind of pass",
+  'guest-user': 'the user is an external guest, for whom this is not possible',
 };
 
 /**

@@ -5,7 +5,7 @@ import type { GraphTransport } from './graph-transport.js';
 import { pathSegment } from './odata.js';
 
 /** The password method cannot be deleted; it is always skipped. */
-const PASSWORD_METHOD_TYPE = '#microsoft.graph.passwordAuthenticationMethod';
+export const PASSWORD_METHOD_TYPE = '#microsoft.graph.passwordAuthenticationMethod';
 /** The fixed ids Graph gives the three phone methods. */
 export const MOBILE_PHONE_ID = '3179e48a-750b-4051-897c-87b9720928f7';
 export const ALTERNATE_MOBILE_PHONE_ID = 'b6332ec1-7057-4abe-9331-3d72feddfe41';

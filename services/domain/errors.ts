@@ -25,7 +25,11 @@ export type DirectoryErrorReason =
   | 'password-rejected'
   | 'not-found'
   | 'bad-request'
-  | 'auth-failed';
+  | 'auth-failed'
+  /** A Temporary Access Pass refused by the tenant's policy: the method is off or the user is not in its scope. */
+  | 'tap-not-allowed'
+  /** The operation is not possible for an external guest user (a Temporary Access Pass, for one). */
+  | 'guest-user';
 
 /** A permanent answer from the customer's tenant. Retrying the same call will not change it. */
 export class DirectoryError extends Error {
@@ -36,6 +40,29 @@ export class DirectoryError extends Error {
   ) {
     super(message, options);
     this.name = 'DirectoryError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export type NotificationErrorReason =
+  /** The app may not send as the sender mailbox: Mail.Send, RBAC for Applications or an access policy. */
+  | 'not-permitted'
+  /** The sender mailbox does not exist or has no Exchange Online mailbox. */
+  | 'sender-not-found'
+  /** The mail service refused the message itself (a recipient, the subject, the size). */
+  | 'rejected'
+  /** The app could not get a token for the MSP's own tenant. */
+  | 'auth-failed';
+
+/** A permanent answer from the mail service of the MSP's own tenant. Retrying the same message will not change it. */
+export class NotificationError extends Error {
+  constructor(
+    readonly reason: NotificationErrorReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'NotificationError';
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }

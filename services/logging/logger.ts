@@ -14,6 +14,8 @@ export const REDACTED_PATHS = [
   '*.newPassword',
   'temporaryPassword',
   '*.temporaryPassword',
+  'temporaryAccessPass',
+  '*.temporaryAccessPass',
   'passwordProfile',
   '*.passwordProfile',
   'secret',

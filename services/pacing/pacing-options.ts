@@ -81,13 +81,22 @@ export function pacingFromConfig(settings: PacingSettings): PacingOptions {
     },
     // Graph requests per call of the Graph adapter: removeMfaMethods lists then deletes (usually one method);
     // getPrivileges reads roles, role-assignable groups, the user's object id and PIM eligibility;
-    // getManagerChain walks 2 levels. A cost below the real count lets calls outrun the tenant's limit.
-    // Every PSA adapter's getTicket reads the ticket and its requester; ConnectWise also reads the notes.
+    // getManagerChain walks 2 levels; readSignInState reads the user, the methods and the sign-in activity
+    // (the last two may count against the reports limit of 5 per 10 s, unconfirmed, so a watch is paced
+    // like any call); issueTemporaryAccessPass makes one request (two on the rare pass it must delete
+    // again); notificationAddresses, removeTemporaryAccessPass and blockSignIn make one. A cost below the
+    // real count lets calls outrun the tenant's limit. Every PSA adapter's getTicket reads the ticket and
+    // its requester; ConnectWise also reads the notes.
     costs: {
       removeMfaMethods: 2,
       getPrivileges: 4,
       getManagerChain: 2,
       listReports: 2,
+      readSignInState: 3,
+      notificationAddresses: 1,
+      issueTemporaryAccessPass: 1,
+      removeTemporaryAccessPass: 1,
+      blockSignIn: 1,
       getTicket: 2,
       'connectwise.getTicket': 3,
     },

@@ -39,6 +39,12 @@ export interface ContractUser extends DirectoryUser {
   activeRoles?: string[];
   /** Roles the user may activate through PIM, by display name. */
   eligibleRoles?: string[];
+  /** `Guest` for an external (B2B) user; a member otherwise. */
+  userType?: 'Member' | 'Guest';
+  /** Admin-set alternate email addresses. */
+  otherMails?: string[];
+  /** `SMTP:`/`smtp:` proxy addresses; the backing system's default when unset. */
+  proxyAddresses?: string[];
 }
 
 export interface ContractGroup {
@@ -58,6 +64,10 @@ export interface ContractFixture {
   bannedPasswords: string[];
   /** Whether the tenant is licensed for PIM (Entra ID P2 or ID Governance), so eligibility can be read. */
   pimLicensed: boolean;
+  /** Whether the tenant has Entra ID P1/P2, so sign-in activity can be read. Default true. */
+  entraPremium?: boolean;
+  /** The Temporary Access Pass policy: off (the default) or on for the members of these groups. */
+  tapPolicy?: { enabled: boolean; includeGroupIds: string[] };
 }
 
 export interface UserStateProbe {
@@ -315,7 +325,7 @@ export const CONTRACT_GROUPS = { financeTeam, allStaff, tier0 } as const;
 /** A password that meets Entra's policy (14 chars, four classes, allowed ASCII only). */
 const GOOD_PASSWORD = 'Tq7#vLm2!xRb9z';
 
-function asDirectoryUser(user: ContractUser): DirectoryUser {
+export function asDirectoryUser(user: ContractUser): DirectoryUser {
   const {
     managerId: _m,
     methods: _x,
@@ -324,6 +334,9 @@ function asDirectoryUser(user: ContractUser): DirectoryUser {
     surname: _s,
     activeRoles: _a,
     eligibleRoles: _e,
+    userType: _t,
+    otherMails: _o,
+    proxyAddresses: _x2,
     ...rest
   } = user;
   return rest;
@@ -333,7 +346,7 @@ const ids = (users: DirectoryUser[]): string[] => users.map((u) => u.id);
 const sortedIds = (users: DirectoryUser[]): string[] => ids(users).sort();
 
 /** Everything a thrown error exposes to logs and notes: message, stack, cause and own fields. */
-function everythingIn(err: unknown): string {
+export function everythingIn(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   return [
     err.message,
@@ -344,7 +357,7 @@ function everythingIn(err: unknown): string {
   ].join('\n');
 }
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
+export async function caught(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (err) {

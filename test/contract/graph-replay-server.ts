@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { FaultSpec, SimGroupSpec, SimUserSpec } from '../simulators/graph-simulator.js';
+import type { SimTapPolicy } from '../simulators/graph-sim-tap.js';
 import { simTls } from '../support/sim-tls.js';
 
 /**
@@ -34,6 +35,11 @@ export interface RecordedExchange {
     headers?: Record<string, string>;
   };
   response: { status: number; headers: Record<string, string>; body: unknown };
+  /**
+   * Top-level response keys whose values the service makes up anew on every call (a new pass, its id and
+   * times): the simulator check compares their type, not their value.
+   */
+  volatile?: string[];
 }
 
 export interface Recording {
@@ -48,6 +54,10 @@ export interface Recording {
     pimLicensed?: boolean;
     /** The simulator's page size that reproduces the recorded paging. Default Graph's 100. */
     pageSize?: number;
+    /** False for a tenant without Entra ID P1/P2 (no sign-in activity). Default true. */
+    entraPremium?: boolean;
+    /** The tenant's Temporary Access Pass policy. Default Entra's (off). */
+    tapPolicy?: Partial<SimTapPolicy>;
   };
   exchanges: RecordedExchange[];
 }

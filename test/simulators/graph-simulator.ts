@@ -5,6 +5,25 @@ import type { AddressInfo } from 'node:net';
 import { simTls } from '../support/sim-tls.js';
 import { matchesFilter, parseUserFilter, unsupportedInDefaultQuery } from './graph-sim-filter.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
+import { graphError, HttpAnswer } from './graph-sim-http.js';
+import { sendMail, type SimMailboxAccess, type SimSentMail } from './graph-sim-mail.js';
+import {
+  registerMethod,
+  signIn,
+  signInActivityAccessRefusal,
+  signInActivityRefusal,
+  signInAndChangePassword,
+  signInProperties,
+  type SignInActivityAccess,
+  type SimSignInActivity,
+} from './graph-sim-sign-in.js';
+import {
+  createTemporaryAccessPass,
+  DEFAULT_TAP_POLICY,
+  TAP_TYPE,
+  visibleTap,
+  type SimTapPolicy,
+} from './graph-sim-tap.js';
 
 /**
  * An in-process HTTPS simulator of Entra ID's token endpoint (the MSAL client-credentials flow) and of the
@@ -136,6 +155,20 @@ export interface SimUserSpec {
   /** Per-user `passwordPolicies`, e.g. "DisableStrongPassword" (skips the complexity check). */
   passwordPolicies?: string;
   password?: string;
+  /** `Member` (default) or `Guest` (an external B2B user). */
+  userType?: 'Member' | 'Guest';
+  /** A change at next sign-in is pending (what a reset with the flag leaves). */
+  forceChangePasswordNextSignIn?: boolean;
+  /** Admin-set alternate email addresses ("Alternate email" in Entra). */
+  otherMails?: string[];
+  /** `SMTP:primary@…` and `smtp:alias@…` entries; defaults to `SMTP:<mail>` when the user has a mail. */
+  proxyAddresses?: string[];
+  /** The last password change before the simulation starts (Graph's value; defaults to a creation time). */
+  lastPasswordChangeDateTime?: string;
+  /** Absent for a user who never signed in. */
+  signInActivity?: SimSignInActivity;
+  /** The user has an Exchange Online mailbox, and whether the app may send as it. */
+  mailbox?: SimMailboxAccess;
 }
 
 /** A simulated user's state, as tests read it. */
@@ -209,6 +242,15 @@ export interface TenantBuilder {
    * answers 400 `AadPremiumLicenseRequired`, as third-party reports of the live service show.
    */
   pimLicensed(licensed: boolean): TenantBuilder;
+  /**
+   * Whether the tenant has Entra ID P1 or P2 (default true). Without it a user GET selecting
+   * `signInActivity` answers 403 `Authentication_RequestFromNonPremiumTenantOrB2CTenant`.
+   */
+  entraPremium(licensed: boolean): TenantBuilder;
+  /** Whether the app may read sign-in activity (AuditLog.Read.All; default true). Without it: 403. */
+  signInActivityReadable(readable: boolean): TenantBuilder;
+  /** The Temporary Access Pass method policy (Entra's default, disabled, until set). Merged into the current one. */
+  tapPolicy(policy: Partial<SimTapPolicy>): TenantBuilder;
   /** Server-side page size for lists (Graph's default is 100); small values exercise `@odata.nextLink`. */
   pageSize(size: number): TenantBuilder;
 }
@@ -236,6 +278,14 @@ export interface GraphSimulator {
    * called again without one: a throttling storm or an outage of one tenant.
    */
   storm(tenantId: string, answer?: { status: number; retryAfterSeconds?: number }): void;
+  /** The staff member signs in successfully at `at` (now by default). */
+  signsIn(tenantId: string, userId: string, at?: Date): void;
+  /** The staff member signs in and sets a password of their own (a forced change at next sign-in). */
+  signsInAndChangesPassword(tenantId: string, userId: string, at?: Date, password?: string): void;
+  /** The staff member registers an authentication method at `at` (its registration time set where the type has one). */
+  registersMethod(tenantId: string, userId: string, method: SimMethodSpec, at?: Date): void;
+  /** Messages the tenant's mailboxes accepted through sendMail, oldest first. */
+  sentMail(tenantId: string): SimSentMail[];
   /** A valid token for the tenant, for tests that call Graph directly. */
   issueToken(tenantId: string): string;
   /** Graph requests only, optionally for one tenant. */
@@ -244,6 +294,9 @@ export interface GraphSimulator {
 }
 
 interface TenantState {
+  signInAccess: SignInActivityAccess;
+  tapPolicy: SimTapPolicy;
+  outbox: SimSentMail[];
   users: Map<string, SimUserState>;
   groups: Map<string, SimGroupSpec>;
   apps: Map<string, string>;
@@ -365,40 +418,8 @@ const STATUS_CODES: Record<number, string> = {
   504: 'GatewayTimeout',
 };
 
-class HttpAnswer {
-  constructor(
-    readonly status: number,
-    readonly body?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
-
 /** Not an answer: the connection is cut (a held request whose client went away, or a dropped hold). */
 const DROPPED = new HttpAnswer(0);
-
-function graphError(
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): HttpAnswer {
-  const requestId = randomUUID();
-  return new HttpAnswer(
-    status,
-    {
-      error: {
-        code,
-        message,
-        innerError: {
-          date: new Date().toISOString().slice(0, 19),
-          'request-id': requestId,
-          'client-request-id': requestId,
-        },
-      },
-    },
-    { 'request-id': requestId, ...headers },
-  );
-}
 
 function oauthError(status: number, error: string, description: string, errorCode: number): HttpAnswer {
   const traceId = randomUUID();
@@ -485,6 +506,9 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         banned: [],
         pimLicensed: true,
         pageSize: 100,
+        signInAccess: { entraPremium: true, readable: true },
+        tapPolicy: { ...DEFAULT_TAP_POLICY },
+        outbox: [],
       };
       tenants.set(key, state);
     }
@@ -524,6 +548,7 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
       onPremisesDomainName: user.onPremisesDomainName ?? null,
       onPremisesLastSyncDateTime: user.onPremisesLastSyncDateTime ?? null,
       onPremisesDistinguishedName: user.onPremisesDistinguishedName ?? null,
+      ...signInProperties(user),
     };
     if (all) return full;
     const keys = select ?? DEFAULT_USER_PROPERTIES;
@@ -672,6 +697,10 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         users = users.filter((u) => matchesFilter(projectUser(u, undefined, true), tree));
       }
       const select = selectOf(query);
+      const refused = select?.includes('signInActivity')
+        ? signInActivityAccessRefusal(tenant.signInAccess)
+        : undefined;
+      if (refused) return refused;
       return page(
         users.map((u) => projectUser(u, select)),
         { '@odata.context': context(version, select ? `users(${select.join(',')})` : 'users') },
@@ -690,8 +719,13 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     if (rest.length === 0) {
       if (method === 'GET') {
         const select = selectOf(query);
+        const refused = signInActivityRefusal(tenant.signInAccess, user, userKey, select);
+        if (refused) return refused;
+        // Documented answers selecting signInActivity carry the id even when it was not selected.
+        const withId = select?.includes('signInActivity') ? { id: user.id } : {};
         return new HttpAnswer(200, {
           '@odata.context': context(version, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
+          ...withId,
           ...projectUser(user, select),
         });
       }
@@ -778,6 +812,24 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         );
       user.sessionsRevokedAt = new Date();
       return new HttpAnswer(200, { '@odata.context': context(version, 'Edm.Boolean'), value: true });
+    }
+
+    if (rest[0] === 'sendMail' && rest.length === 1) {
+      if (method !== 'POST')
+        return graphError(405, 'ErrorInvalidRequest', 'The OData request is not supported.');
+      return sendMail(body, user, tenant.outbox);
+    }
+
+    if (rest[0] === 'authentication' && rest[1] === 'temporaryAccessPassMethods' && rest.length === 2) {
+      if (method !== 'POST')
+        return graphError(405, 'badRequest', 'Specified HTTP method is not allowed for the request target.');
+      return createTemporaryAccessPass(
+        context(version, `users('${userKey}')/authentication/temporaryAccessPassMethods/$entity`),
+        body,
+        user,
+        tenant.tapPolicy,
+        groupsOf(user, tenant),
+      );
     }
 
     if (rest[0] === 'authentication') return authentication(method, version, rest.slice(1), user, userKey);
@@ -1058,8 +1110,20 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     }
     const entries = Object.entries(body as Record<string, unknown>);
     for (const [key] of entries) {
-      if (key !== 'passwordProfile')
+      if (key !== 'passwordProfile' && key !== 'accountEnabled')
         return graphError(400, 'Request_BadRequest', `Invalid property '${key}'.`);
+    }
+    const { accountEnabled } = body as { accountEnabled?: unknown };
+    if (accountEnabled !== undefined && typeof accountEnabled !== 'boolean') {
+      return graphError(400, 'BadRequest', "Cannot convert the literal to the expected type 'Edm.Boolean'.");
+    }
+    if (!('passwordProfile' in body)) {
+      // accountEnabled is mastered on-premises for a synced user, and an admin's needs a privileged role.
+      if (user.privileged)
+        return graphError(403, 'Authorization_RequestDenied', MESSAGES.insufficientPrivileges);
+      if (user.onPremisesSyncEnabled === true) return graphError(400, 'Request_BadRequest', MESSAGES.synced);
+      user.accountEnabled = accountEnabled as boolean;
+      return new HttpAnswer(204);
     }
     const profile = (body as { passwordProfile?: unknown }).passwordProfile;
     if (!profile || typeof profile !== 'object')
@@ -1103,10 +1167,12 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     user.forceChangePasswordNextSignIn = p.forceChangePasswordNextSignIn === true;
     user.passwordChangedAt = new Date();
     user.passwordChanges = (user.passwordChanges ?? 0) + 1;
+    if (typeof accountEnabled === 'boolean') user.accountEnabled = accountEnabled;
     return new HttpAnswer(204);
   };
 
   const listedMethod = (m: SimMethodSpec): Record<string, unknown> => {
+    if (m['@odata.type'] === TAP_TYPE) return visibleTap(m);
     const { isDefault: _isDefault, ...visible } = m;
     return visible;
   };
@@ -1359,6 +1425,13 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  /** A seeded user's live state, for the verbs that play the staff member. */
+  const seededUser = (tenantId: string, userId: string): SimUserState => {
+    const found = tenants.get(tenantId.toLowerCase())?.users.get(userId);
+    if (!found) throw new Error(`No user ${userId} in tenant ${tenantId}`);
+    return found;
+  };
+
   const builder = (tenantId: string): TenantBuilder => {
     const state = tenantState(tenantId);
     const b: TenantBuilder = {
@@ -1393,6 +1466,18 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         state.pimLicensed = licensed;
         return b;
       },
+      entraPremium(licensed) {
+        state.signInAccess.entraPremium = licensed;
+        return b;
+      },
+      signInActivityReadable(readable) {
+        state.signInAccess.readable = readable;
+        return b;
+      },
+      tapPolicy(policy) {
+        state.tapPolicy = { ...state.tapPolicy, ...structuredClone(policy) };
+        return b;
+      },
       pageSize(size) {
         state.pageSize = size;
         return b;
@@ -1423,6 +1508,18 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     storm(tenantId, answer) {
       if (answer) storms.set(tenantId.toLowerCase(), answer);
       else storms.delete(tenantId.toLowerCase());
+    },
+    signsIn(tenantId, userId, at = new Date()) {
+      signIn(seededUser(tenantId, userId), at);
+    },
+    signsInAndChangesPassword(tenantId, userId, at = new Date(), password = 'Own#Passw0rd-2026') {
+      signInAndChangePassword(seededUser(tenantId, userId), at, password);
+    },
+    registersMethod(tenantId, userId, method, at = new Date()) {
+      registerMethod(seededUser(tenantId, userId), method, at);
+    },
+    sentMail(tenantId) {
+      return clone(tenants.get(tenantId.toLowerCase())?.outbox ?? []);
     },
     issueToken(tenantId) {
       tenantState(tenantId);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { CustomerDirectory, DEFAULT_POLICY, type ResetPolicy } from '../../config/customer-settings.js';
 import { DirectoryError, SecureLinkStoreError, TransientError } from '../../services/domain/errors.js';
@@ -14,12 +14,17 @@ import type {
   Directory,
   DirectoryFactory,
   DirectoryUser,
+  IssuedTemporaryAccessPass,
   MfaMethodResult,
+  NotificationAddresses,
+  NotificationMailer,
+  NotificationMessage,
   PsaAdapter,
   ResetTicket,
   SecureLink,
   SecureLinkOptions,
   SecureLinkStore,
+  SignInState,
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
@@ -124,6 +129,56 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
   async revokeSignInSessions(userId: string) {
     this.revoked.push(userId);
   }
+  blocked: string[] = [];
+  async blockSignIn(userId: string) {
+    this.blocked.push(userId);
+  }
+  /** What `readSignInState` answers per user; unset users answer "nothing known". */
+  signInStates = new Map<string, SignInState>();
+  async readSignInState(userId: string): Promise<SignInState> {
+    return structuredClone(
+      this.signInStates.get(userId) ?? {
+        userId,
+        readAt: new Date().toISOString(),
+        password: { forceChange: 'unknown' },
+        methods: { state: 'not-readable', problem: 'not set in the test' },
+        signIn: { state: 'not-readable', problem: 'not set in the test' },
+      },
+    );
+  }
+  /** What `notificationAddresses` answers per user; unset users have no alternate address. */
+  addresses = new Map<string, NotificationAddresses>();
+  async notificationAddresses(userId: string): Promise<NotificationAddresses> {
+    return structuredClone(this.addresses.get(userId) ?? { independent: [], excluded: [] });
+  }
+  /** Passes issued (the last per user is the valid one, as in Entra), and a refusal for the next issue. */
+  passes: Array<{ userId: string; pass: IssuedTemporaryAccessPass }> = [];
+  failIssueWith?: Error;
+  removedPasses: Array<{ userId: string; passId: string }> = [];
+  async issueTemporaryAccessPass(
+    userId: string,
+    options: { lifetimeMinutes: number; usableOnce: boolean },
+  ): Promise<IssuedTemporaryAccessPass> {
+    if (this.failIssueWith) {
+      const err = this.failIssueWith;
+      this.failIssueWith = undefined;
+      throw err;
+    }
+    const startsAt = new Date();
+    const pass: IssuedTemporaryAccessPass = {
+      id: randomUUID(),
+      temporaryAccessPass: randomBytes(6).toString('base64url'),
+      startsAt: startsAt.toISOString(),
+      expiresAt: new Date(startsAt.getTime() + options.lifetimeMinutes * 60_000).toISOString(),
+      lifetimeMinutes: options.lifetimeMinutes,
+      usableOnce: options.usableOnce,
+    };
+    this.passes.push({ userId, pass });
+    return structuredClone(pass);
+  }
+  async removeTemporaryAccessPass(userId: string, passId: string) {
+    this.removedPasses.push({ userId, passId });
+  }
   privileges = new Map<string, DirectoryPrivileges>();
   groups = new Map<string, Set<string>>();
   async searchUsersByName(text: string, limit: number) {
@@ -179,6 +234,20 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
         roleAssignableGroups: [],
       }
     );
+  }
+}
+
+/** Keeps every notice it is given; `failNext` makes the next send throw instead. */
+export class MemoryMailer implements NotificationMailer {
+  sent: NotificationMessage[] = [];
+  failNext?: Error;
+  async send(message: NotificationMessage) {
+    if (this.failNext) {
+      const err = this.failNext;
+      this.failNext = undefined;
+      throw err;
+    }
+    this.sent.push(structuredClone(message));
   }
 }
 

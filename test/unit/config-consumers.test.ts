@@ -37,6 +37,9 @@ function baseEnv(): NodeJS.ProcessEnv {
     AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
     AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-autotask-webhook-secret',
     AUTOTASK_RESET_QUEUE_IDS: '29683',
+    NOTIFY_ENABLED: 'true',
+    NOTIFY_MSP_TENANT_ID: '99999999-8888-4777-8666-555555555555',
+    NOTIFY_SENDER_MAILBOX: 'notices@example-msp.test',
   });
 }
 
@@ -72,6 +75,10 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
       return ['10.9.9.9:6379'];
     case 'redis-nat-map':
       return ['10.0.0.9:6379=127.0.0.1:6379'];
+    case 'tenant-guid':
+      return '77777777-6666-4555-8444-333333333333';
+    case 'email-address':
+      return 'other-sender@example-msp.test';
     case 'base64-32-bytes':
       return randomBytes(32).toString('base64');
     case Object:
@@ -179,11 +186,12 @@ describe('every configuration key reaches its consumer', () => {
     },
   );
 
-  it('The base configuration plans every PSA, pacing and metrics (so no section is skipped)', () => {
+  it('The base configuration plans every PSA, pacing, metrics and notices (so no section is skipped)', () => {
     const plan = planWiring(base);
     expect(plan.psas.map((p) => p.kind)).toEqual(['halopsa', 'connectwise', 'autotask']);
     expect(plan.pacing?.enabled).toBe(true);
     expect(plan.metrics.enabled).toBe(true);
+    expect(plan.notify).toBeDefined();
   });
 });
 

@@ -199,6 +199,48 @@ describe('loadConfig', () => {
     );
   });
 
+  describe('notices from the MSP tenant', () => {
+    const notifyEnv = {
+      NOTIFY_ENABLED: 'true',
+      NOTIFY_MSP_TENANT_ID: '99999999-8888-4777-8666-555555555555',
+      NOTIFY_SENDER_MAILBOX: 'notices@example-msp.test',
+    };
+
+    it('When notices are on with the tenant and sender, then the plan carries both', () => {
+      expect(planWiring(loadConfig({ env: validEnv(notifyEnv) })).notify).toEqual({
+        tenantId: '99999999-8888-4777-8666-555555555555',
+        senderMailbox: 'notices@example-msp.test',
+      });
+    });
+
+    it('When notices are off, then nothing is planned and the keys are not required', () => {
+      expect(planWiring(loadConfig({ env: validEnv() })).notify).toBeUndefined();
+    });
+
+    it('When notices are on without the tenant and sender, then start-up stops naming both', () => {
+      expect(() => loadConfig({ env: validEnv({ NOTIFY_ENABLED: 'true' }) })).toThrowError(
+        /notify\.mspTenantId \(NOTIFY_MSP_TENANT_ID\) \(required when notify\.enabled\), notify\.senderMailbox/,
+      );
+    });
+
+    it.each([
+      [
+        { NOTIFY_MSP_TENANT_ID: 'example-msp.onmicrosoft.com' },
+        /notify\.mspTenantId: must be the Entra tenant id/,
+      ],
+      [
+        { NOTIFY_SENDER_MAILBOX: 'Notices <notices@example-msp.test>' },
+        /notify\.senderMailbox: must be a plain email address/,
+      ],
+      [
+        { NOTIFY_MSP_TENANT_ID: '11111111-2222-3333-4444-555555555555' },
+        /notify\.mspTenantId .*tenant of customers\[0\] \("contoso"\)/,
+      ],
+    ])('When a notice setting is unsafe (%o), then start-up stops naming the key', (override, named) => {
+      expect(() => loadConfig({ env: validEnv({ ...notifyEnv, ...override }) })).toThrowError(named);
+    });
+  });
+
   it('When the ConnectWise hand-off board has no status, then planning the service stops naming the section', () => {
     const env = validEnv({ ...connectWiseEnv(), CONNECTWISE_HANDOFF_BOARD_ID: '9' });
     expect(() => planWiring(loadConfig({ env }))).toThrowError(

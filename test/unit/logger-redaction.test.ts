@@ -21,6 +21,7 @@ describe('log redaction', () => {
     ['a password', { password: 'Maple#Rocket#Canyon#47' }],
     ['a nested password profile', { body: { passwordProfile: { password: 'Maple#Rocket#Canyon#47' } } }],
     ['a client secret', { clientSecret: 'Maple#Rocket#Canyon#47' }],
+    ['an issued Temporary Access Pass', { pass: { id: 'x', temporaryAccessPass: 'Maple#Rocket#Canyon#47' } }],
     ['an OAuth form field', { form: { client_secret: 'Maple#Rocket#Canyon#47' } }],
     ['an access token', { tokenResponse: { access_token: 'Maple#Rocket#Canyon#47' } }],
     ['an Authorization header', { req: { headers: { authorization: 'Basic Maple#Rocket#Canyon#47' } } }],
