@@ -9,6 +9,7 @@ import {
 } from './customer-settings.js';
 import { configSchema, createConfig } from './config-schema.js';
 import { envOf } from './config-keys.js';
+import { resolveSecretFiles } from './secret-files.js';
 
 /** A configuration problem: the process entry point prints the message and exits 78 before anything starts. */
 export class ConfigError extends Error {
@@ -102,12 +103,12 @@ export function enabledPsaSection<K extends PsaSectionName>(
 
 /**
  * Loads and validates the configuration: the JSON file named by RESETDESK_CONFIG (when set), then env vars
- * and `overrides` (tests). Any invalid, missing or unsafe value throws a ConfigError that names its key.
+ * (a secret's `<ENV>_FILE` read in place of `<ENV>`, see secret-files.ts) and `overrides` (tests). Any invalid, missing or unsafe value throws a ConfigError that names its key.
  */
 export function loadConfig(
   options: { env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown>; args?: string[] } = {},
 ): AppConfig {
-  const env = options.env ?? process.env;
+  const env = resolveSecretFiles(options.env ?? process.env, (message) => new ConfigError(message));
   let config: ReturnType<typeof createConfig>;
   try {
     config = createConfig({ env, args: options.args ?? [] });
