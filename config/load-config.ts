@@ -79,7 +79,10 @@ const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export type AppConfig = Omit<Sections, 'server' | 'graph' | 'secureLink' | 'policy' | 'customers'> & {
   server: Sections['server'] & { publicBaseUrl: string };
   graph: Sections['graph'] & { clientId: string };
-  secureLink: Omit<Sections['secureLink'], 'serverKey'> & { serverKey: Buffer };
+  secureLink: Omit<Sections['secureLink'], 'serverKey' | 'previousKeys'> & {
+    serverKey: Buffer;
+    previousKeys: Buffer[];
+  };
   policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
@@ -172,6 +175,14 @@ export function loadConfig(
   if (p.metrics.enabled && p.metrics.port !== 0 && p.metrics.port === p.server.port && p.role !== 'worker') {
     throw new ConfigError(`${named('metrics.port')}: must differ from server.port (the public port)`);
   }
+  const serverKey = Buffer.from(p.secureLink.serverKey as string, 'base64');
+  const previousKeys = p.secureLink.previousKeys.map((key) => Buffer.from(key, 'base64'));
+  const ring = [serverKey, ...previousKeys];
+  if (ring.some((key, i) => ring.findIndex((other) => other.equals(key)) !== i)) {
+    throw new ConfigError(
+      `${named('secureLink.previousKeys')}: holds the current key or one key twice; list each older key once`,
+    );
+  }
   const enabled = PSA_SECTIONS.filter((name) => p[name].enabled);
   if (enabled.length === 0) {
     throw new ConfigError(
@@ -198,7 +209,7 @@ export function loadConfig(
     ...p,
     server: { ...p.server, publicBaseUrl: (p.server.publicBaseUrl as string).replace(/\/+$/, '') },
     graph: { ...p.graph, clientId: p.graph.clientId as string },
-    secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
+    secureLink: { ...p.secureLink, serverKey, previousKeys },
     policy,
     customers,
     customerDirectory: new CustomerDirectory(customers, policy),

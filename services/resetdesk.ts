@@ -125,6 +125,7 @@ export function assembleResetdesk(
       redis: fastRedis,
       keyPrefix: `${prefix}:`,
       serverKey: plan.links.serverKey,
+      previousServerKeys: plan.links.previousServerKeys,
       publicBaseUrl: plan.links.publicBaseUrl,
       logger,
     }),
@@ -135,6 +136,7 @@ export function assembleResetdesk(
     redis: fastRedis,
     keyPrefix: `${prefix}:`,
     serverKey: plan.links.serverKey,
+    previousServerKeys: plan.links.previousServerKeys,
     publicBaseUrl: plan.links.publicBaseUrl,
   });
   const confirmations = createConfirmationGate({
@@ -217,7 +219,7 @@ export function assembleResetdesk(
       psa: psaFor,
       directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
       links,
-      sealer: createTokenSealer(plan.links.serverKey),
+      sealer: createTokenSealer(plan.links.serverKey, plan.links.previousServerKeys),
       customers: plan.customers,
       ledger: createRedisTicketLedger(workerRedis, prefix),
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),

@@ -68,6 +68,8 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
       return 'redis://other.example.test:6380';
     case 'base64-32-bytes':
       return randomBytes(32).toString('base64');
+    case 'base64-32-bytes-list':
+      return [randomBytes(32).toString('base64')];
     case Object:
       return { requesterLimit: { count: 9, windowMinutes: 15 } };
     case 'customer-list':
