@@ -198,7 +198,7 @@ export const configSchema = {
       env: 'METRICS_ENABLED',
     },
     port: {
-      doc: 'Port of the metrics listener (GET /metrics), in every role, on server.host; keep it off the internet. 0: no listener. Job and outside-call figures live in the process that runs the jobs, webhook figures in the API.',
+      doc: 'Port of the internal listener, in every role, on server.host: GET /metrics (when metrics.enabled) and GET /healthz, /readyz (for container health checks; a worker has no other port). Keep it off the internet. 0: no listener. Job and outside-call figures live in the process that runs the jobs, webhook figures in the API.',
       format: 'port',
       default: 9464,
       env: 'METRICS_PORT',

@@ -172,7 +172,7 @@ export function loadConfig(
       `${named('metrics.bearerToken')}: must be at least 16 characters without spaces (use a long random value)`,
     );
   }
-  if (p.metrics.enabled && p.metrics.port !== 0 && p.metrics.port === p.server.port && p.role !== 'worker') {
+  if (p.metrics.port !== 0 && p.metrics.port === p.server.port && p.role !== 'worker') {
     throw new ConfigError(`${named('metrics.port')}: must differ from server.port (the public port)`);
   }
   const serverKey = Buffer.from(p.secureLink.serverKey as string, 'base64');

@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
@@ -9,6 +9,7 @@ import { createLinkEventReporting } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
+import { createHealthRouter } from './http/health-routes.js';
 import type { Logger } from './logging/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import {
@@ -33,6 +34,8 @@ export interface Resetdesk {
   app?: Express;
   worker?: Worker;
   queue: ResetQueue;
+  /** GET /healthz and /readyz for the internal listener (every role, the worker-only one included). */
+  health: Router;
   /** Stops taking work, lets running jobs finish (up to timeoutMs), closes Redis. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -249,6 +252,7 @@ export function assembleResetdesk(
     app,
     worker,
     queue,
+    health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       if (worker) await Promise.race([worker.close(), deadline]);
