@@ -5,13 +5,14 @@ import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
-import { createLinkEventReporting } from '../workers/link-events-worker.js';
+import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
 import { createHealthRouter } from './http/health-routes.js';
 import type { Logger } from './logging/logger.js';
 import type { Metrics } from './metrics/metrics.js';
+import { createQueueDepthLease } from './metrics/queue-depth-lease.js';
 import {
   createServicePacer,
   graphPacingKey,
@@ -99,7 +100,6 @@ export function assembleResetdesk(
       }
     : undefined;
   if (pacing) for (const [kind, adapter] of adapters) adapters.set(kind, pacedPsaAdapter(adapter, pacing));
-  overrides.metrics?.watchQueue('resets', queue.queue);
   const psaFor = (kind: PsaKind): PsaAdapter => {
     const adapter = adapters.get(kind);
     if (!adapter) throw new Error(`no adapter configured for PSA ${kind}`);
@@ -123,6 +123,13 @@ export function assembleResetdesk(
     concurrency: plan.worker.concurrency,
     startWorker: runWorker,
   });
+  if (overrides.metrics) {
+    // Depth is one fact about Redis: one process at a time reports it (see queue-depth-lease.ts).
+    overrides.metrics.shareQueueDepth(createQueueDepthLease(fastRedis, prefix));
+    overrides.metrics.watchQueue('resets', queue.queue);
+    overrides.metrics.watchQueue(LINK_EVENTS_QUEUE_NAME, linkEvents.queue);
+    if (linkEvents.worker) overrides.metrics.watchWorker(linkEvents.worker, LINK_EVENTS_QUEUE_NAME);
+  }
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
       redis: fastRedis,
@@ -245,7 +252,7 @@ export function assembleResetdesk(
       backoffMs: plan.worker.backoffMs,
       pacing,
     });
-    overrides.metrics?.watchWorker(worker);
+    overrides.metrics?.watchWorker(worker, 'resets');
   }
 
   return {
