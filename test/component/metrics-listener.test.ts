@@ -14,6 +14,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** GET until it answers 200 (readiness follows the Redis connection, which opens just after the start). */
+async function untilReady(url: string): Promise<Response> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(url);
+    if (res.status === 200 || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Runs the real entry point (`services/main.ts`) and asks both of its ports for /metrics. */
 describe('Where the running service serves /metrics', () => {
   let sandbox: Sandbox;
@@ -106,7 +116,7 @@ describe('Where the running service serves /metrics', () => {
       const live = await fetch(svc.internal('/healthz'));
       expect(live.status).toBe(200);
       expect(await live.json()).toEqual({ status: 'ok' });
-      const ready = await fetch(svc.internal('/readyz'));
+      const ready = await untilReady(svc.internal('/readyz'));
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready' });
       expect((await fetch(svc.metricsUrl)).status).toBe(200);
@@ -121,7 +131,7 @@ describe('Where the running service serves /metrics', () => {
     try {
       expect((await fetch(svc.metricsUrl)).status).toBe(404);
       expect((await fetch(svc.internal('/healthz'))).status).toBe(200);
-      expect((await fetch(svc.internal('/readyz'))).status).toBe(200);
+      expect((await untilReady(svc.internal('/readyz'))).status).toBe(200);
     } finally {
       await svc.stop();
     }
