@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configKeys } from '../../config/config-keys.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -11,7 +12,7 @@ import { formatReport, runDoctor, type DoctorReport } from '../../services/docto
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
 import { startSandbox, TENANT, type Sandbox } from '../sandbox/sandbox.js';
-import { freePort, startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
+import { freePort, startOwnRedis, type OwnRedis } from '../support/redis-server.js';
 import { DEFAULT_APP_PERMISSIONS } from '../simulators/graph-simulator.js';
 
 /**
@@ -22,11 +23,11 @@ import { DEFAULT_APP_PERMISSIONS } from '../simulators/graph-simulator.js';
 
 const OTHER_TENANT = '9b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
 
-let redis: PrivateRedis;
+let redis: OwnRedis;
 const running: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  redis = await startPrivateRedis(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
+  redis = await startOwnRedis(); // AOF on, noeviction: as production should run it
 });
 
 afterAll(async () => {
@@ -145,7 +146,7 @@ describe('resetdesk doctor: Redis', () => {
   });
 
   it('When Redis may evict keys, then maxmemory-policy fails naming the policy', async () => {
-    const lru = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru', '--appendonly', 'yes']);
+    const lru = await startOwnRedis(['--maxmemory-policy', 'allkeys-lru']);
     try {
       const policy = line(await d.doctor({ REDIS_URL: lru.url }), 'redis', 'maxmemory-policy')!;
       expect(policy.status).toBe('fail');
@@ -157,7 +158,7 @@ describe('resetdesk doctor: Redis', () => {
   });
 
   it('When AOF is off, then it is a warning, not a failure', async () => {
-    const noAof = await startPrivateRedis(['--appendonly', 'no', '--maxmemory-policy', 'noeviction']);
+    const noAof = await startOwnRedis(['--appendonly', 'no']);
     try {
       const report = await d.doctor({ REDIS_URL: noAof.url });
       expect(line(report, 'redis', 'append-only file')?.status).toBe('warn');
@@ -168,12 +169,11 @@ describe('resetdesk doctor: Redis', () => {
   });
 
   it('When the password in REDIS_URL is wrong, then it says so, and prints neither password', async () => {
-    const guarded = await startPrivateRedis([
-      '--requirepass',
-      'the-right-redis-password',
-      '--appendonly',
-      'yes',
-    ]);
+    const guarded = await startOwnRedis();
+    // Set once the server answers (the helper waits for an unauthenticated PING).
+    const admin = new Redis(guarded.url);
+    await admin.config('SET', 'requirepass', 'the-right-redis-password');
+    admin.disconnect();
     try {
       const wrong = await d.doctor({
         REDIS_URL: `redis://:a-wrong-redis-password@127.0.0.1:${guarded.port}`,

@@ -6,16 +6,24 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /**
- * A private `redis-server` on a free port, for tests that need a Redis configured some way (eviction policy,
- * persistence) or one that goes away. It never touches the shared Redis. Stop it with `stop()`.
+ * A `redis-server` of a test's own, on a free port of 127.0.0.1, in a temporary directory (AOF on by
+ * default, as production runs it). For tests that stop, restart or misconfigure Redis, which the shared
+ * Redis must never see. `stop()` always ends the process and removes the directory.
  */
-export interface PrivateRedis {
-  url: string;
-  port: number;
+export interface OwnRedis {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** The server's pid while it runs. */
+  readonly pid: number | undefined;
+  /** Stops the server (SIGTERM: AOF flushed; `kill: true` for SIGKILL). The data stays for `start()`. */
+  halt(options?: { kill?: boolean }): Promise<void>;
+  /** Starts it again on the same port and directory, reloading its AOF. */
+  start(): Promise<void>;
+  /** Stops it for good and removes its directory. */
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -24,49 +32,92 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
+async function answers(port: number): Promise<boolean> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function startOwnRedis(extraArgs: string[] = []): Promise<OwnRedis> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'rd-redis-'));
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      enableReadyCheck: false,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      break;
-    } catch (err) {
-      probe.disconnect();
-      // A server that asks for a password is up.
-      if (/NOAUTH/.test((err as Error).message)) break;
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw new Error(`redis-server did not start on port ${port}`, { cause: err });
-      }
+  const dir = mkdtempSync(join(tmpdir(), 'resetdesk-redis-'));
+  let proc: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        ...extraArgs,
+      ],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!(await answers(port))) {
+      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
+      if (Date.now() > deadline) throw new Error('redis-server did not start in 10 s');
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+
+  async function halt(options: { kill?: boolean } = {}): Promise<void> {
+    const running = proc;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill(options.kill ? 'SIGKILL' : 'SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (running.exitCode === null && running.signalCode === null) {
+      running.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  // A test process that dies leaves no server behind.
+  const reap = () => {
+    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+  process.once('exit', reap);
+
+  await start();
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
     port,
+    dir,
+    get pid() {
+      return proc?.exitCode === null && proc.signalCode === null ? proc.pid : undefined;
+    },
+    halt,
+    start,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      process.removeListener('exit', reap);
+      await halt({ kill: true });
       rmSync(dir, { recursive: true, force: true });
     },
   };
