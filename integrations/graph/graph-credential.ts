@@ -1,18 +1,23 @@
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import type { GraphOptions } from './graph-directory.js';
+
+/** Who the app is and where it signs in: the Graph part of the wiring plan. */
+export interface GraphConnection {
+  baseUrl: string;
+  authorityHost: string;
+  clientId: string;
+  clientSecret?: string;
+  certificatePath?: string;
+  timeoutMs: number;
+  disableInstanceDiscovery: boolean;
+}
 
 /**
  * The app's credential for one customer tenant: the certificate when one is configured (recommended), else the
- * client secret. The service and `resetdesk doctor` both get their tokens through this, so the doctor tests
- * exactly what the service will use.
+ * client secret, with the authority and instance-discovery options of the plan. These are the credential
+ * classes and options the Graph adapter builds its clients with, so `resetdesk doctor` gets the token the
+ * service would get.
  */
-export function createGraphCredential(
-  options: Pick<
-    GraphOptions,
-    'authorityHost' | 'disableInstanceDiscovery' | 'clientId' | 'clientSecret' | 'certificatePath'
-  >,
-  tenantId: string,
-): TokenCredential {
+export function createGraphCredential(options: GraphConnection, tenantId: string): TokenCredential {
   const credentialOptions = {
     authorityHost: options.authorityHost,
     disableInstanceDiscovery: options.disableInstanceDiscovery,

@@ -1,4 +1,9 @@
-import { CredentialUnavailableError, type TokenCredential } from '@azure/identity';
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  CredentialUnavailableError,
+  type TokenCredential,
+} from '@azure/identity';
 import {
   Client,
   HTTPMessageHandler,
@@ -23,7 +28,6 @@ import {
   translateGraphError,
   type GraphErrorInfo,
 } from './graph-errors.js';
-import { createGraphCredential, graphScope } from './graph-credential.js';
 import { odataEq, odataString, pathSegment, queryString } from './odata.js';
 
 /** How to reach Microsoft Graph and Entra ID, and who the app is. */
@@ -113,7 +117,7 @@ export function createGraphDirectoryFactory(options: GraphOptions, logger: Logge
   if (!options.certificatePath && !options.clientSecret) {
     throw new Error('Graph options need certificatePath or clientSecret');
   }
-  const scope = graphScope(options.baseUrl);
+  const scope = `${new URL(options.baseUrl).origin}/.default`;
   const directories = new Map<string, GraphDirectory>();
   return {
     forTenant(tenantId: string): Directory {
@@ -122,7 +126,23 @@ export function createGraphDirectoryFactory(options: GraphOptions, logger: Logge
       }
       let directory = directories.get(tenantId);
       if (!directory) {
-        const credential = createGraphCredential(options, tenantId);
+        const credentialOptions = {
+          authorityHost: options.authorityHost,
+          disableInstanceDiscovery: options.disableInstanceDiscovery,
+        };
+        const credential: TokenCredential = options.certificatePath
+          ? new ClientCertificateCredential(
+              tenantId,
+              options.clientId,
+              { certificatePath: options.certificatePath },
+              credentialOptions,
+            )
+          : new ClientSecretCredential(
+              tenantId,
+              options.clientId,
+              options.clientSecret ?? '',
+              credentialOptions,
+            );
         const client = Client.initWithMiddleware({
           baseUrl: options.baseUrl,
           defaultVersion: 'v1.0',

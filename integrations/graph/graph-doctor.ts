@@ -1,6 +1,5 @@
 import { checksOf, describeFailure, setting, type CheckResult } from '../../services/doctor/doctor-check.js';
-import { createGraphCredential, graphScope } from './graph-credential.js';
-import type { GraphOptions } from './graph-directory.js';
+import { createGraphCredential, graphScope, type GraphConnection } from './graph-credential.js';
 
 /**
  * `resetdesk doctor` for one customer tenant: the app gets a token there (which proves admin consent: a
@@ -60,7 +59,7 @@ export interface TenantToCheck {
 }
 
 export interface GraphDoctorOptions {
-  graph: GraphOptions;
+  graph: GraphConnection;
   /** Whether the service revokes sessions after a reset (`graph.revokeSessions`): then it needs that permission. */
   revokeSessions: boolean;
 }
@@ -164,7 +163,7 @@ function readClaims(token: string): Claims | undefined {
 }
 
 async function userAdministratorCheck(
-  graph: GraphOptions,
+  graph: GraphConnection,
   token: string,
   claims: Claims | undefined,
   c: ReturnType<typeof checksOf>,
