@@ -8,6 +8,9 @@ import { GUID_PATTERN, customerListSchema, describeCustomerErrors } from './cust
  * the first ticket.
  */
 
+/** Most previous keys a ring holds: a key is kept only as long as links made under it can live. */
+const MAX_PREVIOUS_KEYS = 10;
+
 const parseJsonOrKeep = (value: string): unknown => {
   try {
     return JSON.parse(value) as unknown;
@@ -159,6 +162,26 @@ convict.addFormat({
   validate(value: unknown) {
     if (typeof value !== 'string' || !isPlainEmailAddress(value)) {
       throw new Error('must be a plain email address, e.g. notices@example-msp.com');
+    }
+  },
+});
+
+// Older secure-link server keys (key rotation): a list, so env and _FILE values separate keys by commas,
+// spaces or newlines (base64 holds none of them).
+convict.addFormat({
+  name: 'base64-32-bytes-list',
+  coerce: (value: string) => value.split(/[\s,]+/).filter(Boolean),
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of base64-encoded 32-byte keys');
+    value.forEach((key: unknown, index) => {
+      if (typeof key !== 'string' || Buffer.from(key, 'base64').length !== 32) {
+        throw new Error(
+          `entry ${index + 1} must be 32 random bytes, base64-encoded (openssl rand -base64 32)`,
+        );
+      }
+    });
+    if (value.length > MAX_PREVIOUS_KEYS) {
+      throw new Error(`at most ${MAX_PREVIOUS_KEYS} keys (drop those older than the longest link lifetime)`);
     }
   },
 });

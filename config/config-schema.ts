@@ -119,11 +119,18 @@ export const configSchema = {
   autotask: autotaskSchema,
   secureLink: {
     serverKey: {
-      doc: 'Server half of the secure-link encryption key: 32 random bytes, base64 (openssl rand -base64 32). Never stored in Redis.',
+      doc: 'The current secure-link server key: 32 random bytes, base64 (openssl rand -base64 32). New secure links, confirmation links and sealed job tokens use it; never stored in Redis. See secureLink.previousKeys for rotation.',
       format: 'base64-32-bytes',
       default: null as string | null,
       nullable: true,
       env: 'SECURE_LINK_SERVER_KEY',
+      sensitive: true,
+    },
+    previousKeys: {
+      doc: 'Older secure-link server keys, comma-separated: links, confirmations and queued jobs made under one of them still open until they expire, while everything new uses SECURE_LINK_SERVER_KEY. Drop a key once the longest link lifetime has passed since it was replaced (README, "Rotating SECURE_LINK_SERVER_KEY").',
+      format: 'base64-32-bytes-list',
+      default: [] as string[],
+      env: 'SECURE_LINK_PREVIOUS_KEYS',
       sensitive: true,
     },
     ttlHours: {
@@ -204,7 +211,7 @@ export const configSchema = {
       env: 'METRICS_ENABLED',
     },
     port: {
-      doc: 'Port of the metrics listener (GET /metrics), in every role, on server.host; keep it off the internet. 0: no listener. Job and outside-call figures live in the process that runs the jobs, webhook figures in the API.',
+      doc: 'Port of the internal listener, in every role, on server.host: GET /metrics (when metrics.enabled) and GET /healthz, /readyz (for container health checks; a worker has no other port). Keep it off the internet. 0: no listener. Job and outside-call figures live in the process that runs the jobs, webhook figures in the API.',
       format: 'port',
       default: 9464,
       env: 'METRICS_PORT',

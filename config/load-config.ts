@@ -10,6 +10,7 @@ import {
 import { configSchema, createConfig } from './config-schema.js';
 import { envOf } from './config-keys.js';
 import { redisSettingsFrom, type RawRedisSettings, type RedisSettings } from './redis-settings.js';
+import { resolveSecretFiles } from './secret-files.js';
 
 /** A configuration problem: the process entry point prints the message and exits 78 before anything starts. */
 export class ConfigError extends Error {
@@ -87,7 +88,10 @@ export type AppConfig = Omit<
   /** One topology, checked as a whole (config/redis-settings.ts). */
   redis: RedisSettings;
   graph: Sections['graph'] & { clientId: string };
-  secureLink: Omit<Sections['secureLink'], 'serverKey'> & { serverKey: Buffer };
+  secureLink: Omit<Sections['secureLink'], 'serverKey' | 'previousKeys'> & {
+    serverKey: Buffer;
+    previousKeys: Buffer[];
+  };
   policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
@@ -119,12 +123,12 @@ export function enabledNotifySection(config: Pick<AppConfig, 'notify'>): Enabled
 
 /**
  * Loads and validates the configuration: the JSON file named by RESETDESK_CONFIG (when set), then env vars
- * and `overrides` (tests). Any invalid, missing or unsafe value throws a ConfigError that names its key.
+ * (a secret's `<ENV>_FILE` read in place of `<ENV>`, see secret-files.ts) and `overrides` (tests). Any invalid, missing or unsafe value throws a ConfigError that names its key.
  */
 export function loadConfig(
   options: { env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown>; args?: string[] } = {},
 ): AppConfig {
-  const env = options.env ?? process.env;
+  const env = resolveSecretFiles(options.env ?? process.env, (message) => new ConfigError(message));
   let config: ReturnType<typeof createConfig>;
   try {
     config = createConfig({ env, args: options.args ?? [] });
@@ -192,8 +196,16 @@ export function loadConfig(
       `${named('metrics.bearerToken')}: must be at least 16 characters without spaces (use a long random value)`,
     );
   }
-  if (p.metrics.enabled && p.metrics.port !== 0 && p.metrics.port === p.server.port && p.role !== 'worker') {
+  if (p.metrics.port !== 0 && p.metrics.port === p.server.port && p.role !== 'worker') {
     throw new ConfigError(`${named('metrics.port')}: must differ from server.port (the public port)`);
+  }
+  const serverKey = Buffer.from(p.secureLink.serverKey as string, 'base64');
+  const previousKeys = p.secureLink.previousKeys.map((key) => Buffer.from(key, 'base64'));
+  const ring = [serverKey, ...previousKeys];
+  if (ring.some((key, i) => ring.findIndex((other) => other.equals(key)) !== i)) {
+    throw new ConfigError(
+      `${named('secureLink.previousKeys')}: holds the current key or one key twice; list each older key once`,
+    );
   }
   const enabled = PSA_SECTIONS.filter((name) => p[name].enabled);
   if (enabled.length === 0) {
@@ -229,7 +241,7 @@ export function loadConfig(
     server: { ...p.server, publicBaseUrl: (p.server.publicBaseUrl as string).replace(/\/+$/, '') },
     redis: redis.settings,
     graph: { ...p.graph, clientId: p.graph.clientId as string },
-    secureLink: { ...p.secureLink, serverKey: Buffer.from(p.secureLink.serverKey as string, 'base64') },
+    secureLink: { ...p.secureLink, serverKey, previousKeys },
     policy,
     customers,
     customerDirectory: new CustomerDirectory(customers, policy),

@@ -19,7 +19,9 @@ export function configReferenceTable(): string {
           ? '(secret, no default)'
           : '(none)'
         : `\`${JSON.stringify(leaf.default)}\``;
-    return `| \`${key}\` | \`${leaf.env ?? ''}\` | ${formatName(leaf.format)} | ${def} | ${leaf.doc.replace(/\|/g, '\\|')} |`;
+    // Secrets can also come from a file (config/secret-files.ts).
+    const env = leaf.sensitive ? `\`${leaf.env}\` or \`${leaf.env}_FILE\`` : `\`${leaf.env ?? ''}\``;
+    return `| \`${key}\` | ${env} | ${formatName(leaf.format)} | ${def} | ${leaf.doc.replace(/\|/g, '\\|')} |`;
   });
   return [
     '| key | env var | format | default | what it is |',

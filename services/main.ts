@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import type { Router } from 'express';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { envOf } from '../config/config-keys.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createMetricsApp } from './metrics/metrics-server.js';
+import { createInternalApp } from './metrics/metrics-server.js';
 import { assembleResetdesk } from './resetdesk.js';
 import { planWarnings, planWiring, type WiringPlan } from './wiring-plan.js';
 
@@ -47,17 +48,26 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: plan.log.level });
   for (const warning of planWarnings(plan)) logger.warn({ event: 'config.warning' }, warning);
   const metrics = plan.metrics.enabled ? createMetrics() : undefined;
-  // GET /metrics has a listener of its own in every role, never the public port (unless a bearer token is
-  // configured, see buildApp). Started first: a port that cannot be had stops the start like any bad setting.
+  // GET /metrics, /healthz and /readyz have a listener of its own in every role (a worker has no other), never
+  // the public port for /metrics (unless a bearer token is configured, see buildApp). Started first: a port
+  // that cannot be had stops the start like any bad setting.
+  const assembled: { health?: Router } = {};
   const metricsServer =
-    metrics && plan.metrics.port > 0
-      ? createServer(createMetricsApp(metrics, { bearerToken: plan.metrics.bearerToken }))
+    plan.metrics.port > 0
+      ? createServer(
+          createInternalApp({
+            metrics,
+            bearerToken: plan.metrics.bearerToken,
+            health: () => assembled.health,
+          }),
+        )
       : undefined;
   if (metricsServer) {
     await listen(metricsServer, plan.metrics.port, plan.http.host, 'metrics.port', logger);
     logger.info({ port: plan.metrics.port }, 'metrics listening');
   }
   const desk = assembleResetdesk(plan, logger, { metrics });
+  assembled.health = desk.health;
   const server = desk.app ? createServer(desk.app) : undefined;
   if (server) {
     await listen(server, plan.http.port, plan.http.host, 'server.port', logger);

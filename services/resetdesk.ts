@@ -1,17 +1,19 @@
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
-import { createLinkEventReporting } from '../workers/link-events-worker.js';
+import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
 import { ResetUseCase } from './domain/reset-use-case.js';
 import { buildApp } from './http/app.js';
+import { createHealthRouter } from './http/health-routes.js';
 import type { Logger } from './logging/logger.js';
 import { createRedisOutageLog } from './logging/redis-outage-log.js';
 import type { Metrics } from './metrics/metrics.js';
+import { createQueueDepthLease } from './metrics/queue-depth-lease.js';
 import {
   createServicePacer,
   graphPacingKey,
@@ -37,6 +39,8 @@ export interface Resetdesk {
   app?: Express;
   worker?: Worker;
   queue: ResetQueue;
+  /** GET /healthz and /readyz for the internal listener (every role, the worker-only one included). */
+  health: Router;
   /** Stops taking work, lets running jobs finish (up to timeoutMs), closes Redis. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -106,7 +110,6 @@ export function assembleResetdesk(
       }
     : undefined;
   if (pacing) for (const [kind, adapter] of adapters) adapters.set(kind, pacedPsaAdapter(adapter, pacing));
-  overrides.metrics?.watchQueue('resets', queue.queue);
   const psaFor = (kind: PsaKind): PsaAdapter => {
     const adapter = adapters.get(kind);
     if (!adapter) throw new Error(`no adapter configured for PSA ${kind}`);
@@ -139,11 +142,19 @@ export function assembleResetdesk(
     startWorker: runWorker,
     reportError: (source, err) => linkEventErrors[source](err),
   });
+  if (overrides.metrics) {
+    // Depth is one fact about Redis: one process at a time reports it (see queue-depth-lease.ts).
+    overrides.metrics.shareQueueDepth(createQueueDepthLease(fastRedis, prefix));
+    overrides.metrics.watchQueue('resets', queue.queue);
+    overrides.metrics.watchQueue(LINK_EVENTS_QUEUE_NAME, linkEvents.queue);
+    if (linkEvents.worker) overrides.metrics.watchWorker(linkEvents.worker, LINK_EVENTS_QUEUE_NAME);
+  }
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
       redis: fastRedis,
       keyPrefix: `${prefix}:`,
       serverKey: plan.links.serverKey,
+      previousServerKeys: plan.links.previousServerKeys,
       publicBaseUrl: plan.links.publicBaseUrl,
       logger,
     }),
@@ -154,6 +165,7 @@ export function assembleResetdesk(
     redis: fastRedis,
     keyPrefix: `${prefix}:`,
     serverKey: plan.links.serverKey,
+    previousServerKeys: plan.links.previousServerKeys,
     publicBaseUrl: plan.links.publicBaseUrl,
   });
   const confirmations = createConfirmationGate({
@@ -238,7 +250,7 @@ export function assembleResetdesk(
       psa: psaFor,
       directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
       links,
-      sealer: createTokenSealer(plan.links.serverKey),
+      sealer: createTokenSealer(plan.links.serverKey, plan.links.previousServerKeys),
       customers: plan.customers,
       ledger,
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
@@ -269,7 +281,7 @@ export function assembleResetdesk(
       ),
     });
     worker = resetWorker.worker;
-    overrides.metrics?.watchWorker(worker);
+    overrides.metrics?.watchWorker(worker, 'resets');
     sweep = startTicketSweep({
       redis: workerRedis,
       prefix,
@@ -285,6 +297,7 @@ export function assembleResetdesk(
     app,
     worker,
     queue,
+    health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       await Promise.race([sweep?.stop(), deadline]);

@@ -40,7 +40,9 @@ export interface WiringPlan {
   graph: GraphOptions;
   psas: PlannedPsa[];
   links: {
+    /** The current server key (new links) and the older ones that still open what was made under them. */
     serverKey: Buffer;
+    previousServerKeys: Buffer[];
     publicBaseUrl: string;
     mspName: string;
     ttlHours: number;
@@ -95,6 +97,7 @@ export function planWiring(config: AppConfig): WiringPlan {
     psas,
     links: {
       serverKey: config.secureLink.serverKey,
+      previousServerKeys: config.secureLink.previousKeys,
       publicBaseUrl: config.server.publicBaseUrl,
       mspName: config.secureLink.mspName,
       ttlHours: config.secureLink.ttlHours,

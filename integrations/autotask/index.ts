@@ -3,6 +3,7 @@ import type { PsaModule } from '../shared/psa-module.js';
 import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
 import { readDeliveries } from '../shared/webhook-deliveries.js';
 import { checkAutotaskOptions, createAutotaskAdapter } from './autotask-adapter.js';
+import { autotaskDoctor } from './autotask-doctor.js';
 import { parseAutotaskWebhook, verifyAutotaskSignature } from './autotask-webhook.js';
 
 /** Autotask as the service uses it: the adapter, and the webhook signed with `X-Hook-Signature`. */
@@ -76,6 +77,8 @@ export const autotaskModule: PsaModule = {
           },
         };
       },
+      doctor: (logger) =>
+        autotaskDoctor({ adapter: plan.adapter, retryStatusId: plan.retryStatusId }, logger),
     };
   },
 };

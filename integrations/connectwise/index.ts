@@ -4,6 +4,7 @@ import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
 import { checkConnectWiseOptions, createConnectWiseAdapter } from './connectwise-adapter.js';
 import { createCallbackKeyFetcher, isAllowedKeyUrl } from './connectwise-callback.js';
+import { connectWiseDoctor } from './connectwise-doctor.js';
 import { connectWiseReceiver } from './connectwise-webhook-receiver.js';
 
 /** ConnectWise PSA as the service uses it: the adapter, and callbacks verified with the key behind key_url. */
@@ -81,6 +82,15 @@ export const connectwiseModule: PsaModule = {
           receiver: connectWiseReceiver(plan.callbacks, createCallbackKeyFetcher(plan.callbacks.keyFetcher)),
         };
       },
+      doctor: (logger) =>
+        connectWiseDoctor(
+          {
+            adapter: plan.adapter,
+            retryStatusId: plan.retryStatusId,
+            apiMemberIdentifier: plan.callbacks.apiMemberIdentifier,
+          },
+          logger,
+        ),
     };
   },
 };

@@ -129,6 +129,11 @@ export class HaloClient {
     }
   }
 
+  /** Gets a token (or reuses the cached one): throws the token request's error when Halo refuses it. */
+  async checkToken(): Promise<void> {
+    await this.accessToken();
+  }
+
   private dropToken(value: string): void {
     if (this.token?.value === value) this.token = undefined;
   }

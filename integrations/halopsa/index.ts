@@ -4,6 +4,7 @@ import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
 import { readDeliveries } from '../shared/webhook-deliveries.js';
 import { checkHaloOptions, createHaloPsaAdapter } from './halopsa-adapter.js';
+import { haloDoctor } from './halopsa-doctor.js';
 import { authenticateHaloWebhook, parseHaloWebhook } from './halopsa-webhook.js';
 
 /** HaloPSA as the service uses it: the adapter, and the webhook authenticated by HTTP Basic credentials. */
@@ -69,6 +70,7 @@ export const halopsaModule: PsaModule = {
           },
         };
       },
+      doctor: (logger) => haloDoctor({ adapter: plan.adapter, retryStatusId: plan.retryStatusId }, logger),
     };
   },
 };

@@ -2,6 +2,7 @@ import { ConfigError, type AppConfig } from '../../config/load-config.js';
 import type { PsaAdapter, PsaKind } from '../../services/domain/ports.js';
 import type { WebhookReceiver } from '../../services/intake/webhook-intake-route.js';
 import type { Logger } from '../../services/logging/logger.js';
+import type { PsaDoctor } from '../../services/doctor/doctor-check.js';
 
 /** What every PSA's plan says beyond its own adapter and webhook options. */
 export interface PsaPlanCommon {
@@ -20,6 +21,11 @@ export interface PlannedPsa<P extends PsaPlanCommon = PsaPlanCommon> {
   /** Every option the adapter and the webhook receiver get, as plain data (compared by tests). */
   plan: P;
   build(logger: Logger): { adapter: PsaAdapter; receiver: WebhookReceiver };
+  /**
+   * The checks `resetdesk doctor` runs against this PSA (integrations/<psa>/<psa>-doctor.ts): the credentials
+   * work, and every id the plan names (ticket types, boards, queues, statuses, teams, outcomes) exists.
+   */
+  doctor: PsaDoctor;
 }
 
 /**

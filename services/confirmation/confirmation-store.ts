@@ -3,6 +3,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { TransientError } from '../domain/errors.js';
 import type { PsaKind } from '../domain/ports.js';
 import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
+import { createKeyRing } from '../one-time-links/key-ring.js';
 import {
   isWellFormedLinkToken,
   linkContextJson,
@@ -19,9 +20,11 @@ import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js'
  * - Redis key: `<keyPrefix>confirm:<ref>` where ref = sha256("resetdesk confirmation v1\n" ‖ token bytes), hex.
  *   Redis never sees the token. `ref` is the link's non-secret name (job ids, logs use its first 12 chars).
  * - Stored: a hash { v, status ('pending' | 'confirmed' | 'denied'), context (JSON {psa, ticketId,
- *   correlationId}), name, what, expiresAt (epoch ms), mac } with `PEXPIRE` = ttl. `mac` is an HMAC, under a
- *   key derived from the server key, over ref, context, question and expiry: someone who can write to Redis
- *   but lacks the server key cannot plant a confirmation for another ticket or re-point one.
+ *   correlationId}), name, what, expiresAt (epoch ms), kid, mac } with `PEXPIRE` = ttl. `mac` is an HMAC,
+ *   under a key derived from the server key `kid` names (see one-time-links/key-ring.ts), over ref, context,
+ *   question and expiry: someone who can write to Redis but lacks the server key cannot plant a confirmation
+ *   for another ticket or re-point one. A record whose key left the ring is unavailable; one without `kid`
+ *   (made before the ring existed) is checked under every key of the ring.
  * - `decide` is a Lua compare-and-set (status must be `pending`, mac the one just verified, unexpired), so of
  *   two racing POSTs exactly one wins. The decided record stays until the link's expiry, only so that
  *   `reopen` can undo a decision whose hand-over (`onDecision`) failed; no further decision is possible.
@@ -109,6 +112,8 @@ export interface ConfirmationStoreOptions {
   keyPrefix: string;
   /** 32 bytes (the secure-link server key may be shared: every use derives its own key). */
   serverKey: Buffer;
+  /** Older server keys: they only verify records made under them (key rotation). */
+  previousServerKeys?: readonly Buffer[];
   /** Origin (and optional base path) the links live under, e.g. `https://reset.example.com`. */
   publicBaseUrl: string;
   /** A Redis call slower than this fails (default 5000 ms). */
@@ -171,9 +176,13 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
   if (!Buffer.isBuffer(opts.serverKey) || opts.serverKey.length !== 32) {
     throw new Error('confirmation server key must be exactly 32 bytes');
   }
-  const macKey = deriveServerSubkey(opts.serverKey, 'resetdesk confirmation record v1');
+  const ring = createKeyRing(opts.serverKey, opts.previousServerKeys ?? []);
+  const macKeys = new Map(
+    ring.keys.map((k) => [k.id, deriveServerSubkey(k.key, 'resetdesk confirmation record v1')]),
+  );
+  const currentMacKey = macKeys.get(ring.current.id)!;
   const nonces = createFormNonces(
-    deriveServerSubkey(opts.serverKey, 'resetdesk confirmation nonce v1'),
+    ring.keys.map((k) => deriveServerSubkey(k.key, 'resetdesk confirmation nonce v1')),
     'confirm',
   );
   const baseUrl = new URL(opts.publicBaseUrl);
@@ -183,7 +192,14 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
   const redisKey = (ref: string) => `${keyPrefix}confirm:${ref}`;
 
-  const recordMac = (ref: string, contextJson: string, name: string, what: string, expiresAt: string) =>
+  const recordMac = (
+    macKey: Buffer,
+    ref: string,
+    contextJson: string,
+    name: string,
+    what: string,
+    expiresAt: string,
+  ) =>
     createHmac('sha256', macKey)
       .update([FORMAT_VERSION, ref, contextJson, name, what, expiresAt].join('\n'))
       .digest('base64url');
@@ -200,14 +216,19 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
     fields: Record<string, string>,
     nowMs: number,
   ): (PendingConfirmation & { status: string; mac: string }) | null {
-    const { v, status, context, name, what, expiresAt, mac } = fields;
+    const { v, status, context, name, what, expiresAt, mac, kid } = fields;
     if (v !== FORMAT_VERSION || !status || !context || name === undefined || !what || !expiresAt || !mac)
       return null;
     if (!(Number(expiresAt) > nowMs)) return null;
     if (!(WHATS as readonly string[]).includes(what)) return null;
-    const expected = Buffer.from(recordMac(ref, context, name, what, expiresAt));
+    const keys =
+      kid === undefined ? [...macKeys.values()] : [macKeys.get(kid)].filter((k) => k !== undefined);
     const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const intact = keys.some((macKey) => {
+      const expected = Buffer.from(recordMac(macKey, ref, context, name, what, expiresAt));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!intact) return null;
     const parsed = parseLinkContext(context);
     if (!parsed) return null;
     return {
@@ -257,7 +278,8 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
             name,
             what: question.what,
             expiresAt,
-            mac: recordMac(ref, contextJson, name, question.what, expiresAt),
+            kid: ring.current.id,
+            mac: recordMac(currentMacKey, ref, contextJson, name, question.what, expiresAt),
           })
           .pexpire(key, ttlMs)
           .exec();

@@ -1,5 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -41,6 +41,34 @@ export function createMetricsApp(
   app.set('etag', false);
   app.set('case sensitive routing', true);
   app.get('/metrics', ...metricsHandlers(metrics, options));
+  app.use((_req, res) => void res.status(404).json({ error: 'not-found' }));
+  return app;
+}
+
+/**
+ * The app of the internal listener (`metrics.port`), which every role runs, an API-less worker included:
+ * GET /metrics (when metrics are enabled), and GET /healthz and /readyz for container health checks, without
+ * the bearer token (they show nothing but up or ready). `health` returns the service's health routes once it
+ * is assembled; before that /healthz and /readyz answer 503 (starting).
+ */
+export function createInternalApp(options: {
+  metrics?: Pick<Metrics, 'serveMetrics'>;
+  bearerToken?: string;
+  health: () => Router | undefined;
+}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('case sensitive routing', true);
+  if (options.metrics) app.get('/metrics', ...metricsHandlers(options.metrics, options));
+  app.use((req, res, next) => {
+    const health = options.health();
+    if (health) return health(req, res, next);
+    if (req.path === '/healthz' || req.path === '/readyz') {
+      return void res.status(503).json({ status: 'starting' });
+    }
+    next();
+  });
   app.use((_req, res) => void res.status(404).json({ error: 'not-found' }));
   return app;
 }

@@ -2,11 +2,18 @@ import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { PacingObserver } from '../pacing/paced-ports.js';
+import { readBuildInfo, type BuildInfo } from './build-info.js';
+import type { QueueDepthLease } from './queue-depth-lease.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one, so tests and
  * several service instances in one process do not collide). Exposed at GET /metrics (`serveMetrics`), on the
  * metrics listener and, with a bearer token, on the public port (see `metrics-server.ts`).
+ *
+ * Naming follows Prometheus' rules: `_total` only on counters, base units in the name (`_seconds`), a
+ * `_build_info` gauge of 1. Node's process and runtime metrics keep their standard, unprefixed names
+ * (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …), so stock Node.js dashboards work.
+ * README.md ("Metrics") lists every metric; a test keeps the list and this file in step.
  */
 export interface Metrics extends PacingObserver {
   readonly registry: Registry;
@@ -14,19 +21,33 @@ export interface Metrics extends PacingObserver {
   countWebhooks(): RequestHandler;
   /** The GET /metrics handler (Prometheus text). */
   serveMetrics(): RequestHandler;
-  /** Queue depth gauges, read from BullMQ on each scrape. */
+  /** Queue depth gauges, read from BullMQ on each scrape (by the lease holder only, see `shareQueueDepth`). */
   watchQueue(name: string, queue: Pick<Queue, 'getJobCounts'>): void;
-  /** Job outcomes and durations from a worker's events. */
-  watchWorker(worker: Worker): void;
+  /**
+   * Report queue depth only while this lease is held, so that of all the processes scraped exactly one
+   * reports it. Without a lease every process that watches a queue reports its depth.
+   */
+  shareQueueDepth(lease: QueueDepthLease): void;
+  /** Job outcomes, retries and durations from a worker's events, labelled with its queue. */
+  watchWorker(worker: Worker, queue?: string): void;
 }
 
 const KNOWN_PSAS = new Set(['halopsa', 'connectwise', 'autotask']);
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const JOB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(options: { defaultMetrics?: boolean; buildInfo?: BuildInfo } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'resetdesk_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const build = options.buildInfo ?? readBuildInfo();
+  new Gauge({
+    name: 'resetdesk_build_info',
+    help: 'Always 1; the labels say which release (and commit, when the image recorded it) runs on which Node.',
+    labelNames: ['version', 'commit', 'node'],
+    registers: [registry],
+  }).set({ version: build.version, node: build.node, ...(build.commit ? { commit: build.commit } : {}) }, 1);
 
   const webhooks = new Counter({
     name: 'resetdesk_webhook_requests_total',
@@ -34,29 +55,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['psa', 'status'],
     registers: [registry],
   });
-  const outcomes = new Counter({
-    name: 'resetdesk_jobs_total',
-    help: 'Reset jobs finished, by outcome code (failed = gave up; retry = a failed attempt to be retried).',
-    labelNames: ['outcome'],
+  const finishedJobs = new Counter({
+    name: 'resetdesk_jobs_finished_total',
+    help: 'Jobs finished, by queue and outcome code (failed = given up after its last attempt).',
+    labelNames: ['queue', 'outcome'],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'resetdesk_job_retries_total',
+    help: 'Failed job attempts that will be tried again, by queue (not counted as finished).',
+    labelNames: ['queue'],
     registers: [registry],
   });
   const jobRun = new Histogram({
-    name: 'resetdesk_job_run_seconds',
-    help: 'Time of the last run of a finished job (pickup to finish).',
-    labelNames: ['outcome'],
+    name: 'resetdesk_job_run_duration_seconds',
+    help: 'Duration of the last run of a finished job (pickup to finish), by queue and outcome.',
+    labelNames: ['queue', 'outcome'],
     buckets: JOB_BUCKETS,
     registers: [registry],
   });
-  const jobTotal = new Histogram({
-    name: 'resetdesk_job_total_seconds',
-    help: 'Webhook received to job finished, including queueing, pacing delays and retries.',
+  const turnaround = new Histogram({
+    name: 'resetdesk_job_turnaround_seconds',
+    help: 'Webhook received to reset job finished, including queueing, pacing delays and retries.',
     labelNames: ['outcome'],
     buckets: JOB_BUCKETS,
     registers: [registry],
   });
   const calls = new Histogram({
-    name: 'resetdesk_outside_call_seconds',
-    help: 'Outside calls (port methods) by system, operation and result.',
+    name: 'resetdesk_outside_call_duration_seconds',
+    help: 'Duration of outside calls (port methods) by system, operation and result.',
     labelNames: ['system', 'operation', 'result'],
     buckets: CALL_BUCKETS,
     registers: [registry],
@@ -74,25 +101,28 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
   const queues = new Map<string, Pick<Queue, 'getJobCounts'>>();
+  let lease: QueueDepthLease | undefined;
   new Gauge({
     name: 'resetdesk_queue_jobs',
-    help: 'Jobs in a queue by state (read from Redis at scrape time).',
+    help: 'Jobs in a queue by state, read from Redis at scrape time by one process only (sum() is the depth).',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
+      this.reset();
+      if (queues.size === 0 || (lease && !(await lease.held()))) return;
       for (const [name, queue] of queues) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+        const counts = await queue.getJobCounts(...QUEUE_STATES);
         for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
       }
     },
   });
 
-  const finished = (job: Job, outcome: string) => {
-    outcomes.inc({ outcome });
+  const finished = (job: Job, queue: string, outcome: string) => {
+    finishedJobs.inc({ queue, outcome });
     if (job.processedOn && job.finishedOn)
-      jobRun.observe({ outcome }, (job.finishedOn - job.processedOn) / 1000);
+      jobRun.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
     const received = Date.parse((job.data as { receivedAt?: string }).receivedAt ?? '');
-    if (Number.isFinite(received)) jobTotal.observe({ outcome }, (Date.now() - received) / 1000);
+    if (Number.isFinite(received)) turnaround.observe({ outcome }, (Date.now() - received) / 1000);
   };
 
   return {
@@ -107,16 +137,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     watchQueue(name, queue) {
       queues.set(name, queue);
     },
-    watchWorker(worker) {
+    shareQueueDepth(given) {
+      lease = given;
+    },
+    watchWorker(worker, queue = 'resets') {
       worker.on('completed', (job: Job, result: unknown) => {
         const code = (result as { code?: string } | undefined)?.code ?? 'completed';
-        finished(job, code);
+        finished(job, queue, code);
       });
       worker.on('failed', (job: Job | undefined, err: Error) => {
         if (!job) return;
         const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-        if (final) finished(job, 'failed');
-        else outcomes.inc({ outcome: 'retry' });
+        if (final) finished(job, queue, 'failed');
+        else retries.inc({ queue });
       });
     },
     countWebhooks() {

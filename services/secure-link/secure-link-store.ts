@@ -4,6 +4,7 @@ import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
 import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
+import { createKeyRing, type ServerKey } from '../one-time-links/key-ring.js';
 import {
   isWellFormedLinkToken,
   linkContextJson,
@@ -20,9 +21,13 @@ import { createLinkRedis, isRedisRefusal, luaScript } from '../one-time-links/re
  * - Encryption: AES-256-GCM with key = HKDF-SHA256(ikm = serverKey, salt = key part,
  *   info = "resetdesk secure-link v1"), a random 12-byte IV, and AAD binding the ciphertext to its Redis key,
  *   its context and its expiry (see `aadFor`), so Redis tampering cannot re-point a link at another ticket.
- * - Stored: a hash { v, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) } with
- *   `PEXPIRE` = ttl. A Redis dump alone lacks the key part; the server key alone lacks the ciphertext's salt;
- *   a password needs the server key *and* the token.
+ * - Stored: a hash { v, kid, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) }
+ *   with `PEXPIRE` = ttl. A Redis dump alone lacks the key part; the server key alone lacks the ciphertext's
+ *   salt; a password needs the server key *and* the token.
+ * - Key ring (`previousServerKeys`, see one-time-links/key-ring.ts): `kid` names the server key a link was
+ *   made under. New links use the current key; a link made under a previous key still opens with it until it
+ *   expires; a link whose key left the ring is unavailable. A link stored without `kid` (made before the
+ *   ring existed) is tried with every key of the ring. Rotation rewrites nothing in Redis.
  * - Reveal decrypts first (HGETALL) and only then claims a view with an atomic Lua compare-and-decrement on
  *   the same ciphertext, deleting the key at zero. So a token with a wrong key part never burns a view, and
  *   concurrent reveals never exceed `maxViews`.
@@ -109,8 +114,10 @@ export interface RedisSecureLinkStoreOptions {
   redis: RedisClient;
   /** Namespaces every key, e.g. `resetdesk:`. */
   keyPrefix: string;
-  /** 32 random bytes, from config/secret storage; never stored in Redis. */
+  /** 32 random bytes, from config/secret storage; never stored in Redis. New links are made under it. */
   serverKey: Buffer;
+  /** Older server keys: they only open links made under them (key rotation). */
+  previousServerKeys?: readonly Buffer[];
   /** Origin (and optional base path) the public links live under, e.g. `https://reset.example.com`. */
   publicBaseUrl: string;
   logger: Logger;
@@ -260,9 +267,12 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   if (!Buffer.isBuffer(opts.serverKey) || opts.serverKey.length !== 32) {
     throw new Error('secure-link server key must be exactly 32 bytes');
   }
-  const serverKey = Buffer.from(opts.serverKey); // private copy: later changes by the caller cannot affect it
+  const ring = createKeyRing(opts.serverKey, opts.previousServerKeys ?? []);
   // A separate key for form nonces: a nonce can never be confused with, or help attack, a link's ciphertext.
-  const nonces = createFormNonces(deriveServerSubkey(serverKey, NONCE_INFO), 'proceed');
+  const nonces = createFormNonces(
+    ring.keys.map((k) => deriveServerSubkey(k.key, NONCE_INFO)),
+    'proceed',
+  );
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new Error('secure-link publicBaseUrl must be an http(s) URL');
@@ -294,11 +304,31 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       : { viewsLeft: -1, viewNumber: 0 };
   }
 
+  /** The server keys that may have made a stored link: the one its `kid` names, or all of them (no `kid`). */
+  function candidateKeys(fields: Record<string, string>): readonly ServerKey[] {
+    if (fields.kid === undefined) return ring.keys;
+    const key = ring.find(fields.kid);
+    return key ? [key] : [];
+  }
+
   /**
    * Decrypts a stored link with the token's key part. Null when anything is missing, malformed, expired or
-   * fails authentication: the GCM tag check is what tells a wrong key part from the right one.
+   * fails authentication (or its server key left the ring): the GCM tag check is what tells a wrong key part
+   * from the right one.
    */
   function open(
+    parsed: ParsedToken,
+    fields: Record<string, string>,
+  ): { secret: string; context: SecureLinkContext } | null {
+    for (const serverKey of candidateKeys(fields)) {
+      const opened = openWith(serverKey.key, parsed, fields);
+      if (opened) return opened;
+    }
+    return null;
+  }
+
+  function openWith(
+    serverKey: Buffer,
     parsed: ParsedToken,
     fields: Record<string, string>,
   ): { secret: string; context: SecureLinkContext } | null {
@@ -367,7 +397,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       const expiresAtMs = Date.now() + ttlMs;
       const expiresAt = String(expiresAtMs);
       const iv = randomBytes(12);
-      const key = deriveKey(serverKey, parsed.keyPart);
+      const key = deriveKey(ring.current.key, parsed.keyPart);
       const plain = Buffer.from(secret, 'utf8');
       let ct: Buffer;
       let tag: Buffer;
@@ -388,6 +418,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
           .multi()
           .hset(redisKeyName, {
             v: FORMAT_VERSION,
+            kid: ring.current.id,
             ct: ct.toString('base64'),
             iv: iv.toString('base64'),
             tag: tag.toString('base64'),
@@ -461,7 +492,9 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       if (!opened) {
         // A stored link that this token cannot open means a wrong key part: worth a warning (guessing or a
         // mangled link), though the viewer sees the same "unavailable" as for any other failure.
-        if (fields.tag)
+        if (fields.tag && candidateKeys(fields).length === 0)
+          log.warn({ link, ip: viewer?.ip }, 'secure link reveal refused: its server key left the key ring');
+        else if (fields.tag)
           log.warn({ link, ip: viewer?.ip }, 'secure link reveal refused: token does not open it');
         return { status: 'unavailable' };
       }

@@ -14,6 +14,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** GET until it answers 200 (readiness follows the Redis connection, which opens just after the start). */
+async function untilReady(url: string): Promise<Response> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(url);
+    if (res.status === 200 || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Runs the real entry point (`services/main.ts`) and asks both of its ports for /metrics. */
 describe('Where the running service serves /metrics', () => {
   let sandbox: Sandbox;
@@ -29,7 +39,7 @@ describe('Where the running service serves /metrics', () => {
     await sandbox.close();
   });
 
-  async function start(env: Record<string, string>) {
+  async function start(env: Record<string, string>, ready = ['resetdesk listening', 'metrics listening']) {
     const port = await freePort();
     const metricsPort = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
@@ -52,7 +62,7 @@ describe('Where the running service serves /metrics', () => {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const deadline = Date.now() + 15_000;
-    while (!output.includes('resetdesk listening') || !output.includes('metrics listening')) {
+    while (!ready.every((line) => output.includes(line))) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`service did not start:\n${output}`);
@@ -62,6 +72,7 @@ describe('Where the running service serves /metrics', () => {
     return {
       publicUrl: `http://127.0.0.1:${port}/metrics`,
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      internal: (path: string) => `http://127.0.0.1:${metricsPort}${path}`,
       async stop() {
         child.kill('SIGTERM');
         expect(await exited).toBe(0);
@@ -96,6 +107,33 @@ describe('Where the running service serves /metrics', () => {
     } finally {
       const output = await svc.stop();
       expect(output).not.toContain(token);
+    }
+  });
+
+  it('a worker-only process answers /healthz and /readyz (and /metrics) on its internal listener', async () => {
+    const svc = await start({ RESETDESK_ROLE: 'worker' }, ['resetdesk worker started', 'metrics listening']);
+    try {
+      const live = await fetch(svc.internal('/healthz'));
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'ok' });
+      const ready = await untilReady(svc.internal('/readyz'));
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+      expect((await fetch(svc.metricsUrl)).status).toBe(200);
+      await expect(fetch(svc.publicUrl)).rejects.toThrow();
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('with METRICS_ENABLED=false: no /metrics, but the health endpoints stay', async () => {
+    const svc = await start({ METRICS_ENABLED: 'false' });
+    try {
+      expect((await fetch(svc.metricsUrl)).status).toBe(404);
+      expect((await fetch(svc.internal('/healthz'))).status).toBe(200);
+      expect((await untilReady(svc.internal('/readyz'))).status).toBe(200);
+    } finally {
+      await svc.stop();
     }
   });
 });

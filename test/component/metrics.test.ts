@@ -7,16 +7,16 @@ import { startHarness, WEBHOOK_PASSWORD, type Harness } from '../support/compone
 
 /**
  * What an operator watches on GET /metrics (the metrics listener, `metrics.port`) after real traffic: webhook
- * answers by status, job outcomes, durations, outside-call latencies, 429s and pacing delays, queue depth.
- * One reset runs through the sandbox while Graph answers its first call with a 429; a webhook with wrong
- * credentials is refused.
+ * answers by status, job outcomes, retries, durations, outside-call latencies, 429s and pacing delays, queue
+ * depth. One reset runs through the sandbox while Graph answers its first call with a 429; a second one while
+ * the PSA refuses its first note (503), so its job is retried once; a webhook with wrong credentials is refused.
  */
 const PASSWORD = 'Metric-Proof-Passw0rd-7';
 
 let h: Harness;
 let text = '';
 
-/** The value of one sample line, e.g. `resetdesk_jobs_total{outcome="reset-delivered"}`. */
+/** The value of one sample line, e.g. `resetdesk_jobs_finished_total{outcome="reset-delivered"}`. */
 function sample(name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
@@ -48,6 +48,10 @@ beforeAll(async () => {
     .send('{"object_id": 802}');
   expect(refused.status).toBe(401);
   expect((await h.outcomeOf(801)).code).toBe('reset-delivered');
+  h.fileResetTicket({ id: 803, target: 'sam@contoso.test', resetPassword: 'Yes', resetMfa: 'Yes' });
+  h.sandbox.psa.failNextNote();
+  expect((await h.deliver(803)).status).toBe(202);
+  expect((await h.outcomeOf(803)).code).toBe('reset-delivered');
   // Not on the public port: only the metrics listener serves it.
   expect((await request(h.desk.app!).get('/metrics')).status).toBe(404);
   const res = await request(createMetricsApp(metrics)).get('/metrics');
@@ -62,36 +66,49 @@ afterAll(async () => {
 
 describe('GET /metrics after a reset that was throttled once', () => {
   it('counts webhook answers by PSA and status', () => {
-    expect(sample('resetdesk_webhook_requests_total', { psa: 'halopsa', status: '202' })).toBe(1);
+    expect(sample('resetdesk_webhook_requests_total', { psa: 'halopsa', status: '202' })).toBe(2);
     expect(sample('resetdesk_webhook_requests_total', { psa: 'halopsa', status: '401' })).toBe(1);
   });
 
-  it('counts the job by its outcome, with its durations', () => {
-    expect(sample('resetdesk_jobs_total', { outcome: 'reset-delivered' })).toBe(1);
-    expect(sample('resetdesk_job_total_seconds_count', { outcome: 'reset-delivered' })).toBe(1);
-    expect(sample('resetdesk_job_total_seconds_sum', { outcome: 'reset-delivered' })).toBeGreaterThan(0);
-    expect(sample('resetdesk_job_run_seconds_count', { outcome: 'reset-delivered' })).toBe(1);
+  it('counts each job once by its outcome, with its durations', () => {
+    const delivered = { queue: 'resets', outcome: 'reset-delivered' };
+    expect(sample('resetdesk_jobs_finished_total', delivered)).toBe(2);
+    expect(sample('resetdesk_job_turnaround_seconds_count', { outcome: 'reset-delivered' })).toBe(2);
+    expect(sample('resetdesk_job_turnaround_seconds_sum', { outcome: 'reset-delivered' })).toBeGreaterThan(0);
+    expect(sample('resetdesk_job_run_duration_seconds_count', delivered)).toBe(2);
+  });
+
+  it('counts the retried attempt apart from finished jobs', () => {
+    expect(sample('resetdesk_job_retries_total', { queue: 'resets' })).toBe(1);
+    expect(text).not.toMatch(/resetdesk_jobs_finished_total\{[^}]*outcome="retry"/);
   });
 
   it('times outside calls per system and operation, and counts the 429 and the pause it caused', () => {
     const reset = { system: 'graph', operation: 'resetPassword', result: 'ok' };
-    expect(sample('resetdesk_outside_call_seconds_count', reset)).toBe(1);
+    expect(sample('resetdesk_outside_call_duration_seconds_count', reset)).toBe(2);
     expect(
-      sample('resetdesk_outside_call_seconds_count', {
+      sample('resetdesk_outside_call_duration_seconds_count', {
         system: 'halopsa',
         operation: 'addNote',
         result: 'ok',
       }),
     ).toBeGreaterThanOrEqual(1);
-    expect(sample('resetdesk_outside_call_seconds_count', { system: 'graph', result: 'throttled' })).toBe(1);
+    expect(
+      sample('resetdesk_outside_call_duration_seconds_count', { system: 'graph', result: 'throttled' }),
+    ).toBe(1);
     expect(sample('resetdesk_throttled_total', { system: 'graph' })).toBe(1);
     expect(sample('resetdesk_pacing_delays_total', { system: 'graph', reason: 'paused' })).toBe(1);
   });
 
-  it('shows the queue depth by state: nothing left waiting, delayed or failed', () => {
+  it('shows the depth of the reset queue by state: nothing left waiting, delayed or failed', () => {
     for (const state of ['waiting', 'active', 'delayed', 'failed']) {
       expect(sample('resetdesk_queue_jobs', { queue: 'resets', state })).toBe(0);
     }
+  });
+
+  it('watches the link-events queue too: each delivered link waits there for its expiry check', () => {
+    expect(sample('resetdesk_queue_jobs', { queue: 'link-events', state: 'delayed' })).toBe(2);
+    expect(sample('resetdesk_queue_jobs', { queue: 'link-events', state: 'failed' })).toBe(0);
   });
 
   it('carries no password, secret or link token', () => {

@@ -4,15 +4,24 @@
 // and prints the ticket's notes and the secure link. Exits 0 when the flow worked.
 //
 // Flags: --psa=halopsa|connectwise|autotask   which PSA the sandbox simulates (default halopsa)
-//        --keep-running                        keep serving so the printed link can be opened in a browser
+//        --keep-running                        keep serving so the printed link can be opened in a browser,
+//                                              and write the sandbox configuration for `npm run doctor`
+//
+// Redis: REDIS_URL (default redis://127.0.0.1:6379). When it does not answer, the demo says so in one line
+// and exits 1. Every key the demo writes is under one prefix of its own (REDIS_KEY_PREFIX may name one that
+// starts with "resetdesk-demo"), and is removed when the demo ends, SIGINT and SIGTERM included.
 import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
-import { createResetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
 import type { PsaKind } from '../../services/domain/ports.js';
-import { startSandbox, TENANT } from './sandbox.js';
+import { keysUnder } from '../support/redis.js';
+import { startSandbox, TENANT, type Sandbox } from './sandbox.js';
 
 const keepRunning = process.argv.includes('--keep-running');
 const psaArg = process.argv.find((a) => a.startsWith('--psa='))?.slice('--psa='.length) ?? 'halopsa';
@@ -21,131 +30,221 @@ const PSA_NAMES: Record<PsaKind, string> = {
   connectwise: 'ConnectWise PSA',
   autotask: 'Autotask',
 };
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KEY_PREFIX = process.env.REDIS_KEY_PREFIX ?? `resetdesk-demo-${randomUUID().slice(0, 8)}`;
+/** Where --keep-running writes the sandbox configuration for `npm run doctor` (gitignored). */
+const SANDBOX_ENV_FILE = resolve('test/.sandbox.env');
 const TICKET = 1001;
 
 function print(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function main(): Promise<number> {
-  if (!(psaArg in PSA_NAMES)) throw new Error(`--psa must be one of ${Object.keys(PSA_NAMES).join(', ')}`);
-  const psa = psaArg as PsaKind;
-  const sandbox = await startSandbox(psa);
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** What the demo started, so that any way out (success, failure, a signal) stops all of it. */
+const started: {
+  sandbox?: Sandbox;
+  server?: ReturnType<typeof createServer>;
+  desk?: Resetdesk;
+  envFile?: string;
+} = {};
 
-  const config = loadConfig({
-    env: {
-      ...sandbox.env,
-      PUBLIC_BASE_URL: base,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `resetdesk-demo-${randomUUID().slice(0, 8)}`,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    },
+/** One short-lived connection; true when Redis answers a PING within two seconds. */
+async function redisAnswers(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
   });
-  const desk = createResetdesk(config, createLogger({ level: config.log.level }));
-  server.on('request', desk.app!);
-
-  const cleanup = async () => {
-    await desk.close(3000);
-    server.close();
-    await sandbox.close();
-  };
-
+  probe.on('error', () => undefined);
   try {
-    print(
-      `resetdesk demo — service on ${base}, sandbox Graph at ${sandbox.graph.url}, sandbox ${PSA_NAMES[psa]} at ${sandbox.psa.url}`,
-    );
-    print('');
-    print(
-      `1. Maria Manager files a "Password / MFA reset" ticket (#${TICKET}) in the ${PSA_NAMES[psa]} portal for Sam Staff (sam@contoso.test).`,
-    );
-    sandbox.fileResetTicket({
-      id: TICKET,
-      target: 'sam@contoso.test',
-      resetPassword: 'Yes',
-      resetMfa: 'Yes',
-    });
-
-    print(`2. ${PSA_NAMES[psa]} calls the webhook POST /webhooks/${psa}.`);
-    const hook = sandbox.psa.webhook(TICKET);
-    const res = await fetch(`${base}/webhooks/${psa}`, {
-      method: 'POST',
-      headers: hook.headers,
-      body: hook.body,
-    });
-    print(`   → ${res.status} ${JSON.stringify(await res.json())}`);
-    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-
-    print('3. The worker reads the ticket, checks Maria manages Sam in Entra, resets, and writes back…');
-    const deadline = Date.now() + 20_000;
-    let outcome: { code: string } | undefined;
-    while (!outcome && Date.now() < deadline) {
-      const job = await desk.queue.queue.getJob(`${psa}-${TICKET}`);
-      const state = await job?.getState();
-      if (state === 'completed') outcome = job!.returnvalue as { code: string };
-      else if (state === 'failed') throw new Error(`job failed: ${job!.failedReason}`);
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!outcome) throw new Error('no outcome within 20 s');
-    print(`   → outcome: ${outcome.code}`);
-
-    const sam = sandbox.graph.user(TENANT, 'u-sam')!;
-    print('');
-    print('In the sandbox tenant, Sam Staff now has:');
-    print(
-      `   a temporary password set: ${sam.password ? 'yes' : 'no'}; must change at next sign-in: ${sam.forceChangePasswordNextSignIn}`,
-    );
-    print(
-      `   MFA methods left: ${sam.methods.filter((m) => !m['@odata.type'].endsWith('passwordAuthenticationMethod')).length}`,
-    );
-    print(`   sign-in sessions revoked: ${sam.sessionsRevokedAt ? 'yes' : 'no'}`);
-
-    print('');
-    print(
-      `Ticket #${TICKET} in ${PSA_NAMES[psa]} — ${sandbox.psa.disposition(TICKET) === 'awaiting-confirmation' ? "status: waiting for the customer's confirmation" : `disposition: ${sandbox.psa.disposition(TICKET)}`}; notes:`,
-    );
-    for (const note of sandbox.psa.notes(TICKET)) {
-      print(`---- ${note.visibility === 'internal' ? 'internal note' : 'customer-visible note'} ----`);
-      print(note.text);
-    }
-    print('----');
-    for (const to of sandbox.psa.emailsFor(TICKET))
-      print(`${PSA_NAMES[psa]} emailed the note to ${to} (the contact on file).`);
-
-    const link = /https?:\/\/[^\s"<]+\/s\/[A-Za-z0-9_-]+/.exec(
-      sandbox.psa
-        .notes(TICKET)
-        .map((n) => n.text)
-        .join(' '),
-    )?.[0];
-    if (!link) throw new Error('no secure link on the ticket');
-    print('');
-    print(`Secure link: ${link}`);
-    const page = await fetch(link);
-    const pageText = await page.text();
-    const secretShownOnGet = sam.password !== undefined && pageText.includes(sam.password);
-    print(
-      `   GET  → ${page.status}: ${pageText.includes('Click Here to Proceed') ? '"Click Here to Proceed" only' : 'unexpected page'}; password shown: ${secretShownOnGet ? 'YES (bug)' : 'no'}`,
-    );
-    if (secretShownOnGet || !page.ok) throw new Error('the link page is not right');
-
-    if (keepRunning) {
-      print('');
-      print('Open the link above in a browser (the reveal uses one of its views). Ctrl+C stops the demo.');
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    }
-    return outcome.code === 'reset-delivered' ? 0 : 1;
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
   } finally {
-    await cleanup();
+    probe.disconnect();
   }
 }
 
+/** Stops the service, the simulators and the web server, and removes every key the demo wrote. */
+async function cleanup(): Promise<void> {
+  const { desk, server, sandbox, envFile } = started;
+  started.desk = started.server = started.sandbox = started.envFile = undefined;
+  if (envFile) rmSync(envFile, { force: true });
+  await desk?.close(3000);
+  server?.closeAllConnections();
+  server?.close();
+  await sandbox?.close();
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    const keys = await keysUnder(redis, `${KEY_PREFIX}:`);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A POSIX shell assignment that survives any value (single quotes, the one quote escaped). */
+const shellAssignment = (name: string, value: string) => `${name}='${value.replace(/'/g, `'\\''`)}'`;
+
+async function main(): Promise<number> {
+  if (!(psaArg in PSA_NAMES)) throw new Error(`--psa must be one of ${Object.keys(PSA_NAMES).join(', ')}`);
+  if (!KEY_PREFIX.startsWith('resetdesk-demo')) {
+    throw new Error('REDIS_KEY_PREFIX must start with "resetdesk-demo": the demo removes every key under it');
+  }
+  const psa = psaArg as PsaKind;
+  if (!(await redisAnswers())) {
+    console.error(`demo: Redis does not answer at ${new URL(REDIS_URL).host}: start Redis or set REDIS_URL`);
+    return 1;
+  }
+  const sandbox = (started.sandbox = await startSandbox(psa));
+  const server = (started.server = createServer());
+  await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const env = {
+    ...sandbox.env,
+    PUBLIC_BASE_URL: base,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: KEY_PREFIX,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  const config = loadConfig({ env });
+  const desk = (started.desk = createResetdesk(config, createLogger({ level: config.log.level })));
+  server.on('request', desk.app!);
+
+  print(
+    `resetdesk demo — service on ${base}, sandbox Graph at ${sandbox.graph.url}, sandbox ${PSA_NAMES[psa]} at ${sandbox.psa.url}`,
+  );
+  print('');
+  print(
+    `1. Maria Manager files a "Password / MFA reset" ticket (#${TICKET}) in the ${PSA_NAMES[psa]} portal for Sam Staff (sam@contoso.test).`,
+  );
+  sandbox.fileResetTicket({
+    id: TICKET,
+    target: 'sam@contoso.test',
+    resetPassword: 'Yes',
+    resetMfa: 'Yes',
+  });
+
+  print(`2. ${PSA_NAMES[psa]} calls the webhook POST /webhooks/${psa}.`);
+  const hook = sandbox.psa.webhook(TICKET);
+  const res = await fetch(`${base}/webhooks/${psa}`, {
+    method: 'POST',
+    headers: hook.headers,
+    body: hook.body,
+  });
+  print(`   → ${res.status} ${JSON.stringify(await res.json())}`);
+  if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+
+  print('3. The worker reads the ticket, checks Maria manages Sam in Entra, resets, and writes back…');
+  const deadline = Date.now() + 20_000;
+  let outcome: { code: string } | undefined;
+  while (!outcome && Date.now() < deadline) {
+    const job = await desk.queue.queue.getJob(`${psa}-${TICKET}`);
+    const state = await job?.getState();
+    if (state === 'completed') outcome = job!.returnvalue as { code: string };
+    else if (state === 'failed') throw new Error(`job failed: ${job!.failedReason}`);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!outcome) throw new Error('no outcome within 20 s');
+  print(`   → outcome: ${outcome.code}`);
+
+  const sam = sandbox.graph.user(TENANT, 'u-sam')!;
+  print('');
+  print('In the sandbox tenant, Sam Staff now has:');
+  print(
+    `   a temporary password set: ${sam.password ? 'yes' : 'no'}; must change at next sign-in: ${sam.forceChangePasswordNextSignIn}`,
+  );
+  print(
+    `   MFA methods left: ${sam.methods.filter((m) => !m['@odata.type'].endsWith('passwordAuthenticationMethod')).length}`,
+  );
+  print(`   sign-in sessions revoked: ${sam.sessionsRevokedAt ? 'yes' : 'no'}`);
+
+  print('');
+  print(
+    `Ticket #${TICKET} in ${PSA_NAMES[psa]} — ${sandbox.psa.disposition(TICKET) === 'awaiting-confirmation' ? "status: waiting for the customer's confirmation" : `disposition: ${sandbox.psa.disposition(TICKET)}`}; notes:`,
+  );
+  for (const note of sandbox.psa.notes(TICKET)) {
+    print(`---- ${note.visibility === 'internal' ? 'internal note' : 'customer-visible note'} ----`);
+    print(note.text);
+  }
+  print('----');
+  for (const to of sandbox.psa.emailsFor(TICKET))
+    print(`${PSA_NAMES[psa]} emailed the note to ${to} (the contact on file).`);
+
+  const link = /https?:\/\/[^\s"<]+\/s\/[A-Za-z0-9_-]+/.exec(
+    sandbox.psa
+      .notes(TICKET)
+      .map((n) => n.text)
+      .join(' '),
+  )?.[0];
+  if (!link) throw new Error('no secure link on the ticket');
+  print('');
+  print(`Secure link: ${link}`);
+  const page = await fetch(link);
+  const pageText = await page.text();
+  const secretShownOnGet = sam.password !== undefined && pageText.includes(sam.password);
+  print(
+    `   GET  → ${page.status}: ${pageText.includes('Click Here to Proceed') ? '"Click Here to Proceed" only' : 'unexpected page'}; password shown: ${secretShownOnGet ? 'YES (bug)' : 'no'}`,
+  );
+  if (secretShownOnGet || !page.ok) throw new Error('the link page is not right');
+
+  const worked = outcome.code === 'reset-delivered';
+  flowExitCode = worked ? 0 : 1;
+  if (keepRunning) {
+    writeFileSync(
+      SANDBOX_ENV_FILE,
+      `${Object.entries({
+        ...env,
+        LOG_LEVEL: 'warn',
+        NODE_EXTRA_CA_CERTS: resolve('test/.sim-tls/cert.pem'),
+      })
+        .map(([name, value]) => shellAssignment(name, value))
+        .join('\n')}\n`,
+      { mode: 0o600 },
+    );
+    started.envFile = SANDBOX_ENV_FILE;
+    print('');
+    print('Open the link above in a browser (the reveal uses one of its views).');
+    print('Check the setup against the sandbox, in another terminal:');
+    print('   set -a; . test/.sandbox.env; set +a; npm run doctor');
+    print('Ctrl+C stops the demo.');
+    await new Promise(() => undefined); // until SIGINT or SIGTERM (see below)
+  }
+  return worked ? 0 : 1;
+}
+
+// Ctrl+C or a supervisor's SIGTERM: stop everything, remove the demo's keys, exit (with the flow's code once it
+// has finished, as with --keep-running; 130 or 143 when interrupted). A second signal exits at once.
+let stopping = false;
+let flowExitCode: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    print(`\n${signal}: stopping the demo`);
+    cleanup().then(
+      () => process.exit(flowExitCode ?? (signal === 'SIGINT' ? 130 : 143)),
+      () => process.exit(1),
+    );
+  });
+}
+
 main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
+  async (code) => {
+    if (stopping) return; // the signal handler finishes
+    await cleanup().catch(() => undefined);
+    process.exit(code);
+  },
+  async (err: Error) => {
+    if (stopping) return;
     console.error(`demo failed: ${err.message}`);
+    await cleanup().catch(() => undefined);
     process.exit(1);
   },
 );

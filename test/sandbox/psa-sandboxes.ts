@@ -77,6 +77,12 @@ export function haloSandboxEnv(halo: HaloSimulator): Record<string, string> {
 export async function startHaloSandbox(): Promise<PsaSandbox & { halo: HaloSimulator }> {
   const halo = await startHaloSimulator();
   halo.addClient(HALO.client, 'Contoso');
+  // The instance's configuration that the sandbox's settings name (what `resetdesk doctor` looks up).
+  halo.addTicketType(HALO.resetType, 'Password / MFA reset');
+  halo.addOutcome(HALO.customerNoteOutcome, 'Email User');
+  halo.addStatus(HALO.statusAwaiting, 'Waiting for Customer');
+  halo.addStatus(HALO.statusHandoff, 'Needs Engineer');
+  halo.addTeam(HALO.teamHandoff, 'Service Desk L2');
   halo.addUser({ id: 7, client_id: HALO.client, name: 'Maria Manager', emailaddress: 'maria@contoso.test' });
   halo.addUser({ id: 8, client_id: HALO.client, name: 'Mallory Peer', emailaddress: 'mallory@contoso.test' });
   return {
@@ -164,6 +170,7 @@ export async function startAutotaskSandbox(): Promise<PsaSandbox & { autotask: A
     publishIds: [1, 2],
     statusIds: [AUTOTASK.statusNew, AUTOTASK.statusAwaiting, AUTOTASK.statusHandoff],
     queueIds: [AUTOTASK.resetQueue, AUTOTASK.handoffQueue],
+    sourceIds: [AUTOTASK.emailSource, AUTOTASK.portalSource],
   });
   at.addCompany(AUTOTASK.company, 'Contoso');
   at.addContact({
@@ -281,13 +288,24 @@ export async function startConnectWiseSandbox(): Promise<PsaSandbox & { connectw
     lastName: 'Peer',
     email: 'mallory@contoso.test',
   });
-  cw.addBoard(CONNECTWISE.resetBoard, 'Service Desk', [
-    { id: CONNECTWISE.statusNew, name: 'New' },
-    { id: CONNECTWISE.statusAwaiting, name: 'Waiting on client' },
-  ]);
-  cw.addBoard(CONNECTWISE.handoffBoard, 'Escalations', [
-    { id: CONNECTWISE.statusHandoff, name: 'Needs engineer' },
-  ]);
+  cw.addBoard(
+    CONNECTWISE.resetBoard,
+    'Service Desk',
+    [
+      { id: CONNECTWISE.statusNew, name: 'New' },
+      { id: CONNECTWISE.statusAwaiting, name: 'Waiting on client' },
+    ],
+    { types: ['Password / MFA reset', 'Hardware'] },
+  );
+  cw.addBoard(
+    CONNECTWISE.handoffBoard,
+    'Escalations',
+    [{ id: CONNECTWISE.statusHandoff, name: 'Needs engineer' }],
+    {
+      teams: [{ id: CONNECTWISE.handoffTeam, name: 'Escalation engineers' }],
+    },
+  );
+  cw.addMember('resetdesk-api', 'resetdesk API member');
   return {
     connectwise: cw,
     psa: 'connectwise',
@@ -307,6 +325,8 @@ export async function startConnectWiseSandbox(): Promise<PsaSandbox & { connectw
       CONNECTWISE_KEY_URL_ALLOWED_ORIGINS: `https://*.myconnectwise.net,${cw.url}`,
       CONNECTWISE_RESET_BOARD_IDS: String(CONNECTWISE.resetBoard),
       CONNECTWISE_RESET_TYPE_NAMES: 'Password / MFA reset',
+      // The site's ticket source names, listed as a production configuration would.
+      CONNECTWISE_PORTAL_SOURCES: 'Portal',
       CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID: String(CONNECTWISE.statusAwaiting),
       CONNECTWISE_HANDOFF_BOARD_ID: String(CONNECTWISE.handoffBoard),
       CONNECTWISE_HANDOFF_STATUS_ID: String(CONNECTWISE.statusHandoff),

@@ -100,6 +100,16 @@ export interface AutotaskSimOptions {
   statusIds?: number[];
   /** Queues the database knows, besides those of seeded tickets. */
   queueIds?: number[];
+  /** Ticket issue types, sub-issue types and sources the database knows (default none). */
+  issueTypeIds?: number[];
+  subIssueTypeIds?: number[];
+  sourceIds?: number[];
+  /** Ticket note types (default `[1]`). */
+  noteTypeIds?: number[];
+  /** Names of the ticket user-defined fields (default the three reset fields: Reset Target, Reset Password, Reset MFA). */
+  ticketUdfNames?: string[];
+  /** Picklist values that exist but are inactive, by field name (`queueID`, `status`, …). */
+  inactive?: Record<string, number[]>;
 }
 
 export interface AutotaskSimulator {
@@ -151,6 +161,11 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
   const statuses = new Set(options.statusIds ?? [1, 5, 7, 8]);
   const queues = new Set(options.queueIds ?? []);
   const titleCategories = new Set<number>();
+  const issueTypes = new Set(options.issueTypeIds ?? []);
+  const subIssueTypes = new Set(options.subIssueTypeIds ?? []);
+  const sources = new Set(options.sourceIds ?? []);
+  const noteTypes = new Set(options.noteTypeIds ?? [1]);
+  const udfNames = options.ticketUdfNames ?? ['Reset Target', 'Reset Password', 'Reset MFA'];
   const apiUsers = new Map<string, { secret: string; integrationCode: string }>();
   const companies = new Map<number, { id: number; companyName: string; isActive: boolean }>();
   const contacts = new Map<number, Required<AutotaskSimContact>>();
@@ -224,6 +239,68 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
       return;
     }
     next();
+  });
+
+  // Entity information (the documented REST_EntityInformationCall): the fields of an entity with their picklist
+  // values, and its user-defined fields. Values are strings, as Autotask returns them.
+  const picklistField = (name: string, values: Iterable<number>, label: string) => ({
+    name,
+    dataType: 'integer',
+    length: 0,
+    isRequired: false,
+    isReadOnly: false,
+    isQueryable: true,
+    isReference: false,
+    referenceEntityType: '',
+    isPickList: true,
+    picklistValues: [...values].map((value, index) => ({
+      value: String(value),
+      label: `${label} ${value}`,
+      isDefaultValue: false,
+      sortOrder: index,
+      parentValue: '',
+      isActive: !(options.inactive?.[name] ?? []).includes(value),
+      isSystem: false,
+    })),
+    picklistParentValueField: '',
+    isSupportedWebhookField: true,
+  });
+
+  api.get('/Tickets/entityInformation/fields', (_req, res) => {
+    res.json({
+      fields: [
+        picklistField('queueID', queues, 'Queue'),
+        picklistField('status', statuses, 'Status'),
+        picklistField('issueType', issueTypes, 'Issue type'),
+        picklistField('subIssueType', subIssueTypes, 'Sub-issue type'),
+        picklistField('source', sources, 'Source'),
+      ],
+    });
+  });
+
+  api.get('/TicketNotes/entityInformation/fields', (_req, res) => {
+    res.json({
+      fields: [
+        picklistField('noteType', noteTypes, 'Note type'),
+        picklistField('publish', publishIds, 'Publish'),
+      ],
+    });
+  });
+
+  api.get('/Tickets/entityInformation/userDefinedFields', (_req, res) => {
+    res.json({
+      fields: udfNames.map((name) => ({
+        name,
+        label: name,
+        type: 'string',
+        length: 255,
+        isRequired: false,
+        isReadOnly: false,
+        isQueryable: true,
+        isPickList: false,
+        picklistValues: null,
+      })),
+    });
   });
 
   api.get('/Tickets/:id', (req, res) => {

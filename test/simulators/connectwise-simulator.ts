@@ -175,7 +175,18 @@ export interface ConnectWiseSimulator {
   registerMember(companyId: string, publicKey: string, privateKey: string): void;
   addCompany(id: number, identifier: string, name: string): void;
   addContact(contact: CwSimContactSeed): void;
-  addBoard(id: number, name: string, statuses: Array<{ id: number; name: string }>): void;
+  /**
+   * A service board with its statuses and, optionally, its teams, ticket types and subtypes (all of which
+   * belong to a board in ConnectWise). Read through `/service/boards/{id}` and its child lists.
+   */
+  addBoard(
+    id: number,
+    name: string,
+    statuses: Array<{ id: number; name: string }>,
+    setup?: { teams?: Array<{ id: number; name: string }>; types?: string[]; subTypes?: string[] },
+  ): void;
+  /** A member (System → Members), found by `GET /system/members?conditions=identifier="…"`. */
+  addMember(identifier: string, name: string): void;
   addTicket(ticket: CwSimTicketSeed): void;
   /** The ticket as `GET /service/tickets/{id}` returns it, or undefined. A copy. */
   ticket(id: number): Record<string, unknown> | undefined;
@@ -224,6 +235,9 @@ interface Board {
   id: number;
   name: string;
   statuses: Array<{ id: number; name: string }>;
+  teams: Array<{ id: number; name: string }>;
+  types: string[];
+  subTypes: string[];
 }
 
 const API_MEMBER = { id: 243, identifier: 'ResetdeskAPI', name: 'resetdesk API' };
@@ -268,12 +282,15 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
   const companyId = options.companyId ?? 'contoso_msp';
   const clientId = options.clientId ?? randomUUID();
   const member = { publicKey: randomBytes(8).toString('hex'), privateKey: randomBytes(16).toString('hex') };
-  const members: Array<{ companyId: string; publicKey: string; privateKey: string }> = [
+  const apiMembers: Array<{ companyId: string; publicKey: string; privateKey: string }> = [
     { companyId, ...member },
   ];
   const companies = new Map<number, { id: number; identifier: string; name: string }>();
   const contacts = new Map<number, CwSimContactSeed>();
   const boards = new Map<number, Board>();
+  const members = new Map<string, { id: number; identifier: string; name: string }>([
+    [API_MEMBER.identifier.toLowerCase(), { ...API_MEMBER }],
+  ]);
   const tickets = new Map<number, StoredTicket>();
   const storedNotes: CwSimNote[] = [];
   const posted = new Map<number, unknown[]>();
@@ -309,7 +326,7 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
       decoded.slice(plus + 1, colon),
       decoded.slice(colon + 1),
     ];
-    return members.some(
+    return apiMembers.some(
       (m) =>
         m.companyId.toLowerCase() === company.toLowerCase() &&
         m.publicKey === publicKey &&
@@ -562,9 +579,87 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     );
   });
 
+  api.get('/system/info', (_req, res) => {
+    res.json({ version: 'v2025.1.95833', isCloud: true, serverTimeZone: 'Eastern Standard Time' });
+  });
+
+  api.get('/service/boards/:id', (req, res) => {
+    const board = boards.get(Number(req.params.id));
+    if (!board) return notFound(res, 'Board');
+    res.json({ id: board.id, name: board.name, inactiveFlag: false, projectFlag: false });
+  });
+
+  api.get('/service/boards/:id/statuses/:statusId', (req, res) => {
+    const board = boards.get(Number(req.params.id));
+    const index = board?.statuses.findIndex((st) => st.id === Number(req.params.statusId)) ?? -1;
+    if (!board || index < 0) return notFound(res, 'Status');
+    const st = board.statuses[index]!;
+    res.json({ id: st.id, name: st.name, board: { id: board.id, name: board.name }, sortOrder: index });
+  });
+
+  api.get('/service/boards/:id/teams', (req, res) => {
+    const board = boards.get(Number(req.params.id));
+    if (!board) return notFound(res, 'Board');
+    res.json(board.teams.map((t) => ({ ...t, boardId: board.id })));
+  });
+
+  api.get('/service/boards/:id/teams/:teamId', (req, res) => {
+    const team = boards.get(Number(req.params.id))?.teams.find((t) => t.id === Number(req.params.teamId));
+    if (!team) return notFound(res, 'Team');
+    res.json({ ...team, boardId: Number(req.params.id) });
+  });
+
+  for (const [resource, pick] of [
+    ['types', (b: Board) => b.types],
+    ['subtypes', (b: Board) => b.subTypes],
+  ] as const) {
+    api.get(`/service/boards/:id/${resource}`, (req, res) => {
+      const board = boards.get(Number(req.params.id));
+      if (!board) return notFound(res, 'Board');
+      const matches = conditionFilter(req, res, 'name');
+      if (!matches) return;
+      res.json(
+        pick(board)
+          .filter((name) => matches(name))
+          .map((name) => ({ id: typeId(name), name, board: { id: board.id, name: board.name } })),
+      );
+    });
+  }
+
+  api.get('/system/members', (req, res) => {
+    const matches = conditionFilter(req, res, 'identifier');
+    if (!matches) return;
+    res.json([...members.values()].filter((m) => matches(m.identifier)).map((m) => ({ ...m })));
+  });
+
   api.use((_req, res) => {
     res.status(404).json(cwError('NotFound', 'Resource not found'));
   });
+
+  /**
+   * The one `conditions` form the lookups send, `<field>="<value>"` (string comparison ignores case, as Manage's
+   * does), or none; anything else is refused with 400 as an unsupported condition.
+   */
+  function conditionFilter(
+    req: Request,
+    res: Response,
+    field: string,
+  ): ((value: string) => boolean) | undefined {
+    const conditions = req.query.conditions;
+    if (conditions === undefined) return () => true;
+    const match =
+      typeof conditions === 'string'
+        ? new RegExp(`^\\s*${field}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"\\s*$`, 'i').exec(conditions)
+        : null;
+    if (!match) {
+      res
+        .status(400)
+        .json(cwError('InvalidObject', `conditions not supported by this simulator: ${String(conditions)}`));
+      return undefined;
+    }
+    const wanted = match[1]!.replace(/\\(.)/g, '$1').toLowerCase();
+    return (value) => value.toLowerCase() === wanted;
+  }
 
   app.use(apiPrefix, api);
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -686,10 +781,20 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
         server.close((err) => (err ? reject(err) : resolve()));
       }),
     registerMember: (company, publicKey, privateKey) =>
-      void members.push({ companyId: company, publicKey, privateKey }),
+      void apiMembers.push({ companyId: company, publicKey, privateKey }),
     addCompany: (id, identifier, name) => void companies.set(id, { id, identifier, name }),
     addContact: (contact) => void contacts.set(contact.id, structuredClone(contact)),
-    addBoard: (id, name, statuses) => void boards.set(id, { id, name, statuses: structuredClone(statuses) }),
+    addBoard: (id, name, statuses, setup = {}) =>
+      void boards.set(id, {
+        id,
+        name,
+        statuses: structuredClone(statuses),
+        teams: structuredClone(setup.teams ?? []),
+        types: [...(setup.types ?? [])],
+        subTypes: [...(setup.subTypes ?? [])],
+      }),
+    addMember: (identifier, name) =>
+      void members.set(identifier.toLowerCase(), { id: memberId(identifier), identifier, name }),
     addTicket: (seed) => {
       const contactId = seed.contactId ?? null;
       const contactEmailAddress =

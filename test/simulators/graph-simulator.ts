@@ -35,6 +35,12 @@ import {
  * (graph-sim-filter.ts); filtering a membership list needs `ConsistencyLevel: eventual` and `$count=true`; a
  * user GET without `$select` omits the on-premises properties as Graph does; Graph calls need a bearer issued
  * for the tenant and for this origin's `/.default` scope.
+ *
+ * Tokens are JWT-shaped like Entra's app-only access tokens (v1.0 format, unsigned here): `tid`, `appid`, `oid`
+ * (the app's service principal in that tenant), `idtyp: app`, and `roles` with the application permissions
+ * admin consent granted in that tenant (omitted when none, as Entra omits it). An app that was never consented
+ * to in a tenant has no service principal there: its token request fails with AADSTS700016, as in Entra. A
+ * service principal's directory roles are listed by `GET /roleManagement/directory/roleAssignments`.
  */
 
 export const PASSWORD_METHOD_ID = '28c10230-6103-485e-b985-444c60001490';
@@ -171,6 +177,27 @@ export interface SimUserSpec {
   mailbox?: SimMailboxAccess;
 }
 
+/** The application permissions the README's Entra section asks for: what a consented app is granted by default. */
+export const DEFAULT_APP_PERMISSIONS: readonly string[] = [
+  'User.Read.All',
+  'User-PasswordProfile.ReadWrite.All',
+  'UserAuthenticationMethod.ReadWrite.All',
+  'User.RevokeSessions.All',
+  'GroupMember.Read.All',
+  'RoleManagement.Read.Directory',
+];
+
+/** What admin consent (and the tenant's admins) gave an app in one tenant. */
+export interface SimAppGrant {
+  /** Application permissions granted by admin consent (the token's `roles`); default DEFAULT_APP_PERMISSIONS. */
+  permissions?: readonly string[];
+  /**
+   * Directory roles assigned to the app's service principal: a role name (tenant-wide) or a role with its
+   * directory scope (e.g. an administrative unit `/administrativeUnits/<id>`). Default: User Administrator.
+   */
+  directoryRoles?: ReadonlyArray<string | { role: string; scope: string }>;
+}
+
 /** A simulated user's state, as tests read it. */
 export interface SimUserState extends SimUserSpec {
   password?: string;
@@ -231,8 +258,11 @@ export interface TenantBuilder {
   readonly tenantId: string;
   /** Adds (or replaces) a user. */
   addUser(user: SimUserSpec): TenantBuilder;
-  /** Registers an app able to get tokens for this tenant with a client secret. */
-  registerApp(clientId: string, clientSecret: string): TenantBuilder;
+  /**
+   * Registers an app consented to in this tenant (so able to get tokens with a client secret), with what
+   * consent granted and the directory roles of its service principal (see SimAppGrant for the defaults).
+   */
+  registerApp(clientId: string, clientSecret: string, grant?: SimAppGrant): TenantBuilder;
   /** Words (case-insensitive) that make a password fail the complexity check, like a custom banned list. */
   bannedPasswords(words: string[]): TenantBuilder;
   /** Adds (or replaces) a group. Throws for what Entra refuses: groups inside a role-assignable group, roles on others. */
@@ -267,7 +297,9 @@ export interface GraphSimulator {
   readonly arrivals: number[];
   readonly departures: number[];
   tenant(tenantId: string): TenantBuilder;
-  registerApp(tenantId: string, clientId: string, clientSecret: string): void;
+  registerApp(tenantId: string, clientId: string, clientSecret: string, grant?: SimAppGrant): void;
+  /** The object id of an app's service principal in a tenant (the `oid` of its tokens). */
+  servicePrincipalId(tenantId: string, clientId: string): string;
   /** A copy of a user's current state; undefined when unknown. */
   user(tenantId: string, userId: string): SimUserState | undefined;
   failNext(fault: FaultSpec): void;
@@ -299,10 +331,17 @@ interface TenantState {
   outbox: SimSentMail[];
   users: Map<string, SimUserState>;
   groups: Map<string, SimGroupSpec>;
-  apps: Map<string, string>;
+  apps: Map<string, SimApp>;
   banned: string[];
   pimLicensed: boolean;
   pageSize: number;
+}
+
+interface SimApp {
+  secret: string;
+  servicePrincipalId: string;
+  permissions: string[];
+  directoryRoles: Array<{ role: string; scope: string }>;
 }
 
 interface TokenGrant {
@@ -431,6 +470,53 @@ function oauthError(status: number, error: string, description: string, errorCod
     trace_id: traceId,
     correlation_id: randomUUID(),
   });
+}
+
+/** The object id of an app's service principal in a tenant: stable, so tests can name it. */
+function servicePrincipalIdOf(tenantId: string, clientId: string): string {
+  return stableGuid(`service-principal:${tenantId.toLowerCase()}:${clientId.toLowerCase()}`);
+}
+
+function simApp(tenantId: string, clientId: string, secret: string, grant: SimAppGrant = {}): SimApp {
+  return {
+    secret,
+    servicePrincipalId: servicePrincipalIdOf(tenantId, clientId),
+    permissions: [...(grant.permissions ?? DEFAULT_APP_PERMISSIONS)],
+    directoryRoles: (grant.directoryRoles ?? ['User Administrator']).map((r) =>
+      typeof r === 'string' ? { role: r, scope: '/' } : { ...r },
+    ),
+  };
+}
+
+/**
+ * An access token shaped like Entra's app-only v1.0 tokens: header, claims, signature, base64url-encoded and
+ * dot-separated. Unsigned (random bytes in the signature part): only this simulator ever checks it.
+ */
+function appToken(tenantId: string, clientId: string, audience: string, app: SimApp | undefined): string {
+  const now = Math.floor(Date.now() / 1000);
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims: Record<string, unknown> = {
+    aud: audience,
+    iss: `https://sts.windows.net/${tenantId}/`,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    appid: clientId,
+    appidacr: '1',
+    idp: `https://sts.windows.net/${tenantId}/`,
+    idtyp: 'app',
+    oid: app?.servicePrincipalId ?? servicePrincipalIdOf(tenantId, clientId),
+    sub: app?.servicePrincipalId ?? servicePrincipalIdOf(tenantId, clientId),
+    tid: tenantId,
+    uti: randomBytes(16).toString('base64url'),
+    ver: '1.0',
+    ...(app && app.permissions.length > 0 ? { roles: [...app.permissions] } : {}),
+  };
+  return [
+    encode({ typ: 'JWT', alg: 'RS256', kid: 'simulator' }),
+    encode(claims),
+    randomBytes(64).toString('base64url'),
+  ].join('.');
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -617,16 +703,16 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         );
       }
       const clientId = form.client_id ?? '';
-      const secret = tenant.apps.get(clientId);
-      if (secret === undefined) {
+      const app = tenant.apps.get(clientId);
+      if (app === undefined) {
         return oauthError(
           400,
           'unauthorized_client',
-          `Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`,
+          `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
           700016,
         );
       }
-      if (form.client_secret === undefined || form.client_secret !== secret) {
+      if (form.client_secret === undefined || form.client_secret !== app.secret) {
         return oauthError(
           401,
           'invalid_client',
@@ -644,11 +730,12 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
           1002012,
         );
       }
-      const token = randomBytes(32).toString('base64url');
+      const audience = defaultScope.slice(0, -'/.default'.length);
+      const token = appToken(tenantId.toLowerCase(), clientId, audience, app);
       tokens.set(token, {
         tenantId: tenantId.toLowerCase(),
         clientId,
-        audience: defaultScope.slice(0, -'/.default'.length),
+        audience,
         expiresAt: Date.now() + 3600_000,
       });
       return new HttpAnswer(200, {
@@ -1019,6 +1106,59 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
   };
 
   /**
+   * `GET /roleManagement/directory/roleAssignments`, optionally with `$filter=principalId eq '…'`: the active
+   * (direct) directory role assignments of users, role-assignable groups and apps' service principals, as
+   * unifiedRoleAssignment objects (`roleDefinitionId` is the built-in role's template id).
+   */
+  const roleAssignments = (
+    method: string,
+    version: string,
+    segments: string[],
+    query: Record<string, string>,
+    tenant: TenantState,
+  ): HttpAnswer => {
+    if (method !== 'GET')
+      return graphError(405, 'BadRequest', 'Specified HTTP method is not allowed for the request target.');
+    let principal: string | undefined;
+    if (query.$filter !== undefined) {
+      const tree = parseUserFilter(query.$filter);
+      if (!tree || tree.kind !== 'eq' || tree.property !== 'principalId')
+        return graphError(400, 'BadRequest', MESSAGES.invalidFilter);
+      principal = tree.value.toLowerCase();
+    }
+    const held: Array<{ principalId: string; role: string; scope: string }> = [
+      ...[...tenant.users.values()].flatMap((u) =>
+        (u.activeRoles ?? []).map((role) => ({ principalId: u.id, role, scope: '/' })),
+      ),
+      ...[...tenant.groups.values()].flatMap((g) =>
+        (g.activeRoles ?? []).map((role) => ({ principalId: g.id, role, scope: '/' })),
+      ),
+      ...[...tenant.apps.values()].flatMap((a) =>
+        a.directoryRoles.map((r) => ({ principalId: a.servicePrincipalId, ...r })),
+      ),
+    ];
+    const assignments = held
+      .filter((h) => principal === undefined || h.principalId.toLowerCase() === principal)
+      .map((h) => {
+        const roleDefinitionId = roleTemplateId(h.role);
+        return {
+          id: `${Buffer.concat([guidBytes(roleDefinitionId), guidBytes(h.principalId)]).toString('base64url')}-1`,
+          principalId: h.principalId,
+          roleDefinitionId,
+          directoryScopeId: h.scope,
+        };
+      });
+    return page(
+      assignments,
+      { '@odata.context': context(version, 'roleManagement/directory/roleAssignments') },
+      version,
+      segments,
+      query,
+      tenant,
+    );
+  };
+
+  /**
    * `GET /roleManagement/directory/roleEligibilityScheduleInstances`, optionally with
    * `$filter=principalId eq '…'` and `$expand=roleDefinition` / `roleDefinition($select=displayName)`.
    * Without a PIM licence: 400 `AadPremiumLicenseRequired`.
@@ -1030,6 +1170,9 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     query: Record<string, string>,
     tenant: TenantState,
   ): HttpAnswer => {
+    if (segments[1] === 'directory' && segments[2] === 'roleAssignments' && segments.length === 3) {
+      return roleAssignments(method, version, segments, query, tenant);
+    }
     if (
       segments[1] !== 'directory' ||
       segments[2] !== 'roleEligibilityScheduleInstances' ||
@@ -1444,8 +1587,8 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
         });
         return b;
       },
-      registerApp(clientId, clientSecret) {
-        state.apps.set(clientId, clientSecret);
+      registerApp(clientId, clientSecret, grant) {
+        state.apps.set(clientId, simApp(tenantId, clientId, clientSecret, grant));
         return b;
       },
       bannedPasswords(words) {
@@ -1494,8 +1637,11 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     arrivals,
     departures,
     tenant: builder,
-    registerApp(tenantId, clientId, clientSecret) {
-      tenantState(tenantId).apps.set(clientId, clientSecret);
+    registerApp(tenantId, clientId, clientSecret, grant) {
+      tenantState(tenantId).apps.set(clientId, simApp(tenantId, clientId, clientSecret, grant));
+    },
+    servicePrincipalId(tenantId, clientId) {
+      return servicePrincipalIdOf(tenantId, clientId);
     },
     user(tenantId, userId) {
       const u = tenants.get(tenantId.toLowerCase())?.users.get(userId);
@@ -1523,7 +1669,7 @@ export async function startGraphSimulator(simOptions: GraphSimOptions = {}): Pro
     },
     issueToken(tenantId) {
       tenantState(tenantId);
-      const token = randomBytes(32).toString('base64url');
+      const token = appToken(tenantId.toLowerCase(), 'test', url, undefined);
       tokens.set(token, {
         tenantId: tenantId.toLowerCase(),
         clientId: 'test',

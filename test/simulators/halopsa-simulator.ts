@@ -107,6 +107,15 @@ export interface HaloSimulator {
   close(): Promise<void>;
   registerApp(clientId: string, secret: string): void;
   addClient(id: number, name: string): void;
+  /**
+   * Configuration records this instance has (Configuration → Tickets / Teams), read by their lookup endpoints
+   * `GET /api/TicketType/{id}`, `/api/Status/{id}`, `/api/Team/{id}`, `/api/Outcome/{id}` (404 when unknown).
+   * Built in: status 1 "New" and outcome 7 "Private Note".
+   */
+  addTicketType(id: number, name: string): void;
+  addStatus(id: number, name: string): void;
+  addTeam(id: number, name: string): void;
+  addOutcome(id: number, name: string): void;
   addUser(user: HaloSimUser): void;
   addTicket(ticket: HaloSimTicketSeed): void;
   /** The ticket as the API would return it, or undefined. A copy: mutating it changes nothing. */
@@ -167,6 +176,14 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   const apps = new Map<string, string>();
   const tokens = new Map<string, { expiresAt: number }>();
   const clients = new Map<number, { id: number; name: string }>();
+  const lookups = {
+    TicketType: new Map<number, Record<string, unknown>>(),
+    Status: new Map<number, Record<string, unknown>>([[1, { id: 1, name: 'New', type: 0 }]]),
+    Team: new Map<number, Record<string, unknown>>(),
+    Outcome: new Map<number, Record<string, unknown>>([
+      [7, { id: 7, outcome: 'Private Note', buttonname: 'Private Note', hiddenfromuser: true }],
+    ]),
+  };
   const users = new Map<number, HaloSimUser>();
   const tickets = new Map<number, Record<string, unknown>>();
   const storedActions: StoredAction[] = [];
@@ -336,6 +353,14 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     res.json({ ...user, client_name: clients.get(user.client_id)?.name ?? '' });
   });
 
+  for (const [resource, records] of Object.entries(lookups)) {
+    api.get(`/${resource}/:id`, (req, res) => {
+      const record = records.get(Number(req.params.id));
+      if (!record) return notFound(res, resource);
+      res.json(structuredClone(record));
+    });
+  }
+
   api.get('/Client/:id', (req, res) => {
     const client = clients.get(Number(req.params.id));
     if (!client) return notFound(res, 'Client');
@@ -439,6 +464,10 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       }),
     registerApp: (clientId, secret) => void apps.set(clientId, secret),
     addClient: (id, name) => void clients.set(id, { id, name }),
+    addTicketType: (id, name) => void lookups.TicketType.set(id, { id, name, active: true }),
+    addStatus: (id, name) => void lookups.Status.set(id, { id, name, type: 0 }),
+    addTeam: (id, name) => void lookups.Team.set(id, { id, name, inactive: false }),
+    addOutcome: (id, name) => void lookups.Outcome.set(id, { id, outcome: name, buttonname: name }),
     addUser: (user) => void users.set(user.id, { ...user }),
     addTicket: (seed) => {
       const user = seed.user_id ? users.get(seed.user_id) : undefined;

@@ -81,6 +81,8 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
       return 'other-sender@example-msp.test';
     case 'base64-32-bytes':
       return randomBytes(32).toString('base64');
+    case 'base64-32-bytes-list':
+      return [randomBytes(32).toString('base64')];
     case Object:
       return { requesterLimit: { count: 9, windowMinutes: 15 } };
     case 'customer-list':

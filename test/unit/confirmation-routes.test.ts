@@ -143,7 +143,7 @@ describe('the confirmation store', () => {
     expect(dump).not.toContain(link.token);
     expect(dump).not.toContain(Buffer.from(link.token, 'base64url').toString('hex'));
     expect(Object.keys((await redis.hgetall(keys[0]!)) ?? {}).sort()).toEqual(
-      ['context', 'expiresAt', 'mac', 'name', 'status', 'v', 'what'].sort(),
+      ['context', 'expiresAt', 'kid', 'mac', 'name', 'status', 'v', 'what'].sort(),
     );
   });
 

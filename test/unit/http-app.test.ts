@@ -345,7 +345,7 @@ describe('GET /metrics', () => {
     const res = await request(open).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.text).toContain('resetdesk_jobs_total');
+    expect(res.text).toContain('resetdesk_jobs_finished_total');
     expect((await request(open).get('/')).status).toBe(404);
     expect((await request(open).get('/s/x')).status).toBe(404);
 

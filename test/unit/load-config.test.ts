@@ -117,6 +117,37 @@ describe('loadConfig', () => {
     expect(config.customers.map((c) => c.name)).toEqual(['contoso', 'fabrikam']);
   });
 
+  it.each([
+    [
+      'connectwise',
+      'config/example.connectwise.config.json',
+      { CONNECTWISE_PUBLIC_KEY: 'cw-public', CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value' },
+    ],
+    [
+      'autotask',
+      'config/example.autotask.config.json',
+      {
+        AUTOTASK_USERNAME: 'api@example.test',
+        AUTOTASK_SECRET: 'autotask-api-secret',
+        AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
+        AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-autotask-webhook-secret',
+      },
+    ],
+  ] as const)('The %s-only example config file in the repository is valid', (psa, file, secrets) => {
+    const config = loadConfig({
+      env: {
+        ...validEnv(secrets),
+        RESETDESK_CONFIG: new URL(`../../${file}`, import.meta.url).pathname,
+        RESETDESK_CUSTOMERS_JSON: undefined,
+      },
+    });
+    expect(planWiring(config).psas.map((p) => p.kind)).toEqual([psa]);
+    expect(config.customers.map((c) => [c.name, c.psa])).toEqual([
+      ['contoso', psa],
+      ['fabrikam', psa],
+    ]);
+  });
+
   it('When the file holds the documented policy shape (requesterLimit, customerLimit), then it starts with it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rd-config-'));
     const file = join(dir, 'config.json');
