@@ -1,5 +1,4 @@
 import convict from 'convict';
-import { isPlainEmailAddress } from '../services/domain/mail-addresses.js';
 import { GUID_PATTERN, customerListSchema, describeCustomerErrors } from './customer-settings.js';
 
 /**
@@ -153,15 +152,6 @@ convict.addFormat({
   validate(value: unknown) {
     if (typeof value !== 'string' || !GUID_PATTERN.test(value)) {
       throw new Error('must be the Entra tenant id (a GUID), not a domain name');
-    }
-  },
-});
-
-convict.addFormat({
-  name: 'email-address',
-  validate(value: unknown) {
-    if (typeof value !== 'string' || !isPlainEmailAddress(value)) {
-      throw new Error('must be a plain email address, e.g. notices@example-msp.com');
     }
   },
 });

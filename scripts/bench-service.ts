@@ -11,7 +11,7 @@ import { createLogger } from '../services/logging/logger.js';
 import { createMetrics } from '../services/metrics/metrics.js';
 import { createMetricsApp } from '../services/metrics/metrics-server.js';
 import { pacingOptions, type DeepPartial, type PacingOptions } from '../services/pacing/pacing-options.js';
-import { createResetdesk } from '../services/resetdesk.js';
+import { createResetdesk } from '../app/resetdesk.js';
 
 const config = loadConfig({ args: process.argv.slice(2) });
 const logger = createLogger({ level: config.log.level });

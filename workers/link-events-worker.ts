@@ -60,7 +60,7 @@ export interface LinkEventReportingOptions {
   locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /**
    * The secure-link store's key prefix, where the links' reporting records live. Default `${prefix}:`,
-   * which is what `services/resetdesk.ts` gives the store.
+   * which is what `app/resetdesk.ts` gives the store.
    */
   linkKeyPrefix?: string;
   /** Run the worker in this process (default true). An API-only process only adds jobs. */

@@ -18,7 +18,7 @@ export const notifySchema = {
   },
   senderMailbox: {
     doc: "UPN or primary address of the Exchange Online mailbox notices come from, in the MSP's tenant (a shared mailbox works).",
-    format: 'email-address',
+    format: String,
     default: null as string | null,
     nullable: true,
     env: 'NOTIFY_SENDER_MAILBOX',

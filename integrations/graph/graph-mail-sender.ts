@@ -8,7 +8,7 @@ import {
   type GraphOptions,
   type GraphTransport,
 } from './graph-transport.js';
-import { isPlainEmailAddress } from '../../services/domain/mail-addresses.js';
+import { isPlainEmailAddress } from '../shared/mail-addresses.js';
 import { pathSegment } from './odata.js';
 
 /**

@@ -1,12 +1,7 @@
 import type { NotificationAddresses } from '../../services/domain/ports.js';
 import { asRecord, type GraphTransport } from './graph-transport.js';
 import { optionalString } from './graph-users.js';
-import {
-  domainOf,
-  isPlainEmailAddress,
-  printable,
-  relatedDomains,
-} from '../../services/domain/mail-addresses.js';
+import { domainOf, isPlainEmailAddress, printable, relatedDomains } from '../shared/mail-addresses.js';
 import { pathSegment, queryString } from './odata.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ResetPolicy } from '../../config/customer-settings.js';
+import type { ResetPolicy } from './ports.js';
 import {
   NOT_A_REQUEST_REASONS as NOT_A_REQUEST,
   readEmailRequest,

@@ -1,4 +1,4 @@
-import type { ResetPolicy } from '../../config/customer-settings.js';
+import type { ResetPolicy } from './ports.js';
 import type { OutcomeCode } from './outcome-codes.js';
 import type { Directory, DirectoryUser, RequestChannel } from './ports.js';
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { CustomerDirectory, CustomerSettings } from '../../config/customer-settings.js';
-import type { Logger } from '../logging/logger.js';
 import { DirectoryError, SecureLinkStoreError, isTransient } from './errors.js';
 import type { OutcomeCode } from './outcome-codes.js';
 import { evaluateResetRequest, type PolicyVerdict } from './reset-policy.js';
 import { readEmailedRequest } from './email-request-step.js';
 import type {
+  CustomerDirectory,
+  CustomerSettings,
+  Logger,
   ConfirmationBinding,
   ConfirmationGate,
   RequestRateLimiter,

@@ -8,9 +8,9 @@ import { configKeys } from '../../config/config-keys.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { PsaKind } from '../../services/domain/ports.js';
 import type { CheckResult } from '../../services/doctor/doctor-check.js';
-import { formatReport, runDoctor, type DoctorReport } from '../../services/doctor/doctor.js';
+import { formatReport, runDoctor, type DoctorReport } from '../../app/doctor.js';
 import { createLogger } from '../../services/logging/logger.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import { startSandbox, TENANT, type Sandbox } from '../sandbox/sandbox.js';
 import { freePort, startOwnRedis, type OwnRedis } from '../support/redis-server.js';
 import { DEFAULT_APP_PERMISSIONS } from '../simulators/graph-simulator.js';
@@ -420,7 +420,7 @@ function run(command: string, args: string[], env: Record<string, string>) {
 
 describe('the resetdesk doctor command', () => {
   const cli = (env: Record<string, string>) =>
-    run(process.execPath, ['--import', 'tsx', 'services/cli/resetdesk-cli.ts', 'doctor'], env);
+    run(process.execPath, ['--import', 'tsx', 'app/resetdesk-cli.ts', 'doctor'], env);
 
   it('exits 0 and prints the report when every check passes', async () => {
     const d = await deploy();

@@ -13,7 +13,7 @@ import {
 } from '../sandbox/sandbox.js';
 import { testRedis, testRedisUrl } from '../support/redis.js';
 
-/** Runs the real entry point (`services/main.ts`) as its own process, configured by env vars only. */
+/** Runs the real entry point (`app/main.ts`) as its own process, configured by env vars only. */
 describe('When the process gets SIGTERM while a reset is running', () => {
   let sandbox: Sandbox;
   const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
@@ -30,7 +30,7 @@ describe('When the process gets SIGTERM while a reset is running', () => {
 
   it('then it finishes the running job, writes it back and exits 0', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
       env: {
         ...process.env,
         ...sandbox.env,

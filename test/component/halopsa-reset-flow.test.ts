@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
-import { createResetdesk } from '../../services/resetdesk.js';
+import { createResetdesk } from '../../app/resetdesk.js';
 import {
   startHarness,
   STATUS_AWAITING,

@@ -24,7 +24,7 @@ async function untilReady(url: string): Promise<Response> {
   }
 }
 
-/** Runs the real entry point (`services/main.ts`) and asks both of its ports for /metrics. */
+/** Runs the real entry point (`app/main.ts`) and asks both of its ports for /metrics. */
 describe('Where the running service serves /metrics', () => {
   let sandbox: Sandbox;
   const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
@@ -42,7 +42,7 @@ describe('Where the running service serves /metrics', () => {
   async function start(env: Record<string, string>, ready = ['resetdesk listening', 'metrics listening']) {
     const port = await freePort();
     const metricsPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
       env: {
         ...process.env,
         ...sandbox.env,

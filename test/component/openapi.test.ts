@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createMetrics } from '../../services/metrics/metrics.js';
 import { createInternalApp } from '../../services/metrics/metrics-server.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import { keysUnder, testRedis, testRedisUrl } from '../support/redis.js';
 import { validEnv } from '../support/test-config.js';
 

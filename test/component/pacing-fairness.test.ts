@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { pacingOptions } from '../../services/pacing/index.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import { HALO } from '../sandbox/psa-sandboxes.js';
 import { haloWebhookBody } from '../simulators/halopsa-simulator.js';
 import {

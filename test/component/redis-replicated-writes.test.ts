@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { TransientError } from '../../services/domain/errors.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { replicatedWrites } from '../../services/redis/replicated-writes.js';
-import { createResetdesk } from '../../services/resetdesk.js';
+import { createResetdesk } from '../../app/resetdesk.js';
 import { WEBHOOK_PASSWORD, WEBHOOK_USER } from '../sandbox/sandbox.js';
 import { keysUnder, testRedis, testRedisUrl } from '../support/redis.js';
 import { validEnv } from '../support/test-config.js';

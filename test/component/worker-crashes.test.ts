@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import { LockLostError, openJobsKeys, writeJobDataFenced } from '../../workers/open-jobs-store.js';
 import { startSandbox, TENANT, WEBHOOK_PASSWORD, WEBHOOK_USER, type Sandbox } from '../sandbox/sandbox.js';
 import { haloWebhookBody } from '../simulators/halopsa-simulator.js';

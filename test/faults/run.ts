@@ -34,6 +34,8 @@ export const FAULT_ENV: Record<string, string> = {
   SHUTDOWN_TIMEOUT_MS: '5000',
   GRAPH_TIMEOUT_MS: '5000',
   HALOPSA_TIMEOUT_MS: '5000',
+  // Several processes on one host: no fixed metrics port (the suite watches logs and the public port).
+  METRICS_PORT: '0',
   PACING_GRAPH_RATE: '40',
   PACING_GRAPH_BURST: '40',
   PACING_HALOPSA_RATE: '100',

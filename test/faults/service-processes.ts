@@ -5,7 +5,7 @@ import { freePort } from '../support/redis-server.js';
 
 /**
  * The service as real processes, the way production runs it: compiled JavaScript (`npm run build`, in
- * dist/) started with `node dist/services/main.js`, configured by env vars only. Each process writes its
+ * dist/) started with `node dist/app/main.js`, configured by env vars only. Each process writes its
  * JSON log lines to a file of its own, which the suite reads (log floods, events).
  */
 export type Role = 'api' | 'worker' | 'all';
@@ -42,7 +42,7 @@ export async function startService(
   const port = role === 'worker' ? undefined : await freePort();
   const logFile = join(logDir, `${label}.log`);
   const out: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(process.execPath, ['dist/services/main.js'], {
+  const proc = spawn(process.execPath, ['dist/app/main.js'], {
     env: {
       ...process.env,
       ...env,

@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import type { PsaKind } from '../../services/domain/ports.js';
 import { keysUnder } from '../support/redis.js';
 import { startSandbox, TENANT, type Sandbox } from './sandbox.js';

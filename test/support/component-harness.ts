@@ -5,7 +5,7 @@ import type { PsaKind } from '../../services/domain/ports.js';
 import request from 'supertest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
-import { createResetdesk, type Resetdesk } from '../../services/resetdesk.js';
+import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import type { ResetOutcome } from '../../services/domain/reset-use-case.js';
 import type { RedisClient } from '../../services/redis/redis-client.js';
 import type { GraphSimulator } from '../simulators/graph-simulator.js';

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { configKeys, type ConfigLeaf } from '../../config/config-keys.js';
 import { createConfig } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
-import { planWarnings, planWiring } from '../../services/wiring-plan.js';
+import { planWarnings, planWiring } from '../../app/wiring-plan.js';
 import { validEnv } from '../support/test-config.js';
 
 /**
  * Every configuration key must reach the code that uses it. The composition root builds the service from
- * its wiring plan only (services/wiring-plan.ts), so a key reaches a consumer exactly when changing it
+ * its wiring plan only (app/wiring-plan.ts), so a key reaches a consumer exactly when changing it
  * changes the plan. This test is generated from the schema: a new key that nothing reads fails it.
  */
 

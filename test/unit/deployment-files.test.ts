@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configKeys, type ConfigLeaf } from '../../config/config-keys.js';
 import { loadConfig } from '../../config/load-config.js';
-import { planWiring } from '../../services/wiring-plan.js';
+import { planWiring } from '../../app/wiring-plan.js';
 
 /**
  * Deployment as written: the files an operator copies and runs (.env.example, the example configurations,
@@ -229,11 +229,11 @@ describe('docker/Dockerfile', () => {
     const users = instructions.filter((l) => l.startsWith('USER '));
     expect(users.at(-1)).toBe('USER node');
     expect(instructions.some((l) => l.startsWith('HEALTHCHECK ') && l.includes('/healthz'))).toBe(true);
-    expect(instructions.at(-1)).toBe('CMD ["node", "dist/services/main.js"]');
+    expect(instructions.at(-1)).toBe('CMD ["node", "dist/app/main.js"]');
   });
 
   it('puts the resetdesk command (package.json bin) on the path', () => {
-    expect(pkg.bin.resetdesk).toBe('dist/services/cli/resetdesk-cli.js');
+    expect(pkg.bin.resetdesk).toBe('dist/app/resetdesk-cli.js');
     expect(dockerfile).toContain(`ln -s /app/${pkg.bin.resetdesk} /usr/local/bin/resetdesk`);
     expect(existsSync(new URL(pkg.bin.resetdesk.replace(/^dist\//, '').replace(/\.js$/, '.ts'), root))).toBe(
       true,

@@ -4,7 +4,7 @@ import { mailFailure, sendMailBody } from '../../integrations/graph/graph-mail-s
 import { independentAddresses } from '../../integrations/graph/graph-notification-addresses.js';
 import { forceChangeOf, timestamp } from '../../integrations/graph/graph-sign-in-state.js';
 import { tapRefusal } from '../../integrations/graph/graph-temporary-access-pass.js';
-import { isPlainEmailAddress, relatedDomains } from '../../services/domain/mail-addresses.js';
+import { isPlainEmailAddress, relatedDomains } from '../../integrations/shared/mail-addresses.js';
 import { NotificationError, TransientError } from '../../services/domain/errors.js';
 
 const CONVERGED =

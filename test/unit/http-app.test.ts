@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
-import { planWiring } from '../../services/wiring-plan.js';
+import { planWiring } from '../../app/wiring-plan.js';
 import { createConfirmationRouter } from '../../services/confirmation/confirmation-routes.js';
 import { createConfirmationStore } from '../../services/confirmation/confirmation-store.js';
 import { buildApp, type AppDeps } from '../../services/http/app.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
-import { planWiring } from '../../services/wiring-plan.js';
+import { planWiring } from '../../app/wiring-plan.js';
 import { validEnv } from '../support/test-config.js';
 
 function withoutKey(key: string): NodeJS.ProcessEnv {
@@ -261,14 +261,16 @@ describe('loadConfig', () => {
       ],
       [
         { NOTIFY_SENDER_MAILBOX: 'Notices <notices@example-msp.test>' },
-        /notify\.senderMailbox: must be a plain email address/,
+        /notify\.senderMailbox \(NOTIFY_SENDER_MAILBOX\): must be a plain email address/,
       ],
       [
         { NOTIFY_MSP_TENANT_ID: '11111111-2222-3333-4444-555555555555' },
         /notify\.mspTenantId .*tenant of customers\[0\] \("contoso"\)/,
       ],
     ])('When a notice setting is unsafe (%o), then start-up stops naming the key', (override, named) => {
-      expect(() => loadConfig({ env: validEnv({ ...notifyEnv, ...override }) })).toThrowError(named);
+      expect(() => planWiring(loadConfig({ env: validEnv({ ...notifyEnv, ...override }) }))).toThrowError(
+        named,
+      );
     });
   });
 

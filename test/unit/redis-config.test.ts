@@ -254,7 +254,7 @@ describe('Redis topology configuration', () => {
 describe('When the process starts with an invalid Redis topology', () => {
   const start = (env: Record<string, string>) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
         env: { ...process.env, ...validEnv(env), LOG_LEVEL: 'silent' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -7,7 +7,7 @@ import type { SecureLinkOptions } from '../../services/domain/ports.js';
 import { createKeyRing, serverKeyId } from '../../services/one-time-links/key-ring.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
 import { createTokenSealer } from '../../services/secure-link/token-sealer.js';
-import { planWiring } from '../../services/wiring-plan.js';
+import { planWiring } from '../../app/wiring-plan.js';
 import { dumpUnder, keysUnder } from '../support/redis.js';
 import { validEnv } from '../support/test-config.js';
 import { captureLogger, useLinkTestRedis } from './one-time-link-test-support.js';

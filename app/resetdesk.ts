@@ -6,34 +6,34 @@ import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
-import type { DirectoryFactory, PsaAdapter, PsaKind } from './domain/ports.js';
-import { ResetUseCase } from './domain/reset-use-case.js';
-import { buildApp } from './http/app.js';
-import { createHealthRouter } from './http/health-routes.js';
-import type { Logger } from './logging/logger.js';
-import { createRedisOutageLog } from './logging/redis-outage-log.js';
-import type { Metrics } from './metrics/metrics.js';
-import { createQueueDepthLease } from './metrics/queue-depth-lease.js';
+import type { DirectoryFactory, PsaAdapter, PsaKind } from '../services/domain/ports.js';
+import { ResetUseCase } from '../services/domain/reset-use-case.js';
+import { buildApp } from '../services/http/app.js';
+import { createHealthRouter } from '../services/http/health-routes.js';
+import type { Logger } from '../services/logging/logger.js';
+import { createRedisOutageLog } from '../services/logging/redis-outage-log.js';
+import type { Metrics } from '../services/metrics/metrics.js';
+import { createQueueDepthLease } from '../services/metrics/queue-depth-lease.js';
 import {
   createServicePacer,
   graphPacingKey,
   pacedDirectoryFactory,
   pacedPsaAdapter,
   type PacingOptions,
-} from './pacing/index.js';
+} from '../services/pacing/index.js';
 import { planWiring, type WiringPlan } from './wiring-plan.js';
-import type { WebhookReceiver } from './intake/webhook-intake-route.js';
-import { createRedisSecureLinkStore } from './secure-link/secure-link-store.js';
-import { createSecureLinkRouter } from './secure-link/secure-link-routes.js';
-import { createTokenSealer } from './secure-link/token-sealer.js';
-import { createConfirmationGate } from './confirmation/confirmation-gate.js';
-import { createConfirmationRouter } from './confirmation/confirmation-routes.js';
-import { createConfirmationStore } from './confirmation/confirmation-store.js';
-import { createRedisRequestRateLimiter } from './policy/request-rate-limiter.js';
-import { createRedisTicketLedger } from './policy/ticket-ledger.js';
-import type { RedisClient } from './redis/redis-client.js';
-import { closeRedisClient, createRedisClient } from './redis/redis-connections.js';
-import { replicatedWrites } from './redis/replicated-writes.js';
+import type { WebhookReceiver } from '../services/intake/webhook-intake-route.js';
+import { createRedisSecureLinkStore } from '../services/secure-link/secure-link-store.js';
+import { createSecureLinkRouter } from '../services/secure-link/secure-link-routes.js';
+import { createTokenSealer } from '../services/secure-link/token-sealer.js';
+import { createConfirmationGate } from '../services/confirmation/confirmation-gate.js';
+import { createConfirmationRouter } from '../services/confirmation/confirmation-routes.js';
+import { createConfirmationStore } from '../services/confirmation/confirmation-store.js';
+import { createRedisRequestRateLimiter } from '../services/policy/request-rate-limiter.js';
+import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
+import type { RedisClient } from '../services/redis/redis-client.js';
+import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
+import { replicatedWrites } from '../services/redis/replicated-writes.js';
 
 export interface Resetdesk {
   app?: Express;

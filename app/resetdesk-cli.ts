@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { formatReport, runDoctor } from '../doctor/doctor.js';
-import { readBuildInfo } from '../metrics/build-info.js';
+import { formatReport, runDoctor } from './doctor.js';
+import { readBuildInfo } from '../services/metrics/build-info.js';
 
 /**
  * The `resetdesk` command (package.json "bin"). `resetdesk doctor` checks the configuration and every outside
  * system, prints one line per check, and exits 1 when a check failed (0 otherwise). The service itself starts
- * with `node dist/services/main.js` (npm start).
+ * with `node dist/app/main.js` (npm start).
  */
 const program = new Command()
   .name('resetdesk')

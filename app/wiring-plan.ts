@@ -1,13 +1,14 @@
-import { enabledNotifySection, type AppConfig } from '../config/load-config.js';
+import { ConfigError, enabledNotifySection, type AppConfig } from '../config/load-config.js';
 import { autotaskModule } from '../integrations/autotask/index.js';
 import { connectwiseModule } from '../integrations/connectwise/index.js';
 import { halopsaModule } from '../integrations/halopsa/index.js';
 import type { GraphOptions } from '../integrations/graph/graph-transport.js';
+import { isPlainEmailAddress } from '../integrations/shared/mail-addresses.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
 import type { RedisSettings } from '../config/redis-settings.js';
-import type { PsaKind } from './domain/ports.js';
-import { pacingFromConfig, type PacingOptions } from './pacing/pacing-options.js';
+import type { PsaKind } from '../services/domain/ports.js';
+import { pacingFromConfig, type PacingOptions } from '../services/pacing/pacing-options.js';
 
 /** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
 export const PSA_MODULES: readonly PsaModule[] = [halopsaModule, connectwiseModule, autotaskModule];
@@ -122,7 +123,13 @@ export function planWiring(config: AppConfig): WiringPlan {
 
 function notifyPlan(config: AppConfig): WiringPlan['notify'] {
   const notify = enabledNotifySection(config);
-  return notify ? { tenantId: notify.mspTenantId, senderMailbox: notify.senderMailbox } : undefined;
+  if (!notify) return undefined;
+  if (!isPlainEmailAddress(notify.senderMailbox)) {
+    throw new ConfigError(
+      'notify.senderMailbox (NOTIFY_SENDER_MAILBOX): must be a plain email address, e.g. notices@example-msp.com',
+    );
+  }
+  return { tenantId: notify.mspTenantId, senderMailbox: notify.senderMailbox };
 }
 
 /** Start-up warnings about settings that work but leave the service more cautious than the MSP expects. */

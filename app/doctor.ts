@@ -1,11 +1,11 @@
-import { configKeys } from '../../config/config-keys.js';
-import { ConfigError, loadConfig, type AppConfig } from '../../config/load-config.js';
-import { graphTenantDoctor, type TenantToCheck } from '../../integrations/graph/graph-doctor.js';
-import { createLogger } from '../logging/logger.js';
-import { planWarnings, planWiring, type WiringPlan } from '../wiring-plan.js';
-import { checksOf, type CheckResult, type CheckStatus } from './doctor-check.js';
-import { publicUrlDoctor } from './public-url-doctor.js';
-import { redisDoctor } from './redis-doctor.js';
+import { configKeys } from '../config/config-keys.js';
+import { ConfigError, loadConfig, type AppConfig } from '../config/load-config.js';
+import { graphTenantDoctor, type TenantToCheck } from '../integrations/graph/graph-doctor.js';
+import { createLogger } from '../services/logging/logger.js';
+import { planWarnings, planWiring, type WiringPlan } from './wiring-plan.js';
+import { checksOf, type CheckResult, type CheckStatus } from '../services/doctor/doctor-check.js';
+import { publicUrlDoctor } from '../services/doctor/public-url-doctor.js';
+import { redisDoctor } from '../services/doctor/redis-doctor.js';
 
 /**
  * `resetdesk doctor`: loads the configuration exactly as the service does (a problem is a failed check naming

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { Router } from 'express';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { envOf } from '../config/config-keys.js';
-import { createLogger, type Logger } from './logging/logger.js';
-import { createMetrics } from './metrics/metrics.js';
-import { createInternalApp } from './metrics/metrics-server.js';
+import { createLogger, type Logger } from '../services/logging/logger.js';
+import { createMetrics } from '../services/metrics/metrics.js';
+import { createInternalApp } from '../services/metrics/metrics-server.js';
 import { assembleResetdesk } from './resetdesk.js';
 import { planWarnings, planWiring, type WiringPlan } from './wiring-plan.js';
 

@@ -1,0 +1,50 @@
+import type { PsaKind } from './psa-port.js';
+import type { RateWindow } from './record-ports.js';
+
+/**
+ * Who may ask for what, per customer (docs/policy.md explains each rule). The configuration holds and
+ * validates the values (config/customer-settings.ts); the use case depends only on this shape, and the
+ * composition root's wiring is where the compiler checks that the two agree.
+ */
+export interface ResetPolicy {
+  /** How far up the requester may be in the target's manager chain: 1 = direct manager only. */
+  managerChainDepth: number;
+  /** Entra group (object id) whose members may ask for anyone in the tenant, besides the managers. */
+  approverGroupId?: string;
+  /** UPNs or object ids never reset automatically. */
+  protectedUsers: string[];
+  /** The portal form's "I have spoken to this person" field must be set. */
+  requireAttestation: boolean;
+  /** Accept requests that arrive by email (they always wait for the manager's confirmation). */
+  allowEmailRequests: boolean;
+  /** How long a manager has to confirm an email request before it goes to an engineer. */
+  confirmationTtlMinutes: number;
+  /** Hand off in a tenant without a PIM licence, where eligibility cannot be read at all. */
+  requireEligibilityCheck: boolean;
+  /** A ticket from a source no list classifies: the email checks, or an engineer. */
+  unclassifiedRequests: 'verify-as-email' | 'hand-off';
+  requesterLimit: RateWindow;
+  customerLimit: RateWindow;
+}
+
+/** One customer of the MSP: its PSA record, its Entra tenant, and what differs for it. */
+export interface CustomerSettings {
+  /** A short name for logs and notes, e.g. "contoso". */
+  name: string;
+  psa: PsaKind;
+  /** The PSA's id of the customer (Halo client id, ConnectWise company id, Autotask company id). */
+  psaCustomerId: string;
+  /** The customer's Entra tenant id. */
+  tenantId: string;
+  secureLinkTtlHours?: number;
+  secureLinkMaxViews?: number;
+  policy?: Partial<ResetPolicy>;
+}
+
+/** The customers the service works for. */
+export interface CustomerDirectory {
+  /** The customer a PSA customer id belongs to, or undefined when the MSP has not mapped it. */
+  find(psa: PsaKind, psaCustomerId: string): CustomerSettings | undefined;
+  /** The customer's effective policy: the defaults with the customer's own settings on top. */
+  policyFor(customer: CustomerSettings): ResetPolicy;
+}

@@ -1,0 +1,63 @@
+/** The PSA as the use case sees it: the facts of a ticket, notes, and where a ticket goes next. */
+
+export type PsaKind = 'halopsa' | 'connectwise' | 'autotask';
+
+/** How the request reached the PSA. Decided by the adapter from the ticket's own source field. */
+export type RequestChannel = 'portal' | 'email' | 'agent' | 'unknown';
+
+/** The facts the service needs from a ticket, read through the PSA API (never from a webhook body). */
+export interface ResetTicket {
+  ticketId: string;
+  /** The PSA's own id of the customer (Halo client id, ConnectWise company id, Autotask company id). */
+  psaCustomerId: string;
+  summary: string;
+  /** True when the ticket is of the configured reset type. Nothing else about the ticket is acted on otherwise. */
+  isResetRequest: boolean;
+  channel: RequestChannel;
+  /** The ticket's contact on file. `email` is the address the PSA holds for the contact, not one from the request. */
+  requester: { contactId?: string; name?: string; email?: string };
+  /** The staff member to reset, as typed in the form (UPN or email address); undefined when the field is empty. */
+  targetIdentifier?: string;
+  /** Whether to reset the password / remove MFA. Both true when the form carries neither field. */
+  resetPassword: boolean;
+  resetMfa: boolean;
+  /**
+   * The free text of the request (the email body for email-to-ticket, the ticket details otherwise), for
+   * parsing what was asked. Never used to decide who asks or where anything is sent.
+   */
+  details?: string;
+  /** For tickets created from an email: the addresses the PSA recorded on that message. */
+  emailOrigin?: { from?: string; replyTo?: string };
+  /** The form's "I have spoken to this person" field; undefined when the form has no such field. */
+  attested?: boolean;
+  /** The ticket's current status id in the PSA (as a string), e.g. to recognise "send back to resetdesk". */
+  statusId?: string;
+}
+
+export type NoteVisibility = 'customer' | 'internal';
+
+export interface TicketNote {
+  /** Plain text; lines separated by "\n". Adapters render it in the PSA's format. Never holds a secret. */
+  text: string;
+  /** `customer`: visible to the contact and emailed to the contact on file. `internal`: engineers only. */
+  visibility: NoteVisibility;
+  /**
+   * A short reference that appears in `text`. Lets a retry find out whether an earlier attempt to add this
+   * very note reached the PSA before its answer was lost (see `PsaAdapter.hasNoteWithMarker`).
+   */
+  marker: string;
+}
+
+/** Where a ticket should go next, in the service's words; each adapter maps it to configured ids. */
+export type TicketDisposition = 'awaiting-confirmation' | 'engineers';
+
+export interface PsaAdapter {
+  readonly kind: PsaKind;
+  /** Reads the ticket and its contact on file. Returns null when the PSA does not know the ticket. */
+  getTicket(ticketId: string): Promise<ResetTicket | null>;
+  addNote(ticketId: string, note: TicketNote): Promise<void>;
+  /** True when a note containing `marker` is already on the ticket. */
+  hasNoteWithMarker(ticketId: string, marker: string): Promise<boolean>;
+  /** Moves the ticket: sets the configured status and, for `engineers`, the configured team. */
+  moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void>;
+}
