@@ -7,7 +7,7 @@ import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from '../services/domain/ports.js';
-import { ResetUseCase } from '../services/domain/reset-use-case.js';
+import { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { buildApp } from '../services/http/app.js';
 import { createHealthRouter } from '../services/http/health-routes.js';
 import type { Logger } from '../services/logging/logger.js';

@@ -3,7 +3,7 @@ import type { RedisClient } from '../services/redis/redis-client.js';
 import type { ReplicatedWrite } from '../services/redis/replicated-writes.js';
 import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { PsaKind } from '../services/domain/ports.js';
-import type { ResetProgress } from '../services/domain/reset-use-case.js';
+import type { ResetProgress } from '../services/domain/reset/reset-journal.js';
 import { recordOpenJob } from './open-jobs-store.js';
 
 export const RESET_QUEUE_NAME = 'resets';

@@ -13,8 +13,8 @@ import type {
   ResetOutcome,
   ResetProgress,
   ResetRequestContext,
-  ResetUseCase,
-} from '../services/domain/reset-use-case.js';
+} from '../services/domain/reset/reset-journal.js';
+import type { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
 import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import type { TicketLedger } from '../services/domain/ports.js';
-import type { ResetOutcome } from '../services/domain/reset-use-case.js';
+import type { ResetOutcome } from '../services/domain/reset/reset-journal.js';
 import type { Logger } from '../services/logging/logger.js';
 import {
   closeOpenJob,

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { TokenSealer } from '../domain/reset-use-case.js';
+import type { TokenSealer } from '../domain/reset/reset-deps.js';
 import { createKeyRing } from '../one-time-links/key-ring.js';
 
 /**

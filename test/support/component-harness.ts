@@ -6,7 +6,7 @@ import request from 'supertest';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
-import type { ResetOutcome } from '../../services/domain/reset-use-case.js';
+import type { ResetOutcome } from '../../services/domain/reset/reset-journal.js';
 import type { RedisClient } from '../../services/redis/redis-client.js';
 import type { GraphSimulator } from '../simulators/graph-simulator.js';
 import { haloWebhookBody, type HaloSimulator } from '../simulators/halopsa-simulator.js';

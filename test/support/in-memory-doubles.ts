@@ -29,12 +29,12 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import {
-  ResetUseCase,
   type ResetJournal,
   type ResetProgress,
   type ResetRequestContext,
-  type ResetUseCaseDeps,
-} from '../../services/domain/reset-use-case.js';
+} from '../../services/domain/reset/reset-journal.js';
+import { type ResetUseCaseDeps } from '../../services/domain/reset/reset-deps.js';
+import { ResetUseCase } from '../../services/domain/reset/reset-use-case.js';
 
 /**
  * Small in-memory doubles of the ports, for unit tests of the use case's decisions and step journal. The

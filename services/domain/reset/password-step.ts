@@ -1,0 +1,122 @@
+import { DirectoryError, SecureLinkStoreError } from '../errors.js';
+import type { OutcomeCode } from '../outcome-codes.js';
+import type { CustomerSettings, Directory, DirectoryUser } from '../ports.js';
+import { generateTemporaryPassword } from '../temporary-password.js';
+import type { ResetUseCaseDeps } from './reset-deps.js';
+import type { StagedContext } from './reset-journal.js';
+
+/** A temporary password behind its stored secure link, not yet set in the tenant. */
+export interface PreparedPassword {
+  password: string;
+  token: string;
+  sealedToken: string;
+  expiresAt: Date;
+  maxViews: number;
+}
+
+/** Why the password part stopped without a reset. */
+export interface PasswordRefusal {
+  code: OutcomeCode;
+  notDone: string[];
+  facts: string[];
+}
+
+/**
+ * The temporary password: drawn here, kept in this process only, stored behind its secure link before it
+ * is set in the tenant (so a store that cannot take it changes nothing), and set with a change forced at
+ * the next sign-in. The staff member ends with exactly one temporary password, the one delivered.
+ */
+export class PasswordStep {
+  constructor(
+    private readonly ctx: StagedContext,
+    private readonly deps: ResetUseCaseDeps,
+    private readonly customer: CustomerSettings,
+  ) {}
+
+  /**
+   * Draws a temporary password and stores it behind a new secure link, recording the sealed link in the
+   * journal (`started`: the tenant may or may not have the password yet). An earlier link whose password was
+   * never confirmed set (a crash, a retry) is destroyed first.
+   */
+  async storeLink(): Promise<PreparedPassword | PasswordRefusal> {
+    const { ctx, deps, customer } = this;
+    const earlier = ctx.journal.progress.password?.sealedToken;
+    if (earlier) await deps.links.destroy(deps.sealer.open(earlier));
+    const ttlHours = customer.secureLinkTtlHours ?? deps.settings.linkTtlHours;
+    const maxViews = customer.secureLinkMaxViews ?? deps.settings.linkMaxViews;
+    // Held in this scope and the caller's only: it goes to the encrypted store and to the tenant, nowhere else.
+    const password = (deps.newPassword ?? generateTemporaryPassword)();
+    let link;
+    try {
+      link = await deps.links.create(password, {
+        ttlSeconds: ttlHours * 3600,
+        maxViews,
+        context: { psa: ctx.psa, ticketId: ctx.ticketId, correlationId: ctx.correlationId },
+      });
+    } catch (err) {
+      if (!(err instanceof SecureLinkStoreError)) throw err;
+      ctx.logger.error(
+        { event: 'reset.link-store-failed', err: { message: err.message } },
+        'secure link store failed',
+      );
+      return {
+        code: 'secure-link-unavailable',
+        notDone: [
+          ctx.journal.progress.mfa
+            ? 'No password was set or sent, because the secure link could not be stored.'
+            : 'Nothing was changed in the tenant, because the secure link could not be stored.',
+        ],
+        facts: [],
+      };
+    }
+    const sealedToken = deps.sealer.seal(link.token);
+    await ctx.journal.save({
+      password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString(), maxViews },
+    });
+    return { password, token: link.token, sealedToken, expiresAt: link.expiresAt, maxViews };
+  }
+
+  /**
+   * Sets the prepared password in the tenant (changed at next sign-in). When the tenant refuses it for
+   * complexity, the link is destroyed and another password drawn, up to `passwordDraws`. Any other failure
+   * destroys the link and is thrown (a transient one is retried from a new draw).
+   */
+  async set(
+    directory: Directory,
+    target: DirectoryUser,
+    first: PreparedPassword,
+  ): Promise<PasswordRefusal | undefined> {
+    const { ctx, deps } = this;
+    const draws = deps.settings.passwordDraws ?? 3;
+    let prepared: PreparedPassword | PasswordRefusal = first;
+    for (let draw = 1; draw <= draws; draw++) {
+      if ('code' in prepared) return prepared;
+      const { password, token, sealedToken, expiresAt, maxViews } = prepared;
+      try {
+        await directory.resetPassword(target.id, password);
+      } catch (err) {
+        await deps.links.destroy(token).catch(() => undefined);
+        await ctx.journal.save({ password: undefined });
+        if (!(err instanceof DirectoryError && err.reason === 'password-rejected')) throw err;
+        ctx.logger.warn(
+          { event: 'reset.password-rejected', draw },
+          'tenant rejected the temporary password; drawing another',
+        );
+        if (draw < draws) prepared = await this.storeLink();
+        continue;
+      }
+      // The password is set: a journal that cannot record it throws, and leaves the link in place (a retry
+      // that finds the step "started" draws again and destroys this link with its password).
+      await ctx.journal.save({
+        password: { status: 'done', sealedToken, expiresAt: expiresAt.toISOString(), maxViews },
+      });
+      ctx.logger.info({ event: 'reset.password', draw }, 'temporary password set');
+      return undefined;
+    }
+    return {
+      code: 'password-rejected',
+      notDone: [`The tenant rejected ${draws} temporary passwords for complexity.`],
+      facts: ["Check the tenant's custom banned-password list and password policy."],
+    };
+  }
+}

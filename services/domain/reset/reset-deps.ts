@@ -1,0 +1,39 @@
+import type {
+  ConfirmationGate,
+  CustomerDirectory,
+  DirectoryFactory,
+  PsaAdapter,
+  PsaKind,
+  RequestRateLimiter,
+  SecureLinkStore,
+  TicketLedger,
+} from '../ports.js';
+
+/** Seals a link token for storage in job data; only a process holding the server key can open it. */
+export interface TokenSealer {
+  seal(token: string): string;
+  open(sealed: string): string;
+}
+
+/** What the reset use case works with: the outside systems through their ports, and its settings. */
+export interface ResetUseCaseDeps {
+  psa: (kind: PsaKind) => PsaAdapter;
+  directories: DirectoryFactory;
+  links: SecureLinkStore;
+  sealer: TokenSealer;
+  customers: CustomerDirectory;
+  ledger: TicketLedger;
+  rateLimiter: RequestRateLimiter;
+  confirmations: ConfirmationGate;
+  settings: {
+    /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
+    retryStatusIds?: Partial<Record<PsaKind, string>>;
+    mspName: string;
+    linkTtlHours: number;
+    linkMaxViews: number;
+    revokeSessions: boolean;
+    /** How many temporary passwords to draw when the tenant rejects one for complexity. */
+    passwordDraws?: number;
+  };
+  newPassword?: () => string;
+}

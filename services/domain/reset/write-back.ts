@@ -1,0 +1,120 @@
+import { nextStepFor, type OutcomeCode } from '../outcome-codes.js';
+import type { TicketNote } from '../ports.js';
+import { deliveryNote, partialHandOffCustomerNote } from '../ticket-notes.js';
+import type { ResetUseCaseDeps } from './reset-deps.js';
+import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
+import type { TicketWriter } from './ticket-writer.js';
+
+type Decision = NonNullable<ResetProgress['decision']>;
+
+/** The customer-visible delivery note of what the journal says was done, with the link when there is one. */
+export function deliveryNoteOf(
+  ctx: StagedContext,
+  writer: TicketWriter,
+  deps: ResetUseCaseDeps,
+  decision: Decision,
+  maxViews: number,
+): TicketNote {
+  const { password, mfa, sessionsRevoked } = ctx.journal.progress;
+  const passwordDone = password?.status === 'done';
+  return deliveryNote({
+    request: decision.request,
+    target: decision.target,
+    linkUrl:
+      passwordDone && password.sealedToken
+        ? deps.links.urlFor(deps.sealer.open(password.sealedToken))
+        : undefined,
+    linkExpiresAt: password?.expiresAt ? new Date(password.expiresAt) : undefined,
+    maxViews,
+    passwordReset: passwordDone,
+    mfaRemoved: Boolean(mfa),
+    mfaIncomplete: mfa?.results.some((m) => m.outcome === 'failed') ?? false,
+    sessionsRevoked: Boolean(sessionsRevoked),
+    mspName: deps.settings.mspName,
+    marker: writer.marker('delivery'),
+  });
+}
+
+/**
+ * Writes the delivery note (once), dropping the link's sealed token from the journal in the same save that
+ * records the note as written: after that, the job holds nothing that opens the link.
+ */
+export async function deliverOnce(ctx: StagedContext, writer: TicketWriter, note: TicketNote): Promise<void> {
+  const { journal } = ctx;
+  const dropToken = (): Partial<ResetProgress> | undefined =>
+    journal.progress.password?.sealedToken
+      ? { password: { ...journal.progress.password, sealedToken: undefined } }
+      : undefined;
+  await writer.addNoteOnce(note, 'customerNote', dropToken);
+  const left = dropToken();
+  if (left) await journal.save(left);
+}
+
+/**
+ * Writes back what was done: the secure link (or what an MFA-only reset did) for the manager, and for what
+ * could not be done (a password mastered on-premises, MFA methods that would not go) the engineers.
+ */
+export async function writeBack(
+  ctx: StagedContext,
+  writer: TicketWriter,
+  deps: ResetUseCaseDeps,
+  decision: Decision,
+  maxViews: number,
+): Promise<ResetOutcome> {
+  const { journal } = ctx;
+  const { request, target } = decision;
+  const mfaResults = journal.progress.mfa?.results;
+  const mfaFailed = mfaResults?.filter((m) => m.outcome === 'failed') ?? [];
+  const passwordDone = journal.progress.password?.status === 'done';
+  const needsPasswordHandOff = request.resetPassword && target.onPremisesSyncEnabled;
+
+  const customerNote: TicketNote | undefined =
+    passwordDone || (mfaResults && !needsPasswordHandOff)
+      ? deliveryNoteOf(ctx, writer, deps, decision, maxViews)
+      : needsPasswordHandOff
+        ? partialHandOffCustomerNote({
+            request,
+            target,
+            mfaRemoved: Boolean(mfaResults),
+            mfaIncomplete: mfaFailed.length > 0,
+            mspName: deps.settings.mspName,
+            marker: writer.marker('delivery'),
+          })
+        : undefined;
+  if (customerNote) await deliverOnce(ctx, writer, customerNote);
+  await journal.flush();
+
+  const handOffCode: OutcomeCode | undefined = needsPasswordHandOff
+    ? 'synced-user-password'
+    : mfaFailed.length > 0
+      ? 'mfa-partially-removed'
+      : undefined;
+  if (handOffCode) {
+    return writer.handOff(
+      {
+        reason: handOffCode,
+        request,
+        target,
+        mfaResults,
+        passwordReset: passwordDone,
+        sessionsRevoked: journal.progress.sessionsRevoked,
+        notDone: [
+          ...(handOffCode === 'synced-user-password'
+            ? [
+                'Password not reset: the account is mastered in on-premises AD and Graph cannot reset it app-only.',
+              ]
+            : []),
+          ...mfaFailed.map((m) => `MFA method ${m.kind} (${m.id}) still registered.`),
+        ],
+        facts: [],
+        nextStep: nextStepFor(handOffCode),
+      },
+      true,
+    );
+  }
+
+  await writer.moveOnce('awaiting-confirmation');
+  const code: OutcomeCode = passwordDone ? 'reset-delivered' : 'mfa-reset-done';
+  ctx.logger.info({ event: 'reset.delivered', outcome: code }, 'ticket written back');
+  return { code, handedOff: false, delivered: true };
+}
