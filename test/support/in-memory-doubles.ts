@@ -126,7 +126,9 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
     this.mfaRemovals.push(userId);
     return this.methods.get(userId) ?? [];
   }
+  failRevokeWith?: Error;
   async revokeSignInSessions(userId: string) {
+    if (this.failRevokeWith) throw this.failRevokeWith;
     this.revoked.push(userId);
   }
   blocked: string[] = [];

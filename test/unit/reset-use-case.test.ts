@@ -144,6 +144,19 @@ describe('ResetUseCase', () => {
     expect(psa.notes.at(-1)!.note.text).toContain('Nothing was changed in the tenant');
   });
 
+  it('When Graph refuses a step after the password is set, then the manager still gets the link before the hand-off', async () => {
+    directory.failRevokeWith = new DirectoryError('insufficient-privileges', 'Insufficient privileges');
+    psa.tickets.set('4242', resetTicket({ resetMfa: false }));
+    const outcome = await useCaseWith({ psa, directory, links }).handle(contextFor(memoryJournal()));
+    expect(outcome).toMatchObject({ code: 'insufficient-privileges', handedOff: true, delivered: true });
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const [delivery, handOff] = psa.notes.map((n) => n.note);
+    expect(delivery).toMatchObject({ visibility: 'customer' });
+    expect(delivery!.text).toMatch(/\/s\//);
+    expect(links.secrets.size).toBe(1);
+    expect(handOff).toMatchObject({ visibility: 'internal' });
+  });
+
   it('When the requester is not the manager, then nothing is reset and the internal note says why', async () => {
     directory.add(user('mallory'));
     psa.tickets.set('4242', resetTicket({ requester: { name: 'Mallory', email: 'mallory@contoso.test' } }));
