@@ -21,10 +21,12 @@ export const USER_SELECT = [
   'onPremisesDomainName',
   'onPremisesLastSyncDateTime',
   'onPremisesDistinguishedName',
+  // Shown on the confirmation page and to whoever picks among matches: tells two people of one name apart.
+  'department',
 ].join(',');
 
-/** What a name search selects: the lookup's fields plus the department, shown to whoever picks among matches. */
-export const SEARCH_SELECT = `${USER_SELECT},department`;
+/** What a name search selects: the lookup's fields. */
+export const SEARCH_SELECT = USER_SELECT;
 /** What a list of reports selects: a search's fields plus the names a request may call people by. */
 const REPORTS_SELECT = `${SEARCH_SELECT},givenName,surname,jobTitle`;
 /** Most reports read for one requester (all levels together); more and the list is refused as unreadable. */

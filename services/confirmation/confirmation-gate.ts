@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/redis-client.js';
+import type { ConfirmationQuestion } from './confirmation-store.js';
 import type { ConfirmationBinding, ConfirmationGate, ConfirmationStatus, PsaKind } from '../domain/ports.js';
 
 const RECORD_TTL_SECONDS = 30 * 86400;
@@ -8,7 +9,7 @@ export interface ConfirmationLinks {
     psa: PsaKind;
     ticketId: string;
     correlationId: string;
-    question: { targetDisplayName: string; what: 'password' | 'mfa' | 'both' };
+    question: ConfirmationQuestion;
     ttlSeconds: number;
   }): Promise<{ url: string; expiresAt: Date; ref: string }>;
 }
@@ -83,7 +84,12 @@ export function createConfirmationGate(options: ConfirmationGateOptions): Confir
         psa: input.psa,
         ticketId: input.ticketId,
         correlationId: input.correlationId,
-        question: { targetDisplayName: input.targetDisplayName, what },
+        question: {
+          targetDisplayName: input.target.displayName,
+          ...(input.target.department ? { targetDepartment: input.target.department } : {}),
+          targetSignInName: input.target.userPrincipalName,
+          what,
+        },
         ttlSeconds: input.ttlMinutes * 60,
       });
       const k = key(input.psa, input.ticketId);

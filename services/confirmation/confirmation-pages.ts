@@ -21,6 +21,10 @@ export const CONFIRMATION_CSS = `${SECURE_LINK_CSS}.question { font-size: 1.25re
 .choices .button,
 .choices .button.primary { font-size: 1.1rem; padding: 0.8rem 1.4rem; }
 .small { color: var(--muted); font-size: 0.95rem; }
+.who { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 1rem 0; }
+.who dt { color: var(--muted); }
+.who dd { margin: 0; overflow-wrap: anywhere; }
+.changes li { margin: 0.4rem 0; }
 `;
 
 function layout(base: PageBase, title: string, main: string): string {
@@ -39,13 +43,31 @@ export function describeWhat(what: ConfirmationQuestion['what']): string {
   }
 }
 
+/** Each change the reset makes, in the words a manager reads before answering. */
+export function describeChanges(what: ConfirmationQuestion['what']): string[] {
+  const changes: string[] = [];
+  if (what !== 'mfa') {
+    changes.push(
+      'Their password is replaced by a temporary one, which we send to you through a one-time link. They choose a new password when they next sign in.',
+    );
+  }
+  if (what !== 'password') {
+    changes.push(
+      'Their MFA (multi-factor authentication) methods, such as the authenticator app and phone numbers, are removed. They set them up again when they next sign in.',
+    );
+  }
+  return changes;
+}
+
 /**
- * The question (GET): "Did you ask <MSP> to reset <what> for <name>?" and two buttons, each a form POSTing
- * back to the same URL with the page's nonce and its decision. Changes nothing by being fetched.
+ * The question (GET): "Did you ask <MSP> to reset <what> for <name>?", then exactly who (full name,
+ * department, sign-in name) and each change the reset makes, and two buttons, each a form POSTing back to the
+ * same URL with the page's nonce and its decision. Changes nothing by being fetched.
  */
 export function renderQuestionPage(
   base: PageBase & { token: string; nonce: string; question: ConfirmationQuestion; notice?: string },
 ): string {
+  const { question } = base;
   const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
   const nonce = escapeHtml(base.nonce);
   const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
@@ -55,16 +77,33 @@ export function renderQuestionPage(
 <input type="hidden" name="decision" value="${decision}">
 <button type="submit" class="${cls}">${label}</button>
 </form>`;
+  const who = [
+    ['Name', question.targetDisplayName],
+    ['Department', question.targetDepartment ?? 'Not recorded in your directory'],
+    ...(question.targetSignInName ? [['Sign-in name', question.targetSignInName]] : []),
+  ]
+    .map(([label, value]) => `<dt>${label}</dt><dd>${escapeHtml(value!)}</dd>`)
+    .join('\n');
+  const changes = describeChanges(question.what)
+    .map((change) => `<li>${escapeHtml(change)}</li>`)
+    .join('\n');
   return layout(
     base,
     'Please confirm',
     `<h1>Please confirm this request</h1>${notice}
-<p class="question">Did you ask ${escapeHtml(base.mspName)} to reset ${escapeHtml(describeWhat(base.question.what))} for <strong>${escapeHtml(base.question.targetDisplayName)}</strong>?</p>
+<p class="question">Did you ask ${escapeHtml(base.mspName)} to reset ${escapeHtml(describeWhat(question.what))} for <strong>${escapeHtml(question.targetDisplayName)}</strong>?</p>
+<dl class="who">
+${who}
+</dl>
+<p>If you answer yes:</p>
+<ul class="changes">
+${changes}
+</ul>
 <div class="choices">
 ${button('confirmed', 'Yes, I asked for this', 'button primary')}
 ${button('denied', 'No, this wasn&#39;t me', 'button')}
 </div>
-<p class="small">If you did not ask for this, choose &ldquo;No&rdquo;: nothing will be changed and our team will look into it.</p>`,
+<p class="small">If this is not the person you meant, or you did not ask for this, choose &ldquo;No&rdquo;: nothing will be changed and our team will look into it.</p>`,
   );
 }
 

@@ -20,7 +20,7 @@ import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js'
  * - Redis key: `<keyPrefix>confirm:<ref>` where ref = sha256("resetdesk confirmation v1\n" ‖ token bytes), hex.
  *   Redis never sees the token. `ref` is the link's non-secret name (job ids, logs use its first 12 chars).
  * - Stored: a hash { v, status ('pending' | 'confirmed' | 'denied'), context (JSON {psa, ticketId,
- *   correlationId}), name, what, expiresAt (epoch ms), kid, mac } with `PEXPIRE` = ttl. `mac` is an HMAC,
+ *   correlationId}), name, dept, upn, what, expiresAt (epoch ms), kid, mac } with `PEXPIRE` = ttl. `mac` is an HMAC,
  *   under a key derived from the server key `kid` names (see one-time-links/key-ring.ts), over ref, context,
  *   question and expiry: someone who can write to Redis but lacks the server key cannot plant a confirmation
  *   for another ticket or re-point one. A record whose key left the ring is unavailable; one without `kid`
@@ -35,6 +35,9 @@ import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js'
 /** Who the link is about and what would be reset. Shown on the page, so it must not be secret. */
 export interface ConfirmationQuestion {
   targetDisplayName: string;
+  /** The target's department and sign-in name, so the manager can tell two people of one name apart. */
+  targetDepartment?: string;
+  targetSignInName?: string;
   what: 'password' | 'mfa' | 'both';
 }
 
@@ -126,7 +129,20 @@ export const CONFIRMATION_LIMITS = Object.freeze({
   maxNameLength: 200,
 });
 
-const FORMAT_VERSION = '1';
+/** Records of version 1 (no department or sign-in name) are still read: links outlive a deployment. */
+const FORMAT_VERSION = '2';
+const READABLE_VERSIONS = ['1', FORMAT_VERSION];
+
+/** One line of plain text for the page: no control characters, trimmed, bounded. */
+function pageText(value: unknown): string {
+  return (
+    String(value ?? '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim()
+      .slice(0, CONFIRMATION_LIMITS.maxNameLength)
+  );
+}
 const WHATS: readonly ConfirmationQuestion['what'][] = ['password', 'mfa', 'both'];
 
 /** True when `token` is 43 base64url characters in the canonical encoding of 32 bytes. */
@@ -192,17 +208,17 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
   const redisKey = (ref: string) => `${keyPrefix}confirm:${ref}`;
 
+  /** Version 2 also covers the department and sign-in name shown beside the name. */
   const recordMac = (
     macKey: Buffer,
+    version: string,
     ref: string,
-    contextJson: string,
-    name: string,
-    what: string,
-    expiresAt: string,
-  ) =>
-    createHmac('sha256', macKey)
-      .update([FORMAT_VERSION, ref, contextJson, name, what, expiresAt].join('\n'))
-      .digest('base64url');
+    fields: { context: string; name: string; what: string; expiresAt: string; dept?: string; upn?: string },
+  ) => {
+    const parts = [version, ref, fields.context, fields.name, fields.what, fields.expiresAt];
+    if (version !== '1') parts.push(fields.dept ?? '', fields.upn ?? '');
+    return createHmac('sha256', macKey).update(parts.join('\n')).digest('base64url');
+  };
   const { guarded, run } = createLinkRedis({
     redis,
     timeoutMs: opts.operationTimeoutMs,
@@ -217,15 +233,18 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
     nowMs: number,
   ): (PendingConfirmation & { status: string; mac: string }) | null {
     const { v, status, context, name, what, expiresAt, mac, kid } = fields;
-    if (v !== FORMAT_VERSION || !status || !context || name === undefined || !what || !expiresAt || !mac)
-      return null;
+    // Only a version whose MAC covers them may show a department or sign-in name.
+    const dept = v === '1' ? undefined : fields.dept;
+    const upn = v === '1' ? undefined : fields.upn;
+    if (!v || !READABLE_VERSIONS.includes(v)) return null;
+    if (!status || !context || name === undefined || !what || !expiresAt || !mac) return null;
     if (!(Number(expiresAt) > nowMs)) return null;
     if (!(WHATS as readonly string[]).includes(what)) return null;
     const keys =
       kid === undefined ? [...macKeys.values()] : [macKeys.get(kid)].filter((k) => k !== undefined);
     const given = Buffer.from(mac);
     const intact = keys.some((macKey) => {
-      const expected = Buffer.from(recordMac(macKey, ref, context, name, what, expiresAt));
+      const expected = Buffer.from(recordMac(macKey, v, ref, { context, name, what, expiresAt, dept, upn }));
       return given.length === expected.length && timingSafeEqual(given, expected);
     });
     if (!intact) return null;
@@ -236,7 +255,12 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
       status,
       mac,
       context: parsed,
-      question: { targetDisplayName: name, what: what as ConfirmationQuestion['what'] },
+      question: {
+        targetDisplayName: name,
+        ...(dept ? { targetDepartment: dept } : {}),
+        ...(upn ? { targetSignInName: upn } : {}),
+        what: what as ConfirmationQuestion['what'],
+      },
       expiresAt: new Date(Number(expiresAt)),
     };
   }
@@ -252,11 +276,9 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
       if (!(WHATS as readonly string[]).includes(question.what)) {
         throw new RangeError('confirmation question.what must be password, mfa or both');
       }
-      const name = String(question.targetDisplayName ?? '')
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-        .trim()
-        .slice(0, CONFIRMATION_LIMITS.maxNameLength);
+      const name = pageText(question.targetDisplayName);
+      const dept = pageText(question.targetDepartment);
+      const upn = pageText(question.targetSignInName);
       if (!name) throw new RangeError('confirmation question.targetDisplayName must not be empty');
       const contextJson = linkContextJson(input);
       if (!parseLinkContext(contextJson)) throw new RangeError('confirmation context is invalid');
@@ -276,10 +298,19 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
             status: 'pending',
             context: contextJson,
             name,
+            dept,
+            upn,
             what: question.what,
             expiresAt,
             kid: ring.current.id,
-            mac: recordMac(currentMacKey, ref, contextJson, name, question.what, expiresAt),
+            mac: recordMac(currentMacKey, FORMAT_VERSION, ref, {
+              context: contextJson,
+              name,
+              what: question.what,
+              expiresAt,
+              dept,
+              upn,
+            }),
           })
           .pexpire(key, ttlMs)
           .exec();

@@ -204,7 +204,7 @@ describe.skipIf(!availability.run)('Every Lua script and multi-key command on Re
       ticketId: '2',
       correlationId: 'halopsa-2',
       binding: { requesterId: 'u-maria', targetId: 'u-sam', resetPassword: true, resetMfa: true },
-      targetDisplayName: 'Sam Staff',
+      target: { displayName: 'Sam Staff', userPrincipalName: 'sam@contoso.example' },
       ttlMinutes: 10,
     });
     const token = CONFIRM_LINK.exec(asked.url)![1]!;

@@ -97,7 +97,12 @@ describe.skipIf(!availability.run)('confirmation link in headless Chromium', () 
   async function newLink(targetDisplayName = 'Jane Doe') {
     const link = await store.create({
       ...CONTEXT,
-      question: { targetDisplayName, what: 'both' },
+      question: {
+        targetDisplayName,
+        targetDepartment: 'Finance',
+        targetSignInName: 'jane.doe@contoso.example',
+        what: 'both',
+      },
       ttlSeconds: 600,
     });
     return `${origin}/c/${link.token}`;
@@ -117,6 +122,8 @@ describe.skipIf(!availability.run)('confirmation link in headless Chromium', () 
       expect(text).toContain(
         `Did you ask ${E2E_MSP_NAME} to reset the password and MFA (multi-factor authentication) for Jane Doe?`,
       );
+      expect(text).toContain('Finance');
+      expect(text).toContain('jane.doe@contoso.example');
       expect(await page.locator('script').count()).toBe(0);
       // The stylesheet loaded under the CSP (style-src 'self'): the primary button is styled.
       const yes = page.getByRole('button', { name: 'Yes, I asked for this' });

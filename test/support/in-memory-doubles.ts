@@ -293,7 +293,8 @@ export class MemoryRateLimiter implements RequestRateLimiter {
  */
 export class MemoryConfirmations implements ConfirmationGate {
   records = new Map<string, { status: string; binding: ConfirmationBinding }>();
-  requests: Array<{ ticketId: string; targetDisplayName: string; what: string }> = [];
+  requests: Array<{ ticketId: string; targetDisplayName: string; targetDepartment?: string; what: string }> =
+    [];
   answer(ticketId: string, status: 'confirmed' | 'denied' | 'expired', psa = 'halopsa') {
     const record = this.records.get(`${psa}:${ticketId}`);
     if (!record) throw new Error(`no confirmation was asked for ${psa}:${ticketId}`);
@@ -310,14 +311,15 @@ export class MemoryConfirmations implements ConfirmationGate {
     psa: string;
     ticketId: string;
     binding: ConfirmationBinding;
-    targetDisplayName: string;
+    target: { displayName: string; department?: string };
     ttlMinutes: number;
   }) {
     this.records.set(`${input.psa}:${input.ticketId}`, { status: 'pending', binding: { ...input.binding } });
     const { resetPassword, resetMfa } = input.binding;
     this.requests.push({
       ticketId: input.ticketId,
-      targetDisplayName: input.targetDisplayName,
+      targetDisplayName: input.target.displayName,
+      ...(input.target.department ? { targetDepartment: input.target.department } : {}),
       what: resetPassword && resetMfa ? 'both' : resetPassword ? 'password' : 'mfa',
     });
     return {

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { deriveServerSubkey } from '../../services/one-time-links/form-nonce.js';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
@@ -45,10 +46,11 @@ interface Call {
 function setup(extra: Partial<ConfirmationRouterOptions> = {}, withLimiter = false) {
   const keyPrefix = `test:conf:${randomBytes(6).toString('hex')}:`;
   prefixes.push(keyPrefix);
+  const serverKey = randomBytes(32);
   const store = createConfirmationStore({
     redis,
     keyPrefix,
-    serverKey: randomBytes(32),
+    serverKey,
     publicBaseUrl: 'https://reset.example.test/',
   });
   const calls: Call[] = [];
@@ -92,7 +94,7 @@ function setup(extra: Partial<ConfirmationRouterOptions> = {}, withLimiter = fal
     const page = await get(token);
     return post(token, { nonce: nonceOf(page.text), decision }, headers);
   };
-  return { app, store, calls, create, record, get, post, answer, keyPrefix };
+  return { app, store, calls, create, record, get, post, answer, keyPrefix, serverKey };
 }
 
 function nonceOf(html: string): string {
@@ -143,7 +145,7 @@ describe('the confirmation store', () => {
     expect(dump).not.toContain(link.token);
     expect(dump).not.toContain(Buffer.from(link.token, 'base64url').toString('hex'));
     expect(Object.keys((await redis.hgetall(keys[0]!)) ?? {}).sort()).toEqual(
-      ['context', 'expiresAt', 'kid', 'mac', 'name', 'status', 'v', 'what'].sort(),
+      ['context', 'dept', 'expiresAt', 'kid', 'mac', 'name', 'status', 'upn', 'v', 'what'].sort(),
     );
   });
 
@@ -164,6 +166,50 @@ describe('the confirmation store', () => {
     expect(await store.peek(link.token)).toBeNull();
     expect(await store.decide(link.token, 'confirmed', {})).toEqual({ status: 'unavailable' });
     expect((await record())?.status).toBe(before?.status);
+  });
+
+  it('refuses a record whose department or sign-in name was altered in Redis', async () => {
+    const { store, create, keyPrefix } = setup();
+    const question: ConfirmationQuestion = {
+      targetDisplayName: 'Jane Doe',
+      targetDepartment: 'Finance',
+      targetSignInName: 'jane.doe@contoso.example',
+      what: 'both',
+    };
+    const dept = await create(question);
+    await redis.hset(`${keyPrefix}confirm:${dept.ref}`, { dept: 'Sales' });
+    expect(await store.peek(dept.token)).toBeNull();
+    const upn = await create(question);
+    await redis.hset(`${keyPrefix}confirm:${upn.ref}`, { upn: 'jane.doe2@contoso.example' });
+    expect(await store.peek(upn.token)).toBeNull();
+    expect(await store.decide(upn.token, 'confirmed', {})).toEqual({ status: 'unavailable' });
+  });
+
+  it('still opens a link made before pages showed the department (record version 1)', async () => {
+    const { store, keyPrefix, serverKey, get } = setup();
+    const link = await store.create({
+      ...CONTEXT,
+      question: { targetDisplayName: 'Jane Doe', what: 'mfa' },
+      ttlSeconds: 600,
+    });
+    const key = `${keyPrefix}confirm:${link.ref}`;
+    const r = await redis.hgetall(key);
+    // What a version-1 deployment wrote: no department or sign-in name, and a MAC that did not cover them.
+    const v1Mac = createHmac('sha256', deriveServerSubkey(serverKey, 'resetdesk confirmation record v1'))
+      .update(['1', link.ref, r.context, r.name, r.what, r.expiresAt].join('\n'))
+      .digest('base64url');
+    await redis.hdel(key, 'dept', 'upn');
+    await redis.hset(key, { v: '1', mac: v1Mac });
+    expect(await store.peek(link.token)).toMatchObject({
+      question: { targetDisplayName: 'Jane Doe', what: 'mfa' },
+    });
+    const page = await get(link.token);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<dt>Department</dt><dd>Not recorded in your directory</dd>');
+    expect(page.text).not.toContain('Sign-in name');
+    // A version-1 record cannot be given a department: the MAC of version 1 does not vouch for one.
+    await redis.hset(key, { dept: 'Finance' });
+    expect((await store.peek(link.token))?.question).not.toHaveProperty('targetDepartment');
   });
 
   it('rejects bad input at create', async () => {
@@ -219,6 +265,38 @@ describe('GET /c/:token', () => {
     expect(css.status).toBe(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
     expectSecureHeaders(css);
+  });
+
+  it('restates exactly who (full name, department, sign-in name) and each change a "yes" makes', async () => {
+    const { get, create } = setup();
+    const res = await get(
+      (
+        await create({
+          targetDisplayName: 'Tim Reed',
+          targetDepartment: 'Accounts & Payroll',
+          targetSignInName: 'tim.reed@contoso.example',
+          what: 'both',
+        })
+      ).token,
+    );
+    expect(res.text).toContain(
+      [
+        '<dl class="who">',
+        '<dt>Name</dt><dd>Tim Reed</dd>',
+        '<dt>Department</dt><dd>Accounts &amp; Payroll</dd>',
+        '<dt>Sign-in name</dt><dd>tim.reed@contoso.example</dd>',
+        '</dl>',
+      ].join('\n'),
+    );
+    expect(res.text).toContain('Their password is replaced by a temporary one');
+    expect(res.text).toContain('Their MFA (multi-factor authentication) methods');
+    expect(res.text).toContain('If this is not the person you meant');
+    const mfaOnly = await get((await create({ targetDisplayName: 'Tim Reed', what: 'mfa' })).token);
+    expect(mfaOnly.text).toContain('Their MFA (multi-factor authentication) methods');
+    expect(mfaOnly.text).not.toContain('password is replaced');
+    const passwordOnly = await get((await create({ targetDisplayName: 'Tim Reed', what: 'password' })).token);
+    expect(passwordOnly.text).toContain('password is replaced');
+    expect(passwordOnly.text).not.toContain('MFA (multi-factor authentication) methods');
   });
 
   it('says what will be reset: password, MFA or both', async () => {

@@ -207,7 +207,7 @@ describe('Who may ask', () => {
       const outcome = await run();
       expect(outcome).toMatchObject({ code: 'awaiting-confirmation', waiting: true });
       expect(confirmations.requests).toEqual([
-        { ticketId: '4242', targetDisplayName: 'Sam Staff', what: 'password' },
+        { ticketId: '4242', targetDisplayName: 'Sam Staff', targetDepartment: 'Accounts', what: 'password' },
       ]);
       expect(psa.notes.at(-1)!.note).toMatchObject({ visibility: 'customer' });
       expect(psa.notes.at(-1)!.note.text).toContain('https://reset.example.test/c/confirm-4242');

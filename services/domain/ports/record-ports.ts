@@ -1,4 +1,5 @@
 import type { PsaKind } from './psa-port.js';
+import type { DirectoryUser } from './directory-port.js';
 /** What the service records outside a job: request budgets, confirmations, the ticket ledger. */
 
 /** Per-requester and per-customer request budgets, shared by every worker process. */
@@ -55,7 +56,8 @@ export interface ConfirmationGate {
     ticketId: string;
     correlationId: string;
     binding: ConfirmationBinding;
-    targetDisplayName: string;
+    /** Who the page names: full name, department and sign-in name, so the manager knows exactly whom. */
+    target: Pick<DirectoryUser, 'displayName' | 'department' | 'userPrincipalName'>;
     ttlMinutes: number;
   }): Promise<{ url: string; expiresAt: Date }>;
   /** Forgets the ticket's confirmation: an engineer sent the ticket back, and a new round asks again. */

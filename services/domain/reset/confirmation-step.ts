@@ -77,7 +77,7 @@ export async function awaitConfirmation(
         ticketId: ctx.ticketId,
         correlationId: ctx.correlationId,
         binding,
-        targetDisplayName: target.displayName,
+        target,
         ttlMinutes,
       });
       await writer.askAgain(
