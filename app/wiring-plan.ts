@@ -8,6 +8,7 @@ import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js
 import type { CustomerDirectory } from '../config/customer-settings.js';
 import type { RedisSettings } from '../config/redis-settings.js';
 import type { PsaKind } from '../services/domain/ports.js';
+import type { WatchSettings } from '../services/domain/aftercare/back-in-watch.js';
 import { pacingFromConfig, type PacingOptions } from '../services/pacing/pacing-options.js';
 
 /** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
@@ -59,6 +60,8 @@ export interface WiringPlan {
    * undefined when notices are off.
    */
   notify?: { tenantId: string; senderMailbox: string };
+  /** Watching delivered resets until the staff member is back in; undefined when off. */
+  watch?: WatchSettings & { concurrency: number };
   metrics: { enabled: boolean; port: number; bearerToken?: string };
   customers: CustomerDirectory;
 }
@@ -112,6 +115,14 @@ export function planWiring(config: AppConfig): WiringPlan {
     },
     pacing: config.pacing.enabled ? pacingFromConfig(config.pacing) : undefined,
     notify: notifyPlan(config),
+    watch: config.watch.enabled
+      ? {
+          windowHours: config.watch.windowHours,
+          firstCheckMinutes: config.watch.firstCheckMinutes,
+          maxIntervalMinutes: config.watch.maxIntervalMinutes,
+          concurrency: config.watch.concurrency,
+        }
+      : undefined,
     metrics: {
       enabled: config.metrics.enabled,
       port: config.metrics.port,

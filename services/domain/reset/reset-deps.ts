@@ -1,4 +1,5 @@
 import type {
+  Aftercare,
   ConfirmationGate,
   CustomerDirectory,
   DirectoryFactory,
@@ -25,6 +26,8 @@ export interface ResetUseCaseDeps {
   ledger: TicketLedger;
   rateLimiter: RequestRateLimiter;
   confirmations: ConfirmationGate;
+  /** Follows a delivered reset up (watch, staff notice); none when both are off. */
+  aftercare?: Aftercare;
   settings: {
     /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
     retryStatusIds?: Partial<Record<PsaKind, string>>;
