@@ -41,6 +41,8 @@ export interface Resetdesk {
   app?: Express;
   worker?: Worker;
   queue: ResetQueue;
+  /** The follow-up of delivered resets (workers with `watch.enabled` only). */
+  aftercare?: AftercareService;
   /** GET /healthz and /readyz for the internal listener (every role, the worker-only one included). */
   health: Router;
   /** Stops taking work, lets running jobs finish (up to timeoutMs), closes Redis. */
@@ -325,6 +327,7 @@ export function assembleResetdesk(
     app,
     worker,
     queue,
+    aftercare,
     health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
