@@ -34,6 +34,7 @@ import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
+import { redisKeys } from '../services/redis/redis-keys.js';
 
 export interface Resetdesk {
   app?: Express;
@@ -152,7 +153,7 @@ export function assembleResetdesk(
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
       redis: fastRedis,
-      keyPrefix: `${prefix}:`,
+      keyPrefix: redisKeys(prefix).storePrefix,
       serverKey: plan.links.serverKey,
       previousServerKeys: plan.links.previousServerKeys,
       publicBaseUrl: plan.links.publicBaseUrl,
@@ -163,7 +164,7 @@ export function assembleResetdesk(
   // Email requests wait for the manager's answer on a one-time confirmation link (/c/<token>).
   const confirmationStore = createConfirmationStore({
     redis: fastRedis,
-    keyPrefix: `${prefix}:`,
+    keyPrefix: redisKeys(prefix).storePrefix,
     serverKey: plan.links.serverKey,
     previousServerKeys: plan.links.previousServerKeys,
     publicBaseUrl: plan.links.publicBaseUrl,
@@ -190,7 +191,7 @@ export function assembleResetdesk(
         logger,
         onRevealed: linkEvents.onRevealed,
         redis: fastRedis,
-        keyPrefix: `${prefix}:`,
+        keyPrefix: redisKeys(prefix).storePrefix,
         limits: {
           failedLookups: plan.links.failedLookups,
           windowSeconds: plan.links.failedLookupWindowSeconds,
@@ -215,7 +216,7 @@ export function assembleResetdesk(
           );
         },
         redis: fastRedis,
-        keyPrefix: `${prefix}:`,
+        keyPrefix: redisKeys(prefix).storePrefix,
         limits: {
           failedLookups: plan.links.failedLookups,
           windowSeconds: plan.links.failedLookupWindowSeconds,

@@ -28,8 +28,9 @@ import {
 } from '../services/secure-link/secure-link-store.js';
 import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import { retryDelay } from './reset-worker.js';
+import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
-export const LINK_EVENTS_QUEUE_NAME = 'link-events';
+export const LINK_EVENTS_QUEUE_NAME = QUEUE_NAMES.linkEvents;
 
 /** Kept after completion so that a re-added job id is still recognised as a duplicate. */
 const RETENTION_SECONDS = 14 * 86400;
@@ -112,7 +113,7 @@ function describe(err: unknown): string {
 export function createLinkEventReporting(options: LinkEventReportingOptions): LinkEventReporting {
   const { prefix, logger } = options;
   const log = logger.child({ component: 'link-events' });
-  const linkKeyPrefix = options.linkKeyPrefix ?? `${prefix}:`;
+  const linkKeyPrefix = options.linkKeyPrefix ?? redisKeys(prefix).storePrefix;
   const graceMs = options.expiryGraceMs ?? 2000;
   const jobOptions: JobsOptions = {
     attempts: options.attempts,

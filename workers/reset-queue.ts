@@ -5,8 +5,9 @@ import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset/reset-journal.js';
 import { recordOpenJob } from './open-jobs-store.js';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
-export const RESET_QUEUE_NAME = 'resets';
+export const RESET_QUEUE_NAME = QUEUE_NAMES.resets;
 
 /**
  * What a reset job carries. Identifiers and the step journal only: never a password, a token or any secret

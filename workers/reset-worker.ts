@@ -17,6 +17,7 @@ import type {
 import type { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
 import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
+import { redisKeys } from '../services/redis/redis-keys.js';
 
 /**
  * After these, the job is removed so the ticket's next delivery makes a new job: the ticket may become a
@@ -89,7 +90,7 @@ function writerFor(
   replicated: ReplicatedWrite,
 ): JobWriter {
   if (!token) return (data) => replicated(() => job.updateData(data));
-  const target = { jobKey: `${prefix}:${RESET_QUEUE_NAME}:${job.id}`, jobId: job.id!, token };
+  const target = { jobKey: redisKeys(prefix).job(RESET_QUEUE_NAME, job.id!), jobId: job.id!, token };
   return async (data, markChanging = false) => {
     // Each step waits for the replicas before the next outside call (Sentinel), so a failover cannot
     // forget a step that was done.
