@@ -27,7 +27,7 @@ import {
   type SecureLinkContext,
 } from '../services/secure-link/secure-link-store.js';
 import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
-import { retryDelay } from './reset-worker.js';
+import { failedForGood, retriedJobOptions, retryAfterBackoff } from './job-runner.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
 export const LINK_EVENTS_QUEUE_NAME = QUEUE_NAMES.linkEvents;
@@ -116,8 +116,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
   const linkKeyPrefix = options.linkKeyPrefix ?? redisKeys(prefix).storePrefix;
   const graceMs = options.expiryGraceMs ?? 2000;
   const jobOptions: JobsOptions = {
-    attempts: options.attempts,
-    backoff: { type: 'retry-after' },
+    ...retriedJobOptions(options.attempts),
     removeOnComplete: { age: RETENTION_SECONDS },
     removeOnFail: { age: RETENTION_SECONDS },
   };
@@ -243,15 +242,11 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
               maxStalledCount: options.locks.maxStalledCount,
             }
           : {}),
-        settings: {
-          backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
-        },
+        ...retryAfterBackoff(options.backoffMs),
       },
     );
     worker.on('failed', (job, err) => {
-      if (!job) return;
-      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (final)
+      if (job && failedForGood(job, err))
         jobLogger(job).error(
           { event: 'link.report-failed', kind: job.data.kind, err: { message: err.message } },
           'gave up reporting a secure-link event to the ticket',

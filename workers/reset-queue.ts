@@ -6,6 +6,7 @@ import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset/reset-journal.js';
 import { recordOpenJob } from './open-jobs-store.js';
 import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
+import { retriedJobOptions } from './job-runner.js';
 
 export const RESET_QUEUE_NAME = QUEUE_NAMES.resets;
 
@@ -71,8 +72,7 @@ export class ResetQueue {
     this.addTimeoutMs = options.addTimeoutMs ?? 2000;
     this.replicated = options.replicated ?? ((write) => write());
     this.jobOptions = {
-      attempts: options.attempts,
-      backoff: { type: 'retry-after' },
+      ...retriedJobOptions(options.attempts),
       removeOnComplete: { age: options.retentionDays * 86400 },
       removeOnFail: { age: options.retentionDays * 86400 },
     };
