@@ -36,6 +36,7 @@ import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
+import { redisKeys } from '../services/redis/redis-keys.js';
 
 export interface Resetdesk {
   app?: Express;
@@ -156,7 +157,7 @@ export function assembleResetdesk(
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
       redis: fastRedis,
-      keyPrefix: `${prefix}:`,
+      keyPrefix: redisKeys(prefix).storePrefix,
       serverKey: plan.links.serverKey,
       previousServerKeys: plan.links.previousServerKeys,
       publicBaseUrl: plan.links.publicBaseUrl,
@@ -167,7 +168,7 @@ export function assembleResetdesk(
   // Email requests wait for the manager's answer on a one-time confirmation link (/c/<token>).
   const confirmationStore = createConfirmationStore({
     redis: fastRedis,
-    keyPrefix: `${prefix}:`,
+    keyPrefix: redisKeys(prefix).storePrefix,
     serverKey: plan.links.serverKey,
     previousServerKeys: plan.links.previousServerKeys,
     publicBaseUrl: plan.links.publicBaseUrl,
@@ -194,7 +195,7 @@ export function assembleResetdesk(
         logger,
         onRevealed: linkEvents.onRevealed,
         redis: fastRedis,
-        keyPrefix: `${prefix}:`,
+        keyPrefix: redisKeys(prefix).storePrefix,
         limits: {
           failedLookups: plan.links.failedLookups,
           windowSeconds: plan.links.failedLookupWindowSeconds,
@@ -219,7 +220,7 @@ export function assembleResetdesk(
           );
         },
         redis: fastRedis,
-        keyPrefix: `${prefix}:`,
+        keyPrefix: redisKeys(prefix).storePrefix,
         limits: {
           failedLookups: plan.links.failedLookups,
           windowSeconds: plan.links.failedLookupWindowSeconds,

@@ -27,9 +27,10 @@ import {
   type SecureLinkContext,
 } from '../services/secure-link/secure-link-store.js';
 import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
-import { retryDelay } from './reset-worker.js';
+import { failedForGood, retriedJobOptions, retryAfterBackoff } from './job-runner.js';
+import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
-export const LINK_EVENTS_QUEUE_NAME = 'link-events';
+export const LINK_EVENTS_QUEUE_NAME = QUEUE_NAMES.linkEvents;
 
 /** Kept after completion so that a re-added job id is still recognised as a duplicate. */
 const RETENTION_SECONDS = 14 * 86400;
@@ -112,11 +113,10 @@ function describe(err: unknown): string {
 export function createLinkEventReporting(options: LinkEventReportingOptions): LinkEventReporting {
   const { prefix, logger } = options;
   const log = logger.child({ component: 'link-events' });
-  const linkKeyPrefix = options.linkKeyPrefix ?? `${prefix}:`;
+  const linkKeyPrefix = options.linkKeyPrefix ?? redisKeys(prefix).storePrefix;
   const graceMs = options.expiryGraceMs ?? 2000;
   const jobOptions: JobsOptions = {
-    attempts: options.attempts,
-    backoff: { type: 'retry-after' },
+    ...retriedJobOptions(options.attempts),
     removeOnComplete: { age: RETENTION_SECONDS },
     removeOnFail: { age: RETENTION_SECONDS },
   };
@@ -242,15 +242,11 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
               maxStalledCount: options.locks.maxStalledCount,
             }
           : {}),
-        settings: {
-          backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
-        },
+        ...retryAfterBackoff(options.backoffMs),
       },
     );
     worker.on('failed', (job, err) => {
-      if (!job) return;
-      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (final)
+      if (job && failedForGood(job, err))
         jobLogger(job).error(
           { event: 'link.report-failed', kind: job.data.kind, err: { message: err.message } },
           'gave up reporting a secure-link event to the ticket',

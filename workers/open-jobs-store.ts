@@ -1,6 +1,7 @@
 import type { RedisClient } from '../services/redis/redis-client.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import { luaScript, runLuaScript } from '../services/one-time-links/redis-deadline.js';
+import { redisKeys } from '../services/redis/redis-keys.js';
 
 /**
  * The record of reset jobs that were accepted and have not finished, beside the queue, so that a job that
@@ -16,11 +17,8 @@ import { luaScript, runLuaScript } from '../services/one-time-links/redis-deadli
  *   queued again: its journal, which made a repeat safe, went with it.
  */
 export function openJobsKeys(prefix: string): { open: string; changing: string; sweepLock: string } {
-  return {
-    open: `${prefix}:open-jobs`,
-    changing: `${prefix}:changing-jobs`,
-    sweepLock: `${prefix}:sweep-lock`,
-  };
+  const keys = redisKeys(prefix);
+  return { open: keys.openJobs, changing: keys.changingJobs, sweepLock: keys.sweepLock };
 }
 
 export interface OpenJob {

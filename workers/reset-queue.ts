@@ -5,8 +5,10 @@ import type { OutcomeCode } from '../services/domain/outcome-codes.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import type { ResetProgress } from '../services/domain/reset/reset-journal.js';
 import { recordOpenJob } from './open-jobs-store.js';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
+import { retriedJobOptions } from './job-runner.js';
 
-export const RESET_QUEUE_NAME = 'resets';
+export const RESET_QUEUE_NAME = QUEUE_NAMES.resets;
 
 /**
  * What a reset job carries. Identifiers and the step journal only: never a password, a token or any secret
@@ -70,8 +72,7 @@ export class ResetQueue {
     this.addTimeoutMs = options.addTimeoutMs ?? 2000;
     this.replicated = options.replicated ?? ((write) => write());
     this.jobOptions = {
-      attempts: options.attempts,
-      backoff: { type: 'retry-after' },
+      ...retriedJobOptions(options.attempts),
       removeOnComplete: { age: options.retentionDays * 86400 },
       removeOnFail: { age: options.retentionDays * 86400 },
     };

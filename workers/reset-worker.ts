@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import type { ReplicatedWrite } from '../services/redis/replicated-writes.js';
 import { isTransient, TransientError } from '../services/domain/errors.js';
@@ -15,8 +15,10 @@ import type {
   ResetRequestContext,
 } from '../services/domain/reset/reset-journal.js';
 import type { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
+import { attemptsLeft, failedForGood, retryAfterBackoff, retryDelay, runLater } from './job-runner.js';
 import { closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
 import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
+import { redisKeys } from '../services/redis/redis-keys.js';
 
 /**
  * After these, the job is removed so the ticket's next delivery makes a new job: the ticket may become a
@@ -31,7 +33,6 @@ export function reworkable(outcome: ResetOutcome | undefined): boolean {
     ['not-a-reset-ticket', 'unknown-ticket', 'already-handled'].includes(outcome.code)
   );
 }
-const MAX_BACKOFF_MS = 15 * 60_000;
 /** How often one job may be parked by pacing before the waiting counts against its attempts. */
 const MAX_PARKS = 200;
 
@@ -64,17 +65,6 @@ export interface ResetWorkerOptions {
 }
 
 /**
- * Retry delay: a Retry-After from Graph or the PSA wins; otherwise exponential from backoffMs with jitter.
- * Exported for tests.
- */
-export function retryDelay(attemptsMade: number, err: unknown, backoffMs: number): number {
-  if (err instanceof TransientError && err.retryAfterMs !== undefined)
-    return Math.min(err.retryAfterMs, MAX_BACKOFF_MS);
-  const base = backoffMs * 2 ** Math.max(0, attemptsMade - 1);
-  return Math.min(Math.round(base * (0.8 + Math.random() * 0.4)), MAX_BACKOFF_MS);
-}
-
-/**
  * Writes a job's data. Inside a run (`token` given) the write is fenced by the run's lock: a run whose job
  * was taken over by another (its worker froze or lost Redis past the lock) gets `LockLostError` and stops
  * before its next step, so it can neither repeat a step nor overwrite the journal of the run that took over.
@@ -89,7 +79,7 @@ function writerFor(
   replicated: ReplicatedWrite,
 ): JobWriter {
   if (!token) return (data) => replicated(() => job.updateData(data));
-  const target = { jobKey: `${prefix}:${RESET_QUEUE_NAME}:${job.id}`, jobId: job.id!, token };
+  const target = { jobKey: redisKeys(prefix).job(RESET_QUEUE_NAME, job.id!), jobId: job.id!, token };
   return async (data, markChanging = false) => {
     // Each step waits for the replicas before the next outside call (Sentinel), so a failover cannot
     // forget a step that was done.
@@ -199,8 +189,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
         );
       }
       await write({ ...job.data, failure: { ...failure, tries } });
-      await job.moveToDelayed(Date.now() + delayMs, token);
-      throw new DelayedError();
+      return runLater(job, token, Date.now() + delayMs);
     }
   }
 
@@ -235,12 +224,11 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
             { event: 'reset.paced', key: failed.key, delayMs: failed.delayMs, parked },
             'paced; job delayed',
           );
-          await job.moveToDelayed(Date.now() + failed.delayMs, token);
-          throw new DelayedError();
+          return runLater(job, token, Date.now() + failed.delayMs);
         }
       }
       const err = failed instanceof Error ? failed : new Error(String(failed));
-      if (isTransient(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      if (isTransient(err) && attemptsLeft(job)) {
         ctx.logger.warn({ event: 'reset.retry', reason: err.message }, 'transient failure; will retry');
         throw err;
       }
@@ -261,9 +249,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
       lockDuration: options.lockDurationMs,
       stalledInterval: options.stalledIntervalMs,
       maxStalledCount: options.maxStalledCount,
-      settings: {
-        backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, options.backoffMs),
-      },
+      ...retryAfterBackoff(options.backoffMs),
     },
   );
 
@@ -299,9 +285,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   worker.on('failed', (job, err) => {
     // Only BullMQ fails a reset job for good now; it goes back on the hand-off path (the sweep covers a
     // process that stops before this runs).
-    if (!job || err instanceof DelayedError) return;
-    const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (!final || err instanceof LockLostError) return;
+    if (!job || !failedForGood(job, err) || err instanceof LockLostError) return;
     recoverFailedJob(job, err.message).catch((recoverErr: Error) =>
       logger.error(
         { event: 'reset.recover-failed', jobId: job.id, err: { message: recoverErr.message } },

@@ -1,5 +1,6 @@
 import type { WebhookReceiver } from '../../services/intake/webhook-intake-route.js';
-import { verifyConnectWiseCallback, type CallbackKeyFetcher } from './connectwise-callback.js';
+import type { CallbackKeyFetcher } from './connectwise-callback-keys.js';
+import { verifyConnectWiseCallback } from './connectwise-callback.js';
 
 /** Whose callbacks are taken, and whose own updates are recognised when they echo back. */
 export interface ConnectWiseReceiverOptions {

@@ -3,7 +3,7 @@ import type { PsaModule } from '../shared/psa-module.js';
 import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
 import { checkConnectWiseOptions, createConnectWiseAdapter } from './connectwise-adapter.js';
-import { createCallbackKeyFetcher, isAllowedKeyUrl } from './connectwise-callback.js';
+import { createCallbackKeyFetcher, isAllowedKeyUrl } from './connectwise-callback-keys.js';
 import { connectWiseDoctor } from './connectwise-doctor.js';
 import { connectWiseReceiver } from './connectwise-webhook-receiver.js';
 

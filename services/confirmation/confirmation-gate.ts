@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/redis-client.js';
 import type { ConfirmationQuestion } from './confirmation-store.js';
 import type { ConfirmationBinding, ConfirmationGate, ConfirmationStatus, PsaKind } from '../domain/ports.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 const RECORD_TTL_SECONDS = 30 * 86400;
 
@@ -65,7 +66,7 @@ export function createConfirmationGate(options: ConfirmationGateOptions): Confir
   decide(psa: PsaKind, ticketId: string, decision: 'confirmed' | 'denied'): Promise<boolean>;
 } {
   const { redis } = options;
-  const key = (psa: PsaKind, ticketId: string) => `${options.prefix}:confirm:${psa}:${ticketId}`;
+  const key = (psa: PsaKind, ticketId: string) => redisKeys(options.prefix).ticketConfirmation(psa, ticketId);
   return {
     async check(psa, ticketId, binding: ConfirmationBinding): Promise<ConfirmationStatus> {
       const args = [

@@ -11,6 +11,7 @@ import {
   parseLinkContext,
 } from '../one-time-links/link-token.js';
 import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js';
+import { storeKeys } from '../redis/redis-keys.js';
 
 /**
  * The confirmation store: one-time "did you ask for this?" links for requests that arrived by email
@@ -206,7 +207,7 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
     throw new Error('confirmation publicBaseUrl must be an http(s) URL');
   }
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
-  const redisKey = (ref: string) => `${keyPrefix}confirm:${ref}`;
+  const redisKey = (ref: string) => storeKeys.confirmation(keyPrefix, ref);
 
   /** Version 2 also covers the department and sign-in name shown beside the name. */
   const recordMac = (

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { redisKeys } from '../redis/redis-keys.js';
 
 /**
  * Who reports the queue depth. Every process is scraped, but the depth is one fact about Redis: reported by
@@ -24,7 +25,7 @@ return 0
 
 /** The lease's Redis key, under the deployment's prefix. */
 export function queueDepthLeaseKey(prefix: string): string {
-  return `${prefix}:metrics:queue-depth-reporter`;
+  return redisKeys(prefix).queueDepthLease;
 }
 
 export function createQueueDepthLease(

@@ -3,6 +3,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logging/logger.js';
 import { describeError } from './link-token.js';
+import { storeKeys } from '../redis/redis-keys.js';
 
 /**
  * Failed-lookup limiting of the one-time-link pages. Every *failed* lookup costs the client address one point
@@ -78,7 +79,7 @@ export function createGuessLimiter(
 ): GuessLimiter {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
-    keyPrefix: `${keyPrefix}${name}`,
+    keyPrefix: storeKeys.guessLimiter(keyPrefix, name),
     points,
     duration,
     // Redis down: limit per process in memory rather than not at all. Only failed lookups reach the limiter,

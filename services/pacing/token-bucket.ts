@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { TransientError } from '../domain/errors.js';
 import { PacingDelay } from './pacing-delay.js';
 import type { BucketLimit } from './pacing-options.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 /**
  * One atomic step of a Redis token bucket, shared by every worker process. Keys: the bucket (hash of tokens
@@ -153,7 +154,7 @@ export function createRedisPacer(options: RedisPacerOptions): Pacer {
     redis.defineCommand('resetdeskPacePause', { numberOfKeys: 1, lua: PAUSE_SCRIPT });
   }
   // The hash tag keeps a key's three Redis keys in one Cluster slot (a hash-tagged prefix wins, same effect).
-  const base = (key: string) => `${options.keyPrefix}:pace:{${key}}`;
+  const base = redisKeys(options.keyPrefix).paceBucket;
 
   /** The bucket's figures for `key`: how much a started ticket may borrow, and a ticket's size. */
   function shape(key: string) {

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/redis-client.js';
 import type { RateWindow, RequestRateLimiter } from '../domain/ports.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 /**
  * Fixed-window budgets per requester and per customer, in Redis so every worker process shares them. Both
@@ -19,8 +20,9 @@ return 'ok'
 `;
 
 export function createRedisRequestRateLimiter(redis: RedisClient, prefix: string): RequestRateLimiter {
-  const windowKey = (kind: string, id: string, w: RateWindow) =>
-    `${prefix}:budget:${kind}:${id.toLowerCase()}:${Math.floor(Date.now() / (w.windowMinutes * 60_000))}`;
+  const keys = redisKeys(prefix);
+  const windowKey = (kind: 'requester' | 'customer', id: string, w: RateWindow) =>
+    keys.budgetWindow(kind, id.toLowerCase(), Math.floor(Date.now() / (w.windowMinutes * 60_000)));
   return {
     async take(customer, requesterEmail, limits, ticketRef) {
       const result = (await redis.eval(
@@ -28,7 +30,7 @@ export function createRedisRequestRateLimiter(redis: RedisClient, prefix: string
         3,
         windowKey('requester', `${customer}:${requesterEmail}`, limits.requester),
         windowKey('customer', customer, limits.customer),
-        `${prefix}:budget:ticket:${ticketRef}`,
+        keys.budgetTicket(ticketRef),
         limits.requester.count,
         limits.requester.windowMinutes * 60,
         limits.customer.count,

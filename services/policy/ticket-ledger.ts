@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/redis-client.js';
 import type { LedgerEntry, PsaKind, TicketLedger } from '../domain/ports.js';
+import { redisKeys } from '../redis/redis-keys.js';
 
 /** Long enough to outlive any redelivery or echo of a ticket's webhooks. */
 const LEDGER_TTL_SECONDS = 400 * 86400;
@@ -9,7 +10,7 @@ const LEDGER_TTL_SECONDS = 400 * 86400;
  * queue. It outlives the BullMQ job, so a delivery months later still changes nothing. Holds no secret.
  */
 export function createRedisTicketLedger(redis: RedisClient, prefix: string): TicketLedger {
-  const key = (psa: PsaKind, ticketId: string) => `${prefix}:ledger:${psa}:${ticketId}`;
+  const key = (psa: PsaKind, ticketId: string) => redisKeys(prefix).ledger(psa, ticketId);
   return {
     async get(psa, ticketId) {
       const raw = await redis.get(key(psa, ticketId));

@@ -12,6 +12,7 @@ import {
   parseLinkContext,
 } from '../one-time-links/link-token.js';
 import { createLinkRedis, isRedisRefusal, luaScript } from '../one-time-links/redis-deadline.js';
+import { storeKeys } from '../redis/redis-keys.js';
 
 /**
  * The secure-link store: keeps a temporary password encrypted in Redis behind a one-time link.
@@ -144,7 +145,7 @@ export const LINK_META_GRACE_SECONDS = 3 * 86400;
 
 /** Redis key of a link's reporting record. `keyPrefix` as given to the store, e.g. `resetdesk:`. */
 export function linkMetaKey(keyPrefix: string, ref: string): string {
-  return `${keyPrefix}link-meta:${ref}`;
+  return storeKeys.linkMeta(keyPrefix, ref);
 }
 
 /**
@@ -280,7 +281,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
   const log = opts.logger.child({ component: 'secure-link-store' });
 
-  const redisKey = (idHash: string) => `${keyPrefix}link:${idHash}`;
+  const redisKey = (idHash: string) => storeKeys.link(keyPrefix, idHash);
   const metaKey = (idHash: string) => linkMetaKey(keyPrefix, idHash);
 
   /** Runs one Redis operation with a deadline; a failure is an outage (transient) or a refusal (decision). */

@@ -67,4 +67,19 @@ describe('the architecture', () => {
     const intoRoot = edges.filter(({ from, to }) => topFolder(to) === 'app' && topFolder(from) !== 'app');
     expect(intoRoot.map(({ from, to }) => `${from} -> ${to}`)).toEqual([]);
   });
+
+  it('names every Redis key in one module (services/redis/redis-keys.ts)', () => {
+    const keyMakers = files
+      .filter((file) => !file.endsWith(join('services', 'redis', 'redis-keys.ts')))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${relative(ROOT, file)}:${i + 1}` }))
+          // A key built from the deployment's or a store's prefix, outside doc comments.
+          .filter(
+            ({ line }) => /`\$\{(?:options\.)?(?:prefix|keyPrefix)\}/.test(line) && !/^\s*\*/.test(line),
+          ),
+      );
+    expect(keyMakers.map(({ at, line }) => `${at}: ${line.trim()}`)).toEqual([]);
+  });
 });

@@ -3,15 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ConnectWiseCallbackParseError,
-  DEFAULT_CONNECTWISE_KEY_ORIGINS,
   connectWiseSignature,
-  createCallbackKeyFetcher,
-  isAllowedKeyUrl,
   parseConnectWiseCallback,
   verifyConnectWiseCallback,
+} from '../../integrations/connectwise/connectwise-callback.js';
+import {
+  DEFAULT_CONNECTWISE_KEY_ORIGINS,
+  createCallbackKeyFetcher,
+  isAllowedKeyUrl,
   type CallbackKeyFetcher,
   type CallbackKeyFetcherOptions,
-} from '../../integrations/connectwise/connectwise-callback.js';
+} from '../../integrations/connectwise/connectwise-callback-keys.js';
 import { startConnectWiseSimulator, type ConnectWiseSimulator } from '../simulators/connectwise-simulator.js';
 
 const CLIENT_ID = '3f1a9c2e-7b4d-4e8a-9c61-2d5f0b7e8a13';

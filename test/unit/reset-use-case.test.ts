@@ -94,6 +94,75 @@ describe('ResetUseCase', () => {
     expect(psa.moves).toHaveLength(1);
   });
 
+  /** The journal, except that recording the password as set fails once (Redis lost the write, a failover). */
+  const losingPasswordDone = (journal: ReturnType<typeof memoryJournal>) => {
+    let lost = false;
+    const save = journal.save.bind(journal);
+    journal.save = async (patch) => {
+      if (!lost && patch.password?.status === 'done') {
+        lost = true;
+        throw new TransientError('the write was not confirmed by a replica');
+      }
+      return save(patch);
+    };
+    return journal;
+  };
+  const pendingChangeSince = (at: Date) => ({
+    userId: 'sam',
+    readAt: new Date().toISOString(),
+    password: { lastChangedAt: at.toISOString(), forceChange: 'pending' as const },
+    methods: { state: 'not-readable' as const, problem: 'not read' },
+    signIn: { state: 'not-readable' as const, problem: 'not read' },
+  });
+
+  it('When the password was set but recording it was lost, then the retry sees the change in the tenant and delivers that link without a second reset', async () => {
+    const journal = losingPasswordDone(memoryJournal());
+    const useCase = useCaseWith({ psa, directory, links });
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    expect(journal.progress.password?.status).toBe('started');
+    directory.signInStates.set('sam', pendingChangeSince(new Date()));
+
+    const outcome = await useCase.handle(contextFor(journal));
+    expect(outcome.code).toBe('reset-delivered');
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
+  });
+
+  it('When the password was started but the tenant shows no change since, then the retry draws again and only the last link survives', async () => {
+    const journal = losingPasswordDone(memoryJournal());
+    const useCase = useCaseWith({ psa, directory, links });
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    // A change from before this round (the staff member's own), no forced change pending.
+    directory.signInStates.set('sam', {
+      ...pendingChangeSince(new Date(Date.now() - 86_400_000)),
+      password: {
+        lastChangedAt: new Date(Date.now() - 86_400_000).toISOString(),
+        forceChange: 'not-pending',
+      },
+    });
+
+    const outcome = await useCase.handle(contextFor(journal));
+    expect(outcome.code).toBe('reset-delivered');
+    const passwords = directory.passwords.get('sam')!;
+    expect(passwords).toHaveLength(2);
+    expect(links.secrets.size).toBe(1);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(passwords[1]);
+  });
+
+  it('When the tenant cannot say whether the started password was set, then the retry draws again (the delivered password is the one set last)', async () => {
+    const journal = losingPasswordDone(memoryJournal());
+    const useCase = useCaseWith({ psa, directory, links });
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+
+    await useCase.handle(contextFor(journal));
+    const passwords = directory.passwords.get('sam')!;
+    expect(passwords).toHaveLength(2);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(passwords[1]);
+  });
+
   it('When Graph fails transiently during the password reset, then the retry draws a new password and only the last link survives', async () => {
     const journal = memoryJournal();
     const useCase = useCaseWith({ psa, directory, links });

@@ -45,7 +45,7 @@ export async function changeAccount(
 
   try {
     let prepared: PreparedPassword | undefined;
-    if (wantsPassword) {
+    if (wantsPassword && !(await password.confirmEarlierSet(directory, target))) {
       const stored = await password.storeLink();
       if ('code' in stored) return refused(stored);
       prepared = stored;

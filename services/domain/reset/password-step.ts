@@ -5,6 +5,9 @@ import { generateTemporaryPassword } from '../temporary-password.js';
 import type { ResetUseCaseDeps } from './reset-deps.js';
 import type { StagedContext } from './reset-journal.js';
 
+/** How far this host's clock and Microsoft's may disagree when comparing a change time with our own. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+
 /** A temporary password behind its stored secure link, not yet set in the tenant. */
 export interface PreparedPassword {
   password: string;
@@ -71,9 +74,37 @@ export class PasswordStep {
     }
     const sealedToken = deps.sealer.seal(link.token);
     await ctx.journal.save({
-      password: { status: 'started', sealedToken, expiresAt: link.expiresAt.toISOString(), maxViews },
+      password: {
+        status: 'started',
+        sealedToken,
+        expiresAt: link.expiresAt.toISOString(),
+        maxViews,
+        startedAt: new Date().toISOString(),
+      },
     });
     return { password, token: link.token, sealedToken, expiresAt: link.expiresAt, maxViews };
+  }
+
+  /**
+   * An earlier run stored a link and may have set its password before its record of that was lost (a Redis
+   * failover, a worker that stopped). When the tenant shows a forced change made since that run began, the
+   * password behind the stored link is the one the tenant has: it is recorded as set, and not set again.
+   * Anything less certain (no forced change pending, an older change, a record from before `startedAt`
+   * existed) answers false, and the caller draws again, which destroys that link with its password.
+   */
+  async confirmEarlierSet(directory: Directory, target: DirectoryUser): Promise<boolean> {
+    const earlier = this.ctx.journal.progress.password;
+    if (earlier?.status !== 'started' || !earlier.startedAt || !earlier.sealedToken) return false;
+    const state = await directory.readSignInState(target.id);
+    const changedAt = Date.parse(state.password.lastChangedAt ?? '');
+    const startedAt = Date.parse(earlier.startedAt);
+    if (state.password.forceChange !== 'pending' || !(changedAt >= startedAt - CLOCK_SKEW_MS)) return false;
+    await this.ctx.journal.save({ password: { ...earlier, status: 'done' } });
+    this.ctx.logger.info(
+      { event: 'reset.password-found-set' },
+      'the tenant already has the password of the stored link; not setting it again',
+    );
+    return true;
   }
 
   /**

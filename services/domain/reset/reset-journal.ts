@@ -24,6 +24,8 @@ export interface ResetProgress {
     expiresAt?: string;
     /** How often the link may be opened (the customer's setting when it was made), for a late delivery. */
     maxViews?: number;
+    /** When the link was stored, just before the password was set: what a later run compares the tenant with. */
+    startedAt?: string;
   };
   sessionsRevoked?: boolean;
   customerNote?: 'started' | 'done';

@@ -1,0 +1,50 @@
+import { DelayedError, type Job, type WorkerOptions } from 'bullmq';
+import { TransientError } from '../services/domain/errors.js';
+
+/**
+ * What every worker of the service decides the same way: how long a failed job waits, whether a failure
+ * leaves attempts to try again, when BullMQ has given a job up for good, and how a job moves itself to later
+ * without using an attempt. The workers differ only in what they do with a job; these rules are here once.
+ */
+
+const MAX_BACKOFF_MS = 15 * 60_000;
+
+/** Retry delay: a Retry-After from Graph or the PSA wins; otherwise exponential from backoffMs with jitter. */
+export function retryDelay(attemptsMade: number, err: unknown, backoffMs: number): number {
+  if (err instanceof TransientError && err.retryAfterMs !== undefined)
+    return Math.min(err.retryAfterMs, MAX_BACKOFF_MS);
+  const base = backoffMs * 2 ** Math.max(0, attemptsMade - 1);
+  return Math.min(Math.round(base * (0.8 + Math.random() * 0.4)), MAX_BACKOFF_MS);
+}
+
+/** The worker settings that make BullMQ wait `retryDelay` between attempts (jobs use backoff `retry-after`). */
+export function retryAfterBackoff(backoffMs: number): Pick<WorkerOptions, 'settings'> {
+  return {
+    settings: {
+      backoffStrategy: (attemptsMade, _type, err) => retryDelay(attemptsMade, err, backoffMs),
+    },
+  };
+}
+
+/** The job options that go with `retryAfterBackoff`. */
+export function retriedJobOptions(attempts: number): { attempts: number; backoff: { type: string } } {
+  return { attempts, backoff: { type: 'retry-after' } };
+}
+
+/** Whether a failure of the run now under way leaves BullMQ another attempt. */
+export function attemptsLeft(job: Job): boolean {
+  return job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+}
+
+/** In a `failed` handler: BullMQ gave the job up (no attempt left, or a failure marked unrecoverable). */
+export function failedForGood(job: Job, err: Error): boolean {
+  if (err instanceof DelayedError) return false;
+  return err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+/** Moves the running job to `at` without using an attempt; the processor ends by rethrowing what this throws. */
+export async function runLater(job: Job, token: string | undefined, at: number): Promise<never> {
+  if (!token) throw new Error(`job ${job.id} runs without its lock token`);
+  await job.moveToDelayed(at, token);
+  throw new DelayedError();
+}
