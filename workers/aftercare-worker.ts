@@ -1,4 +1,5 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import {
   BackInWatch,
@@ -11,9 +12,9 @@ import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Aftercare, DeliveredReset } from '../services/domain/ports.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
-import { retryDelay } from './reset-worker.js';
+import { retryDelay, runLater } from './job-runner.js';
 
-export const AFTERCARE_QUEUE_NAME = 'aftercare';
+export const AFTERCARE_QUEUE_NAME = QUEUE_NAMES.aftercare;
 
 /** Kept after the watch ends, for the console and for a late answer to the staff member's notice. */
 const RETENTION_SECONDS = 14 * 86400;
@@ -111,10 +112,8 @@ export function createAftercare(options: AftercareOptions): AftercareService {
       },
     };
     const later = async (at: number, failures: number) => {
-      if (!token) throw new Error('a watch job runs without its lock token');
       if (failures !== (job.data.failures ?? 0)) await job.updateData({ ...job.data, failures });
-      await job.moveToDelayed(at, token);
-      throw new DelayedError();
+      return runLater(job, token, at);
     };
     try {
       const step = await options.watch.check(journal, jobLog);

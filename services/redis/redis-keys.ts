@@ -24,6 +24,7 @@
 export const QUEUE_NAMES = {
   resets: 'resets',
   linkEvents: 'link-events',
+  aftercare: 'aftercare',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
