@@ -2,7 +2,7 @@ import { ConfigError, enabledNotifySection, type AppConfig } from '../config/loa
 import { autotaskModule } from '../integrations/autotask/index.js';
 import { connectwiseModule } from '../integrations/connectwise/index.js';
 import { halopsaModule } from '../integrations/halopsa/index.js';
-import type { GraphOptions } from '../integrations/graph/graph-transport.js';
+import type { GraphOptions } from '../integrations/graph/graph-credential.js';
 import { isPlainEmailAddress } from '../integrations/shared/mail-addresses.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
