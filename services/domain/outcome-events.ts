@@ -39,10 +39,11 @@ export function outcomeEvent(
   subject: EventSubject,
   extra: Pick<OutcomeEvent, 'outcome' | 'delivered' | 'view' | 'linkRef'> & { occurredAt?: Date } = {},
 ): OutcomeEvent {
+  const at = extra.occurredAt && Number.isFinite(extra.occurredAt.getTime()) ? extra.occurredAt : new Date();
   const event: OutcomeEvent = {
     id,
     type,
-    occurredAt: (extra.occurredAt ?? new Date()).toISOString(),
+    occurredAt: at.toISOString(),
     psa: subject.psa,
     ticketId: subject.ticketId,
   };
