@@ -102,7 +102,12 @@ export function describeEndpointErrors(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-      const message = issue.code === 'invalid_type' ? `must be ${issue.expected}` : issue.message;
+      const message =
+        issue.code !== 'invalid_type'
+          ? issue.message
+          : issue.path.length === 0
+            ? 'must be a JSON list of endpoints, e.g. [{"url": "https://…", "format": "teams"}]'
+            : `must be ${issue.expected}`;
       return `events.endpoints${path}: ${message}`;
     })
     .join('; ');

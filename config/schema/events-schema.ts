@@ -11,7 +11,7 @@ export const eventsSchema = {
     sensitive: true,
   },
   attempts: {
-    doc: 'How many times an event is posted to an endpoint that does not answer 2xx before it is logged and dropped; with events.backoffMs the default keeps trying for about two and a half hours.',
+    doc: 'How many times an event is posted to an endpoint that does not answer 2xx before it is logged and dropped; with the default events.backoffMs that is about 2 hours 20 minutes of trying.',
     format: intBetween(1, 100),
     default: 16,
     env: 'EVENT_ATTEMPTS',
