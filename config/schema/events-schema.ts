@@ -4,7 +4,7 @@ import type { EventEndpointSetting } from '../event-endpoints.js';
 /** Events out: outcome events posted to the MSP's own endpoints (config/event-endpoints.ts, README "Events out"). */
 export const eventsSchema = {
   endpoints: {
-    doc: 'Where outcome events go: a JSON list of { "url", "format": "standard" | "teams" | "slack", "secret" (standard only: whsec_… base64, required), "types" (event types; all when left out) }. https only (plain http for localhost). A secret as a whole: set it in .env or with EVENT_ENDPOINTS_JSON_FILE. See README, "Events out".',
+    doc: 'Where outcome events go: a JSON list of { "url", "format": "standard" | "teams" | "slack", "secret" (standard only: whsec_… base64, required), "types" (event types; all when left out) }. https only (plain http for localhost). A secret as a whole: set it in .env or with EVENT_ENDPOINTS_JSON_FILE. Unset: no events are sent. See README, "Events out".',
     format: 'event-endpoint-list',
     default: [] as EventEndpointSetting[],
     env: 'EVENT_ENDPOINTS_JSON',
