@@ -1,7 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
-import { outcomeEvent, outcomeEventId } from '../services/domain/outcome-events.js';
 import type {
   OutcomeEvents,
   PsaAdapter,
@@ -15,6 +14,7 @@ import type { Logger } from '../services/logging/logger.js';
 import {
   decideOnExpiry,
   expiredUnviewedNote,
+  linkOutcomeEvent,
   revealedNote,
   shortRef,
   type LinkEvent,
@@ -72,8 +72,8 @@ export interface LinkEventReportingOptions {
   /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
   reportError?: (source: 'queue' | 'worker', err: Error) => void;
   /**
-   * Where `link.viewed` and `link.expired-unviewed` go, once each note is on the ticket. Their ids come
-   * from the link's ref (and the view number), so a retried job publishes the same event.
+   * Where `link.viewed` and `link.expired-unviewed` go, before the note (a PSA outage does not hold them
+   * back). Their ids come from the link's ref (and the view number): a retried job publishes the same event.
    */
   events?: OutcomeEvents;
 }
@@ -303,20 +303,9 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
 
   async function reportRevealed(job: Job<LinkEventJobData>) {
     const event = job.data as LinkRevealedEvent;
+    // The fact is known now: it goes out even while the PSA is down (the job's retries repeat its id).
+    await options.events?.publish(linkOutcomeEvent(event));
     await addNoteOnce(job, event, revealedNote(event));
-    const subject = { psa: event.psa, ticketId: event.ticketId };
-    await options.events?.publish(
-      outcomeEvent(
-        'link.viewed',
-        outcomeEventId('link.viewed', subject, `${event.ref}:${event.viewNumber}`),
-        subject,
-        {
-          occurredAt: new Date(event.at),
-          view: { number: event.viewNumber, left: event.viewsLeft },
-          linkRef: event.ref,
-        },
-      ),
-    );
     jobLogger(job).info(
       { event: 'link.revealed-reported', viewNumber: event.viewNumber },
       'secure link opening written to the ticket',
@@ -340,20 +329,12 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
       );
       return;
     }
+    await options.events?.publish(linkOutcomeEvent(event));
     await addNoteOnce(job, event, expiredUnviewedNote(event));
     if (!job.data.progress?.moved) {
       await options.psa(event.psa).moveTicket(event.ticketId, 'engineers');
       await save(job, { moved: true });
     }
-    const subject = { psa: event.psa, ticketId: event.ticketId };
-    await options.events?.publish(
-      outcomeEvent(
-        'link.expired-unviewed',
-        outcomeEventId('link.expired-unviewed', subject, event.ref),
-        subject,
-        { occurredAt: new Date(event.expiresAt), linkRef: event.ref },
-      ),
-    );
     jobLog.warn(
       { event: 'link.expired-unviewed', handedOff: true, recordFound: meta !== null },
       'secure link expired unviewed; ticket handed to the engineers',
