@@ -201,7 +201,7 @@ describe('a revealed link', () => {
     expect(eventsOf(ticketId)[0]).toMatchObject({
       type: 'link.viewed',
       view: { number: 1, left: 0 },
-      linkRef: link.ref.slice(0, 12),
+      linkRef: link.ref!.slice(0, 12),
     });
     expect(JSON.stringify(eventsOf(ticketId))).not.toContain(link.token);
     // Revealed, so its expiry will say nothing and the ticket stays where it is.
