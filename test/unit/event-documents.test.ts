@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { OUTCOME_CODES } from '../../services/domain/outcome-codes.js';
 import {
   loopClosedEvent,
@@ -197,5 +199,26 @@ describe('outcome event documents', () => {
     const closed = loopClosedEvent(SUBJECT, { distinct: 'round-1', outcome: 'reset-delivered' });
     expect(closed).toMatchObject({ type: 'loop.closed', outcome: 'reset-delivered' });
     expect(closed.id).not.toBe(loopClosedEvent({ ...SUBJECT, ticketId: '4243' }, { distinct: 'round-1' }).id);
+  });
+});
+
+describe('the documentation of outcome events', () => {
+  const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+  it('docs/openapi.yaml describes every event type as a webhook, and no other', () => {
+    const doc = parse(read('docs/openapi.yaml')) as {
+      webhooks: Record<string, unknown>;
+      components: { schemas: { OutcomeEventDocument: { properties: { type: { enum: string[] } } } } };
+    };
+    expect(Object.keys(doc.webhooks)).toEqual([...OUTCOME_EVENT_TYPES]);
+    expect(doc.components.schemas.OutcomeEventDocument.properties.type.enum).toEqual([
+      ...OUTCOME_EVENT_TYPES,
+    ]);
+  });
+
+  it('the README lists every event type in "Events out"', () => {
+    const readme = read('README.md');
+    const section = readme.slice(readme.indexOf('## Events out'), readme.indexOf('## Scaling'));
+    for (const type of OUTCOME_EVENT_TYPES) expect(section, type).toContain(`| \`${type}\``);
   });
 });
