@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTCOME_CODES } from '../../services/domain/outcome-codes.js';
+import { createMetrics } from '../../services/metrics/metrics.js';
 import { startHarness, TENANT, type Harness } from '../support/component-harness.js';
 import { proceedThroughLink } from '../support/secure-link-client.js';
 
@@ -27,6 +28,9 @@ const received: Received[] = [];
 /** Statuses to answer the next requests with, in order; 200 once it is empty. */
 const answers: number[] = [];
 let h: Harness;
+const metrics = createMetrics({ defaultMetrics: false });
+/** A path as secret as a Slack or Teams webhook's: it must never reach Redis or the logs. */
+const HOOK = '/hooks/T0SECRET-PATH';
 
 const flat = (headers: IncomingHttpHeaders) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
@@ -37,7 +41,7 @@ function acceptedFor(
   type?: string,
 ): Array<{ type: string; data: Record<string, unknown> }> {
   return received
-    .filter((r) => r.path === '/standard' && r.answered === 200)
+    .filter((r) => r.path === `${HOOK}/standard` && r.answered === 200)
     .map(
       (r) => new Webhook(SECRET).verify(r.body, r.headers) as { type: string; data: Record<string, unknown> },
     )
@@ -72,14 +76,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  h = await startHarness({
-    EVENT_ENDPOINTS_JSON: JSON.stringify([
-      { url: `${base}/standard`, format: 'standard', secret: SECRET },
-      { url: `${base}/slack`, format: 'slack', types: ['reset.delivered'] },
-    ]),
-    EVENT_BACKOFF_MS: '50',
-    EVENT_ATTEMPTS: '4',
-  });
+  h = await startHarness(
+    {
+      EVENT_ENDPOINTS_JSON: JSON.stringify([
+        { url: `${base}${HOOK}/standard`, format: 'standard', secret: SECRET },
+        { url: `${base}${HOOK}/slack`, format: 'slack', types: ['reset.delivered'] },
+      ]),
+      EVENT_BACKOFF_MS: '50',
+      EVENT_ATTEMPTS: '4',
+    },
+    'halopsa',
+    { metrics },
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -115,7 +123,7 @@ describe('events out', () => {
       },
     });
     // The Slack endpoint takes reset.delivered only.
-    expect(received.filter((r) => r.path === '/slack' && r.body.includes('7101'))).toEqual([]);
+    expect(received.filter((r) => r.path === `${HOOK}/slack` && r.body.includes('7101'))).toEqual([]);
   });
 
   it('When the receiver answers 500 and then 200, then it gets the event once, after the retry, under the same id', async () => {
@@ -126,7 +134,9 @@ describe('events out', () => {
     await until(() => acceptedFor(7102).length > 0);
     await settle();
 
-    const posts = received.filter((r) => r.path === '/standard' && r.body.includes('"ticketId":"7102"'));
+    const posts = received.filter(
+      (r) => r.path === `${HOOK}/standard` && r.body.includes('"ticketId":"7102"'),
+    );
     expect(posts.map((p) => p.answered)).toEqual([500, 200]);
     expect(posts[0]!.headers['webhook-id']).toBe(posts[1]!.headers['webhook-id']);
     expect(acceptedFor(7102)).toHaveLength(1);
@@ -141,7 +151,7 @@ describe('events out', () => {
     const opened = await proceedThroughLink(h.desk.app!, `/s/${token}`);
     expect(opened.text).toContain(password);
     await until(() => acceptedFor(7103, 'link.viewed').length > 0);
-    await until(() => received.some((r) => r.path === '/slack' && r.body.includes('7103')));
+    await until(() => received.some((r) => r.path === `${HOOK}/slack` && r.body.includes('7103')));
     await settle();
 
     expect(acceptedFor(7103).map((e) => e.type)).toEqual(['reset.delivered', 'link.viewed']);
@@ -156,6 +166,20 @@ describe('events out', () => {
       expect(r.body).not.toContain(token);
       expect(r.body).not.toContain('reset.example.test');
     }
-    expect(await h.redisDump()).not.toContain(password);
+    const dump = await h.redisDump();
+    expect(dump).not.toContain(password);
+    expect(dump).toContain('evt_'); // the event jobs are there, named by event and endpoint id
+    for (const secret of [HOOK, SECRET.slice(6)]) {
+      expect(dump).not.toContain(secret);
+      expect(h.logs.join('\n')).not.toContain(secret);
+    }
+  });
+
+  it('Delivered events are counted per queue, retries apart', async () => {
+    const text = await metrics.registry.getSingleMetricAsString('resetdesk_jobs_finished_total');
+    // Events of tickets 7101, 7102 (after its retry) and 7103 (delivered, viewed) at /standard, and 7103 at /slack.
+    expect(text).toContain('resetdesk_jobs_finished_total{queue="event-deliveries",outcome="delivered"} 5');
+    const retries = await metrics.registry.getSingleMetricAsString('resetdesk_job_retries_total');
+    expect(retries).toContain('resetdesk_job_retries_total{queue="event-deliveries"} 1');
   });
 });
