@@ -121,14 +121,16 @@ export function assembleResetdesk(
     return adapter;
   };
 
-  // Outcome events are published by the worker's jobs only; their own queue and worker post them, so a
-  // receiver's outage delays them but loses none, and never slows a reset.
+  // Outcome events go out through their own queue, so a receiver's outage delays them but loses none and
+  // never slows a reset. Every role can publish (a route may report a fact); workers post them.
   let eventDelivery: EventDelivery | undefined;
   let eventsRedis: RedisClient | undefined;
-  if (runWorker && plan.events.endpoints.length > 0) {
-    eventsRedis = createRedisClient(topology, 'events');
-    eventsRedis.on('error', redisOutage.listener('events'));
-    eventsRedis.on('ready', redisOutage.readyListener('events'));
+  if (plan.events.endpoints.length > 0) {
+    if (runWorker) {
+      eventsRedis = createRedisClient(topology, 'events');
+      eventsRedis.on('error', redisOutage.listener('events'));
+      eventsRedis.on('ready', redisOutage.readyListener('events'));
+    }
     const eventErrors = {
       queue: redisOutage.errorListener('events queue', (err) =>
         logger.warn({ err: { message: err.message } }, 'event queue error'),

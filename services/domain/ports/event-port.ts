@@ -56,6 +56,3 @@ export interface OutcomeEvent {
 export interface OutcomeEvents {
   publish(event: OutcomeEvent): Promise<void>;
 }
-
-/** Publishes nothing: the service without configured endpoints, and tests that do not look at events. */
-export const NO_OUTCOME_EVENTS: OutcomeEvents = { publish: async () => undefined };
