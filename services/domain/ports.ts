@@ -10,6 +10,7 @@
  */
 
 export * from './ports/customer-port.js';
+export * from './ports/event-port.js';
 export * from './ports/directory-port.js';
 export * from './ports/logger-port.js';
 export * from './ports/notification-port.js';

@@ -390,6 +390,7 @@ export function useCaseWith(
     rateLimiter?: MemoryRateLimiter;
     confirmations?: MemoryConfirmations;
     policy?: Partial<ResetPolicy>;
+    events?: ResetUseCaseDeps['events'];
   },
   settings: Partial<ResetUseCaseDeps['settings']> = {},
 ) {
@@ -409,6 +410,7 @@ export function useCaseWith(
     ledger: parts.ledger ?? new MemoryLedger(),
     rateLimiter: parts.rateLimiter ?? new MemoryRateLimiter(),
     confirmations: parts.confirmations ?? new MemoryConfirmations(),
+    events: parts.events,
     settings: {
       mspName: 'Ashton Solutions',
       linkTtlHours: 72,

@@ -2,6 +2,7 @@ import type {
   ConfirmationGate,
   CustomerDirectory,
   DirectoryFactory,
+  OutcomeEvents,
   PsaAdapter,
   PsaKind,
   RequestRateLimiter,
@@ -25,6 +26,8 @@ export interface ResetUseCaseDeps {
   ledger: TicketLedger;
   rateLimiter: RequestRateLimiter;
   confirmations: ConfirmationGate;
+  /** Where outcome events go (delivered, handed off, denied); none are published without it. */
+  events?: OutcomeEvents;
   settings: {
     /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
     retryStatusIds?: Partial<Record<PsaKind, string>>;

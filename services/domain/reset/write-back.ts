@@ -116,5 +116,6 @@ export async function writeBack(
   await writer.moveOnce('awaiting-confirmation');
   const code: OutcomeCode = passwordDone ? 'reset-delivered' : 'mfa-reset-done';
   ctx.logger.info({ event: 'reset.delivered', outcome: code }, 'ticket written back');
+  await writer.publish('reset.delivered', { outcome: code, delivered: true }, target);
   return { code, handedOff: false, delivered: true };
 }
