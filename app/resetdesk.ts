@@ -8,6 +8,11 @@ import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
 import { AFTERCARE_QUEUE_NAME, createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
 import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
+import {
+  createEventDelivery,
+  EVENT_DELIVERY_QUEUE_NAME,
+  type EventDelivery,
+} from '../workers/event-delivery-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { buildApp } from '../services/http/app.js';
@@ -121,6 +126,38 @@ export function assembleResetdesk(
     return adapter;
   };
 
+  // Outcome events go out through their own queue, so a receiver's outage delays them but loses none and
+  // never slows a reset. Every role can publish (a route may report a fact); workers post them.
+  let eventDelivery: EventDelivery | undefined;
+  let eventsRedis: RedisClient | undefined;
+  if (plan.events.endpoints.length > 0) {
+    if (runWorker) {
+      eventsRedis = createRedisClient(topology, 'events');
+      eventsRedis.on('error', redisOutage.listener('events'));
+      eventsRedis.on('ready', redisOutage.readyListener('events'));
+    }
+    const eventErrors = {
+      queue: redisOutage.errorListener('events queue', (err) =>
+        logger.warn({ err: { message: err.message } }, 'event queue error'),
+      ),
+      worker: redisOutage.errorListener('events worker', (err) =>
+        logger.error({ err: { message: err.message } }, 'event worker error'),
+      ),
+    };
+    eventDelivery = createEventDelivery({
+      fastRedis,
+      connection: eventsRedis,
+      prefix,
+      endpoints: plan.events.endpoints,
+      logger,
+      attempts: plan.events.attempts,
+      backoffMs: plan.events.backoffMs,
+      concurrency: plan.worker.concurrency,
+      locks: plan.worker,
+      reportError: (source, err) => eventErrors[source](err),
+    });
+  }
+
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
   const linkEventsRedis = runWorker ? createRedisClient(topology, 'link-events') : undefined;
@@ -146,6 +183,7 @@ export function assembleResetdesk(
     locks: plan.worker,
     startWorker: runWorker,
     reportError: (source, err) => linkEventErrors[source](err),
+    events: eventDelivery?.events,
   });
   if (overrides.metrics) {
     // Depth is one fact about Redis: one process at a time reports it (see queue-depth-lease.ts).
@@ -153,6 +191,11 @@ export function assembleResetdesk(
     overrides.metrics.watchQueue('resets', queue.queue);
     overrides.metrics.watchQueue(LINK_EVENTS_QUEUE_NAME, linkEvents.queue);
     if (linkEvents.worker) overrides.metrics.watchWorker(linkEvents.worker, LINK_EVENTS_QUEUE_NAME);
+    if (eventDelivery) {
+      overrides.metrics.watchQueue(EVENT_DELIVERY_QUEUE_NAME, eventDelivery.queue);
+      if (eventDelivery.worker)
+        overrides.metrics.watchWorker(eventDelivery.worker, EVENT_DELIVERY_QUEUE_NAME);
+    }
   }
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
@@ -261,7 +304,12 @@ export function assembleResetdesk(
         connection: aftercareRedis,
         queueConnection: workerRedis,
         prefix,
-        watch: new BackInWatch({ psa: psaFor, directories: pacedDirectories, settings: plan.watch }),
+        watch: new BackInWatch({
+          psa: psaFor,
+          directories: pacedDirectories,
+          settings: plan.watch,
+          events: eventDelivery?.events,
+        }),
         settings: plan.watch,
         logger,
         attempts: plan.queue.attempts,
@@ -286,6 +334,7 @@ export function assembleResetdesk(
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
       aftercare,
+      events: eventDelivery?.events,
       settings: {
         retryStatusIds: plan.reset.retryStatusIds,
         mspName: plan.links.mspName,
@@ -337,8 +386,10 @@ export function assembleResetdesk(
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
       await Promise.race([aftercare?.close().catch(() => undefined), deadline]);
+      // After the workers that publish: a last event is queued before its queue closes.
+      await Promise.race([eventDelivery?.close().catch(() => undefined), deadline]);
       redisOutage.close();
-      for (const client of [fastRedis, workerRedis, linkEventsRedis, aftercareRedis]) {
+      for (const client of [fastRedis, workerRedis, linkEventsRedis, aftercareRedis, eventsRedis]) {
         if (client) await closeRedisClient(client);
       }
     },

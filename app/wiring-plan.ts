@@ -2,13 +2,15 @@ import { ConfigError, enabledNotifySection, type AppConfig } from '../config/loa
 import { autotaskModule } from '../integrations/autotask/index.js';
 import { connectwiseModule } from '../integrations/connectwise/index.js';
 import { halopsaModule } from '../integrations/halopsa/index.js';
-import type { GraphOptions } from '../integrations/graph/graph-transport.js';
+import type { GraphOptions } from '../integrations/graph/graph-credential.js';
 import { isPlainEmailAddress } from '../integrations/shared/mail-addresses.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
 import type { RedisSettings } from '../config/redis-settings.js';
-import type { PsaKind } from '../services/domain/ports.js';
 import type { WatchSettings } from '../services/domain/aftercare/back-in-watch.js';
+import { OUTCOME_EVENT_TYPES, type OutcomeEventType, type PsaKind } from '../services/domain/ports.js';
+import { endpointIdOf, type EventEndpoint } from '../services/events/event-sender.js';
+import type { EVENT_TYPE_NAMES } from '../config/event-endpoints.js';
 import { pacingFromConfig, type PacingOptions } from '../services/pacing/pacing-options.js';
 
 /** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
@@ -63,8 +65,17 @@ export interface WiringPlan {
   /** Watching delivered resets until the staff member is back in; undefined when off. */
   watch?: WatchSettings & { concurrency: number };
   metrics: { enabled: boolean; port: number; bearerToken?: string };
+  /** Outcome events: the endpoints (none: nothing is published) and the retries of each post. */
+  events: { endpoints: EventEndpoint[]; attempts: number; backoffMs: number };
   customers: CustomerDirectory;
 }
+
+/** The configuration's list of event types and the domain's are the same list (a compile error otherwise). */
+type ConfigEventType = (typeof EVENT_TYPE_NAMES)[number];
+const sameEventTypes: [ConfigEventType, OutcomeEventType] extends [OutcomeEventType, ConfigEventType]
+  ? true
+  : never = true;
+void sameEventTypes;
 
 /** The plan of a validated configuration (see `loadConfig`). Pure; throws ConfigError on bad values. */
 export function planWiring(config: AppConfig): WiringPlan {
@@ -127,6 +138,17 @@ export function planWiring(config: AppConfig): WiringPlan {
       enabled: config.metrics.enabled,
       port: config.metrics.port,
       bearerToken: config.metrics.bearerToken,
+    },
+    events: {
+      endpoints: config.events.endpoints.map((e) => ({
+        id: endpointIdOf(e.url),
+        url: e.url,
+        format: e.format,
+        ...(e.secret ? { secret: e.secret } : {}),
+        types: e.types ?? OUTCOME_EVENT_TYPES,
+      })),
+      attempts: config.events.attempts,
+      backoffMs: config.events.backoffMs,
     },
     customers: config.customerDirectory,
   };

@@ -1,5 +1,6 @@
 import convict from 'convict';
 import { GUID_PATTERN, customerListSchema, describeCustomerErrors } from './customer-settings.js';
+import { describeEndpointErrors, eventEndpointListSchema } from './event-endpoints.js';
 
 /**
  * The value formats the configuration schema uses beyond convict's own. Each one refuses what the service
@@ -23,6 +24,16 @@ convict.addFormat({
   validate(value: unknown) {
     const parsed = customerListSchema.safeParse(value);
     if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error));
+  },
+  coerce: parseJsonOrKeep,
+});
+
+// The event endpoints are sensitive: the message names entries and fields, never a value.
+convict.addFormat({
+  name: 'event-endpoint-list',
+  validate(value: unknown) {
+    const parsed = eventEndpointListSchema.safeParse(value);
+    if (!parsed.success) throw new Error(describeEndpointErrors(parsed.error));
   },
   coerce: parseJsonOrKeep,
 });

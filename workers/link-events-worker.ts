@@ -2,6 +2,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOpt
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
 import type {
+  OutcomeEvents,
   PsaAdapter,
   PsaKind,
   SecureLink,
@@ -13,6 +14,7 @@ import type { Logger } from '../services/logging/logger.js';
 import {
   decideOnExpiry,
   expiredUnviewedNote,
+  linkOutcomeEvent,
   revealedNote,
   shortRef,
   type LinkEvent,
@@ -70,6 +72,11 @@ export interface LinkEventReportingOptions {
   expiryGraceMs?: number;
   /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
   reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  /**
+   * Where `link.viewed` and `link.expired-unviewed` go, before the note (a PSA outage does not hold them
+   * back). Their ids come from the link's ref (and the view number): a retried job publishes the same event.
+   */
+  events?: OutcomeEvents;
 }
 
 export interface LinkEventReporting {
@@ -292,6 +299,8 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
 
   async function reportRevealed(job: Job<LinkEventJobData>) {
     const event = job.data as LinkRevealedEvent;
+    // The fact is known now: it goes out even while the PSA is down (the job's retries repeat its id).
+    await options.events?.publish(linkOutcomeEvent(event));
     await addNoteOnce(job, event, revealedNote(event));
     jobLogger(job).info(
       { event: 'link.revealed-reported', viewNumber: event.viewNumber },
@@ -316,6 +325,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
       );
       return;
     }
+    await options.events?.publish(linkOutcomeEvent(event));
     await addNoteOnce(job, event, expiredUnviewedNote(event));
     if (!job.data.progress?.moved) {
       await options.psa(event.psa).moveTicket(event.ticketId, 'engineers');

@@ -55,6 +55,12 @@ export interface ResetQueueOptions {
   replicated?: ReplicatedWrite;
 }
 
+/** A ticket's job before any work: its journal empty, its correlation id the ticket's job id. */
+function newJobData(psa: PsaKind, ticketId: string): ResetJobData {
+  const correlationId = resetJobId(psa, ticketId);
+  return { psa, ticketId, correlationId, receivedAt: new Date().toISOString(), progress: {} };
+}
+
 export class ResetQueue {
   readonly queue: Queue<ResetJobData>;
   private readonly jobOptions: JobsOptions;
@@ -85,13 +91,9 @@ export class ResetQueue {
   async enqueue(psa: PsaKind, ticketId: string, pacingKey?: string): Promise<string> {
     const jobId = resetJobId(psa, ticketId);
     const data: ResetJobData = {
-      psa,
-      ticketId,
-      correlationId: jobId,
-      receivedAt: new Date().toISOString(),
-      progress: {},
+      ...newJobData(psa, ticketId),
+      ...(pacingKey ? { parkedOn: pacingKey } : {}),
     };
-    if (pacingKey) data.parkedOn = pacingKey;
     // One promise settled by whichever comes first, the add or the timeout. A job that lands after the
     // timeout is harmless: the PSA's retry maps to the same job id.
     await new Promise<void>((resolve, reject) => {
@@ -119,13 +121,7 @@ export class ResetQueue {
    */
   async enqueueFollowUp(psa: PsaKind, ticketId: string, reason: string, delayMs = 0): Promise<string> {
     const jobId = `${resetJobId(psa, ticketId)}-${reason}`;
-    const data: ResetJobData = {
-      psa,
-      ticketId,
-      correlationId: resetJobId(psa, ticketId),
-      receivedAt: new Date().toISOString(),
-      progress: {},
-    };
+    const data = newJobData(psa, ticketId);
     await this.replicated(() => this.add(jobId, data, Math.max(0, delayMs)));
     return jobId;
   }
@@ -140,14 +136,7 @@ export class ResetQueue {
     jobId: string,
     failure?: ResetJobData['failure'],
   ): Promise<void> {
-    const data: ResetJobData = {
-      psa,
-      ticketId,
-      correlationId: resetJobId(psa, ticketId),
-      receivedAt: new Date().toISOString(),
-      progress: {},
-      ...(failure ? { failure } : {}),
-    };
+    const data: ResetJobData = { ...newJobData(psa, ticketId), ...(failure ? { failure } : {}) };
     await this.replicated(() => this.add(jobId, data, 0));
   }
 

@@ -1,13 +1,19 @@
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 
-/** Who the app is and where it signs in: the Graph part of the wiring plan. */
-export interface GraphConnection {
+/** How to reach Microsoft Graph and Entra ID, and who the app is: the Graph part of the wiring plan. */
+export interface GraphOptions {
+  /** Graph root without version, e.g. https://graph.microsoft.com (or a national cloud, or a simulator). */
   baseUrl: string;
+  /** Entra authority, e.g. https://login.microsoftonline.com. */
   authorityHost: string;
   clientId: string;
+  /** Used only when `certificatePath` is not set. */
   clientSecret?: string;
+  /** PEM file with the certificate and its private key; preferred over a secret. */
   certificatePath?: string;
+  /** Per-request limit, token acquisition included. */
   timeoutMs: number;
+  /** True for simulators and sovereign setups whose authority is not known to login.microsoft.com. */
   disableInstanceDiscovery: boolean;
 }
 
@@ -17,7 +23,7 @@ export interface GraphConnection {
  * classes and options the Graph adapter builds its clients with, so `resetdesk doctor` gets the token the
  * service would get.
  */
-export function createGraphCredential(options: GraphConnection, tenantId: string): TokenCredential {
+export function createGraphCredential(options: GraphOptions, tenantId: string): TokenCredential {
   const credentialOptions = {
     authorityHost: options.authorityHost,
     disableInstanceDiscovery: options.disableInstanceDiscovery,

@@ -17,7 +17,8 @@ import { notificationAddresses } from './graph-notification-addresses.js';
 import { getPrivileges } from './graph-privileges.js';
 import { readSignInState } from './graph-sign-in-state.js';
 import { issueTemporaryAccessPass, removeTemporaryAccessPass } from './graph-temporary-access-pass.js';
-import { createGraphTransport, type GraphOptions, type GraphTransport } from './graph-transport.js';
+import type { GraphOptions } from './graph-credential.js';
+import { createGraphTransport, type GraphTransport } from './graph-transport.js';
 import {
   findUsersByAddress,
   getManager,

@@ -1,5 +1,5 @@
 import { checksOf, describeFailure, setting, type CheckResult } from '../../services/doctor/doctor-check.js';
-import { createGraphCredential, graphScope, type GraphConnection } from './graph-credential.js';
+import { createGraphCredential, graphScope, type GraphOptions } from './graph-credential.js';
 
 /**
  * `resetdesk doctor` for one customer tenant: the app gets a token there (which proves admin consent: a
@@ -59,7 +59,7 @@ export interface TenantToCheck {
 }
 
 export interface GraphDoctorOptions {
-  graph: GraphConnection;
+  graph: GraphOptions;
   /** Whether the service revokes sessions after a reset (`graph.revokeSessions`): then it needs that permission. */
   revokeSessions: boolean;
 }
@@ -163,7 +163,7 @@ function readClaims(token: string): Claims | undefined {
 }
 
 async function userAdministratorCheck(
-  graph: GraphConnection,
+  graph: GraphOptions,
   token: string,
   claims: Claims | undefined,
   c: ReturnType<typeof checksOf>,

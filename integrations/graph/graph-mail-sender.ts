@@ -2,12 +2,8 @@ import type { NotificationMailer, NotificationMessage } from '../../services/dom
 import { DirectoryError, NotificationError, TransientError } from '../../services/domain/errors.js';
 import type { Logger } from '../../services/logging/logger.js';
 import { classifyGraphError, type GraphErrorInfo, type GraphFailure } from './graph-errors.js';
-import {
-  createGraphTransport,
-  type CallResult,
-  type GraphOptions,
-  type GraphTransport,
-} from './graph-transport.js';
+import type { GraphOptions } from './graph-credential.js';
+import { createGraphTransport, type CallResult, type GraphTransport } from './graph-transport.js';
 import { isPlainEmailAddress } from '../shared/mail-addresses.js';
 import { pathSegment } from './odata.js';
 

@@ -19,6 +19,7 @@ import {
   translateGraphError,
   type GraphErrorInfo,
 } from './graph-errors.js';
+import type { GraphOptions } from './graph-credential.js';
 
 /**
  * The Graph transport of one customer tenant: the token middleware, one call with its timeout, paging
@@ -26,23 +27,6 @@ import {
  * The directory's operations (users, MFA methods, privileges) are written on top of it and never see the
  * SDK.
  */
-
-/** How to reach Microsoft Graph and Entra ID, and who the app is. */
-export interface GraphOptions {
-  /** Graph root without version, e.g. https://graph.microsoft.com (or a national cloud, or a simulator). */
-  baseUrl: string;
-  /** Entra authority, e.g. https://login.microsoftonline.com. */
-  authorityHost: string;
-  clientId: string;
-  /** Used only when `certificatePath` is not set. */
-  clientSecret?: string;
-  /** PEM file with the certificate and its private key; preferred over a secret. */
-  certificatePath?: string;
-  /** Per-request limit, token acquisition included. */
-  timeoutMs: number;
-  /** True for simulators and sovereign setups whose authority is not known to login.microsoft.com. */
-  disableInstanceDiscovery: boolean;
-}
 
 /** Graph's page size limit. */
 export const MAX_TOP = 999;

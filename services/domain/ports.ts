@@ -11,6 +11,7 @@
 
 export * from './ports/aftercare-port.js';
 export * from './ports/customer-port.js';
+export * from './ports/event-port.js';
 export * from './ports/directory-port.js';
 export * from './ports/logger-port.js';
 export * from './ports/notification-port.js';

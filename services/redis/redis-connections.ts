@@ -11,7 +11,7 @@ import type { RedisClient } from './redis-client.js';
  * - `intake`: the API's client, also used by the stores, the limiters and pacing. Fails fast: no offline
  *   queue and one retry per command, so a webhook gets 503 at once (and the PSA retries) while Redis is down
  *   or has no master, instead of waiting on a queue that may never drain.
- * - `worker` and `link-events`: the BullMQ workers' clients. BullMQ requires `maxRetriesPerRequest: null` for
+ * - `worker`, `link-events` and `events`: the BullMQ workers' clients. BullMQ requires `maxRetriesPerRequest: null` for
  *   blocking commands; commands wait out a reconnect (offline queue on) and are sent again afterwards.
  *
  * Failover (see `onWriteRefused`): a Sentinel client asks the sentinels for the master whenever it
@@ -21,7 +21,7 @@ import type { RedisClient } from './redis-client.js';
  * (`min-replicas-to-write`, README), the worker clients move at its first refusal, and Sentinel closes the
  * other connections when it turns the old master into a replica.
  */
-export type RedisRole = 'intake' | 'worker' | 'link-events' | 'aftercare';
+export type RedisRole = 'intake' | 'worker' | 'link-events' | 'aftercare' | 'events';
 
 interface RoleOptions {
   enableOfflineQueue: boolean;
@@ -33,6 +33,7 @@ const ROLE_OPTIONS: Record<RedisRole, RoleOptions> = {
   worker: { enableOfflineQueue: true, maxRetriesPerRequest: null },
   'link-events': { enableOfflineQueue: true, maxRetriesPerRequest: null },
   aftercare: { enableOfflineQueue: true, maxRetriesPerRequest: null },
+  events: { enableOfflineQueue: true, maxRetriesPerRequest: null },
 };
 
 /**
@@ -100,6 +101,7 @@ const CLUSTER_FAILOVER_PATIENCE: Record<RedisRole, Partial<ClusterOptions>> = {
   worker: { retryDelayOnFailover: 300, maxRedirections: 60 },
   'link-events': { retryDelayOnFailover: 300, maxRedirections: 60 },
   aftercare: { retryDelayOnFailover: 300, maxRedirections: 60 },
+  events: { retryDelayOnFailover: 300, maxRedirections: 60 },
 };
 
 /** Builds one client for `role` on the configured topology. Connects at once; errors go to `logger`. */

@@ -25,9 +25,22 @@ export const QUEUE_NAMES = {
   resets: 'resets',
   linkEvents: 'link-events',
   aftercare: 'aftercare',
+  /** Outcome-event posts: one job per event and endpoint (workers/event-delivery-worker.ts). */
+  eventDeliveries: 'event-deliveries',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** The queue of outcome-event posts. */
+export const EVENT_DELIVERY_QUEUE_NAME = QUEUE_NAMES.eventDeliveries;
+
+/**
+ * The job of one event for one endpoint: the same event published again maps to the same job, which BullMQ
+ * ignores while the first is kept. No `:` (BullMQ refuses it in job ids).
+ */
+export function eventDeliveryJobId(eventId: string, endpointId: string): string {
+  return `${eventId}-${endpointId}`;
+}
 
 /** The deployment-wide keys under `prefix` (the configured `redis.keyPrefix`, without a trailing colon). */
 export function redisKeys(prefix: string) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { PsaKind, TicketNote } from '../domain/ports.js';
+import { outcomeEvent, outcomeEventId } from '../domain/outcome-events.js';
+import type { OutcomeEvent, PsaKind, TicketNote } from '../domain/ports.js';
 import type { LinkMeta } from './secure-link-store.js';
 
 /**
@@ -142,4 +143,31 @@ export function decideOnExpiry(meta: LinkMeta | null, now: Date): ExpiryDecision
   if (meta && meta.revealed > 0) return { action: 'none', reason: 'revealed' };
   if (meta && meta.expiresAt.getTime() > now.getTime()) return { action: 'none', reason: 'not-yet-expired' };
   return { action: 'hand-off' };
+}
+
+/**
+ * The outcome event of a link event: `link.viewed` for a view, `link.expired-unviewed` for an expiry that
+ * hands off. The id comes from the link's ref (and the view number), so reporting it again gives the same
+ * event. Names the link by its short ref only, never its token or URL.
+ */
+export function linkOutcomeEvent(event: LinkEvent): OutcomeEvent {
+  const subject = { psa: event.psa, ticketId: event.ticketId };
+  if (event.kind === 'revealed') {
+    return outcomeEvent(
+      'link.viewed',
+      outcomeEventId('link.viewed', subject, `${event.ref}:${event.viewNumber}`),
+      subject,
+      {
+        occurredAt: new Date(event.at),
+        view: { number: event.viewNumber, left: event.viewsLeft },
+        linkRef: shortRef(event.ref),
+      },
+    );
+  }
+  return outcomeEvent(
+    'link.expired-unviewed',
+    outcomeEventId('link.expired-unviewed', subject, event.ref),
+    subject,
+    { occurredAt: new Date(event.expiresAt), linkRef: shortRef(event.ref) },
+  );
 }

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHaloPsaAdapter } from '../../integrations/halopsa/halopsa-adapter.js';
-import type { SecureLinkOptions } from '../../services/domain/ports.js';
+import type { OutcomeEvent, SecureLinkOptions } from '../../services/domain/ports.js';
 import { createSecureLinkRouter } from '../../services/secure-link/secure-link-routes.js';
 import {
   createRedisSecureLinkStore,
@@ -38,6 +38,9 @@ let store: RedisSecureLinkStore;
 let app: Express;
 const logLines: string[] = [];
 let nextTicket = 5000;
+/** Every outcome event the reporting published, in order. */
+const published: OutcomeEvent[] = [];
+const eventsOf = (ticketId: number) => published.filter((e) => e.ticketId === String(ticketId));
 
 beforeAll(async () => {
   halo = await startHaloSimulator();
@@ -80,6 +83,11 @@ beforeAll(async () => {
     attempts: 5,
     backoffMs: 50,
     expiryGraceMs: 100,
+    events: {
+      publish: async (event) => {
+        published.push(event);
+      },
+    },
   });
   raw = createRedisSecureLinkStore({
     redis,
@@ -188,6 +196,14 @@ describe('a revealed link', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(notesOf(ticketId)).toHaveLength(1);
     expect(html(notesOf(ticketId)[0]!)).toContain('That was its last view');
+    // The retry published its link.viewed again under the same id: one fact, one event id.
+    expect(new Set(eventsOf(ticketId).map((e) => `${e.type} ${e.id}`)).size).toBe(1);
+    expect(eventsOf(ticketId)[0]).toMatchObject({
+      type: 'link.viewed',
+      view: { number: 1, left: 0 },
+      linkRef: link.ref!.slice(0, 12),
+    });
+    expect(JSON.stringify(eventsOf(ticketId))).not.toContain(link.token);
     // Revealed, so its expiry will say nothing and the ticket stays where it is.
   });
 });
@@ -224,6 +240,9 @@ describe('a link that expires unviewed', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(notesOf(ticketId)).toHaveLength(1);
     expect(html(notesOf(ticketId)[0]!)).toContain('expired unviewed');
+    expect(eventsOf(ticketId).length).toBeGreaterThanOrEqual(2); // once per try, the first one included
+    expect(new Set(eventsOf(ticketId).map((e) => `${e.type} ${e.id}`)).size).toBe(1);
+    expect(eventsOf(ticketId)[0]).toMatchObject({ type: 'link.expired-unviewed', psa: 'halopsa' });
   });
 
   it('says nothing when the link was revealed before it expired', async () => {
@@ -239,6 +258,7 @@ describe('a link that expires unviewed', () => {
     expect(notesOf(ticketId)).toHaveLength(1);
     expect(html(notesOf(ticketId)[0]!)).toContain('Secure link opened');
     expect(halo.ticket(ticketId)).toMatchObject({ status_id: 1 });
+    expect(eventsOf(ticketId).map((e) => e.type)).toEqual(['link.viewed']);
   });
 });
 

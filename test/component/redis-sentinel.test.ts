@@ -131,12 +131,15 @@ describe.skipIf(!availability.run)(
  * Files `count` reset tickets, each for a staff member of its own, and delivers each webhook as a PSA does:
  * again after a non-2xx answer, until it is accepted. `during` starts once a third of them are in.
  */
+/** A burst ticket's staff member: an object id shaped as Entra's are (a GUID). */
+const staffId = (ticketId: number) => `00000000-0000-4000-8000-${String(ticketId).padStart(12, '0')}`;
+
 async function burst(h: Harness, firstId: number, count: number, during: () => Promise<void>) {
   const answers = new Map<number, number[]>();
   const tickets = Array.from({ length: count }, (_, i) => firstId + i);
   for (const id of tickets) {
     h.graph.tenant(TENANT).addUser({
-      id: `u-${id}`,
+      id: staffId(id),
       userPrincipalName: `staff${id}@contoso.test`,
       mail: `staff${id}@contoso.test`,
       displayName: `Staff ${id}`,
@@ -198,7 +201,7 @@ async function brokenPromises(h: Harness, tickets: number[], answers: Map<number
       problems.push(`${id}: webhook answered ${statuses.join(',')}`);
     }
     const entry = await ledger.get('halopsa', String(id));
-    const patches = patchesOf(h, `u-${id}`).length;
+    const patches = patchesOf(h, staffId(id)).length;
     const customerNotes = h.halo.actions(id).filter((a) => !a.hiddenfromuser);
     if (!entry) {
       const state = (await (await h.job(id))?.getState()) ?? 'no job';
@@ -208,7 +211,7 @@ async function brokenPromises(h: Harness, tickets: number[], answers: Map<number
       if (customerNotes.length !== 1) problems.push(`${id}: ${customerNotes.length} delivery notes`);
       const token = LINK.exec(String(customerNotes[0]?.note_html))?.[1];
       const revealed = token ? await proceedThroughLink(h.desk.app!, `/s/${token}`) : undefined;
-      if (!revealed?.text.includes(h.graph.user(TENANT, `u-${id}`)!.password!)) {
+      if (!revealed?.text.includes(h.graph.user(TENANT, staffId(id))!.password!)) {
         problems.push(`${id}: the delivered link does not reveal the password`);
       }
     } else if (entry.outcome === 'secure-link-unavailable' && entry.handedOff) {

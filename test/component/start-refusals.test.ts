@@ -66,4 +66,19 @@ describe('When the configuration cannot work, the process stops at start with ex
     expect(output).toMatch(/redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
     expect(output).not.toContain('not-a-url');
   });
+
+  it('When an event endpoint is plain http to another host, then it names events.endpoints and quotes no URL', async () => {
+    const { code, output } = await start(
+      validEnv({
+        REDIS_URL: redisUrl,
+        EVENT_ENDPOINTS_JSON: JSON.stringify([
+          { url: 'http://hooks.example.test/services/T0/B0/not-for-the-log', format: 'slack' },
+        ]),
+      }),
+    );
+    expect(code).toBe(78);
+    expect(output).toMatch(/events\.endpoints\[0\]\.url: must be an https URL/);
+    expect(output).not.toContain('not-for-the-log');
+    expect(output).not.toMatch(/\n\s+at \S+:\d+/);
+  });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createGraphDirectoryFactory } from '../../integrations/graph/graph-directory.js';
-import type { GraphOptions } from '../../integrations/graph/graph-transport.js';
+import type { GraphOptions } from '../../integrations/graph/graph-credential.js';
 import type { Directory } from '../../services/domain/ports.js';
 import { createLogger, type Logger } from '../../services/logging/logger.js';
 import type { GraphSimulator, SimUserSpec } from '../simulators/graph-simulator.js';

@@ -399,6 +399,7 @@ export function useCaseWith(
     rateLimiter?: MemoryRateLimiter;
     confirmations?: MemoryConfirmations;
     policy?: Partial<ResetPolicy>;
+    events?: ResetUseCaseDeps['events'];
   },
   settings: Partial<ResetUseCaseDeps['settings']> = {},
 ) {
@@ -418,6 +419,7 @@ export function useCaseWith(
     ledger: parts.ledger ?? new MemoryLedger(),
     rateLimiter: parts.rateLimiter ?? new MemoryRateLimiter(),
     confirmations: parts.confirmations ?? new MemoryConfirmations(),
+    events: parts.events,
     settings: {
       mspName: 'Ashton Solutions',
       linkTtlHours: 72,

@@ -94,6 +94,8 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
           tenantId: '66666666-7777-8888-9999-000000000000',
         },
       ];
+    case 'event-endpoint-list':
+      return [{ url: 'https://hooks.example.test/resetdesk', format: 'slack' }];
     case String:
       if (key === 'graph.certificatePath' || key === 'redis.tlsCaPath') return certificate;
       return `${(current as string | null) ?? 'a-value-long-enough-for-any-secret'}-other`;

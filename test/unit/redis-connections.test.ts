@@ -46,6 +46,7 @@ describe('Redis clients by role', () => {
     ['intake', false, 1],
     ['worker', true, null],
     ['link-events', true, null],
+    ['events', true, null],
   ] as const)('a %s client: offline queue %s, retries per command %s', (role, offlineQueue, retries) => {
     for (const topology of [
       { mode: 'standalone', url: 'redis://192.0.2.1:6379' },

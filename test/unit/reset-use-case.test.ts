@@ -151,6 +151,21 @@ describe('ResetUseCase', () => {
     expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(passwords[1]);
   });
 
+  it('When reading the password state fails, then the retry draws again rather than stopping the reset', async () => {
+    const journal = losingPasswordDone(memoryJournal());
+    const useCase = useCaseWith({ psa, directory, links });
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    directory.readSignInState = async () => {
+      throw new DirectoryError('not-found', 'the user could not be read');
+    };
+
+    expect((await useCase.handle(contextFor(journal))).code).toBe('reset-delivered');
+    const passwords = directory.passwords.get('sam')!;
+    expect(passwords).toHaveLength(2);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(passwords[1]);
+  });
+
   it('When the tenant cannot say whether the started password was set, then the retry draws again (the delivered password is the one set last)', async () => {
     const journal = losingPasswordDone(memoryJournal());
     const useCase = useCaseWith({ psa, directory, links });

@@ -29,6 +29,14 @@ function validSecret(format: unknown): string {
     case 'base64-32-bytes':
     case 'base64-32-bytes-list':
       return randomBytes(32).toString('base64');
+    case 'event-endpoint-list':
+      return JSON.stringify([
+        {
+          url: 'https://events.example-msp.test/resetdesk',
+          format: 'standard',
+          secret: `whsec_${randomBytes(32).toString('base64')}`,
+        },
+      ]);
     default:
       return `from-a-file-${randomBytes(12).toString('hex')}`;
   }
@@ -39,6 +47,9 @@ function valueAt(config: unknown, key: string): unknown {
     .split('.')
     .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], config);
   if (Buffer.isBuffer(value)) return value.toString('base64');
+  // A list of objects (the event endpoints) as the JSON its variable holds.
+  if (Array.isArray(value) && value.some((v) => typeof v === 'object' && !Buffer.isBuffer(v)))
+    return JSON.stringify(value);
   if (Array.isArray(value))
     return value.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)).join(',');
   return value;

@@ -8,6 +8,8 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../ports.js';
+import { outcomeEvent, outcomeEventId, loopClosedEvent, type EventSubject } from '../outcome-events.js';
+import type { OutcomeEvents } from '../ports.js';
 import {
   assessSignIn,
   signInBaseline,
@@ -71,6 +73,8 @@ export interface BackInWatchDeps {
   psa: (kind: PsaKind) => PsaAdapter;
   directories: DirectoryFactory;
   settings: WatchSettings;
+  /** Where the watch's ending is told: `loop.closed` when back in, `reset.handed-off` when it goes to the engineers. */
+  events?: OutcomeEvents;
   now?: () => Date;
 }
 
@@ -170,8 +174,41 @@ export class BackInWatch {
       await psa.moveTicket(reset.ticketId, move, options);
       await journal.save({ moved: true });
     }
+    await this.publishEnding(reset, code, move);
     const level = code === 'back-in' || code === 'watch-stopped' ? 'info' : 'warn';
     logger[level]({ event: 'watch.ended', outcome: code, checks: journal.progress.checks }, 'watch ended');
     return { kind: 'ended', code };
+  }
+
+  /** The ending as an outcome event; its id is derived from the reset, so a retried ending repeats it. */
+  private async publishEnding(
+    reset: DeliveredReset,
+    code: WatchEnd,
+    move?: TicketDisposition,
+  ): Promise<void> {
+    if (!this.deps.events || (code !== 'back-in' && move !== 'engineers')) return;
+    const subject: EventSubject = {
+      psa: reset.psa,
+      ticketId: reset.ticketId,
+      customer: reset.customerName,
+      tenantId: reset.tenantId,
+      target: reset.target,
+    };
+    const distinct = `${reset.correlationId}:${reset.resetAt}`;
+    const occurredAt = this.deps.now?.() ?? new Date();
+    await this.deps.events.publish(
+      code === 'back-in'
+        ? loopClosedEvent(subject, { distinct, occurredAt, outcome: code })
+        : outcomeEvent(
+            'reset.handed-off',
+            outcomeEventId('reset.handed-off', subject, `watch:${distinct}`),
+            subject,
+            {
+              occurredAt,
+              outcome: code,
+              delivered: true,
+            },
+          ),
+    );
   }
 }

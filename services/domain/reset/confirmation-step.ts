@@ -56,6 +56,7 @@ export async function awaitConfirmation(
         ],
       });
     case 'denied':
+      await writer.publish('confirmation.denied', { outcome: 'confirmation-denied' }, target);
       return conclude(ctx, writer, mspName, ticket, request, {
         kind: 'hand-off',
         code: 'confirmation-denied',

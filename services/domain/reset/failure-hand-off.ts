@@ -27,7 +27,7 @@ export async function handOffAfterFailure(
   detail: string,
 ): Promise<ResetOutcome> {
   const ctx = staged(request);
-  const writer = new TicketWriter(ctx, deps.psa(ctx.psa));
+  const writer = new TicketWriter(ctx, deps.psa(ctx.psa), deps.events);
   const before = ctx.journal.progress;
   const decision = before.decision;
   const passwordDone = before.password?.status === 'done';

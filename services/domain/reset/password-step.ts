@@ -90,12 +90,23 @@ export class PasswordStep {
    * failover, a worker that stopped). When the tenant shows a forced change made since that run began, the
    * password behind the stored link is the one the tenant has: it is recorded as set, and not set again.
    * Anything less certain (no forced change pending, an older change, a record from before `startedAt`
-   * existed) answers false, and the caller draws again, which destroys that link with its password.
+   * existed, a read that failed) answers false, and the caller draws again, which destroys that link with
+   * its password.
    */
   async confirmEarlierSet(directory: Directory, target: DirectoryUser): Promise<boolean> {
     const earlier = this.ctx.journal.progress.password;
     if (earlier?.status !== 'started' || !earlier.startedAt || !earlier.sealedToken) return false;
-    const state = await directory.readSignInState(target.id);
+    let state;
+    try {
+      state = await directory.readSignInState(target.id);
+    } catch (err) {
+      // Drawing again is always safe; only the second reset this read would spare is lost.
+      this.ctx.logger.warn(
+        { event: 'reset.password-state-unread', err: { message: (err as Error).message } },
+        'could not read whether the stored password was set; drawing another',
+      );
+      return false;
+    }
     const changedAt = Date.parse(state.password.lastChangedAt ?? '');
     const startedAt = Date.parse(earlier.startedAt);
     if (state.password.forceChange !== 'pending' || !(changedAt >= startedAt - CLOCK_SKEW_MS)) return false;

@@ -3,6 +3,7 @@ import type {
   ConfirmationGate,
   CustomerDirectory,
   DirectoryFactory,
+  OutcomeEvents,
   PsaAdapter,
   PsaKind,
   RequestRateLimiter,
@@ -28,6 +29,8 @@ export interface ResetUseCaseDeps {
   confirmations: ConfirmationGate;
   /** Follows a delivered reset up (watch, staff notice); none when both are off. */
   aftercare?: Aftercare;
+  /** Where outcome events go (delivered, handed off, denied); none are published without it. */
+  events?: OutcomeEvents;
   settings: {
     /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
     retryStatusIds?: Partial<Record<PsaKind, string>>;

@@ -1,5 +1,12 @@
 import type { OutcomeCode } from '../outcome-codes.js';
-import type { DirectoryUser, LedgerEntry, Logger, MfaMethodResult, PsaKind } from '../ports.js';
+import type {
+  DirectoryUser,
+  LedgerEntry,
+  Logger,
+  MfaMethodResult,
+  OutcomeEventType,
+  PsaKind,
+} from '../ports.js';
 import type { RequestSummary } from '../ticket-notes.js';
 
 /**
@@ -39,6 +46,11 @@ export interface ResetProgress {
   aftercareStarted?: boolean;
   /** The request was counted against the requester's and the customer's budgets (once per ticket). */
   budgetTaken?: boolean;
+  /**
+   * The id of each outcome event this run published, saved before it is published: a retry publishes the
+   * same id again, which the event queue and the receivers drop.
+   */
+  events?: Partial<Record<OutcomeEventType, string>>;
 }
 
 export interface ResetJournal {

@@ -61,8 +61,9 @@ export class ResetUseCase {
     if (!ticket.isResetRequest) return ignored(ctx, 'not-a-reset-ticket');
     if (!(await this.beginRound(ctx, ticket))) return ignored(ctx, 'already-handled');
 
-    const writer = new TicketWriter(ctx, psa);
+    const writer = new TicketWriter(ctx, psa, this.deps.events);
     const customer = this.deps.customers.find(ctx.psa, ticket.psaCustomerId);
+    if (customer) writer.knowCustomer(customer);
     if (!customer) {
       return writer.handOff({
         reason: 'unknown-customer',

@@ -117,6 +117,7 @@ export async function writeBack(
   await startAftercare(ctx, deps, decision, customer);
   const code: OutcomeCode = passwordDone ? 'reset-delivered' : 'mfa-reset-done';
   ctx.logger.info({ event: 'reset.delivered', outcome: code }, 'ticket written back');
+  await writer.publish('reset.delivered', { outcome: code, delivered: true }, target);
   return { code, handedOff: false, delivered: true };
 }
 
