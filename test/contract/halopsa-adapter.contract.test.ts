@@ -36,6 +36,9 @@ const CLIENT_ID = 12;
 const RESET_TYPE = 25;
 const OTHER_TYPE = 3;
 const AWAITING_STATUS = 22;
+const RESOLVED_STATUS = 9;
+const CUSTOMER_RESOLVED_STATUS = 31;
+const ENGINEER_STATUS = 26;
 const HANDOFF = { teamId: 12, teamName: 'Service Desk', statusId: 3 };
 /** This instance's ticket source ids (Halo numbers its sources per instance). */
 const SOURCE_EMAIL = 1;
@@ -65,7 +68,7 @@ function optionsFor(
     },
     outcomes: { customerNoteId: 21, internalNoteId: 7 },
     sources: { email: [SOURCE_EMAIL, 'Email'], portal: [SOURCE_PORTAL, 'Self Service Portal'] },
-    statuses: { awaitingConfirmationId: AWAITING_STATUS },
+    statuses: { awaitingConfirmationId: AWAITING_STATUS, resolvedId: RESOLVED_STATUS },
     handoff: { ...HANDOFF },
     ...overrides,
   };
@@ -147,6 +150,24 @@ async function haloHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(CLIENT_ID),
     emailOrigin: { from: true, replyTo: false },
+    activity: {
+      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
+      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+      garbleNextNotesRead: () =>
+        sim.failNext({ method: 'GET', pathPattern: '/api/Actions', status: 200, json: { record_count: 1 } }),
+      statusIdOf: async (ticketId) => {
+        const status = sim.ticket(Number(ticketId))?.status_id;
+        return status === undefined ? undefined : String(status);
+      },
+      resolvedStatusId: String(RESOLVED_STATUS),
+      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
+      adapterWithoutResolvedStatus: createHaloPsaAdapter(
+        optionsFor(sim, sim.defaultApp, { statuses: { awaitingConfirmationId: AWAITING_STATUS } }),
+        silent,
+      ),
+      writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+    },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ tickettype_id: OTHER_TYPE, user_id: seeder.user('someone@contoso.example') })),
