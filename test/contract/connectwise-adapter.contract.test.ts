@@ -34,6 +34,9 @@ import {
 const COMPANY = 19300;
 const RESET_BOARD = 1;
 const AWAITING_STATUS = 22;
+const ENGINEER_STATUS = 23;
+const RESOLVED_STATUS = 24;
+const CUSTOMER_RESOLVED_STATUS = 25;
 const HANDOFF = { boardId: 2, statusId: 31, ownerIdentifier: 'jdoe', teamId: 25 };
 const OTHER_BOARD = 3;
 const RESET_TYPE = 'Password / MFA reset';
@@ -65,6 +68,7 @@ function optionsFor(
     resetTicket: { boardIds: [RESET_BOARD], typeNames: [RESET_TYPE] },
     fields: { ...FIELDS },
     awaitingConfirmation: { statusId: AWAITING_STATUS },
+    resolved: { statusId: RESOLVED_STATUS },
     handoff: { ...HANDOFF },
     ...overrides,
   };
@@ -88,6 +92,9 @@ class CwSeeder {
     sim.addBoard(RESET_BOARD, 'Service Desk', [
       { id: 1, name: 'New' },
       { id: AWAITING_STATUS, name: 'Waiting on Customer' },
+      { id: ENGINEER_STATUS, name: 'In Progress' },
+      { id: RESOLVED_STATUS, name: 'Resolved' },
+      { id: CUSTOMER_RESOLVED_STATUS, name: 'Completed' },
     ]);
     sim.addBoard(HANDOFF.boardId, 'Escalations', [
       { id: 30, name: 'New' },
@@ -164,6 +171,29 @@ async function cwHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(COMPANY),
     emailOrigin: { from: true, replyTo: false },
+    activity: {
+      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
+      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+      garbleNextNotesRead: () =>
+        sim.failNext({
+          method: 'GET',
+          pathPattern: /\/service\/tickets\/\d+\/notes$/,
+          status: 200,
+          body: { notes: 'see the portal' },
+        }),
+      statusIdOf: async (ticketId) => {
+        const status = (sim.ticket(Number(ticketId)) as { status?: { id?: number } } | undefined)?.status?.id;
+        return status === undefined ? undefined : String(status);
+      },
+      resolvedStatusId: String(RESOLVED_STATUS),
+      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
+      adapterWithoutResolvedStatus: createConnectWiseAdapter(
+        optionsFor(simSite(sim), simCreds(sim), { resolved: {} }),
+        silent,
+      ),
+      writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+    },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(

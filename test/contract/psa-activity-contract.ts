@@ -11,7 +11,8 @@ import type { PsaContractHarness } from './psa-contract.js';
  */
 export function psaActivityContract(harness: () => PsaContractHarness): void {
   describe('activitySince', () => {
-    const since = new Date(Date.now() - 60 * 60_000);
+    // Whole minutes: PSAs keep note times to the second at best.
+  const since = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000);
     const minutesAfter = (m: number) => new Date(since.getTime() + m * 60_000);
 
     async function watched(): Promise<{ id: string; status: string }> {
