@@ -700,6 +700,23 @@ const scenarios: Record<string, (replay: HaloReplayServer) => Promise<void>> = {
   'ticket-update': async (replay) => {
     await recordedAdapter(replay).moveTicket('4242', 'engineers');
   },
+  'activity-read': async (replay) => {
+    const activity = await recordedAdapter(replay).activitySince(
+      '4242',
+      new Date('2026-12-01T09:00:00Z'),
+      '1',
+    );
+    expect(activity).toEqual({
+      replied: true,
+      statusChanged: false,
+      currentStatusId: '1',
+      ticketFound: true,
+      replies: [
+        { at: new Date('2026-12-01T09:20:00Z'), by: 'contact', author: 'Mark Manager' },
+        { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer', author: 'Ann Agent' },
+      ],
+    });
+  },
   'rate-limited': async (replay) => {
     const error = await rejection(recordedAdapter(replay).getTicket('4242'));
     expect(error).toBeInstanceOf(TransientError);
@@ -747,6 +764,9 @@ async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloS
   for (const c of seed.clients ?? []) sim.addClient(c.id, c.name);
   for (const u of seed.users ?? []) sim.addUser(u);
   for (const t of seed.tickets ?? []) sim.addTicket(t as HaloSimTicketSeed);
+  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
+    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
+  }
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: sim.defaultApp.clientId,

@@ -180,6 +180,14 @@ export interface HaloRecording extends RecordingBase<HaloRecordedRequest> {
     clients?: Array<{ id: number; name: string }>;
     users?: Array<{ id: number; client_id: number; name: string; emailaddress?: string }>;
     tickets?: Array<Record<string, unknown>>;
+    /** Actions by end users and agents (see halopsa-sim-activity.ts), added before `actions`. */
+    activities?: Array<{
+      ticketId: number;
+      by: 'contact' | 'engineer';
+      text: string;
+      at: string;
+      hidden?: boolean;
+    }>;
     /** Actions posted through the API before the exchanges are replayed. */
     actions?: Array<Record<string, unknown>>;
   };
