@@ -922,6 +922,19 @@ const scenarios: Record<string, (replay: CwReplayServer) => Promise<void>> = {
       marker: 'RD-8',
     });
   },
+  'activity-read': async (replay) => {
+    const adapter = recordedAdapter(replay, { apiMemberIdentifier: 'ResetdeskAPI' });
+    await expect(adapter.activitySince('4242', new Date('2026-12-01T09:00:00Z'), '1')).resolves.toEqual({
+      replied: true,
+      statusChanged: false,
+      currentStatusId: '1',
+      ticketFound: true,
+      replies: [
+        { at: new Date('2026-12-01T09:20:00Z'), by: 'contact', author: 'Mark Manager' },
+        { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer', author: 'Jane Doe-Tech' },
+      ],
+    });
+  },
   'notes-list': async (replay) => {
     await expect(recordedAdapter(replay).hasNoteWithMarker('4242', 'RD-7')).resolves.toBe(true);
   },
@@ -1019,6 +1032,9 @@ async function seedSimulatorFrom(recording: ConnectWiseRecording): Promise<Conne
     Authorization: `Basic ${Buffer.from(`${member.companyId}+${member.publicKey}:${member.privateKey}`).toString('base64')}`,
     clientId: seed.clientId,
   };
+  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
+    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
+  }
   for (const n of seed.notes ?? []) {
     await axios.post(`${sim.apiBase}/service/tickets/${n.ticketId}/notes`, n.body, { headers });
   }

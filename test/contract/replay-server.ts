@@ -235,6 +235,14 @@ export interface ConnectWiseRecording extends RecordingBase<CwRecordedRequest> {
     contacts?: CwSimContactSeed[];
     boards?: Array<{ id: number; name: string; statuses: Array<{ id: number; name: string }> }>;
     tickets?: CwSimTicketSeed[];
+    /** Notes by contacts and members (see connectwise-sim-activity.ts), added before `notes`. */
+    activities?: Array<{
+      ticketId: number;
+      by: 'contact' | 'engineer';
+      text: string;
+      at: string;
+      memberIdentifier?: string;
+    }>;
     /** Notes posted through the API before the exchanges are replayed. */
     notes?: Array<{ ticketId: number; body: Record<string, unknown> }>;
     /** Faults injected before the exchanges are replayed. */
