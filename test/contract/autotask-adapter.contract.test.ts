@@ -783,6 +783,24 @@ const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskReco
       marker: 'RD-8',
     });
   },
+  'activity-read': async (replay, rec) => {
+    const activity = recordedAdapter(replay, rec).activitySince(
+      '7865',
+      new Date('2026-12-01T09:00:00Z'),
+      '1',
+    );
+    await expect(activity).resolves.toEqual({
+      replied: true,
+      statusChanged: false,
+      currentStatusId: '1',
+      ticketFound: true,
+      replies: [
+        { at: new Date('2026-12-01T09:20:00Z'), by: 'contact' },
+        { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer' },
+        { at: new Date('2026-12-01T09:40:00Z'), by: 'engineer' },
+      ],
+    });
+  },
   'notes-query': async (replay, rec) => {
     await expect(recordedAdapter(replay, rec).hasNoteWithMarker('7865', 'RD-7')).resolves.toBe(true);
   },
@@ -854,6 +872,9 @@ async function seedSimulatorFrom(recording: AutotaskRecording): Promise<Autotask
   for (const c of seed.contacts ?? []) sim.addContact(c);
   for (const t of seed.tickets ?? []) sim.addTicket(t as AutotaskSimTicketSeed);
   for (const category of seed.titleRequiredCategories ?? []) sim.requireNoteTitles(category);
+  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
+    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
+  }
   for (const note of seed.notes ?? []) {
     await axios.post(`${sim.baseUrl}/v1.0/Tickets/${note.ticketId}/Notes`, note.body, {
       headers: { ApiIntegrationCode: user.integrationCode, UserName: user.username, Secret: user.secret },

@@ -297,6 +297,14 @@ export interface AutotaskRecording extends RecordingBase<AutotaskRecordedRequest
       isActive?: number;
     }>;
     tickets?: Array<Record<string, unknown>>;
+    /** Notes and time entries by contacts and resources (see autotask-sim-activity.ts), added before `notes`. */
+    activities?: Array<{
+      ticketId: number;
+      by: 'contact' | 'engineer';
+      text: string;
+      at: string;
+      kind?: 'note' | 'time-entry';
+    }>;
     /** Notes created through the API before the exchanges are replayed: `[ticketId, body]`. */
     notes?: Array<{ ticketId: number; body: Record<string, unknown> }>;
     statusIds?: number[];
