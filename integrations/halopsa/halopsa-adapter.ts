@@ -284,7 +284,7 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
       update.status_id = options.statuses.awaitingConfirmationId;
     } else if (disposition === 'resolved') {
       const wanted = moveOptions.resolvedStatusId ?? options.statuses.resolvedId;
-      if (wanted === undefined) {
+      if (wanted == null) {
         log.warn({ ticketId: String(id) }, 'no resolved status configured; ticket left as is');
         return;
       }
