@@ -194,7 +194,7 @@ async function main(): Promise<number> {
   );
   if (secretShownOnGet || !page.ok) throw new Error('the link page is not right');
 
-  const loopClosed = await closeTheLoop(sandbox, desk, psa);
+  const loopClosed = await closeTheLoop(sandbox, desk);
   const worked = outcome.code === 'reset-delivered' && loopClosed;
   flowExitCode = worked ? 0 : 1;
   if (keepRunning) {
@@ -224,7 +224,7 @@ async function main(): Promise<number> {
  * The end of the customers' procedure: Sam signs in with the temporary password, sets his own and registers
  * Microsoft Authenticator again. The watch's next check is due minutes later; the demo runs it now.
  */
-async function closeTheLoop(sandbox: Sandbox, desk: Resetdesk, psa: PsaKind): Promise<boolean> {
+async function closeTheLoop(sandbox: Sandbox, desk: Resetdesk): Promise<boolean> {
   print('');
   print('4. Sam signs in with the temporary password, sets a password of his own and registers the');
   print('   Microsoft Authenticator app again (the sandbox tenant plays his part).');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { noteMarker } from '../note-markers.js';
 import { describeOutcome, nextStepFor, type OutcomeCode } from '../outcome-codes.js';
 import type { DeliveredReset, SignInState, TicketActivity, TicketNote } from '../ports.js';
 import type { Seen, SignInEvidence } from '../sign-in-evidence.js';
@@ -18,12 +18,7 @@ const LETTERS = {
 export type WatchEnd = keyof typeof LETTERS;
 
 export function watchMarker(reset: DeliveredReset, kind: WatchEnd): string {
-  const digest = createHash('sha256')
-    .update(`${reset.psa}:${reset.ticketId}:${reset.resetAt}:${kind}`)
-    .digest('hex')
-    .slice(0, 8)
-    .toUpperCase();
-  return `RD-${LETTERS[kind]}-${digest}`;
+  return noteMarker(LETTERS[kind], `${reset.psa}:${reset.ticketId}:${reset.resetAt}:${kind}`);
 }
 
 function resetWords(reset: DeliveredReset): string {
