@@ -9,6 +9,11 @@ import { startHarness, STATUS_HANDOFF, TENANT, type Harness } from '../support/c
  * Graph simulator; a check due minutes later is run at once by promoting its delayed job.
  */
 const RESOLVED_STATUS = 9;
+/** Staff members added here, with object ids shaped as Entra's. */
+const PAT = '0a7c2e41-3b5d-4e6f-8a90-b1c2d3e4f501';
+const LEE = '0a7c2e41-3b5d-4e6f-8a90-b1c2d3e4f502';
+/** When the staff member acts: minutes after the reset (Graph's times have whole seconds). */
+const later = () => new Date(Date.now() + 5 * 60_000);
 
 describe('When a reset has been delivered, the service watches until the staff member is back in', () => {
   let h: Harness;
@@ -40,7 +45,8 @@ describe('When a reset has been delivered, the service watches until the staff m
     for (;;) {
       const current = (await queue.getJob(job.id!))!;
       const state = await current.getState();
-      if (state === 'completed') return current.returnvalue as string;
+      // Read again: `current` may have been read just before the job finished.
+      if (state === 'completed') return (await queue.getJob(job.id!))!.returnvalue as string;
       if (state === 'delayed' && current.data.watch.checks > checksBefore) return 'checking again';
       if (Date.now() > deadline) throw new Error(`the watch did not move on (state ${state})`);
       await new Promise((r) => setTimeout(r, 50));
@@ -53,24 +59,31 @@ describe('When a reset has been delivered, the service watches until the staff m
     h.fileResetTicket({ id: 7101, target: 'sam@contoso.test' });
     expect((await h.deliver(7101)).status).toBe(202);
     expect(await h.outcomeOf(7101)).toMatchObject({ code: 'reset-delivered' });
-    const password = h.graph.user(TENANT, 'u-sam')!.password!;
+    const password = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!;
     const job = await watchOf(7101);
 
     expect(await checkNow(job)).toBe('checking again');
     expect(h.halo.ticket(7101)!.status_id).not.toBe(RESOLVED_STATUS);
 
-    h.graph.signsInAndChangesPassword(TENANT, 'u-sam');
-    h.graph.registersMethod(TENANT, 'u-sam', {
-      '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
-      id: 'authenticator-again',
-      displayName: "Sam's phone",
-    });
+    h.graph.signsInAndChangesPassword(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d', later());
+    h.graph.registersMethod(
+      TENANT,
+      '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+      {
+        '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
+        id: 'authenticator-again',
+        displayName: "Sam's phone",
+      },
+      later(),
+    );
     expect(await checkNow(job)).toBe('back-in');
 
     expect(h.halo.ticket(7101)!.status_id).toBe(RESOLVED_STATUS);
     const note = String(internalNotes(7101).at(-1)!.note_html);
     expect(note).toContain('Own password set after the reset: seen');
-    expect(note).toContain('Second factor registered again: seen (microsoftAuthenticatorAuthenticationMethod)');
+    expect(note).toContain(
+      'Second factor registered again: seen (microsoftAuthenticatorAuthenticationMethod)',
+    );
     // Nothing secret in the watch's note, its job or Redis.
     const finished = (await h.desk.aftercare!.queue.getJob(job.id!))!;
     for (const where of [note, JSON.stringify(finished.data), await h.redisDump(), h.logs.join('\n')]) {
@@ -80,7 +93,7 @@ describe('When a reset has been delivered, the service watches until the staff m
 
   it('When the window passes with no sign of Sam, then the ticket goes to the engineers with what was not seen', async () => {
     h.graph.tenant(TENANT).addUser({
-      id: 'u-7102',
+      id: PAT,
       userPrincipalName: 'pat@contoso.test',
       mail: 'pat@contoso.test',
       displayName: 'Pat Staff',
@@ -105,7 +118,7 @@ describe('When a reset has been delivered, the service watches until the staff m
 
   it('When only the password was reset, then a password of his own is enough to resolve the ticket', async () => {
     h.graph.tenant(TENANT).addUser({
-      id: 'u-7103',
+      id: LEE,
       userPrincipalName: 'lee@contoso.test',
       mail: 'lee@contoso.test',
       displayName: 'Lee Staff',
@@ -115,7 +128,7 @@ describe('When a reset has been delivered, the service watches until the staff m
     expect((await h.deliver(7103)).status).toBe(202);
     expect(await h.outcomeOf(7103)).toMatchObject({ code: 'reset-delivered' });
     const job = await watchOf(7103);
-    h.graph.signsInAndChangesPassword(TENANT, 'u-7103');
+    h.graph.signsInAndChangesPassword(TENANT, LEE, later());
     expect(await checkNow(job)).toBe('back-in');
     expect(h.halo.ticket(7103)!.status_id).toBe(RESOLVED_STATUS);
   });

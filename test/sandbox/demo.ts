@@ -154,7 +154,7 @@ async function main(): Promise<number> {
   if (!outcome) throw new Error('no outcome within 20 s');
   print(`   → outcome: ${outcome.code}`);
 
-  const sam = sandbox.graph.user(TENANT, 'u-sam')!;
+  const sam = sandbox.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!;
   print('');
   print('In the sandbox tenant, Sam Staff now has:');
   print(
@@ -233,12 +233,19 @@ async function closeTheLoop(sandbox: Sandbox, desk: Resetdesk): Promise<boolean>
   const watchJob = async () => (await queue.getJobs(['delayed', 'waiting', 'active', 'completed']))[0];
   // The watch's first run reads the account right after the reset; Sam acts after that.
   await until(async () => (await watchJob())?.data.watch.baseline !== undefined, 'the watch never started');
-  sandbox.graph.signsInAndChangesPassword(TENANT, 'u-sam');
-  sandbox.graph.registersMethod(TENANT, 'u-sam', {
-    '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
-    id: 'authenticator-after-reset',
-    displayName: "Sam's phone",
-  });
+  // Minutes after the reset, as far as the tenant's clock says (its times have whole seconds).
+  const minutesLater = new Date(Date.now() + 5 * 60_000);
+  sandbox.graph.signsInAndChangesPassword(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d', minutesLater);
+  sandbox.graph.registersMethod(
+    TENANT,
+    '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+    {
+      '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
+      id: 'authenticator-after-reset',
+      displayName: "Sam's phone",
+    },
+    minutesLater,
+  );
   print('5. The watch checks again (due in minutes; the demo runs it now) and closes the ticket…');
   const job = (await watchJob())!;
   if ((await job.getState()) === 'delayed') await job.promote();
