@@ -53,7 +53,9 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
       expect(patches[0]!.body).toEqual({
         passwordProfile: { forceChangePasswordNextSignIn: true, password },
       });
-      expect(h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.forceChangePasswordNextSignIn).toBe(true);
+      expect(
+        h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.forceChangePasswordNextSignIn,
+      ).toBe(true);
     });
 
     it('then every MFA method but the password is removed and sessions are revoked', () => {

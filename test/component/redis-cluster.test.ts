@@ -203,7 +203,12 @@ describe.skipIf(!availability.run)('Every Lua script and multi-key command on Re
       psa: 'halopsa',
       ticketId: '2',
       correlationId: 'halopsa-2',
-      binding: { requesterId: 'u-maria', targetId: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d', resetPassword: true, resetMfa: true },
+      binding: {
+        requesterId: 'u-maria',
+        targetId: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+        resetPassword: true,
+        resetMfa: true,
+      },
       target: { displayName: 'Sam Staff', userPrincipalName: 'sam@contoso.example' },
       ttlMinutes: 10,
     });
@@ -213,7 +218,12 @@ describe.skipIf(!availability.run)('Every Lua script and multi-key command on Re
     expect(await store.reopen(token, 'confirmed')).toBe(true);
     expect(await gate.decide('halopsa', '2', 'confirmed')).toBe(true);
     expect(await gate.decide('halopsa', '2', 'denied')).toBe(false);
-    const binding = { requesterId: 'u-maria', targetId: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d', resetPassword: true, resetMfa: true };
+    const binding = {
+      requesterId: 'u-maria',
+      targetId: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+      resetPassword: true,
+      resetMfa: true,
+    };
     expect(await gate.check('halopsa', '2', binding)).toBe('confirmed');
     expect(await gate.check('halopsa', '2', binding)).toBe('none');
     expect(followUps).toEqual(['2:confirm-expiry', '2:confirm-confirmed']);
