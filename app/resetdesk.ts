@@ -6,6 +6,8 @@ import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
+import { AFTERCARE_QUEUE_NAME, createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
+import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
 import {
   createEventDelivery,
   EVENT_DELIVERY_QUEUE_NAME,
@@ -45,6 +47,8 @@ export interface Resetdesk {
   app?: Express;
   worker?: Worker;
   queue: ResetQueue;
+  /** The follow-up of delivered resets (workers with `watch.enabled` only). */
+  aftercare?: AftercareService;
   /** GET /healthz and /readyz for the internal listener (every role, the worker-only one included). */
   health: Router;
   /** Stops taking work, lets running jobs finish (up to timeoutMs), closes Redis. */
@@ -282,6 +286,8 @@ export function assembleResetdesk(
   let worker: Worker | undefined;
   let sweep: TicketSweep | undefined;
   let workerRedis: RedisClient | undefined;
+  let aftercareRedis: RedisClient | undefined;
+  let aftercare: AftercareService | undefined;
   if (runWorker) {
     workerRedis = createRedisClient(topology, 'worker');
     workerRedis.on('error', redisOutage.listener('worker'));
@@ -289,16 +295,45 @@ export function assembleResetdesk(
     const directories =
       overrides.directories ??
       createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
+    const pacedDirectories = pacing ? pacedDirectoryFactory(directories, pacing) : directories;
+    if (plan.watch) {
+      aftercareRedis = createRedisClient(topology, 'aftercare');
+      aftercareRedis.on('error', redisOutage.listener('aftercare'));
+      aftercareRedis.on('ready', redisOutage.readyListener('aftercare'));
+      aftercare = createAftercare({
+        connection: aftercareRedis,
+        queueConnection: workerRedis,
+        prefix,
+        watch: new BackInWatch({
+          psa: psaFor,
+          directories: pacedDirectories,
+          settings: plan.watch,
+          events: eventDelivery?.events,
+        }),
+        settings: plan.watch,
+        logger,
+        attempts: plan.queue.attempts,
+        backoffMs: plan.worker.backoffMs,
+        locks: plan.worker,
+        reportError: (source, err) =>
+          redisOutage.errorListener(`aftercare ${source}`, (e) =>
+            logger.error({ err: { message: e.message } }, `aftercare ${source} error`),
+          )(err),
+      });
+      overrides.metrics?.watchQueue(AFTERCARE_QUEUE_NAME, aftercare.queue);
+      if (aftercare.worker) overrides.metrics?.watchWorker(aftercare.worker, AFTERCARE_QUEUE_NAME);
+    }
     const ledger = createRedisTicketLedger(workerRedis, prefix);
     const useCase = new ResetUseCase({
       psa: psaFor,
-      directories: pacing ? pacedDirectoryFactory(directories, pacing) : directories,
+      directories: pacedDirectories,
       links,
       sealer: createTokenSealer(plan.links.serverKey, plan.links.previousServerKeys),
       customers: plan.customers,
       ledger,
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
+      aftercare,
       events: eventDelivery?.events,
       settings: {
         retryStatusIds: plan.reset.retryStatusIds,
@@ -342,6 +377,7 @@ export function assembleResetdesk(
     app,
     worker,
     queue,
+    aftercare,
     health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
@@ -349,10 +385,11 @@ export function assembleResetdesk(
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
+      await Promise.race([aftercare?.close().catch(() => undefined), deadline]);
       // After the workers that publish: a last event is queued before its queue closes.
       await Promise.race([eventDelivery?.close().catch(() => undefined), deadline]);
       redisOutage.close();
-      for (const client of [fastRedis, workerRedis, linkEventsRedis, eventsRedis]) {
+      for (const client of [fastRedis, workerRedis, linkEventsRedis, aftercareRedis, eventsRedis]) {
         if (client) await closeRedisClient(client);
       }
     },

@@ -7,6 +7,7 @@ import { isPlainEmailAddress } from '../integrations/shared/mail-addresses.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
 import type { RedisSettings } from '../config/redis-settings.js';
+import type { WatchSettings } from '../services/domain/aftercare/back-in-watch.js';
 import { OUTCOME_EVENT_TYPES, type OutcomeEventType, type PsaKind } from '../services/domain/ports.js';
 import { endpointIdOf, type EventEndpoint } from '../services/events/event-sender.js';
 import type { EVENT_TYPE_NAMES } from '../config/event-endpoints.js';
@@ -61,6 +62,8 @@ export interface WiringPlan {
    * undefined when notices are off.
    */
   notify?: { tenantId: string; senderMailbox: string };
+  /** Watching delivered resets until the staff member is back in; undefined when off. */
+  watch?: WatchSettings & { concurrency: number };
   metrics: { enabled: boolean; port: number; bearerToken?: string };
   /** Outcome events: the endpoints (none: nothing is published) and the retries of each post. */
   events: { endpoints: EventEndpoint[]; attempts: number; backoffMs: number };
@@ -123,6 +126,14 @@ export function planWiring(config: AppConfig): WiringPlan {
     },
     pacing: config.pacing.enabled ? pacingFromConfig(config.pacing) : undefined,
     notify: notifyPlan(config),
+    watch: config.watch.enabled
+      ? {
+          windowHours: config.watch.windowHours,
+          firstCheckMinutes: config.watch.firstCheckMinutes,
+          maxIntervalMinutes: config.watch.maxIntervalMinutes,
+          concurrency: config.watch.concurrency,
+        }
+      : undefined,
     metrics: {
       enabled: config.metrics.enabled,
       port: config.metrics.port,

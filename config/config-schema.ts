@@ -7,6 +7,7 @@ import { graphSchema } from './schema/graph-schema.js';
 import { halopsaSchema } from './schema/halopsa-schema.js';
 import { redisSchema } from './schema/redis-schema.js';
 import { notifySchema } from './schema/notify-schema.js';
+import { watchSchema } from './schema/watch-schema.js';
 import { eventsSchema } from './schema/events-schema.js';
 
 /**
@@ -166,6 +167,7 @@ export const configSchema = {
     },
   },
   notify: notifySchema,
+  watch: watchSchema,
   events: eventsSchema,
   pacing: {
     enabled: {

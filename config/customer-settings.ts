@@ -84,6 +84,19 @@ export const customerSchema = z
     secureLinkTtlHours: z.number().int().min(1).max(336).optional(),
     /** Override of secureLink.maxViews for this customer. */
     secureLinkMaxViews: z.number().int().min(1).max(20).optional(),
+    /**
+     * The PSA status this customer's tickets move to once the staff member is back in, overriding the PSA's
+     * `resolvedStatusId`. Every supported PSA numbers its statuses, so it is a positive integer (or its digits).
+     */
+    resolvedStatusId: z
+      .union([
+        z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+        z
+          .string()
+          .regex(/^[1-9]\d{0,14}$/, 'resolvedStatusId must be a status id of the PSA (a positive integer)'),
+      ])
+      .transform(String)
+      .optional(),
     /** Overrides of the default policy for this customer. */
     policy: policySchema.partial().optional(),
   })

@@ -116,6 +116,10 @@ export const autotaskSchema = {
     'Autotask status id set once the secure link is on the ticket.',
     'AUTOTASK_AWAITING_CONFIRMATION_STATUS_ID',
   ),
+  resolvedStatusId: nullableNat(
+    "Autotask status id set once the staff member is back in after a reset (a customer's resolvedStatusId wins); unset: such tickets stay where they are.",
+    'AUTOTASK_RESOLVED_STATUS_ID',
+  ),
   handoffQueueId: nullableNat(
     'Autotask queue id of the engineers who pick up hand-offs.',
     'AUTOTASK_HANDOFF_QUEUE_ID',

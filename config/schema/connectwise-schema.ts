@@ -115,6 +115,10 @@ export const connectwiseSchema = {
     'ConnectWise status id (valid on the reset board) set once the secure link is on the ticket.',
     'CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID',
   ),
+  resolvedStatusId: nullableNat(
+    "ConnectWise status id (valid on the reset board) set once the staff member is back in after a reset (a customer's resolvedStatusId wins); unset: such tickets stay where they are.",
+    'CONNECTWISE_RESOLVED_STATUS_ID',
+  ),
   handoffBoardId: nullableNat(
     'ConnectWise board id the engineers work hand-offs on.',
     'CONNECTWISE_HANDOFF_BOARD_ID',

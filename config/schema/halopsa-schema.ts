@@ -106,6 +106,10 @@ export const halopsaSchema = {
     "Halo status id set once the secure link is on the ticket (waiting for the customer's confirmation).",
     'HALOPSA_AWAITING_CONFIRMATION_STATUS_ID',
   ),
+  resolvedStatusId: nullableNat(
+    "Halo status id set once the staff member is back in after a reset (a customer's resolvedStatusId wins); unset: such tickets stay where they are.",
+    'HALOPSA_RESOLVED_STATUS_ID',
+  ),
   handoffTeamId: nullableNat(
     'Halo team id of the engineers who pick up hand-offs.',
     'HALOPSA_HANDOFF_TEAM_ID',

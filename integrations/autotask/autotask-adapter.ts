@@ -1,6 +1,7 @@
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
 import type {
+  MoveOptions,
   PsaAdapter,
   RequestChannel,
   ResetTicket,
@@ -10,6 +11,8 @@ import type {
 import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { statusIdFrom } from '../shared/ticket-activity.js';
+import { autotaskActivitySince } from './autotask-activity.js';
 import { AutotaskClient } from './autotask-client.js';
 
 /**
@@ -40,6 +43,11 @@ export interface AutotaskOptions {
   notes: { noteTypeId: number; customerPublishId: number; internalPublishId: number; title: string };
   /** Status set while waiting for the requester to confirm; moving there is a no-op when unset. */
   awaitingConfirmation: { statusId?: number };
+  /**
+   * Status set once the staff member is back in; a customer's own resolved status wins. Unset (and no customer
+   * status): the ticket is left as is.
+   */
+  resolved?: { statusId?: number };
   /** Where a ticket goes when engineers must take over; only the configured keys are sent. */
   handoff: { queueId?: number; statusId?: number };
   /** Ticket `source` picklist values that mean email-to-ticket. Without them the channel is `unknown`. */
@@ -103,7 +111,9 @@ const MAX_NOTE_TITLE = 250;
  * - `hasNoteWithMarker` asks `TicketNotes/query` for the ticket's notes whose description contains the marker and
  *   re-checks the returned descriptions locally, so a server-side match that is looser than `includes` (LIKE
  *   wildcards) cannot give a false positive.
- * - `moveTicket` sends a sparse `PATCH /v1.0/Tickets` with `{id, status?, queueID?}`.
+ * - `moveTicket` sends a sparse `PATCH /v1.0/Tickets` with `{id, status?, queueID?}`; `resolved` sends
+ *   `{id, status}` with the customer's resolved status, else `resolved.statusId`.
+ * - `activitySince`: see `autotaskActivitySince`.
  *
  * What `getTicket` reads besides the form:
  * - `details`: the ticket's `description` (plain text; for a ticket Incoming Email Processing created, the
@@ -289,10 +299,21 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     );
   }
 
-  async function moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void> {
+  async function moveTicket(
+    ticketId: string,
+    disposition: TicketDisposition,
+    moveOptions: MoveOptions = {},
+  ): Promise<void> {
     const id = requireTicketId(ticketId);
     const update: { id: number; status?: number; queueID?: number } = { id };
-    if (disposition === 'awaiting-confirmation') {
+    if (disposition === 'resolved') {
+      const wanted = moveOptions.resolvedStatusId ?? options.resolved?.statusId;
+      if (wanted == null) {
+        log.warn({ ticketId: String(id), disposition }, 'no resolved status configured; ticket left as is');
+        return;
+      }
+      update.status = statusIdFrom(wanted, 'the resolved status', 'Autotask');
+    } else if (disposition === 'awaiting-confirmation') {
       // `== null`: configuration loaders may hand over null for "not set".
       if (options.awaitingConfirmation.statusId == null) {
         log.debug({ ticketId: String(id) }, 'no awaiting-confirmation status configured; ticket left as is');
@@ -312,7 +333,11 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     log.info({ ticketId: String(id), disposition }, 'autotask ticket moved');
   }
 
-  return { kind: 'autotask', getTicket, addNote, hasNoteWithMarker, moveTicket };
+  async function activitySince(ticketId: string, since: Date, serviceStatusId?: string) {
+    return autotaskActivitySince(client, requireTicketId(ticketId), since, serviceStatusId);
+  }
+
+  return { kind: 'autotask', getTicket, addNote, hasNoteWithMarker, moveTicket, activitySince };
 }
 
 /** Refuses, at start, a configuration that would fail on the first note or leak an internal note. */

@@ -125,6 +125,14 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
   );
   picklist(
     ticketFields,
+    'status',
+    'resolved status',
+    [adapter.resolved?.statusId ?? undefined],
+    'autotask.resolvedStatusId',
+    statuses,
+  );
+  picklist(
+    ticketFields,
     'queueID',
     'hand-off queue',
     [adapter.handoff.queueId],

@@ -39,6 +39,7 @@ export const autotaskModule: PsaModule = {
             title: at.noteTitle,
           },
           awaitingConfirmation: { statusId: at.awaitingConfirmationStatusId },
+          resolved: { statusId: at.resolvedStatusId },
           handoff: { queueId: at.handoffQueueId, statusId: at.handoffStatusId },
           sourceEmailIds: at.sourceEmailIds,
           sourcePortalIds: at.sourcePortalIds,

@@ -1,6 +1,7 @@
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
 import type {
+  MoveOptions,
   PsaAdapter,
   RequestChannel,
   ResetTicket,
@@ -11,6 +12,8 @@ import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { statusIdFrom } from '../shared/ticket-activity.js';
+import { connectWiseActivitySince } from './connectwise-activity.js';
 import { ConnectWiseClient } from './connectwise-client.js';
 
 /**
@@ -38,6 +41,13 @@ export interface ConnectWiseOptions {
   fields: { target: string; resetPassword: string; resetMfa: string; attestation?: string };
   /** Status set while waiting for the requester to confirm; a status of the reset board. Unset: no move. */
   awaitingConfirmation: { statusId?: number };
+  /**
+   * Status set once the staff member is back in, a status of the reset board; a customer's own resolved status
+   * wins. Unset (and no customer status): the ticket is left as is.
+   */
+  resolved?: { statusId?: number };
+  /** The API member's identifier: notes it wrote are the service's own (see `connectWiseActivitySince`). */
+  apiMemberIdentifier?: string;
   /**
    * Where a ticket goes when engineers must take over; only configured keys are sent. ConnectWise statuses and
    * teams belong to a board, so with `boardId` the `statusId` (and `teamId`) must be ones of that hand-off board:
@@ -146,7 +156,9 @@ const MAX_NOTE_PAGES = 20;
  *   `\n` as unsupported in JSON bodies (it may come back as a space); lines are still sent with `\n` because
  *   that is the best rendering where it works and only loses line breaks, never content, where it does not.
  * - `moveTicket` sends a JSON Patch replacing whole reference objects (a sub-path such as `status/id` can get a
- *   false 200), then re-reads the ticket and throws `PsaError` when the change did not take.
+ *   false 200), then re-reads the ticket and throws `PsaError` when the change did not take. `resolved` replaces
+ *   the status with the customer's resolved status, else `resolved.statusId`.
+ * - `activitySince`: see `connectWiseActivitySince`.
  *
  * What `getTicket` reads besides the form:
  * - `details`: `initialDescription` when the site returns it; otherwise the ticket's oldest note
@@ -309,11 +321,15 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     return false;
   }
 
-  async function moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void> {
+  async function moveTicket(
+    ticketId: string,
+    disposition: TicketDisposition,
+    moveOptions: MoveOptions = {},
+  ): Promise<void> {
     const id = requireTicketId(ticketId);
-    const patch = movePatch(disposition);
+    const patch = movePatch(disposition, moveOptions);
     if (patch.length === 0) {
-      const level = disposition === 'engineers' ? 'warn' : 'debug';
+      const level = disposition === 'awaiting-confirmation' ? 'debug' : 'warn';
       log[level](
         { ticketId: String(id), disposition },
         'no target configured for this move; ticket left as is',
@@ -338,10 +354,16 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
    * The JSON Patch for a disposition: whole reference objects, only configured keys. The board goes first so
    * that an API applying operations one by one never checks the new status against the old board.
    */
-  function movePatch(disposition: TicketDisposition): PatchOp[] {
+  function movePatch(disposition: TicketDisposition, moveOptions: MoveOptions): PatchOp[] {
     if (disposition === 'awaiting-confirmation') {
       const statusId = options.awaitingConfirmation.statusId;
       return statusId === undefined ? [] : [{ op: 'replace', path: 'status', value: { id: statusId } }];
+    }
+    if (disposition === 'resolved') {
+      const wanted = moveOptions.resolvedStatusId ?? options.resolved?.statusId;
+      if (wanted === undefined || wanted === null) return [];
+      const statusId = statusIdFrom(wanted, 'the resolved status', 'ConnectWise');
+      return [{ op: 'replace', path: 'status', value: { id: statusId } }];
     }
     const { boardId, statusId, ownerIdentifier, teamId } = options.handoff;
     const ops: PatchOp[] = [];
@@ -353,7 +375,12 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     return ops;
   }
 
-  return { kind: 'connectwise', getTicket, addNote, hasNoteWithMarker, moveTicket };
+  async function activitySince(ticketId: string, since: Date, serviceStatusId?: string) {
+    const id = requireTicketId(ticketId);
+    return connectWiseActivitySince(client, options.apiMemberIdentifier, id, since, serviceStatusId);
+  }
+
+  return { kind: 'connectwise', getTicket, addNote, hasNoteWithMarker, moveTicket, activitySince };
 }
 
 /** One JSON Patch operation replacing a whole reference object. */
@@ -406,6 +433,7 @@ export function checkConnectWiseOptions(options: ConnectWiseOptions): void {
   }
   for (const [name, value] of [
     ['awaitingConfirmation.statusId', options.awaitingConfirmation.statusId],
+    ['resolved.statusId', options.resolved?.statusId],
     ['handoff.boardId', options.handoff.boardId],
     ['handoff.statusId', options.handoff.statusId],
     ['handoff.teamId', options.handoff.teamId],

@@ -136,6 +136,12 @@ async function checkBoards(
       );
     }
   }
+  const resolved = adapter.resolved?.statusId;
+  if (resolved !== undefined && resolved !== null) {
+    for (const id of resetBoards) {
+      checks.push(statusOn('resolved status', id, resolved, 'connectwise.resolvedStatusId'));
+    }
+  }
   const handoffStatus = adapter.handoff.statusId;
   if (handoffStatus !== undefined) {
     for (const id of handoffBoards)

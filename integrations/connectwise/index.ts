@@ -45,6 +45,8 @@ export const connectwiseModule: PsaModule = {
           },
           sources: channelSourcesFrom(lists),
           awaitingConfirmation: { statusId: cw.awaitingConfirmationStatusId },
+          resolved: { statusId: cw.resolvedStatusId },
+          apiMemberIdentifier: cw.apiMemberIdentifier,
           handoff: {
             boardId: cw.handoffBoardId,
             statusId: cw.handoffStatusId,

@@ -1,6 +1,7 @@
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
 import type {
+  MoveOptions,
   PsaAdapter,
   RequestChannel,
   ResetTicket,
@@ -11,6 +12,8 @@ import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { statusIdFrom } from '../shared/ticket-activity.js';
+import { haloActivitySince } from './halopsa-activity.js';
 import { HaloClient } from './halopsa-client.js';
 
 /**
@@ -37,8 +40,11 @@ export interface HaloOptions {
   fields: { target: string; resetPassword: string; resetMfa: string; attestation?: string };
   /** Action outcomes used for notes. Halo refuses an action without an outcome. */
   outcomes: { customerNoteId: number; internalNoteId: number };
-  /** Status set while waiting for the requester to confirm; moving there is a no-op when unset. */
-  statuses: { awaitingConfirmationId?: number };
+  /**
+   * Status set while waiting for the requester to confirm, and the status of a ticket whose staff member is back
+   * in (a customer's own resolved status wins); moving to an unset status leaves the ticket as is.
+   */
+  statuses: { awaitingConfirmationId?: number; resolvedId?: number };
   /** Where a ticket goes when engineers must take over; only the configured keys are sent. */
   handoff: { teamId?: number; teamName?: string; statusId?: number };
   /**
@@ -111,7 +117,9 @@ interface HaloAction {
  *   the contact record has none. A ticket without a user has a requester without email, which the domain hands off.
  * - Notes are Actions with the configured outcome; customer notes are visible and emailed, internal notes hidden
  *   and not emailed. Text is HTML-escaped; only `https://` URLs become links.
- * - `moveTicket` posts `[{ id, ...configured keys }]` to `/api/Tickets`.
+ * - `moveTicket` posts `[{ id, ...configured keys }]` to `/api/Tickets`; `resolved` posts `{ id, status_id }` with
+ *   the customer's resolved status, else `statuses.resolvedId`.
+ * - `activitySince`: see `haloActivitySince`.
  *
  * What `getTicket` reads besides the form:
  * - `details`: the ticket's `details_html` (or `details`), HTML turned into plain text, capped at 8 KB.
@@ -261,7 +269,11 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     );
   }
 
-  async function moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void> {
+  async function moveTicket(
+    ticketId: string,
+    disposition: TicketDisposition,
+    moveOptions: MoveOptions = {},
+  ): Promise<void> {
     const id = requireTicketId(ticketId);
     const update: Record<string, number | string> = { id };
     if (disposition === 'awaiting-confirmation') {
@@ -270,6 +282,13 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
         return;
       }
       update.status_id = options.statuses.awaitingConfirmationId;
+    } else if (disposition === 'resolved') {
+      const wanted = moveOptions.resolvedStatusId ?? options.statuses.resolvedId;
+      if (wanted == null) {
+        log.warn({ ticketId: String(id) }, 'no resolved status configured; ticket left as is');
+        return;
+      }
+      update.status_id = statusIdFrom(wanted, 'the resolved status', 'HaloPSA');
     } else {
       const { teamId, teamName, statusId } = options.handoff;
       if (teamId !== undefined) update.team_id = teamId;
@@ -284,7 +303,11 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     log.info({ ticketId: String(id), disposition }, 'halo ticket moved');
   }
 
-  return { kind: 'halopsa', getTicket, addNote, hasNoteWithMarker, moveTicket };
+  async function activitySince(ticketId: string, since: Date, serviceStatusId?: string) {
+    return haloActivitySince(client, options.clientId, requireTicketId(ticketId), since, serviceStatusId);
+  }
+
+  return { kind: 'halopsa', getTicket, addNote, hasNoteWithMarker, moveTicket, activitySince };
 }
 
 /** Refuses options the adapter could not work with (the service checks them before it starts). */

@@ -12,7 +12,7 @@ import { HaloClient } from './halopsa-client.js';
 /**
  * `resetdesk doctor` for HaloPSA: the API application gets a token, and every id the configuration names
  * exists in this Halo instance, read with Halo's lookup endpoints (`GET /api/TicketType/{id}`,
- * `/api/Outcome/{id}`, `/api/Status/{id}`, `/api/Team/{id}`) as the API application, so a missing permission
+ * `/api/Outcome/{id}`, `/api/Status/{id}` (awaiting-confirmation, resolved, hand-off, retry), `/api/Team/{id}`) as the API application, so a missing permission
  * shows here too. Nothing is written.
  */
 
@@ -97,6 +97,13 @@ export async function haloDoctor(options: HaloDoctorOptions, logger: Logger): Pr
       'Status',
       adapter.statuses.awaitingConfirmationId,
       'halopsa.awaitingConfirmationStatusId',
+      'Configuration → Tickets → Status',
+    ),
+    check(
+      'resolved status',
+      'Status',
+      adapter.statuses.resolvedId,
+      'halopsa.resolvedStatusId',
       'Configuration → Tickets → Status',
     ),
     check(

@@ -34,7 +34,10 @@ export const halopsaModule: PsaModule = {
           },
           sources: channelSourcesFrom(lists),
           outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
-          statuses: { awaitingConfirmationId: h.awaitingConfirmationStatusId },
+          statuses: {
+            awaitingConfirmationId: h.awaitingConfirmationStatusId,
+            resolvedId: h.resolvedStatusId,
+          },
           handoff: { teamId: h.handoffTeamId, teamName: h.handoffTeamName, statusId: h.handoffStatusId },
         },
         checkHaloOptions,

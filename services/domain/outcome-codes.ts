@@ -184,6 +184,26 @@ export const OUTCOME_CODES = {
     meaning:
       "An unexpected error stopped the work, or its worker kept stopping; the logs hold the details under the ticket's correlation id.",
   },
+  'back-in': {
+    meaning:
+      'After the reset the staff member set a password of their own and, when MFA was reset, registered a second factor again; the ticket was resolved.',
+  },
+  'not-back-in': {
+    meaning:
+      'The watch window passed without the staff member seen back in; the engineers were told what was and was not seen.',
+    nextStep:
+      'Call the staff member (or the requester): check they can sign in, have set their own password and registered MFA again; the note says what Graph showed.',
+  },
+  'watch-stopped': {
+    meaning:
+      'A reply on the ticket, or a status change by someone else, stopped the watch after the reset; the ticket is left as it is.',
+  },
+  'watch-unreadable': {
+    meaning:
+      "The staff member's sign-in state could not be read after the reset (the account is gone, or the app may not read it); the watch ended.",
+    nextStep:
+      'Check the account in the Entra admin center and confirm with the staff member that they are back in.',
+  },
 } as const satisfies Record<string, { meaning: string; nextStep?: string }>;
 
 export type OutcomeCode = keyof typeof OUTCOME_CODES;

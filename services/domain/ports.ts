@@ -9,6 +9,7 @@
  * worker can tell retry from decide.
  */
 
+export * from './ports/aftercare-port.js';
 export * from './ports/customer-port.js';
 export * from './ports/event-port.js';
 export * from './ports/directory-port.js';

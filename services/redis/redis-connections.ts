@@ -21,7 +21,7 @@ import type { RedisClient } from './redis-client.js';
  * (`min-replicas-to-write`, README), the worker clients move at its first refusal, and Sentinel closes the
  * other connections when it turns the old master into a replica.
  */
-export type RedisRole = 'intake' | 'worker' | 'link-events' | 'events';
+export type RedisRole = 'intake' | 'worker' | 'link-events' | 'aftercare' | 'events';
 
 interface RoleOptions {
   enableOfflineQueue: boolean;
@@ -32,6 +32,7 @@ const ROLE_OPTIONS: Record<RedisRole, RoleOptions> = {
   intake: { enableOfflineQueue: false, maxRetriesPerRequest: 1 },
   worker: { enableOfflineQueue: true, maxRetriesPerRequest: null },
   'link-events': { enableOfflineQueue: true, maxRetriesPerRequest: null },
+  aftercare: { enableOfflineQueue: true, maxRetriesPerRequest: null },
   events: { enableOfflineQueue: true, maxRetriesPerRequest: null },
 };
 
@@ -99,6 +100,7 @@ const CLUSTER_FAILOVER_PATIENCE: Record<RedisRole, Partial<ClusterOptions>> = {
   intake: {},
   worker: { retryDelayOnFailover: 300, maxRedirections: 60 },
   'link-events': { retryDelayOnFailover: 300, maxRedirections: 60 },
+  aftercare: { retryDelayOnFailover: 300, maxRedirections: 60 },
   events: { retryDelayOnFailover: 300, maxRedirections: 60 },
 };
 

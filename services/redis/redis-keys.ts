@@ -24,6 +24,7 @@
 export const QUEUE_NAMES = {
   resets: 'resets',
   linkEvents: 'link-events',
+  aftercare: 'aftercare',
   /** Outcome-event posts: one job per event and endpoint (workers/event-delivery-worker.ts). */
   eventDeliveries: 'event-deliveries',
 } as const;

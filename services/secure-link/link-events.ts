@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { outcomeEvent, outcomeEventId } from '../domain/outcome-events.js';
 import type { OutcomeEvent, PsaKind, TicketNote } from '../domain/ports.js';
+import { noteMarker } from '../domain/note-markers.js';
 import type { LinkMeta } from './secure-link-store.js';
 
 /**
@@ -87,12 +87,10 @@ export function shortRef(ref: string): string {
  * (`PsaAdapter.hasNoteWithMarker`). Letters, digits and dashes only: survives any PSA's HTML rendering.
  */
 export function linkEventMarker(event: LinkEvent): string {
-  const digest = createHash('sha256')
-    .update(`${event.psa}:${event.ticketId}:${event.ref}`)
-    .digest('hex')
-    .slice(0, 10)
-    .toUpperCase();
-  return event.kind === 'revealed' ? `RD-V-${digest}-${event.viewNumber}` : `RD-E-${digest}`;
+  const input = `${event.psa}:${event.ticketId}:${event.ref}`;
+  return event.kind === 'revealed'
+    ? noteMarker('V', input, 10, event.viewNumber)
+    : noteMarker('E', input, 10);
 }
 
 /** The internal note for one view: when, from which address, with which browser. */

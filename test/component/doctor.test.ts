@@ -292,6 +292,7 @@ describe('resetdesk doctor: PSAs', () => {
       HALOPSA_RESET_TICKET_TYPE_IDS: '31,99',
       HALOPSA_CUSTOMER_NOTE_OUTCOME_ID: '96',
       HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: '98',
+      HALOPSA_RESOLVED_STATUS_ID: '95',
       HALOPSA_HANDOFF_TEAM_ID: '97',
     });
     expect(failures(report).map((r) => [r.check, r.detail])).toEqual([
@@ -304,9 +305,15 @@ describe('resetdesk doctor: PSAs', () => {
         'awaiting-confirmation status 98',
         'does not exist (halopsa.awaitingConfirmationStatusId (HALOPSA_AWAITING_CONFIRMATION_STATUS_ID))',
       ],
+      ['resolved status 95', 'does not exist (halopsa.resolvedStatusId (HALOPSA_RESOLVED_STATUS_ID))'],
       ['hand-off team 97', 'does not exist (halopsa.handoffTeamId (HALOPSA_HANDOFF_TEAM_ID))'],
     ]);
     expect(line(report, 'halopsa', 'ticket type 31')?.status).toBe('ok');
+    expect(line(report, 'halopsa', 'resolved status 95')?.fix).toMatch(/halopsa\.resolvedStatusId/);
+
+    const resolving = await d.doctor({ HALOPSA_RESOLVED_STATUS_ID: '22' });
+    expect(line(resolving, 'halopsa', 'resolved status 22')?.status).toBe('ok');
+    expect(line(report, 'halopsa', 'resolved status 22')).toBeUndefined();
 
     const misnamed = await d.doctor({ HALOPSA_HANDOFF_TEAM_NAME: 'Level 3' });
     expect(line(misnamed, 'halopsa', 'hand-off team 4')).toMatchObject({
@@ -326,12 +333,15 @@ describe('resetdesk doctor: PSAs', () => {
       CONNECTWISE_RESET_TYPE_NAMES: 'Password / MFA reset,Account unlock',
       CONNECTWISE_HANDOFF_TEAM_ID: '9',
       CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID: '31',
+      CONNECTWISE_RESOLVED_STATUS_ID: '77',
     });
     expect(failures(report).map((r) => r.check)).toEqual([
       'board 99',
       'ticket type "Account unlock"',
       'awaiting-confirmation status 31 on board 1',
       'awaiting-confirmation status 31 on board 99',
+      'resolved status 77 on board 1',
+      'resolved status 77 on board 99',
       'hand-off team 9 on board 2',
     ]);
     expect(line(report, 'connectwise', 'awaiting-confirmation status 31 on board 1')?.fix).toMatch(
@@ -348,11 +358,13 @@ describe('resetdesk doctor: PSAs', () => {
     const report = await d.doctor({
       AUTOTASK_RESET_QUEUE_IDS: '29683482,5',
       AUTOTASK_HANDOFF_STATUS_ID: '98',
+      AUTOTASK_RESOLVED_STATUS_ID: '97',
       AUTOTASK_CUSTOMER_NOTE_PUBLISH_ID: '9',
       AUTOTASK_TARGET_FIELD: 'Staff Member',
     });
     expect(failures(report).map((r) => r.check)).toEqual([
       'reset queue 5',
+      'resolved status 97',
       'hand-off status 98',
       'customer note publish value 9',
       'ticket UDF "Staff Member"',

@@ -146,7 +146,7 @@ describe('events out', () => {
     h.fileResetTicket({ id: 7103, target: 'sam@contoso.test' });
     await h.deliver(7103);
     expect(await h.outcomeOf(7103)).toMatchObject({ code: 'reset-delivered' });
-    const password = h.graph.user(TENANT, 'u-sam')!.password!;
+    const password = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!;
     const token = LINK.exec(String(h.halo.actions(7103)[0]!.note_html))![1]!;
     const opened = await proceedThroughLink(h.desk.app!, `/s/${token}`);
     expect(opened.text).toContain(password);

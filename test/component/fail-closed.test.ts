@@ -203,7 +203,7 @@ describe('When the service meets something it did not expect', () => {
       h.fileResetTicket({ id: 9522, target: 'Sa', resetMfa: 'No' });
       await h.deliver(9522);
       expect(await h.outcomeOf(9522)).toMatchObject({ code: 'reset-delivered' });
-      expect(passwordResets('u-sam')).toBe(1);
+      expect(passwordResets('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toBe(1);
       expect(passwordResets('u-sara')).toBe(0);
       expect(
         h.halo

@@ -56,7 +56,11 @@ describe('When the process gets SIGTERM while a reset is running', () => {
 
     sandbox.fileResetTicket({ id: 7001, target: 'sam@contoso.test', resetMfa: 'No' });
     // Hold the password reset in Graph long enough for SIGTERM to arrive mid-job.
-    sandbox.graph.failNext({ method: 'PATCH', pathPattern: '/v1.0/users/u-sam', delayMs: 1500 });
+    sandbox.graph.failNext({
+      method: 'PATCH',
+      pathPattern: '/v1.0/users/5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+      delayMs: 1500,
+    });
     const res = await fetch(`http://127.0.0.1:${port}/webhooks/halopsa`, {
       method: 'POST',
       headers: {
@@ -76,8 +80,12 @@ describe('When the process gets SIGTERM while a reset is running', () => {
 
     expect(await exited).toBe(0);
     expect(output).toContain('shutting down');
-    expect(sandbox.graph.user(TENANT, 'u-sam')!.forceChangePasswordNextSignIn).toBe(true);
+    expect(
+      sandbox.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.forceChangePasswordNextSignIn,
+    ).toBe(true);
     expect(sandbox.halo.actions(7001)).toHaveLength(1);
-    expect(output).not.toContain(sandbox.graph.user(TENANT, 'u-sam')!.password!);
+    expect(output).not.toContain(
+      sandbox.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!,
+    );
   });
 });

@@ -42,22 +42,24 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
         delivered: true,
         handedOff: false,
       });
-      password = h.graph.user(TENANT, 'u-sam')!.password!;
+      password = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!;
       const note = h.halo.actions(4242)[0]!;
       token = LINK.exec(String(note.note_html))![1]!;
     });
 
     it('then Graph gets exactly the passwordProfile with a forced change at next sign-in', () => {
-      const patches = patchesOf('u-sam');
+      const patches = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d');
       expect(patches).toHaveLength(1);
       expect(patches[0]!.body).toEqual({
         passwordProfile: { forceChangePasswordNextSignIn: true, password },
       });
-      expect(h.graph.user(TENANT, 'u-sam')!.forceChangePasswordNextSignIn).toBe(true);
+      expect(
+        h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.forceChangePasswordNextSignIn,
+      ).toBe(true);
     });
 
     it('then every MFA method but the password is removed and sessions are revoked', () => {
-      const sam = h.graph.user(TENANT, 'u-sam')!;
+      const sam = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!;
       expect(sam.methods.map((m) => m['@odata.type'])).toEqual([
         '#microsoft.graph.passwordAuthenticationMethod',
       ]);
@@ -130,10 +132,10 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
 
   it('When the requester is not the staff member’s manager, then nothing is reset and the engineers get the reason', async () => {
     h.fileResetTicket({ id: 4400, target: 'sam@contoso.test', requester: 'mallory' });
-    const before = patchesOf('u-sam').length;
+    const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
     expect((await h.deliver(4400)).status).toBe(202);
     expect(await h.outcomeOf(4400)).toMatchObject({ code: 'requester-not-manager', handedOff: true });
-    expect(patchesOf('u-sam')).toHaveLength(before);
+    expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before);
     const [note] = h.halo.actions(4400);
     expect(note).toMatchObject({ hiddenfromuser: true, sendemail: false });
     expect(String(note!.note_html)).toContain('requester-not-manager');
@@ -152,7 +154,7 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
 
   it('When the same ticket is delivered several times and in several shapes, then it is worked once', async () => {
     h.fileResetTicket({ id: 4600, target: 'sam@contoso.test', resetMfa: 'No' });
-    const before = patchesOf('u-sam').length;
+    const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
     const answers = await Promise.all([
       h.deliver(4600),
       h.deliver(4600, 'eventonly'),
@@ -162,7 +164,7 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
     await h.outcomeOf(4600);
     expect((await h.deliver(4600, 'keyfields')).status).toBe(202);
     await new Promise((r) => setTimeout(r, 300));
-    expect(patchesOf('u-sam')).toHaveLength(before + 1);
+    expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before + 1);
     expect(h.halo.actions(4600)).toHaveLength(1);
   });
 
@@ -170,33 +172,33 @@ describe('HaloPSA reset ticket, end to end through the webhook', () => {
     h.fileResetTicket({ id: 4700, target: 'sam@contoso.test', resetMfa: 'No' });
     h.graph.failNext({
       method: 'PATCH',
-      pathPattern: '/v1.0/users/u-sam',
+      pathPattern: '/v1.0/users/5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
       status: 429,
       retryAfterSeconds: 1,
     });
-    const before = patchesOf('u-sam').length;
+    const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
     await h.deliver(4700);
     expect(await h.outcomeOf(4700)).toMatchObject({ code: 'reset-delivered' });
-    expect(patchesOf('u-sam')).toHaveLength(before + 2);
+    expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before + 2);
     const job = await h.job(4700);
     expect(job!.attemptsMade).toBeGreaterThanOrEqual(1);
     const token = LINK.exec(String(h.halo.actions(4700)[0]!.note_html))![1]!;
     const revealed = await proceedThroughLink(h.desk.app!, `/s/${token}`);
-    expect(revealed.text).toContain(h.graph.user(TENANT, 'u-sam')!.password!);
+    expect(revealed.text).toContain(h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!);
   });
 
   it('When the PSA note fails, then the note is retried without a second reset', async () => {
     h.fileResetTicket({ id: 4800, target: 'sam@contoso.test', resetMfa: 'No' });
     h.halo.failNext({ method: 'POST', pathPattern: '/api/Actions', status: 503, times: 2 });
-    const before = patchesOf('u-sam').length;
+    const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
     await h.deliver(4800);
     expect(await h.outcomeOf(4800)).toMatchObject({ code: 'reset-delivered' });
-    expect(patchesOf('u-sam')).toHaveLength(before + 1);
+    expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before + 1);
     const notes = h.halo.actions(4800);
     expect(notes).toHaveLength(1);
     const token = LINK.exec(String(notes[0]!.note_html))![1]!;
     const revealed = await proceedThroughLink(h.desk.app!, `/s/${token}`);
-    expect(revealed.text).toContain(h.graph.user(TENANT, 'u-sam')!.password!);
+    expect(revealed.text).toContain(h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!);
   });
 
   it('When the ticket id is unknown to Halo, then the job ends with unknown-ticket and nothing is written', async () => {

@@ -36,8 +36,8 @@ describe.each<PsaKind>(['halopsa', 'connectwise', 'autotask'])(
       expect(res.status).toBe(202);
       expect(await h.outcomeOf(101)).toMatchObject({ code: 'reset-delivered' });
 
-      const password = h.graph.user(TENANT, 'u-sam')!.password!;
-      expect(patchesOf('u-sam').at(-1)!.body).toEqual({
+      const password = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!;
+      expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').at(-1)!.body).toEqual({
         passwordProfile: { forceChangePasswordNextSignIn: true, password },
       });
       const notes = h.sandbox.psa.notes(101);
@@ -71,10 +71,10 @@ describe.each<PsaKind>(['halopsa', 'connectwise', 'autotask'])(
 
     it('When the requester is not the manager, then nothing is reset and the ticket goes to the engineers', async () => {
       h.sandbox.psa.fileResetTicket({ id: 103, target: 'sam@contoso.test', requester: 'mallory' });
-      const before = patchesOf('u-sam').length;
+      const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
       expect((await h.deliverAsPsa(103)).status).toBe(202);
       expect(await h.outcomeOf(103)).toMatchObject({ code: 'requester-not-manager' });
-      expect(patchesOf('u-sam')).toHaveLength(before);
+      expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before);
       expect(h.sandbox.psa.notes(103).map((n) => n.visibility)).toEqual(['internal']);
       expect(h.sandbox.psa.emailsFor(103)).toEqual([]);
       expect(h.sandbox.psa.disposition(103)).toBe('engineers');
@@ -117,21 +117,21 @@ describe.each<PsaKind>(['halopsa', 'connectwise', 'autotask'])(
       };
       expect((await send()).status).toBe(202);
       await h.outcomeOf(107);
-      const before = patchesOf('u-sam').length;
+      const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
       const replay = await send();
       expect([200, 202]).toContain(replay.status);
       await new Promise((r) => setTimeout(r, 200));
-      expect(patchesOf('u-sam')).toHaveLength(before);
+      expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before);
       expect(h.sandbox.psa.notes(107)).toHaveLength(1);
     });
 
     it('When the PSA refuses the note once, then the note is retried and the password is reset once', async () => {
       h.sandbox.psa.fileResetTicket({ id: 108, target: 'sam@contoso.test', resetMfa: 'No' });
       h.sandbox.psa.failNextNote();
-      const before = patchesOf('u-sam').length;
+      const before = patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d').length;
       await h.deliverAsPsa(108);
       expect(await h.outcomeOf(108)).toMatchObject({ code: 'reset-delivered' });
-      expect(patchesOf('u-sam')).toHaveLength(before + 1);
+      expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(before + 1);
       expect(h.sandbox.psa.notes(108)).toHaveLength(1);
     });
   },

@@ -55,8 +55,8 @@ describe.skipIf(!availability.run)('On Redis Cluster', () => {
     // A duplicate delivery is the same job (BullMQ's add script on the hash-tagged queue).
     expect((await h.deliver(8101)).status).toBe(202);
     expect(await h.outcomeOf(8101)).toMatchObject({ code: 'reset-delivered', delivered: true });
-    expect(patchesOf('u-sam')).toHaveLength(1);
-    const password = h.graph.user(TENANT, 'u-sam')!.password!;
+    expect(patchesOf('5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(1);
+    const password = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!;
     const notes = h.halo.actions(8101);
     expect(notes).toHaveLength(1);
     const token = LINK.exec(String(notes[0]!.note_html))![1]!;
@@ -203,7 +203,12 @@ describe.skipIf(!availability.run)('Every Lua script and multi-key command on Re
       psa: 'halopsa',
       ticketId: '2',
       correlationId: 'halopsa-2',
-      binding: { requesterId: 'u-maria', targetId: 'u-sam', resetPassword: true, resetMfa: true },
+      binding: {
+        requesterId: 'u-maria',
+        targetId: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+        resetPassword: true,
+        resetMfa: true,
+      },
       target: { displayName: 'Sam Staff', userPrincipalName: 'sam@contoso.example' },
       ttlMinutes: 10,
     });
@@ -213,7 +218,12 @@ describe.skipIf(!availability.run)('Every Lua script and multi-key command on Re
     expect(await store.reopen(token, 'confirmed')).toBe(true);
     expect(await gate.decide('halopsa', '2', 'confirmed')).toBe(true);
     expect(await gate.decide('halopsa', '2', 'denied')).toBe(false);
-    const binding = { requesterId: 'u-maria', targetId: 'u-sam', resetPassword: true, resetMfa: true };
+    const binding = {
+      requesterId: 'u-maria',
+      targetId: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
+      resetPassword: true,
+      resetMfa: true,
+    };
     expect(await gate.check('halopsa', '2', binding)).toBe('confirmed');
     expect(await gate.check('halopsa', '2', binding)).toBe('none');
     expect(followUps).toEqual(['2:confirm-expiry', '2:confirm-confirmed']);

@@ -67,8 +67,8 @@ describe.skipIf(!availability.run)(
       h.fileResetTicket({ id: 6101, target: 'sam@contoso.test' });
       expect((await h.deliver(6101)).status).toBe(202);
       expect(await h.outcomeOf(6101)).toMatchObject({ code: 'reset-delivered', delivered: true });
-      expect(patchesOf(h, 'u-sam')).toHaveLength(1);
-      const password = h.graph.user(TENANT, 'u-sam')!.password!;
+      expect(patchesOf(h, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')).toHaveLength(1);
+      const password = h.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!.password!;
       const notes = h.halo.actions(6101);
       expect(notes).toHaveLength(1);
       const token = LINK.exec(String(notes[0]!.note_html))![1]!;

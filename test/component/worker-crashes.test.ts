@@ -107,7 +107,7 @@ describe('When the workers working a ticket crash twice in a row', () => {
     expect(actions.map((x) => x.hiddenfromuser === true)).toEqual([false, true]);
     const token = LINK.exec(String(actions[0]!.note_html))![1]!;
     const revealed = await proceedThroughLink(api.app!, `/s/${token}`);
-    const sam = sandbox.graph.user(TENANT, 'u-sam')!;
+    const sam = sandbox.graph.user(TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!;
     expect(revealed.text).toContain(sam.password!);
     expect(sam.passwordChanges).toBe(1);
     expect(String(actions[1]!.note_html)).toContain('written to the ticket late');

@@ -34,6 +34,9 @@ const OTHER_QUEUE = 29683499;
 const ISSUE_TYPE = 14;
 const SUB_ISSUE_TYPE = 231;
 const AWAITING_STATUS = 7;
+const ENGINEER_STATUS = 8;
+const RESOLVED_STATUS = 5;
+const CUSTOMER_RESOLVED_STATUS = 13;
 const HANDOFF = { queueId: 29683490, statusId: 21 };
 const SOURCE_EMAIL = 4;
 const SOURCE_PORTAL = 2;
@@ -62,6 +65,7 @@ function optionsFor(
     fields: { ...UDF },
     notes: { ...NOTES },
     awaitingConfirmation: { statusId: AWAITING_STATUS },
+    resolved: { statusId: RESOLVED_STATUS },
     handoff: { ...HANDOFF },
     sourceEmailIds: [SOURCE_EMAIL],
     sourcePortalIds: [SOURCE_PORTAL],
@@ -73,7 +77,14 @@ async function startSim(): Promise<AutotaskSimulator> {
   return startAutotaskSimulator({
     customerPublishIds: [NOTES.customerPublishId],
     publishIds: [NOTES.customerPublishId, NOTES.internalPublishId],
-    statusIds: [1, 5, AWAITING_STATUS, 8, HANDOFF.statusId],
+    statusIds: [
+      1,
+      RESOLVED_STATUS,
+      AWAITING_STATUS,
+      ENGINEER_STATUS,
+      HANDOFF.statusId,
+      CUSTOMER_RESOLVED_STATUS,
+    ],
     queueIds: [HANDOFF.queueId],
   });
 }
@@ -152,6 +163,32 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(COMPANY_ID),
     emailOrigin: { from: false, replyTo: false },
+    activity: {
+      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
+      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+      garbleNextNotesRead: () =>
+        sim.failNext({
+          method: 'POST',
+          pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
+          status: 200,
+          json: { item: null },
+        }),
+      statusIdOf: async (ticketId) => {
+        const status = sim.ticket(Number(ticketId))?.status;
+        return status === undefined ? undefined : String(status);
+      },
+      resolvedStatusId: String(RESOLVED_STATUS),
+      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
+      adapterWithoutResolvedStatus: createAutotaskAdapter(
+        optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }),
+        silent,
+      ),
+      writes: () =>
+        sim.requests
+          .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
+          .map((r) => `${r.method} ${r.path}`),
+    },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ queueID: OTHER_QUEUE, contactID: seeder.contact('someone@contoso.example') })),
@@ -746,6 +783,24 @@ const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskReco
       marker: 'RD-8',
     });
   },
+  'activity-read': async (replay, rec) => {
+    const activity = recordedAdapter(replay, rec).activitySince(
+      '7865',
+      new Date('2026-12-01T09:00:00Z'),
+      '1',
+    );
+    await expect(activity).resolves.toEqual({
+      replied: true,
+      statusChanged: false,
+      currentStatusId: '1',
+      ticketFound: true,
+      replies: [
+        { at: new Date('2026-12-01T09:20:00Z'), by: 'contact' },
+        { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer' },
+        { at: new Date('2026-12-01T09:40:00Z'), by: 'engineer' },
+      ],
+    });
+  },
   'notes-query': async (replay, rec) => {
     await expect(recordedAdapter(replay, rec).hasNoteWithMarker('7865', 'RD-7')).resolves.toBe(true);
   },
@@ -817,6 +872,9 @@ async function seedSimulatorFrom(recording: AutotaskRecording): Promise<Autotask
   for (const c of seed.contacts ?? []) sim.addContact(c);
   for (const t of seed.tickets ?? []) sim.addTicket(t as AutotaskSimTicketSeed);
   for (const category of seed.titleRequiredCategories ?? []) sim.requireNoteTitles(category);
+  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
+    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
+  }
   for (const note of seed.notes ?? []) {
     await axios.post(`${sim.baseUrl}/v1.0/Tickets/${note.ticketId}/Notes`, note.body, {
       headers: { ApiIntegrationCode: user.integrationCode, UserName: user.username, Secret: user.secret },

@@ -34,6 +34,9 @@ import {
 const COMPANY = 19300;
 const RESET_BOARD = 1;
 const AWAITING_STATUS = 22;
+const ENGINEER_STATUS = 23;
+const RESOLVED_STATUS = 24;
+const CUSTOMER_RESOLVED_STATUS = 25;
 const HANDOFF = { boardId: 2, statusId: 31, ownerIdentifier: 'jdoe', teamId: 25 };
 const OTHER_BOARD = 3;
 const RESET_TYPE = 'Password / MFA reset';
@@ -65,6 +68,7 @@ function optionsFor(
     resetTicket: { boardIds: [RESET_BOARD], typeNames: [RESET_TYPE] },
     fields: { ...FIELDS },
     awaitingConfirmation: { statusId: AWAITING_STATUS },
+    resolved: { statusId: RESOLVED_STATUS },
     handoff: { ...HANDOFF },
     ...overrides,
   };
@@ -88,6 +92,9 @@ class CwSeeder {
     sim.addBoard(RESET_BOARD, 'Service Desk', [
       { id: 1, name: 'New' },
       { id: AWAITING_STATUS, name: 'Waiting on Customer' },
+      { id: ENGINEER_STATUS, name: 'In Progress' },
+      { id: RESOLVED_STATUS, name: 'Resolved' },
+      { id: CUSTOMER_RESOLVED_STATUS, name: 'Completed' },
     ]);
     sim.addBoard(HANDOFF.boardId, 'Escalations', [
       { id: 30, name: 'New' },
@@ -164,6 +171,29 @@ async function cwHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(COMPANY),
     emailOrigin: { from: true, replyTo: false },
+    activity: {
+      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
+      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+      garbleNextNotesRead: () =>
+        sim.failNext({
+          method: 'GET',
+          pathPattern: /\/service\/tickets\/\d+\/notes$/,
+          status: 200,
+          body: { notes: 'see the portal' },
+        }),
+      statusIdOf: async (ticketId) => {
+        const status = (sim.ticket(Number(ticketId)) as { status?: { id?: number } } | undefined)?.status?.id;
+        return status === undefined ? undefined : String(status);
+      },
+      resolvedStatusId: String(RESOLVED_STATUS),
+      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
+      adapterWithoutResolvedStatus: createConnectWiseAdapter(
+        optionsFor(simSite(sim), simCreds(sim), { resolved: {} }),
+        silent,
+      ),
+      writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+    },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(
@@ -892,6 +922,19 @@ const scenarios: Record<string, (replay: CwReplayServer) => Promise<void>> = {
       marker: 'RD-8',
     });
   },
+  'activity-read': async (replay) => {
+    const adapter = recordedAdapter(replay, { apiMemberIdentifier: 'ResetdeskAPI' });
+    await expect(adapter.activitySince('4242', new Date('2026-12-01T09:00:00Z'), '1')).resolves.toEqual({
+      replied: true,
+      statusChanged: false,
+      currentStatusId: '1',
+      ticketFound: true,
+      replies: [
+        { at: new Date('2026-12-01T09:20:00Z'), by: 'contact', author: 'Mark Manager' },
+        { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer', author: 'Jane Doe-Tech' },
+      ],
+    });
+  },
   'notes-list': async (replay) => {
     await expect(recordedAdapter(replay).hasNoteWithMarker('4242', 'RD-7')).resolves.toBe(true);
   },
@@ -989,6 +1032,9 @@ async function seedSimulatorFrom(recording: ConnectWiseRecording): Promise<Conne
     Authorization: `Basic ${Buffer.from(`${member.companyId}+${member.publicKey}:${member.privateKey}`).toString('base64')}`,
     clientId: seed.clientId,
   };
+  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
+    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
+  }
   for (const n of seed.notes ?? []) {
     await axios.post(`${sim.apiBase}/service/tickets/${n.ticketId}/notes`, n.body, { headers });
   }

@@ -36,6 +36,9 @@ const CLIENT_ID = 12;
 const RESET_TYPE = 25;
 const OTHER_TYPE = 3;
 const AWAITING_STATUS = 22;
+const RESOLVED_STATUS = 9;
+const CUSTOMER_RESOLVED_STATUS = 31;
+const ENGINEER_STATUS = 26;
 const HANDOFF = { teamId: 12, teamName: 'Service Desk', statusId: 3 };
 /** This instance's ticket source ids (Halo numbers its sources per instance). */
 const SOURCE_EMAIL = 1;
@@ -65,7 +68,7 @@ function optionsFor(
     },
     outcomes: { customerNoteId: 21, internalNoteId: 7 },
     sources: { email: [SOURCE_EMAIL, 'Email'], portal: [SOURCE_PORTAL, 'Self Service Portal'] },
-    statuses: { awaitingConfirmationId: AWAITING_STATUS },
+    statuses: { awaitingConfirmationId: AWAITING_STATUS, resolvedId: RESOLVED_STATUS },
     handoff: { ...HANDOFF },
     ...overrides,
   };
@@ -147,6 +150,24 @@ async function haloHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(CLIENT_ID),
     emailOrigin: { from: true, replyTo: false },
+    activity: {
+      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
+      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+      garbleNextNotesRead: () =>
+        sim.failNext({ method: 'GET', pathPattern: '/api/Actions', status: 200, json: { record_count: 1 } }),
+      statusIdOf: async (ticketId) => {
+        const status = sim.ticket(Number(ticketId))?.status_id;
+        return status === undefined ? undefined : String(status);
+      },
+      resolvedStatusId: String(RESOLVED_STATUS),
+      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
+      adapterWithoutResolvedStatus: createHaloPsaAdapter(
+        optionsFor(sim, sim.defaultApp, { statuses: { awaitingConfirmationId: AWAITING_STATUS } }),
+        silent,
+      ),
+      writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+    },
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ tickettype_id: OTHER_TYPE, user_id: seeder.user('someone@contoso.example') })),
@@ -679,6 +700,23 @@ const scenarios: Record<string, (replay: HaloReplayServer) => Promise<void>> = {
   'ticket-update': async (replay) => {
     await recordedAdapter(replay).moveTicket('4242', 'engineers');
   },
+  'activity-read': async (replay) => {
+    const activity = await recordedAdapter(replay).activitySince(
+      '4242',
+      new Date('2026-12-01T09:00:00Z'),
+      '1',
+    );
+    expect(activity).toEqual({
+      replied: true,
+      statusChanged: false,
+      currentStatusId: '1',
+      ticketFound: true,
+      replies: [
+        { at: new Date('2026-12-01T09:20:00Z'), by: 'contact', author: 'Mark Manager' },
+        { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer', author: 'Ann Agent' },
+      ],
+    });
+  },
   'rate-limited': async (replay) => {
     const error = await rejection(recordedAdapter(replay).getTicket('4242'));
     expect(error).toBeInstanceOf(TransientError);
@@ -726,6 +764,9 @@ async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloS
   for (const c of seed.clients ?? []) sim.addClient(c.id, c.name);
   for (const u of seed.users ?? []) sim.addUser(u);
   for (const t of seed.tickets ?? []) sim.addTicket(t as HaloSimTicketSeed);
+  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
+    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
+  }
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: sim.defaultApp.clientId,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, isTransient } from '../../services/domain/errors.js';
 import type { PsaAdapter, TicketDisposition } from '../../services/domain/ports.js';
+import { psaActivityContract } from './psa-activity-contract.js';
 
 /**
  * The behaviour every `PsaAdapter` must show, whatever the PSA. Each adapter's contract test runs it against that
@@ -41,8 +42,30 @@ export interface PsaNoteView {
   emailedTo?: string;
 }
 
+/** What people other than the service do on a ticket, and how the PSA is set up for resolving tickets. */
+export interface PsaActivityHarness {
+  /** The ticket's contact (e.g. an email reply) or an engineer writes on the ticket, dated `at`. */
+  reply(ticketId: string, by: 'contact' | 'engineer', text: string, at: Date): Promise<void>;
+  /** An engineer sets another status on the ticket in the PSA. */
+  changeStatus(ticketId: string): Promise<void>;
+  /** The ticket is deleted in the PSA. */
+  deleteTicket(ticketId: string): Promise<void>;
+  /** The next read of a ticket's notes answers 200 with a body that holds no notes list. */
+  garbleNextNotesRead(): void;
+  /** The ticket's status id as the PSA holds it. */
+  statusIdOf(ticketId: string): Promise<string | undefined>;
+  /** The PSA's configured resolved status, and another status a customer may name as theirs. */
+  resolvedStatusId: string;
+  customerResolvedStatusId: string;
+  /** An adapter of the same PSA with no resolved status configured. */
+  adapterWithoutResolvedStatus: PsaAdapter;
+  /** Every write request sent to the PSA so far (method and path), to prove reads stay reads. */
+  writes(): string[];
+}
+
 export interface PsaContractHarness {
   adapter: PsaAdapter;
+  activity: PsaActivityHarness;
   /** The PSA customer id the seeded tickets belong to, as `ResetTicket.psaCustomerId` must report it. */
   customerId: string;
   /**
@@ -275,6 +298,8 @@ export function psaAdapterContract(name: string, setup: () => Promise<PsaContrac
         },
       );
     });
+
+    psaActivityContract(() => h);
 
     describe('failures', () => {
       it('When the PSA rate-limits, Then a TransientError carries Retry-After in ms', async () => {

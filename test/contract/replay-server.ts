@@ -180,6 +180,14 @@ export interface HaloRecording extends RecordingBase<HaloRecordedRequest> {
     clients?: Array<{ id: number; name: string }>;
     users?: Array<{ id: number; client_id: number; name: string; emailaddress?: string }>;
     tickets?: Array<Record<string, unknown>>;
+    /** Actions by end users and agents (see halopsa-sim-activity.ts), added before `actions`. */
+    activities?: Array<{
+      ticketId: number;
+      by: 'contact' | 'engineer';
+      text: string;
+      at: string;
+      hidden?: boolean;
+    }>;
     /** Actions posted through the API before the exchanges are replayed. */
     actions?: Array<Record<string, unknown>>;
   };
@@ -227,6 +235,14 @@ export interface ConnectWiseRecording extends RecordingBase<CwRecordedRequest> {
     contacts?: CwSimContactSeed[];
     boards?: Array<{ id: number; name: string; statuses: Array<{ id: number; name: string }> }>;
     tickets?: CwSimTicketSeed[];
+    /** Notes by contacts and members (see connectwise-sim-activity.ts), added before `notes`. */
+    activities?: Array<{
+      ticketId: number;
+      by: 'contact' | 'engineer';
+      text: string;
+      at: string;
+      memberIdentifier?: string;
+    }>;
     /** Notes posted through the API before the exchanges are replayed. */
     notes?: Array<{ ticketId: number; body: Record<string, unknown> }>;
     /** Faults injected before the exchanges are replayed. */
@@ -281,6 +297,14 @@ export interface AutotaskRecording extends RecordingBase<AutotaskRecordedRequest
       isActive?: number;
     }>;
     tickets?: Array<Record<string, unknown>>;
+    /** Notes and time entries by contacts and resources (see autotask-sim-activity.ts), added before `notes`. */
+    activities?: Array<{
+      ticketId: number;
+      by: 'contact' | 'engineer';
+      text: string;
+      at: string;
+      kind?: 'note' | 'time-entry';
+    }>;
     /** Notes created through the API before the exchanges are replayed: `[ticketId, body]`. */
     notes?: Array<{ ticketId: number; body: Record<string, unknown> }>;
     statusIds?: number[];

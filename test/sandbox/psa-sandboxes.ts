@@ -34,7 +34,7 @@ export interface PsaSandbox {
   notes(ticketId: number): Array<{ text: string; visibility: 'customer' | 'internal' }>;
   /** Addresses the PSA emailed a note of this ticket to. */
   emailsFor(ticketId: number): string[];
-  disposition(ticketId: number): 'awaiting-confirmation' | 'engineers' | 'unchanged';
+  disposition(ticketId: number): 'awaiting-confirmation' | 'engineers' | 'resolved' | 'unchanged';
   /** The next note write fails with a 503 (the PSA is briefly down). */
   failNextNote(times?: number): void;
   close(): Promise<void>;
@@ -45,6 +45,7 @@ export const HALO = {
   resetType: 31,
   statusAwaiting: 22,
   statusHandoff: 23,
+  statusResolved: 9,
   teamHandoff: 4,
   customerNoteOutcome: 12,
   /** This instance's ticket source ids (Configuration → Tickets → Ticket Sources), listed in the config. */
@@ -69,6 +70,7 @@ export function haloSandboxEnv(halo: HaloSimulator): Record<string, string> {
     HALOPSA_AWAITING_CONFIRMATION_STATUS_ID: String(HALO.statusAwaiting),
     HALOPSA_HANDOFF_TEAM_ID: String(HALO.teamHandoff),
     HALOPSA_HANDOFF_STATUS_ID: String(HALO.statusHandoff),
+    HALOPSA_RESOLVED_STATUS_ID: String(HALO.statusResolved),
     HALOPSA_PORTAL_SOURCES: String(HALO.portalSource),
     HALOPSA_EMAIL_SOURCES: String(HALO.emailSource),
   };
@@ -82,6 +84,7 @@ export async function startHaloSandbox(): Promise<PsaSandbox & { halo: HaloSimul
   halo.addOutcome(HALO.customerNoteOutcome, 'Email User');
   halo.addStatus(HALO.statusAwaiting, 'Waiting for Customer');
   halo.addStatus(HALO.statusHandoff, 'Needs Engineer');
+  halo.addStatus(HALO.statusResolved, 'Resolved');
   halo.addTeam(HALO.teamHandoff, 'Service Desk L2');
   halo.addUser({ id: 7, client_id: HALO.client, name: 'Maria Manager', emailaddress: 'maria@contoso.test' });
   halo.addUser({ id: 8, client_id: HALO.client, name: 'Mallory Peer', emailaddress: 'mallory@contoso.test' });
@@ -141,6 +144,7 @@ export async function startHaloSandbox(): Promise<PsaSandbox & { halo: HaloSimul
     disposition(ticketId) {
       const t = halo.ticket(ticketId);
       if (t?.status_id === HALO.statusAwaiting) return 'awaiting-confirmation';
+      if (t?.status_id === HALO.statusResolved) return 'resolved';
       if (t?.status_id === HALO.statusHandoff && t?.team_id === HALO.teamHandoff) return 'engineers';
       return 'unchanged';
     },
@@ -158,6 +162,7 @@ export const AUTOTASK = {
   statusNew: 1,
   statusAwaiting: 7,
   statusHandoff: 8,
+  statusResolved: 5,
   /** This database's ticket source picklist values, listed in the config. */
   portalSource: 4,
   emailSource: 2,
@@ -168,7 +173,7 @@ export async function startAutotaskSandbox(): Promise<PsaSandbox & { autotask: A
   const at = await startAutotaskSimulator({
     customerPublishIds: [1],
     publishIds: [1, 2],
-    statusIds: [AUTOTASK.statusNew, AUTOTASK.statusAwaiting, AUTOTASK.statusHandoff],
+    statusIds: [AUTOTASK.statusNew, AUTOTASK.statusAwaiting, AUTOTASK.statusHandoff, AUTOTASK.statusResolved],
     queueIds: [AUTOTASK.resetQueue, AUTOTASK.handoffQueue],
     sourceIds: [AUTOTASK.emailSource, AUTOTASK.portalSource],
   });
@@ -206,6 +211,7 @@ export async function startAutotaskSandbox(): Promise<PsaSandbox & { autotask: A
       AUTOTASK_AWAITING_CONFIRMATION_STATUS_ID: String(AUTOTASK.statusAwaiting),
       AUTOTASK_HANDOFF_QUEUE_ID: String(AUTOTASK.handoffQueue),
       AUTOTASK_HANDOFF_STATUS_ID: String(AUTOTASK.statusHandoff),
+      AUTOTASK_RESOLVED_STATUS_ID: String(AUTOTASK.statusResolved),
       AUTOTASK_SOURCE_PORTAL_IDS: String(AUTOTASK.portalSource),
       AUTOTASK_SOURCE_EMAIL_IDS: String(AUTOTASK.emailSource),
     },
@@ -251,6 +257,7 @@ export async function startAutotaskSandbox(): Promise<PsaSandbox & { autotask: A
     disposition(ticketId) {
       const t = at.ticket(ticketId);
       if (t?.status === AUTOTASK.statusAwaiting) return 'awaiting-confirmation';
+      if (t?.status === AUTOTASK.statusResolved) return 'resolved';
       if (t?.status === AUTOTASK.statusHandoff && t?.queueID === AUTOTASK.handoffQueue) return 'engineers';
       return 'unchanged';
     },
@@ -268,6 +275,7 @@ export const CONNECTWISE = {
   statusNew: 1,
   statusAwaiting: 22,
   statusHandoff: 31,
+  statusResolved: 29,
   handoffTeam: 5,
 };
 
@@ -294,6 +302,7 @@ export async function startConnectWiseSandbox(): Promise<PsaSandbox & { connectw
     [
       { id: CONNECTWISE.statusNew, name: 'New' },
       { id: CONNECTWISE.statusAwaiting, name: 'Waiting on client' },
+      { id: CONNECTWISE.statusResolved, name: 'Resolved' },
     ],
     { types: ['Password / MFA reset', 'Hardware'] },
   );
@@ -330,6 +339,7 @@ export async function startConnectWiseSandbox(): Promise<PsaSandbox & { connectw
       CONNECTWISE_AWAITING_CONFIRMATION_STATUS_ID: String(CONNECTWISE.statusAwaiting),
       CONNECTWISE_HANDOFF_BOARD_ID: String(CONNECTWISE.handoffBoard),
       CONNECTWISE_HANDOFF_STATUS_ID: String(CONNECTWISE.statusHandoff),
+      CONNECTWISE_RESOLVED_STATUS_ID: String(CONNECTWISE.statusResolved),
       CONNECTWISE_HANDOFF_TEAM_ID: String(CONNECTWISE.handoffTeam),
     },
     fileResetTicket({ id, target, resetPassword, resetMfa, requester = 'maria' }) {
@@ -376,6 +386,7 @@ export async function startConnectWiseSandbox(): Promise<PsaSandbox & { connectw
     disposition(ticketId) {
       const t = cw.ticket(ticketId) as { status?: { id: number }; board?: { id: number } } | undefined;
       if (t?.status?.id === CONNECTWISE.statusAwaiting) return 'awaiting-confirmation';
+      if (t?.status?.id === CONNECTWISE.statusResolved) return 'resolved';
       if (t?.status?.id === CONNECTWISE.statusHandoff && t.board?.id === CONNECTWISE.handoffBoard)
         return 'engineers';
       return 'unchanged';

@@ -57,7 +57,7 @@ export async function startSandbox(psaKind: PsaKind = 'halopsa'): Promise<Sandbo
       displayName: 'Mallory Peer',
     })
     .addUser({
-      id: 'u-sam',
+      id: '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d',
       userPrincipalName: 'sam@contoso.test',
       mail: 'sam@contoso.test',
       displayName: 'Sam Staff',

@@ -2,6 +2,12 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  activityNote,
+  activityTimeEntry,
+  AUTOTASK_SIM_API_RESOURCE_ID,
+  type AutotaskSimActivity,
+} from './autotask-sim-activity.js';
 
 /**
  * In-process simulator of one Autotask database's REST API (`/atservicesrest/v1.0/...`), limited to what resetdesk
@@ -58,6 +64,8 @@ export interface AutotaskSimFailure {
   times?: number;
   /** Delay before answering, e.g. to exceed the client's timeout. */
   delayMs?: number;
+  /** A JSON body to answer with instead of Autotask's error body (e.g. a 200 the client cannot read). */
+  json?: unknown;
 }
 
 export interface AutotaskSimRequest {
@@ -143,6 +151,12 @@ export interface AutotaskSimulator {
     ticketId: number,
     options: { action: 'Create' | 'Update' | 'Delete'; secretKey: string; fields?: Record<string, unknown> },
   ): { body: string; headers: { 'X-Hook-Signature': string } };
+  /** A note by the ticket's contact or a resource, or a resource's time entry (see autotask-sim-activity.ts). */
+  addActivity(ticketId: number, activity: AutotaskSimActivity): void;
+  /** A resource sets the ticket's status in Autotask. */
+  setStatus(ticketId: number, statusId: number): void;
+  /** The ticket is deleted: reading it answers `{item: null}`. */
+  deleteTicket(ticketId: number): void;
 }
 
 const ROOT = '/atservicesrest/v1.0';
@@ -171,6 +185,7 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
   const contacts = new Map<number, Required<AutotaskSimContact>>();
   const tickets = new Map<number, Record<string, unknown>>();
   const storedNotes: AutotaskSimNote[] = [];
+  const timeEntries: Array<Record<string, unknown>> = [];
   const emails: AutotaskSimEmail[] = [];
   const requests: AutotaskSimRequest[] = [];
   const failures: Array<AutotaskSimFailure & { remaining: number }> = [];
@@ -226,6 +241,7 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
     if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
     if (failure.status === undefined) return next();
     if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
+    if (failure.json !== undefined) return void res.status(failure.status).json(failure.json);
     const body = FAILURE_BODIES[failure.status] ?? { errors: [`HTTP ${failure.status}`] };
     if (typeof body === 'string') res.status(failure.status).type('text/plain').send(body);
     else res.status(failure.status).json(body);
@@ -382,7 +398,7 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
       publish: Number(body.publish),
       createDateTime: now,
       lastActivityDate: now,
-      creatorResourceID: null,
+      creatorResourceID: AUTOTASK_SIM_API_RESOURCE_ID,
       createdByContactID: null,
       impersonatorCreatorResourceID: null,
     };
@@ -419,6 +435,24 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
       .map((n) => ({ ...n }) as Record<string, unknown>)
       .filter(matches)
       .slice(0, 500);
+    res.json({ items, pageDetails: pageDetails(items.length) });
+  });
+
+  api.post('/TimeEntries/query', (req, res) => {
+    const body = req.body as { filter?: unknown } | undefined;
+    if (!isObject(body) || !Array.isArray(body.filter) || body.filter.length === 0) {
+      return errors(res, 400, ['A query requires a non-empty filter.']);
+    }
+    let matches: (entry: Record<string, unknown>) => boolean;
+    try {
+      matches = compileAnd(body.filter as unknown[]);
+    } catch (e) {
+      return errors(res, 400, [(e as Error).message]);
+    }
+    const items = timeEntries
+      .filter(matches)
+      .slice(0, 500)
+      .map((t) => ({ ...t }));
     res.json({ items, pageDetails: pageDetails(items.length) });
   });
 
@@ -497,6 +531,19 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
     },
     notes: (ticketId) => storedNotes.filter((n) => n.ticketID === ticketId).map((n) => ({ ...n })),
     failNext: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    addActivity: (ticketId, activity) => {
+      if (activity.kind === 'time-entry') {
+        timeEntries.push(activityTimeEntry(nextNoteId++, ticketId, activity));
+        return;
+      }
+      const contactId = Number(tickets.get(ticketId)?.contactID) || null;
+      storedNotes.push(activityNote(nextNoteId++, ticketId, activity, contactId));
+    },
+    setStatus: (ticketId, statusId) => {
+      const ticket = tickets.get(ticketId);
+      if (ticket) ticket.status = statusId;
+    },
+    deleteTicket: (ticketId) => void tickets.delete(ticketId),
     signedWebhook: (ticketId, { action, secretKey, fields }) => {
       const ticket = tickets.get(ticketId) ?? {};
       webhookSequence += 1;

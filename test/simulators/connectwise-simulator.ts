@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { activityNote, type CwSimActivity } from './connectwise-sim-activity.js';
 
 /**
  * In-process simulator of one ConnectWise PSA (Manage) site: the parts of its REST API under
@@ -210,6 +211,12 @@ export interface ConnectWiseSimulator {
     ticketId: number,
     options?: SignedCallbackOptions,
   ): { body: string; headers: Record<string, string> };
+  /** A note by the ticket's contact or a member (see connectwise-sim-activity.ts). */
+  addActivity(ticketId: number, activity: CwSimActivity): void;
+  /** A member sets the ticket's status in Manage (no board check). */
+  setStatus(ticketId: number, statusId: number): void;
+  /** The ticket is deleted: every read of it answers 404. */
+  deleteTicket(ticketId: number): void;
 }
 
 interface StoredTicket {
@@ -864,6 +871,17 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
       signingKeys.set(currentKeyId, randomBytes(24).toString('base64'));
     },
     keyRequests: () => keyRequestCount,
+    addActivity: (ticketId, activity) => {
+      const contactId = tickets.get(ticketId)?.contactId;
+      const c = contactId === null || contactId === undefined ? undefined : contacts.get(contactId);
+      const contact = c ? { id: c.id, name: `${c.firstName} ${c.lastName}` } : undefined;
+      storedNotes.push(activityNote(nextNoteId++, ticketId, activity, contact) as unknown as CwSimNote);
+    },
+    setStatus: (ticketId, statusId) => {
+      const ticket = tickets.get(ticketId);
+      if (ticket) ticket.statusId = statusId;
+    },
+    deleteTicket: (ticketId) => void tickets.delete(ticketId),
     signedCallback: (ticketId, opts = {}) => {
       const action = opts.action ?? 'added';
       const company = opts.companyId ?? companyId;

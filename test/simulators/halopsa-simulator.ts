@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { activityAction, HALO_SIM_API_AGENT_ID, type HaloSimActivity } from './halopsa-sim-activity.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
 /**
@@ -66,6 +67,8 @@ export interface HaloSimFailure {
   times?: number;
   /** Delay before answering, e.g. to exceed the client's timeout. */
   delayMs?: number;
+  /** A JSON body to answer with instead of Halo's error text (e.g. a 200 the client cannot read). */
+  json?: unknown;
 }
 
 export interface HaloSimRequest {
@@ -141,6 +144,12 @@ export interface HaloSimulator {
   down(status?: number): void;
   /** Invalidates every issued token on the server side (clients still believe theirs is valid). */
   expireTokens(): void;
+  /** An action by the ticket's end user or an agent (see halopsa-sim-activity.ts). */
+  addActivity(ticketId: number, activity: HaloSimActivity): void;
+  /** An agent sets the ticket's status in Halo's UI. */
+  setStatus(ticketId: number, statusId: number): void;
+  /** The ticket is deleted: every read of it answers 404. */
+  deleteTicket(ticketId: number): void;
 }
 
 interface StoredAction {
@@ -154,6 +163,10 @@ interface StoredAction {
   sendemail: boolean;
   datetime: string;
   who: string;
+  /** The acting agent (the API application's agent for what the API writes); 0 for an end user. */
+  who_agentid?: number;
+  /** The client id of the API application that wrote the action. */
+  actionby_application_id?: string;
   /** Set on actions made from an incoming email. */
   emailfrom?: string;
   emailto?: string;
@@ -174,7 +187,7 @@ const FAILURE_BODIES: Record<number, string> = {
 export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<HaloSimulator> {
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const apps = new Map<string, string>();
-  const tokens = new Map<string, { expiresAt: number }>();
+  const tokens = new Map<string, { expiresAt: number; clientId: string }>();
   const clients = new Map<number, { id: number; name: string }>();
   const lookups = {
     TicketType: new Map<number, Record<string, unknown>>(),
@@ -260,6 +273,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
     if (failure.status === undefined) return next();
     if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
+    if (failure.json !== undefined) return void res.status(failure.status).json(failure.json);
     res
       .status(failure.status)
       .type('text/plain')
@@ -284,7 +298,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       return;
     }
     const token = randomBytes(24).toString('base64url');
-    tokens.set(token, { expiresAt: Date.now() + tokenTtlSeconds * 1000 });
+    tokens.set(token, { expiresAt: Date.now() + tokenTtlSeconds * 1000, clientId: body.client_id ?? '' });
     res.json({
       access_token: token,
       token_type: 'Bearer',
@@ -317,6 +331,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       res.status(401).end();
       return;
     }
+    res.locals.clientId = entry.clientId;
     next();
   });
 
@@ -407,6 +422,8 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
         sendemail: item.sendemail === true,
         datetime: new Date().toISOString(),
         who: 'API',
+        who_agentid: HALO_SIM_API_AGENT_ID,
+        actionby_application_id: String(res.locals.clientId ?? ''),
       };
       storedActions.push(action);
       options.onAction?.(ticketId, action);
@@ -525,6 +542,13 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     expireTokens: () => {
       for (const entry of tokens.values()) entry.expiresAt = 0;
     },
+    addActivity: (ticketId, activity) =>
+      void storedActions.push(activityAction(nextActionId++, ticketId, activity) as unknown as StoredAction),
+    setStatus: (ticketId, statusId) => {
+      const ticket = tickets.get(ticketId);
+      if (ticket) ticket.status_id = statusId;
+    },
+    deleteTicket: (ticketId) => void tickets.delete(ticketId),
   };
 }
 

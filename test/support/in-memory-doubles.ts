@@ -25,6 +25,8 @@ import type {
   SecureLinkOptions,
   SecureLinkStore,
   SignInState,
+  MoveOptions,
+  TicketActivity,
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
@@ -59,7 +61,9 @@ export class MemoryPsa implements PsaAdapter {
   readonly kind = 'halopsa' as const;
   tickets = new Map<string, ResetTicket>();
   notes: Array<{ ticketId: string; note: TicketNote }> = [];
-  moves: Array<{ ticketId: string; disposition: TicketDisposition }> = [];
+  moves: Array<{ ticketId: string; disposition: TicketDisposition; options?: MoveOptions }> = [];
+  /** What `activitySince` answers, per ticket (nothing happened when absent). */
+  activity = new Map<string, TicketActivity>();
   failAddNote: Array<'transient' | 'lost-answer'> = [];
 
   async getTicket(id: string) {
@@ -74,8 +78,13 @@ export class MemoryPsa implements PsaAdapter {
   async hasNoteWithMarker(ticketId: string, marker: string) {
     return this.notes.some((n) => n.ticketId === ticketId && n.note.text.includes(marker));
   }
-  async moveTicket(ticketId: string, disposition: TicketDisposition) {
-    this.moves.push({ ticketId, disposition });
+  async moveTicket(ticketId: string, disposition: TicketDisposition, options?: MoveOptions) {
+    this.moves.push({ ticketId, disposition, ...(options ? { options } : {}) });
+  }
+  async activitySince(ticketId: string): Promise<TicketActivity> {
+    return (
+      this.activity.get(ticketId) ?? { replied: false, statusChanged: false, ticketFound: true, replies: [] }
+    );
   }
 }
 

@@ -23,6 +23,22 @@ describe('loadConfig', () => {
     expect(config.secureLink.serverKey).toHaveLength(32);
   });
 
+  it.each([9, '9'])(
+    'When a customer names its resolved status as %o, then it is kept as the text the PSA adapters take',
+    (resolvedStatusId) => {
+      const tenantId = '11111111-2222-3333-4444-555555555555';
+      const env = validEnv({
+        RESETDESK_CUSTOMERS_JSON: JSON.stringify([
+          { name: 'contoso', psa: 'halopsa', psaCustomerId: 12, tenantId, resolvedStatusId },
+        ]),
+      });
+
+      const config = loadConfig({ env });
+
+      expect(config.customerDirectory.find('halopsa', '12')?.resolvedStatusId).toBe('9');
+    },
+  );
+
   it.each([
     ['PUBLIC_BASE_URL', /server\.publicBaseUrl/],
     ['GRAPH_CLIENT_ID', /graph\.clientId/],
@@ -75,6 +91,20 @@ describe('loadConfig', () => {
       },
       /duplicate customer halopsa:1/,
     ],
+    ...['Resolved', '0', '-3', '12.5', ''].map((resolvedStatusId): [Record<string, string>, RegExp] => [
+      {
+        RESETDESK_CUSTOMERS_JSON: JSON.stringify([
+          {
+            name: 'x',
+            psa: 'halopsa',
+            psaCustomerId: 12,
+            tenantId: '11111111-2222-3333-4444-555555555555',
+            resolvedStatusId,
+          },
+        ]),
+      },
+      /customers\[0\]\.resolvedStatusId/,
+    ]),
   ])('When a value is invalid (%o), then start-up stops naming the key', (override, named) => {
     expect(() => loadConfig({ env: validEnv(override as Record<string, string>) })).toThrowError(named);
   });

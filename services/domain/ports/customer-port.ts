@@ -38,6 +38,11 @@ export interface CustomerSettings {
   tenantId: string;
   secureLinkTtlHours?: number;
   secureLinkMaxViews?: number;
+  /**
+   * The PSA status this customer's ticket moves to once the staff member is back in (text, like every PSA id the
+   * domain holds); pass it as `MoveOptions.resolvedStatusId`. Undefined: the PSA's configured resolved status.
+   */
+  resolvedStatusId?: string;
   policy?: Partial<ResetPolicy>;
 }
 

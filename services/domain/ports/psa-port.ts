@@ -48,8 +48,52 @@ export interface TicketNote {
   marker: string;
 }
 
-/** Where a ticket should go next, in the service's words; each adapter maps it to configured ids. */
-export type TicketDisposition = 'awaiting-confirmation' | 'engineers';
+/**
+ * Where a ticket should go next, in the service's words; each adapter maps it to configured ids.
+ * `resolved`: the staff member is back in and nothing is left to do.
+ */
+export type TicketDisposition = 'awaiting-confirmation' | 'engineers' | 'resolved';
+
+/** What the domain knows that a move may need besides the PSA's own configuration. */
+export interface MoveOptions {
+  /**
+   * For `resolved`: the customer's own resolved status (`CustomerSettings.resolvedStatusId`), which wins over the
+   * PSA's configured one. Ignored for the other dispositions.
+   */
+  resolvedStatusId?: string;
+}
+
+/** Who wrote a reply or note, as far as the PSA tells: the ticket's contact (or another end user), an engineer. */
+export type ActivityAuthor = 'contact' | 'engineer' | 'unknown';
+
+/** One reply or note by someone other than the service: who and when, never its text. */
+export interface TicketReply {
+  /** When the PSA says it was written. */
+  at: Date;
+  by: ActivityAuthor;
+  /** The name the PSA shows for its author, when it gives one. */
+  author?: string;
+}
+
+/**
+ * What happened on a ticket since a time, by anyone but the service. An answer the adapter cannot read is an
+ * error (`PsaError`, or `TransientError` for an outage), never an empty activity.
+ */
+export interface TicketActivity {
+  /** A reply or note since `since` by the contact, an engineer, or anyone the PSA cannot name. */
+  replied: boolean;
+  /**
+   * The ticket's status is no longer the one the service set (`serviceStatusId`), or the ticket is gone. False
+   * when no `serviceStatusId` was given (the current status is still reported).
+   */
+  statusChanged: boolean;
+  /** The ticket's current status id, as text; undefined when the ticket is gone. */
+  currentStatusId?: string;
+  /** False when the PSA no longer knows the ticket (deleted or merged); `statusChanged` is then true. */
+  ticketFound: boolean;
+  /** The replies and notes that make `replied` true, oldest first. */
+  replies: TicketReply[];
+}
 
 export interface PsaAdapter {
   readonly kind: PsaKind;
@@ -58,6 +102,16 @@ export interface PsaAdapter {
   addNote(ticketId: string, note: TicketNote): Promise<void>;
   /** True when a note containing `marker` is already on the ticket. */
   hasNoteWithMarker(ticketId: string, marker: string): Promise<boolean>;
-  /** Moves the ticket: sets the configured status and, for `engineers`, the configured team. */
-  moveTicket(ticketId: string, disposition: TicketDisposition): Promise<void>;
+  /**
+   * Moves the ticket: sets the configured status and, for `engineers`, the configured team. For `resolved`, the
+   * status is `options.resolvedStatusId` when given, else the PSA's configured resolved status; with neither,
+   * the ticket is left as is (and the adapter logs it).
+   */
+  moveTicket(ticketId: string, disposition: TicketDisposition, options?: MoveOptions): Promise<void>;
+  /**
+   * Whether anyone but the service touched the ticket at or after `since`: a reply or note by the contact or an
+   * engineer (the service's own notes, recognised by the PSA account it writes with and by their markers, do
+   * not count), and whether the status is still `serviceStatusId`, the status the service set. Read-only.
+   */
+  activitySince(ticketId: string, since: Date, serviceStatusId?: string): Promise<TicketActivity>;
 }

@@ -67,7 +67,7 @@ export async function changeAccount(
     if (isTransient(err) || !(err instanceof DirectoryError)) throw err;
     return refusedByGraph(ctx, writer, deps, decision, maxViews, err);
   }
-  return writeBack(ctx, writer, deps, decision, maxViews);
+  return writeBack(ctx, writer, deps, decision, { maxViews, customer });
 }
 
 async function removeMfa(ctx: StagedContext, directory: Directory, userId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type {
+  Aftercare,
   ConfirmationGate,
   CustomerDirectory,
   DirectoryFactory,
@@ -26,6 +27,8 @@ export interface ResetUseCaseDeps {
   ledger: TicketLedger;
   rateLimiter: RequestRateLimiter;
   confirmations: ConfirmationGate;
+  /** Follows a delivered reset up (watch, staff notice); none when both are off. */
+  aftercare?: Aftercare;
   /** Where outcome events go (delivered, handed off, denied); none are published without it. */
   events?: OutcomeEvents;
   settings: {

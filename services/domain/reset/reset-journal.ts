@@ -21,6 +21,8 @@ export interface ResetProgress {
     tenantId: string;
     customerName: string;
     request: RequestSummary;
+    /** When the decision was taken, right before the first change to the account (ISO 8601 UTC). */
+    decidedAt?: string;
   };
   mfa?: { results: MfaMethodResult[] };
   password?: {
@@ -40,6 +42,8 @@ export interface ResetProgress {
   round?: 'first' | 'engineer-retry';
   /** What an earlier round already did (engineer retry): never done again. */
   carried?: { mfaRemoved?: boolean; passwordReset?: boolean; sessionsRevoked?: boolean };
+  /** The follow-up of the delivered reset (the watch, the staff member's notice) was started. */
+  aftercareStarted?: boolean;
   /** The request was counted against the requester's and the customer's budgets (once per ticket). */
   budgetTaken?: boolean;
   /**

@@ -85,7 +85,7 @@ export class ResetUseCase {
         this.deps.customers.policyFor(customer),
       );
       if ('code' in decided) return decided;
-      decision = decided;
+      decision = { ...decided, decidedAt: new Date().toISOString() };
       await ctx.journal.save({ decision });
     }
     return changeAccount(ctx, writer, this.deps, customer, decision);

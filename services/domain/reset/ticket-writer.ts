@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { newOutcomeEventId, outcomeEvent, type EventSubject } from '../outcome-events.js';
 import type {
   CustomerSettings,
@@ -10,6 +9,7 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../ports.js';
+import { noteMarker } from '../note-markers.js';
 import { handOffNote, type HandOffFacts } from '../ticket-notes.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
 
@@ -75,12 +75,8 @@ export class TicketWriter {
    * recognise its own earlier note.
    */
   marker(kind: NoteKind, distinct = ''): string {
-    const digest = createHash('sha256')
-      .update(`${this.ctx.psa}:${this.ctx.ticketId}:${kind === 'ask' ? `ask:${distinct}` : kind}`)
-      .digest('hex')
-      .slice(0, 8)
-      .toUpperCase();
-    return `RD-${MARKER_LETTERS[kind]}-${digest}`;
+    const input = `${this.ctx.psa}:${this.ctx.ticketId}:${kind === 'ask' ? `ask:${distinct}` : kind}`;
+    return noteMarker(MARKER_LETTERS[kind], input);
   }
 
   /** Adds the note at most once across retries; `alsoWhenDone` is saved with the "done" step. */

@@ -1,5 +1,5 @@
 import { nextStepFor, type OutcomeCode } from '../outcome-codes.js';
-import type { TicketNote } from '../ports.js';
+import type { CustomerSettings, DeliveredReset, TicketNote } from '../ports.js';
 import { deliveryNote, partialHandOffCustomerNote } from '../ticket-notes.js';
 import type { ResetUseCaseDeps } from './reset-deps.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
@@ -59,7 +59,7 @@ export async function writeBack(
   writer: TicketWriter,
   deps: ResetUseCaseDeps,
   decision: Decision,
-  maxViews: number,
+  { maxViews, customer }: { maxViews: number; customer: CustomerSettings },
 ): Promise<ResetOutcome> {
   const { journal } = ctx;
   const { request, target } = decision;
@@ -114,8 +114,37 @@ export async function writeBack(
   }
 
   await writer.moveOnce('awaiting-confirmation');
+  await startAftercare(ctx, deps, decision, customer);
   const code: OutcomeCode = passwordDone ? 'reset-delivered' : 'mfa-reset-done';
   ctx.logger.info({ event: 'reset.delivered', outcome: code }, 'ticket written back');
   await writer.publish('reset.delivered', { outcome: code, delivered: true }, target);
   return { code, handedOff: false, delivered: true };
+}
+
+/** Starts the follow-up of a delivered reset once per round: the watch until the staff member is back in. */
+async function startAftercare(
+  ctx: StagedContext,
+  deps: ResetUseCaseDeps,
+  decision: Decision,
+  customer: CustomerSettings,
+): Promise<void> {
+  const { journal } = ctx;
+  if (!deps.aftercare || journal.progress.aftercareStarted) return;
+  const { target } = decision;
+  const reset: DeliveredReset = {
+    psa: ctx.psa,
+    ticketId: ctx.ticketId,
+    correlationId: ctx.correlationId,
+    tenantId: decision.tenantId,
+    customerName: decision.customerName,
+    ...(customer.resolvedStatusId ? { resolvedStatusId: customer.resolvedStatusId } : {}),
+    target: { id: target.id, displayName: target.displayName, userPrincipalName: target.userPrincipalName },
+    ...(decision.requester.name ? { requesterName: decision.requester.name } : {}),
+    resetAt: decision.decidedAt ?? new Date().toISOString(),
+    passwordReset: journal.progress.password?.status === 'done',
+    mfaRemoved: Boolean(journal.progress.mfa),
+    passIssued: false,
+  };
+  await deps.aftercare.start(reset);
+  await journal.save({ aftercareStarted: true });
 }
