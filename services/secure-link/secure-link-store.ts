@@ -366,8 +366,8 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
       const { ttlSeconds, maxViews, context } = options;
       // One line of plain text, bounded: it is shown on the console's pages.
-      // eslint-disable-next-line no-control-regex
       const target = (options.target ?? '')
+        // eslint-disable-next-line no-control-regex
         .replace(/[\u0000-\u001f\u007f]+/g, ' ')
         .trim()
         .slice(0, 256);
