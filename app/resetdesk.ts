@@ -1,10 +1,15 @@
 import type { Express, Router } from 'express';
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
+import { createFailedJobs } from '../workers/failed-jobs.js';
+import { createConsoleAudit } from '../services/console/console-audit.js';
+import { consoleRedirectUri, createConsoleRouter } from '../services/console/console-router.js';
+import { createOidcSignIn } from '../services/console/console-sign-in.js';
+import { createLiveLinkReader } from '../services/secure-link/live-link-reader.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
 import type { DirectoryFactory, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
@@ -30,7 +35,7 @@ import { createConfirmationGate } from '../services/confirmation/confirmation-ga
 import { createConfirmationRouter } from '../services/confirmation/confirmation-routes.js';
 import { createConfirmationStore } from '../services/confirmation/confirmation-store.js';
 import { createRedisRequestRateLimiter } from '../services/policy/request-rate-limiter.js';
-import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
+import { createHandOffReader, createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
@@ -177,6 +182,42 @@ export function assembleResetdesk(
     },
   });
 
+  // The queues the operator console shows (bull-board, read-only). A new queue is one more entry here; one
+  // named `aftercare` is also counted on the console's "Watches" page.
+  const consoleQueues: Queue[] = [queue.queue, linkEvents.queue];
+  const operatorConsole =
+    runApi && plan.console
+      ? {
+          path: plan.console.path,
+          router: createConsoleRouter({
+            basePath: plan.console.path,
+            publicBaseUrl: plan.links.publicBaseUrl,
+            mspName: plan.links.mspName,
+            serverKey: plan.links.serverKey,
+            sessionHours: plan.console.sessionHours,
+            allowedGroupId: plan.console.allowedGroupId,
+            signIn: createOidcSignIn({
+              issuer: plan.console.issuer,
+              clientId: plan.console.clientId,
+              clientSecret: plan.console.clientSecret,
+              redirectUri: consoleRedirectUri(plan.links.publicBaseUrl, plan.console.path),
+            }),
+            sources: {
+              confirmations: confirmationStore,
+              links: createLiveLinkReader(fastRedis, `${prefix}:`),
+              handOffs: createHandOffReader(fastRedis, prefix),
+              failedJobs: createFailedJobs(queue.queue, {
+                logger,
+                maxStalledCount: plan.worker.maxStalledCount,
+              }),
+              audit: createConsoleAudit({ redis: fastRedis, prefix, logger }),
+              queues: consoleQueues,
+            },
+            logger,
+          }),
+        }
+      : undefined;
+
   let app: Express | undefined;
   if (runApi) {
     app = buildApp({
@@ -221,6 +262,7 @@ export function assembleResetdesk(
           windowSeconds: plan.links.failedLookupWindowSeconds,
         },
       }),
+      operatorConsole,
       bodyLimitBytes: plan.http.bodyLimitBytes,
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,

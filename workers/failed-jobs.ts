@@ -1,32 +1,8 @@
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from '../services/logging/logger.js';
+import type { FailedJobs } from '../services/console/console-sources.js';
 import type { ResetJobData } from './reset-queue.js';
 import { recoverFailedResetJob } from './reset-worker.js';
-
-/** A reset job BullMQ failed for good, as the operator console lists it: ids and step names only. */
-export interface FailedJobSummary {
-  jobId: string;
-  psa: string;
-  ticketId: string;
-  failedAt?: Date;
-  /** BullMQ's failure reason, one line, at most 300 characters. */
-  reason: string;
-  attemptsMade: number;
-  /** The journal's steps that were done (e.g. `decision`, `password:done`); never their content. */
-  stepsDone: string[];
-}
-
-export type RetryResult = 'requeued' | 'not-failed' | 'not-found';
-
-/** The console's view of failed reset jobs, and its one way to put one back. */
-export interface FailedJobs {
-  list(limit: number): Promise<FailedJobSummary[]>;
-  /**
-   * Puts the failed job back on its hand-off path under its own id and journal (`recoverFailedResetJob`):
-   * never a fresh job, so nothing done is done again. `not-failed` when it is not (or no longer) failed.
-   */
-  retry(jobId: string): Promise<RetryResult>;
-}
 
 function stepsOf(data: ResetJobData): string[] {
   const p = data.progress ?? {};
@@ -41,6 +17,7 @@ function stepsOf(data: ResetJobData): string[] {
   return steps;
 }
 
+/** The failed jobs of the reset queue; `retry` goes through `recoverFailedResetJob`, as the sweep does. */
 export function createFailedJobs(
   queue: Queue<ResetJobData>,
   options: { logger: Logger; maxStalledCount: number },
