@@ -15,7 +15,7 @@ import type { FailedJobSummary } from './console-sources.js';
 
 const CSS = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
-header{background:#1d2330;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center;flex-wrap:wrap}
+header{background:#1d2330;color:#fff;padding:.6rem 1.2rem;display:flex;gap:.9rem;align-items:center;flex-wrap:wrap;font-size:.92rem}
 header .brand{font-weight:600;margin-right:auto}
 header a{color:#cfd6e4;text-decoration:none}header a[aria-current]{color:#fff;font-weight:600;border-bottom:2px solid #6ea8fe}
 header form{margin:0}header button{background:none;border:1px solid #6b7487;color:#fff;border-radius:4px;padding:.2rem .6rem;cursor:pointer}
@@ -70,7 +70,7 @@ function document(title: string, mspName: string, header: string, main: string):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${e(title)} · ${e(mspName)} operator console</title>
 <style>${CSS}</style>
 </head>

@@ -27,6 +27,11 @@ import {
 import { pkce, type OidcSignIn } from './console-sign-in.js';
 import type { ConsoleSources } from './console-sources.js';
 
+/**
+ * Not `no-referrer` (helmet's default): under it a browser sends `Origin: null` with a form POST, and the
+ * gate's origin check would refuse the console's own forms. Paths under the console hold no secret.
+ */
+const SAME_ORIGIN = 'same-origin';
 /** Rows one page lists at most. */
 const PAGE_ROWS = 200;
 /** How far back the hand-offs page looks. */
@@ -75,7 +80,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   const plain = (res: Response, status: number, title: string, message: string, again = false) => {
     res
       .status(status)
-      .set('Content-Security-Policy', CONSOLE_CSP)
+      .set({ 'Content-Security-Policy': CONSOLE_CSP, 'Referrer-Policy': SAME_ORIGIN })
       .type('html')
       .send(
         renderPlainPage(
@@ -219,7 +224,10 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
     active,
   });
   const html = (res: Response, body: string) => {
-    res.set('Content-Security-Policy', CONSOLE_CSP).type('html').send(body);
+    res
+      .set({ 'Content-Security-Policy': CONSOLE_CSP, 'Referrer-Policy': SAME_ORIGIN })
+      .type('html')
+      .send(body);
   };
   /** A page whose data could not be read (Redis down) says so instead of showing an empty list. */
   const readPage =
