@@ -204,7 +204,11 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   const board = new ExpressAdapter();
   board.setBasePath(`${basePath}/queues`);
   createBullBoard({
-    queues: sources.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
+    queues: sources.queues.map((queue) => {
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: true });
+      adapter.setFormatter('data', hideSealedValues);
+      return adapter;
+    }),
     // @bull-board/express carries its own copy of @bull-board/api: the same interface, declared twice.
     serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: { uiConfig: { boardTitle: `${options.mspName} queues` } },
@@ -332,6 +336,21 @@ const RETRY_NOTICES = {
   'not-found': (job: string) => `There is no job ${job} (nothing was done).`,
   error: (job: string) => `Job ${job} could not be put back; try again.`,
 };
+
+/**
+ * Job data as bull-board shows it, with every `sealed…` value (a link token sealed with the server key,
+ * see services/domain/reset/reset-journal.ts) replaced: sealed is not clear, but it has no use on a screen.
+ */
+export function hideSealedValues(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(hideSealedValues);
+  if (typeof data !== 'object' || data === null) return data;
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [
+      key,
+      /^sealed/i.test(key) ? '[sealed]' : hideSealedValues(value),
+    ]),
+  );
+}
 
 function who(session: ConsoleSession): { oid: string; upn: string } {
   return { oid: session.oid, upn: session.upn };

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { ConsoleAuditEntry } from '../../services/console/console-audit.js';
 import { judgeOperatorClaims } from '../../services/console/console-auth.js';
-import { createConsoleRouter } from '../../services/console/console-router.js';
+import { createConsoleRouter, hideSealedValues } from '../../services/console/console-router.js';
 import {
   createCookieSealer,
   SESSION_COOKIE,
@@ -325,6 +325,16 @@ describe('judging ID token claims', () => {
       allowed: true,
       oid: MEMBER.oid,
       upn: 'ops@example-msp.test',
+    });
+  });
+});
+
+describe('job data in the queue board', () => {
+  it('When a job journal holds a sealed link token, then the board shows it replaced', () => {
+    const data = { psa: 'halopsa', progress: { password: { status: 'started', sealedToken: 'v1.abc.def' } } };
+    expect(hideSealedValues(data)).toEqual({
+      psa: 'halopsa',
+      progress: { password: { status: 'started', sealedToken: '[sealed]' } },
     });
   });
 });
