@@ -229,6 +229,28 @@ describe('the console gate', () => {
   });
 });
 
+describe('the pages', () => {
+  it('When a signed-in operator opens a page, then it is not cached, runs no script and says what it lists', async () => {
+    const { app, sessionCookie } = consoleApp();
+    for (const [path, text] of [
+      ['/console/confirmations', 'No confirmation is pending.'],
+      ['/console/links', 'No secure link is live.'],
+      ['/console/hand-offs', 'No hand-off in the last 7 days.'],
+      ['/console/failed', 'No failed job.'],
+      ['/console/watches', 'no aftercare queue yet'],
+      ['/console/audit', 'No operator action recorded yet.'],
+    ] as const) {
+      const res = await request(app).get(path).set('Cookie', sessionCookie());
+      expect(res.status, path).toBe(200);
+      expect(res.text).toContain(text);
+      expect(res.text).toContain('Olga Operator');
+      expect(res.text).not.toMatch(/<script/i);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
+    }
+  });
+});
+
 describe('signing in', () => {
   it('When sign-in starts, then PKCE, state and nonce go to the provider and a short sealed cookie is set', async () => {
     const { app } = consoleApp();
