@@ -1,12 +1,23 @@
 import type { Express, Router } from 'express';
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
+import { createFailedJobs } from '../workers/failed-jobs.js';
+import { createConsoleAudit } from '../services/console/console-audit.js';
+import { consoleRedirectUri, createConsoleRouter } from '../services/console/console-router.js';
+import { createOidcSignIn } from '../services/console/console-sign-in.js';
+import { createLiveLinkReader } from '../services/secure-link/live-link-reader.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
-import { AFTERCARE_QUEUE_NAME, createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
+import {
+  AFTERCARE_QUEUE_NAME,
+  createAftercare,
+  watchList,
+  type AftercareJobData,
+  type AftercareService,
+} from '../workers/aftercare-worker.js';
 import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
 import {
   createEventDelivery,
@@ -37,7 +48,7 @@ import { createConfirmationGate } from '../services/confirmation/confirmation-ga
 import { createConfirmationRouter } from '../services/confirmation/confirmation-routes.js';
 import { createConfirmationStore } from '../services/confirmation/confirmation-store.js';
 import { createRedisRequestRateLimiter } from '../services/policy/request-rate-limiter.js';
-import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
+import { createHandOffReader, createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
@@ -225,6 +236,46 @@ export function assembleResetdesk(
     },
   });
 
+  // The queues the operator console shows (bull-board, read-only). A new queue is one more entry here.
+  const watchQueue =
+    runApi && plan.console && plan.watch
+      ? new Queue<AftercareJobData>(AFTERCARE_QUEUE_NAME, { connection: fastRedis, prefix })
+      : undefined;
+  const consoleQueues: Queue[] = [queue.queue, linkEvents.queue, ...(watchQueue ? [watchQueue] : [])];
+  const operatorConsole =
+    runApi && plan.console
+      ? {
+          path: plan.console.path,
+          router: createConsoleRouter({
+            basePath: plan.console.path,
+            publicBaseUrl: plan.links.publicBaseUrl,
+            mspName: plan.links.mspName,
+            serverKey: plan.links.serverKey,
+            sessionHours: plan.console.sessionHours,
+            allowedGroupId: plan.console.allowedGroupId,
+            signIn: createOidcSignIn({
+              issuer: plan.console.issuer,
+              clientId: plan.console.clientId,
+              clientSecret: plan.console.clientSecret,
+              redirectUri: consoleRedirectUri(plan.links.publicBaseUrl, plan.console.path),
+            }),
+            sources: {
+              confirmations: confirmationStore,
+              links: createLiveLinkReader(fastRedis, redisKeys(prefix).storePrefix),
+              handOffs: createHandOffReader(fastRedis, prefix),
+              failedJobs: createFailedJobs(queue.queue, {
+                logger,
+                maxStalledCount: plan.worker.maxStalledCount,
+              }),
+              audit: createConsoleAudit({ redis: fastRedis, prefix, logger }),
+              ...(watchQueue ? { watches: watchList(watchQueue) } : {}),
+              queues: consoleQueues,
+            },
+            logger,
+          }),
+        }
+      : undefined;
+
   let app: Express | undefined;
   if (runApi) {
     app = buildApp({
@@ -269,6 +320,7 @@ export function assembleResetdesk(
           windowSeconds: plan.links.failedLookupWindowSeconds,
         },
       }),
+      operatorConsole,
       bodyLimitBytes: plan.http.bodyLimitBytes,
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
@@ -386,6 +438,7 @@ export function assembleResetdesk(
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
       await Promise.race([aftercare?.close().catch(() => undefined), deadline]);
+      await Promise.race([watchQueue?.close().catch(() => undefined), deadline]);
       // After the workers that publish: a last event is queued before its queue closes.
       await Promise.race([eventDelivery?.close().catch(() => undefined), deadline]);
       redisOutage.close();

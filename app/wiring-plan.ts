@@ -1,4 +1,9 @@
-import { ConfigError, enabledNotifySection, type AppConfig } from '../config/load-config.js';
+import {
+  ConfigError,
+  enabledConsoleSection,
+  enabledNotifySection,
+  type AppConfig,
+} from '../config/load-config.js';
 import { autotaskModule } from '../integrations/autotask/index.js';
 import { connectwiseModule } from '../integrations/connectwise/index.js';
 import { halopsaModule } from '../integrations/halopsa/index.js';
@@ -67,6 +72,16 @@ export interface WiringPlan {
   metrics: { enabled: boolean; port: number; bearerToken?: string };
   /** Outcome events: the endpoints (none: nothing is published) and the retries of each post. */
   events: { endpoints: EventEndpoint[]; attempts: number; backoffMs: number };
+  /** The operator console (services/console); undefined when it is off. */
+  console?: {
+    path: string;
+    sessionHours: number;
+    issuer: string;
+    clientId: string;
+    clientSecret: string;
+    /** Lower case: compared with the ID token's `groups` claim. */
+    allowedGroupId: string;
+  };
   customers: CustomerDirectory;
 }
 
@@ -150,7 +165,21 @@ export function planWiring(config: AppConfig): WiringPlan {
       attempts: config.events.attempts,
       backoffMs: config.events.backoffMs,
     },
+    console: consolePlan(config),
     customers: config.customerDirectory,
+  };
+}
+
+function consolePlan(config: AppConfig): WiringPlan['console'] {
+  const section = enabledConsoleSection(config);
+  if (!section) return undefined;
+  return {
+    path: section.path,
+    sessionHours: section.sessionHours,
+    issuer: section.issuer,
+    clientId: section.clientId,
+    clientSecret: section.clientSecret,
+    allowedGroupId: section.allowedGroupId.toLowerCase(),
   };
 }
 

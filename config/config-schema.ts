@@ -9,6 +9,7 @@ import { redisSchema } from './schema/redis-schema.js';
 import { notifySchema } from './schema/notify-schema.js';
 import { watchSchema } from './schema/watch-schema.js';
 import { eventsSchema } from './schema/events-schema.js';
+import { consoleSchema } from './schema/console-schema.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env, once: the config type is
@@ -169,6 +170,7 @@ export const configSchema = {
   notify: notifySchema,
   watch: watchSchema,
   events: eventsSchema,
+  console: consoleSchema,
   pacing: {
     enabled: {
       doc: 'Pace Graph and PSA calls through token buckets in Redis shared by every worker, so bursts stay under the outside rate limits; a 429 pauses only that tenant or PSA.',

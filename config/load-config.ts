@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { isLoopbackHost } from './config-formats.js';
 import {
   CustomerDirectory,
   DEFAULT_POLICY,
+  GUID_PATTERN,
   customerListSchema,
   policySchema,
   type CustomerSettings,
@@ -76,6 +78,23 @@ const WEBHOOK_SECRETS: ReadonlyArray<[PsaSectionName, string]> = [
   ['autotask', 'webhookSecretKey'],
 ];
 const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+/** The console section when the console is on: its sign-in keys are known to be set and checked. */
+export type EnabledConsoleSection = Sections['console'] & {
+  enabled: true;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  allowedGroupId: string;
+};
+
+/**
+ * The console section when the console is on, else undefined. Contract: `config` came from `loadConfig`,
+ * which refused to start when the console was on without its sign-in keys.
+ */
+export function enabledConsoleSection(config: Pick<AppConfig, 'console'>): EnabledConsoleSection | undefined {
+  return config.console.enabled ? (config.console as EnabledConsoleSection) : undefined;
+}
 
 /** The notify section when notices are on: both its keys are known to be set. */
 export type EnabledNotifySection = Sections['notify'] & { mspTenantId: string; senderMailbox: string };
@@ -175,7 +194,13 @@ export function loadConfig(
       if (isUnset(section[key])) missing.push(named(`${name}.${key}`));
     }
   }
+  if (p.console.enabled) {
+    for (const key of ['issuer', 'clientId', 'clientSecret', 'allowedGroupId'] as const) {
+      if (isUnset(p.console[key])) missing.push(`${named(`console.${key}`)} (required when console.enabled)`);
+    }
+  }
   if (missing.length > 0) throw new ConfigError(`missing configuration: ${missing.join(', ')}`);
+  checkConsole(p.console);
 
   if (p.graph.certificatePath && !existsSync(p.graph.certificatePath)) {
     throw new ConfigError(`graph.certificatePath: file not found: ${p.graph.certificatePath}`);
@@ -246,6 +271,38 @@ export function loadConfig(
     customers,
     customerDirectory: new CustomerDirectory(customers, policy),
   };
+}
+
+/** Paths the console must not take: the public routes (services/http/app.ts) would be shadowed or exposed. */
+const RESERVED_CONSOLE_PATHS = ['/s', '/c', '/webhooks', '/metrics', '/healthz', '/readyz'];
+const CONSOLE_PATH = /^(\/[a-z0-9][a-z0-9-]*)+$/;
+
+/** The console's values that no format checks: its path, and (when enabled) its issuer and group id. */
+function checkConsole(section: Sections['console']): void {
+  const { path } = section;
+  if (!CONSOLE_PATH.test(path)) {
+    throw new ConfigError(
+      `${named('console.path')}: must be a path such as /console (lower case letters, digits and dashes, no trailing slash)`,
+    );
+  }
+  const clash = RESERVED_CONSOLE_PATHS.find((p) => path === p || path.startsWith(`${p}/`));
+  if (clash) throw new ConfigError(`${named('console.path')}: must not be under ${clash}, a public route`);
+  if (!section.enabled) return;
+  let issuer: URL | undefined;
+  try {
+    issuer = new URL(section.issuer!);
+  } catch {
+    issuer = undefined;
+  }
+  const loopback = issuer?.protocol === 'http:' && isLoopbackHost(issuer.hostname);
+  if (!issuer || (issuer.protocol !== 'https:' && !loopback) || issuer.search || issuer.hash) {
+    throw new ConfigError(
+      `${named('console.issuer')}: must be an https URL such as https://login.microsoftonline.com/<tenant id>/v2.0`,
+    );
+  }
+  if (!GUID_PATTERN.test(section.allowedGroupId!)) {
+    throw new ConfigError(`${named('console.allowedGroupId')}: must be the group's object id (a GUID)`);
+  }
 }
 
 /** The default policy: keys the configuration leaves out keep the built-in defaults. */

@@ -10,6 +10,7 @@ import {
 } from '../services/domain/aftercare/back-in-watch.js';
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Aftercare, DeliveredReset } from '../services/domain/ports.js';
+import type { WatchList, WatchSummary } from '../services/console/console-sources.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
 import { retryDelay, runLater } from './job-runner.js';
@@ -163,6 +164,32 @@ export function createAftercare(options: AftercareOptions): AftercareService {
     async close() {
       await worker?.close();
       await queue.close();
+    },
+  };
+}
+
+/** The watches in progress, for the operator console: the next to check first. Nothing secret is in them. */
+export function watchList(queue: Queue<AftercareJobData>): WatchList {
+  return {
+    async list(limit) {
+      const jobs = await queue.getJobs(['active', 'waiting', 'delayed'], 0, limit - 1, true);
+      return jobs
+        .filter((job) => job?.data?.watch?.reset)
+        .map((job): WatchSummary => {
+          const { reset, deadline, checks } = job.data.watch;
+          const due = job.delay > 0 ? job.timestamp + job.delay : undefined;
+          return {
+            psa: reset.psa,
+            ticketId: reset.ticketId,
+            customer: reset.customerName,
+            target: `${reset.target.displayName} <${reset.target.userPrincipalName}>`,
+            resetAt: reset.resetAt,
+            deadline,
+            checks,
+            ...(due && due > Date.now() ? { nextCheckAt: new Date(due).toISOString() } : {}),
+          };
+        })
+        .slice(0, limit);
     },
   };
 }

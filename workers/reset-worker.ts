@@ -130,6 +130,36 @@ function failureOf(err: unknown): { code: OutcomeCode; detail: string } {
   };
 }
 
+/**
+ * Puts a reset job that BullMQ failed for good back in the queue on its hand-off path, under its own id and
+ * with its journal: the run that follows only hands the ticket to the engineers (see `handOffAfterFailure`),
+ * so no step that was done is done again. Throws when the job is no longer failed (another caller put it
+ * back first): of two racing callers, one re-queues it.
+ */
+export async function recoverFailedResetJob(
+  job: Job<ResetJobData>,
+  reason: string,
+  options: { logger: Logger; maxStalledCount: number },
+): Promise<void> {
+  const log = options.logger.child({ correlationId: job.data.correlationId, jobId: job.id });
+  if (!job.data.failure) {
+    const stalledOut = /stalled more than allowable limit/.test(reason);
+    const failure = {
+      code: 'automation-error' as const,
+      detail: stalledOut
+        ? `its worker stopped more than ${options.maxStalledCount} times while working it (${reason})`
+        : reason,
+      at: new Date().toISOString(),
+    };
+    await job.updateData({ ...job.data, failure });
+  }
+  await job.retry('failed');
+  log.error(
+    { event: 'reset.recovered', reason },
+    'the failed job goes back to the queue to hand the ticket to the engineers',
+  );
+}
+
 export interface ResetWorker {
   worker: Worker<ResetJobData, ResetOutcome>;
   /**
@@ -253,25 +283,8 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
     },
   );
 
-  async function recoverFailedJob(job: Job<ResetJobData>, reason: string): Promise<void> {
-    const log = logger.child({ correlationId: job.data.correlationId, jobId: job.id });
-    if (!job.data.failure) {
-      const stalledOut = /stalled more than allowable limit/.test(reason);
-      const failure = {
-        code: 'automation-error' as const,
-        detail: stalledOut
-          ? `its worker stopped more than ${options.maxStalledCount} times while working it (${reason})`
-          : reason,
-        at: new Date().toISOString(),
-      };
-      await job.updateData({ ...job.data, failure });
-    }
-    await job.retry('failed');
-    log.error(
-      { event: 'reset.recovered', reason },
-      'the failed job goes back to the queue to hand the ticket to the engineers',
-    );
-  }
+  const recoverFailedJob = (job: Job<ResetJobData>, reason: string) =>
+    recoverFailedResetJob(job, reason, { logger, maxStalledCount: options.maxStalledCount });
 
   worker.on('completed', (job, outcome) => {
     const open = { psa: job.data.psa, ticketId: job.data.ticketId, jobId: job.id! };

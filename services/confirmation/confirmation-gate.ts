@@ -12,6 +12,7 @@ export interface ConfirmationLinks {
     correlationId: string;
     question: ConfirmationQuestion;
     ttlSeconds: number;
+    requesterSignInName?: string;
   }): Promise<{ url: string; expiresAt: Date; ref: string }>;
 }
 
@@ -92,6 +93,7 @@ export function createConfirmationGate(options: ConfirmationGateOptions): Confir
           what,
         },
         ttlSeconds: input.ttlMinutes * 60,
+        ...(input.requester ? { requesterSignInName: input.requester.userPrincipalName } : {}),
       });
       const k = key(input.psa, input.ticketId);
       await redis

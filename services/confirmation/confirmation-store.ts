@@ -12,6 +12,7 @@ import {
 } from '../one-time-links/link-token.js';
 import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js';
 import { storeKeys } from '../redis/redis-keys.js';
+import { scanKeys } from '../redis/redis-scan.js';
 
 /**
  * The confirmation store: one-time "did you ask for this?" links for requests that arrived by email
@@ -21,7 +22,8 @@ import { storeKeys } from '../redis/redis-keys.js';
  * - Redis key: `<keyPrefix>confirm:<ref>` where ref = sha256("resetdesk confirmation v1\n" ‖ token bytes), hex.
  *   Redis never sees the token. `ref` is the link's non-secret name (job ids, logs use its first 12 chars).
  * - Stored: a hash { v, status ('pending' | 'confirmed' | 'denied'), context (JSON {psa, ticketId,
- *   correlationId}), name, dept, upn, what, expiresAt (epoch ms), kid, mac } with `PEXPIRE` = ttl. `mac` is an HMAC,
+ *   correlationId}), name, dept, upn, req (requester's sign-in name), asked and expiresAt (epoch ms), kid,
+ *   mac } with `PEXPIRE` = ttl. `mac` is an HMAC,
  *   under a key derived from the server key `kid` names (see one-time-links/key-ring.ts), over ref, context,
  *   question and expiry: someone who can write to Redis but lacks the server key cannot plant a confirmation
  *   for another ticket or re-point one. A record whose key left the ring is unavailable; one without `kid`
@@ -59,6 +61,8 @@ export interface ConfirmationViewer {
 export interface CreateConfirmationInput extends ConfirmationContext {
   question: ConfirmationQuestion;
   ttlSeconds: number;
+  /** Sign-in name of whoever asked (the ticket's requester): shown to the MSP's operators, not on the page. */
+  requesterSignInName?: string;
 }
 
 export interface ConfirmationLink {
@@ -89,7 +93,25 @@ export type DecideResult =
     }
   | { status: 'unavailable' };
 
-export interface ConfirmationStore {
+/** A pending link as the operator console lists it: no token, nothing secret. */
+export interface PendingConfirmationSummary {
+  /** The first 12 characters of the link's reference (as in the logs). */
+  ref: string;
+  context: ConfirmationContext;
+  question: ConfirmationQuestion;
+  /** Unknown for links made before the requester was recorded. */
+  requesterSignInName?: string;
+  askedAt?: Date;
+  expiresAt: Date;
+}
+
+/** The read side the operator console uses: bounded, read-only, never a token. */
+export interface PendingConfirmationReader {
+  /** Up to `limit` intact, pending, unexpired links, soonest expiry first (found with a bounded SCAN). */
+  listPending(limit: number): Promise<PendingConfirmationSummary[]>;
+}
+
+export interface ConfirmationStore extends PendingConfirmationReader {
   create(input: CreateConfirmationInput): Promise<ConfirmationLink>;
   /** Reads a pending link without changing anything. Throws `TransientError` when Redis fails. */
   peek(token: string): Promise<PendingConfirmation | null>;
@@ -130,9 +152,12 @@ export const CONFIRMATION_LIMITS = Object.freeze({
   maxNameLength: 200,
 });
 
-/** Records of version 1 (no department or sign-in name) are still read: links outlive a deployment. */
-const FORMAT_VERSION = '2';
-const READABLE_VERSIONS = ['1', FORMAT_VERSION];
+/**
+ * Records of version 1 (no department or sign-in name) and 2 (no requester or time asked) are still read:
+ * links outlive a deployment.
+ */
+const FORMAT_VERSION = '3';
+const READABLE_VERSIONS = ['1', '2', FORMAT_VERSION];
 
 /** One line of plain text for the page: no control characters, trimmed, bounded. */
 function pageText(value: unknown): string {
@@ -209,15 +234,28 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
   const redisKey = (ref: string) => storeKeys.confirmation(keyPrefix, ref);
 
-  /** Version 2 also covers the department and sign-in name shown beside the name. */
+  /**
+   * Version 2 also covers the department and sign-in name shown beside the name; version 3 the requester
+   * and the time asked, shown to operators.
+   */
   const recordMac = (
     macKey: Buffer,
     version: string,
     ref: string,
-    fields: { context: string; name: string; what: string; expiresAt: string; dept?: string; upn?: string },
+    fields: {
+      context: string;
+      name: string;
+      what: string;
+      expiresAt: string;
+      dept?: string;
+      upn?: string;
+      req?: string;
+      asked?: string;
+    },
   ) => {
     const parts = [version, ref, fields.context, fields.name, fields.what, fields.expiresAt];
     if (version !== '1') parts.push(fields.dept ?? '', fields.upn ?? '');
+    if (version !== '1' && version !== '2') parts.push(fields.req ?? '', fields.asked ?? '');
     return createHmac('sha256', macKey).update(parts.join('\n')).digest('base64url');
   };
   const { guarded, run } = createLinkRedis({
@@ -232,11 +270,13 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
     ref: string,
     fields: Record<string, string>,
     nowMs: number,
-  ): (PendingConfirmation & { status: string; mac: string }) | null {
+  ): (PendingConfirmation & { status: string; mac: string; req?: string; asked?: string }) | null {
     const { v, status, context, name, what, expiresAt, mac, kid } = fields;
-    // Only a version whose MAC covers them may show a department or sign-in name.
+    // Only a version whose MAC covers them may show a department, sign-in name, requester or time asked.
     const dept = v === '1' ? undefined : fields.dept;
     const upn = v === '1' ? undefined : fields.upn;
+    const req = v === '1' || v === '2' ? undefined : fields.req;
+    const asked = v === '1' || v === '2' ? undefined : fields.asked;
     if (!v || !READABLE_VERSIONS.includes(v)) return null;
     if (!status || !context || name === undefined || !what || !expiresAt || !mac) return null;
     if (!(Number(expiresAt) > nowMs)) return null;
@@ -245,7 +285,9 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
       kid === undefined ? [...macKeys.values()] : [macKeys.get(kid)].filter((k) => k !== undefined);
     const given = Buffer.from(mac);
     const intact = keys.some((macKey) => {
-      const expected = Buffer.from(recordMac(macKey, v, ref, { context, name, what, expiresAt, dept, upn }));
+      const expected = Buffer.from(
+        recordMac(macKey, v, ref, { context, name, what, expiresAt, dept, upn, req, asked }),
+      );
       return given.length === expected.length && timingSafeEqual(given, expected);
     });
     if (!intact) return null;
@@ -263,6 +305,8 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
         what: what as ConfirmationQuestion['what'],
       },
       expiresAt: new Date(Number(expiresAt)),
+      ...(req ? { req } : {}),
+      ...(asked ? { asked } : {}),
     };
   }
 
@@ -280,6 +324,7 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
       const name = pageText(question.targetDisplayName);
       const dept = pageText(question.targetDepartment);
       const upn = pageText(question.targetSignInName);
+      const req = pageText(input.requesterSignInName);
       if (!name) throw new RangeError('confirmation question.targetDisplayName must not be empty');
       const contextJson = linkContextJson(input);
       if (!parseLinkContext(contextJson)) throw new RangeError('confirmation context is invalid');
@@ -288,8 +333,10 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
       const ref = confirmationRefOf(token);
       if (!ref) throw new Error('confirmation token generation failed');
       const ttlMs = Math.ceil(ttlSeconds * 1000);
-      const expiresAtMs = Date.now() + ttlMs;
+      const askedAtMs = Date.now();
+      const expiresAtMs = askedAtMs + ttlMs;
       const expiresAt = String(expiresAtMs);
+      const asked = String(askedAtMs);
       const key = redisKey(ref);
       await guarded('store a link', async () => {
         const results = await redis
@@ -301,6 +348,8 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
             name,
             dept,
             upn,
+            req,
+            asked,
             what: question.what,
             expiresAt,
             kid: ring.current.id,
@@ -311,6 +360,8 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
               expiresAt,
               dept,
               upn,
+              req,
+              asked,
             }),
           })
           .pexpire(key, ttlMs)
@@ -381,6 +432,34 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
       const ref = confirmationRefOf(token);
       if (!ref) return;
       await guarded('destroy a link', () => redis.del(redisKey(ref)));
+    },
+
+    async listPending(limit) {
+      const pattern = storeKeys.confirmationPattern(keyPrefix);
+      const keys = await guarded('list links', () =>
+        scanKeys(redis, pattern, { maxKeys: limit * 4, maxCalls: 50 }),
+      );
+      const now = Date.now();
+      const found: PendingConfirmationSummary[] = [];
+      for (const key of keys) {
+        // The same namespace holds each ticket's confirmation state (confirmation-gate.ts): links only.
+        const ref = key.slice(keyPrefix.length + 'confirm:'.length);
+        if (!/^[0-9a-f]{64}$/.test(ref)) continue;
+        const fields = await guarded('read a link', () => redis.hgetall(key));
+        const record = open(ref, fields, now);
+        if (!record || record.status !== 'pending') continue;
+        const askedAt = Number(record.asked);
+        found.push({
+          ref: ref.slice(0, 12),
+          context: record.context,
+          question: record.question,
+          ...(record.req ? { requesterSignInName: record.req } : {}),
+          ...(askedAt > 0 ? { askedAt: new Date(askedAt) } : {}),
+          expiresAt: record.expiresAt,
+        });
+      }
+      found.sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+      return found.slice(0, limit);
     },
   };
 }

@@ -21,6 +21,8 @@ export interface AppDeps {
   secureLinkRouter: Router;
   /** The email-request confirmation pages (/c/<token>). */
   confirmationRouter?: Router;
+  /** The operator console (services/console), mounted at `path`; every route of it checks the sign-in. */
+  operatorConsole?: { path: string; router: Router };
   bodyLimitBytes: number;
   trustProxy: number;
   /** Webhook counters (services/metrics), when given. */
@@ -71,6 +73,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps.redis));
   app.use('/s', deps.secureLinkRouter);
   if (deps.confirmationRouter) app.use('/c', deps.confirmationRouter);
+  if (deps.operatorConsole) app.use(deps.operatorConsole.path, deps.operatorConsole.router);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });
   });

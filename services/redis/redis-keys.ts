@@ -18,6 +18,7 @@
  * | `<p>:confirm:<hash>`                            | an email request's confirmation question               |
  * | `<p>:confirm:<psa>:<ticket>`                    | which question a ticket waits on                       |
  * | `<p>:<limiter>:<address>`                       | failed one-time link lookups per address               |
+ * | `<p>:console:audit`                             | the operator console's audit trail (a capped list)     |
  */
 
 /** The BullMQ queues. */
@@ -59,6 +60,11 @@ export function redisKeys(prefix: string) {
     queueDepthLease: `${prefix}:metrics:queue-depth-reporter`,
     /** The confirmation question a ticket waits on (services/confirmation/confirmation-gate.ts). */
     ticketConfirmation: (psa: string, ticketId: string) => `${prefix}:confirm:${psa}:${ticketId}`,
+    /** Where every ledger record's key starts, and its SCAN pattern (the console's hand-offs page). */
+    ledgerStart: `${prefix}:ledger:`,
+    ledgerPattern: `${escapeGlob(prefix)}:ledger:*`,
+    /** The operator console's audit trail: a list, newest first, trimmed to its limit. */
+    consoleAudit: `${prefix}:console:audit`,
     /** A pacing bucket's keys all start here; the braces keep them in one Cluster slot. */
     paceBucket: (bucket: string) => `${prefix}:pace:{${bucket}}`,
   };
@@ -69,6 +75,14 @@ export const storeKeys = {
   link: (storePrefix: string, idHash: string) => `${storePrefix}link:${idHash}`,
   linkMeta: (storePrefix: string, ref: string) => `${storePrefix}link-meta:${ref}`,
   confirmation: (storePrefix: string, ref: string) => `${storePrefix}confirm:${ref}`,
+  /** SCAN patterns of every link and every confirmation record under a store's prefix. */
+  linkPattern: (storePrefix: string) => `${escapeGlob(storePrefix)}link:*`,
+  confirmationPattern: (storePrefix: string) => `${escapeGlob(storePrefix)}confirm:*`,
   /** The key prefix the failed-lookup limiter adds each address to. */
   guessLimiter: (storePrefix: string, name: string) => `${storePrefix}${name}`,
 };
+
+/** Glob characters escaped, so a key prefix is matched literally by SCAN MATCH. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

@@ -37,7 +37,7 @@ import { storeKeys } from '../redis/redis-keys.js';
  *   that answers and refuses (out of memory) throws `SecureLinkStoreError`, a decision. Neither message ever
  *   holds the secret or the token.
  * - Reporting record: beside each link the store keeps `<keyPrefix>link-meta:<sha256(id) hex>`, a small hash
- *   with nothing secret in it ({ revealed, expiresAt, createdAt, lastRevealedAt?, destroyed? }). It outlives
+ *   with nothing secret in it ({ revealed, expiresAt, createdAt, target?, lastRevealedAt?, destroyed? }). It outlives
  *   the link by `LINK_META_GRACE_SECONDS`, so the expiry report can tell "expired unviewed" from "revealed"
  *   or "destroyed" after the link itself is gone. `revealed` is incremented inside the same Lua claim that
  *   takes the view, so the count can never disagree with the views actually served.
@@ -366,6 +366,12 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   return {
     async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
       const { ttlSeconds, maxViews, context } = options;
+      // One line of plain text, bounded: it is shown on the console's pages.
+      const target = (options.target ?? '')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+        .trim()
+        .slice(0, 256);
       if (
         typeof secret !== 'string' ||
         secret.length === 0 ||
@@ -429,7 +435,12 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
             expiresAt,
           })
           .pexpire(redisKeyName, ttlMs)
-          .hset(metaKey(parsed.idHash), { revealed: '0', expiresAt, createdAt: String(Date.now()) })
+          .hset(metaKey(parsed.idHash), {
+            revealed: '0',
+            expiresAt,
+            createdAt: String(Date.now()),
+            ...(target ? { target } : {}),
+          })
           .pexpire(metaKey(parsed.idHash), ttlMs + LINK_META_GRACE_SECONDS * 1000)
           .exec();
         if (!results) throw new Error('transaction aborted');

@@ -81,4 +81,18 @@ describe('When the configuration cannot work, the process stops at start with ex
     expect(output).not.toContain('not-for-the-log');
     expect(output).not.toMatch(/\n\s+at \S+:\d+/);
   });
+
+  it('When the console is on without its sign-in keys, then it names each and never prints the secret it has', async () => {
+    const { code, output } = await start(
+      validEnv({
+        REDIS_URL: redisUrl,
+        CONSOLE_ENABLED: 'true',
+        CONSOLE_OIDC_CLIENT_SECRET: 'console-client-secret-value',
+      }),
+    );
+    expect(code).toBe(78);
+    expect(output).toMatch(/console\.issuer \(CONSOLE_OIDC_ISSUER\) \(required when console\.enabled\)/);
+    expect(output).toMatch(/console\.allowedGroupId \(CONSOLE_ALLOWED_GROUP_ID\)/);
+    expect(output).not.toContain('console-client-secret-value');
+  });
 });

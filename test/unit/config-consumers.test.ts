@@ -19,7 +19,7 @@ const certificate = join(mkdtempSync(join(tmpdir(), 'rd-cert-')), 'certificate.p
 // Read as a CA bundle by the Redis settings; never parsed as a real certificate by the plan.
 writeFileSync(certificate, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 
-/** A configuration with every PSA enabled and pacing on, so that every section is planned. */
+/** A configuration with every PSA, pacing, notices and the console on, so that every section is planned. */
 function baseEnv(): NodeJS.ProcessEnv {
   return validEnv({
     PACING_ENABLED: 'true',
@@ -40,6 +40,11 @@ function baseEnv(): NodeJS.ProcessEnv {
     NOTIFY_ENABLED: 'true',
     NOTIFY_MSP_TENANT_ID: '99999999-8888-4777-8666-555555555555',
     NOTIFY_SENDER_MAILBOX: 'notices@example-msp.test',
+    CONSOLE_ENABLED: 'true',
+    CONSOLE_OIDC_ISSUER: 'https://login.microsoftonline.com/99999999-8888-4777-8666-555555555555/v2.0',
+    CONSOLE_OIDC_CLIENT_ID: '33333333-aaaa-4bbb-8ccc-444444444444',
+    CONSOLE_OIDC_CLIENT_SECRET: 'console-client-secret-value',
+    CONSOLE_ALLOWED_GROUP_ID: '55555555-aaaa-4bbb-8ccc-666666666666',
   });
 }
 
@@ -98,6 +103,8 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
       return [{ url: 'https://hooks.example.test/resetdesk', format: 'slack' }];
     case String:
       if (key === 'graph.certificatePath' || key === 'redis.tlsCaPath') return certificate;
+      if (key === 'console.allowedGroupId') return '77777777-aaaa-4bbb-8ccc-888888888888';
+      if (key === 'console.issuer') return 'https://login.microsoftonline.com/other-tenant/v2.0';
       return `${(current as string | null) ?? 'a-value-long-enough-for-any-secret'}-other`;
   }
   throw new Error(`no other value known for ${key} (format ${String(format)}): teach this test the format`);
@@ -196,6 +203,7 @@ describe('every configuration key reaches its consumer', () => {
     expect(plan.pacing?.enabled).toBe(true);
     expect(plan.metrics.enabled).toBe(true);
     expect(plan.notify).toBeDefined();
+    expect(plan.console).toBeDefined();
   });
 });
 

@@ -145,7 +145,20 @@ describe('the confirmation store', () => {
     expect(dump).not.toContain(link.token);
     expect(dump).not.toContain(Buffer.from(link.token, 'base64url').toString('hex'));
     expect(Object.keys((await redis.hgetall(keys[0]!)) ?? {}).sort()).toEqual(
-      ['context', 'dept', 'expiresAt', 'kid', 'mac', 'name', 'status', 'upn', 'v', 'what'].sort(),
+      [
+        'asked',
+        'context',
+        'dept',
+        'expiresAt',
+        'kid',
+        'mac',
+        'name',
+        'req',
+        'status',
+        'upn',
+        'v',
+        'what',
+      ].sort(),
     );
   });
 
@@ -183,6 +196,27 @@ describe('the confirmation store', () => {
     await redis.hset(`${keyPrefix}confirm:${upn.ref}`, { upn: 'jane.doe2@contoso.example' });
     expect(await store.peek(upn.token)).toBeNull();
     expect(await store.decide(upn.token, 'confirmed', {})).toEqual({ status: 'unavailable' });
+  });
+
+  it('refuses a record whose requester or time asked was altered in Redis (both are shown to operators)', async () => {
+    const { store, keyPrefix } = setup();
+    const make = () =>
+      store.create({
+        ...CONTEXT,
+        question: { targetDisplayName: 'Jane Doe', what: 'password' },
+        requesterSignInName: 'maria@contoso.example',
+        ttlSeconds: 600,
+      });
+    const req = await make();
+    expect((await store.listPending(10)).map((p) => p.requesterSignInName)).toEqual([
+      'maria@contoso.example',
+    ]);
+    await redis.hset(`${keyPrefix}confirm:${req.ref}`, { req: 'someone.else@contoso.example' });
+    expect(await store.peek(req.token)).toBeNull();
+    const asked = await make();
+    await redis.hset(`${keyPrefix}confirm:${asked.ref}`, { asked: '1' });
+    expect(await store.peek(asked.token)).toBeNull();
+    expect(await store.listPending(10)).toEqual([]);
   });
 
   it('still opens a link made before pages showed the department (record version 1)', async () => {

@@ -304,6 +304,62 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('operator console', () => {
+    const consoleEnv = {
+      CONSOLE_ENABLED: 'true',
+      CONSOLE_OIDC_ISSUER: 'https://login.microsoftonline.com/99999999-8888-4777-8666-555555555555/v2.0',
+      CONSOLE_OIDC_CLIENT_ID: '33333333-aaaa-4bbb-8ccc-444444444444',
+      CONSOLE_OIDC_CLIENT_SECRET: 'console-client-secret-value',
+      CONSOLE_ALLOWED_GROUP_ID: '55555555-AAAA-4bbb-8ccc-666666666666',
+    };
+
+    it('When the console is on with its sign-in keys, then the plan carries them (group id in lower case)', () => {
+      expect(planWiring(loadConfig({ env: validEnv(consoleEnv) })).console).toEqual({
+        path: '/console',
+        sessionHours: 8,
+        issuer: consoleEnv.CONSOLE_OIDC_ISSUER,
+        clientId: consoleEnv.CONSOLE_OIDC_CLIENT_ID,
+        clientSecret: consoleEnv.CONSOLE_OIDC_CLIENT_SECRET,
+        allowedGroupId: '55555555-aaaa-4bbb-8ccc-666666666666',
+      });
+    });
+
+    it('When the console is off, then nothing is planned and its sign-in keys are not required', () => {
+      expect(planWiring(loadConfig({ env: validEnv() })).console).toBeUndefined();
+    });
+
+    it('When the console is on without its sign-in keys, then start-up stops naming each', () => {
+      expect(() => loadConfig({ env: validEnv({ CONSOLE_ENABLED: 'true' }) })).toThrowError(
+        /console\.issuer \(CONSOLE_OIDC_ISSUER\) \(required when console\.enabled\), console\.clientId .*console\.clientSecret .*console\.allowedGroupId/,
+      );
+    });
+
+    it.each([
+      [{ CONSOLE_PATH: 'console' }, /console\.path \(CONSOLE_PATH\): must be a path/],
+      [{ CONSOLE_PATH: '/console/' }, /console\.path \(CONSOLE_PATH\): must be a path/],
+      [{ CONSOLE_PATH: '/s/console' }, /console\.path \(CONSOLE_PATH\): must not be under \/s/],
+      [{ CONSOLE_PATH: '/webhooks' }, /console\.path \(CONSOLE_PATH\): must not be under \/webhooks/],
+      [
+        { CONSOLE_OIDC_ISSUER: 'http://login.example.test/v2.0' },
+        /console\.issuer \(CONSOLE_OIDC_ISSUER\): must be an https URL/,
+      ],
+      [
+        { CONSOLE_ALLOWED_GROUP_ID: 'Resetdesk Operators' },
+        /console\.allowedGroupId \(CONSOLE_ALLOWED_GROUP_ID\): must be the group's object id/,
+      ],
+    ])('When a console setting is unsafe (%o), then start-up stops naming the key', (override, named) => {
+      expect(() => loadConfig({ env: validEnv({ ...consoleEnv, ...override }) })).toThrowError(named);
+    });
+
+    it('When the client secret comes from CONSOLE_OIDC_CLIENT_SECRET_FILE, then the file is read', () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'rd-console-')), 'secret');
+      writeFileSync(file, 'secret-from-a-file\n');
+      const { CONSOLE_OIDC_CLIENT_SECRET: _unused, ...env } = consoleEnv;
+      const config = loadConfig({ env: validEnv({ ...env, CONSOLE_OIDC_CLIENT_SECRET_FILE: file }) });
+      expect(planWiring(config).console?.clientSecret).toBe('secret-from-a-file');
+    });
+  });
+
   it('When the ConnectWise hand-off board has no status, then planning the service stops naming the section', () => {
     const env = validEnv({ ...connectWiseEnv(), CONNECTWISE_HANDOFF_BOARD_ID: '9' });
     expect(() => planWiring(loadConfig({ env }))).toThrowError(

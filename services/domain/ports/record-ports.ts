@@ -58,6 +58,8 @@ export interface ConfirmationGate {
     binding: ConfirmationBinding;
     /** Who the page names: full name, department and sign-in name, so the manager knows exactly whom. */
     target: Pick<DirectoryUser, 'displayName' | 'department' | 'userPrincipalName'>;
+    /** Who asked: shown to the MSP's operators beside the pending confirmation, never on the page. */
+    requester?: Pick<DirectoryUser, 'userPrincipalName'>;
     ttlMinutes: number;
   }): Promise<{ url: string; expiresAt: Date }>;
   /** Forgets the ticket's confirmation: an engineer sent the ticket back, and a new round asks again. */

@@ -19,6 +19,8 @@ export interface SecureLinkOptions {
   maxViews: number;
   /** Non-secret context kept beside the ciphertext, for reporting views back to the ticket. */
   context: { psa: PsaKind; ticketId: string; correlationId: string };
+  /** Sign-in name of the staff member the password is for: shown to the MSP's operators, never the secret. */
+  target?: string;
 }
 
 export interface SecureLinkStore {

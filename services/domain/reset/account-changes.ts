@@ -46,7 +46,7 @@ export async function changeAccount(
   try {
     let prepared: PreparedPassword | undefined;
     if (wantsPassword && !(await password.confirmEarlierSet(directory, target))) {
-      const stored = await password.storeLink();
+      const stored = await password.storeLink(target);
       if ('code' in stored) return refused(stored);
       prepared = stored;
     }

@@ -79,6 +79,7 @@ export async function awaitConfirmation(
         correlationId: ctx.correlationId,
         binding,
         target,
+        requester: { userPrincipalName: requester.userPrincipalName },
         ttlMinutes,
       });
       await writer.askAgain(

@@ -41,7 +41,9 @@ export class PasswordStep {
    * journal (`started`: the tenant may or may not have the password yet). An earlier link whose password was
    * never confirmed set (a crash, a retry) is destroyed first.
    */
-  async storeLink(): Promise<PreparedPassword | PasswordRefusal> {
+  async storeLink(
+    target: Pick<DirectoryUser, 'userPrincipalName'>,
+  ): Promise<PreparedPassword | PasswordRefusal> {
     const { ctx, deps, customer } = this;
     const earlier = ctx.journal.progress.password?.sealedToken;
     if (earlier) await deps.links.destroy(deps.sealer.open(earlier));
@@ -55,6 +57,7 @@ export class PasswordStep {
         ttlSeconds: ttlHours * 3600,
         maxViews,
         context: { psa: ctx.psa, ticketId: ctx.ticketId, correlationId: ctx.correlationId },
+        target: target.userPrincipalName,
       });
     } catch (err) {
       if (!(err instanceof SecureLinkStoreError)) throw err;
@@ -144,7 +147,7 @@ export class PasswordStep {
           { event: 'reset.password-rejected', draw },
           'tenant rejected the temporary password; drawing another',
         );
-        if (draw < draws) prepared = await this.storeLink();
+        if (draw < draws) prepared = await this.storeLink(target);
         continue;
       }
       // The password is set: a journal that cannot record it throws, and leaves the link in place (a retry

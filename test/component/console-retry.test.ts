@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResetUseCase } from '../../services/domain/reset/reset-use-case.js';
+import { createLogger } from '../../services/logging/logger.js';
+import { createFailedJobs } from '../../workers/failed-jobs.js';
+import { RESET_QUEUE_NAME, ResetQueue, type ResetJobData } from '../../workers/reset-queue.js';
+import { startResetWorker } from '../../workers/reset-worker.js';
+import { keysUnder, testRedis } from '../support/redis.js';
+
+/**
+ * The console's retry of a failed reset job, with real BullMQ and Redis: the job goes back under its own id
+ * with its journal, the run that follows only hands the ticket to an engineer (the reset is never run
+ * again), and a second press changes nothing.
+ */
+
+const logger = createLogger({ level: 'silent' });
+let redis: Redis;
+const prefix = `rdtest-retry-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  redis = await testRedis();
+});
+
+afterAll(async () => {
+  const keys = await keysUnder(redis, prefix);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+/** A job failed for good after a step of its journal was done. */
+async function failedJob(queue: ResetQueue, ticketId: string): Promise<void> {
+  await queue.enqueue('halopsa', ticketId);
+  const worker = new Worker<ResetJobData>(
+    RESET_QUEUE_NAME,
+    async (job) => {
+      await job.updateData({ ...job.data, progress: { mfa: { results: [] }, sessionsRevoked: true } });
+      throw new UnrecoverableError('its worker lost Redis');
+    },
+    { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix },
+  );
+  await new Promise<void>((done) => worker.on('failed', () => done()));
+  await worker.close();
+}
+
+describe('retrying a failed job from the console', () => {
+  it('When an operator retries a failed job, then it runs again only to hand off, under its own id, and a second retry changes nothing', async () => {
+    const queue = new ResetQueue({ connection: redis, prefix, attempts: 1, retentionDays: 1 });
+    await failedJob(queue, '501');
+    const failedJobs = createFailedJobs(queue.queue, { logger, maxStalledCount: 1 });
+
+    expect(await failedJobs.list(10)).toMatchObject([
+      {
+        jobId: 'halopsa-501',
+        ticketId: '501',
+        reason: 'its worker lost Redis',
+        stepsDone: ['mfa', 'sessions-revoked'],
+      },
+    ]);
+    expect(await failedJobs.retry('halopsa-501')).toBe('requeued');
+    expect(await failedJobs.retry('halopsa-501')).toBe('not-failed');
+    expect(await failedJobs.retry('halopsa-999')).toBe('not-found');
+    expect(await queue.queue.getJobCounts('waiting', 'failed')).toEqual({ waiting: 1, failed: 0 });
+
+    // The worker that picks it up: the reset itself must not run again, only the hand-off.
+    const calls: string[] = [];
+    const useCase = {
+      async handle() {
+        calls.push('handle');
+        return { code: 'reset-delivered', handedOff: false };
+      },
+      async handOffAfterFailure(ctx: { journal: { progress: unknown } }, code: string) {
+        calls.push(`hand-off:${code}`);
+        expect(ctx.journal.progress).toEqual({ mfa: { results: [] }, sessionsRevoked: true });
+        return { code, handedOff: true };
+      },
+    } as unknown as ResetUseCase;
+    const { worker } = startResetWorker({
+      connection: redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix,
+      useCase,
+      logger,
+      concurrency: 1,
+      backoffMs: 100,
+      lockDurationMs: 5000,
+      stalledIntervalMs: 5000,
+      maxStalledCount: 1,
+    });
+    await new Promise<void>((done) => worker.on('completed', () => done()));
+    await worker.close();
+    expect(calls).toEqual(['hand-off:automation-error']);
+    await queue.close();
+  }, 30_000);
+});
