@@ -84,6 +84,11 @@ export const customerSchema = z
     secureLinkTtlHours: z.number().int().min(1).max(336).optional(),
     /** Override of secureLink.maxViews for this customer. */
     secureLinkMaxViews: z.number().int().min(1).max(20).optional(),
+    /**
+     * When the staff member answers the notice of their reset with "this wasn't me": block sign-in as well as
+     * revoking sessions (default false; not possible in the cloud for an account synced from on-premises AD).
+     */
+    blockSignInOnDisavow: z.boolean().optional(),
     /** Overrides of the default policy for this customer. */
     policy: policySchema.partial().optional(),
   })

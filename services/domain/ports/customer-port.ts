@@ -38,6 +38,8 @@ export interface CustomerSettings {
   tenantId: string;
   secureLinkTtlHours?: number;
   secureLinkMaxViews?: number;
+  /** On "this wasn't me" from the staff member, block sign-in besides revoking sessions (default false). */
+  blockSignInOnDisavow?: boolean;
   policy?: Partial<ResetPolicy>;
 }
 

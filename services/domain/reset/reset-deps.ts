@@ -6,6 +6,7 @@ import type {
   PsaKind,
   RequestRateLimiter,
   SecureLinkStore,
+  StaffNoticeScheduler,
   TicketLedger,
 } from '../ports.js';
 
@@ -25,6 +26,11 @@ export interface ResetUseCaseDeps {
   ledger: TicketLedger;
   rateLimiter: RequestRateLimiter;
   confirmations: ConfirmationGate;
+  /**
+   * Queues the notice to the staff member after a delivered reset; absent when notices are off, and the
+   * delivery note then tells the manager that no independent notice was sent.
+   */
+  staffNotices?: StaffNoticeScheduler;
   settings: {
     /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
     retryStatusIds?: Partial<Record<PsaKind, string>>;

@@ -13,6 +13,8 @@ export interface ResetProgress {
     target: DirectoryUser;
     tenantId: string;
     customerName: string;
+    /** The PSA's id of the customer (absent in journals written before it was recorded). */
+    customerId?: string;
     request: RequestSummary;
   };
   mfa?: { results: MfaMethodResult[] };
@@ -31,6 +33,8 @@ export interface ResetProgress {
   round?: 'first' | 'engineer-retry';
   /** What an earlier round already did (engineer retry): never done again. */
   carried?: { mfaRemoved?: boolean; passwordReset?: boolean; sessionsRevoked?: boolean };
+  /** The notice to the staff member: when the reset was written back, and whether the notice is queued. */
+  staffNotice?: { at: string; queued?: boolean };
   /** The request was counted against the requester's and the customer's budgets (once per ticket). */
   budgetTaken?: boolean;
 }
