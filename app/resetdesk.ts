@@ -2,11 +2,13 @@ import type { Express, Router } from 'express';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
+import { createGraphMailSender } from '../integrations/graph/graph-mail-sender.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
-import type { DirectoryFactory, PsaAdapter, PsaKind } from '../services/domain/ports.js';
+import { createStaffNotices, type StaffNotices } from '../workers/staff-notice-worker.js';
+import type { DirectoryFactory, DisavowOutcome, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { buildApp } from '../services/http/app.js';
 import { createHealthRouter } from '../services/http/health-routes.js';
@@ -29,6 +31,8 @@ import { createTokenSealer } from '../services/secure-link/token-sealer.js';
 import { createConfirmationGate } from '../services/confirmation/confirmation-gate.js';
 import { createConfirmationRouter } from '../services/confirmation/confirmation-routes.js';
 import { createConfirmationStore } from '../services/confirmation/confirmation-store.js';
+import { createDisavowRouter } from '../services/staff-notice/disavow-routes.js';
+import { createDisavowStore } from '../services/staff-notice/disavow-store.js';
 import { createRedisRequestRateLimiter } from '../services/policy/request-rate-limiter.js';
 import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
@@ -38,6 +42,8 @@ import { replicatedWrites } from '../services/redis/replicated-writes.js';
 export interface Resetdesk {
   app?: Express;
   worker?: Worker;
+  /** The queue of notices to staff members and their "this wasn't me" reports (workers/staff-notice-worker.ts). */
+  staffNotices: StaffNotices;
   queue: ResetQueue;
   /** GET /healthz and /readyz for the internal listener (every role, the worker-only one included). */
   health: Router;
@@ -53,6 +59,8 @@ export interface ResetdeskOverrides {
   pacing?: PacingOptions;
   /** Prometheus metrics (services/metrics): webhook/job/outside-call figures; GET /metrics with a token. */
   metrics?: Metrics;
+  /** Told what each "this wasn't me" report did, once handed to the engineers (events, metrics). */
+  onDisavowed?: (outcome: DisavowOutcome) => void;
 }
 
 /** The composition root for a configuration: see `assembleResetdesk`. */
@@ -177,6 +185,56 @@ export function assembleResetdesk(
     },
   });
 
+  // Notices to the staff member after a delivered reset, and their "this wasn't me" (/n/<token>), through
+  // their own queue: a mail or PSA outage delays them and never holds up a reset.
+  const directories =
+    overrides.directories ?? createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
+  const disavowStore = createDisavowStore({
+    redis: fastRedis,
+    keyPrefix: `${prefix}:`,
+    serverKey: plan.links.serverKey,
+    previousServerKeys: plan.links.previousServerKeys,
+    publicBaseUrl: plan.links.publicBaseUrl,
+    ttlHours: plan.notify?.disavowLinkTtlHours ?? 72,
+  });
+  const staffNoticeErrors = {
+    queue: redisOutage.errorListener('staff-notices queue', (err) =>
+      logger.warn({ err: { message: err.message } }, 'staff-notices queue error'),
+    ),
+    worker: redisOutage.errorListener('staff-notices worker', (err) =>
+      logger.error({ err: { message: err.message } }, 'staff-notices worker error'),
+    ),
+  };
+  const staffNotices = createStaffNotices({
+    // The link-events worker's connection: both are small queues; BullMQ gives each worker its own
+    // blocking connection from it.
+    connection: linkEventsRedis ?? fastRedis,
+    fastRedis,
+    prefix,
+    logger,
+    attempts: plan.queue.attempts,
+    backoffMs: plan.worker.backoffMs,
+    concurrency: plan.worker.concurrency,
+    locks: plan.worker,
+    startWorker: runWorker,
+    notice: {
+      psa: psaFor,
+      directories,
+      mailer: plan.notify
+        ? createGraphMailSender(
+            plan.graph,
+            { tenantId: plan.notify.tenantId, senderMailbox: plan.notify.senderMailbox },
+            logger.child({ integration: 'graph-mail' }),
+          )
+        : undefined,
+      links: disavowStore,
+      mspName: plan.links.mspName,
+    },
+    disavow: { psa: psaFor, directories, customers: plan.customers },
+    onDisavowed: overrides.onDisavowed,
+    reportError: (source, err) => staffNoticeErrors[source](err),
+  });
+
   let app: Express | undefined;
   if (runApi) {
     app = buildApp({
@@ -221,6 +279,18 @@ export function assembleResetdesk(
           windowSeconds: plan.links.failedLookupWindowSeconds,
         },
       }),
+      disavowRouter: createDisavowRouter({
+        store: disavowStore,
+        mspName: plan.links.mspName,
+        logger,
+        onDisavow: (report) => staffNotices.reportDisavow(report),
+        redis: fastRedis,
+        keyPrefix: `${prefix}:`,
+        limits: {
+          failedLookups: plan.links.failedLookups,
+          windowSeconds: plan.links.failedLookupWindowSeconds,
+        },
+      }),
       bodyLimitBytes: plan.http.bodyLimitBytes,
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
@@ -242,9 +312,6 @@ export function assembleResetdesk(
     workerRedis = createRedisClient(topology, 'worker');
     workerRedis.on('error', redisOutage.listener('worker'));
     workerRedis.on('ready', redisOutage.readyListener('worker'));
-    const directories =
-      overrides.directories ??
-      createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
     const ledger = createRedisTicketLedger(workerRedis, prefix);
     const useCase = new ResetUseCase({
       psa: psaFor,
@@ -255,6 +322,7 @@ export function assembleResetdesk(
       ledger,
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
+      staffNotices: plan.notify ? staffNotices.scheduler : undefined,
       settings: {
         retryStatusIds: plan.reset.retryStatusIds,
         mspName: plan.links.mspName,
@@ -296,6 +364,7 @@ export function assembleResetdesk(
   return {
     app,
     worker,
+    staffNotices,
     queue,
     health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
@@ -304,6 +373,7 @@ export function assembleResetdesk(
       if (worker) await Promise.race([worker.close(), deadline]);
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
+      await Promise.race([staffNotices.close().catch(() => undefined), deadline]);
       redisOutage.close();
       for (const client of [fastRedis, workerRedis, linkEventsRedis]) {
         if (client) await closeRedisClient(client);

@@ -21,6 +21,8 @@ export interface AppDeps {
   secureLinkRouter: Router;
   /** The email-request confirmation pages (/c/<token>). */
   confirmationRouter?: Router;
+  /** The "this wasn't me" pages of the notices to staff members (/n/<token>). */
+  disavowRouter?: Router;
   bodyLimitBytes: number;
   trustProxy: number;
   /** Webhook counters (services/metrics), when given. */
@@ -71,6 +73,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps.redis));
   app.use('/s', deps.secureLinkRouter);
   if (deps.confirmationRouter) app.use('/c', deps.confirmationRouter);
+  if (deps.disavowRouter) app.use('/n', deps.disavowRouter);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });
   });
