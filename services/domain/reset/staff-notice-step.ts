@@ -33,7 +33,11 @@ export async function queueStaffNotice(
     userId: target.id,
     staffName: target.displayName,
     staffSignInName: target.userPrincipalName,
-    resetMailboxes: [target.userPrincipalName, ...(target.mail ? [target.mail] : [])],
+    resetMailboxes: [
+      ...new Set(
+        [target.userPrincipalName, ...(target.mail ? [target.mail] : [])].map((a) => a.toLowerCase()),
+      ),
+    ],
     requesterName: requester.name ?? decision.request.requesterName,
     passwordReset,
     mfaReset,
