@@ -185,10 +185,13 @@ export function assembleResetdesk(
     },
   });
 
+  // The customers' tenants, for the worker only (an API-only process never calls Graph).
+  const directories = runWorker
+    ? (overrides.directories ??
+      createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' })))
+    : undefined;
   // Notices to the staff member after a delivered reset, and their "this wasn't me" (/n/<token>), through
   // their own queue: a mail or PSA outage delays them and never holds up a reset.
-  const directories =
-    overrides.directories ?? createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
   const disavowStore = createDisavowStore({
     redis: fastRedis,
     keyPrefix: `${prefix}:`,
@@ -216,21 +219,22 @@ export function assembleResetdesk(
     backoffMs: plan.worker.backoffMs,
     concurrency: plan.worker.concurrency,
     locks: plan.worker,
-    startWorker: runWorker,
-    notice: {
-      psa: psaFor,
-      directories,
-      mailer: plan.notify
-        ? createGraphMailSender(
-            plan.graph,
-            { tenantId: plan.notify.tenantId, senderMailbox: plan.notify.senderMailbox },
-            logger.child({ integration: 'graph-mail' }),
-          )
-        : undefined,
-      links: disavowStore,
-      mspName: plan.links.mspName,
+    handlers: directories && {
+      notice: {
+        psa: psaFor,
+        directories,
+        mailer: plan.notify
+          ? createGraphMailSender(
+              plan.graph,
+              { tenantId: plan.notify.tenantId, senderMailbox: plan.notify.senderMailbox },
+              logger.child({ integration: 'graph-mail' }),
+            )
+          : undefined,
+        links: disavowStore,
+        mspName: plan.links.mspName,
+      },
+      disavow: { psa: psaFor, directories, customers: plan.customers },
     },
-    disavow: { psa: psaFor, directories, customers: plan.customers },
     onDisavowed: overrides.onDisavowed,
     reportError: (source, err) => staffNoticeErrors[source](err),
   });
@@ -308,7 +312,7 @@ export function assembleResetdesk(
   let worker: Worker | undefined;
   let sweep: TicketSweep | undefined;
   let workerRedis: RedisClient | undefined;
-  if (runWorker) {
+  if (runWorker && directories) {
     workerRedis = createRedisClient(topology, 'worker');
     workerRedis.on('error', redisOutage.listener('worker'));
     workerRedis.on('ready', redisOutage.readyListener('worker'));

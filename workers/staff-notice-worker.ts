@@ -50,10 +50,11 @@ export interface StaffNoticeQueueOptions {
   backoffMs: number;
   concurrency?: number;
   locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
-  /** Run the worker in this process (an API-only process only adds jobs). */
-  startWorker: boolean;
-  notice: StaffNoticeDeps;
-  disavow: DisavowDeps;
+  /**
+   * What the jobs work with; the worker runs in this process only when given (an API-only process only
+   * adds jobs).
+   */
+  handlers?: { notice: StaffNoticeDeps; disavow: DisavowDeps };
   /** Told what each "this wasn't me" did once its job finished: the hook for events and metrics. */
   onDisavowed?: (outcome: DisavowOutcome) => void;
   reportError?: (source: 'queue' | 'worker', err: Error) => void;
@@ -134,18 +135,21 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
     });
   }
 
-  async function process(job: Job<StaffNoticeJobData>): Promise<unknown> {
+  async function process(
+    job: Job<StaffNoticeJobData>,
+    handlers: NonNullable<StaffNoticeQueueOptions['handlers']>,
+  ): Promise<unknown> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const jobLog = jobLogger(job);
     if (job.data.kind === 'notice') {
-      return notifyStaff(options.notice, {
+      return notifyStaff(handlers.notice, {
         request: job.data.request,
         journal: journalOf<NoticeProgress>(job),
         logger: jobLog,
         lastAttempt,
       });
     }
-    const outcome = await handleDisavow(options.disavow, {
+    const outcome = await handleDisavow(handlers.disavow, {
       report: job.data.report,
       journal: journalOf<DisavowProgress>(job),
       logger: jobLog,
@@ -160,12 +164,13 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
   }
 
   let worker: Worker<StaffNoticeJobData> | undefined;
-  if (options.startWorker) {
+  const handlers = options.handlers;
+  if (handlers) {
     worker = new Worker<StaffNoticeJobData>(
       STAFF_NOTICES_QUEUE_NAME,
       async (job) => {
         try {
-          return await process(job);
+          return await process(job, handlers);
         } catch (err) {
           const jobLog = jobLogger(job);
           const message = err instanceof Error ? err.message : String(err);
