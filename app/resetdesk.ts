@@ -2,12 +2,12 @@ import type { Express, Router } from 'express';
 import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
-import { createGraphMailSender } from '../integrations/graph/graph-mail-sender.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
-import { createStaffNotices, type StaffNotices } from '../workers/staff-notice-worker.js';
+import type { StaffNotices } from '../workers/staff-notice-worker.js';
+import { wireStaffNotices } from './staff-notice-wiring.js';
 import type { DirectoryFactory, DisavowOutcome, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { buildApp } from '../services/http/app.js';
@@ -31,8 +31,6 @@ import { createTokenSealer } from '../services/secure-link/token-sealer.js';
 import { createConfirmationGate } from '../services/confirmation/confirmation-gate.js';
 import { createConfirmationRouter } from '../services/confirmation/confirmation-routes.js';
 import { createConfirmationStore } from '../services/confirmation/confirmation-store.js';
-import { createDisavowRouter } from '../services/staff-notice/disavow-routes.js';
-import { createDisavowStore } from '../services/staff-notice/disavow-store.js';
 import { createRedisRequestRateLimiter } from '../services/policy/request-rate-limiter.js';
 import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
@@ -191,53 +189,20 @@ export function assembleResetdesk(
       createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' })))
     : undefined;
   // Notices to the staff member after a delivered reset, and their "this wasn't me" (/n/<token>), through
-  // their own queue: a mail or PSA outage delays them and never holds up a reset.
-  const disavowStore = createDisavowStore({
-    redis: fastRedis,
-    keyPrefix: `${prefix}:`,
-    serverKey: plan.links.serverKey,
-    previousServerKeys: plan.links.previousServerKeys,
-    publicBaseUrl: plan.links.publicBaseUrl,
-    ttlHours: plan.notify?.disavowLinkTtlHours ?? 72,
-  });
-  const staffNoticeErrors = {
-    queue: redisOutage.errorListener('staff-notices queue', (err) =>
-      logger.warn({ err: { message: err.message } }, 'staff-notices queue error'),
-    ),
-    worker: redisOutage.errorListener('staff-notices worker', (err) =>
-      logger.error({ err: { message: err.message } }, 'staff-notices worker error'),
-    ),
-  };
-  const staffNotices = createStaffNotices({
-    // The link-events worker's connection: both are small queues; BullMQ gives each worker its own
-    // blocking connection from it.
-    connection: linkEventsRedis ?? fastRedis,
-    fastRedis,
-    prefix,
+  // their own queue: a mail or PSA outage delays them and never holds up a reset. The link-events worker's
+  // connection serves its worker too (BullMQ gives each worker its own blocking connection from it).
+  const notices = wireStaffNotices({
+    plan,
     logger,
-    attempts: plan.queue.attempts,
-    backoffMs: plan.worker.backoffMs,
-    concurrency: plan.worker.concurrency,
-    locks: plan.worker,
-    handlers: directories && {
-      notice: {
-        psa: psaFor,
-        directories,
-        mailer: plan.notify
-          ? createGraphMailSender(
-              plan.graph,
-              { tenantId: plan.notify.tenantId, senderMailbox: plan.notify.senderMailbox },
-              logger.child({ integration: 'graph-mail' }),
-            )
-          : undefined,
-        links: disavowStore,
-        mspName: plan.links.mspName,
-      },
-      disavow: { psa: psaFor, directories, customers: plan.customers },
-    },
+    fastRedis,
+    workerConnection: linkEventsRedis,
+    prefix,
+    psa: psaFor,
+    directories,
+    redisOutage,
     onDisavowed: overrides.onDisavowed,
-    reportError: (source, err) => staffNoticeErrors[source](err),
   });
+  const { staffNotices } = notices;
 
   let app: Express | undefined;
   if (runApi) {
@@ -283,18 +248,7 @@ export function assembleResetdesk(
           windowSeconds: plan.links.failedLookupWindowSeconds,
         },
       }),
-      disavowRouter: createDisavowRouter({
-        store: disavowStore,
-        mspName: plan.links.mspName,
-        logger,
-        onDisavow: (report) => staffNotices.reportDisavow(report),
-        redis: fastRedis,
-        keyPrefix: `${prefix}:`,
-        limits: {
-          failedLookups: plan.links.failedLookups,
-          windowSeconds: plan.links.failedLookupWindowSeconds,
-        },
-      }),
+      disavowRouter: notices.disavowRouter(),
       bodyLimitBytes: plan.http.bodyLimitBytes,
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
