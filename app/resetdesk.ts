@@ -201,6 +201,7 @@ export function assembleResetdesk(
     directories,
     redisOutage,
     onDisavowed: overrides.onDisavowed,
+    metrics: overrides.metrics,
   });
   const { staffNotices } = notices;
 

@@ -3,7 +3,9 @@ import { createGraphMailSender } from '../integrations/graph/graph-mail-sender.j
 import type { DirectoryFactory, DisavowOutcome, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import type { Logger } from '../services/logging/logger.js';
 import type { RedisOutageLog } from '../services/logging/redis-outage-log.js';
+import type { Metrics } from '../services/metrics/metrics.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
+import { STAFF_NOTICES_QUEUE_NAME } from '../services/redis/redis-keys.js';
 import { createDisavowRouter } from '../services/staff-notice/disavow-routes.js';
 import { createDisavowStore } from '../services/staff-notice/disavow-store.js';
 import { createStaffNotices, type StaffNotices } from '../workers/staff-notice-worker.js';
@@ -32,6 +34,7 @@ export function wireStaffNotices(input: {
   directories: DirectoryFactory | undefined;
   redisOutage: RedisOutageLog;
   onDisavowed?: (outcome: DisavowOutcome) => void;
+  metrics?: Pick<Metrics, 'watchQueue' | 'watchWorker'>;
 }): StaffNoticeWiring {
   const { plan, logger, fastRedis, prefix, directories, redisOutage } = input;
   const store = createDisavowStore({
@@ -78,6 +81,8 @@ export function wireStaffNotices(input: {
     onDisavowed: input.onDisavowed,
     reportError: (source, err) => errors[source](err),
   });
+  input.metrics?.watchQueue(STAFF_NOTICES_QUEUE_NAME, staffNotices.queue);
+  if (staffNotices.worker) input.metrics?.watchWorker(staffNotices.worker, STAFF_NOTICES_QUEUE_NAME);
   return {
     staffNotices,
     disavowRouter: () =>
