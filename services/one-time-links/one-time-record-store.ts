@@ -33,16 +33,21 @@ export interface OneTimeRecord<F extends string> {
   ref: string;
   fields: Record<F, string>;
   expiresAt: Date;
+  /** The record's format version (see `formats`). */
+  version: string;
 }
 
 export interface OneTimeRecordStore<F extends string> {
   create(fields: Record<F, string>, ttlSeconds: number): Promise<OneTimeLink>;
   /** The pending, intact, unexpired record; null otherwise. Changes nothing. */
   peek(token: string): Promise<OneTimeRecord<F> | null>;
-  /** Marks the link used, atomically: the record for the one caller that won, null for everyone else. */
-  use(token: string): Promise<(OneTimeRecord<F> & { usedAt: Date }) | null>;
-  /** Makes a used link pending again (its hand-over failed). True when reopened. */
-  reopen(token: string): Promise<boolean>;
+  /**
+   * Marks the link used (status `status`, default `used`), atomically: the record for the one caller that
+   * won, null for everyone else.
+   */
+  use(token: string, status?: string): Promise<(OneTimeRecord<F> & { usedAt: Date }) | null>;
+  /** Makes a link used with `status` (default `used`) pending again (its hand-over failed). True when reopened. */
+  reopen(token: string, status?: string): Promise<boolean>;
   /** Removes a link by its reference; a later visit finds nothing. */
   destroyRef(ref: string): Promise<void>;
   refOf(token: unknown): string | null;
@@ -67,26 +72,46 @@ export interface OneTimeRecordStoreOptions<F extends string> {
   fields: readonly F[];
   maxTtlSeconds: number;
   operationTimeoutMs?: number;
+  /** The label of the form nonces (default `label`). */
+  nonceLabel?: string;
+  /**
+   * Record formats, for a store whose records outlive a deployment: the version new records are written in,
+   * and per readable version the fields its MAC covers and the MAC's input (default: one version `1` covering
+   * every field; its MAC input is the version, the ref, every field in order and the expiry). A field the
+   * version does not cover reads as empty.
+   */
+  formats?: {
+    current: string;
+    versions: Record<
+      string,
+      { covers: readonly F[]; macParts: (ref: string, stored: Record<string, string>) => string[] }
+    >;
+  };
+  /** Records written without `kid` (before key rotation) are checked under every key of the ring. */
+  acceptRecordsWithoutKid?: boolean;
 }
 
-const FORMAT_VERSION = '1';
 const MAX_FIELD_LENGTH = 300;
 
+/** Sets status ARGV[3] when pending, carrying mac ARGV[1] and unexpired at ARGV[2]. 1 when this call won. */
 const USE_SCRIPT = luaScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
 if redis.call('HGET', KEYS[1], 'mac') ~= ARGV[1] then return 0 end
 local exp = tonumber(redis.call('HGET', KEYS[1], 'expiresAt') or '0')
 if (not exp) or exp <= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'used', 'usedAt', ARGV[2])
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'usedAt', ARGV[2])
 return 1
 `);
 
+/** Sets status back to pending when it is still ARGV[1]. 1 when reopened. */
 const REOPEN_SCRIPT = luaScript(`
-if redis.call('HGET', KEYS[1], 'status') ~= 'used' then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'pending')
 redis.call('HDEL', KEYS[1], 'usedAt')
 return 1
 `);
+
+const DEFAULT_VERSION = '1';
 
 export function createOneTimeRecordStore<F extends string>(
   opts: OneTimeRecordStoreOptions<F>,
@@ -101,8 +126,22 @@ export function createOneTimeRecordStore<F extends string>(
   );
   const nonces = createFormNonces(
     ring.keys.map((k) => deriveServerSubkey(k.key, `resetdesk ${label} nonce v1`)),
-    label,
+    opts.nonceLabel ?? label,
   );
+  const formats = opts.formats ?? {
+    current: DEFAULT_VERSION,
+    versions: {
+      [DEFAULT_VERSION]: {
+        covers: names,
+        macParts: (ref: string, stored: Record<string, string>) => [
+          DEFAULT_VERSION,
+          ref,
+          ...names.map((n) => stored[n] ?? ''),
+          stored.expiresAt ?? '',
+        ],
+      },
+    },
+  };
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new Error(`${label} publicBaseUrl must be an http(s) URL`);
@@ -122,22 +161,33 @@ export function createOneTimeRecordStore<F extends string>(
       .update(Buffer.from(token, 'base64url'))
       .digest('hex');
   };
-  const macOf = (key: Buffer, ref: string, values: Record<string, string>, expiresAt: string) =>
-    createHmac('sha256', key)
-      .update([FORMAT_VERSION, ref, ...names.map((n) => values[n] ?? ''), expiresAt].join('\n'))
-      .digest('base64url');
+  const macOf = (key: Buffer, parts: string[]) =>
+    createHmac('sha256', key).update(parts.join('\n')).digest('base64url');
 
   function open(ref: string, stored: Record<string, string>, nowMs: number) {
     const { v, status, expiresAt, mac, kid } = stored;
-    if (v !== FORMAT_VERSION || !status || !expiresAt || !mac || !kid) return null;
+    const format = v === undefined ? undefined : formats.versions[v];
+    const parts = format?.macParts(ref, stored);
+    if (!parts || !status || !expiresAt || !mac) return null;
     if (!(Number(expiresAt) > nowMs)) return null;
-    const key = macKeys.get(kid);
-    if (!key) return null;
+    const keys =
+      kid === undefined
+        ? opts.acceptRecordsWithoutKid
+          ? [...macKeys.values()]
+          : []
+        : [macKeys.get(kid)].filter((k) => k !== undefined);
     const given = Buffer.from(mac);
-    const expected = Buffer.from(macOf(key, ref, stored, expiresAt));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const values = Object.fromEntries(names.map((n) => [n, stored[n] ?? ''])) as Record<F, string>;
-    return { ref, status, mac, fields: values, expiresAt: new Date(Number(expiresAt)) };
+    const intact = keys.some((key) => {
+      const expected = Buffer.from(macOf(key, parts));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!intact) return null;
+    // Only what the version's MAC covers is read: a field it does not cover reads as empty.
+    const covered = new Set<string>(format!.covers);
+    const values = Object.fromEntries(
+      names.map((n) => [n, covered.has(n) ? (stored[n] ?? '') : '']),
+    ) as Record<F, string>;
+    return { ref, status, mac, version: v!, fields: values, expiresAt: new Date(Number(expiresAt)) };
   }
 
   async function read(token: string) {
@@ -168,14 +218,15 @@ export function createOneTimeRecordStore<F extends string>(
       const expiresAtMs = Date.now() + ttlMs;
       const expiresAt = String(expiresAtMs);
       const key = keyOf(ref);
-      const record: Record<string, string> = {
-        v: FORMAT_VERSION,
+      const unsigned: Record<string, string> = {
+        v: formats.current,
         status: 'pending',
         ...Object.fromEntries(names.map((n) => [n, values[n]])),
         expiresAt,
         kid: ring.current.id,
-        mac: macOf(macKeys.get(ring.current.id)!, ref, values, expiresAt),
       };
+      const parts = formats.versions[formats.current]!.macParts(ref, unsigned);
+      const record = { ...unsigned, mac: macOf(macKeys.get(ring.current.id)!, parts) };
       await guarded('store a link', async () => {
         const results = await redis.multi().hset(key, record).pexpire(key, ttlMs).exec();
         if (!results) throw new Error('transaction aborted');
@@ -187,24 +238,31 @@ export function createOneTimeRecordStore<F extends string>(
     async peek(token) {
       const record = await read(token);
       if (!record || record.status !== 'pending') return null;
-      return { ref: record.ref, fields: record.fields, expiresAt: record.expiresAt };
+      return { ref: record.ref, version: record.version, fields: record.fields, expiresAt: record.expiresAt };
     },
 
-    async use(token) {
+    async use(token, status = 'used') {
+      if (status === 'pending') throw new RangeError('a link is used with a status other than pending');
       const record = await read(token);
       if (!record || record.status !== 'pending') return null;
       const now = Date.now();
       const won = await guarded('use a link', () =>
-        run(USE_SCRIPT, [keyOf(record.ref)], [record.mac, String(now)]),
+        run(USE_SCRIPT, [keyOf(record.ref)], [record.mac, String(now), status]),
       );
       if (won !== 1) return null;
-      return { ref: record.ref, fields: record.fields, expiresAt: record.expiresAt, usedAt: new Date(now) };
+      return {
+        ref: record.ref,
+        version: record.version,
+        fields: record.fields,
+        expiresAt: record.expiresAt,
+        usedAt: new Date(now),
+      };
     },
 
-    async reopen(token) {
+    async reopen(token, status = 'used') {
       const ref = refOf(token);
       if (!ref) return false;
-      return (await guarded('reopen a link', () => run(REOPEN_SCRIPT, [keyOf(ref)], []))) === 1;
+      return (await guarded('reopen a link', () => run(REOPEN_SCRIPT, [keyOf(ref)], [status]))) === 1;
     },
 
     async destroyRef(ref) {
