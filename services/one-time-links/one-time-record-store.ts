@@ -91,7 +91,7 @@ export interface OneTimeRecordStoreOptions<F extends string> {
   acceptRecordsWithoutKid?: boolean;
 }
 
-const MAX_FIELD_LENGTH = 300;
+const MAX_FIELD_LENGTH = 1000;
 
 /** Sets status ARGV[3] when pending, carrying mac ARGV[1] and unexpired at ARGV[2]. 1 when this call won. */
 const USE_SCRIPT = luaScript(`
