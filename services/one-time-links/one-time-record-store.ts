@@ -10,14 +10,14 @@ import { createLinkRedis, luaScript } from './redis-deadline.js';
  * A store of one-time links whose record is a few non-secret fields, used once by a POST: the shape of the
  * confirmation link, for any page that asks a yes/no question once (the "this wasn't me" link is one).
  *
- * Token = base64url(32 random bytes). Redis never sees it: the key is `keyOf(ref)`, ref = sha256(label line ‖
- * token bytes) in hex. The record is a hash { v, status ('pending' | 'used'), each field, expiresAt, kid,
- * mac } with `PEXPIRE` = ttl; `mac` is an HMAC (key derived from the server key `kid` names) over the ref,
- * every field in a fixed order and the expiry, so whoever can write to Redis but lacks the server key can
- * neither plant a link nor re-point one. `use` is a Lua compare-and-set (pending, the mac just verified,
- * unexpired), so of two racing POSTs exactly one wins; `reopen` undoes a use whose hand-over failed. Form
- * nonces: an HMAC over the ref and the serving time (see form-nonce.ts). Any Redis failure throws
- * `TransientError`.
+ * Token = base64url(32 random bytes). Redis never sees it: the key is `keyOf(ref)`, ref = sha256(label
+ * line ‖ token bytes) in hex. The record is a hash { v, status ('pending', then the use's status: `used` or
+ * a decision), each field, expiresAt, kid, mac } with `PEXPIRE` = ttl; `mac` is an HMAC (key derived from
+ * the server key `kid` names) over what the record's format covers (by default the ref, every field in a
+ * fixed order and the expiry), so whoever can write to Redis but lacks the server key can neither plant a
+ * link nor re-point one. `use` is a Lua compare-and-set (pending, the mac just verified, unexpired), so of
+ * two racing POSTs exactly one wins; `reopen` undoes a use whose hand-over failed. Form nonces: an HMAC over
+ * the ref and the serving time (see form-nonce.ts). Any Redis failure throws `TransientError`.
  */
 
 export interface OneTimeLink {
