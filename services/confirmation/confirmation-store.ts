@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
-import { redisKeys } from '../redis/redis-keys.js';
+import { storeKeys } from '../redis/redis-keys.js';
 import type { PsaKind } from '../domain/ports.js';
 import { isWellFormedLinkToken, linkContextJson, parseLinkContext } from '../one-time-links/link-token.js';
 import { createOneTimeRecordStore, type OneTimeRecord } from '../one-time-links/one-time-record-store.js';
@@ -218,7 +218,7 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
   const records = createOneTimeRecordStore<Field>({
     redis: opts.redis,
-    keyOf: (ref) => redisKeys.confirmationLink(opts.keyPrefix, ref),
+    keyOf: (ref) => storeKeys.confirmation(opts.keyPrefix, ref),
     serverKey: opts.serverKey,
     previousServerKeys: opts.previousServerKeys,
     publicBaseUrl: opts.publicBaseUrl,

@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { RedisClient } from '../redis/redis-client.js';
-import { redisKeys } from '../redis/redis-keys.js';
+import { storeKeys } from '../redis/redis-keys.js';
 import type { DisavowReport } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -56,7 +56,7 @@ export function createDisavowRouter(opts: DisavowRouterOptions): express.Router 
         limits.failedLookups,
         limits.windowSeconds,
         log,
-        redisKeys.disavowGuessName,
+        storeKeys.disavowGuessName,
       )
     : undefined;
   const kit = createLinkRouterKit({

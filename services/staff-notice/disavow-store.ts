@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/redis-client.js';
-import { redisKeys } from '../redis/redis-keys.js';
+import { storeKeys } from '../redis/redis-keys.js';
 import type { DisavowBinding, DisavowLinkIssuer, PsaKind } from '../domain/ports.js';
 import {
   createOneTimeRecordStore,
@@ -50,7 +50,7 @@ function bindingOf(fields: Record<(typeof FIELDS)[number], string>): DisavowBind
 export function createDisavowStore(opts: DisavowStoreOptions): DisavowStore {
   const records: OneTimeRecordStore<(typeof FIELDS)[number]> = createOneTimeRecordStore({
     redis: opts.redis,
-    keyOf: (ref) => redisKeys.disavowLink(opts.keyPrefix, ref),
+    keyOf: (ref) => storeKeys.disavow(opts.keyPrefix, ref),
     serverKey: opts.serverKey,
     previousServerKeys: opts.previousServerKeys,
     publicBaseUrl: opts.publicBaseUrl,
