@@ -19,12 +19,15 @@ import {
   type AftercareService,
 } from '../workers/aftercare-worker.js';
 import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
+import { staffDisavowedEvent } from '../services/domain/outcome-events.js';
 import {
   createEventDelivery,
   EVENT_DELIVERY_QUEUE_NAME,
   type EventDelivery,
 } from '../workers/event-delivery-worker.js';
-import type { DirectoryFactory, PsaAdapter, PsaKind } from '../services/domain/ports.js';
+import type { StaffNotices } from '../workers/staff-notice-worker.js';
+import { wireStaffNotices } from './staff-notice-wiring.js';
+import type { DirectoryFactory, DisavowOutcome, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { buildApp } from '../services/http/app.js';
 import { createHealthRouter } from '../services/http/health-routes.js';
@@ -57,6 +60,8 @@ import { redisKeys } from '../services/redis/redis-keys.js';
 export interface Resetdesk {
   app?: Express;
   worker?: Worker;
+  /** The queue of notices to staff members and their "this wasn't me" reports (workers/staff-notice-worker.ts). */
+  staffNotices: StaffNotices;
   queue: ResetQueue;
   /** The follow-up of delivered resets (workers with `watch.enabled` only). */
   aftercare?: AftercareService;
@@ -74,6 +79,8 @@ export interface ResetdeskOverrides {
   pacing?: PacingOptions;
   /** Prometheus metrics (services/metrics): webhook/job/outside-call figures; GET /metrics with a token. */
   metrics?: Metrics;
+  /** Told what each "this wasn't me" report did, once handed to the engineers (events, metrics). */
+  onDisavowed?: (outcome: DisavowOutcome) => void;
 }
 
 /** The composition root for a configuration: see `assembleResetdesk`. */
@@ -275,6 +282,36 @@ export function assembleResetdesk(
           }),
         }
       : undefined;
+  // The customers' tenants, for the worker only (an API-only process never calls Graph).
+  const directories = runWorker
+    ? (overrides.directories ??
+      createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' })))
+    : undefined;
+  // Notices to the staff member after a delivered reset, and their "this wasn't me" (/n/<token>), through
+  // their own queue: a mail or PSA outage delays them and never holds up a reset. The link-events worker's
+  // connection serves its worker too (BullMQ gives each worker its own blocking connection from it).
+  const notices = wireStaffNotices({
+    plan,
+    logger,
+    fastRedis,
+    workerConnection: linkEventsRedis,
+    prefix,
+    psa: psaFor,
+    directories,
+    redisOutage,
+    onDisavowed: (outcome) => {
+      overrides.onDisavowed?.(outcome);
+      // The report's reference names the fact: a report handled again gives the same event id.
+      void eventDelivery?.events.publish(
+        staffDisavowedEvent(
+          { psa: outcome.psa, ticketId: outcome.ticketId, tenantId: outcome.tenantId },
+          { distinct: outcome.ref, outcome: outcome.code },
+        ),
+      );
+    },
+    metrics: overrides.metrics,
+  });
+  const { staffNotices } = notices;
 
   let app: Express | undefined;
   if (runApi) {
@@ -321,6 +358,7 @@ export function assembleResetdesk(
         },
       }),
       operatorConsole,
+      disavowRouter: notices.disavowRouter(),
       bodyLimitBytes: plan.http.bodyLimitBytes,
       trustProxy: plan.http.trustProxy,
       metrics: overrides.metrics,
@@ -340,13 +378,10 @@ export function assembleResetdesk(
   let workerRedis: RedisClient | undefined;
   let aftercareRedis: RedisClient | undefined;
   let aftercare: AftercareService | undefined;
-  if (runWorker) {
+  if (runWorker && directories) {
     workerRedis = createRedisClient(topology, 'worker');
     workerRedis.on('error', redisOutage.listener('worker'));
     workerRedis.on('ready', redisOutage.readyListener('worker'));
-    const directories =
-      overrides.directories ??
-      createGraphDirectoryFactory(plan.graph, logger.child({ integration: 'graph' }));
     const pacedDirectories = pacing ? pacedDirectoryFactory(directories, pacing) : directories;
     if (plan.watch) {
       aftercareRedis = createRedisClient(topology, 'aftercare');
@@ -387,6 +422,7 @@ export function assembleResetdesk(
       confirmations,
       aftercare,
       events: eventDelivery?.events,
+      staffNotices: plan.notify ? staffNotices.scheduler : undefined,
       settings: {
         retryStatusIds: plan.reset.retryStatusIds,
         mspName: plan.links.mspName,
@@ -428,6 +464,7 @@ export function assembleResetdesk(
   return {
     app,
     worker,
+    staffNotices,
     queue,
     aftercare,
     health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
@@ -441,6 +478,7 @@ export function assembleResetdesk(
       await Promise.race([watchQueue?.close().catch(() => undefined), deadline]);
       // After the workers that publish: a last event is queued before its queue closes.
       await Promise.race([eventDelivery?.close().catch(() => undefined), deadline]);
+      await Promise.race([staffNotices.close().catch(() => undefined), deadline]);
       redisOutage.close();
       for (const client of [fastRedis, workerRedis, linkEventsRedis, aftercareRedis, eventsRedis]) {
         if (client) await closeRedisClient(client);

@@ -66,7 +66,7 @@ export interface WiringPlan {
    * Notices to staff members from the MSP's own tenant, sent with `graph`'s app (a token for `tenantId`);
    * undefined when notices are off.
    */
-  notify?: { tenantId: string; senderMailbox: string };
+  notify?: { tenantId: string; senderMailbox: string; disavowLinkTtlHours: number };
   /** Watching delivered resets until the staff member is back in; undefined when off. */
   watch?: WatchSettings & { concurrency: number };
   metrics: { enabled: boolean; port: number; bearerToken?: string };
@@ -191,7 +191,11 @@ function notifyPlan(config: AppConfig): WiringPlan['notify'] {
       'notify.senderMailbox (NOTIFY_SENDER_MAILBOX): must be a plain email address, e.g. notices@example-msp.com',
     );
   }
-  return { tenantId: notify.mspTenantId, senderMailbox: notify.senderMailbox };
+  return {
+    tenantId: notify.mspTenantId,
+    senderMailbox: notify.senderMailbox,
+    disavowLinkTtlHours: notify.disavowLinkTtlHours,
+  };
 }
 
 /** Start-up warnings about settings that work but leave the service more cautious than the MSP expects. */

@@ -97,6 +97,11 @@ export const customerSchema = z
       ])
       .transform(String)
       .optional(),
+    /**
+     * When the staff member answers the notice of their reset with "this wasn't me": block sign-in as well as
+     * revoking sessions (default false; not possible in the cloud for an account synced from on-premises AD).
+     */
+    blockSignInOnDisavow: z.boolean().optional(),
     /** Overrides of the default policy for this customer. */
     policy: policySchema.partial().optional(),
   })

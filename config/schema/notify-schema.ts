@@ -1,3 +1,5 @@
+import { intBetween } from '../config-formats.js';
+
 /**
  * Notices to staff members: sent with Graph sendMail from a mailbox in the MSP's own tenant, with the same app
  * registration as the customer calls (a token for the MSP's tenant, never a customer's).
@@ -22,5 +24,11 @@ export const notifySchema = {
     default: null as string | null,
     nullable: true,
     env: 'NOTIFY_SENDER_MAILBOX',
+  },
+  disavowLinkTtlHours: {
+    doc: 'How long the one-time "this wasn\'t me" link in a notice to a staff member works, in hours (1 to 336).',
+    format: intBetween(1, 336),
+    default: 72,
+    env: 'NOTIFY_DISAVOW_LINK_TTL_HOURS',
   },
 };

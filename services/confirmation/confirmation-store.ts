@@ -1,17 +1,9 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
-import { TransientError } from '../domain/errors.js';
-import type { PsaKind } from '../domain/ports.js';
-import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
-import { createKeyRing } from '../one-time-links/key-ring.js';
-import {
-  isWellFormedLinkToken,
-  linkContextJson,
-  newLinkTokenBytes,
-  parseLinkContext,
-} from '../one-time-links/link-token.js';
-import { createLinkRedis, luaScript } from '../one-time-links/redis-deadline.js';
 import { storeKeys } from '../redis/redis-keys.js';
+import type { PsaKind } from '../domain/ports.js';
+import { isWellFormedLinkToken, linkContextJson, parseLinkContext } from '../one-time-links/link-token.js';
+import { createOneTimeRecordStore, type OneTimeRecord } from '../one-time-links/one-time-record-store.js';
 import { scanKeys } from '../redis/redis-scan.js';
 
 /**
@@ -28,6 +20,8 @@ import { scanKeys } from '../redis/redis-scan.js';
  *   question and expiry: someone who can write to Redis but lacks the server key cannot plant a confirmation
  *   for another ticket or re-point one. A record whose key left the ring is unavailable; one without `kid`
  *   (made before the ring existed) is checked under every key of the ring.
+ * - The record machinery (ref, MAC, key ring, compare-and-set, nonces) is the generic one-time record store
+ *   (one-time-links/one-time-record-store.ts); this module adds the question and the two record formats.
  * - `decide` is a Lua compare-and-set (status must be `pending`, mac the one just verified, unexpired), so of
  *   two racing POSTs exactly one wins. The decided record stays until the link's expiry, only so that
  *   `reopen` can undo a decision whose hand-over (`onDecision`) failed; no further decision is possible.
@@ -152,22 +146,42 @@ export const CONFIRMATION_LIMITS = Object.freeze({
   maxNameLength: 200,
 });
 
+const FIELDS = ['context', 'name', 'what', 'dept', 'upn', 'req', 'asked'] as const;
+type Field = (typeof FIELDS)[number];
+
+/** What versions 1 to 3 cover, each adding fields at the end of its MAC's input. */
+const V1 = ['context', 'name', 'what'] as const;
+const V2 = [...V1, 'dept', 'upn'] as const;
+const macPartsOf = (version: string, extra: readonly Field[]) => (ref: string, r: Record<string, string>) => [
+  version,
+  ref,
+  r.context ?? '',
+  r.name ?? '',
+  r.what ?? '',
+  r.expiresAt ?? '',
+  ...extra.map((field) => r[field] ?? ''),
+];
+
 /**
- * Records of version 1 (no department or sign-in name) and 2 (no requester or time asked) are still read:
- * links outlive a deployment.
+ * Version 3 (current) also covers the requester and the time asked, shown to operators; version 2 the
+ * department and sign-in name shown beside the name. Records of versions 1 and 2 are still read: links
+ * outlive a deployment.
  */
-const FORMAT_VERSION = '3';
-const READABLE_VERSIONS = ['1', '2', FORMAT_VERSION];
+const FORMATS = {
+  current: '3',
+  versions: {
+    '1': { covers: V1, macParts: macPartsOf('1', []) },
+    '2': { covers: V2, macParts: macPartsOf('2', ['dept', 'upn']) },
+    '3': { covers: FIELDS, macParts: macPartsOf('3', ['dept', 'upn', 'req', 'asked']) },
+  },
+};
 
 /** One line of plain text for the page: no control characters, trimmed, bounded. */
 function pageText(value: unknown): string {
-  return (
-    String(value ?? '')
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-      .trim()
-      .slice(0, CONFIRMATION_LIMITS.maxNameLength)
-  );
+  return String(value ?? '')
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim()
+    .slice(0, CONFIRMATION_LIMITS.maxNameLength);
 }
 const WHATS: readonly ConfirmationQuestion['what'][] = ['password', 'mfa', 'both'];
 
@@ -188,127 +202,50 @@ export function confirmationLogRef(token: unknown): string {
   return confirmationRefOf(token)?.slice(0, 12) ?? 'malformed';
 }
 
-/**
- * Sets status to ARGV[1] when the record is pending, carries mac ARGV[2] and is unexpired at ARGV[3].
- * Returns 1 when this call decided, 0 otherwise.
- */
-const DECIDE_SCRIPT = `
-if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
-if redis.call('HGET', KEYS[1], 'mac') ~= ARGV[2] then return 0 end
-local exp = tonumber(redis.call('HGET', KEYS[1], 'expiresAt') or '0')
-if (not exp) or exp <= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedAt', ARGV[3])
-return 1
-`;
-
-/** Sets status back to pending when it is still ARGV[1]. Returns 1 when reopened. */
-const REOPEN_SCRIPT = `
-if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'pending')
-redis.call('HDEL', KEYS[1], 'decidedAt')
-return 1
-`;
-
-const DECIDE = luaScript(DECIDE_SCRIPT);
-const REOPEN = luaScript(REOPEN_SCRIPT);
+/** The question and context of an intact record; null when they do not parse. */
+function readRecord(
+  record: OneTimeRecord<Field>,
+): { context: ConfirmationContext; question: ConfirmationQuestion } | null {
+  const { context, name, what, dept, upn } = record.fields;
+  if (!(WHATS as readonly string[]).includes(what)) return null;
+  const parsed = parseLinkContext(context);
+  if (!parsed) return null;
+  return {
+    context: parsed,
+    question: {
+      targetDisplayName: name,
+      ...(dept ? { targetDepartment: dept } : {}),
+      ...(upn ? { targetSignInName: upn } : {}),
+      what: what as ConfirmationQuestion['what'],
+    },
+  };
+}
 
 /** Builds the store. Throws at construction on a bad server key or base URL. */
 export function createConfirmationStore(opts: ConfirmationStoreOptions): ConfirmationStore {
-  const { redis, keyPrefix } = opts;
   if (!Buffer.isBuffer(opts.serverKey) || opts.serverKey.length !== 32) {
     throw new Error('confirmation server key must be exactly 32 bytes');
   }
-  const ring = createKeyRing(opts.serverKey, opts.previousServerKeys ?? []);
-  const macKeys = new Map(
-    ring.keys.map((k) => [k.id, deriveServerSubkey(k.key, 'resetdesk confirmation record v1')]),
-  );
-  const currentMacKey = macKeys.get(ring.current.id)!;
-  const nonces = createFormNonces(
-    ring.keys.map((k) => deriveServerSubkey(k.key, 'resetdesk confirmation nonce v1')),
-    'confirm',
-  );
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new Error('confirmation publicBaseUrl must be an http(s) URL');
   }
   const publicBase = baseUrl.toString().replace(/\/+$/, '');
-  const redisKey = (ref: string) => storeKeys.confirmation(keyPrefix, ref);
-
-  /**
-   * Version 2 also covers the department and sign-in name shown beside the name; version 3 the requester
-   * and the time asked, shown to operators.
-   */
-  const recordMac = (
-    macKey: Buffer,
-    version: string,
-    ref: string,
-    fields: {
-      context: string;
-      name: string;
-      what: string;
-      expiresAt: string;
-      dept?: string;
-      upn?: string;
-      req?: string;
-      asked?: string;
-    },
-  ) => {
-    const parts = [version, ref, fields.context, fields.name, fields.what, fields.expiresAt];
-    if (version !== '1') parts.push(fields.dept ?? '', fields.upn ?? '');
-    if (version !== '1' && version !== '2') parts.push(fields.req ?? '', fields.asked ?? '');
-    return createHmac('sha256', macKey).update(parts.join('\n')).digest('base64url');
-  };
-  const { guarded, run } = createLinkRedis({
-    redis,
-    timeoutMs: opts.operationTimeoutMs,
-    storeName: 'confirmation',
-    toError: (message, cause) => new TransientError(message, undefined, { cause }),
+  const records = createOneTimeRecordStore<Field>({
+    redis: opts.redis,
+    keyOf: (ref) => storeKeys.confirmation(opts.keyPrefix, ref),
+    serverKey: opts.serverKey,
+    previousServerKeys: opts.previousServerKeys,
+    publicBaseUrl: opts.publicBaseUrl,
+    path: '/c',
+    label: 'confirmation',
+    nonceLabel: 'confirm',
+    fields: FIELDS,
+    maxTtlSeconds: CONFIRMATION_LIMITS.maxTtlSeconds,
+    operationTimeoutMs: opts.operationTimeoutMs,
+    formats: FORMATS,
+    acceptRecordsWithoutKid: true,
   });
-
-  /** The record when it is intact (mac verifies) and unexpired, whatever its status; else null. */
-  function open(
-    ref: string,
-    fields: Record<string, string>,
-    nowMs: number,
-  ): (PendingConfirmation & { status: string; mac: string; req?: string; asked?: string }) | null {
-    const { v, status, context, name, what, expiresAt, mac, kid } = fields;
-    // Only a version whose MAC covers them may show a department, sign-in name, requester or time asked.
-    const dept = v === '1' ? undefined : fields.dept;
-    const upn = v === '1' ? undefined : fields.upn;
-    const req = v === '1' || v === '2' ? undefined : fields.req;
-    const asked = v === '1' || v === '2' ? undefined : fields.asked;
-    if (!v || !READABLE_VERSIONS.includes(v)) return null;
-    if (!status || !context || name === undefined || !what || !expiresAt || !mac) return null;
-    if (!(Number(expiresAt) > nowMs)) return null;
-    if (!(WHATS as readonly string[]).includes(what)) return null;
-    const keys =
-      kid === undefined ? [...macKeys.values()] : [macKeys.get(kid)].filter((k) => k !== undefined);
-    const given = Buffer.from(mac);
-    const intact = keys.some((macKey) => {
-      const expected = Buffer.from(
-        recordMac(macKey, v, ref, { context, name, what, expiresAt, dept, upn, req, asked }),
-      );
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!intact) return null;
-    const parsed = parseLinkContext(context);
-    if (!parsed) return null;
-    return {
-      ref,
-      status,
-      mac,
-      context: parsed,
-      question: {
-        targetDisplayName: name,
-        ...(dept ? { targetDepartment: dept } : {}),
-        ...(upn ? { targetSignInName: upn } : {}),
-        what: what as ConfirmationQuestion['what'],
-      },
-      expiresAt: new Date(Number(expiresAt)),
-      ...(req ? { req } : {}),
-      ...(asked ? { asked } : {}),
-    };
-  }
 
   return {
     async create(input) {
@@ -322,93 +259,39 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
         throw new RangeError('confirmation question.what must be password, mfa or both');
       }
       const name = pageText(question.targetDisplayName);
-      const dept = pageText(question.targetDepartment);
-      const upn = pageText(question.targetSignInName);
-      const req = pageText(input.requesterSignInName);
       if (!name) throw new RangeError('confirmation question.targetDisplayName must not be empty');
-      const contextJson = linkContextJson(input);
-      if (!parseLinkContext(contextJson)) throw new RangeError('confirmation context is invalid');
-
-      const token = newLinkTokenBytes().toString('base64url');
-      const ref = confirmationRefOf(token);
-      if (!ref) throw new Error('confirmation token generation failed');
-      const ttlMs = Math.ceil(ttlSeconds * 1000);
-      const askedAtMs = Date.now();
-      const expiresAtMs = askedAtMs + ttlMs;
-      const expiresAt = String(expiresAtMs);
-      const asked = String(askedAtMs);
-      const key = redisKey(ref);
-      await guarded('store a link', async () => {
-        const results = await redis
-          .multi()
-          .hset(key, {
-            v: FORMAT_VERSION,
-            status: 'pending',
-            context: contextJson,
-            name,
-            dept,
-            upn,
-            req,
-            asked,
-            what: question.what,
-            expiresAt,
-            kid: ring.current.id,
-            mac: recordMac(currentMacKey, FORMAT_VERSION, ref, {
-              context: contextJson,
-              name,
-              what: question.what,
-              expiresAt,
-              dept,
-              upn,
-              req,
-              asked,
-            }),
-          })
-          .pexpire(key, ttlMs)
-          .exec();
-        if (!results) throw new Error('transaction aborted');
-        for (const [err] of results) if (err) throw err;
-      });
-      return { url: `${publicBase}/c/${token}`, token, ref, expiresAt: new Date(expiresAtMs) };
+      const context = linkContextJson(input);
+      if (!parseLinkContext(context)) throw new RangeError('confirmation context is invalid');
+      return records.create(
+        {
+          context,
+          name,
+          what: question.what,
+          dept: pageText(question.targetDepartment),
+          upn: pageText(question.targetSignInName),
+          req: pageText(input.requesterSignInName),
+          asked: String(Date.now()),
+        },
+        ttlSeconds,
+      );
     },
 
     async peek(token) {
-      const ref = confirmationRefOf(token);
-      if (!ref) return null;
-      const fields = await guarded('read a link', () => redis.hgetall(redisKey(ref)));
-      const record = open(ref, fields, Date.now());
-      if (!record || record.status !== 'pending') return null;
-      return { ref, context: record.context, question: record.question, expiresAt: record.expiresAt };
+      const record = await records.peek(token);
+      const read = record && readRecord(record);
+      if (!record || !read) return null;
+      return { ref: record.ref, ...read, expiresAt: record.expiresAt };
     },
 
     async decide(token, decision, _viewer) {
       if (decision !== 'confirmed' && decision !== 'denied') return { status: 'unavailable' };
-      const ref = confirmationRefOf(token);
-      if (!ref) return { status: 'unavailable' };
-      const fields = await guarded('read a link', () => redis.hgetall(redisKey(ref)));
-      const now = Date.now();
-      const record = open(ref, fields, now);
-      if (!record || record.status !== 'pending') return { status: 'unavailable' };
-      const won = await guarded('record a decision', () =>
-        run(DECIDE, [redisKey(ref)], [decision, record.mac, String(now)]),
-      );
-      if (won !== 1) return { status: 'unavailable' };
-      return {
-        status: 'decided',
-        decision,
-        context: record.context,
-        question: record.question,
-        ref,
-        decidedAt: new Date(now),
-      };
+      const used = await records.use(token, decision);
+      const read = used && readRecord(used);
+      if (!used || !read) return { status: 'unavailable' };
+      return { status: 'decided', decision, ...read, ref: used.ref, decidedAt: used.usedAt };
     },
 
-    async reopen(token, decision) {
-      const ref = confirmationRefOf(token);
-      if (!ref) return false;
-      const result = await guarded('reopen a link', () => run(REOPEN, [redisKey(ref)], [decision]));
-      return result === 1;
-    },
+    reopen: (token, decision) => records.reopen(token, decision),
 
     urlFor(token) {
       if (!isWellFormedConfirmationToken(token)) throw new RangeError('not a confirmation token');
@@ -417,43 +300,33 @@ export function createConfirmationStore(opts: ConfirmationStoreOptions): Confirm
 
     refOf: confirmationRefOf,
 
-    formNonce(token, nowMs = Date.now()) {
-      const ref = confirmationRefOf(token);
-      if (!ref) throw new RangeError('not a confirmation token');
-      return nonces.issue(ref, nowMs);
-    },
+    formNonce: (token, nowMs) => records.formNonce(token, nowMs),
 
-    checkFormNonce(token, nonce, maxAgeMs, nowMs = Date.now()) {
-      const ref = confirmationRefOf(token);
-      return ref !== null && nonces.check(ref, nonce, maxAgeMs, nowMs);
-    },
+    checkFormNonce: (token, nonce, maxAgeMs, nowMs) => records.checkFormNonce(token, nonce, maxAgeMs, nowMs),
 
     async destroy(token) {
       const ref = confirmationRefOf(token);
-      if (!ref) return;
-      await guarded('destroy a link', () => redis.del(redisKey(ref)));
+      if (ref) await records.destroyRef(ref);
     },
 
     async listPending(limit) {
-      const pattern = storeKeys.confirmationPattern(keyPrefix);
-      const keys = await guarded('list links', () =>
-        scanKeys(redis, pattern, { maxKeys: limit * 4, maxCalls: 50 }),
-      );
-      const now = Date.now();
+      const keys = await scanKeys(opts.redis, storeKeys.confirmationPattern(opts.keyPrefix), {
+        maxKeys: limit * 4,
+        maxCalls: 50,
+      });
       const found: PendingConfirmationSummary[] = [];
       for (const key of keys) {
         // The same namespace holds each ticket's confirmation state (confirmation-gate.ts): links only.
-        const ref = key.slice(keyPrefix.length + 'confirm:'.length);
+        const ref = key.slice(storeKeys.confirmation(opts.keyPrefix, '').length);
         if (!/^[0-9a-f]{64}$/.test(ref)) continue;
-        const fields = await guarded('read a link', () => redis.hgetall(key));
-        const record = open(ref, fields, now);
-        if (!record || record.status !== 'pending') continue;
-        const askedAt = Number(record.asked);
+        const record = await records.peekRef(ref);
+        const read = record && readRecord(record);
+        if (!record || !read) continue;
+        const askedAt = Number(record.fields.asked);
         found.push({
           ref: ref.slice(0, 12),
-          context: record.context,
-          question: record.question,
-          ...(record.req ? { requesterSignInName: record.req } : {}),
+          ...read,
+          ...(record.fields.req ? { requesterSignInName: record.fields.req } : {}),
           ...(askedAt > 0 ? { askedAt: new Date(askedAt) } : {}),
           expiresAt: record.expiresAt,
         });

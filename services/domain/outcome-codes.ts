@@ -165,6 +165,12 @@ export const OUTCOME_CODES = {
     nextStep:
       'Remove the remaining MFA methods in the Entra admin center (Authentication methods), then tell the requester.',
   },
+  'staff-disavowed': {
+    meaning:
+      'The staff member answered the notice of their reset with "This wasn\'t me": a possible account takeover.',
+    nextStep:
+      'Call the staff member on a number you already hold; check the sign-in logs and the requester; if it was not them, keep sign-in blocked, reset the password and MFA again yourself, and find out how the request was made.',
+  },
   'secure-link-unavailable': {
     meaning:
       'The secure-link store refused the link (Redis answered no, e.g. out of memory), so no password was set or sent.',

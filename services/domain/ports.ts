@@ -18,3 +18,4 @@ export * from './ports/notification-port.js';
 export * from './ports/psa-port.js';
 export * from './ports/record-ports.js';
 export * from './ports/secure-link-port.js';
+export * from './ports/staff-notice-port.js';

@@ -51,6 +51,8 @@ export function deliveryNote(input: {
   mfaIncomplete: boolean;
   sessionsRevoked: boolean;
   mspName: string;
+  /** Notices to staff members are off: the manager is asked to tell the staff member. */
+  staffNoticesOff?: boolean;
   marker: string;
 }): TicketNote {
   const { request, target } = input;
@@ -82,6 +84,12 @@ export function deliveryNote(input: {
   } else if (input.mfaRemoved) {
     lines.push(
       'The staff member can sign in with their existing password at https://outlook.office.com and will be prompted to register MFA again.',
+      '',
+    );
+  }
+  if (input.staffNoticesOff && (input.passwordReset || input.mfaRemoved)) {
+    lines.push(
+      `We could not send ${target.displayName} an independent notice of this reset: ${input.mspName} does not send these notices yet. Please tell them yourself, in person or by phone rather than by email to their work mailbox, so that they can tell us at once if they did not expect it.`,
       '',
     );
   }

@@ -23,6 +23,8 @@ export interface AppDeps {
   confirmationRouter?: Router;
   /** The operator console (services/console), mounted at `path`; every route of it checks the sign-in. */
   operatorConsole?: { path: string; router: Router };
+  /** The "this wasn't me" pages of the notices to staff members (/n/<token>). */
+  disavowRouter?: Router;
   bodyLimitBytes: number;
   trustProxy: number;
   /** Webhook counters (services/metrics), when given. */
@@ -74,6 +76,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/s', deps.secureLinkRouter);
   if (deps.confirmationRouter) app.use('/c', deps.confirmationRouter);
   if (deps.operatorConsole) app.use(deps.operatorConsole.path, deps.operatorConsole.router);
+  if (deps.disavowRouter) app.use('/n', deps.disavowRouter);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });
   });

@@ -13,8 +13,8 @@ declare module 'http' {
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 const UNLOGGED = new Set(['/healthz', '/readyz']);
-/** The one-time-link roots (`/s`, `/c`): everything after them but their assets is a token. */
-const LINK_ROOTS = new Set(['s', 'c']);
+/** The one-time-link roots (`/s`, `/c`, `/n`): everything after them but their assets is a token. */
+const LINK_ROOTS = new Set(['s', 'c', 'n']);
 /**
  * A run of base64url characters this long is treated as a token wherever it appears (a link token is 43
  * characters, its lookup half 22); no route of the service has a path segment like it.

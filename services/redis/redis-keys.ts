@@ -17,6 +17,7 @@
  * | `<p>:link:<hash>`, `<p>:link-meta:<hash>`       | a secure link's ciphertext and its reporting record    |
  * | `<p>:confirm:<hash>`                            | an email request's confirmation question               |
  * | `<p>:confirm:<psa>:<ticket>`                    | which question a ticket waits on                       |
+ * | `<p>:disavow:<hash>`                            | a "this wasn't me" link's record (ticket, account)     |
  * | `<p>:<limiter>:<address>`                       | failed one-time link lookups per address               |
  * | `<p>:console:audit`                             | the operator console's audit trail (a capped list)     |
  */
@@ -28,9 +29,14 @@ export const QUEUE_NAMES = {
   aftercare: 'aftercare',
   /** Outcome-event posts: one job per event and endpoint (workers/event-delivery-worker.ts). */
   eventDeliveries: 'event-deliveries',
+  /** Notices to staff members and their "this wasn't me" reports (workers/staff-notice-worker.ts). */
+  staffNotices: 'staff-notices',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** The queue of notices to staff members and their "this wasn't me" reports. */
+export const STAFF_NOTICES_QUEUE_NAME = QUEUE_NAMES.staffNotices;
 
 /** The queue of outcome-event posts. */
 export const EVENT_DELIVERY_QUEUE_NAME = QUEUE_NAMES.eventDeliveries;
@@ -78,6 +84,10 @@ export const storeKeys = {
   /** SCAN patterns of every link and every confirmation record under a store's prefix. */
   linkPattern: (storePrefix: string) => `${escapeGlob(storePrefix)}link:*`,
   confirmationPattern: (storePrefix: string) => `${escapeGlob(storePrefix)}confirm:*`,
+  /** A "this wasn't me" link's record, named by the hash of its token. */
+  disavow: (storePrefix: string, ref: string) => `${storePrefix}disavow:${ref}`,
+  /** The name of the `/n` pages' failed-lookup limiter (see `guessLimiter`). */
+  disavowGuessName: 'disavow-guess',
   /** The key prefix the failed-lookup limiter adds each address to. */
   guessLimiter: (storePrefix: string, name: string) => `${storePrefix}${name}`,
 };

@@ -267,11 +267,30 @@ describe('loadConfig', () => {
       NOTIFY_SENDER_MAILBOX: 'notices@example-msp.test',
     };
 
-    it('When notices are on with the tenant and sender, then the plan carries both', () => {
+    it('When notices are on with the tenant and sender, then the plan carries both and the link lifetime', () => {
       expect(planWiring(loadConfig({ env: validEnv(notifyEnv) })).notify).toEqual({
         tenantId: '99999999-8888-4777-8666-555555555555',
         senderMailbox: 'notices@example-msp.test',
+        disavowLinkTtlHours: 72,
       });
+      expect(
+        planWiring(loadConfig({ env: validEnv({ ...notifyEnv, NOTIFY_DISAVOW_LINK_TTL_HOURS: '24' }) }))
+          .notify?.disavowLinkTtlHours,
+      ).toBe(24);
+    });
+
+    it('When a customer asks for sign-in to be blocked on "this wasn\'t me", then the customer carries it', () => {
+      const customers = JSON.stringify([
+        {
+          name: 'contoso',
+          psa: 'halopsa',
+          psaCustomerId: 12,
+          tenantId: '11111111-2222-3333-4444-555555555555',
+          blockSignInOnDisavow: true,
+        },
+      ]);
+      const plan = planWiring(loadConfig({ env: validEnv({ RESETDESK_CUSTOMERS_JSON: customers }) }));
+      expect(plan.customers.find('halopsa', '12')?.blockSignInOnDisavow).toBe(true);
     });
 
     it('When notices are off, then nothing is planned and the keys are not required', () => {

@@ -43,6 +43,8 @@ export interface CustomerSettings {
    * domain holds); pass it as `MoveOptions.resolvedStatusId`. Undefined: the PSA's configured resolved status.
    */
   resolvedStatusId?: string;
+  /** On "this wasn't me" from the staff member, block sign-in besides revoking sessions (default false). */
+  blockSignInOnDisavow?: boolean;
   policy?: Partial<ResetPolicy>;
 }
 

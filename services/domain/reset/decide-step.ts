@@ -106,6 +106,7 @@ export async function decide(
     target: verdict.target,
     tenantId: customer.tenantId,
     customerName: customer.name,
+    customerId: customer.psaCustomerId,
     request,
   };
 }

@@ -7,6 +7,7 @@ import {
   type ResetProgress,
   type ResetRequestContext,
 } from './reset-journal.js';
+import { queueStaffNotice } from './staff-notice-step.js';
 import { TicketWriter } from './ticket-writer.js';
 import { deliverOnce, deliveryNoteOf } from './write-back.js';
 
@@ -44,6 +45,7 @@ export async function handOffAfterFailure(
     await deliverOnce(ctx, writer, deliveryNoteOf(ctx, writer, deps, decision, maxViews));
     ctx.logger.warn({ event: 'reset.delivered-late' }, 'secure link written to the ticket after the failure');
   }
+  if (decision) await queueStaffNotice(ctx, deps, decision);
 
   const progress = ctx.journal.progress;
   const delivered = progress.customerNote === 'done' && (passwordDone || Boolean(progress.mfa));

@@ -8,6 +8,7 @@ import type {
   PsaKind,
   RequestRateLimiter,
   SecureLinkStore,
+  StaffNoticeScheduler,
   TicketLedger,
 } from '../ports.js';
 
@@ -31,6 +32,11 @@ export interface ResetUseCaseDeps {
   aftercare?: Aftercare;
   /** Where outcome events go (delivered, handed off, denied); none are published without it. */
   events?: OutcomeEvents;
+  /**
+   * Queues the notice to the staff member after a delivered reset; absent when notices are off, and the
+   * delivery note then tells the manager that no independent notice was sent.
+   */
+  staffNotices?: StaffNoticeScheduler;
   settings: {
     /** Per PSA, the status id an engineer sets to send a handed-off ticket back (engineer retry). */
     retryStatusIds?: Partial<Record<PsaKind, string>>;

@@ -20,6 +20,8 @@ export interface ResetProgress {
     target: DirectoryUser;
     tenantId: string;
     customerName: string;
+    /** The PSA's id of the customer (absent in journals written before it was recorded). */
+    customerId?: string;
     request: RequestSummary;
     /** When the decision was taken, right before the first change to the account (ISO 8601 UTC). */
     decidedAt?: string;
@@ -44,6 +46,8 @@ export interface ResetProgress {
   carried?: { mfaRemoved?: boolean; passwordReset?: boolean; sessionsRevoked?: boolean };
   /** The follow-up of the delivered reset (the watch, the staff member's notice) was started. */
   aftercareStarted?: boolean;
+  /** The notice to the staff member: when the reset was written back, and whether the notice is queued. */
+  staffNotice?: { at: string; queued?: boolean };
   /** The request was counted against the requester's and the customer's budgets (once per ticket). */
   budgetTaken?: boolean;
   /**

@@ -3,6 +3,7 @@ import type { CustomerSettings, DeliveredReset, TicketNote } from '../ports.js';
 import { deliveryNote, partialHandOffCustomerNote } from '../ticket-notes.js';
 import type { ResetUseCaseDeps } from './reset-deps.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
+import { queueStaffNotice } from './staff-notice-step.js';
 import type { TicketWriter } from './ticket-writer.js';
 
 type Decision = NonNullable<ResetProgress['decision']>;
@@ -31,6 +32,7 @@ export function deliveryNoteOf(
     mfaIncomplete: mfa?.results.some((m) => m.outcome === 'failed') ?? false,
     sessionsRevoked: Boolean(sessionsRevoked),
     mspName: deps.settings.mspName,
+    staffNoticesOff: deps.staffNotices === undefined,
     marker: writer.marker('delivery'),
   });
 }
@@ -83,6 +85,7 @@ export async function writeBack(
         : undefined;
   if (customerNote) await deliverOnce(ctx, writer, customerNote);
   await journal.flush();
+  await queueStaffNotice(ctx, deps, decision);
 
   const handOffCode: OutcomeCode | undefined = needsPasswordHandOff
     ? 'synced-user-password'

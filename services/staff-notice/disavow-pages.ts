@@ -1,0 +1,98 @@
+import { escapeHtml, renderLinkPageFrame } from '../one-time-links/link-page-layout.js';
+import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
+
+/**
+ * HTML of the "this wasn't me" pages (`/n`). Pure functions; every interpolated value is escaped; no script,
+ * no inline style, a real form POST. The pages name no account, person or ticket: whoever opens the link
+ * learns nothing the notice did not already say.
+ */
+
+interface PageBase {
+  mspName: string;
+  basePath: string;
+}
+
+/** Served at `<basePath>/assets/disavow.css`. */
+export const DISAVOW_CSS = `${SECURE_LINK_CSS}.choices { display: flex; justify-content: center; margin: 2rem 0 1rem; }
+.choices form { margin: 0; }
+.choices .button.primary { font-size: 1.1rem; padding: 0.8rem 1.4rem; }
+.small { color: var(--muted); font-size: 0.95rem; }
+`;
+
+function layout(base: PageBase, title: string, main: string): string {
+  return renderLinkPageFrame(base, title, main, { stylesheet: 'disavow.css' });
+}
+
+/** GET: what pressing the button does, and the button. Changes nothing by being fetched. */
+export function renderDisavowPage(
+  base: PageBase & { token: string; nonce: string; notice?: string },
+): string {
+  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
+  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
+  return layout(
+    base,
+    'Did you expect this reset?',
+    `<h1>Did you expect this reset?</h1>${notice}
+<p>We emailed you because the password or the sign-in methods of your work account were reset at a request made to ${escapeHtml(base.mspName)}.</p>
+<p>If you did not ask for this and did not expect it, press the button. We will sign your account out everywhere and tell your IT team straight away.</p>
+<div class="choices">
+<form method="post" action="${action}">
+<input type="hidden" name="nonce" value="${escapeHtml(base.nonce)}">
+<button type="submit" class="button primary">This wasn&#39;t me</button>
+</form>
+</div>
+<p class="small">If you expected it, close this page: nothing happens.</p>`,
+  );
+}
+
+/** After the report was accepted (POST, 200). */
+export function renderDisavowThankYouPage(base: PageBase): string {
+  return layout(
+    base,
+    'Thank you',
+    `<h1>Thank you, your IT team has been told</h1>
+<p>Your account is being signed out everywhere, and an engineer will look into the reset. They may contact you by phone.</p>
+<p>Do not reply to the email with any password or code.</p>`,
+  );
+}
+
+/** Every link that cannot be used: unknown, malformed, expired, already used. Identical in all cases. */
+export function renderDisavowUnavailablePage(base: PageBase): string {
+  return layout(
+    base,
+    'Link not available',
+    `<h1>This link is no longer available</h1>
+<p>These links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
+<p>If you did not expect a reset of your account, call your IT team or ${escapeHtml(base.mspName)} now.</p>`,
+  );
+}
+
+/** A POST from another site (403). Nothing was done. */
+export function renderDisavowCrossSitePage(base: PageBase): string {
+  return layout(
+    base,
+    'Open the link from your email',
+    `<h1>Open the link from your email</h1>
+<p>This can only be reported on the page the link opens. Open the link from your email again, then press the button there.</p>`,
+  );
+}
+
+/** Too many failed lookups from this address (429). */
+export function renderDisavowTooManyPage(base: PageBase): string {
+  return layout(
+    base,
+    'Please wait',
+    `<h1>Too many attempts</h1>
+<p>Too many links that do not work were opened from your network. Please wait a few minutes, then open the link from your email again.</p>`,
+  );
+}
+
+/** The store or the queue failed (503). Nothing was reported; the link still works. */
+export function renderDisavowRetryPage(base: PageBase): string {
+  return layout(
+    base,
+    'Please try again',
+    `<h1>Please try again in a minute</h1>
+<p>We could not take your report just now. Open the link from your email again in a minute, or call your IT team or ${escapeHtml(base.mspName)}.</p>`,
+  );
+}
