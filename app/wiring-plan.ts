@@ -7,8 +7,10 @@ import { isPlainEmailAddress } from '../integrations/shared/mail-addresses.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
 import type { RedisSettings } from '../config/redis-settings.js';
+import { envOf } from '../config/config-keys.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import { pacingFromConfig, type PacingOptions } from '../services/pacing/pacing-options.js';
+import { passwordFloorProblem } from '../services/domain/temporary-password.js';
 
 /** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
 export const PSA_MODULES: readonly PsaModule[] = [halopsaModule, connectwiseModule, autotaskModule];
@@ -117,8 +119,35 @@ export function planWiring(config: AppConfig): WiringPlan {
       port: config.metrics.port,
       bearerToken: config.metrics.bearerToken,
     },
-    customers: config.customerDirectory,
+    customers: checkedCustomerDirectory(config),
   };
+}
+
+/**
+ * The configuration's customers, once every temporary password format they can draw (the service-wide one,
+ * and each customer's merged with it) is known to meet the tenant floor, the generator's own rule
+ * (services/domain/temporary-password.ts). Throws ConfigError naming the key otherwise.
+ */
+export function checkedCustomerDirectory(
+  config: Pick<AppConfig, 'passwordFormat' | 'customers' | 'customerDirectory'>,
+): CustomerDirectory {
+  const problem = passwordFloorProblem(config.passwordFormat);
+  if (problem) {
+    const keys = ['words', 'separators', 'digits'].map(
+      (k) => `passwordFormat.${k} (${envOf(`passwordFormat.${k}`)})`,
+    );
+    throw new ConfigError(`passwordFormat: ${problem} (${keys.join(', ')})`);
+  }
+  config.customers.forEach((customer, index) => {
+    if (!customer.passwordFormat) return;
+    const merged = passwordFloorProblem(config.customerDirectory.passwordFormatFor(customer));
+    if (merged) {
+      throw new ConfigError(
+        `customers[${index}].passwordFormat: customer "${customer.name}" (with the service-wide passwordFormat for what it leaves out): ${merged}`,
+      );
+    }
+  });
+  return config.customerDirectory;
 }
 
 function notifyPlan(config: AppConfig): WiringPlan['notify'] {

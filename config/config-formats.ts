@@ -27,6 +27,16 @@ convict.addFormat({
   coerce: parseJsonOrKeep,
 });
 
+convict.addFormat({
+  name: 'password-separators',
+  validate(value: unknown) {
+    // The symbols a password may use are the generator's to say; checked with the whole format (app/).
+    if (typeof value !== 'string' || value.length > 32) {
+      throw new Error('must be a string of separator symbols, e.g. "-#!"');
+    }
+  },
+});
+
 function parseUrl(value: unknown, protocols: string[], what: string): URL {
   if (typeof value !== 'string') throw new Error(`must be ${what}`);
   let url: URL;

@@ -1,3 +1,4 @@
+import type { PasswordFormat } from '../temporary-password.js';
 import type { PsaKind } from './psa-port.js';
 import type { RateWindow } from './record-ports.js';
 
@@ -39,12 +40,20 @@ export interface CustomerSettings {
   secureLinkTtlHours?: number;
   secureLinkMaxViews?: number;
   policy?: Partial<ResetPolicy>;
+  /** Overrides of the service-wide temporary password format. */
+  passwordFormat?: Partial<PasswordFormat>;
 }
 
-/** The customers the service works for. */
+/**
+ * The customers the service works for. Contract: the settings of a customer are those of the configuration
+ * `find` returned it from, even when the configuration is replaced (reloaded) in between, so one run of a
+ * job never mixes two configurations.
+ */
 export interface CustomerDirectory {
   /** The customer a PSA customer id belongs to, or undefined when the MSP has not mapped it. */
   find(psa: PsaKind, psaCustomerId: string): CustomerSettings | undefined;
   /** The customer's effective policy: the defaults with the customer's own settings on top. */
   policyFor(customer: CustomerSettings): ResetPolicy;
+  /** The customer's temporary password format: the service-wide one with the customer's own on top. */
+  passwordFormatFor(customer: CustomerSettings): PasswordFormat;
 }

@@ -1,0 +1,30 @@
+import { intBetween } from '../config-formats.js';
+import {
+  DEFAULT_PASSWORD_FORMAT_SETTINGS as DEFAULT_FORMAT,
+  PASSWORD_FORMAT_BOUNDS,
+} from '../customer-settings.js';
+
+/**
+ * Service-wide defaults of settings each customer may override in its own entry (`passwordFormat`).
+ * A format that cannot always give 14 characters of 3 character classes stops the start (app/wiring-plan.ts).
+ */
+export const passwordFormatDefaultsSchema = {
+  words: {
+    doc: 'Temporary passwords: how many capitalised list words (4-7 letters each). Per customer: passwordFormat.words.',
+    format: intBetween(...PASSWORD_FORMAT_BOUNDS.words),
+    default: DEFAULT_FORMAT.words,
+    env: 'PASSWORD_FORMAT_WORDS',
+  },
+  separators: {
+    doc: 'Temporary passwords: the symbols one separator is drawn from (per password, repeated between the parts), any of - ! # % + = ? @ . _ ~ : ^; empty for none. Per customer: passwordFormat.separators.',
+    format: 'password-separators',
+    default: DEFAULT_FORMAT.separators,
+    env: 'PASSWORD_FORMAT_SEPARATORS',
+  },
+  digits: {
+    doc: 'Temporary passwords: how many digits the trailing number has (no leading zero; 0 for no number). Per customer: passwordFormat.digits.',
+    format: intBetween(...PASSWORD_FORMAT_BOUNDS.digits),
+    default: DEFAULT_FORMAT.digits,
+    env: 'PASSWORD_FORMAT_DIGITS',
+  },
+};
