@@ -7,7 +7,7 @@ import { graphSchema } from './schema/graph-schema.js';
 import { halopsaSchema } from './schema/halopsa-schema.js';
 import { redisSchema } from './schema/redis-schema.js';
 import { notifySchema } from './schema/notify-schema.js';
-import { passwordFormatDefaultsSchema } from './schema/customer-defaults-schema.js';
+import { passwordFormatDefaultsSchema, rolloutSchema } from './schema/customer-defaults-schema.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env, once: the config type is
@@ -233,6 +233,7 @@ export const configSchema = {
     env: 'RESETDESK_POLICY_JSON',
   },
   passwordFormat: passwordFormatDefaultsSchema,
+  rollout: rolloutSchema,
   customers: {
     doc: 'The customers: PSA customer id to Entra tenant id, with per-customer settings (see docs/configuration.md#customers). Set in the JSON config file.',
     format: 'customer-list',

@@ -68,6 +68,13 @@ export const DEFAULT_POLICY: ResetPolicy = {
 };
 
 /**
+ * How far the service acts for a customer, in the order a customer is usually taken through them (the
+ * domain's RolloutMode): its tickets left alone, decided but nothing changed, worked.
+ */
+export const ROLLOUT_MODES = ['off', 'dry-run', 'on'] as const;
+export type RolloutModeSetting = (typeof ROLLOUT_MODES)[number];
+
+/**
  * How temporary passwords are drawn (the generator's PasswordFormat): capitalised list words, one separator
  * drawn from `separators` and repeated between the parts, a number of `digits` digits.
  */
@@ -117,6 +124,8 @@ export const customerSchema = z
     policy: policySchema.partial().optional(),
     /** Overrides of the service-wide temporary password format for this customer. */
     passwordFormat: passwordFormatSchema.partial().optional(),
+    /** Overrides rollout.defaultMode for this customer. */
+    mode: z.enum(ROLLOUT_MODES).optional(),
   })
   .strict();
 
@@ -153,10 +162,12 @@ export function describeCustomerErrors(error: z.ZodError): string {
 /** The service-wide settings a customer's own override. */
 export interface CustomerDefaults {
   passwordFormat: PasswordFormatSettings;
+  mode: RolloutModeSetting;
 }
 
 export const BUILT_IN_CUSTOMER_DEFAULTS: CustomerDefaults = {
   passwordFormat: DEFAULT_PASSWORD_FORMAT_SETTINGS,
+  mode: 'on',
 };
 
 /** One configuration's customers, fixed once made (a reload makes a new one: see customer-reload.ts). */
@@ -174,6 +185,11 @@ export class CustomerDirectory {
   /** The customer's temporary password format: the service-wide one with the customer's own on top. */
   passwordFormatFor(customer: CustomerSettings): PasswordFormatSettings {
     return { ...this.defaults.passwordFormat, ...customer.passwordFormat };
+  }
+
+  /** The customer's roll-out mode: its own, else the service-wide default. */
+  modeFor(customer: CustomerSettings): RolloutModeSetting {
+    return customer.mode ?? this.defaults.mode;
   }
 
   /** The customer's effective policy: the defaults with the customer's overrides on top. */

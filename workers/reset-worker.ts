@@ -28,7 +28,7 @@ export function reworkable(outcome: ResetOutcome | undefined): boolean {
   return (
     outcome.waiting === true ||
     outcome.handedOff ||
-    ['not-a-reset-ticket', 'unknown-ticket', 'already-handled'].includes(outcome.code)
+    ['not-a-reset-ticket', 'unknown-ticket', 'already-handled', 'customer-off'].includes(outcome.code)
   );
 }
 const MAX_BACKOFF_MS = 15 * 60_000;

@@ -28,6 +28,13 @@ export interface ResetPolicy {
   customerLimit: RateWindow;
 }
 
+/**
+ * How far the service acts for a customer: `on` works its tickets; `dry-run` decides as usual but changes
+ * nothing in the tenant, keeps no link and writes nothing the customer sees (an internal note says what it
+ * would have done, and the ticket goes to the engineers); `off` leaves its tickets alone.
+ */
+export type RolloutMode = 'off' | 'dry-run' | 'on';
+
 /** One customer of the MSP: its PSA record, its Entra tenant, and what differs for it. */
 export interface CustomerSettings {
   /** A short name for logs and notes, e.g. "contoso". */
@@ -42,6 +49,8 @@ export interface CustomerSettings {
   policy?: Partial<ResetPolicy>;
   /** Overrides of the service-wide temporary password format. */
   passwordFormat?: Partial<PasswordFormat>;
+  /** Overrides the service-wide roll-out mode. */
+  mode?: RolloutMode;
 }
 
 /**
@@ -56,4 +65,6 @@ export interface CustomerDirectory {
   policyFor(customer: CustomerSettings): ResetPolicy;
   /** The customer's temporary password format: the service-wide one with the customer's own on top. */
   passwordFormatFor(customer: CustomerSettings): PasswordFormat;
+  /** The customer's roll-out mode: its own, else the service-wide default. */
+  modeFor(customer: CustomerSettings): RolloutMode;
 }

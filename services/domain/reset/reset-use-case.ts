@@ -59,10 +59,20 @@ export class ResetUseCase {
     const ticket = await psa.getTicket(ctx.ticketId);
     if (!ticket) return ignored(ctx, 'unknown-ticket');
     if (!ticket.isResetRequest) return ignored(ctx, 'not-a-reset-ticket');
+    const customer = this.deps.customers.find(ctx.psa, ticket.psaCustomerId);
+    const mode = customer ? this.deps.customers.modeFor(customer) : 'on';
+    // A run that had decided before the customer was switched off finishes: its account changes may be
+    // under way, and a set password must reach the manager.
+    if (mode === 'off' && !ctx.journal.progress.decision) {
+      ctx.logger.info(
+        { event: 'reset.customer-off', outcome: 'customer-off', customer: customer?.name },
+        'customer is switched off (mode "off"): ticket left alone',
+      );
+      return { code: 'customer-off', handedOff: false, delivered: false };
+    }
     if (!(await this.beginRound(ctx, ticket))) return ignored(ctx, 'already-handled');
 
     const writer = new TicketWriter(ctx, psa);
-    const customer = this.deps.customers.find(ctx.psa, ticket.psaCustomerId);
     if (!customer) {
       return writer.handOff({
         reason: 'unknown-customer',
@@ -82,6 +92,7 @@ export class ResetUseCase {
         ticket,
         customer,
         this.deps.customers.policyFor(customer),
+        mode === 'dry-run',
       );
       if ('code' in decided) return decided;
       decision = decided;
