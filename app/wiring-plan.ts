@@ -63,6 +63,8 @@ export interface WiringPlan {
   notify?: { tenantId: string; senderMailbox: string };
   metrics: { enabled: boolean; port: number; bearerToken?: string };
   customers: CustomerDirectory;
+  /** Where the customers are loaded from again while the service runs (app/customer-reload.ts). */
+  customerReload: { file?: string; load(): CustomerDirectory };
 }
 
 /** The plan of a validated configuration (see `loadConfig`). Pure; throws ConfigError on bad values. */
@@ -120,6 +122,10 @@ export function planWiring(config: AppConfig): WiringPlan {
       bearerToken: config.metrics.bearerToken,
     },
     customers: checkedCustomerDirectory(config),
+    customerReload: {
+      file: config.source.file,
+      load: () => checkedCustomerDirectory(config.source.reload()),
+    },
   };
 }
 
