@@ -49,7 +49,7 @@ describe('Roll-out per customer, switched by rewriting the customers file while 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'rd-customers-'));
     file = join(folder, 'resetdesk.json');
-    writeCustomers({});
+    writeCustomers({ passwordFormat: { words: 4, separators: '.', digits: 4 } });
     h = await startHarness(
       { RESETDESK_CONFIG: file },
       'halopsa',
@@ -62,11 +62,21 @@ describe('Roll-out per customer, switched by rewriting the customers file while 
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it('When the customer is on, then its ticket is reset (Graph is written)', async () => {
+  it("When the customer is on, then its ticket is reset with a password of the customer's format, which appears nowhere but Graph and the link", async () => {
     h.fileResetTicket({ id: 5101, target: 'sam@contoso.test' });
     expect((await h.deliver(5101)).status).toBe(202);
     expect((await h.outcomeOf(5101)).code).toBe('reset-delivered');
-    expect(h.graph.graphRequests(TENANT).filter(isUserWrite).length).toBeGreaterThan(0);
+
+    const password = h.graph.user(TENANT, 'u-sam')!.password!;
+    expect(password).toMatch(/^([A-Z][a-z]{3,6}\.){4}[1-9]\d{3}$/);
+    const patch = h.graph
+      .graphRequests(TENANT)
+      .find((r) => r.method === 'PATCH' && r.path === '/v1.0/users/u-sam');
+    expect(patch?.body).toEqual({ passwordProfile: { forceChangePasswordNextSignIn: true, password } });
+    expect(h.logs.join('\n')).not.toContain(password);
+    expect(JSON.stringify(h.halo.actions(5101))).not.toContain(password);
+    expect(JSON.stringify((await h.job(5101))?.data)).not.toContain(password);
+    expect(await h.redisDump()).not.toContain(password);
   });
 
   it('When the file switches the customer to dry run, then the next ticket is a dry run without a restart: no Graph write, no link, one internal note, the engineers get it', async () => {
@@ -75,6 +85,7 @@ describe('Roll-out per customer, switched by rewriting the customers file while 
     await waitForLog('customers.reloaded', 1);
     const writesBefore = h.graph.graphRequests(TENANT).filter(isUserWrite).length;
     const linksBefore = linkCount(await h.redisDump());
+    const passwordBefore = h.graph.user(TENANT, 'u-sam')!.password;
     h.fileResetTicket({ id: 5102, target: 'sam@contoso.test' });
 
     // Act
@@ -83,6 +94,7 @@ describe('Roll-out per customer, switched by rewriting the customers file while 
 
     // Assert
     expect(outcome).toMatchObject({ code: 'dry-run', handedOff: true, delivered: false });
+    expect(h.graph.user(TENANT, 'u-sam')!.password).toBe(passwordBefore);
     expect(h.graph.graphRequests(TENANT).filter(isUserWrite)).toHaveLength(writesBefore);
     const actions = h.halo.actions(5102);
     expect(actions).toHaveLength(1);
