@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CustomerDirectory, DEFAULT_POLICY } from '../../config/customer-settings.js';
 import type { CustomerSettings, RolloutMode } from '../../services/domain/ports.js';
@@ -121,6 +122,25 @@ describe("A customer's roll-out mode", () => {
     expect(note.text).not.toContain('confirmation would have been asked');
     expect(psa.moves).toEqual([{ ticketId: '4242', disposition: 'engineers' }]);
     expect((await ledger.get('halopsa', '4242'))?.outcome).toBe('dry-run');
+  });
+
+  it('When a dry run decides, then its audit line says dry run, so no audit reads it as a reset', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    await useCaseWith({
+      psa,
+      directory,
+      links,
+      confirmations,
+      ledger,
+      customers: contosoWith({ mode: 'dry-run' }),
+    }).handle({
+      ...contextFor(memoryJournal()),
+      logger,
+    });
+    const decisions = lines.filter((l) => l.event === 'audit.decision').map((l) => l.decision);
+    expect(decisions).toEqual(['dry-run proceed']);
+    expect(lines.filter((l) => l.event === 'reset.dry-run')).toHaveLength(1);
   });
 
   it('When the service-wide default is dry run and the customer has no mode, then it is a dry run', async () => {

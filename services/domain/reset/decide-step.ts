@@ -92,7 +92,7 @@ export async function decide(
   );
   if (verdict.kind !== 'proceed') return stop(request, verdict);
   auditDecision(ctx, ticket, request, {
-    kind: 'proceed',
+    kind: dryRun ? 'dry-run proceed' : 'proceed',
     reason: verdict.entitlement,
     evidence: verdict.evidence,
     target: verdict.target,
