@@ -22,7 +22,7 @@ convict.addFormat({
   name: 'customer-list',
   validate(value: unknown) {
     const parsed = customerListSchema.safeParse(value);
-    if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error));
+    if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error, value));
   },
   coerce: parseJsonOrKeep,
 });

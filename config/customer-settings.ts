@@ -146,15 +146,22 @@ export const customerListSchema = z.array(customerSchema).superRefine((customers
   });
 });
 
-/** Explains a zod failure in one line that names the offending entry, e.g. "customers[2].tenantId: ...". */
-export function describeCustomerErrors(error: z.ZodError): string {
+/**
+ * Explains a zod failure in one line that names the offending entry, and the customer by name when the
+ * entry has one, e.g. `customers[2].tenantId (customer "fabrikam"): ...`.
+ */
+export function describeCustomerErrors(error: z.ZodError, customers?: unknown): string {
   return error.issues
     .map((issue) => {
       const path = issue.path
         .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
         .join('')
         .replace(/^\./, '');
-      return `customers${path.startsWith('[') ? '' : '.'}${path}: ${issue.message}`;
+      const [index] = issue.path;
+      const entry = Array.isArray(customers) && typeof index === 'number' ? customers[index] : undefined;
+      const name = (entry as { name?: unknown } | undefined)?.name;
+      const who = typeof name === 'string' ? ` (customer ${JSON.stringify(name)})` : '';
+      return `customers${path.startsWith('[') ? '' : '.'}${path}${who}: ${issue.message}`;
     })
     .join('; ');
 }

@@ -91,7 +91,7 @@ describe('Reloading the customers', () => {
     const refused = eventsLogged('customers.reload-refused');
     expect(refused).toHaveLength(1);
     expect(JSON.parse(refused[0]!)).toMatchObject({ level: 50, trigger: 'SIGHUP' });
-    expect(refused[0]).toMatch(/customers\[0\]\.mode/);
+    expect(refused[0]).toMatch(/customers\[0\]\.mode \(customer \\"contoso\\"\)/);
     expect(refused[0]).not.toMatch(/"stack"|\\n\s+at /);
   });
 

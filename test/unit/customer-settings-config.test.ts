@@ -82,7 +82,7 @@ describe('passwordFormat', () => {
     [
       'a customer format with an unknown key',
       withCustomers([contoso({ passwordFormat: { words: 3, symbols: '-' } })]),
-      /customers\[0\]\.passwordFormat: Unrecognized key/,
+      /customers\[0\]\.passwordFormat \(customer "contoso"\): Unrecognized key/,
     ],
     [
       'a customer format with too many digits',
