@@ -82,6 +82,7 @@ export function startCustomerReload(options: CustomerReloadOptions): CustomerRel
   let lastSeen = file ? digestOf(file) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
+  let fileWatcher: FSWatcher | undefined;
 
   const reload = (trigger: string): boolean => {
     // What is read now needs no second read when the watch reports the same change.
@@ -104,20 +105,37 @@ export function startCustomerReload(options: CustomerReloadOptions): CustomerRel
 
   if (file) {
     const name = basename(file);
+    const changed = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(onQuiet, debounceMs);
+      timer.unref();
+    };
+    // The file itself is watched too: a write that reaches it through another mount (a bind-mounted file
+    // edited on the host) is reported on the file, not on this folder. Watched anew after every change,
+    // since a replaced file is a new one.
+    const watchFile = () => {
+      fileWatcher?.close();
+      fileWatcher = undefined;
+      try {
+        fileWatcher = watch(file, { persistent: false }, changed);
+        fileWatcher.on('error', () => fileWatcher?.close());
+      } catch {
+        // Not there now (removed, mid-replace): the folder's watch sees it come back.
+      }
+    };
     const onQuiet = () => {
       timer = undefined;
+      watchFile();
       const digest = digestOf(file);
       if (digest !== undefined && digest === lastSeen) return;
       lastSeen = digest;
       reload('file-change');
     };
     try {
-      watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+      watcher = watch(dirname(file), { persistent: false }, (_event, entry) => {
         // The file's own name, or a `..` entry: a mounted ConfigMap swaps its `..data` link, not the file.
-        if (changed !== null && changed !== name && !String(changed).startsWith('..')) return;
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(onQuiet, debounceMs);
-        timer.unref();
+        if (entry !== null && entry !== name && !String(entry).startsWith('..')) return;
+        changed();
       });
       watcher.on('error', (err) => {
         logger.warn(
@@ -131,6 +149,7 @@ export function startCustomerReload(options: CustomerReloadOptions): CustomerRel
         'cannot watch the configuration file; SIGHUP reloads it',
       );
     }
+    watchFile();
   }
 
   return {
@@ -138,6 +157,7 @@ export function startCustomerReload(options: CustomerReloadOptions): CustomerRel
     close() {
       if (timer) clearTimeout(timer);
       watcher?.close();
+      fileWatcher?.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -121,6 +121,23 @@ describe('Reloading the customers', () => {
 
     await until(() => modeNow() === 'dry-run');
     expect(eventsLogged('customers.reloaded')).toHaveLength(1);
+  });
+
+  it('When the file is written in place through another path (a bind-mounted file edited on the host), then the change is picked up', async () => {
+    // Arrange: the same file under another folder, as a host's view of a bind-mounted file.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'rd-reload-host-'));
+    const hostView = join(elsewhere, 'resetdesk.json');
+    linkSync(file, hostView);
+
+    try {
+      // Act: written in place (same file), through the other path.
+      writeContoso({ mode: 'off' }, hostView);
+
+      // Assert
+      await until(() => modeNow() === 'off');
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('When the file is written in several bursts, then it is read once, after it is quiet', async () => {
