@@ -20,7 +20,7 @@ import { TicketWriter } from './ticket-writer.js';
  *
  * 1. read the ticket (the webhook only said which one);
  * 2. which round is this: the first, a later delivery of a finished ticket, or an engineer's retry;
- * 3. which customer, and so which tenant and policy;
+ * 3. which customer, and so which tenant, policy and roll-out mode (off: left alone; dry run: decided, not done);
  * 4. decide: who asks, for whom, what, and whether they may (decide-step.ts);
  * 5. change the account: MFA, the password behind its secure link, sessions (account-changes.ts);
  * 6. write back: the link for the manager, or what an engineer must finish (write-back.ts).
