@@ -92,6 +92,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Customers reload without a restart; a change of the configuration file reloads them too.
+  process.on('SIGHUP', () => desk.reloadCustomers('SIGHUP'));
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: { message: (reason as Error)?.message } }, 'unhandled rejection');
   });

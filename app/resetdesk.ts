@@ -43,6 +43,7 @@ import {
   type PacingOptions,
 } from '../services/pacing/index.js';
 import { planWiring, type WiringPlan } from './wiring-plan.js';
+import { ReloadableCustomerDirectory, startCustomerReload } from './customer-reload.js';
 import type { WebhookReceiver } from '../services/intake/webhook-intake-route.js';
 import { createRedisSecureLinkStore } from '../services/secure-link/secure-link-store.js';
 import { createSecureLinkRouter } from '../services/secure-link/secure-link-routes.js';
@@ -67,6 +68,11 @@ export interface Resetdesk {
   aftercare?: AftercareService;
   /** GET /healthz and /readyz for the internal listener (every role, the worker-only one included). */
   health: Router;
+  /**
+   * Loads the customers again (SIGHUP; a change of the configuration file does it by itself): true when
+   * the new ones are in place, false when the file was refused and the old ones stay.
+   */
+  reloadCustomers(trigger: string): boolean;
   /** Stops taking work, lets running jobs finish (up to timeoutMs), closes Redis. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -101,6 +107,14 @@ export function assembleResetdesk(
   const runApi = plan.roles.api;
   const runWorker = plan.roles.worker;
   const prefix = plan.redis.keyPrefix;
+  // Both roles reload: the API maps webhooks to tenants for pacing, the worker decides with the settings.
+  const customers = new ReloadableCustomerDirectory(plan.customers);
+  const customerReload = startCustomerReload({
+    directory: customers,
+    load: plan.customerReload.load,
+    file: plan.customerReload.file,
+    logger,
+  });
 
   const { topology, waitReplicas } = plan.redis;
   // Fail fast when Redis is down: a webhook gets 503, a link store failure is retried by the job.
@@ -366,7 +380,7 @@ export function assembleResetdesk(
       onQueueUnavailable: redisOutage.webhookRefused,
       pacingKeyOf: pacing
         ? (psa, customerHint) => {
-            const tenantId = plan.customers.find(psa, customerHint)?.tenantId;
+            const tenantId = customers.find(psa, customerHint)?.tenantId;
             return tenantId === undefined ? undefined : graphPacingKey(tenantId);
           }
         : undefined,
@@ -416,7 +430,7 @@ export function assembleResetdesk(
       directories: pacedDirectories,
       links,
       sealer: createTokenSealer(plan.links.serverKey, plan.links.previousServerKeys),
-      customers: plan.customers,
+      customers,
       ledger,
       rateLimiter: createRedisRequestRateLimiter(workerRedis, prefix),
       confirmations,
@@ -468,7 +482,9 @@ export function assembleResetdesk(
     queue,
     aftercare,
     health: createHealthRouter(fastRedis, worker ? () => worker.isRunning() : undefined),
+    reloadCustomers: (trigger) => customerReload.reload(trigger),
     async close(timeoutMs = plan.http.shutdownTimeoutMs) {
+      customerReload.close();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       await Promise.race([sweep?.stop(), deadline]);
       if (worker) await Promise.race([worker.close(), deadline]);

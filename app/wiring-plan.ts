@@ -16,7 +16,9 @@ import type { WatchSettings } from '../services/domain/aftercare/back-in-watch.j
 import { OUTCOME_EVENT_TYPES, type OutcomeEventType, type PsaKind } from '../services/domain/ports.js';
 import { endpointIdOf, type EventEndpoint } from '../services/events/event-sender.js';
 import type { EVENT_TYPE_NAMES } from '../config/event-endpoints.js';
+import { envOf } from '../config/config-keys.js';
 import { pacingFromConfig, type PacingOptions } from '../services/pacing/pacing-options.js';
+import { passwordFloorProblem } from '../services/domain/temporary-password.js';
 
 /** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
 export const PSA_MODULES: readonly PsaModule[] = [halopsaModule, connectwiseModule, autotaskModule];
@@ -83,6 +85,8 @@ export interface WiringPlan {
     allowedGroupId: string;
   };
   customers: CustomerDirectory;
+  /** Where the customers are loaded from again while the service runs (app/customer-reload.ts). */
+  customerReload: { file?: string; load(): CustomerDirectory };
 }
 
 /** The configuration's list of event types and the domain's are the same list (a compile error otherwise). */
@@ -166,7 +170,11 @@ export function planWiring(config: AppConfig): WiringPlan {
       backoffMs: config.events.backoffMs,
     },
     console: consolePlan(config),
-    customers: config.customerDirectory,
+    customers: checkedCustomerDirectory(config),
+    customerReload: {
+      file: config.source.file,
+      load: () => checkedCustomerDirectory(config.source.reload()),
+    },
   };
 }
 
@@ -181,6 +189,33 @@ function consolePlan(config: AppConfig): WiringPlan['console'] {
     clientSecret: section.clientSecret,
     allowedGroupId: section.allowedGroupId.toLowerCase(),
   };
+}
+
+/**
+ * The configuration's customers, once every temporary password format they can draw (the service-wide one,
+ * and each customer's merged with it) is known to meet the tenant floor, the generator's own rule
+ * (services/domain/temporary-password.ts). Throws ConfigError naming the key otherwise.
+ */
+export function checkedCustomerDirectory(
+  config: Pick<AppConfig, 'passwordFormat' | 'customers' | 'customerDirectory'>,
+): CustomerDirectory {
+  const problem = passwordFloorProblem(config.passwordFormat);
+  if (problem) {
+    const keys = ['words', 'separators', 'digits'].map(
+      (k) => `passwordFormat.${k} (${envOf(`passwordFormat.${k}`)})`,
+    );
+    throw new ConfigError(`passwordFormat: ${problem} (${keys.join(', ')})`);
+  }
+  config.customers.forEach((customer, index) => {
+    if (!customer.passwordFormat) return;
+    const merged = passwordFloorProblem(config.customerDirectory.passwordFormatFor(customer));
+    if (merged) {
+      throw new ConfigError(
+        `customers[${index}].passwordFormat: customer "${customer.name}" (with the service-wide passwordFormat for what it leaves out): ${merged}`,
+      );
+    }
+  });
+  return config.customerDirectory;
 }
 
 function notifyPlan(config: AppConfig): WiringPlan['notify'] {

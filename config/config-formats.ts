@@ -23,7 +23,7 @@ convict.addFormat({
   name: 'customer-list',
   validate(value: unknown) {
     const parsed = customerListSchema.safeParse(value);
-    if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error));
+    if (!parsed.success) throw new Error(describeCustomerErrors(parsed.error, value));
   },
   coerce: parseJsonOrKeep,
 });
@@ -36,6 +36,16 @@ convict.addFormat({
     if (!parsed.success) throw new Error(describeEndpointErrors(parsed.error));
   },
   coerce: parseJsonOrKeep,
+});
+
+convict.addFormat({
+  name: 'password-separators',
+  validate(value: unknown) {
+    // The symbols a password may use are the generator's to say; checked with the whole format (app/).
+    if (typeof value !== 'string' || value.length > 32) {
+      throw new Error('must be a string of separator symbols, e.g. "-#!"');
+    }
+  },
 });
 
 function parseUrl(value: unknown, protocols: string[], what: string): URL {

@@ -10,6 +10,7 @@ import { notifySchema } from './schema/notify-schema.js';
 import { watchSchema } from './schema/watch-schema.js';
 import { eventsSchema } from './schema/events-schema.js';
 import { consoleSchema } from './schema/console-schema.js';
+import { passwordFormatDefaultsSchema, rolloutSchema } from './schema/customer-defaults-schema.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env, once: the config type is
@@ -237,6 +238,8 @@ export const configSchema = {
     default: DEFAULT_POLICY as object,
     env: 'RESETDESK_POLICY_JSON',
   },
+  passwordFormat: passwordFormatDefaultsSchema,
+  rollout: rolloutSchema,
   customers: {
     doc: 'The customers: PSA customer id to Entra tenant id, with per-customer settings (see docs/configuration.md#customers). Set in the JSON config file.',
     format: 'customer-list',

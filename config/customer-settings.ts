@@ -68,6 +68,42 @@ export const DEFAULT_POLICY: ResetPolicy = {
 };
 
 /**
+ * How far the service acts for a customer, in the order a customer is usually taken through them (the
+ * domain's RolloutMode): its tickets left alone, decided but nothing changed, worked.
+ */
+export const ROLLOUT_MODES = ['off', 'dry-run', 'on'] as const;
+export type RolloutModeSetting = (typeof ROLLOUT_MODES)[number];
+
+/**
+ * How temporary passwords are drawn (the generator's PasswordFormat): capitalised list words, one separator
+ * drawn from `separators` and repeated between the parts, a number of `digits` digits.
+ */
+export interface PasswordFormatSettings {
+  words: number;
+  separators: string;
+  digits: number;
+}
+
+/** The built-in format: `Maple#Rocket#Canyon#47`. */
+export const DEFAULT_PASSWORD_FORMAT_SETTINGS: Readonly<PasswordFormatSettings> = Object.freeze({
+  words: 3,
+  separators: '-!#%+=?@',
+  digits: 2,
+});
+
+/** Bounds of a format's counts; whether a format meets the tenant floor is checked once merged (app/). */
+export const PASSWORD_FORMAT_BOUNDS = Object.freeze({ words: [1, 10], digits: [0, 8] } as const);
+
+/** A password format as written in the file: its shape only (see PASSWORD_FORMAT_BOUNDS). */
+export const passwordFormatSchema = z
+  .object({
+    words: z.number().int().min(PASSWORD_FORMAT_BOUNDS.words[0]).max(PASSWORD_FORMAT_BOUNDS.words[1]),
+    separators: z.string().max(32),
+    digits: z.number().int().min(PASSWORD_FORMAT_BOUNDS.digits[0]).max(PASSWORD_FORMAT_BOUNDS.digits[1]),
+  })
+  .strict();
+
+/**
  * One customer of the MSP: which PSA customer record maps to which Entra tenant, and the settings that may
  * differ per customer. Kept in the JSON config file (structure), never in env vars.
  */
@@ -104,6 +140,10 @@ export const customerSchema = z
     blockSignInOnDisavow: z.boolean().optional(),
     /** Overrides of the default policy for this customer. */
     policy: policySchema.partial().optional(),
+    /** Overrides of the service-wide temporary password format for this customer. */
+    passwordFormat: passwordFormatSchema.partial().optional(),
+    /** Overrides rollout.defaultMode for this customer. */
+    mode: z.enum(ROLLOUT_MODES).optional(),
   })
   .strict();
 
@@ -124,27 +164,57 @@ export const customerListSchema = z.array(customerSchema).superRefine((customers
   });
 });
 
-/** Explains a zod failure in one line that names the offending entry, e.g. "customers[2].tenantId: ...". */
-export function describeCustomerErrors(error: z.ZodError): string {
+/**
+ * Explains a zod failure in one line that names the offending entry, and the customer by name when the
+ * entry has one, e.g. `customers[2].tenantId (customer "fabrikam"): ...`.
+ */
+export function describeCustomerErrors(error: z.ZodError, customers?: unknown): string {
   return error.issues
     .map((issue) => {
       const path = issue.path
         .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
         .join('')
         .replace(/^\./, '');
-      return `customers${path.startsWith('[') ? '' : '.'}${path}: ${issue.message}`;
+      const [index] = issue.path;
+      const entry = Array.isArray(customers) && typeof index === 'number' ? customers[index] : undefined;
+      const name = (entry as { name?: unknown } | undefined)?.name;
+      const who = typeof name === 'string' ? ` (customer ${JSON.stringify(name)})` : '';
+      return `customers${path.startsWith('[') ? '' : '.'}${path}${who}: ${issue.message}`;
     })
     .join('; ');
 }
 
+/** The service-wide settings a customer's own override. */
+export interface CustomerDefaults {
+  passwordFormat: PasswordFormatSettings;
+  mode: RolloutModeSetting;
+}
+
+export const BUILT_IN_CUSTOMER_DEFAULTS: CustomerDefaults = {
+  passwordFormat: DEFAULT_PASSWORD_FORMAT_SETTINGS,
+  mode: 'on',
+};
+
+/** One configuration's customers, fixed once made (a reload makes a new one: see customer-reload.ts). */
 export class CustomerDirectory {
   private readonly byPsaCustomer = new Map<string, CustomerSettings>();
 
   constructor(
     customers: CustomerSettings[],
     private readonly defaultPolicy: ResetPolicy = DEFAULT_POLICY,
+    private readonly defaults: CustomerDefaults = BUILT_IN_CUSTOMER_DEFAULTS,
   ) {
     for (const c of customers) this.byPsaCustomer.set(`${c.psa}:${c.psaCustomerId}`, c);
+  }
+
+  /** The customer's temporary password format: the service-wide one with the customer's own on top. */
+  passwordFormatFor(customer: CustomerSettings): PasswordFormatSettings {
+    return { ...this.defaults.passwordFormat, ...customer.passwordFormat };
+  }
+
+  /** The customer's roll-out mode: its own, else the service-wide default. */
+  modeFor(customer: CustomerSettings): RolloutModeSetting {
+    return customer.mode ?? this.defaults.mode;
   }
 
   /** The customer's effective policy: the defaults with the customer's overrides on top. */

@@ -114,6 +114,11 @@ export type AppConfig = Omit<
   policy: ResetPolicy;
   customers: CustomerSettings[];
   customerDirectory: CustomerDirectory;
+  /**
+   * Where this configuration came from: the file (RESETDESK_CONFIG) when there is one, and a load of the
+   * same sources again (the customers' reload reads the file anew; throws ConfigError like the first load).
+   */
+  source: { file?: string; reload(): AppConfig };
 };
 
 const named = (key: string) => `${key} (${envOf(key)})`;
@@ -269,7 +274,11 @@ export function loadConfig(
     secureLink: { ...p.secureLink, serverKey, previousKeys },
     policy,
     customers,
-    customerDirectory: new CustomerDirectory(customers, policy),
+    source: { file, reload: () => loadConfig(options) },
+    customerDirectory: new CustomerDirectory(customers, policy, {
+      passwordFormat: { ...p.passwordFormat },
+      mode: p.rollout.defaultMode,
+    }),
   };
 }
 

@@ -30,7 +30,7 @@ export function reworkable(outcome: ResetOutcome | undefined): boolean {
   return (
     outcome.waiting === true ||
     outcome.handedOff ||
-    ['not-a-reset-ticket', 'unknown-ticket', 'already-handled'].includes(outcome.code)
+    ['not-a-reset-ticket', 'unknown-ticket', 'already-handled', 'customer-off'].includes(outcome.code)
   );
 }
 /** How often one job may be parked by pacing before the waiting counts against its attempts. */

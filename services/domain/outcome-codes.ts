@@ -11,6 +11,16 @@ export const OUTCOME_CODES = {
   'not-a-reset-ticket': { meaning: 'The ticket is not of the configured reset type; nothing was done.' },
   'unknown-ticket': { meaning: 'The PSA does not know the ticket id from the webhook; nothing was done.' },
   'already-handled': { meaning: 'The ticket was worked before; a later delivery changed nothing.' },
+  'customer-off': {
+    meaning:
+      'The customer\'s roll-out mode is "off": resetdesk leaves its tickets alone (no note, no move); a later delivery is worked again once the customer is switched on.',
+  },
+  'dry-run': {
+    meaning:
+      'The customer is in dry run: the request was decided as usual but nothing was changed in the tenant, no link was made and nothing was written that the customer sees; an internal note says what would have been done.',
+    nextStep:
+      'Work the ticket by hand as usual. Compare what the dry-run note says resetdesk would have done with what you did; switch the customer to "on" once the dry runs read right.',
+  },
   'nothing-requested': {
     meaning: 'The form asked for neither a password reset nor an MFA reset.',
     nextStep: 'Ask the requester what they need.',

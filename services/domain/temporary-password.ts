@@ -4,15 +4,33 @@ import { PASSWORD_WORDS } from './password-words.js';
 /**
  * Temporary passwords for a manager to read aloud to a staff member, who must change it at the next sign-in.
  *
- * Shape: `Word<s>Word<s>Word<s>NN`, for example `Maple#Rocket#Canyon#47`: three capitalised words drawn
- * independently from {@link PASSWORD_WORDS}, one separator symbol repeated between every part (so it is said
- * once: "hash"), and a two-digit number from 10 to 99 (no leading zero to drop when typing).
+ * Shape (the default {@link PasswordFormat}): `Word<s>Word<s>Word<s>NN`, for example `Maple#Rocket#Canyon#47`:
+ * capitalised words drawn independently from {@link PASSWORD_WORDS}, one separator symbol drawn from the
+ * format's set and repeated between every part (so it is said once: "hash"), and a number of the format's
+ * digit count with no leading zero (nothing to drop when typing). A customer may choose another format
+ * (more words, other separators, more digits); the configuration refuses any format that cannot always meet
+ * {@link PASSWORD_FLOOR} (see {@link passwordFloorProblem}).
  *
- * Every draw holds all four character classes (upper, lower, digit, symbol), is pure ASCII and is at least
- * 4 + 1 + 4 + 1 + 4 + 1 + 2 = 17 characters long, so it always meets Entra's cloud password rules
- * (Entra password policy docs). Entra's banned-password list scores each banned term as one point plus one point
- * per other character and needs 5; even three banned-looking words leave the separators and digits above it.
+ * Every draw is pure ASCII and meets Entra's cloud password rules (Entra password policy docs). Entra's
+ * banned-password list scores each banned term as one point plus one point per other character and needs 5;
+ * even three banned-looking words leave the separators and digits above it.
  */
+
+/** How a temporary password is drawn: the parts a manager reads out. */
+export interface PasswordFormat {
+  /** How many capitalised list words. */
+  words: number;
+  /** The separator symbols one is drawn from (per password); empty: the parts are joined with none. */
+  separators: string;
+  /** How many digits the trailing number has (no leading zero); 0: no number. */
+  digits: number;
+}
+
+/**
+ * The floor every temporary password meets, whatever the format: the strictest cloud-tenant policy the
+ * service is deployed against asks for 14 characters and three of the four character classes.
+ */
+export const PASSWORD_FLOOR = Object.freeze({ minLength: 14, minClasses: 3 });
 
 /**
  * Separators: a subset of the symbols Entra accepts, picked because each has a short unambiguous spoken name
@@ -20,19 +38,91 @@ import { PASSWORD_WORDS } from './password-words.js';
  */
 export const PASSWORD_SEPARATORS: readonly string[] = Object.freeze(['-', '!', '#', '%', '+', '=', '?', '@']);
 
-const NUMBER_MIN = 10;
-const NUMBER_MAX_EXCLUSIVE = 100;
+/** Every symbol a format may use as a separator: {@link PASSWORD_SEPARATORS} and a few more of the same kind. */
+export const PASSWORD_SEPARATOR_CHOICES: readonly string[] = Object.freeze([
+  ...PASSWORD_SEPARATORS,
+  '.',
+  '_',
+  '~',
+  ':',
+  '^',
+]);
+
+/** The bounds a format's counts must stay within (besides the floor). */
+export const PASSWORD_FORMAT_LIMITS = Object.freeze({ words: [1, 10], digits: [0, 8] } as const);
+
+export const DEFAULT_PASSWORD_FORMAT: Readonly<PasswordFormat> = Object.freeze({
+  words: 3,
+  separators: PASSWORD_SEPARATORS.join(''),
+  digits: 2,
+});
+
+const SHORTEST_WORD = Math.min(...PASSWORD_WORDS.map((w) => w.length));
+
+/** The parts of a password of this format, and how many separators join them. */
+function partsOf(format: PasswordFormat): { parts: number; separators: number } {
+  const parts = format.words + (format.digits > 0 ? 1 : 0);
+  return { parts, separators: format.separators.length > 0 ? Math.max(parts - 1, 0) : 0 };
+}
 
 /**
- * Entropy of one {@link generateTemporaryPassword} draw, in bits:
- * 3 × log2(words) + log2(8 separators) + log2(90 numbers). With the 1,460-word list this is about **41.0 bits**
- * (31.5 + 3 + 6.5). Enough for a secret that can only be guessed online against Entra's smart lockout, lives
- * for hours, and is replaced at first sign-in; not meant as a long-term password.
+ * What every password of the format is sure to have: its shortest length and the character classes of its
+ * every draw (a capitalised word of 4+ letters gives upper and lower case, the number a digit, a separator
+ * between two parts a symbol).
  */
-export const TEMPORARY_PASSWORD_ENTROPY_BITS: number =
-  3 * Math.log2(PASSWORD_WORDS.length) +
-  Math.log2(PASSWORD_SEPARATORS.length) +
-  Math.log2(NUMBER_MAX_EXCLUSIVE - NUMBER_MIN);
+export function passwordFormatGuarantees(format: PasswordFormat): { minLength: number; classes: number } {
+  const { separators } = partsOf(format);
+  return {
+    minLength: format.words * SHORTEST_WORD + separators + format.digits,
+    classes: (format.words > 0 ? 2 : 0) + (format.digits > 0 ? 1 : 0) + (separators > 0 ? 1 : 0),
+  };
+}
+
+/**
+ * Why the format cannot always meet {@link PASSWORD_FLOOR} or is not one the generator can draw, in words
+ * for a configuration error; undefined when it is fine.
+ */
+export function passwordFloorProblem(format: PasswordFormat): string | undefined {
+  const { words, digits, separators } = format;
+  const [minWords, maxWords] = PASSWORD_FORMAT_LIMITS.words;
+  const [minDigits, maxDigits] = PASSWORD_FORMAT_LIMITS.digits;
+  if (!Number.isInteger(words) || words < minWords || words > maxWords) {
+    return `words must be a whole number from ${minWords} to ${maxWords}`;
+  }
+  if (!Number.isInteger(digits) || digits < minDigits || digits > maxDigits) {
+    return `digits must be a whole number from ${minDigits} to ${maxDigits}`;
+  }
+  const chars = [...separators];
+  const unknown = chars.find((c) => !PASSWORD_SEPARATOR_CHOICES.includes(c));
+  if (unknown !== undefined) {
+    return `separators may only hold ${PASSWORD_SEPARATOR_CHOICES.join(' ')} (not ${JSON.stringify(unknown)})`;
+  }
+  if (new Set(chars).size !== chars.length) return 'separators lists a symbol twice';
+  const sure = passwordFormatGuarantees(format);
+  if (sure.minLength < PASSWORD_FLOOR.minLength || sure.classes < PASSWORD_FLOOR.minClasses) {
+    return `${words} word(s), ${separators.length > 0 ? 'a separator' : 'no separator'} and ${digits} digit(s) can give ${sure.minLength} characters of ${sure.classes} character classes; every temporary password needs at least ${PASSWORD_FLOOR.minLength} characters of ${PASSWORD_FLOOR.minClasses} classes (upper, lower, digit, symbol): add words, digits or separators`;
+  }
+  return undefined;
+}
+
+/**
+ * Entropy of one draw of the format, in bits: words × log2(list) + log2(separators) + log2(numbers). The
+ * default format with the 1,460-word list gives about **41.0 bits** (31.5 + 3 + 6.5): enough for a secret
+ * that can only be guessed online against Entra's smart lockout, lives for hours, and is replaced at first
+ * sign-in; not meant as a long-term password.
+ */
+export function passwordEntropyBits(format: PasswordFormat): number {
+  const { separators } = partsOf(format);
+  const numbers = format.digits > 0 ? 9 * 10 ** (format.digits - 1) : 1;
+  return (
+    format.words * Math.log2(PASSWORD_WORDS.length) +
+    (separators > 0 ? Math.log2(format.separators.length) : 0) +
+    Math.log2(numbers)
+  );
+}
+
+/** Entropy of one draw of the default format (see {@link passwordEntropyBits}). */
+export const TEMPORARY_PASSWORD_ENTROPY_BITS: number = passwordEntropyBits(DEFAULT_PASSWORD_FORMAT);
 
 function pick<T>(items: readonly T[]): T {
   // randomInt draws from the CSPRNG without modulo bias.
@@ -46,16 +136,24 @@ function capitalise(word: string): string {
 }
 
 /**
- * A fresh temporary password, about 41 bits of entropy (see {@link TEMPORARY_PASSWORD_ENTROPY_BITS}), e.g.
- * `Maple#Rocket#Canyon#47`. Uses only `crypto.randomInt`. Always satisfies {@link meetsEntraComplexity}; it
- * checks that before returning and throws otherwise (a broken word list must never yield a weak password).
+ * A fresh temporary password of the format (default: about 41 bits, e.g. `Maple#Rocket#Canyon#47`). Uses
+ * only `crypto.randomInt`. Always satisfies {@link meetsEntraComplexity} and {@link PASSWORD_FLOOR}; it checks
+ * both before returning and throws otherwise (a broken list or format must never yield a weak password).
  */
-export function generateTemporaryPassword(): string {
-  const separator = pick(PASSWORD_SEPARATORS);
-  const words = [pick(PASSWORD_WORDS), pick(PASSWORD_WORDS), pick(PASSWORD_WORDS)].map(capitalise);
-  const number = String(randomInt(NUMBER_MIN, NUMBER_MAX_EXCLUSIVE));
-  const password = [...words, number].join(separator);
-  if (!meetsEntraComplexity(password) || password.length < 14 || characterClassCount(password) < 4) {
+export function generateTemporaryPassword(format: PasswordFormat = DEFAULT_PASSWORD_FORMAT): string {
+  const problem = passwordFloorProblem(format);
+  if (problem) throw new Error(`temporary password format refused: ${problem}`);
+  const separator = format.separators.length > 0 ? pick([...format.separators]) : '';
+  const parts = Array.from({ length: format.words }, () => capitalise(pick(PASSWORD_WORDS)));
+  if (format.digits > 0) {
+    parts.push(String(randomInt(10 ** (format.digits - 1), 10 ** format.digits)));
+  }
+  const password = parts.join(separator);
+  if (
+    !meetsEntraComplexity(password) ||
+    password.length < PASSWORD_FLOOR.minLength ||
+    characterClassCount(password) < PASSWORD_FLOOR.minClasses
+  ) {
     throw new Error('generated temporary password failed its own complexity check');
   }
   return password;

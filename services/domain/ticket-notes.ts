@@ -271,3 +271,59 @@ export function confirmationRequestNote(input: {
 function utcMinute(date: Date): string {
   return date.toISOString().replace('T', ' ').slice(0, 16);
 }
+
+/** What a customer in dry run would have had done (see `dryRunNote`). */
+export type DryRunConclusion =
+  | { would: 'reset'; targetName: string; reasons: string; confirmationAskedOf?: string }
+  | { would: 'ask'; code: OutcomeCode; question: string }
+  | { would: 'hand-off'; code: OutcomeCode };
+
+/**
+ * The internal note of a customer in dry run: what resetdesk would have done and why, and that it changed
+ * nothing. Never customer-visible: the customer must not see a run that did nothing.
+ */
+export function dryRunNote(input: {
+  request: RequestSummary;
+  conclusion: DryRunConclusion;
+  target?: DirectoryUser;
+  facts: string[];
+  nextStep: string;
+  marker: string;
+}): TicketNote {
+  const { request: r, conclusion: c } = input;
+  const what = [r.resetPassword ? 'password' : '', r.resetMfa ? 'MFA' : ''].filter(Boolean).join(' and ');
+  const headline =
+    c.would === 'reset'
+      ? `Dry run: would reset ${c.targetName}'s ${what} because ${c.reasons}.`
+      : c.would === 'ask'
+        ? `Dry run: would ask the requester because ${c.code} — ${describeOutcome(c.code)} The question would have been: "${c.question}"`
+        : `Dry run: would hand off because ${c.code} — ${describeOutcome(c.code)}`;
+  const lines = [
+    headline,
+    '',
+    'This customer is in dry run: nothing was changed in the tenant, no secure link was made, and nothing was written that the customer sees.',
+    ...(c.would === 'reset' && c.confirmationAskedOf
+      ? [
+          `A confirmation would have been asked of the contact on file <${c.confirmationAskedOf}> through a one-time link before any reset; none was sent.`,
+        ]
+      : []),
+    ...(c.would === 'reset' && input.target?.onPremisesSyncEnabled && r.resetPassword
+      ? ['The staff member is synchronised from on-premises AD: the password would have gone to an engineer.']
+      : []),
+    '',
+    `Asked: ${asked(r)} for "${r.targetLabel}" by ${r.requesterName ?? 'an unnamed contact'}${r.requesterEmail ? ` <${r.requesterEmail}>` : ''} via ${r.channel}.`,
+    '',
+    'Facts used:',
+    ...(input.target
+      ? [
+          `- Target: ${input.target.displayName} <${input.target.userPrincipalName}> (object id ${input.target.id}), onPremisesSyncEnabled=${input.target.onPremisesSyncEnabled}`,
+        ]
+      : []),
+    ...(input.facts.length ? input.facts.map((x) => `- ${x}`) : ['- (none)']),
+    '',
+    `Next step: ${input.nextStep}`,
+    '',
+    `Ref ${input.marker}`,
+  ];
+  return { text: lines.join('\n'), visibility: 'internal', marker: input.marker };
+}

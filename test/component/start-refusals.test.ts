@@ -95,4 +95,24 @@ describe('When the configuration cannot work, the process stops at start with ex
     expect(output).toMatch(/console\.allowedGroupId \(CONSOLE_ALLOWED_GROUP_ID\)/);
     expect(output).not.toContain('console-client-secret-value');
   });
+
+  it("When a customer's password format cannot reach 14 characters, then it names customers[0].passwordFormat", async () => {
+    const { code, output } = await start(
+      validEnv({
+        REDIS_URL: redisUrl,
+        RESETDESK_CUSTOMERS_JSON: JSON.stringify([
+          {
+            name: 'contoso',
+            psa: 'halopsa',
+            psaCustomerId: 12,
+            tenantId: '11111111-2222-3333-4444-555555555555',
+            passwordFormat: { words: 2, digits: 1 },
+          },
+        ]),
+      }),
+    );
+    expect(code).toBe(78);
+    expect(output).toMatch(/customers\[0\]\.passwordFormat: customer "contoso".*at least 14 characters/);
+    expect(output).not.toMatch(/\n\s+at \S+:\d+/);
+  });
 });

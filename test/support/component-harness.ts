@@ -62,6 +62,8 @@ export interface HarnessOptions {
    * Sentinel set or Cluster. Default: the shared local Redis through REDIS_URL.
    */
   redis?: TestRedisTarget;
+  /** Env vars of the sandbox to leave out (e.g. RESETDESK_CUSTOMERS_JSON, for customers in a file). */
+  withoutEnv?: string[];
 }
 
 /**
@@ -92,18 +94,18 @@ export async function startHarness(
       },
     }) as never,
   });
-  const config = loadConfig({
-    env: validEnv({
-      ...sandbox.env,
-      ...redisEnv,
-      REDIS_KEY_PREFIX: prefix,
-      GRAPH_TIMEOUT_MS: '2000',
-      HALOPSA_TIMEOUT_MS: '2000',
-      WORKER_BACKOFF_MS: '50',
-      WORKER_ATTEMPTS: '4',
-      ...env,
-    }),
+  const serviceEnv = validEnv({
+    ...sandbox.env,
+    ...redisEnv,
+    REDIS_KEY_PREFIX: prefix,
+    GRAPH_TIMEOUT_MS: '2000',
+    HALOPSA_TIMEOUT_MS: '2000',
+    WORKER_BACKOFF_MS: '50',
+    WORKER_ATTEMPTS: '4',
+    ...env,
   });
+  for (const name of options.withoutEnv ?? []) delete serviceEnv[name];
+  const config = loadConfig({ env: serviceEnv });
 
   const desk = createResetdesk(config, logger, overrides);
   const redis = options.redis ? await options.redis.connect() : await testRedis();

@@ -400,6 +400,8 @@ export function useCaseWith(
     confirmations?: MemoryConfirmations;
     policy?: Partial<ResetPolicy>;
     events?: ResetUseCaseDeps['events'];
+    /** Replaces the one-customer directory (contoso, halopsa 12, every default). */
+    customers?: ResetUseCaseDeps['customers'];
   },
   settings: Partial<ResetUseCaseDeps['settings']> = {},
 ) {
@@ -412,10 +414,12 @@ export function useCaseWith(
     directories: parts.directory,
     links: parts.links,
     sealer: identity,
-    customers: new CustomerDirectory(
-      [{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }],
-      { ...DEFAULT_POLICY, ...parts.policy },
-    ),
+    customers:
+      parts.customers ??
+      new CustomerDirectory([{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }], {
+        ...DEFAULT_POLICY,
+        ...parts.policy,
+      }),
     ledger: parts.ledger ?? new MemoryLedger(),
     rateLimiter: parts.rateLimiter ?? new MemoryRateLimiter(),
     confirmations: parts.confirmations ?? new MemoryConfirmations(),

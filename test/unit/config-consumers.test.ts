@@ -80,6 +80,8 @@ function otherValue(key: string, leaf: ConfigLeaf, current: unknown): unknown {
       return ['10.9.9.9:6379'];
     case 'redis-nat-map':
       return ['10.0.0.9:6379=127.0.0.1:6379'];
+    case 'password-separators':
+      return '.';
     case 'tenant-guid':
       return '77777777-6666-4555-8444-333333333333';
     case 'email-address':

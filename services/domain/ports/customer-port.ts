@@ -1,3 +1,4 @@
+import type { PasswordFormat } from '../temporary-password.js';
 import type { PsaKind } from './psa-port.js';
 import type { RateWindow } from './record-ports.js';
 
@@ -27,6 +28,13 @@ export interface ResetPolicy {
   customerLimit: RateWindow;
 }
 
+/**
+ * How far the service acts for a customer: `on` works its tickets; `dry-run` decides as usual but changes
+ * nothing in the tenant, keeps no link and writes nothing the customer sees (an internal note says what it
+ * would have done, and the ticket goes to the engineers); `off` leaves its tickets alone.
+ */
+export type RolloutMode = 'off' | 'dry-run' | 'on';
+
 /** One customer of the MSP: its PSA record, its Entra tenant, and what differs for it. */
 export interface CustomerSettings {
   /** A short name for logs and notes, e.g. "contoso". */
@@ -46,12 +54,24 @@ export interface CustomerSettings {
   /** On "this wasn't me" from the staff member, block sign-in besides revoking sessions (default false). */
   blockSignInOnDisavow?: boolean;
   policy?: Partial<ResetPolicy>;
+  /** Overrides of the service-wide temporary password format. */
+  passwordFormat?: Partial<PasswordFormat>;
+  /** Overrides the service-wide roll-out mode. */
+  mode?: RolloutMode;
 }
 
-/** The customers the service works for. */
+/**
+ * The customers the service works for. Contract: the settings of a customer are those of the configuration
+ * `find` returned it from, even when the configuration is replaced (reloaded) in between, so one run of a
+ * job never mixes two configurations.
+ */
 export interface CustomerDirectory {
   /** The customer a PSA customer id belongs to, or undefined when the MSP has not mapped it. */
   find(psa: PsaKind, psaCustomerId: string): CustomerSettings | undefined;
   /** The customer's effective policy: the defaults with the customer's own settings on top. */
   policyFor(customer: CustomerSettings): ResetPolicy;
+  /** The customer's temporary password format: the service-wide one with the customer's own on top. */
+  passwordFormatFor(customer: CustomerSettings): PasswordFormat;
+  /** The customer's roll-out mode: its own, else the service-wide default. */
+  modeFor(customer: CustomerSettings): RolloutMode;
 }

@@ -7,6 +7,7 @@ import { awaitConfirmation } from './confirmation-step.js';
 import type { ResetUseCaseDeps } from './reset-deps.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
 import type { TicketWriter } from './ticket-writer.js';
+import { concludeDryRun } from './dry-run-step.js';
 import { auditDecision, conclude, type StopVerdict } from './verdicts.js';
 
 type Decision = NonNullable<ResetProgress['decision']>;
@@ -16,6 +17,10 @@ type Decision = NonNullable<ResetProgress['decision']>;
  * it came by can be trusted (a form, or an email read against the requester's people), then the policy
  * (the requester may ask for this person, who may be reset automatically), then the budgets, and for an
  * email the manager's confirmation. Returns the decision, or the outcome that stops the reset.
+ *
+ * In a dry run (`dryRun`) every check runs the same, but whatever is decided ends in one internal note
+ * (dry-run-step.ts): no question to the requester, no refusal the customer sees, no confirmation asked of
+ * the manager, and no decision that would go on to change the account.
  */
 export async function decide(
   ctx: StagedContext,
@@ -24,9 +29,25 @@ export async function decide(
   ticket: ResetTicket,
   customer: CustomerSettings,
   policy: ResetPolicy,
+  dryRun = false,
 ): Promise<Decision | ResetOutcome> {
-  const stop = (request: RequestSummary, verdict: StopVerdict) =>
-    conclude(ctx, writer, deps.settings.mspName, ticket, request, verdict);
+  const stop = (request: RequestSummary, verdict: StopVerdict) => {
+    if (!dryRun) return conclude(ctx, writer, deps.settings.mspName, ticket, request, verdict);
+    auditDecision(ctx, ticket, request, {
+      kind: `dry-run ${verdict.kind}`,
+      reason: verdict.code,
+      evidence: verdict.facts,
+      target: verdict.target,
+    });
+    return concludeDryRun(
+      ctx,
+      writer,
+      verdict.kind === 'ask-requester'
+        ? { would: 'ask', code: verdict.code, question: verdict.question }
+        : { would: 'hand-off', code: verdict.code },
+      { request, target: verdict.target, facts: verdict.facts },
+    );
+  };
   // A ticket whose source matches no configured channel may have been an email: it gets the email checks
   // (sender on file, the manager's confirmation), or goes to an engineer, as the customer chose.
   if (ticket.channel === 'unknown' && policy.unclassifiedRequests === 'hand-off') {
@@ -42,6 +63,14 @@ export async function decide(
   if ('verdict' in asked) return stop(summarise(ticket, ticket), asked.verdict);
   const request = summarise(ticket, asked.request);
   if (!request.resetPassword && !request.resetMfa) {
+    if (dryRun) {
+      return concludeDryRun(
+        ctx,
+        writer,
+        { would: 'hand-off', code: 'nothing-requested' },
+        { request, facts: [] },
+      );
+    }
     return writer.handOff({
       reason: 'nothing-requested',
       request,
@@ -63,7 +92,7 @@ export async function decide(
   );
   if (verdict.kind !== 'proceed') return stop(request, verdict);
   auditDecision(ctx, ticket, request, {
-    kind: 'proceed',
+    kind: dryRun ? 'dry-run proceed' : 'proceed',
     reason: verdict.entitlement,
     evidence: verdict.evidence,
     target: verdict.target,
@@ -91,6 +120,19 @@ export async function decide(
     else ctx.journal.stage({ budgetTaken: true });
   }
 
+  if (dryRun) {
+    return concludeDryRun(
+      ctx,
+      writer,
+      {
+        would: 'reset',
+        targetName: verdict.target.displayName,
+        reasons: `the requester is their ${verdict.entitlement} and every check passed`,
+        confirmationAskedOf: verifyAsEmail ? (ticket.requester.email ?? '(no address)') : undefined,
+      },
+      { request, target: verdict.target, facts: verdict.evidence },
+    );
+  }
   if (verifyAsEmail) {
     const waiting = await awaitConfirmation(ctx, writer, deps, {
       ticket,

@@ -50,7 +50,9 @@ export class PasswordStep {
     const ttlHours = customer.secureLinkTtlHours ?? deps.settings.linkTtlHours;
     const maxViews = customer.secureLinkMaxViews ?? deps.settings.linkMaxViews;
     // Held in this scope and the caller's only: it goes to the encrypted store and to the tenant, nowhere else.
-    const password = (deps.newPassword ?? generateTemporaryPassword)();
+    const password = (deps.newPassword ?? generateTemporaryPassword)(
+      deps.customers.passwordFormatFor(customer),
+    );
     let link;
     try {
       link = await deps.links.create(password, {

@@ -11,6 +11,7 @@ import type {
   StaffNoticeScheduler,
   TicketLedger,
 } from '../ports.js';
+import type { PasswordFormat } from '../temporary-password.js';
 
 /** Seals a link token for storage in job data; only a process holding the server key can open it. */
 export interface TokenSealer {
@@ -47,5 +48,6 @@ export interface ResetUseCaseDeps {
     /** How many temporary passwords to draw when the tenant rejects one for complexity. */
     passwordDraws?: number;
   };
-  newPassword?: () => string;
+  /** Draws a temporary password of the customer's format (default: generateTemporaryPassword). */
+  newPassword?: (format: PasswordFormat) => string;
 }

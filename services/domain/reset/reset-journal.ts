@@ -121,6 +121,7 @@ export const UNRECORDED_OUTCOMES: ReadonlySet<OutcomeCode> = new Set<OutcomeCode
   'not-a-reset-ticket',
   'unknown-ticket',
   'already-handled',
+  'customer-off',
 ]);
 
 /**

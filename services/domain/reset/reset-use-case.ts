@@ -20,7 +20,7 @@ import { TicketWriter } from './ticket-writer.js';
  *
  * 1. read the ticket (the webhook only said which one);
  * 2. which round is this: the first, a later delivery of a finished ticket, or an engineer's retry;
- * 3. which customer, and so which tenant and policy;
+ * 3. which customer, and so which tenant, policy and roll-out mode (off: left alone; dry run: decided, not done);
  * 4. decide: who asks, for whom, what, and whether they may (decide-step.ts);
  * 5. change the account: MFA, the password behind its secure link, sessions (account-changes.ts);
  * 6. write back: the link for the manager, or what an engineer must finish (write-back.ts).
@@ -59,10 +59,20 @@ export class ResetUseCase {
     const ticket = await psa.getTicket(ctx.ticketId);
     if (!ticket) return ignored(ctx, 'unknown-ticket');
     if (!ticket.isResetRequest) return ignored(ctx, 'not-a-reset-ticket');
+    const customer = this.deps.customers.find(ctx.psa, ticket.psaCustomerId);
+    const mode = customer ? this.deps.customers.modeFor(customer) : 'on';
+    // A run that had decided before the customer was switched off finishes: its account changes may be
+    // under way, and a set password must reach the manager.
+    if (mode === 'off' && !ctx.journal.progress.decision) {
+      ctx.logger.info(
+        { event: 'reset.customer-off', outcome: 'customer-off', customer: customer?.name },
+        'customer is switched off (mode "off"): ticket left alone',
+      );
+      return { code: 'customer-off', handedOff: false, delivered: false };
+    }
     if (!(await this.beginRound(ctx, ticket))) return ignored(ctx, 'already-handled');
 
     const writer = new TicketWriter(ctx, psa, this.deps.events);
-    const customer = this.deps.customers.find(ctx.psa, ticket.psaCustomerId);
     if (customer) writer.knowCustomer(customer);
     if (!customer) {
       return writer.handOff({
@@ -83,6 +93,7 @@ export class ResetUseCase {
         ticket,
         customer,
         this.deps.customers.policyFor(customer),
+        mode === 'dry-run',
       );
       if ('code' in decided) return decided;
       decision = { ...decided, decidedAt: new Date().toISOString() };

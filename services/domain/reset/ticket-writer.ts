@@ -14,7 +14,14 @@ import { handOffNote, type HandOffFacts } from '../ticket-notes.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
 
 /** The note kinds a run writes, each with the letter its marker carries. */
-const MARKER_LETTERS = { delivery: 'D', handoff: 'H', confirm: 'C', refuse: 'R', ask: 'Q' } as const;
+const MARKER_LETTERS = {
+  delivery: 'D',
+  handoff: 'H',
+  confirm: 'C',
+  refuse: 'R',
+  ask: 'Q',
+  'dry-run': 'T',
+} as const;
 export type NoteKind = keyof typeof MARKER_LETTERS;
 
 /**
