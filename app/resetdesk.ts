@@ -189,6 +189,7 @@ export function assembleResetdesk(
         mspName: plan.links.mspName,
         logger,
         onRevealed: linkEvents.onRevealed,
+        onDestroyed: linkEvents.onDestroyed,
         redis: fastRedis,
         keyPrefix: `${prefix}:`,
         limits: {

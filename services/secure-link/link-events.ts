@@ -33,6 +33,15 @@ export interface LinkRevealedEvent extends LinkEventContext {
   viewsLeft: number;
 }
 
+/** The viewer destroyed the link ("I have saved it"): written as one internal note. */
+export interface LinkDestroyedEvent extends LinkEventContext {
+  kind: 'destroyed';
+  /** ISO 8601 UTC time the link was destroyed. */
+  at: string;
+  ip?: string;
+  userAgent?: string;
+}
+
 /** The check made when a link's lifetime has ended. */
 export interface LinkExpiryCheck extends LinkEventContext {
   kind: 'expiry';
@@ -40,7 +49,7 @@ export interface LinkExpiryCheck extends LinkEventContext {
   expiresAt: string;
 }
 
-export type LinkEvent = LinkRevealedEvent | LinkExpiryCheck;
+export type LinkEvent = LinkRevealedEvent | LinkDestroyedEvent | LinkExpiryCheck;
 
 /** Longest user agent quoted in a note; the rest is cut (a note is for people, not for forensics). */
 export const NOTE_USER_AGENT_MAX = 160;
@@ -91,7 +100,8 @@ export function linkEventMarker(event: LinkEvent): string {
     .digest('hex')
     .slice(0, 10)
     .toUpperCase();
-  return event.kind === 'revealed' ? `RD-V-${digest}-${event.viewNumber}` : `RD-E-${digest}`;
+  if (event.kind === 'revealed') return `RD-V-${digest}-${event.viewNumber}`;
+  return event.kind === 'destroyed' ? `RD-D-${digest}` : `RD-E-${digest}`;
 }
 
 /** The internal note for one view: when, from which address, with which browser. */
@@ -108,6 +118,20 @@ export function revealedNote(event: LinkRevealedEvent): TicketNote {
       `Secure link opened: the temporary password was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
       `This was view ${event.viewNumber} of the link. ${left}`,
       'If the requester says they did not open it, treat the password as exposed: reset it again.',
+      `Link ${shortRef(event.ref)} · ${marker}`,
+    ].join('\n'),
+  };
+}
+
+/** The internal note for a link its viewer destroyed after saving the password. */
+export function destroyedNote(event: LinkDestroyedEvent): TicketNote {
+  const marker = linkEventMarker(event);
+  return {
+    visibility: 'internal',
+    marker,
+    text: [
+      `Secure link destroyed: the viewer destroyed the link at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}), after saving the temporary password.`,
+      'The link no longer works and its password is no longer stored by the service.',
       `Link ${shortRef(event.ref)} · ${marker}`,
     ].join('\n'),
   };

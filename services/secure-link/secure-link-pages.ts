@@ -54,7 +54,9 @@ export function renderProceedPage(
  * The revealed page (POST): the temporary password blurred in `#secret`, unblurred by a click or tap on it or
  * on "Show password"; then the procedure's warning and the sign-in steps.
  */
-export function renderRevealPage(base: PageBase & { secret: string; viewsLeft: number }): string {
+export function renderRevealPage(
+  base: PageBase & { secret: string; viewsLeft: number; destroy?: { token: string; nonce: string } },
+): string {
   const viewsNote =
     base.viewsLeft > 0
       ? `This link can be opened ${base.viewsLeft} more time${base.viewsLeft === 1 ? '' : 's'}, then it stops working.`
@@ -76,7 +78,7 @@ export function renderRevealPage(base: PageBase & { secret: string; viewsLeft: n
 </p>
 <p id="copy-status" class="copy-status" role="status"></p>
 </div>
-<p class="views">${escapeHtml(viewsNote)}</p>
+<p class="views">${escapeHtml(viewsNote)}</p>${base.destroy && base.viewsLeft > 0 ? destroyForm(base, base.destroy) : ''}
 <div class="warning" role="note">
 <p><strong>Warning:</strong> You are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you when you reset their account, be sure you are speaking to the right person before you provide any information.</p>
 </div>
@@ -90,6 +92,42 @@ export function renderRevealPage(base: PageBase & { secret: string; viewsLeft: n
 </ol>
 <p class="hint">Hint: a mix of whole words with upper-case, lower-case, numbers and symbols is easier to remember than random characters.</p>`,
     { script: true },
+  );
+}
+
+/**
+ * "I have saved it, destroy this link": a form POST to `<token>/destroy` with its own nonce. Offered only while
+ * the link has views left (after the last view it is gone already).
+ */
+function destroyForm(base: PageBase, destroy: { token: string; nonce: string }): string {
+  const action = `${escapeHtml(base.basePath)}/${escapeHtml(destroy.token)}/destroy`;
+  return `
+<form method="post" action="${action}" class="destroy">
+<input type="hidden" name="nonce" value="${escapeHtml(destroy.nonce)}">
+<button type="submit" class="button">I have saved it, destroy this link</button>
+</form>`;
+}
+
+/**
+ * Asked again when the destroy form came back with a stale nonce (a page left open for long): one button that
+ * posts a fresh nonce. Shows no secret.
+ */
+export function renderConfirmDestroyPage(base: PageBase & { token: string; nonce: string }): string {
+  return layout(
+    base,
+    'Destroy this link',
+    `<h1>Destroy this link?</h1>
+<p class="notice" role="status">This page had expired. Click the button again to destroy the link.</p>${destroyForm(base, base)}`,
+  );
+}
+
+/** After the viewer destroyed the link: nobody, not even they, can open it again. */
+export function renderDestroyedPage(base: PageBase): string {
+  return layout(
+    base,
+    'Link destroyed',
+    `<h1>This link has been destroyed</h1>
+<p>Nobody can open it again, including you. Keep the password where you saved it until it has been used.</p>`,
   );
 }
 
@@ -235,6 +273,7 @@ a { color: var(--accent); }
 .reveal-toggle:checked ~ .controls .when-hidden { display: none; }
 .controls { display: flex; flex-wrap: wrap; gap: 0.75rem; justify-content: center; margin: 0.5rem 0; }
 .notice { margin: 1rem 0 0; text-align: center; font-weight: 600; }
+.destroy { text-align: center; margin: 1rem 0; }
 .copy-status { min-height: 1.5em; margin: 0.25rem 0; text-align: center; color: var(--muted); }
 .views { color: var(--muted); font-size: 0.95rem; }
 .warning { margin: 1rem 0; padding: 0.75rem 1rem; background: var(--warn-bg); border-left: 4px solid var(--warn-border); border-radius: 0.25rem; }

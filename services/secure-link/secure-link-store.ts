@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
 import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
 import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
@@ -11,14 +11,19 @@ import {
   newLinkTokenBytes,
   parseLinkContext,
 } from '../one-time-links/link-token.js';
-import { createLinkRedis, isRedisRefusal, luaScript } from '../one-time-links/redis-deadline.js';
+import { createLinkRedis, isRedisRefusal } from '../one-time-links/redis-deadline.js';
+import { openPayload, sealPayload, type PayloadBinding } from './link-cipher.js';
+import { CLAIM, DESTROY, VIEWER_DESTROY } from './link-scripts.js';
+import { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS } from './link-meta.js';
+
+export { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS };
 
 /**
  * The secure-link store: keeps a temporary password encrypted in Redis behind a one-time link.
  *
  * Token = base64url(32 random bytes), 43 characters. Bytes 0–15 are the lookup id, bytes 16–31 the key part.
  * - Redis key: `<keyPrefix>link:<sha256(id) hex>`. Redis never sees the token, the id or the key part.
- * - Encryption: AES-256-GCM with key = HKDF-SHA256(ikm = serverKey, salt = key part,
+ * - Encryption (link-cipher.ts): AES-256-GCM with key = HKDF-SHA256(ikm = serverKey, salt = key part,
  *   info = "resetdesk secure-link v1"), a random 12-byte IV, and AAD binding the ciphertext to its Redis key,
  *   its context and its expiry (see `aadFor`), so Redis tampering cannot re-point a link at another ticket.
  * - Stored: a hash { v, kid, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) }
@@ -31,6 +36,8 @@ import { createLinkRedis, isRedisRefusal, luaScript } from '../one-time-links/re
  * - Reveal decrypts first (HGETALL) and only then claims a view with an atomic Lua compare-and-decrement on
  *   the same ciphertext, deleting the key at zero. So a token with a wrong key part never burns a view, and
  *   concurrent reveals never exceed `maxViews`.
+ * - The viewer may end a link early (`destroyByViewer`): like a reveal it decrypts first, so only the full
+ *   token can do it, then deletes the hash in one Lua step that checks the same ciphertext is still there.
  * - Fail closed, and tell an outage from a refusal: a Redis that cannot be reached or does not answer in
  *   time (or is failing over) throws `TransientError`, so the work is tried again once Redis is back; a Redis
  *   that answers and refuses (out of memory) throws `SecureLinkStoreError`, a decision. Neither message ever
@@ -71,16 +78,6 @@ export type RevealResult =
     }
   | { status: 'unavailable' };
 
-/** The non-secret reporting record of a link (see the module comment). */
-export interface LinkMeta {
-  /** Views served so far. */
-  revealed: number;
-  expiresAt: Date;
-  /** Set when the link was destroyed before its time (its password was superseded or never delivered). */
-  destroyed: boolean;
-  lastRevealedAt?: Date;
-}
-
 /** The Redis-backed store: the `SecureLinkStore` port plus the reading side used by the secure-link pages. */
 export interface RedisSecureLinkStore extends SecureLinkStore {
   /**
@@ -108,7 +105,22 @@ export interface RedisSecureLinkStore extends SecureLinkStore {
   formNonce(token: string, nowMs?: number): string;
   /** True when `nonce` was issued by `formNonce` for this token at most `maxAgeMs` ago. Constant-time. */
   checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs?: number): boolean;
+  /**
+   * The viewer's "I have saved it, destroy this link": deletes the link at once (views left are dropped,
+   * the ciphertext is gone from Redis) and marks its reporting record destroyed by the viewer. Only a token
+   * that opens the link can destroy it; anything else is `unavailable`, like a reveal. Throws like `reveal`.
+   */
+  destroyByViewer(token: string, viewer?: SecureLinkViewer): Promise<ViewerDestroyResult>;
+  /** A nonce for the "destroy this link" form of this token (a purpose of its own: not a proceed nonce). */
+  destroyNonce(token: string, nowMs?: number): string;
+  /** True when `nonce` was issued by `destroyNonce` for this token at most `maxAgeMs` ago. Constant-time. */
+  checkDestroyNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs?: number): boolean;
 }
+
+/** Outcome of the viewer's destroy; `unavailable` for every link that could not be destroyed, as for reveal. */
+export type ViewerDestroyResult =
+  | { status: 'destroyed'; context: SecureLinkContext; ref: string; destroyedAt: Date }
+  | { status: 'unavailable' };
 
 export interface RedisSecureLinkStoreOptions {
   redis: RedisClient;
@@ -135,81 +147,9 @@ export const SECURE_LINK_LIMITS = Object.freeze({
 });
 
 const ID_BYTES = 16;
-const HKDF_INFO = Buffer.from('resetdesk secure-link v1', 'utf8');
 const FORMAT_VERSION = '1';
 const NONCE_INFO = 'resetdesk secure-link proceed nonce v1';
-
-/** How long a link's reporting record outlives the link: room for a delayed expiry report to read it. */
-export const LINK_META_GRACE_SECONDS = 3 * 86400;
-
-/** Redis key of a link's reporting record. `keyPrefix` as given to the store, e.g. `resetdesk:`. */
-export function linkMetaKey(keyPrefix: string, ref: string): string {
-  return `${keyPrefix}link-meta:${ref}`;
-}
-
-/**
- * Reads a link's reporting record straight from Redis (for processes that hold no store, e.g. a worker).
- * Null when absent or unreadable.
- */
-export async function readLinkMeta(
-  redis: RedisClient,
-  keyPrefix: string,
-  ref: string,
-): Promise<LinkMeta | null> {
-  if (!/^[0-9a-f]{64}$/.test(ref)) return null;
-  const fields = await redis.hgetall(linkMetaKey(keyPrefix, ref));
-  const expiresAt = Number(fields.expiresAt);
-  const revealed = Number(fields.revealed);
-  if (!Number.isFinite(expiresAt) || !Number.isInteger(revealed)) return null;
-  const last = Number(fields.lastRevealedAt);
-  return {
-    revealed,
-    expiresAt: new Date(expiresAt),
-    destroyed: fields.destroyed === '1',
-    ...(Number.isFinite(last) && last > 0 ? { lastRevealedAt: new Date(last) } : {}),
-  };
-}
-
-/**
- * Decrements `views` only if the hash still holds the ciphertext the caller decrypted (same GCM tag) and has
- * a view left; deletes the key when the last view is taken; counts the view in the reporting record (KEYS[2],
- * only when it exists, so it never gains a record without a TTL). Returns { views left, view number }, or
- * { -1, 0 } when nothing was claimed. Atomic in Redis, so racing reveals are serialised here.
- */
-const CLAIM_SCRIPT = `
-local tag = redis.call('HGET', KEYS[1], 'tag')
-if (not tag) or tag ~= ARGV[1] then return {-1, 0} end
-local views = tonumber(redis.call('HGET', KEYS[1], 'views'))
-local max = tonumber(redis.call('HGET', KEYS[1], 'maxViews') or '0')
-if (not views) or views < 1 then
-  redis.call('DEL', KEYS[1])
-  return {-1, 0}
-end
-views = views - 1
-if views == 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 'views', views)
-end
-local seen = 0
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  seen = redis.call('HINCRBY', KEYS[2], 'revealed', 1)
-  redis.call('HSET', KEYS[2], 'lastRevealedAt', ARGV[2])
-else
-  seen = max - views
-end
-return {views, seen}
-`;
-
-/** Deletes a link and marks its reporting record destroyed (without creating one that has no TTL). */
-const DESTROY_SCRIPT = `
-local removed = redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'destroyed', '1') end
-return removed
-`;
-
-const CLAIM = luaScript(CLAIM_SCRIPT);
-const DESTROY = luaScript(DESTROY_SCRIPT);
+const DESTROY_NONCE_INFO = 'resetdesk secure-link destroy nonce v1';
 
 interface ParsedToken {
   keyPart: Buffer;
@@ -249,15 +189,6 @@ export function secureLinkRef(token: unknown): string {
   return parseToken(token)?.idHash.slice(0, 12) ?? 'malformed';
 }
 
-function deriveKey(serverKey: Buffer, keyPart: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', serverKey, keyPart, HKDF_INFO, 32));
-}
-
-/** Associated data: ties a ciphertext to its Redis key, its context and its expiry. */
-function aadFor(idHash: string, contextJson: string, expiresAtMs: string): Buffer {
-  return Buffer.from(`resetdesk-secure-link-v1\n${idHash}\n${contextJson}\n${expiresAtMs}`, 'utf8');
-}
-
 /**
  * Builds the Redis secure-link store. Throws at construction on a bad server key or base URL (configuration
  * errors should stop the service at start, not at the first reset).
@@ -272,6 +203,10 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   const nonces = createFormNonces(
     ring.keys.map((k) => deriveServerSubkey(k.key, NONCE_INFO)),
     'proceed',
+  );
+  const destroyNonces = createFormNonces(
+    ring.keys.map((k) => deriveServerSubkey(k.key, DESTROY_NONCE_INFO)),
+    'destroy',
   );
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
@@ -337,25 +272,11 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     if (!(Number(views) >= 1)) return null;
     // Redis's PEXPIRE is authoritative; this covers the gap between the two clocks.
     if (!(Number(expiresAt) > Date.now())) return null;
-    const ivBytes = Buffer.from(iv, 'base64');
-    const tagBytes = Buffer.from(tag, 'base64');
-    if (ivBytes.length !== 12 || tagBytes.length !== 16) return null;
-    const key = deriveKey(serverKey, parsed.keyPart);
-    let plain: Buffer | undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: 16 });
-      decipher.setAAD(aadFor(parsed.idHash, context, expiresAt));
-      decipher.setAuthTag(tagBytes);
-      plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]);
+    const binding: PayloadBinding = { idHash: parsed.idHash, contextJson: context, expiresAt };
+    return openPayload(serverKey, parsed.keyPart, binding, { ct, iv, tag }, (plain) => {
       const parsedContext = parseLinkContext(context);
-      if (!parsedContext) return null;
-      return { secret: plain.toString('utf8'), context: parsedContext };
-    } catch {
-      return null;
-    } finally {
-      key.fill(0);
-      plain?.fill(0);
-    }
+      return parsedContext ? { secret: plain.toString('utf8'), context: parsedContext } : null;
+    });
   }
 
   async function load(parsed: ParsedToken): Promise<Record<string, string>> {
@@ -396,19 +317,11 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       const ttlMs = Math.ceil(ttlSeconds * 1000);
       const expiresAtMs = Date.now() + ttlMs;
       const expiresAt = String(expiresAtMs);
-      const iv = randomBytes(12);
-      const key = deriveKey(ring.current.key, parsed.keyPart);
-      const plain = Buffer.from(secret, 'utf8');
-      let ct: Buffer;
-      let tag: Buffer;
+      const binding: PayloadBinding = { idHash: parsed.idHash, contextJson, expiresAt };
+      let sealed;
       try {
-        const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
-        cipher.setAAD(aadFor(parsed.idHash, contextJson, expiresAt));
-        ct = Buffer.concat([cipher.update(plain), cipher.final()]);
-        tag = cipher.getAuthTag();
+        sealed = sealPayload(ring.current.key, parsed.keyPart, binding, Buffer.from(secret, 'utf8'));
       } finally {
-        key.fill(0);
-        plain.fill(0);
         parsed.keyPart.fill(0);
       }
 
@@ -419,9 +332,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
           .hset(redisKeyName, {
             v: FORMAT_VERSION,
             kid: ring.current.id,
-            ct: ct.toString('base64'),
-            iv: iv.toString('base64'),
-            tag: tag.toString('base64'),
+            ...sealed,
             views: String(maxViews),
             maxViews: String(maxViews),
             context: contextJson,
@@ -475,6 +386,44 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
       const parsed = parseToken(token);
       return parsed !== null && nonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
+    },
+
+    destroyNonce(token: string, nowMs = Date.now()): string {
+      const parsed = parseToken(token);
+      if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
+      return destroyNonces.issue(parsed.idHash, nowMs);
+    },
+
+    checkDestroyNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
+      const parsed = parseToken(token);
+      return parsed !== null && destroyNonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
+    },
+
+    async destroyByViewer(token: string, viewer?: SecureLinkViewer): Promise<ViewerDestroyResult> {
+      const parsed = parseToken(token);
+      if (!parsed) return { status: 'unavailable' };
+      const link = parsed.idHash.slice(0, 12);
+      const fields = await load(parsed);
+      const opened = open(parsed, fields);
+      if (!opened) {
+        if (fields.tag)
+          log.warn({ link, ip: viewer?.ip }, 'secure link destroy refused: token does not open it');
+        return { status: 'unavailable' };
+      }
+      const destroyedAt = new Date();
+      const removed = await guarded('destroy a link', () =>
+        run(
+          VIEWER_DESTROY,
+          [redisKey(parsed.idHash), metaKey(parsed.idHash)],
+          [fields.tag as string, String(destroyedAt.getTime())],
+        ),
+      );
+      if (removed !== 1) return { status: 'unavailable' };
+      log.info(
+        { link, ...opened.context, ip: viewer?.ip, userAgent: viewer?.userAgent },
+        'secure link destroyed by its viewer',
+      );
+      return { status: 'destroyed', context: opened.context, ref: parsed.idHash, destroyedAt };
     },
 
     async peek(token: string): Promise<boolean> {

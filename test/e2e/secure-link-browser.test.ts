@@ -158,6 +158,39 @@ describe.skipIf(!availability.run)('secure link in headless Chromium', () => {
     });
   });
 
+  it('When the viewer clicks "I have saved it, destroy this link", Then the link ends and a revisit is unavailable', async () => {
+    // Arrange
+    const link = await server.createLink(SECRET, 3);
+    const revealsBefore = server.reveals.length;
+    await withPage({}, async (page) => {
+      await proceed(page, link.url);
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+
+      // Act
+      await Promise.all([
+        page.waitForURL(`${link.url}/destroy`),
+        page.getByRole('button', { name: 'I have saved it, destroy this link' }).click(),
+      ]);
+
+      // Assert
+      expect(requests.filter((r) => r.startsWith('POST'))).toEqual([`POST /s/${link.token}/destroy`]);
+      const destroyedPage = await page.content();
+      expect(destroyedPage).toContain('This link has been destroyed');
+      expect(destroyedPage).not.toContain(SECRET);
+      await shoot(page, 'secure-link-destroyed.png');
+      expect(server.destroys).toHaveLength(1);
+      expect(await server.redis.exists(`${server.keyPrefix}link:${link.ref}`)).toBe(0);
+      const again = await page.goto(link.url);
+      expect(again?.status()).toBe(404);
+      const revisit = await page.content();
+      expect(revisit).toContain('This link is no longer available');
+      await page.goto(server.unknownUrl());
+      expect(await page.content()).toBe(revisit);
+      expect(server.reveals).toHaveLength(revealsBefore + 1);
+    });
+  });
+
   it('fits a phone screen', async () => {
     const link = await server.createLink(SECRET, 1);
     await withPage(
