@@ -68,6 +68,22 @@ export const DEFAULT_POLICY: ResetPolicy = {
 };
 
 /**
+ * A customer's Temporary Access Pass setting: when `enabled` and MFA is reset, a pass is issued after the
+ * MFA methods are removed and delivered through the same secure link. `whenUnavailable`: what happens when
+ * the tenant's TAP policy refuses one (`hand-off` to the engineers, or `open-registration`: go on without a
+ * pass; the staff member registers MFA at the next sign-in).
+ */
+export const temporaryAccessPassSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Graph's bounds for a pass's lifetime: 10 minutes to 30 days. */
+    lifetimeMinutes: z.number().int().min(10).max(43200).default(480),
+    usableOnce: z.boolean().default(true),
+    whenUnavailable: z.enum(['hand-off', 'open-registration']).default('hand-off'),
+  })
+  .strict();
+
+/**
  * One customer of the MSP: which PSA customer record maps to which Entra tenant, and the settings that may
  * differ per customer. Kept in the JSON config file (structure), never in env vars.
  */
@@ -86,6 +102,8 @@ export const customerSchema = z
     secureLinkMaxViews: z.number().int().min(1).max(20).optional(),
     /** Overrides of the default policy for this customer. */
     policy: policySchema.partial().optional(),
+    /** Temporary Access Pass for MFA recovery (README, "Temporary Access Pass"). Off unless enabled. */
+    temporaryAccessPass: temporaryAccessPassSchema.optional(),
   })
   .strict();
 

@@ -19,9 +19,14 @@ import {
 export { escapeHtml };
 
 /** Where the router is mounted (normally `/s`): asset and form URLs are built from it. */
-type PageBase = LinkPageFrameBase;
+export type PageBase = LinkPageFrameBase;
 
-function layout(base: PageBase, title: string, main: string, options: { script?: boolean } = {}): string {
+export function layout(
+  base: PageBase,
+  title: string,
+  main: string,
+  options: { script?: boolean } = {},
+): string {
   return renderLinkPageFrame(base, title, main, {
     stylesheet: 'secure-link.css',
     ...(options.script ? { script: 'secure-link.js' } : {}),
@@ -51,55 +56,10 @@ export function renderProceedPage(
 }
 
 /**
- * The revealed page (POST): the temporary password blurred in `#secret`, unblurred by a click or tap on it or
- * on "Show password"; then the procedure's warning and the sign-in steps.
- */
-export function renderRevealPage(
-  base: PageBase & { secret: string; viewsLeft: number; destroy?: { token: string; nonce: string } },
-): string {
-  const viewsNote =
-    base.viewsLeft > 0
-      ? `This link can be opened ${base.viewsLeft} more time${base.viewsLeft === 1 ? '' : 's'}, then it stops working.`
-      : 'This was the last time this link can be opened: keep this page open until the password has been used.';
-  return layout(
-    base,
-    'Temporary password',
-    `<h1>Temporary password</h1>
-<p>Click or tap the blurred text to see the password.</p>
-<div class="reveal">
-<input type="checkbox" id="reveal-toggle" class="reveal-toggle visually-hidden" aria-label="Show password" aria-controls="secret">
-<div class="secret-box">
-<span id="secret" class="secret blurred" translate="no">${escapeHtml(base.secret)}</span>
-<label for="reveal-toggle" class="secret-cover" aria-hidden="true"></label>
-</div>
-<p class="controls">
-<label for="reveal-toggle" class="button show-button"><span class="when-hidden">Show password</span><span class="when-shown">Hide password</span></label>
-<button type="button" id="copy-button" class="button" hidden>Copy password</button>
-</p>
-<p id="copy-status" class="copy-status" role="status"></p>
-</div>
-<p class="views">${escapeHtml(viewsNote)}</p>${base.destroy && base.viewsLeft > 0 ? destroyForm(base, base.destroy) : ''}
-<div class="warning" role="note">
-<p><strong>Warning:</strong> You are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you when you reset their account, be sure you are speaking to the right person before you provide any information.</p>
-</div>
-<h2>How the staff member signs in</h2>
-<ol class="steps">
-<li>Go to <a href="https://outlook.office.com" rel="noreferrer noopener">outlook.office.com</a> on a computer or mobile device.</li>
-<li>Enter their username (their work email address) and select <strong>Next</strong>.</li>
-<li>Enter the temporary password above and select <strong>Sign in</strong>.</li>
-<li>If their MFA was reset, they will be asked to register for MFA again: follow the prompts.</li>
-<li>When asked to choose a new password, enter the temporary password once more, then a new password twice, and select <strong>Sign in</strong>.</li>
-</ol>
-<p class="hint">Hint: a mix of whole words with upper-case, lower-case, numbers and symbols is easier to remember than random characters.</p>`,
-    { script: true },
-  );
-}
-
-/**
  * "I have saved it, destroy this link": a form POST to `<token>/destroy` with its own nonce. Offered only while
  * the link has views left (after the last view it is gone already).
  */
-function destroyForm(base: PageBase, destroy: { token: string; nonce: string }): string {
+export function destroyForm(base: PageBase, destroy: { token: string; nonce: string }): string {
   const action = `${escapeHtml(base.basePath)}/${escapeHtml(destroy.token)}/destroy`;
   return `
 <form method="post" action="${action}" class="destroy">

@@ -24,13 +24,13 @@ import {
   renderCrossSiteRefusedPage,
   renderDestroyedPage,
   renderProceedPage,
-  renderRevealPage,
   renderTemporarilyUnavailablePage,
   renderTooManyAttemptsPage,
   renderUnavailablePage,
   SECURE_LINK_CSS,
   SECURE_LINK_JS,
 } from './secure-link-pages.js';
+import { renderRevealPage } from './secure-link-reveal-page.js';
 import {
   secureLinkRef,
   type createRedisSecureLinkStore,
@@ -229,7 +229,7 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
       200,
       renderRevealPage({
         ...base(req),
-        secret: result.secret,
+        secrets: result.secrets,
         viewsLeft: result.viewsLeft,
         destroy: { token, nonce: store.destroyNonce(token) },
       }),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
 import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
-import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
+import type { LinkSecret, SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
+import { decodeSecrets, encodeSecrets, LINK_FORMAT_VERSION, normaliseSecrets } from './link-secrets.js';
 import type { Logger } from '../logging/logger.js';
 import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
 import { createKeyRing, type ServerKey } from '../one-time-links/key-ring.js';
@@ -26,7 +27,9 @@ export { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS };
  * - Encryption (link-cipher.ts): AES-256-GCM with key = HKDF-SHA256(ikm = serverKey, salt = key part,
  *   info = "resetdesk secure-link v1"), a random 12-byte IV, and AAD binding the ciphertext to its Redis key,
  *   its context and its expiry (see `aadFor`), so Redis tampering cannot re-point a link at another ticket.
- * - Stored: a hash { v, kid, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) }
+ * - Stored: a hash { v, kid, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) }.
+ *   The plaintext is a list of labelled secrets (format `v` 2, see link-secrets.ts); a record of format 1
+ *   (one bare password) still opens, as one "Temporary password".
  *   with `PEXPIRE` = ttl. A Redis dump alone lacks the key part; the server key alone lacks the ciphertext's
  *   salt; a password needs the server key *and* the token.
  * - Key ring (`previousServerKeys`, see one-time-links/key-ring.ts): `kid` names the server key a link was
@@ -68,7 +71,10 @@ export interface SecureLinkViewer {
 export type RevealResult =
   | {
       status: 'revealed';
+      /** The first secret's value (the temporary password, when the link holds one). */
       secret: string;
+      /** Every secret behind the link, in the order stored. */
+      secrets: LinkSecret[];
       viewsLeft: number;
       context: SecureLinkContext;
       /** The link's non-secret reference (sha256 of the lookup id, hex): the same as `SecureLink.ref`. */
@@ -147,7 +153,6 @@ export const SECURE_LINK_LIMITS = Object.freeze({
 });
 
 const ID_BYTES = 16;
-const FORMAT_VERSION = '1';
 const NONCE_INFO = 'resetdesk secure-link proceed nonce v1';
 const DESTROY_NONCE_INFO = 'resetdesk secure-link destroy nonce v1';
 
@@ -254,7 +259,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   function open(
     parsed: ParsedToken,
     fields: Record<string, string>,
-  ): { secret: string; context: SecureLinkContext } | null {
+  ): { secrets: LinkSecret[]; context: SecureLinkContext } | null {
     for (const serverKey of candidateKeys(fields)) {
       const opened = openWith(serverKey.key, parsed, fields);
       if (opened) return opened;
@@ -266,16 +271,18 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     serverKey: Buffer,
     parsed: ParsedToken,
     fields: Record<string, string>,
-  ): { secret: string; context: SecureLinkContext } | null {
+  ): { secrets: LinkSecret[]; context: SecureLinkContext } | null {
     const { v, ct, iv, tag, views, context, expiresAt } = fields;
-    if (v !== FORMAT_VERSION || !ct || !iv || !tag || !views || !context || !expiresAt) return null;
+    if ((v !== '1' && v !== LINK_FORMAT_VERSION) || !ct || !iv || !tag || !views || !context || !expiresAt)
+      return null;
     if (!(Number(views) >= 1)) return null;
     // Redis's PEXPIRE is authoritative; this covers the gap between the two clocks.
     if (!(Number(expiresAt) > Date.now())) return null;
     const binding: PayloadBinding = { idHash: parsed.idHash, contextJson: context, expiresAt };
     return openPayload(serverKey, parsed.keyPart, binding, { ct, iv, tag }, (plain) => {
       const parsedContext = parseLinkContext(context);
-      return parsedContext ? { secret: plain.toString('utf8'), context: parsedContext } : null;
+      const secrets = decodeSecrets(v, plain);
+      return parsedContext && secrets ? { secrets, context: parsedContext } : null;
     });
   }
 
@@ -284,15 +291,12 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   }
 
   return {
-    async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
+    async create(given: string | readonly LinkSecret[], options: SecureLinkOptions): Promise<SecureLink> {
       const { ttlSeconds, maxViews, context } = options;
-      if (
-        typeof secret !== 'string' ||
-        secret.length === 0 ||
-        secret.length > SECURE_LINK_LIMITS.maxSecretLength
-      ) {
+      const secrets = normaliseSecrets(given);
+      if (!secrets) {
         throw new SecureLinkStoreError(
-          'secure-link secret must be a non-empty string of at most 1024 characters',
+          'secure-link secrets must be 1 to 4 labelled, non-empty strings of at most 1024 characters',
         );
       }
       if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > SECURE_LINK_LIMITS.maxTtlSeconds) {
@@ -320,7 +324,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       const binding: PayloadBinding = { idHash: parsed.idHash, contextJson, expiresAt };
       let sealed;
       try {
-        sealed = sealPayload(ring.current.key, parsed.keyPart, binding, Buffer.from(secret, 'utf8'));
+        sealed = sealPayload(ring.current.key, parsed.keyPart, binding, encodeSecrets(secrets));
       } finally {
         parsed.keyPart.fill(0);
       }
@@ -330,7 +334,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
         const results = await redis
           .multi()
           .hset(redisKeyName, {
-            v: FORMAT_VERSION,
+            v: LINK_FORMAT_VERSION,
             kid: ring.current.id,
             ...sealed,
             views: String(maxViews),
@@ -456,7 +460,8 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       );
       return {
         status: 'revealed',
-        secret: opened.secret,
+        secret: opened.secrets[0]!.value,
+        secrets: opened.secrets,
         viewsLeft,
         context: opened.context,
         ref: parsed.idHash,

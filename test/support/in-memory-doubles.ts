@@ -21,9 +21,11 @@ import type {
   NotificationMessage,
   PsaAdapter,
   ResetTicket,
+  LinkSecret,
   SecureLink,
   SecureLinkOptions,
   SecureLinkStore,
+  TemporaryAccessPassSettings,
   SignInState,
   TicketDisposition,
   TicketNote,
@@ -333,12 +335,20 @@ export class MemoryConfirmations implements ConfirmationGate {
 }
 
 export class MemoryLinks implements SecureLinkStore {
+  /** The first secret of each live link (its temporary password, when it has one). */
   secrets = new Map<string, string>();
+  /** Every secret of each live link. */
+  stored = new Map<string, LinkSecret[]>();
   failCreate = false;
-  async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
+  async create(given: string | readonly LinkSecret[], options: SecureLinkOptions): Promise<SecureLink> {
     if (this.failCreate) throw new SecureLinkStoreError('redis unavailable');
     const token = randomBytes(32).toString('base64url');
-    this.secrets.set(token, secret);
+    const list: LinkSecret[] =
+      typeof given === 'string'
+        ? [{ kind: 'password', label: 'Temporary password', value: given }]
+        : [...given];
+    this.secrets.set(token, list[0]!.value);
+    this.stored.set(token, list);
     return { token, url: this.urlFor(token), expiresAt: new Date(Date.now() + options.ttlSeconds * 1000) };
   }
   urlFor(token: string) {
@@ -346,6 +356,7 @@ export class MemoryLinks implements SecureLinkStore {
   }
   async destroy(token: string) {
     this.secrets.delete(token);
+    this.stored.delete(token);
   }
 }
 
@@ -390,6 +401,8 @@ export function useCaseWith(
     rateLimiter?: MemoryRateLimiter;
     confirmations?: MemoryConfirmations;
     policy?: Partial<ResetPolicy>;
+    /** The customer's Temporary Access Pass setting. */
+    temporaryAccessPass?: TemporaryAccessPassSettings;
   },
   settings: Partial<ResetUseCaseDeps['settings']> = {},
 ) {
@@ -403,7 +416,15 @@ export function useCaseWith(
     links: parts.links,
     sealer: identity,
     customers: new CustomerDirectory(
-      [{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }],
+      [
+        {
+          name: 'contoso',
+          psa: 'halopsa',
+          psaCustomerId: '12',
+          tenantId: TENANT,
+          ...(parts.temporaryAccessPass ? { temporaryAccessPass: parts.temporaryAccessPass } : {}),
+        },
+      ],
       { ...DEFAULT_POLICY, ...parts.policy },
     ),
     ledger: parts.ledger ?? new MemoryLedger(),

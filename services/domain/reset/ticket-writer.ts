@@ -4,7 +4,14 @@ import { handOffNote, type HandOffFacts } from '../ticket-notes.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
 
 /** The note kinds a run writes, each with the letter its marker carries. */
-const MARKER_LETTERS = { delivery: 'D', handoff: 'H', confirm: 'C', refuse: 'R', ask: 'Q' } as const;
+const MARKER_LETTERS = {
+  delivery: 'D',
+  handoff: 'H',
+  confirm: 'C',
+  refuse: 'R',
+  ask: 'Q',
+  pass: 'P',
+} as const;
 export type NoteKind = keyof typeof MARKER_LETTERS;
 
 /**
@@ -34,7 +41,7 @@ export class TicketWriter {
   /** Adds the note at most once across retries; `alsoWhenDone` is saved with the "done" step. */
   async addNoteOnce(
     note: TicketNote,
-    step: 'customerNote' | 'handOffNote',
+    step: 'customerNote' | 'handOffNote' | 'passNote',
     alsoWhenDone?: () => Partial<ResetProgress> | undefined,
   ): Promise<void> {
     const { journal } = this.ctx;
