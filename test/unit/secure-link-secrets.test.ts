@@ -1,8 +1,11 @@
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import express from 'express';
 import type { Redis } from 'ioredis';
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { SecureLinkStoreError } from '../../services/domain/errors.js';
 import type { LinkSecret, SecureLinkOptions } from '../../services/domain/ports.js';
+import { createSecureLinkRouter } from '../../services/secure-link/secure-link-routes.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
 import { dumpUnder, keysUnder } from '../support/redis.js';
 import { captureLogger, useLinkTestRedis } from './one-time-link-test-support.js';
@@ -116,5 +119,40 @@ describe('a link with several secrets', () => {
       secret: PASSWORD,
       secrets: [{ kind: 'password', label: 'Temporary password', value: PASSWORD }],
     });
+  });
+});
+
+describe('the revealed page of a link with a pass', () => {
+  async function revealPage(secrets: LinkSecret[]): Promise<string> {
+    const { store } = setup();
+    const app = express();
+    app.use('/s', createSecureLinkRouter({ store, mspName: 'Ashton Solutions', logger: captureLogger([]) }));
+    const { token } = await store.create(secrets, OPTIONS);
+    const page = await request(app).get(`/s/${token}`);
+    const nonce = /name="nonce" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const res = await request(app).post(`/s/${token}`).type('form').send({ nonce });
+    expect(res.status).toBe(200);
+    return res.text;
+  }
+
+  it('When the link holds a password and a pass, Then both are blurred, the pass shows its expiry and the mysecurityinfo steps come first', async () => {
+    const html = await revealPage(BOTH);
+    expect(html).toMatch(/<span id="secret" class="secret blurred"[^>]*>Cedar#Beacon#Valley#31<\/span>/);
+    expect(html).toMatch(/<span id="secret-2" class="secret blurred"[^>]*>tAp9-Qx7!zR2<\/span>/);
+    expect(html).toContain('<h2>Temporary Access Pass</h2>');
+    expect(html).toContain('This pass expires on 2026-12-07 16:00 UTC and works for one sign-in only.');
+    expect(html).toContain('href="https://aka.ms/mysecurityinfo"');
+    expect(html.indexOf('aka.ms/mysecurityinfo')).toBeLessThan(html.indexOf('outlook.office.com'));
+    expect(html).toContain('approve with the method they set up with the Temporary Access Pass');
+  });
+
+  it('When the link holds only a pass, Then the page is about the pass and has no password steps', async () => {
+    const html = await revealPage([BOTH[1]!]);
+    expect(html).toContain('<h1>Temporary Access Pass</h1>');
+    expect(html).toMatch(/<span id="secret" class="secret blurred"[^>]*>tAp9-Qx7!zR2<\/span>/);
+    expect(html).toContain('Show pass');
+    expect(html).toContain('aka.ms/mysecurityinfo');
+    expect(html).not.toContain('outlook.office.com');
+    expect(html).not.toContain('Temporary password');
   });
 });
