@@ -115,9 +115,9 @@ export function revealedNote(event: LinkRevealedEvent): TicketNote {
     visibility: 'internal',
     marker,
     text: [
-      `Secure link opened: the temporary password was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
+      `Secure link opened: what it holds (the temporary password, a Temporary Access Pass, or both) was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
       `This was view ${event.viewNumber} of the link. ${left}`,
-      'If the requester says they did not open it, treat the password as exposed: reset it again.',
+      'If the requester says they did not open it, treat what it holds as exposed: reset again.',
       `Link ${shortRef(event.ref)} · ${marker}`,
     ].join('\n'),
   };
@@ -130,8 +130,8 @@ export function destroyedNote(event: LinkDestroyedEvent): TicketNote {
     visibility: 'internal',
     marker,
     text: [
-      `Secure link destroyed: the viewer destroyed the link at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}), after saving the temporary password.`,
-      'The link no longer works and its password is no longer stored by the service.',
+      `Secure link destroyed: the viewer destroyed the link at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}), after saving what it held.`,
+      'The link no longer works, and the service no longer stores what it held.',
       `Link ${shortRef(event.ref)} · ${marker}`,
     ].join('\n'),
   };
