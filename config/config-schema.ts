@@ -7,6 +7,7 @@ import { graphSchema } from './schema/graph-schema.js';
 import { halopsaSchema } from './schema/halopsa-schema.js';
 import { redisSchema } from './schema/redis-schema.js';
 import { notifySchema } from './schema/notify-schema.js';
+import { temporaryAccessPassSchema } from './schema/temporary-access-pass-schema.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env, once: the config type is
@@ -165,6 +166,7 @@ export const configSchema = {
     },
   },
   notify: notifySchema,
+  temporaryAccessPass: temporaryAccessPassSchema,
   pacing: {
     enabled: {
       doc: 'Pace Graph and PSA calls through token buckets in Redis shared by every worker, so bursts stay under the outside rate limits; a 429 pauses only that tenant or PSA.',

@@ -68,20 +68,30 @@ export const DEFAULT_POLICY: ResetPolicy = {
 };
 
 /**
- * A customer's Temporary Access Pass setting: when `enabled` and MFA is reset, a pass is issued after the
- * MFA methods are removed and delivered through the same secure link. `whenUnavailable`: what happens when
- * the tenant's TAP policy refuses one (`hand-off` to the engineers, or `open-registration`: go on without a
- * pass; the staff member registers MFA at the next sign-in).
+ * A customer's Temporary Access Pass setting, over the service-wide `temporaryAccessPass` section: when
+ * `enabled` and MFA is reset, a pass is issued after the MFA methods are removed and delivered through the
+ * same secure link. `whenUnavailable`: what happens when the tenant's TAP policy refuses one (`hand-off` to
+ * the engineers, or `open-registration`: go on without a pass; MFA registration is open at the next sign-in).
  */
 export const temporaryAccessPassSchema = z
   .object({
-    enabled: z.boolean().default(false),
+    enabled: z.boolean(),
     /** Graph's bounds for a pass's lifetime: 10 minutes to 30 days. */
-    lifetimeMinutes: z.number().int().min(10).max(43200).default(480),
-    usableOnce: z.boolean().default(true),
-    whenUnavailable: z.enum(['hand-off', 'open-registration']).default('hand-off'),
+    lifetimeMinutes: z.number().int().min(10).max(43200),
+    usableOnce: z.boolean(),
+    whenUnavailable: z.enum(['hand-off', 'open-registration']),
   })
   .strict();
+
+export type TemporaryAccessPass = z.infer<typeof temporaryAccessPassSchema>;
+
+/** Built-in defaults of the service-wide section (config/schema/temporary-access-pass-schema.ts). */
+export const DEFAULT_TEMPORARY_ACCESS_PASS: TemporaryAccessPass = {
+  enabled: false,
+  lifetimeMinutes: 480,
+  usableOnce: true,
+  whenUnavailable: 'hand-off',
+};
 
 /**
  * One customer of the MSP: which PSA customer record maps to which Entra tenant, and the settings that may
@@ -103,11 +113,16 @@ export const customerSchema = z
     /** Overrides of the default policy for this customer. */
     policy: policySchema.partial().optional(),
     /** Temporary Access Pass for MFA recovery (README, "Temporary Access Pass"). Off unless enabled. */
-    temporaryAccessPass: temporaryAccessPassSchema.optional(),
+    temporaryAccessPass: temporaryAccessPassSchema.partial().optional(),
   })
   .strict();
 
 export type CustomerSettings = z.infer<typeof customerSchema>;
+
+/** A customer as the use case sees it: its pass setting is the service-wide one with its own on top. */
+export type EffectiveCustomerSettings = Omit<CustomerSettings, 'temporaryAccessPass'> & {
+  temporaryAccessPass: TemporaryAccessPass;
+};
 
 export const customerListSchema = z.array(customerSchema).superRefine((customers, ctx) => {
   const seen = new Set<string>();
@@ -138,13 +153,19 @@ export function describeCustomerErrors(error: z.ZodError): string {
 }
 
 export class CustomerDirectory {
-  private readonly byPsaCustomer = new Map<string, CustomerSettings>();
+  private readonly byPsaCustomer = new Map<string, EffectiveCustomerSettings>();
 
   constructor(
     customers: CustomerSettings[],
     private readonly defaultPolicy: ResetPolicy = DEFAULT_POLICY,
+    defaultPass: TemporaryAccessPass = DEFAULT_TEMPORARY_ACCESS_PASS,
   ) {
-    for (const c of customers) this.byPsaCustomer.set(`${c.psa}:${c.psaCustomerId}`, c);
+    for (const c of customers) {
+      this.byPsaCustomer.set(`${c.psa}:${c.psaCustomerId}`, {
+        ...c,
+        temporaryAccessPass: { ...defaultPass, ...c.temporaryAccessPass },
+      });
+    }
   }
 
   /** The customer's effective policy: the defaults with the customer's overrides on top. */
@@ -153,7 +174,7 @@ export class CustomerDirectory {
   }
 
   /** The customer a PSA customer id belongs to, or undefined when the MSP has not mapped it. */
-  find(psa: CustomerSettings['psa'], psaCustomerId: string): CustomerSettings | undefined {
+  find(psa: CustomerSettings['psa'], psaCustomerId: string): EffectiveCustomerSettings | undefined {
     return this.byPsaCustomer.get(`${psa}:${psaCustomerId}`);
   }
 }

@@ -244,7 +244,7 @@ export function loadConfig(
     secureLink: { ...p.secureLink, serverKey, previousKeys },
     policy,
     customers,
-    customerDirectory: new CustomerDirectory(customers, policy),
+    customerDirectory: new CustomerDirectory(customers, policy, p.temporaryAccessPass),
   };
 }
 
