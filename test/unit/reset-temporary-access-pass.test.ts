@@ -251,4 +251,32 @@ describe('ResetUseCase with a Temporary Access Pass', () => {
     expect(directory.passes).toEqual([]);
     expect(calls).toEqual(['store-link', 'remove-mfa', 'set-password']);
   });
+
+  it('When the job gives up after the pass was issued but before its link reached the ticket, Then the pass is removed and the engineers are told', async () => {
+    // Arrange: every link store times out, so the job ends in retries-exhausted.
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links, temporaryAccessPass: TAP });
+    links.create = async () => {
+      throw new TransientError('redis timed out');
+    };
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    const issued = lastPass();
+
+    // Act
+    const outcome = await useCase.handOffAfterFailure(
+      contextFor(journal),
+      'retries-exhausted',
+      'redis timed out',
+    );
+
+    // Assert
+    expect(outcome).toMatchObject({ code: 'retries-exhausted', handedOff: true });
+    expect(directory.removedPasses).toEqual([{ userId: 'sam', passId: issued.id }]);
+    expect(journal.progress.pass).toBeUndefined();
+    const handOff = psa.notes.find((n) => n.note.visibility === 'internal')!.note.text;
+    expect(handOff).toContain(
+      'A Temporary Access Pass issued for this reset never reached the ticket; it was removed again.',
+    );
+    expectNoPassAnywhere(journal, issued.temporaryAccessPass);
+  });
 });

@@ -111,10 +111,11 @@ export class PassStep {
     const { ctx, deps } = this;
     const ttlHours = customer.secureLinkTtlHours ?? deps.settings.linkTtlHours;
     const maxViews = customer.secureLinkMaxViews ?? deps.settings.linkMaxViews;
+    const secret = this.secret();
+    this.linked = true;
     let link;
     try {
-      this.linked = true;
-      link = await deps.links.create([this.secret()], {
+      link = await deps.links.create([secret], {
         ttlSeconds: ttlHours * 3600,
         maxViews,
         context: { psa: ctx.psa, ticketId: ctx.ticketId, correlationId: ctx.correlationId },
@@ -134,11 +135,11 @@ export class PassStep {
         facts: [],
       };
     }
-    const pass = ctx.journal.progress.pass;
+    const { id, expiresAt } = this.issued!;
     await ctx.journal.save({
       pass: {
-        id: pass?.id ?? '',
-        expiresAt: pass?.expiresAt ?? '',
+        id,
+        expiresAt,
         sealedToken: deps.sealer.seal(link.token),
         linkExpiresAt: link.expiresAt.toISOString(),
         maxViews,

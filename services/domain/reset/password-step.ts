@@ -62,10 +62,8 @@ export class PasswordStep {
     const maxViews = customer.secureLinkMaxViews ?? deps.settings.linkMaxViews;
     // Held in this scope and the caller's only: it goes to the encrypted store and to the tenant, nowhere else.
     const password = (deps.newPassword ?? generateTemporaryPassword)();
-    const secrets: LinkSecret[] = [
-      { kind: 'password', label: PASSWORD_LABEL, value: password },
-      ...((await this.companion?.secrets()) ?? []),
-    ];
+    const extra = (await this.companion?.secrets()) ?? [];
+    const secrets: LinkSecret[] = [{ kind: 'password', label: PASSWORD_LABEL, value: password }, ...extra];
     let link;
     try {
       link = await deps.links.create(secrets, {
@@ -86,7 +84,7 @@ export class PasswordStep {
           ctx.journal.progress.mfa
             ? 'No password was set or sent, because the secure link could not be stored.'
             : 'Nothing was changed in the tenant, because the secure link could not be stored.',
-          ...(this.companion
+          ...(extra.length > 0
             ? ['No Temporary Access Pass was sent: the pass issued was removed again.']
             : []),
         ],
