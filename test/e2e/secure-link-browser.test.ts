@@ -191,6 +191,38 @@ describe.skipIf(!availability.run)('secure link in headless Chromium', () => {
     });
   });
 
+  it('When the link holds a password and a Temporary Access Pass, Then each is blurred on its own and the pass shows its expiry', async () => {
+    const pass = 'Kp7#wQ2m';
+    const { token } = await server.createLink(
+      [
+        { kind: 'password', label: 'Temporary password', value: SECRET },
+        {
+          kind: 'temporary-access-pass',
+          label: 'Temporary Access Pass',
+          value: pass,
+          expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+          usableOnce: true,
+        },
+      ],
+      2,
+    );
+    const url = `${server.origin}/s/${token}`;
+    await withPage({}, async (page) => {
+      await proceed(page, url);
+      expect(await page.locator('#secret-2').textContent()).toBe(pass);
+      expect(await page.locator('#secret-2').evaluate((el) => getComputedStyle(el).filter)).toContain('blur');
+      await page.locator('label[for="reveal-toggle-2"].show-button').click();
+      await expect
+        .poll(() => page.locator('#secret-2').evaluate((el) => getComputedStyle(el).filter))
+        .toBe('none');
+      expect(await filterOf(page)).toContain('blur'); // the password stays blurred
+      const text = await page.locator('body').innerText();
+      expect(text).toMatch(/This pass expires on .* UTC and works for one sign-in only/);
+      expect(text).toContain('aka.ms/mysecurityinfo');
+      await shoot(page, 'secure-link-temporary-access-pass.png');
+    });
+  });
+
   it('fits a phone screen', async () => {
     const link = await server.createLink(SECRET, 1);
     await withPage(

@@ -9,7 +9,7 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { chromium, type Browser } from 'playwright-core';
-import type { SecureLinkOptions } from '../../services/domain/ports.js';
+import type { LinkSecret, SecureLinkOptions } from '../../services/domain/ports.js';
 import {
   createSecureLinkRouter,
   type DestroyedViewer,
@@ -67,7 +67,7 @@ export interface LinkServer {
   destroys: DestroyedViewer[];
   /** Creates a link for `secret` and returns its URL on this server. */
   createLink(
-    secret: string,
+    secret: string | readonly LinkSecret[],
     maxViews?: number,
     ttlSeconds?: number,
   ): Promise<{ url: string; token: string; ref: string }>;
