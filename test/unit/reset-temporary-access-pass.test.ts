@@ -3,6 +3,7 @@ import { DirectoryError, TransientError } from '../../services/domain/errors.js'
 import type { TemporaryAccessPassSettings } from '../../services/domain/ports.js';
 import {
   MemoryDirectory,
+  MemoryLedger,
   MemoryLinks,
   MemoryPsa,
   contextFor,
@@ -278,5 +279,32 @@ describe('ResetUseCase with a Temporary Access Pass', () => {
       'A Temporary Access Pass issued for this reset never reached the ticket; it was removed again.',
     );
     expectNoPassAnywhere(journal, issued.temporaryAccessPass);
+  });
+
+  it('When an engineer allows passes in the tenant and sends a tap-not-allowed ticket back, Then the retry issues a pass without removing MFA again', async () => {
+    // Arrange: the first round hands off because the tenant refuses passes.
+    const ledger = new MemoryLedger();
+    directory.failIssueWith = new DirectoryError('tap-not-allowed', 'The TAP method is disabled.');
+    const first = await useCaseWith({ psa, directory, links, ledger, temporaryAccessPass: TAP }).handle(
+      contextFor(memoryJournal()),
+    );
+    expect(first.code).toBe('tap-not-allowed');
+
+    // Act: the policy is fixed and the ticket sent back with the retry status.
+    psa.tickets.set('4242', resetTicket({ statusId: '40' }));
+    calls.length = 0;
+    const outcome = await useCaseWith(
+      { psa, directory, links, ledger, temporaryAccessPass: TAP },
+      { retryStatusIds: { halopsa: '40' } },
+    ).handle(contextFor(memoryJournal()));
+
+    // Assert
+    expect(outcome.code).toBe('reset-delivered');
+    expect(calls).toEqual(['issue-pass', 'store-link', 'set-password']);
+    const note = psa.notes.filter((n) => n.note.visibility === 'customer').at(-1)!.note;
+    expect(links.stored.get(tokenIn(note.text))?.map((s) => s.kind)).toEqual([
+      'password',
+      'temporary-access-pass',
+    ]);
   });
 });

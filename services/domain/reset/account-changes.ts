@@ -40,7 +40,6 @@ export async function changeAccount(
   const wantsPass =
     passSettings !== undefined &&
     request.resetMfa &&
-    !journal.progress.carried?.mfaRemoved &&
     !journal.progress.passUnavailable &&
     !passAlreadyInLink(journal.progress, wantsPassword);
   const pass = wantsPass ? new PassStep(ctx, deps, passSettings, directory, target) : undefined;
@@ -68,7 +67,9 @@ export async function changeAccount(
   try {
     let prepared: PreparedPassword | undefined;
     if (pass) {
-      if (!journal.progress.mfa) await removeMfa(ctx, directory, target.id);
+      // An engineer retry after an earlier round removed MFA issues the pass without removing MFA again.
+      if (!journal.progress.mfa && !journal.progress.carried?.mfaRemoved)
+        await removeMfa(ctx, directory, target.id);
       const issued = await pass.issue();
       if (issued.status === 'not-allowed') {
         if (passSettings?.whenUnavailable !== 'open-registration')
