@@ -101,7 +101,7 @@ export function linkEventMarker(event: LinkEvent): string {
     .slice(0, 10)
     .toUpperCase();
   if (event.kind === 'revealed') return `RD-V-${digest}-${event.viewNumber}`;
-  return event.kind === 'destroyed' ? `RD-D-${digest}` : `RD-E-${digest}`;
+  return event.kind === 'destroyed' ? `RD-X-${digest}` : `RD-E-${digest}`;
 }
 
 /** The internal note for one view: when, from which address, with which browser. */
