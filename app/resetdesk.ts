@@ -339,6 +339,7 @@ export function assembleResetdesk(
         mspName: plan.links.mspName,
         logger,
         onRevealed: linkEvents.onRevealed,
+        onDestroyed: linkEvents.onDestroyed,
         redis: fastRedis,
         keyPrefix: redisKeys(prefix).storePrefix,
         limits: {

@@ -11,6 +11,7 @@ import { watchSchema } from './schema/watch-schema.js';
 import { eventsSchema } from './schema/events-schema.js';
 import { consoleSchema } from './schema/console-schema.js';
 import { passwordFormatDefaultsSchema, rolloutSchema } from './schema/customer-defaults-schema.js';
+import { temporaryAccessPassSchema } from './schema/temporary-access-pass-schema.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env, once: the config type is
@@ -172,6 +173,7 @@ export const configSchema = {
   watch: watchSchema,
   events: eventsSchema,
   console: consoleSchema,
+  temporaryAccessPass: temporaryAccessPassSchema,
   pacing: {
     enabled: {
       doc: 'Pace Graph and PSA calls through token buckets in Redis shared by every worker, so bursts stay under the outside rate limits; a 429 pauses only that tenant or PSA.',

@@ -104,6 +104,32 @@ export const passwordFormatSchema = z
   .strict();
 
 /**
+ * A customer's Temporary Access Pass setting, over the service-wide `temporaryAccessPass` section: when
+ * `enabled` and MFA is reset, a pass is issued after the MFA methods are removed and delivered through the
+ * same secure link. `whenUnavailable`: what happens when the tenant's TAP policy refuses one (`hand-off` to
+ * the engineers, or `open-registration`: go on without a pass; MFA registration is open at the next sign-in).
+ */
+export const temporaryAccessPassSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Graph's bounds for a pass's lifetime: 10 minutes to 30 days. */
+    lifetimeMinutes: z.number().int().min(10).max(43200),
+    usableOnce: z.boolean(),
+    whenUnavailable: z.enum(['hand-off', 'open-registration']),
+  })
+  .strict();
+
+export type TemporaryAccessPass = z.infer<typeof temporaryAccessPassSchema>;
+
+/** Built-in defaults of the service-wide section (config/schema/temporary-access-pass-schema.ts). */
+export const DEFAULT_TEMPORARY_ACCESS_PASS: TemporaryAccessPass = {
+  enabled: false,
+  lifetimeMinutes: 480,
+  usableOnce: true,
+  whenUnavailable: 'hand-off',
+};
+
+/**
  * One customer of the MSP: which PSA customer record maps to which Entra tenant, and the settings that may
  * differ per customer. Kept in the JSON config file (structure), never in env vars.
  */
@@ -144,10 +170,17 @@ export const customerSchema = z
     passwordFormat: passwordFormatSchema.partial().optional(),
     /** Overrides rollout.defaultMode for this customer. */
     mode: z.enum(ROLLOUT_MODES).optional(),
+    /** Temporary Access Pass for MFA recovery (README, "Temporary Access Pass"). Off unless enabled. */
+    temporaryAccessPass: temporaryAccessPassSchema.partial().optional(),
   })
   .strict();
 
 export type CustomerSettings = z.infer<typeof customerSchema>;
+
+/** A customer as the use case sees it: its pass setting is the service-wide one with its own on top. */
+export type EffectiveCustomerSettings = Omit<CustomerSettings, 'temporaryAccessPass'> & {
+  temporaryAccessPass: TemporaryAccessPass;
+};
 
 export const customerListSchema = z.array(customerSchema).superRefine((customers, ctx) => {
   const seen = new Set<string>();
@@ -188,23 +221,30 @@ export function describeCustomerErrors(error: z.ZodError, customers?: unknown): 
 export interface CustomerDefaults {
   passwordFormat: PasswordFormatSettings;
   mode: RolloutModeSetting;
+  temporaryAccessPass: TemporaryAccessPass;
 }
 
 export const BUILT_IN_CUSTOMER_DEFAULTS: CustomerDefaults = {
   passwordFormat: DEFAULT_PASSWORD_FORMAT_SETTINGS,
   mode: 'on',
+  temporaryAccessPass: DEFAULT_TEMPORARY_ACCESS_PASS,
 };
 
 /** One configuration's customers, fixed once made (a reload makes a new one: see customer-reload.ts). */
 export class CustomerDirectory {
-  private readonly byPsaCustomer = new Map<string, CustomerSettings>();
+  private readonly byPsaCustomer = new Map<string, EffectiveCustomerSettings>();
 
   constructor(
     customers: CustomerSettings[],
     private readonly defaultPolicy: ResetPolicy = DEFAULT_POLICY,
     private readonly defaults: CustomerDefaults = BUILT_IN_CUSTOMER_DEFAULTS,
   ) {
-    for (const c of customers) this.byPsaCustomer.set(`${c.psa}:${c.psaCustomerId}`, c);
+    for (const c of customers) {
+      this.byPsaCustomer.set(`${c.psa}:${c.psaCustomerId}`, {
+        ...c,
+        temporaryAccessPass: { ...this.defaults.temporaryAccessPass, ...c.temporaryAccessPass },
+      });
+    }
   }
 
   /** The customer's temporary password format: the service-wide one with the customer's own on top. */
@@ -223,7 +263,7 @@ export class CustomerDirectory {
   }
 
   /** The customer a PSA customer id belongs to, or undefined when the MSP has not mapped it. */
-  find(psa: CustomerSettings['psa'], psaCustomerId: string): CustomerSettings | undefined {
+  find(psa: CustomerSettings['psa'], psaCustomerId: string): EffectiveCustomerSettings | undefined {
     return this.byPsaCustomer.get(`${psa}:${psaCustomerId}`);
   }
 }

@@ -278,6 +278,7 @@ export function loadConfig(
     customerDirectory: new CustomerDirectory(customers, policy, {
       passwordFormat: { ...p.passwordFormat },
       mode: p.rollout.defaultMode,
+      temporaryAccessPass: p.temporaryAccessPass,
     }),
   };
 }

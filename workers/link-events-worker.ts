@@ -13,16 +13,18 @@ import type {
 import type { Logger } from '../services/logging/logger.js';
 import {
   decideOnExpiry,
+  destroyedNote,
   expiredUnviewedNote,
   linkOutcomeEvent,
   revealedNote,
   shortRef,
+  type LinkDestroyedEvent,
   type LinkEvent,
   type LinkEventContext,
   type LinkExpiryCheck,
   type LinkRevealedEvent,
 } from '../services/secure-link/link-events.js';
-import type { RevealedViewer } from '../services/secure-link/secure-link-routes.js';
+import type { DestroyedViewer, RevealedViewer } from '../services/secure-link/secure-link-routes.js';
 import {
   linkRefOf,
   readLinkMeta,
@@ -85,6 +87,11 @@ export interface LinkEventReporting {
    * a job that cannot be added is logged.
    */
   onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void;
+  /**
+   * The secure-link router's `onDestroyed`: queues an internal "the viewer destroyed the link" note. Returns
+   * at once and never throws, like `onRevealed`.
+   */
+  onDestroyed(context: SecureLinkContext, viewer: DestroyedViewer): void;
   /** Schedules the expiry check of a link at its expiry time (one job per link, id from its ref). */
   trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }): Promise<void>;
   /**
@@ -102,6 +109,7 @@ export interface LinkEventReporting {
 
 const expiryJobId = (ref: string) => `expiry-${ref}`;
 const revealedJobId = (ref: string, viewNumber: number) => `revealed-${ref}-${viewNumber}`;
+const destroyedJobId = (ref: string) => `destroyed-${ref}`;
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -113,7 +121,8 @@ function describe(err: unknown): string {
  * - on every reveal, an internal note: when (UTC), from which address and user agent, which view;
  * - when a link's lifetime ends, a check of its reporting record (`link-meta:<ref>`, written by the store):
  *   never revealed and not destroyed → an internal "expired unviewed" note and the ticket moved to the
- *   engineers; revealed or destroyed (its password was superseded) → nothing.
+ *   engineers; revealed or destroyed (its password was superseded) → nothing;
+ * - when the viewer destroys the link, an internal note: when, from which address and user agent.
  * Notes carry markers and each job journals its progress, so a retried job never writes a note twice.
  * Transient PSA errors are retried with backoff (Retry-After honoured); anything else fails the job at once.
  */
@@ -179,6 +188,32 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
       );
   }
 
+  function onDestroyed(context: SecureLinkContext, viewer: DestroyedViewer): void {
+    const data: LinkDestroyedEvent = {
+      kind: 'destroyed',
+      psa: context.psa,
+      ticketId: context.ticketId,
+      correlationId: context.correlationId,
+      ref: viewer.ref,
+      at: viewer.destroyedAt.toISOString(),
+      ...(viewer.ip ? { ip: viewer.ip } : {}),
+      ...(viewer.userAgent ? { userAgent: viewer.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+    };
+    queue.add('destroyed', data, { ...jobOptions, jobId: destroyedJobId(viewer.ref) }).catch((err: unknown) =>
+      log.error(
+        {
+          event: 'link.report-lost',
+          link: shortRef(viewer.ref),
+          correlationId: context.correlationId,
+          err: { message: describe(err) },
+        },
+        'could not queue the "secure link destroyed" note',
+      ),
+    );
+    // The link's record says destroyed, so its expiry check would do nothing: drop it (tidiness only).
+    queue.remove(expiryJobId(viewer.ref)).catch(() => undefined);
+  }
+
   function wrapStore<S extends SecureLinkStore>(store: S): S {
     return {
       ...store,
@@ -220,6 +255,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
       async (job, token) => {
         try {
           if (job.data.kind === 'revealed') await reportRevealed(job as Job<LinkEventJobData>);
+          else if (job.data.kind === 'destroyed') await reportDestroyed(job as Job<LinkEventJobData>);
           else await checkExpiry(job as Job<LinkEventJobData>, token);
         } catch (err) {
           if (err instanceof DelayedError) throw err;
@@ -308,6 +344,15 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     );
   }
 
+  async function reportDestroyed(job: Job<LinkEventJobData>) {
+    const event = job.data as LinkDestroyedEvent;
+    await addNoteOnce(job, event, destroyedNote(event));
+    jobLogger(job).info(
+      { event: 'link.destroyed-reported' },
+      'secure link destruction written to the ticket',
+    );
+  }
+
   async function checkExpiry(job: Job<LinkEventJobData>, token: string | undefined) {
     const event = job.data as LinkExpiryCheck;
     const jobLog = jobLogger(job);
@@ -339,6 +384,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
 
   return {
     onRevealed,
+    onDestroyed,
     trackExpiry,
     wrapStore,
     worker,

@@ -181,6 +181,16 @@ export const OUTCOME_CODES = {
     nextStep:
       'Call the staff member on a number you already hold; check the sign-in logs and the requester; if it was not them, keep sign-in blocked, reset the password and MFA again yourself, and find out how the request was made.',
   },
+  'tap-not-allowed': {
+    meaning:
+      "The tenant's Temporary Access Pass policy refused a pass for the staff member, and the customer's setting says to hand off: the MFA methods were removed, no pass was issued and no password was set.",
+    nextStep:
+      'Allow the Temporary Access Pass method for this user in Entra (Protection > Authentication methods > Policies), or help the staff member register MFA by phone; then set the password by hand or send the ticket back.',
+  },
+  'tap-unavailable-registration-open': {
+    meaning:
+      "The tenant's Temporary Access Pass policy refused a pass; as the customer's setting allows, the reset went on without one and MFA registration is open at the staff member's next sign-in.",
+  },
   'secure-link-unavailable': {
     meaning:
       'The secure-link store refused the link (Redis answered no, e.g. out of memory), so no password was set or sent.',

@@ -24,6 +24,13 @@ const SIGN_IN_STEPS = (mfaReset: boolean): string[] => [
   'Hint: whole words or a phrase mixing upper-case, lower-case, numbers and symbols are easier to remember than random letters.',
 ];
 
+const PASS_STEPS = [
+  'Setting up MFA with the Temporary Access Pass:',
+  '1. Have the staff member go to https://aka.ms/mysecurityinfo and enter their username (work email address).',
+  '2. When asked, enter the Temporary Access Pass instead of a password and click Sign in.',
+  '3. Click "Add sign-in method", choose Microsoft Authenticator (or another method offered) and follow the prompts.',
+];
+
 function asked(r: RequestSummary): string {
   const what = [r.resetPassword ? 'password reset' : '', r.resetMfa ? 'MFA reset' : '']
     .filter(Boolean)
@@ -50,12 +57,17 @@ export function deliveryNote(input: {
   mfaRemoved: boolean;
   mfaIncomplete: boolean;
   sessionsRevoked: boolean;
+  /** A Temporary Access Pass is behind the link, expiring then. */
+  passExpiresAt?: Date;
+  /** The tenant refused a pass and the reset went on: MFA registration is open. */
+  passUnavailable?: boolean;
   mspName: string;
   /** Notices to staff members are off: the manager is asked to tell the staff member. */
   staffNoticesOff?: boolean;
   marker: string;
 }): TicketNote {
   const { request, target } = input;
+  const withPass = input.passExpiresAt !== undefined;
   const who = `${target.displayName} (${target.userPrincipalName})`;
   const lines: string[] = [`Hello${request.requesterName ? ` ${request.requesterName}` : ''},`, ''];
   const done: string[] = [];
@@ -68,18 +80,31 @@ export function deliveryNote(input: {
         : '- Every MFA method was removed; they will be asked to register MFA again.',
     );
   }
+  if (withPass)
+    done.push(
+      `- A Temporary Access Pass was issued so they can set up MFA again; it expires on ${utcMinute(input.passExpiresAt!)} UTC.`,
+    );
+  if (input.passUnavailable)
+    done.push(
+      '- MFA registration is open: no Temporary Access Pass could be issued, so at their next sign-in they will be asked to set up MFA again.',
+    );
   if (input.sessionsRevoked) done.push('- Existing sign-in sessions were ended.');
   lines.push(`The reset you asked for ${who} is done:`, ...done, '');
+  const what = input.passwordReset
+    ? withPass
+      ? 'temporary password and the Temporary Access Pass'
+      : 'temporary password'
+    : 'Temporary Access Pass';
   if (input.linkUrl) {
     lines.push(
-      `Get the temporary password here (secure link): ${input.linkUrl}`,
-      'The link opens a page that is blank except for "Click Here to Proceed". Click or tap it, then click or tap the blurred text to see the temporary password.',
+      `Get the ${what} here (secure link): ${input.linkUrl}`,
+      `The link opens a page that is blank except for "Click Here to Proceed". Click or tap it, then click or tap the blurred text to see the ${what}.`,
       `The link can be opened ${input.maxViews === 1 ? 'once' : `${input.maxViews} times`} and expires ${input.linkExpiresAt ? `on ${utcMinute(input.linkExpiresAt)} UTC` : 'soon'}.`,
       '',
-      'Warning: you are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you, be sure you are speaking to the right person before you give them any information.',
+      `Warning: you are responsible for ensuring this ${input.passwordReset ? 'password' : 'pass'} is not given to the wrong person. If the staff member is not with you, be sure you are speaking to the right person before you give them any information.`,
       '',
-      ...SIGN_IN_STEPS(input.mfaRemoved),
-      '',
+      ...(withPass ? [...PASS_STEPS, ''] : []),
+      ...(input.passwordReset ? [...SIGN_IN_STEPS(input.mfaRemoved && !withPass), ''] : []),
     );
   } else if (input.mfaRemoved) {
     lines.push(

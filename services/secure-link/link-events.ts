@@ -34,6 +34,15 @@ export interface LinkRevealedEvent extends LinkEventContext {
   viewsLeft: number;
 }
 
+/** The viewer destroyed the link ("I have saved it"): written as one internal note. */
+export interface LinkDestroyedEvent extends LinkEventContext {
+  kind: 'destroyed';
+  /** ISO 8601 UTC time the link was destroyed. */
+  at: string;
+  ip?: string;
+  userAgent?: string;
+}
+
 /** The check made when a link's lifetime has ended. */
 export interface LinkExpiryCheck extends LinkEventContext {
   kind: 'expiry';
@@ -41,7 +50,7 @@ export interface LinkExpiryCheck extends LinkEventContext {
   expiresAt: string;
 }
 
-export type LinkEvent = LinkRevealedEvent | LinkExpiryCheck;
+export type LinkEvent = LinkRevealedEvent | LinkDestroyedEvent | LinkExpiryCheck;
 
 /** Longest user agent quoted in a note; the rest is cut (a note is for people, not for forensics). */
 export const NOTE_USER_AGENT_MAX = 160;
@@ -88,9 +97,8 @@ export function shortRef(ref: string): string {
  */
 export function linkEventMarker(event: LinkEvent): string {
   const input = `${event.psa}:${event.ticketId}:${event.ref}`;
-  return event.kind === 'revealed'
-    ? noteMarker('V', input, 10, event.viewNumber)
-    : noteMarker('E', input, 10);
+  if (event.kind === 'revealed') return noteMarker('V', input, 10, event.viewNumber);
+  return noteMarker(event.kind === 'destroyed' ? 'X' : 'E', input, 10);
 }
 
 /** The internal note for one view: when, from which address, with which browser. */
@@ -104,9 +112,23 @@ export function revealedNote(event: LinkRevealedEvent): TicketNote {
     visibility: 'internal',
     marker,
     text: [
-      `Secure link opened: the temporary password was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
+      `Secure link opened: what it holds (the temporary password, a Temporary Access Pass, or both) was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
       `This was view ${event.viewNumber} of the link. ${left}`,
-      'If the requester says they did not open it, treat the password as exposed: reset it again.',
+      'If the requester says they did not open it, treat what it holds as exposed: reset again.',
+      `Link ${shortRef(event.ref)} · ${marker}`,
+    ].join('\n'),
+  };
+}
+
+/** The internal note for a link its viewer destroyed after saving the password. */
+export function destroyedNote(event: LinkDestroyedEvent): TicketNote {
+  const marker = linkEventMarker(event);
+  return {
+    visibility: 'internal',
+    marker,
+    text: [
+      `Secure link destroyed: the viewer destroyed the link at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}), after saving what it held.`,
+      'The link no longer works, and the service no longer stores what it held.',
       `Link ${shortRef(event.ref)} · ${marker}`,
     ].join('\n'),
   };
@@ -148,7 +170,7 @@ export function decideOnExpiry(meta: LinkMeta | null, now: Date): ExpiryDecision
  * hands off. The id comes from the link's ref (and the view number), so reporting it again gives the same
  * event. Names the link by its short ref only, never its token or URL.
  */
-export function linkOutcomeEvent(event: LinkEvent): OutcomeEvent {
+export function linkOutcomeEvent(event: Exclude<LinkEvent, LinkDestroyedEvent>): OutcomeEvent {
   const subject = { psa: event.psa, ticketId: event.ticketId };
   if (event.kind === 'revealed') {
     return outcomeEvent(

@@ -19,9 +19,14 @@ import {
 export { escapeHtml };
 
 /** Where the router is mounted (normally `/s`): asset and form URLs are built from it. */
-type PageBase = LinkPageFrameBase;
+export type PageBase = LinkPageFrameBase;
 
-function layout(base: PageBase, title: string, main: string, options: { script?: boolean } = {}): string {
+export function layout(
+  base: PageBase,
+  title: string,
+  main: string,
+  options: { script?: boolean } = {},
+): string {
   return renderLinkPageFrame(base, title, main, {
     stylesheet: 'secure-link.css',
     ...(options.script ? { script: 'secure-link.js' } : {}),
@@ -51,45 +56,38 @@ export function renderProceedPage(
 }
 
 /**
- * The revealed page (POST): the temporary password blurred in `#secret`, unblurred by a click or tap on it or
- * on "Show password"; then the procedure's warning and the sign-in steps.
+ * "I have saved it, destroy this link": a form POST to `<token>/destroy` with its own nonce. Offered only while
+ * the link has views left (after the last view it is gone already).
  */
-export function renderRevealPage(base: PageBase & { secret: string; viewsLeft: number }): string {
-  const viewsNote =
-    base.viewsLeft > 0
-      ? `This link can be opened ${base.viewsLeft} more time${base.viewsLeft === 1 ? '' : 's'}, then it stops working.`
-      : 'This was the last time this link can be opened: keep this page open until the password has been used.';
+export function destroyForm(base: PageBase, destroy: { token: string; nonce: string }): string {
+  const action = `${escapeHtml(base.basePath)}/${escapeHtml(destroy.token)}/destroy`;
+  return `
+<form method="post" action="${action}" class="destroy">
+<input type="hidden" name="nonce" value="${escapeHtml(destroy.nonce)}">
+<button type="submit" class="button">I have saved it, destroy this link</button>
+</form>`;
+}
+
+/**
+ * Asked again when the destroy form came back with a stale nonce (a page left open for long): one button that
+ * posts a fresh nonce. Shows no secret.
+ */
+export function renderConfirmDestroyPage(base: PageBase & { token: string; nonce: string }): string {
   return layout(
     base,
-    'Temporary password',
-    `<h1>Temporary password</h1>
-<p>Click or tap the blurred text to see the password.</p>
-<div class="reveal">
-<input type="checkbox" id="reveal-toggle" class="reveal-toggle visually-hidden" aria-label="Show password" aria-controls="secret">
-<div class="secret-box">
-<span id="secret" class="secret blurred" translate="no">${escapeHtml(base.secret)}</span>
-<label for="reveal-toggle" class="secret-cover" aria-hidden="true"></label>
-</div>
-<p class="controls">
-<label for="reveal-toggle" class="button show-button"><span class="when-hidden">Show password</span><span class="when-shown">Hide password</span></label>
-<button type="button" id="copy-button" class="button" hidden>Copy password</button>
-</p>
-<p id="copy-status" class="copy-status" role="status"></p>
-</div>
-<p class="views">${escapeHtml(viewsNote)}</p>
-<div class="warning" role="note">
-<p><strong>Warning:</strong> You are responsible for ensuring this password is not given to the wrong person. If the staff member is not with you when you reset their account, be sure you are speaking to the right person before you provide any information.</p>
-</div>
-<h2>How the staff member signs in</h2>
-<ol class="steps">
-<li>Go to <a href="https://outlook.office.com" rel="noreferrer noopener">outlook.office.com</a> on a computer or mobile device.</li>
-<li>Enter their username (their work email address) and select <strong>Next</strong>.</li>
-<li>Enter the temporary password above and select <strong>Sign in</strong>.</li>
-<li>If their MFA was reset, they will be asked to register for MFA again: follow the prompts.</li>
-<li>When asked to choose a new password, enter the temporary password once more, then a new password twice, and select <strong>Sign in</strong>.</li>
-</ol>
-<p class="hint">Hint: a mix of whole words with upper-case, lower-case, numbers and symbols is easier to remember than random characters.</p>`,
-    { script: true },
+    'Destroy this link',
+    `<h1>Destroy this link?</h1>
+<p class="notice" role="status">This page had expired. Click the button again to destroy the link.</p>${destroyForm(base, base)}`,
+  );
+}
+
+/** After the viewer destroyed the link: nobody, not even they, can open it again. */
+export function renderDestroyedPage(base: PageBase): string {
+  return layout(
+    base,
+    'Link destroyed',
+    `<h1>This link has been destroyed</h1>
+<p>Nobody can open it again, including you. Keep the password where you saved it until it has been used.</p>`,
   );
 }
 
@@ -235,6 +233,7 @@ a { color: var(--accent); }
 .reveal-toggle:checked ~ .controls .when-hidden { display: none; }
 .controls { display: flex; flex-wrap: wrap; gap: 0.75rem; justify-content: center; margin: 0.5rem 0; }
 .notice { margin: 1rem 0 0; text-align: center; font-weight: 600; }
+.destroy { text-align: center; margin: 1rem 0; }
 .copy-status { min-height: 1.5em; margin: 0.25rem 0; text-align: center; color: var(--muted); }
 .views { color: var(--muted); font-size: 0.95rem; }
 .warning { margin: 1rem 0; padding: 0.75rem 1rem; background: var(--warn-bg); border-left: 4px solid var(--warn-border); border-radius: 0.25rem; }

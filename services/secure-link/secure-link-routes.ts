@@ -20,15 +20,17 @@ import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
 import { crossSiteReason, linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
+  renderConfirmDestroyPage,
   renderCrossSiteRefusedPage,
+  renderDestroyedPage,
   renderProceedPage,
-  renderRevealPage,
   renderTemporarilyUnavailablePage,
   renderTooManyAttemptsPage,
   renderUnavailablePage,
   SECURE_LINK_CSS,
   SECURE_LINK_JS,
 } from './secure-link-pages.js';
+import { renderRevealPage } from './secure-link-reveal-page.js';
 import {
   secureLinkRef,
   type createRedisSecureLinkStore,
@@ -40,6 +42,8 @@ import {
  * The public secure-link pages, mounted at `/s`:
  * - `GET /s/:token`  the "Click Here to Proceed" page; reads nothing secret and consumes nothing (HEAD alike);
  * - `POST /s/:token` claims one view and shows the blurred password;
+ * - `POST /s/:token/destroy` the viewer's "I have saved it, destroy this link": ends the link at once, under
+ *   the same cross-site check as the reveal POST and a nonce of its own (from the revealed page);
  * - `GET /s/assets/secure-link.css|js` the only assets;
  * - anything else under `/s`, and every link that cannot be shown, gets the same 404 "no longer available".
  *
@@ -83,6 +87,12 @@ export interface RevealedViewer extends SecureLinkViewer {
   revealedAt: Date;
 }
 
+/** The viewer as passed to `onDestroyed`: who, when, and which link. */
+export interface DestroyedViewer extends SecureLinkViewer {
+  ref: string;
+  destroyedAt: Date;
+}
+
 /** Limits of the `/s` pages; every field has a default (see `OneTimeLinkLimits`). */
 export type SecureLinkLimits = OneTimeLinkLimits;
 
@@ -99,6 +109,10 @@ export interface SecureLinkRouterOptions {
    * page never waits for it, and its failure is logged, not shown.
    */
   onRevealed?: (context: SecureLinkContext, viewer: RevealedViewer) => void | Promise<void>;
+  /**
+   * Called after the viewer destroyed the link, e.g. to note it on the ticket. Not awaited, like `onRevealed`.
+   */
+  onDestroyed?: (context: SecureLinkContext, viewer: DestroyedViewer) => void | Promise<void>;
   /**
    * Redis for the failed-lookup limiter (the fast, fail-at-once connection is right). When absent the limiter
    * is off: meant for tests only, production always passes it.
@@ -129,7 +143,7 @@ export { clientAddressKey, createGuessLimiter, crossSiteReason, type GuessLimite
 
 /** Builds the `/s` router. Mount it with `app.use('/s', router)`. */
 export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.Router {
-  const { store, mspName, onRevealed } = opts;
+  const { store, mspName, onRevealed, onDestroyed } = opts;
   const limits = { ...SECURE_LINK_DEFAULT_LIMITS, ...opts.limits };
   const nonceMaxAgeMs = limits.nonceMaxAgeSeconds * 1000;
   const log = opts.logger.child({ component: 'secure-link-pages' });
@@ -213,8 +227,48 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
     sendHtml(
       res,
       200,
-      renderRevealPage({ ...base(req), secret: result.secret, viewsLeft: result.viewsLeft }),
+      renderRevealPage({
+        ...base(req),
+        secrets: result.secrets,
+        viewsLeft: result.viewsLeft,
+        destroy: { token, nonce: store.destroyNonce(token) },
+      }),
     );
+  });
+
+  // POST: "I have saved it, destroy this link", from the revealed page. Consumes no view; ends the link.
+  router.post('/:token/destroy', linkFormParser(), async (req, res) => {
+    const token = await admitToken(req, res);
+    if (token === undefined) return;
+    const link = secureLinkRef(token);
+    const viewer: SecureLinkViewer = viewerOf(req);
+
+    if (kit.refusedCrossSite(req, res, link, viewer)) return;
+    const nonce = postedFields(req).nonce;
+    if (!store.checkDestroyNonce(token, nonce, nonceMaxAgeMs)) {
+      if (!(await store.peek(token))) return failedLookup(req, res);
+      log.info(
+        { link, nonce: nonce === undefined ? 'missing' : 'invalid', ip: viewer.ip },
+        'secure link destroy without a valid page nonce',
+      );
+      return sendHtml(
+        res,
+        403,
+        renderConfirmDestroyPage({ ...base(req), token, nonce: store.destroyNonce(token) }),
+      );
+    }
+
+    const result = await store.destroyByViewer(token, viewer);
+    if (result.status !== 'destroyed') return failedLookup(req, res);
+    if (onDestroyed) {
+      const { context, ref, destroyedAt } = result;
+      void Promise.resolve()
+        .then(() => onDestroyed(context, { ...viewer, ref, destroyedAt }))
+        .catch((err: unknown) =>
+          log.error({ link, err: { message: describeError(err) } }, 'secure link onDestroyed hook failed'),
+        );
+    }
+    sendHtml(res, 200, renderDestroyedPage(base(req)));
   });
 
   // Everything else under /s: the same page as a dead link, so the path space tells nothing; errors: 503.

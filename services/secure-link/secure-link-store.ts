@@ -1,8 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { RedisClient } from '../redis/redis-client.js';
+import { createHash } from 'node:crypto';
 import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
-import type { SecureLink, SecureLinkOptions, SecureLinkStore } from '../domain/ports.js';
-import type { Logger } from '../logging/logger.js';
+import type { LinkSecret, SecureLink, SecureLinkOptions } from '../domain/ports.js';
+import { decodeSecrets, encodeSecrets, LINK_FORMAT_VERSION, normaliseSecrets } from './link-secrets.js';
 import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
 import { createKeyRing, type ServerKey } from '../one-time-links/key-ring.js';
 import {
@@ -11,7 +10,30 @@ import {
   newLinkTokenBytes,
   parseLinkContext,
 } from '../one-time-links/link-token.js';
-import { createLinkRedis, isRedisRefusal, luaScript } from '../one-time-links/redis-deadline.js';
+import { createLinkRedis, isRedisRefusal } from '../one-time-links/redis-deadline.js';
+import { openPayload, sealPayload, type PayloadBinding } from './link-cipher.js';
+import { CLAIM, DESTROY, VIEWER_DESTROY } from './link-scripts.js';
+import { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS } from './link-meta.js';
+import {
+  SECURE_LINK_LIMITS,
+  type RedisSecureLinkStore,
+  type RedisSecureLinkStoreOptions,
+  type RevealResult,
+  type SecureLinkContext,
+  type SecureLinkViewer,
+  type ViewerDestroyResult,
+} from './secure-link-store-types.js';
+
+export { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS };
+export {
+  SECURE_LINK_LIMITS,
+  type RedisSecureLinkStore,
+  type RedisSecureLinkStoreOptions,
+  type RevealResult,
+  type SecureLinkContext,
+  type SecureLinkViewer,
+  type ViewerDestroyResult,
+} from './secure-link-store-types.js';
 import { storeKeys } from '../redis/redis-keys.js';
 
 /**
@@ -19,10 +41,12 @@ import { storeKeys } from '../redis/redis-keys.js';
  *
  * Token = base64url(32 random bytes), 43 characters. Bytes 0–15 are the lookup id, bytes 16–31 the key part.
  * - Redis key: `<keyPrefix>link:<sha256(id) hex>`. Redis never sees the token, the id or the key part.
- * - Encryption: AES-256-GCM with key = HKDF-SHA256(ikm = serverKey, salt = key part,
+ * - Encryption (link-cipher.ts): AES-256-GCM with key = HKDF-SHA256(ikm = serverKey, salt = key part,
  *   info = "resetdesk secure-link v1"), a random 12-byte IV, and AAD binding the ciphertext to its Redis key,
  *   its context and its expiry (see `aadFor`), so Redis tampering cannot re-point a link at another ticket.
- * - Stored: a hash { v, kid, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) }
+ * - Stored: a hash { v, kid, ct, iv, tag, views (remaining), context (JSON, non-secret), expiresAt (epoch ms) }.
+ *   The plaintext is a list of labelled secrets (format `v` 2, see link-secrets.ts); a record of format 1
+ *   (one bare password) still opens, as one "Temporary password".
  *   with `PEXPIRE` = ttl. A Redis dump alone lacks the key part; the server key alone lacks the ciphertext's
  *   salt; a password needs the server key *and* the token.
  * - Key ring (`previousServerKeys`, see one-time-links/key-ring.ts): `kid` names the server key a link was
@@ -32,6 +56,8 @@ import { storeKeys } from '../redis/redis-keys.js';
  * - Reveal decrypts first (HGETALL) and only then claims a view with an atomic Lua compare-and-decrement on
  *   the same ciphertext, deleting the key at zero. So a token with a wrong key part never burns a view, and
  *   concurrent reveals never exceed `maxViews`.
+ * - The viewer may end a link early (`destroyByViewer`): like a reveal it decrypts first, so only the full
+ *   token can do it, then deletes the hash in one Lua step that checks the same ciphertext is still there.
  * - Fail closed, and tell an outage from a refusal: a Redis that cannot be reached or does not answer in
  *   time (or is failing over) throws `TransientError`, so the work is tried again once Redis is back; a Redis
  *   that answers and refuses (out of memory) throws `SecureLinkStoreError`, a decision. Neither message ever
@@ -46,171 +72,9 @@ import { storeKeys } from '../redis/redis-keys.js';
  *   served. The reveal POST must echo it, which binds the POST to a GET of that page (see the routes).
  */
 
-/** Non-secret facts kept beside the ciphertext, for reporting views back to the ticket. */
-export type SecureLinkContext = SecureLinkOptions['context'];
-
-/** Who opened a link, as the HTTP edge saw it (for the audit log and the ticket note). */
-export interface SecureLinkViewer {
-  ip?: string;
-  userAgent?: string;
-}
-
-/**
- * Outcome of a reveal. `unavailable` covers malformed, unknown, expired, used-up and wrong-key tokens alike:
- * callers must not (and cannot) tell them apart.
- */
-export type RevealResult =
-  | {
-      status: 'revealed';
-      secret: string;
-      viewsLeft: number;
-      context: SecureLinkContext;
-      /** The link's non-secret reference (sha256 of the lookup id, hex): the same as `SecureLink.ref`. */
-      ref: string;
-      /** 1 for the first view of this link, 2 for the second, …; counted atomically with the claim. */
-      viewNumber: number;
-    }
-  | { status: 'unavailable' };
-
-/** The non-secret reporting record of a link (see the module comment). */
-export interface LinkMeta {
-  /** Views served so far. */
-  revealed: number;
-  expiresAt: Date;
-  /** Set when the link was destroyed before its time (its password was superseded or never delivered). */
-  destroyed: boolean;
-  lastRevealedAt?: Date;
-}
-
-/** The Redis-backed store: the `SecureLinkStore` port plus the reading side used by the secure-link pages. */
-export interface RedisSecureLinkStore extends SecureLinkStore {
-  /**
-   * Claims one view and returns the secret, or `unavailable`. Throws `TransientError` when Redis cannot be
-   * reached and `SecureLinkStoreError` when it refuses.
-   */
-  reveal(token: string, viewer?: SecureLinkViewer): Promise<RevealResult>;
-  /**
-   * True when the link exists, is unexpired, has views left and the token's key part opens it. Consumes
-   * nothing and writes nothing. Throws like `reveal` when Redis fails.
-   */
-  peek(token: string): Promise<boolean>;
-  /**
-   * The link's non-secret reference (sha256 of the token's lookup id, hex), or null for a malformed token.
-   * Names the link in Redis, in job ids and in the reporting record; the 12-character `secureLinkRef` is its
-   * prefix, for logs.
-   */
-  linkRef(token: string): string | null;
-  /** Reads a link's reporting record by its reference; null when there is none (never created, or aged out). */
-  linkMeta(ref: string): Promise<LinkMeta | null>;
-  /**
-   * A nonce for the "Click Here to Proceed" form of this token, issued at `nowMs`. Not secret on its own: it
-   * proves the POST comes after a GET of the page, within `checkFormNonce`'s age limit.
-   */
-  formNonce(token: string, nowMs?: number): string;
-  /** True when `nonce` was issued by `formNonce` for this token at most `maxAgeMs` ago. Constant-time. */
-  checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs?: number): boolean;
-}
-
-export interface RedisSecureLinkStoreOptions {
-  redis: RedisClient;
-  /** Namespaces every key, e.g. `resetdesk:`. */
-  keyPrefix: string;
-  /** 32 random bytes, from config/secret storage; never stored in Redis. New links are made under it. */
-  serverKey: Buffer;
-  /** Older server keys: they only open links made under them (key rotation). */
-  previousServerKeys?: readonly Buffer[];
-  /** Origin (and optional base path) the public links live under, e.g. `https://reset.example.com`. */
-  publicBaseUrl: string;
-  logger: Logger;
-  /** A Redis call slower than this fails closed (default 5000 ms), even when the client would queue it. */
-  operationTimeoutMs?: number;
-}
-
-/** Bounds on `SecureLinkOptions`. */
-export const SECURE_LINK_LIMITS = Object.freeze({
-  maxViews: 20,
-  /** 30 days: an initial password must expire soon (ASVS 6.4.1); config should ask for far less. */
-  maxTtlSeconds: 30 * 24 * 3600,
-  /** Longer secrets are refused: this store is for temporary passwords, not files. */
-  maxSecretLength: 1024,
-});
-
 const ID_BYTES = 16;
-const HKDF_INFO = Buffer.from('resetdesk secure-link v1', 'utf8');
-const FORMAT_VERSION = '1';
 const NONCE_INFO = 'resetdesk secure-link proceed nonce v1';
-
-/** How long a link's reporting record outlives the link: room for a delayed expiry report to read it. */
-export const LINK_META_GRACE_SECONDS = 3 * 86400;
-
-/** Redis key of a link's reporting record. `keyPrefix` as given to the store, e.g. `resetdesk:`. */
-export function linkMetaKey(keyPrefix: string, ref: string): string {
-  return storeKeys.linkMeta(keyPrefix, ref);
-}
-
-/**
- * Reads a link's reporting record straight from Redis (for processes that hold no store, e.g. a worker).
- * Null when absent or unreadable.
- */
-export async function readLinkMeta(
-  redis: RedisClient,
-  keyPrefix: string,
-  ref: string,
-): Promise<LinkMeta | null> {
-  if (!/^[0-9a-f]{64}$/.test(ref)) return null;
-  const fields = await redis.hgetall(linkMetaKey(keyPrefix, ref));
-  const expiresAt = Number(fields.expiresAt);
-  const revealed = Number(fields.revealed);
-  if (!Number.isFinite(expiresAt) || !Number.isInteger(revealed)) return null;
-  const last = Number(fields.lastRevealedAt);
-  return {
-    revealed,
-    expiresAt: new Date(expiresAt),
-    destroyed: fields.destroyed === '1',
-    ...(Number.isFinite(last) && last > 0 ? { lastRevealedAt: new Date(last) } : {}),
-  };
-}
-
-/**
- * Decrements `views` only if the hash still holds the ciphertext the caller decrypted (same GCM tag) and has
- * a view left; deletes the key when the last view is taken; counts the view in the reporting record (KEYS[2],
- * only when it exists, so it never gains a record without a TTL). Returns { views left, view number }, or
- * { -1, 0 } when nothing was claimed. Atomic in Redis, so racing reveals are serialised here.
- */
-const CLAIM_SCRIPT = `
-local tag = redis.call('HGET', KEYS[1], 'tag')
-if (not tag) or tag ~= ARGV[1] then return {-1, 0} end
-local views = tonumber(redis.call('HGET', KEYS[1], 'views'))
-local max = tonumber(redis.call('HGET', KEYS[1], 'maxViews') or '0')
-if (not views) or views < 1 then
-  redis.call('DEL', KEYS[1])
-  return {-1, 0}
-end
-views = views - 1
-if views == 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 'views', views)
-end
-local seen = 0
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  seen = redis.call('HINCRBY', KEYS[2], 'revealed', 1)
-  redis.call('HSET', KEYS[2], 'lastRevealedAt', ARGV[2])
-else
-  seen = max - views
-end
-return {views, seen}
-`;
-
-/** Deletes a link and marks its reporting record destroyed (without creating one that has no TTL). */
-const DESTROY_SCRIPT = `
-local removed = redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'destroyed', '1') end
-return removed
-`;
-
-const CLAIM = luaScript(CLAIM_SCRIPT);
-const DESTROY = luaScript(DESTROY_SCRIPT);
+const DESTROY_NONCE_INFO = 'resetdesk secure-link destroy nonce v1';
 
 interface ParsedToken {
   keyPart: Buffer;
@@ -250,15 +114,6 @@ export function secureLinkRef(token: unknown): string {
   return parseToken(token)?.idHash.slice(0, 12) ?? 'malformed';
 }
 
-function deriveKey(serverKey: Buffer, keyPart: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', serverKey, keyPart, HKDF_INFO, 32));
-}
-
-/** Associated data: ties a ciphertext to its Redis key, its context and its expiry. */
-function aadFor(idHash: string, contextJson: string, expiresAtMs: string): Buffer {
-  return Buffer.from(`resetdesk-secure-link-v1\n${idHash}\n${contextJson}\n${expiresAtMs}`, 'utf8');
-}
-
 /**
  * Builds the Redis secure-link store. Throws at construction on a bad server key or base URL (configuration
  * errors should stop the service at start, not at the first reset).
@@ -273,6 +128,10 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   const nonces = createFormNonces(
     ring.keys.map((k) => deriveServerSubkey(k.key, NONCE_INFO)),
     'proceed',
+  );
+  const destroyNonces = createFormNonces(
+    ring.keys.map((k) => deriveServerSubkey(k.key, DESTROY_NONCE_INFO)),
+    'destroy',
   );
   const baseUrl = new URL(opts.publicBaseUrl);
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
@@ -320,7 +179,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   function open(
     parsed: ParsedToken,
     fields: Record<string, string>,
-  ): { secret: string; context: SecureLinkContext } | null {
+  ): { secrets: LinkSecret[]; context: SecureLinkContext } | null {
     for (const serverKey of candidateKeys(fields)) {
       const opened = openWith(serverKey.key, parsed, fields);
       if (opened) return opened;
@@ -332,31 +191,19 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     serverKey: Buffer,
     parsed: ParsedToken,
     fields: Record<string, string>,
-  ): { secret: string; context: SecureLinkContext } | null {
+  ): { secrets: LinkSecret[]; context: SecureLinkContext } | null {
     const { v, ct, iv, tag, views, context, expiresAt } = fields;
-    if (v !== FORMAT_VERSION || !ct || !iv || !tag || !views || !context || !expiresAt) return null;
+    if ((v !== '1' && v !== LINK_FORMAT_VERSION) || !ct || !iv || !tag || !views || !context || !expiresAt)
+      return null;
     if (!(Number(views) >= 1)) return null;
     // Redis's PEXPIRE is authoritative; this covers the gap between the two clocks.
     if (!(Number(expiresAt) > Date.now())) return null;
-    const ivBytes = Buffer.from(iv, 'base64');
-    const tagBytes = Buffer.from(tag, 'base64');
-    if (ivBytes.length !== 12 || tagBytes.length !== 16) return null;
-    const key = deriveKey(serverKey, parsed.keyPart);
-    let plain: Buffer | undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: 16 });
-      decipher.setAAD(aadFor(parsed.idHash, context, expiresAt));
-      decipher.setAuthTag(tagBytes);
-      plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]);
+    const binding: PayloadBinding = { idHash: parsed.idHash, contextJson: context, expiresAt };
+    return openPayload(serverKey, parsed.keyPart, binding, { ct, iv, tag }, (plain) => {
       const parsedContext = parseLinkContext(context);
-      if (!parsedContext) return null;
-      return { secret: plain.toString('utf8'), context: parsedContext };
-    } catch {
-      return null;
-    } finally {
-      key.fill(0);
-      plain?.fill(0);
-    }
+      const secrets = decodeSecrets(v, plain);
+      return parsedContext && secrets ? { secrets, context: parsedContext } : null;
+    });
   }
 
   async function load(parsed: ParsedToken): Promise<Record<string, string>> {
@@ -364,7 +211,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
   }
 
   return {
-    async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
+    async create(given: string | readonly LinkSecret[], options: SecureLinkOptions): Promise<SecureLink> {
       const { ttlSeconds, maxViews, context } = options;
       // One line of plain text, bounded: it is shown on the console's pages.
       const target = (options.target ?? '')
@@ -372,13 +219,10 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
         .replace(/[\u0000-\u001f\u007f]+/g, ' ')
         .trim()
         .slice(0, 256);
-      if (
-        typeof secret !== 'string' ||
-        secret.length === 0 ||
-        secret.length > SECURE_LINK_LIMITS.maxSecretLength
-      ) {
+      const secrets = normaliseSecrets(given);
+      if (!secrets) {
         throw new SecureLinkStoreError(
-          'secure-link secret must be a non-empty string of at most 1024 characters',
+          'secure-link secrets must be 1 to 4 labelled, non-empty strings of at most 1024 characters',
         );
       }
       if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > SECURE_LINK_LIMITS.maxTtlSeconds) {
@@ -403,19 +247,11 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       const ttlMs = Math.ceil(ttlSeconds * 1000);
       const expiresAtMs = Date.now() + ttlMs;
       const expiresAt = String(expiresAtMs);
-      const iv = randomBytes(12);
-      const key = deriveKey(ring.current.key, parsed.keyPart);
-      const plain = Buffer.from(secret, 'utf8');
-      let ct: Buffer;
-      let tag: Buffer;
+      const binding: PayloadBinding = { idHash: parsed.idHash, contextJson, expiresAt };
+      let sealed;
       try {
-        const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
-        cipher.setAAD(aadFor(parsed.idHash, contextJson, expiresAt));
-        ct = Buffer.concat([cipher.update(plain), cipher.final()]);
-        tag = cipher.getAuthTag();
+        sealed = sealPayload(ring.current.key, parsed.keyPart, binding, encodeSecrets(secrets));
       } finally {
-        key.fill(0);
-        plain.fill(0);
         parsed.keyPart.fill(0);
       }
 
@@ -424,11 +260,9 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
         const results = await redis
           .multi()
           .hset(redisKeyName, {
-            v: FORMAT_VERSION,
+            v: LINK_FORMAT_VERSION,
             kid: ring.current.id,
-            ct: ct.toString('base64'),
-            iv: iv.toString('base64'),
-            tag: tag.toString('base64'),
+            ...sealed,
             views: String(maxViews),
             maxViews: String(maxViews),
             context: contextJson,
@@ -489,6 +323,44 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       return parsed !== null && nonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
     },
 
+    destroyNonce(token: string, nowMs = Date.now()): string {
+      const parsed = parseToken(token);
+      if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
+      return destroyNonces.issue(parsed.idHash, nowMs);
+    },
+
+    checkDestroyNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
+      const parsed = parseToken(token);
+      return parsed !== null && destroyNonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
+    },
+
+    async destroyByViewer(token: string, viewer?: SecureLinkViewer): Promise<ViewerDestroyResult> {
+      const parsed = parseToken(token);
+      if (!parsed) return { status: 'unavailable' };
+      const link = parsed.idHash.slice(0, 12);
+      const fields = await load(parsed);
+      const opened = open(parsed, fields);
+      if (!opened) {
+        if (fields.tag)
+          log.warn({ link, ip: viewer?.ip }, 'secure link destroy refused: token does not open it');
+        return { status: 'unavailable' };
+      }
+      const destroyedAt = new Date();
+      const removed = await guarded('destroy a link', () =>
+        run(
+          VIEWER_DESTROY,
+          [redisKey(parsed.idHash), metaKey(parsed.idHash)],
+          [fields.tag as string, String(destroyedAt.getTime())],
+        ),
+      );
+      if (removed !== 1) return { status: 'unavailable' };
+      log.info(
+        { link, ...opened.context, ip: viewer?.ip, userAgent: viewer?.userAgent },
+        'secure link destroyed by its viewer',
+      );
+      return { status: 'destroyed', context: opened.context, ref: parsed.idHash, destroyedAt };
+    },
+
     async peek(token: string): Promise<boolean> {
       const parsed = parseToken(token);
       if (!parsed) return false;
@@ -519,7 +391,8 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
       );
       return {
         status: 'revealed',
-        secret: opened.secret,
+        secret: opened.secrets[0]!.value,
+        secrets: opened.secrets,
         viewsLeft,
         context: opened.context,
         ref: parsed.idHash,

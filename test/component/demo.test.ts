@@ -74,6 +74,16 @@ describe('npm run demo', () => {
     expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 
+  it('When run with --tap, then the reset issues a Temporary Access Pass and exits 0', async () => {
+    const prefix = uniquePrefix();
+    const demo = startDemo({ REDIS_URL: await testRedisUrl(), REDIS_KEY_PREFIX: prefix }, ['--tap']);
+    expect(await demo.exited, demo.output() + demo.stderr()).toBe(0);
+    expect(demo.output()).toMatch(/outcome: reset-delivered/);
+    expect(demo.output()).toContain('a Temporary Access Pass (behind the same secure link): yes');
+    expect(demo.output()).toContain('https://aka.ms/mysecurityinfo');
+    expect(await keysUnder(redis, prefix)).toEqual([]);
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'When it keeps running and gets %s, then it stops cleanly: exit 0, no key left, no sandbox file left',
     async (signal) => {

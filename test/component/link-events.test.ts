@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import express, { type Express } from 'express';
+import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -105,6 +106,7 @@ beforeAll(async () => {
       mspName: 'Ashton Solutions',
       logger,
       onRevealed: reporting.onRevealed,
+      onDestroyed: reporting.onDestroyed,
       redis,
       keyPrefix: `${prefix}:`,
     }),
@@ -205,6 +207,48 @@ describe('a revealed link', () => {
     });
     expect(JSON.stringify(eventsOf(ticketId))).not.toContain(link.token);
     // Revealed, so its expiry will say nothing and the ticket stays where it is.
+  });
+});
+
+describe('a link its viewer destroys', () => {
+  it('When the viewer clicks "destroy this link", Then one internal note says the viewer destroyed it and when', async () => {
+    // Arrange
+    const ticketId = newTicket();
+    const link = await createLink(ticketId, 600, 3);
+    const path = new URL(link.url).pathname;
+    const revealed = await proceedThroughLink(app, path);
+    const nonce = /class="destroy">\s*<input type="hidden" name="nonce" value="([^"]+)">/.exec(
+      revealed.text,
+    )?.[1];
+    expect(nonce).toBeTruthy();
+
+    // Act
+    const res = await request(app)
+      .post(`${path}/destroy`)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .set('User-Agent', 'ViewerPhone/1.0')
+      .type('form')
+      .send({ nonce });
+
+    // Assert
+    expect(res.status).toBe(200);
+    await vi.waitFor(() => expect(notesOf(ticketId)).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    const texts = notesOf(ticketId).map(html);
+    const destroyed = texts.find((t) => t.includes('Secure link destroyed'));
+    expect(destroyed).toMatch(
+      /the viewer destroyed the link at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC from 127\.0\.0\.1 /,
+    );
+    expect(destroyed).toContain('ViewerPhone/1.0');
+    expect(notesOf(ticketId).every((n) => n.hiddenfromuser === true)).toBe(true);
+    expect((await request(app).get(path)).status).toBe(404);
+    // The expiry check is gone with the link: nothing more will be written.
+    expect(await reporting.queue.getJob(`expiry-${link.ref}`)).toBeUndefined();
+    const dump = await dumpUnder(redis, prefix);
+    expect(dump).toContain(`destroyed-${link.ref}`);
+    expect(dump).not.toContain(SECRET);
+    expect(dump).not.toContain(link.token);
+    expect(logLines.join('\n')).not.toContain(SECRET);
+    expect(logLines.join('\n')).not.toContain(link.token);
   });
 });
 

@@ -158,6 +158,71 @@ describe.skipIf(!availability.run)('secure link in headless Chromium', () => {
     });
   });
 
+  it('When the viewer clicks "I have saved it, destroy this link", Then the link ends and a revisit is unavailable', async () => {
+    // Arrange
+    const link = await server.createLink(SECRET, 3);
+    const revealsBefore = server.reveals.length;
+    await withPage({}, async (page) => {
+      await proceed(page, link.url);
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+
+      // Act
+      await Promise.all([
+        page.waitForURL(`${link.url}/destroy`),
+        page.getByRole('button', { name: 'I have saved it, destroy this link' }).click(),
+      ]);
+
+      // Assert
+      expect(requests.filter((r) => r.startsWith('POST'))).toEqual([`POST /s/${link.token}/destroy`]);
+      const destroyedPage = await page.content();
+      expect(destroyedPage).toContain('This link has been destroyed');
+      expect(destroyedPage).not.toContain(SECRET);
+      await shoot(page, 'secure-link-destroyed.png');
+      expect(server.destroys).toHaveLength(1);
+      expect(await server.redis.exists(`${server.keyPrefix}link:${link.ref}`)).toBe(0);
+      const again = await page.goto(link.url);
+      expect(again?.status()).toBe(404);
+      const revisit = await page.content();
+      expect(revisit).toContain('This link is no longer available');
+      await page.goto(server.unknownUrl());
+      expect(await page.content()).toBe(revisit);
+      expect(server.reveals).toHaveLength(revealsBefore + 1);
+    });
+  });
+
+  it('When the link holds a password and a Temporary Access Pass, Then each is blurred on its own and the pass shows its expiry', async () => {
+    const pass = 'Kp7#wQ2m';
+    const { token } = await server.createLink(
+      [
+        { kind: 'password', label: 'Temporary password', value: SECRET },
+        {
+          kind: 'temporary-access-pass',
+          label: 'Temporary Access Pass',
+          value: pass,
+          expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+          usableOnce: true,
+        },
+      ],
+      2,
+    );
+    const url = `${server.origin}/s/${token}`;
+    await withPage({}, async (page) => {
+      await proceed(page, url);
+      expect(await page.locator('#secret-2').textContent()).toBe(pass);
+      expect(await page.locator('#secret-2').evaluate((el) => getComputedStyle(el).filter)).toContain('blur');
+      await page.locator('label[for="reveal-toggle-2"].show-button').click();
+      await expect
+        .poll(() => page.locator('#secret-2').evaluate((el) => getComputedStyle(el).filter))
+        .toBe('none');
+      expect(await filterOf(page)).toContain('blur'); // the password stays blurred
+      const text = await page.locator('body').innerText();
+      expect(text).toMatch(/This pass expires on .* UTC and works for one sign-in only/);
+      expect(text).toContain('aka.ms/mysecurityinfo');
+      await shoot(page, 'secure-link-temporary-access-pass.png');
+    });
+  });
+
   it('fits a phone screen', async () => {
     const link = await server.createLink(SECRET, 1);
     await withPage(

@@ -6,6 +6,8 @@
 // Flags: --psa=halopsa|connectwise|autotask   which PSA the sandbox simulates (default halopsa)
 //        --keep-running                        keep serving so the printed link can be opened in a browser,
 //                                              and write the sandbox configuration for `npm run doctor`
+//        --tap                                 turn the sandbox tenant's Temporary Access Pass policy on and
+//                                              issue a pass with the MFA reset (TAP_ENABLED)
 //
 // Redis: REDIS_URL (default redis://127.0.0.1:6379). When it does not answer, the demo says so in one line
 // and exits 1. Every key the demo writes is under one prefix of its own (REDIS_KEY_PREFIX may name one that
@@ -24,6 +26,7 @@ import { keysUnder } from '../support/redis.js';
 import { startSandbox, TENANT, type Sandbox } from './sandbox.js';
 
 const keepRunning = process.argv.includes('--keep-running');
+const withPass = process.argv.includes('--tap');
 const psaArg = process.argv.find((a) => a.startsWith('--psa='))?.slice('--psa='.length) ?? 'halopsa';
 const PSA_NAMES: Record<PsaKind, string> = {
   halopsa: 'HaloPSA',
@@ -102,6 +105,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const sandbox = (started.sandbox = await startSandbox(psa));
+  if (withPass) sandbox.graph.tenant(TENANT).tapPolicy({ state: 'enabled', isUsableOnce: true });
   const server = (started.server = createServer());
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -112,6 +116,7 @@ async function main(): Promise<number> {
     REDIS_URL,
     REDIS_KEY_PREFIX: KEY_PREFIX,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...(withPass ? { TAP_ENABLED: 'true' } : {}),
   };
   const config = loadConfig({ env });
   const desk = (started.desk = createResetdesk(config, createLogger({ level: config.log.level })));
@@ -164,6 +169,12 @@ async function main(): Promise<number> {
     `   MFA methods left: ${sam.methods.filter((m) => !m['@odata.type'].endsWith('passwordAuthenticationMethod')).length}`,
   );
   print(`   sign-in sessions revoked: ${sam.sessionsRevokedAt ? 'yes' : 'no'}`);
+  if (withPass) {
+    const passes = sam.methods.filter((m) =>
+      m['@odata.type'].endsWith('temporaryAccessPassAuthenticationMethod'),
+    );
+    print(`   a Temporary Access Pass (behind the same secure link): ${passes.length === 1 ? 'yes' : 'no'}`);
+  }
 
   print('');
   print(

@@ -21,9 +21,11 @@ import type {
   NotificationMessage,
   PsaAdapter,
   ResetTicket,
+  LinkSecret,
   SecureLink,
   SecureLinkOptions,
   SecureLinkStore,
+  TemporaryAccessPassSettings,
   SignInState,
   MoveOptions,
   TicketActivity,
@@ -342,12 +344,20 @@ export class MemoryConfirmations implements ConfirmationGate {
 }
 
 export class MemoryLinks implements SecureLinkStore {
+  /** The first secret of each live link (its temporary password, when it has one). */
   secrets = new Map<string, string>();
+  /** Every secret of each live link. */
+  stored = new Map<string, LinkSecret[]>();
   failCreate = false;
-  async create(secret: string, options: SecureLinkOptions): Promise<SecureLink> {
+  async create(given: string | readonly LinkSecret[], options: SecureLinkOptions): Promise<SecureLink> {
     if (this.failCreate) throw new SecureLinkStoreError('redis unavailable');
     const token = randomBytes(32).toString('base64url');
-    this.secrets.set(token, secret);
+    const list: LinkSecret[] =
+      typeof given === 'string'
+        ? [{ kind: 'password', label: 'Temporary password', value: given }]
+        : [...given];
+    this.secrets.set(token, list[0]!.value);
+    this.stored.set(token, list);
     return { token, url: this.urlFor(token), expiresAt: new Date(Date.now() + options.ttlSeconds * 1000) };
   }
   urlFor(token: string) {
@@ -355,6 +365,7 @@ export class MemoryLinks implements SecureLinkStore {
   }
   async destroy(token: string) {
     this.secrets.delete(token);
+    this.stored.delete(token);
   }
 }
 
@@ -402,6 +413,8 @@ export function useCaseWith(
     events?: ResetUseCaseDeps['events'];
     /** Replaces the one-customer directory (contoso, halopsa 12, every default). */
     customers?: ResetUseCaseDeps['customers'];
+    /** The customer's Temporary Access Pass setting. */
+    temporaryAccessPass?: TemporaryAccessPassSettings;
   },
   settings: Partial<ResetUseCaseDeps['settings']> = {},
 ) {
@@ -416,10 +429,18 @@ export function useCaseWith(
     sealer: identity,
     customers:
       parts.customers ??
-      new CustomerDirectory([{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT }], {
-        ...DEFAULT_POLICY,
-        ...parts.policy,
-      }),
+      new CustomerDirectory(
+        [
+          {
+            name: 'contoso',
+            psa: 'halopsa',
+            psaCustomerId: '12',
+            tenantId: TENANT,
+            ...(parts.temporaryAccessPass ? { temporaryAccessPass: parts.temporaryAccessPass } : {}),
+          },
+        ],
+        { ...DEFAULT_POLICY, ...parts.policy },
+      ),
     ledger: parts.ledger ?? new MemoryLedger(),
     rateLimiter: parts.rateLimiter ?? new MemoryRateLimiter(),
     confirmations: parts.confirmations ?? new MemoryConfirmations(),

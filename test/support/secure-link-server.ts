@@ -9,9 +9,10 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { chromium, type Browser } from 'playwright-core';
-import type { SecureLinkOptions } from '../../services/domain/ports.js';
+import type { LinkSecret, SecureLinkOptions } from '../../services/domain/ports.js';
 import {
   createSecureLinkRouter,
+  type DestroyedViewer,
   type RevealedViewer,
 } from '../../services/secure-link/secure-link-routes.js';
 import {
@@ -62,9 +63,11 @@ export interface LinkServer {
   keyPrefix: string;
   /** Every reveal the router reported, in order. */
   reveals: RevealedViewer[];
+  /** Every destroy by a viewer the router reported, in order. */
+  destroys: DestroyedViewer[];
   /** Creates a link for `secret` and returns its URL on this server. */
   createLink(
-    secret: string,
+    secret: string | readonly LinkSecret[],
     maxViews?: number,
     ttlSeconds?: number,
   ): Promise<{ url: string; token: string; ref: string }>;
@@ -89,6 +92,7 @@ export async function startLinkServer(): Promise<LinkServer> {
     logger,
   });
   const reveals: RevealedViewer[] = [];
+  const destroys: DestroyedViewer[] = [];
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
@@ -102,6 +106,9 @@ export async function startLinkServer(): Promise<LinkServer> {
       keyPrefix,
       onRevealed: (_context, viewer) => {
         reveals.push(viewer);
+      },
+      onDestroyed: (_context, viewer) => {
+        destroys.push(viewer);
       },
     }),
   );
@@ -117,6 +124,7 @@ export async function startLinkServer(): Promise<LinkServer> {
     redis,
     keyPrefix,
     reveals,
+    destroys,
     async createLink(secret, maxViews = 1, ttlSeconds = 600) {
       const link = await store.create(secret, { ttlSeconds, maxViews, context });
       return { url: `${origin}/s/${link.token}`, token: link.token, ref: link.ref! };

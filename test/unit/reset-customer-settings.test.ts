@@ -1,6 +1,10 @@
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CustomerDirectory, DEFAULT_POLICY } from '../../config/customer-settings.js';
+import {
+  BUILT_IN_CUSTOMER_DEFAULTS,
+  CustomerDirectory,
+  DEFAULT_POLICY,
+} from '../../config/customer-settings.js';
 import type { CustomerSettings, RolloutMode } from '../../services/domain/ports.js';
 import { DEFAULT_PASSWORD_FORMAT, type PasswordFormat } from '../../services/domain/temporary-password.js';
 import {
@@ -28,7 +32,7 @@ function contosoWith(
   return new CustomerDirectory(
     [{ name: 'contoso', psa: 'halopsa', psaCustomerId: '12', tenantId: TENANT, ...extra }],
     DEFAULT_POLICY,
-    defaults,
+    { ...BUILT_IN_CUSTOMER_DEFAULTS, ...defaults },
   );
 }
 

@@ -56,6 +56,7 @@ describe('createRedisSecureLinkStore', () => {
     expect(result).toEqual({
       status: 'revealed',
       secret: SECRET,
+      secrets: [{ kind: 'password', label: 'Temporary password', value: SECRET }],
       viewsLeft: 0,
       context: options.context,
       ref: link.ref,
@@ -214,7 +215,10 @@ describe('createRedisSecureLinkStore', () => {
     };
 
     // Control: with both halves, the scheme as documented opens it (so the failures below are meaningful).
-    expect(tryDecrypt(serverKey, keyPart)).toBe(SECRET);
+    expect(stored.v).toBe('2');
+    expect(JSON.parse(tryDecrypt(serverKey, keyPart) ?? 'null')).toEqual([
+      { kind: 'password', label: 'Temporary password', value: SECRET },
+    ]);
     // Server key + everything Redis holds, but no token: every salt an attacker could build from Redis fails.
     const redisDerivedSalts = [
       Buffer.alloc(16),

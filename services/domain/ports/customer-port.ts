@@ -58,6 +58,21 @@ export interface CustomerSettings {
   passwordFormat?: Partial<PasswordFormat>;
   /** Overrides the service-wide roll-out mode. */
   mode?: RolloutMode;
+  /** Temporary Access Pass for MFA recovery; absent or not `enabled`: no pass. */
+  temporaryAccessPass?: TemporaryAccessPassSettings;
+}
+
+/** A customer's Temporary Access Pass setting (config/customer-settings.ts holds the defaults and bounds). */
+export interface TemporaryAccessPassSettings {
+  enabled: boolean;
+  /** 10–43,200 minutes. */
+  lifetimeMinutes: number;
+  usableOnce: boolean;
+  /**
+   * The tenant's TAP policy refuses a pass: `hand-off` stops and hands the ticket to the engineers;
+   * `open-registration` goes on without one (the staff member registers MFA at the next sign-in).
+   */
+  whenUnavailable: 'hand-off' | 'open-registration';
 }
 
 /**

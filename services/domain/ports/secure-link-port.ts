@@ -23,8 +23,29 @@ export interface SecureLinkOptions {
   target?: string;
 }
 
+/**
+ * One secret behind a link, shown under its label. A link holds one or more: the temporary password, a
+ * Temporary Access Pass, or both.
+ */
+export interface LinkSecret {
+  kind: 'password' | 'temporary-access-pass';
+  /** Shown above the secret, e.g. "Temporary password". */
+  label: string;
+  value: string;
+  /** When the secret stops working on its own (ISO 8601 UTC), e.g. a pass's expiry. */
+  expiresAt?: string;
+  /** A pass that works for one sign-in only. */
+  usableOnce?: boolean;
+}
+
+/** The label of a temporary password behind a link. */
+export const PASSWORD_LABEL = 'Temporary password';
+/** The label of a Temporary Access Pass behind a link. */
+export const PASS_LABEL = 'Temporary Access Pass';
+
 export interface SecureLinkStore {
-  create(secret: string, options: SecureLinkOptions): Promise<SecureLink>;
+  /** Stores the secrets (a plain string is one temporary password) behind a new link. */
+  create(secrets: string | readonly LinkSecret[], options: SecureLinkOptions): Promise<SecureLink>;
   /** Rebuilds the public URL of a token (for a retried write-back). */
   urlFor(token: string): string;
   /** Destroys a link so it can never be revealed (used when its password was superseded). */

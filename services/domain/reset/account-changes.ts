@@ -1,6 +1,7 @@
 import { DirectoryError, isTransient } from '../errors.js';
 import { nextStepFor, type OutcomeCode } from '../outcome-codes.js';
 import type { CustomerSettings, Directory } from '../ports.js';
+import { PassStep, passAlreadyInLink, passUnavailableNote } from './pass-step.js';
 import { PasswordStep, type PasswordRefusal, type PreparedPassword } from './password-step.js';
 import type { ResetUseCaseDeps } from './reset-deps.js';
 import type { ResetOutcome, ResetProgress, StagedContext } from './reset-journal.js';
@@ -14,6 +15,10 @@ type Decision = NonNullable<ResetProgress['decision']>;
  * password is stored before any Graph write (a store that cannot take it leaves MFA untouched too), then MFA
  * methods are removed, the password set, and sign-in sessions revoked. What an earlier round did (an
  * engineer sent the ticket back) is never done again. Then the ticket is written back.
+ *
+ * With a Temporary Access Pass (the customer's setting, an MFA reset): MFA methods are removed first (the
+ * removal would delete a pass issued before it), then the pass is issued, then the link holding the pass
+ * (and the password) is stored, then the password set. A link that cannot be stored removes the pass again.
  */
 export async function changeAccount(
   ctx: StagedContext,
@@ -26,12 +31,32 @@ export async function changeAccount(
   const directory = deps.directories.forTenant(decision.tenantId);
   const { journal } = ctx;
   const maxViews = customer.secureLinkMaxViews ?? deps.settings.linkMaxViews;
-  const password = new PasswordStep(ctx, deps, customer);
-  const wantsPassword =
+  const passwordLeft =
     request.resetPassword &&
     !target.onPremisesSyncEnabled &&
     journal.progress.password?.status !== 'done' &&
     !journal.progress.carried?.passwordReset;
+  // Asked before anything else: a password an earlier run set (its record lost) is not set again, and its
+  // link, which holds any pass issued with it, is the one delivered.
+  const wantsPassword =
+    passwordLeft && !(await new PasswordStep(ctx, deps, customer).confirmEarlierSet(directory, target));
+  const passSettings = PassStep.settingsFor(customer);
+  const wantsPass =
+    passSettings !== undefined &&
+    request.resetMfa &&
+    !journal.progress.passUnavailable &&
+    !passAlreadyInLink(journal.progress, wantsPassword);
+  const pass = wantsPass ? new PassStep(ctx, deps, passSettings, directory, target) : undefined;
+  let passIssued = false;
+  const password = new PasswordStep(
+    ctx,
+    deps,
+    customer,
+    pass && {
+      secrets: () => (passIssued ? pass.secretsForPasswordLink() : Promise.resolve([])),
+      withdraw: () => pass.withdraw(),
+    },
+  );
   const refused = (refusal: PasswordRefusal) =>
     writer.handOff({
       reason: refusal.code,
@@ -45,7 +70,26 @@ export async function changeAccount(
 
   try {
     let prepared: PreparedPassword | undefined;
-    if (wantsPassword && !(await password.confirmEarlierSet(directory, target))) {
+    if (pass) {
+      // An engineer retry after an earlier round removed MFA issues the pass without removing MFA again.
+      if (!journal.progress.mfa && !journal.progress.carried?.mfaRemoved)
+        await removeMfa(ctx, directory, target.id);
+      const issued = await pass.issue();
+      if (issued.status === 'not-allowed') {
+        if (passSettings?.whenUnavailable !== 'open-registration')
+          return passRefused(ctx, writer, decision, issued.detail);
+        await writer.addNoteOnce(passUnavailableNote(writer, issued.detail), 'passNote');
+        await journal.save({ passUnavailable: true });
+        ctx.logger.warn({ event: 'reset.pass-unavailable' }, 'no Temporary Access Pass; registration open');
+      } else {
+        passIssued = true;
+        if (!wantsPassword) {
+          const refusal = await pass.storeAlone(customer);
+          if (refusal) return refused(refusal);
+        }
+      }
+    }
+    if (wantsPassword) {
       const stored = await password.storeLink(target);
       if ('code' in stored) return refused(stored);
       prepared = stored;
@@ -68,6 +112,38 @@ export async function changeAccount(
     return refusedByGraph(ctx, writer, deps, decision, maxViews, err);
   }
   return writeBack(ctx, writer, deps, decision, { maxViews, customer });
+}
+
+/** The tenant refused a pass and the customer hands off then: say exactly what was and was not done. */
+function passRefused(
+  ctx: StagedContext,
+  writer: TicketWriter,
+  decision: Decision,
+  detail: string,
+): Promise<ResetOutcome> {
+  const { request, target } = decision;
+  const mfa = ctx.journal.progress.mfa;
+  return writer.handOff({
+    reason: 'tap-not-allowed',
+    request,
+    target,
+    mfaResults: mfa?.results,
+    passwordReset: false,
+    notDone: [
+      'No Temporary Access Pass was issued.',
+      ...(request.resetPassword
+        ? ['Password not reset: the reset stopped before the password was set.']
+        : []),
+      'Nothing was sent to the requester.',
+    ],
+    facts: [
+      mfa
+        ? 'The MFA methods WERE removed: the staff member will be asked to register MFA at their next sign-in.'
+        : 'The MFA methods were not removed.',
+      `Graph answered: ${detail}`,
+    ],
+    nextStep: nextStepFor('tap-not-allowed'),
+  });
 }
 
 async function removeMfa(ctx: StagedContext, directory: Directory, userId: string): Promise<void> {

@@ -6,6 +6,7 @@ import {
   type ResetOutcome,
   type ResetProgress,
   type ResetRequestContext,
+  type StagedContext,
 } from './reset-journal.js';
 import { queueStaffNotice } from './staff-notice-step.js';
 import { TicketWriter } from './ticket-writer.js';
@@ -52,6 +53,7 @@ export async function handOffAfterFailure(
   const linkDelivered = passwordDone && progress.customerNote === 'done';
   const undeliveredLink = progress.customerNote !== 'done' ? progress.password?.sealedToken : undefined;
   const state = failureState(code, progress, linkDelivered, deliveredBefore);
+  const passLine = await withdrawUndeliveredPass(deps, ctx);
   const outcome = await writer.handOff(
     {
       reason: code,
@@ -67,7 +69,7 @@ export async function handOffAfterFailure(
       passwordUndelivered: state.passwordUndelivered,
       changesUnknown: code === 'job-lost',
       sessionsRevoked: progress.sessionsRevoked,
-      notDone: [state.notDone],
+      notDone: [state.notDone, ...(passLine ? [passLine] : [])],
       facts: [`Last error: ${detail}`, `Correlation id: ${ctx.correlationId}`],
       nextStep: state.nextStep,
     },
@@ -80,6 +82,30 @@ export async function handOffAfterFailure(
   }
   await deps.ledger.record(ctx.psa, ctx.ticketId, ledgerEntryOf(ctx.journal.progress, outcome));
   return outcome;
+}
+
+/**
+ * A Temporary Access Pass whose link never reached the ticket helps nobody and must not stay on the account:
+ * it is removed (its pass-only link destroyed), and the engineers are told; or told to remove it when Graph
+ * would not. Undefined when there is no such pass.
+ */
+async function withdrawUndeliveredPass(
+  deps: ResetUseCaseDeps,
+  ctx: StagedContext,
+): Promise<string | undefined> {
+  const { pass, decision, customerNote } = ctx.journal.progress;
+  if (!pass || customerNote === 'done') return undefined;
+  if (pass.sealedToken) await deps.links.destroy(deps.sealer.open(pass.sealedToken)).catch(() => undefined);
+  try {
+    if (!decision) throw new Error('the target is not known');
+    await deps.directories
+      .forTenant(decision.tenantId)
+      .removeTemporaryAccessPass(decision.target.id, pass.id);
+    await ctx.journal.save({ pass: undefined });
+    return 'A Temporary Access Pass issued for this reset never reached the ticket; it was removed again.';
+  } catch {
+    return `A Temporary Access Pass (method id ${pass.id}) issued for this reset never reached the ticket and could not be removed: delete it in the Entra admin center (the user's Authentication methods).`;
+  }
 }
 
 /** A link delivered late must leave the manager time to use it; one closer to its expiry is not sent. */

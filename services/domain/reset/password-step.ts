@@ -1,6 +1,12 @@
 import { DirectoryError, SecureLinkStoreError } from '../errors.js';
 import type { OutcomeCode } from '../outcome-codes.js';
-import type { CustomerSettings, Directory, DirectoryUser } from '../ports.js';
+import {
+  PASSWORD_LABEL,
+  type CustomerSettings,
+  type Directory,
+  type DirectoryUser,
+  type LinkSecret,
+} from '../ports.js';
 import { generateTemporaryPassword } from '../temporary-password.js';
 import type { ResetUseCaseDeps } from './reset-deps.js';
 import type { StagedContext } from './reset-journal.js';
@@ -25,6 +31,15 @@ export interface PasswordRefusal {
 }
 
 /**
+ * What else a password's link carries (a Temporary Access Pass): fresh secrets each time a link is made, and
+ * how to take them back when the link is not delivered.
+ */
+export interface LinkCompanion {
+  secrets(): Promise<LinkSecret[]>;
+  withdraw(): Promise<void>;
+}
+
+/**
  * The temporary password: drawn here, kept in this process only, stored behind its secure link before it
  * is set in the tenant (so a store that cannot take it changes nothing), and set with a change forced at
  * the next sign-in. The staff member ends with exactly one temporary password, the one delivered.
@@ -34,6 +49,7 @@ export class PasswordStep {
     private readonly ctx: StagedContext,
     private readonly deps: ResetUseCaseDeps,
     private readonly customer: CustomerSettings,
+    private readonly companion?: LinkCompanion,
   ) {}
 
   /**
@@ -53,9 +69,11 @@ export class PasswordStep {
     const password = (deps.newPassword ?? generateTemporaryPassword)(
       deps.customers.passwordFormatFor(customer),
     );
+    const extra = (await this.companion?.secrets()) ?? [];
+    const secrets: LinkSecret[] = [{ kind: 'password', label: PASSWORD_LABEL, value: password }, ...extra];
     let link;
     try {
-      link = await deps.links.create(password, {
+      link = await deps.links.create(secrets, {
         ttlSeconds: ttlHours * 3600,
         maxViews,
         context: { psa: ctx.psa, ticketId: ctx.ticketId, correlationId: ctx.correlationId },
@@ -67,12 +85,16 @@ export class PasswordStep {
         { event: 'reset.link-store-failed', err: { message: err.message } },
         'secure link store failed',
       );
+      await this.companion?.withdraw();
       return {
         code: 'secure-link-unavailable',
         notDone: [
           ctx.journal.progress.mfa
             ? 'No password was set or sent, because the secure link could not be stored.'
             : 'Nothing was changed in the tenant, because the secure link could not be stored.',
+          ...(extra.length > 0
+            ? ['No Temporary Access Pass was sent: the pass issued was removed again.']
+            : []),
         ],
         facts: [],
       };
@@ -144,7 +166,11 @@ export class PasswordStep {
       } catch (err) {
         await deps.links.destroy(token).catch(() => undefined);
         await ctx.journal.save({ password: undefined });
-        if (!(err instanceof DirectoryError && err.reason === 'password-rejected')) throw err;
+        if (!(err instanceof DirectoryError && err.reason === 'password-rejected')) {
+          // The pass went with the link: take it back (a retry that cannot reach Graph now finds its id).
+          await this.companion?.withdraw().catch(() => undefined);
+          throw err;
+        }
         ctx.logger.warn(
           { event: 'reset.password-rejected', draw },
           'tenant rejected the temporary password; drawing another',

@@ -36,6 +36,16 @@ export interface ResetProgress {
     /** When the link was stored, just before the password was set: what a later run compares the tenant with. */
     startedAt?: string;
   };
+  /**
+   * The Temporary Access Pass issued in this round: its method id and expiry, never the pass. A pass whose
+   * link never reached the ticket is removed and issued again by a retry. `sealedToken` (and the link's
+   * expiry and views) when the pass sits alone behind its own link (an MFA-only reset, or no password).
+   */
+  pass?: { id: string; expiresAt: string; sealedToken?: string; linkExpiresAt?: string; maxViews?: number };
+  /** The tenant's TAP policy refused a pass and the customer's setting went on without one. */
+  passUnavailable?: boolean;
+  /** The internal note saying so. */
+  passNote?: 'started' | 'done';
   sessionsRevoked?: boolean;
   customerNote?: 'started' | 'done';
   handOffNote?: 'started' | 'done';

@@ -21,6 +21,7 @@ const MARKER_LETTERS = {
   refuse: 'R',
   ask: 'Q',
   'dry-run': 'T',
+  pass: 'P',
 } as const;
 export type NoteKind = keyof typeof MARKER_LETTERS;
 
@@ -89,7 +90,7 @@ export class TicketWriter {
   /** Adds the note at most once across retries; `alsoWhenDone` is saved with the "done" step. */
   async addNoteOnce(
     note: TicketNote,
-    step: 'customerNote' | 'handOffNote',
+    step: 'customerNote' | 'handOffNote' | 'passNote',
     alsoWhenDone?: () => Partial<ResetProgress> | undefined,
   ): Promise<void> {
     const { journal } = this.ctx;

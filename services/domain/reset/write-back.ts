@@ -16,17 +16,20 @@ export function deliveryNoteOf(
   decision: Decision,
   maxViews: number,
 ): TicketNote {
-  const { password, mfa, sessionsRevoked } = ctx.journal.progress;
+  const { password, mfa, sessionsRevoked, pass, passUnavailable } = ctx.journal.progress;
   const passwordDone = password?.status === 'done';
+  // A pass alone has its own link; with a password it sits behind the password's link.
+  const passAlone = !passwordDone && pass?.sealedToken ? pass : undefined;
+  const sealedToken = passwordDone ? password.sealedToken : passAlone?.sealedToken;
+  const linkExpiresAt = passwordDone ? password.expiresAt : passAlone?.linkExpiresAt;
   return deliveryNote({
     request: decision.request,
     target: decision.target,
-    linkUrl:
-      passwordDone && password.sealedToken
-        ? deps.links.urlFor(deps.sealer.open(password.sealedToken))
-        : undefined,
-    linkExpiresAt: password?.expiresAt ? new Date(password.expiresAt) : undefined,
-    maxViews,
+    linkUrl: sealedToken ? deps.links.urlFor(deps.sealer.open(sealedToken)) : undefined,
+    linkExpiresAt: linkExpiresAt ? new Date(linkExpiresAt) : undefined,
+    maxViews: passAlone?.maxViews ?? maxViews,
+    passExpiresAt: pass && (passwordDone || passAlone) ? new Date(pass.expiresAt) : undefined,
+    passUnavailable: Boolean(passUnavailable),
     passwordReset: passwordDone,
     mfaRemoved: Boolean(mfa),
     mfaIncomplete: mfa?.results.some((m) => m.outcome === 'failed') ?? false,
@@ -43,10 +46,14 @@ export function deliveryNoteOf(
  */
 export async function deliverOnce(ctx: StagedContext, writer: TicketWriter, note: TicketNote): Promise<void> {
   const { journal } = ctx;
-  const dropToken = (): Partial<ResetProgress> | undefined =>
-    journal.progress.password?.sealedToken
-      ? { password: { ...journal.progress.password, sealedToken: undefined } }
-      : undefined;
+  const dropToken = (): Partial<ResetProgress> | undefined => {
+    const { password, pass } = journal.progress;
+    const patch: Partial<ResetProgress> = {
+      ...(password?.sealedToken ? { password: { ...password, sealedToken: undefined } } : {}),
+      ...(pass?.sealedToken ? { pass: { ...pass, sealedToken: undefined } } : {}),
+    };
+    return Object.keys(patch).length > 0 ? patch : undefined;
+  };
   await writer.addNoteOnce(note, 'customerNote', dropToken);
   const left = dropToken();
   if (left) await journal.save(left);
@@ -71,7 +78,7 @@ export async function writeBack(
   const needsPasswordHandOff = request.resetPassword && target.onPremisesSyncEnabled;
 
   const customerNote: TicketNote | undefined =
-    passwordDone || (mfaResults && !needsPasswordHandOff)
+    passwordDone || (mfaResults && (!needsPasswordHandOff || journal.progress.pass?.sealedToken))
       ? deliveryNoteOf(ctx, writer, deps, decision, maxViews)
       : needsPasswordHandOff
         ? partialHandOffCustomerNote({
@@ -146,7 +153,7 @@ async function startAftercare(
     resetAt: decision.decidedAt ?? new Date().toISOString(),
     passwordReset: journal.progress.password?.status === 'done',
     mfaRemoved: Boolean(journal.progress.mfa),
-    passIssued: false,
+    passIssued: Boolean(journal.progress.pass),
   };
   await deps.aftercare.start(reset);
   await journal.save({ aftercareStarted: true });
