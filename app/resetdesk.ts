@@ -1,30 +1,18 @@
 import type { Express, Router } from 'express';
-import { Queue, type Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { AppConfig } from '../config/load-config.js';
 import { createGraphDirectoryFactory } from '../integrations/graph/graph-directory.js';
 import { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
 import { startTicketSweep, type TicketSweep } from '../workers/ticket-sweep.js';
 import { createFailedJobs } from '../workers/failed-jobs.js';
-import { createConsoleAudit } from '../services/console/console-audit.js';
-import { consoleRedirectUri, createConsoleRouter } from '../services/console/console-router.js';
-import { createOidcSignIn } from '../services/console/console-sign-in.js';
-import { createLiveLinkReader } from '../services/secure-link/live-link-reader.js';
 import { createLinkEventReporting, LINK_EVENTS_QUEUE_NAME } from '../workers/link-events-worker.js';
-import {
-  AFTERCARE_QUEUE_NAME,
-  createAftercare,
-  watchList,
-  type AftercareJobData,
-  type AftercareService,
-} from '../workers/aftercare-worker.js';
-import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
+import type { AftercareService } from '../workers/aftercare-worker.js';
+import { wireAftercare } from './aftercare-wiring.js';
+import { wireOperatorConsole } from './console-wiring.js';
 import { staffDisavowedEvent } from '../services/domain/outcome-events.js';
-import {
-  createEventDelivery,
-  EVENT_DELIVERY_QUEUE_NAME,
-  type EventDelivery,
-} from '../workers/event-delivery-worker.js';
+import { EVENT_DELIVERY_QUEUE_NAME } from '../workers/event-delivery-worker.js';
+import { wireEventDelivery } from './events-wiring.js';
 import type { StaffNotices } from '../workers/staff-notice-worker.js';
 import { wireStaffNotices } from './staff-notice-wiring.js';
 import type { DirectoryFactory, DisavowOutcome, PsaAdapter, PsaKind } from '../services/domain/ports.js';
@@ -52,7 +40,7 @@ import { createConfirmationGate } from '../services/confirmation/confirmation-ga
 import { createConfirmationRouter } from '../services/confirmation/confirmation-routes.js';
 import { createConfirmationStore } from '../services/confirmation/confirmation-store.js';
 import { createRedisRequestRateLimiter } from '../services/policy/request-rate-limiter.js';
-import { createHandOffReader, createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
+import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
@@ -158,37 +146,14 @@ export function assembleResetdesk(
     return adapter;
   };
 
-  // Outcome events go out through their own queue, so a receiver's outage delays them but loses none and
-  // never slows a reset. Every role can publish (a route may report a fact); workers post them.
-  let eventDelivery: EventDelivery | undefined;
-  let eventsRedis: RedisClient | undefined;
-  if (plan.events.endpoints.length > 0) {
-    if (runWorker) {
-      eventsRedis = createRedisClient(topology, 'events');
-      eventsRedis.on('error', redisOutage.listener('events'));
-      eventsRedis.on('ready', redisOutage.readyListener('events'));
-    }
-    const eventErrors = {
-      queue: redisOutage.errorListener('events queue', (err) =>
-        logger.warn({ err: { message: err.message } }, 'event queue error'),
-      ),
-      worker: redisOutage.errorListener('events worker', (err) =>
-        logger.error({ err: { message: err.message } }, 'event worker error'),
-      ),
-    };
-    eventDelivery = createEventDelivery({
-      fastRedis,
-      connection: eventsRedis,
-      prefix,
-      endpoints: plan.events.endpoints,
-      logger,
-      attempts: plan.events.attempts,
-      backoffMs: plan.events.backoffMs,
-      concurrency: plan.worker.concurrency,
-      locks: plan.worker,
-      reportError: (source, err) => eventErrors[source](err),
-    });
-  }
+  const { delivery: eventDelivery, connection: eventsRedis } = wireEventDelivery({
+    plan,
+    runWorker,
+    fastRedis,
+    prefix,
+    logger,
+    redisOutage,
+  });
 
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
@@ -257,44 +222,21 @@ export function assembleResetdesk(
     },
   });
 
-  // The queues the operator console shows (bull-board, read-only). A new queue is one more entry here.
-  const watchQueue =
-    runApi && plan.console && plan.watch
-      ? new Queue<AftercareJobData>(AFTERCARE_QUEUE_NAME, { connection: fastRedis, prefix })
-      : undefined;
-  const consoleQueues: Queue[] = [queue.queue, linkEvents.queue, ...(watchQueue ? [watchQueue] : [])];
   const operatorConsole =
     runApi && plan.console
-      ? {
-          path: plan.console.path,
-          router: createConsoleRouter({
-            basePath: plan.console.path,
-            publicBaseUrl: plan.links.publicBaseUrl,
-            mspName: plan.links.mspName,
-            serverKey: plan.links.serverKey,
-            sessionHours: plan.console.sessionHours,
-            allowedGroupId: plan.console.allowedGroupId,
-            signIn: createOidcSignIn({
-              issuer: plan.console.issuer,
-              clientId: plan.console.clientId,
-              clientSecret: plan.console.clientSecret,
-              redirectUri: consoleRedirectUri(plan.links.publicBaseUrl, plan.console.path),
-            }),
-            sources: {
-              confirmations: confirmationStore,
-              links: createLiveLinkReader(fastRedis, redisKeys(prefix).storePrefix),
-              handOffs: createHandOffReader(fastRedis, prefix),
-              failedJobs: createFailedJobs(queue.queue, {
-                logger,
-                maxStalledCount: plan.worker.maxStalledCount,
-              }),
-              audit: createConsoleAudit({ redis: fastRedis, prefix, logger }),
-              ...(watchQueue ? { watches: watchList(watchQueue) } : {}),
-              queues: consoleQueues,
-            },
+      ? wireOperatorConsole({
+          plan,
+          console: plan.console,
+          logger,
+          fastRedis,
+          prefix,
+          queues: [queue.queue, linkEvents.queue],
+          confirmations: confirmationStore,
+          failedJobs: createFailedJobs(queue.queue, {
             logger,
+            maxStalledCount: plan.worker.maxStalledCount,
           }),
-        }
+        })
       : undefined;
   // The customers' tenants, for the worker only (an API-only process never calls Graph).
   const directories = runWorker
@@ -400,30 +342,19 @@ export function assembleResetdesk(
     const pacedDirectories = pacing ? pacedDirectoryFactory(directories, pacing) : directories;
     if (plan.watch) {
       aftercareRedis = createRedisClient(topology, 'aftercare');
-      aftercareRedis.on('error', redisOutage.listener('aftercare'));
-      aftercareRedis.on('ready', redisOutage.readyListener('aftercare'));
-      aftercare = createAftercare({
+      aftercare = wireAftercare({
+        plan,
+        watch: plan.watch,
         connection: aftercareRedis,
         queueConnection: workerRedis,
         prefix,
-        watch: new BackInWatch({
-          psa: psaFor,
-          directories: pacedDirectories,
-          settings: plan.watch,
-          events: eventDelivery?.events,
-        }),
-        settings: plan.watch,
         logger,
-        attempts: plan.queue.attempts,
-        backoffMs: plan.worker.backoffMs,
-        locks: plan.worker,
-        reportError: (source, err) =>
-          redisOutage.errorListener(`aftercare ${source}`, (e) =>
-            logger.error({ err: { message: e.message } }, `aftercare ${source} error`),
-          )(err),
+        psa: psaFor,
+        directories: pacedDirectories,
+        events: eventDelivery?.events,
+        redisOutage,
+        metrics: overrides.metrics,
       });
-      overrides.metrics?.watchQueue(AFTERCARE_QUEUE_NAME, aftercare.queue);
-      if (aftercare.worker) overrides.metrics?.watchWorker(aftercare.worker, AFTERCARE_QUEUE_NAME);
     }
     const ledger = createRedisTicketLedger(workerRedis, prefix);
     const useCase = new ResetUseCase({
@@ -492,7 +423,7 @@ export function assembleResetdesk(
       await Promise.race([queue.close().catch(() => undefined), deadline]);
       await Promise.race([linkEvents.close().catch(() => undefined), deadline]);
       await Promise.race([aftercare?.close().catch(() => undefined), deadline]);
-      await Promise.race([watchQueue?.close().catch(() => undefined), deadline]);
+      await Promise.race([operatorConsole?.close().catch(() => undefined), deadline]);
       // After the workers that publish: a last event is queued before its queue closes.
       await Promise.race([eventDelivery?.close().catch(() => undefined), deadline]);
       await Promise.race([staffNotices.close().catch(() => undefined), deadline]);

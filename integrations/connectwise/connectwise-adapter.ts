@@ -3,7 +3,6 @@ import { PsaError } from '../../services/domain/errors.js';
 import type {
   MoveOptions,
   PsaAdapter,
-  RequestChannel,
   ResetTicket,
   TicketDisposition,
   TicketNote,
@@ -11,10 +10,29 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { answerOrNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
 import { ConnectWiseClient } from './connectwise-client.js';
+import { sourceMatchers } from '../shared/ticket-sources.js';
+import {
+  type CwTicket,
+  type CwCustomField,
+  type CwContact,
+  type CwNote,
+  DEFAULT_CONNECTWISE_SOURCES,
+  normaliseName,
+  nameSet,
+  requireTicketId,
+  defaultEmailOf,
+  findCustomField,
+  textOf,
+  parseYesNo,
+  describeValue,
+  channelOf,
+  dateOf,
+  parseAttestation,
+} from './connectwise-ticket-fields.js';
 
 /**
  * Configuration of the ConnectWise PSA (Manage) adapter. Board, status, type and team ids are per site and come
@@ -66,76 +84,7 @@ export interface ConnectWiseOptions {
   };
 }
 
-/**
- * Source names matched when `sources` does not list a channel. "Email Connector" is the source Manage's email
- * connector sets on the tickets it creates; the others are common site names.
- */
-export const DEFAULT_CONNECTWISE_SOURCES: Readonly<Record<'email' | 'portal' | 'agent', readonly string[]>> =
-  {
-    email: ['Email Connector', 'Email', 'E-mail'],
-    portal: ['Portal', 'Customer Portal', 'Client Portal', 'Web'],
-    agent: ['Phone', 'Walk In', 'Walk-in', 'In Person', 'Call'],
-  };
-
 /** A reference object as ConnectWise embeds it (`{id, name}`, `{id, identifier, name}`). */
-interface CwRef {
-  id?: number;
-  name?: string;
-  identifier?: string;
-}
-
-/** The subset of a ConnectWise ticket the adapter reads (`GET /service/tickets/{id}`). */
-interface CwTicket {
-  id?: number;
-  summary?: string;
-  board?: CwRef;
-  status?: CwRef;
-  type?: CwRef | null;
-  subType?: CwRef | null;
-  company?: CwRef;
-  contact?: CwRef | null;
-  contactName?: string;
-  contactEmailAddress?: string;
-  source?: CwRef | null;
-  owner?: CwRef | null;
-  team?: CwRef | null;
-  customFields?: CwCustomField[];
-  /** Write-only on most codebases (it becomes the first note); read when a site returns it. */
-  initialDescription?: unknown;
-  _info?: { dateEntered?: unknown };
-}
-
-/** A custom field on a ticket; `value` is absent when the field is empty. */
-export interface CwCustomField {
-  id?: number;
-  caption?: string;
-  type?: string;
-  entryMethod?: string;
-  value?: unknown;
-}
-
-interface CwCommunicationItem {
-  type?: CwRef;
-  value?: unknown;
-  defaultFlag?: boolean;
-  communicationType?: string;
-}
-
-interface CwContact {
-  id?: number;
-  firstName?: string;
-  lastName?: string;
-  communicationItems?: CwCommunicationItem[];
-}
-
-interface CwNote {
-  id?: unknown;
-  text?: unknown;
-  detailDescriptionFlag?: unknown;
-  internalAnalysisFlag?: unknown;
-  dateCreated?: unknown;
-}
-
 /** The initial description note is written when the ticket is; a Discussion note much later is not it. */
 const INITIAL_NOTE_WINDOW_MS = 10 * 60_000;
 
@@ -179,7 +128,7 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   const resetBoards = new Set(options.resetTicket.boardIds);
   const typeNames = nameSet(options.resetTicket.typeNames);
   const subTypeNames = nameSet(options.resetTicket.subTypeNames);
-  const sources = sourceMatchers(options.sources);
+  const sources = sourceMatchers(options.sources, DEFAULT_CONNECTWISE_SOURCES);
 
   async function readTicket(id: number): Promise<CwTicket | null> {
     return client.request<CwTicket>({ method: 'GET', path: `/service/tickets/${id}`, notFoundAsNull: true });
@@ -457,115 +406,4 @@ export function checkConnectWiseOptions(options: ConnectWiseOptions): void {
 
 function isPositiveInt(value: unknown): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
-function normaliseName(value: unknown): string {
-  return typeof value === 'string' ? value.trim().toLowerCase() : '';
-}
-
-function nameSet(names: string[] | undefined): Set<string> | undefined {
-  if (!names || names.length === 0) return undefined;
-  return new Set(names.map(normaliseName));
-}
-
-function requireTicketId(ticketId: string): number {
-  const id = parseTicketId(ticketId);
-  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a ConnectWise ticket id`);
-  return id;
-}
-
-function isEmailItem(item: CwCommunicationItem): boolean {
-  if (typeof item.communicationType === 'string') return item.communicationType.toLowerCase() === 'email';
-  return typeof item.type?.name === 'string' && /e-?mail/i.test(item.type.name);
-}
-
-/**
- * The contact's email on file: the default email communication item, else the first email item (a contact with
- * emails but no default flag still has an address on file). Undefined when the contact holds no email.
- */
-export function defaultEmailOf(contact: { communicationItems?: unknown }): string | undefined {
-  const items = Array.isArray(contact.communicationItems)
-    ? (contact.communicationItems as CwCommunicationItem[]).filter(
-        (i) => i && typeof i === 'object' && isEmailItem(i) && nonEmpty(i.value) !== undefined,
-      )
-    : [];
-  const chosen = items.find((i) => i.defaultFlag === true) ?? items[0];
-  return chosen ? nonEmpty(chosen.value) : undefined;
-}
-
-/** Finds a custom field by caption, case-insensitively and ignoring surrounding space. */
-export function findCustomField(fields: CwCustomField[], caption: string): CwCustomField | undefined {
-  const wanted = normaliseName(caption);
-  return fields.find((f) => f && typeof f === 'object' && normaliseName(f.caption) === wanted);
-}
-
-function textOf(field: CwCustomField | undefined): string | undefined {
-  const v = field?.value;
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
-}
-
-/**
- * Reads a yes/no custom field, with the same rules as the HaloPSA adapter: booleans, 1/0, true/false, yes/no,
- * y/n in any case with surrounding space.
- *
- * - Field absent, or its value absent or empty: `true` (the procedure resets both unless the form says otherwise),
- *   except for a `Checkbox` field: ConnectWise leaves an unticked box without a value, and an unticked box is a no.
- * - Anything else: `'unrecognised'`; the adapter reports `false` and logs a warning, because an answer it cannot
- *   read is not consent to reset.
- */
-export function parseYesNo(field: CwCustomField | undefined): YesNo {
-  const isCheckbox = typeof field?.type === 'string' && field.type.toLowerCase() === 'checkbox';
-  return parseYesNoValue(field?.value, { whenEmpty: !isCheckbox });
-}
-
-function describeValue(field: CwCustomField | undefined): string {
-  return describeFieldValue(field?.value);
-}
-
-type SourceMatchers = Record<'email' | 'portal' | 'agent', { ids: Set<number>; names: Set<string> }>;
-
-function sourceMatchers(configured: ConnectWiseOptions['sources']): SourceMatchers {
-  const build = (channel: 'email' | 'portal' | 'agent') => {
-    const list = configured?.[channel] ?? DEFAULT_CONNECTWISE_SOURCES[channel];
-    return {
-      ids: new Set(list.filter((v): v is number => typeof v === 'number')),
-      names: new Set(list.filter((v): v is string => typeof v === 'string').map(normaliseName)),
-    };
-  };
-  return { email: build('email'), portal: build('portal'), agent: build('agent') };
-}
-
-/**
- * The request channel from the ticket's `source`: its name matched exactly (case-insensitively) against the
- * configured or default names, or its id against configured ids. Email is checked first. Anything else is
- * `unknown`.
- */
-export function channelOf(
-  source: CwRef | null | undefined,
-  sources: SourceMatchers = sourceMatchers(undefined),
-): RequestChannel {
-  const name = normaliseName(source?.name);
-  const id = typeof source?.id === 'number' ? source.id : undefined;
-  for (const channel of ['email', 'portal', 'agent'] as const) {
-    const m = sources[channel];
-    if ((name !== '' && m.names.has(name)) || (id !== undefined && m.ids.has(id))) return channel;
-  }
-  return 'unknown';
-}
-
-function dateOf(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : t;
-}
-
-/**
- * Reads the attestation custom field. Same accepted values as `parseYesNo`, but an attestation is only ever
- * given, never assumed: field absent, value absent or empty (an unticked Checkbox has no value) → `false`.
- * Unreadable values are `'unrecognised'` (the adapter reports `false` and logs a warning).
- */
-export function parseAttestation(field: CwCustomField | undefined): YesNo {
-  return parseYesNoValue(field?.value, { whenEmpty: false });
 }

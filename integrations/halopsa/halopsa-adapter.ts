@@ -15,6 +15,8 @@ import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
 import { HaloClient } from './halopsa-client.js';
+import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/ticket-sources.js';
+import { escapeHtml, renderNoteHtml } from './halopsa-note-html.js';
 
 /**
  * Configuration of the HaloPSA adapter. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
@@ -137,7 +139,7 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
   const log = logger.child({ psa: 'halopsa' });
   const client = new HaloClient(options, log);
   const resetTypes = new Set(options.resetTicketTypeIds);
-  const sources = sourceMatchers(options.sources);
+  const sources = sourceMatchers(options.sources, DEFAULT_HALO_SOURCES);
 
   async function getTicket(ticketId: string): Promise<ResetTicket | null> {
     const id = parseTicketId(ticketId);
@@ -372,21 +374,6 @@ function describeValue(field: HaloCustomField | undefined): string {
   return describeFieldValue(field?.display ?? field?.value);
 }
 
-type SourceMatchers = Record<'email' | 'portal' | 'agent', { ids: Set<number>; names: Set<string> }>;
-
-function sourceMatchers(configured: HaloOptions['sources']): SourceMatchers {
-  const build = (channel: 'email' | 'portal' | 'agent') => {
-    const list = configured?.[channel] ?? DEFAULT_HALO_SOURCES[channel];
-    return {
-      ids: new Set(list.filter((v): v is number => typeof v === 'number')),
-      names: new Set(
-        list.filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()),
-      ),
-    };
-  };
-  return { email: build('email'), portal: build('portal'), agent: build('agent') };
-}
-
 /**
  * The request channel from the ticket's source: a numeric `source` id matches the configured ids, a textual
  * source (`sourcename`, `source_name` or a string `source`) the configured or default names, exactly and
@@ -395,15 +382,10 @@ function sourceMatchers(configured: HaloOptions['sources']): SourceMatchers {
 function channelOf(ticket: HaloTicket, sources: SourceMatchers): RequestChannel {
   const id =
     typeof ticket.source === 'number' && Number.isSafeInteger(ticket.source) ? ticket.source : undefined;
-  const raw = [ticket.sourcename, ticket.source_name, ticket.source].find(
-    (v) => typeof v === 'string' && v.trim() !== '',
+  const name = [ticket.sourcename, ticket.source_name, ticket.source].find(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
   );
-  const name = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
-  for (const channel of ['email', 'portal', 'agent'] as const) {
-    const m = sources[channel];
-    if ((id !== undefined && m.ids.has(id)) || (name !== undefined && m.names.has(name))) return channel;
-  }
-  return 'unknown';
+  return channelMatching({ id, name }, sources);
 }
 
 /** The ticket's free text: `details_html` (or `details`) as plain text, capped. */
@@ -434,48 +416,4 @@ function byDateThenId(a: HaloAction, b: HaloAction): number {
  */
 export function parseAttestation(field: HaloCustomField | undefined): YesNo {
   return parseYesNoValue(answerOf(field), { whenEmpty: false });
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes every character that has a meaning in HTML text or in a quoted attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-const URL_PATTERN = /https:\/\/[^\s<>"']+/g;
-
-function linkify(line: string): string {
-  let out = '';
-  let last = 0;
-  for (const match of line.matchAll(URL_PATTERN)) {
-    // Sentence punctuation after a URL belongs to the sentence, not the link.
-    const url = match[0].replace(/[.,;:!?)\]]+$/, '');
-    const start = match.index;
-    out += escapeHtml(line.slice(last, start));
-    const href = escapeHtml(url);
-    out += `<a href="${href}">${href}</a>`;
-    last = start + url.length;
-  }
-  return out + escapeHtml(line.slice(last));
-}
-
-/**
- * Renders a plain-text note as Halo `note_html`: blank lines separate paragraphs (`<p>`), single newlines become
- * `<br>`, every character is HTML-escaped, and `https://` URLs become links. Nothing in the text is interpreted.
- */
-export function renderNoteHtml(text: string): string {
-  const paragraphs = text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n[ \t]*\n+/)
-    .map((p) => p.replace(/^\n+|\n+$/g, ''))
-    .filter((p) => p.trim() !== '');
-  if (paragraphs.length === 0) return '<p></p>';
-  return paragraphs.map((p) => `<p>${p.split('\n').map(linkify).join('<br>')}</p>`).join('');
 }

@@ -19,3 +19,42 @@ export function channelSourcesFrom(lists: {
   const sources = { email: parse(lists.email), portal: parse(lists.portal), agent: parse(lists.agent) };
   return sources.email || sources.portal || sources.agent ? sources : undefined;
 }
+
+type Channel = 'email' | 'portal' | 'agent';
+
+/** A PSA's source lists made ready to match: ids as numbers, names trimmed and lower-cased. */
+export type SourceMatchers = Record<Channel, { ids: Set<number>; names: Set<string> }>;
+
+/** The configured lists, each channel falling back to the adapter's built-in names when not configured. */
+export function sourceMatchers(
+  configured: ChannelSources | undefined,
+  defaults: Readonly<Record<Channel, readonly string[]>>,
+): SourceMatchers {
+  const build = (channel: Channel) => {
+    const list: ReadonlyArray<string | number> = configured?.[channel] ?? defaults[channel];
+    return {
+      ids: new Set(list.filter((v): v is number => typeof v === 'number')),
+      names: new Set(
+        list.filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()),
+      ),
+    };
+  };
+  return { email: build('email'), portal: build('portal'), agent: build('agent') };
+}
+
+/**
+ * The channel whose list holds the source's id or its name (exactly, case-insensitively). Email is checked
+ * first, so a source listed twice counts as email; anything no list holds is `unknown`.
+ */
+export function channelMatching(
+  source: { id?: number; name?: string },
+  sources: SourceMatchers,
+): 'email' | 'portal' | 'agent' | 'unknown' {
+  const name = source.name?.trim().toLowerCase() || undefined;
+  for (const channel of ['email', 'portal', 'agent'] as const) {
+    const m = sources[channel];
+    if ((source.id !== undefined && m.ids.has(source.id)) || (name !== undefined && m.names.has(name)))
+      return channel;
+  }
+  return 'unknown';
+}

@@ -4,11 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
 import { createLogger } from '../../services/logging/logger.js';
-import {
-  createHaloPsaAdapter,
-  renderNoteHtml,
-  type HaloOptions,
-} from '../../integrations/halopsa/halopsa-adapter.js';
+import { createHaloPsaAdapter, type HaloOptions } from '../../integrations/halopsa/halopsa-adapter.js';
+import { renderNoteHtml } from '../../integrations/halopsa/halopsa-note-html.js';
 import {
   HaloClient,
   normaliseHaloAuthServerUrl,

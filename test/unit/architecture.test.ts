@@ -82,4 +82,11 @@ describe('the architecture', () => {
       );
     expect(keyMakers.map(({ at, line }) => `${at}: ${line.trim()}`)).toEqual([]);
   });
+
+  it('keeps every production file under 450 lines', () => {
+    const long = files
+      .map((file) => ({ file: relative(ROOT, file), lines: readFileSync(file, 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > 450);
+    expect(long.map(({ file, lines }) => `${file}: ${lines}`)).toEqual([]);
+  });
 });

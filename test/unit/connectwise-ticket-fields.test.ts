@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelOf, parseAttestation } from '../../integrations/connectwise/connectwise-adapter.js';
+import { channelOf, parseAttestation } from '../../integrations/connectwise/connectwise-ticket-fields.js';
 import { recordedAddress } from '../../integrations/shared/email-address.js';
 import { MAX_DETAILS_CHARS, detailsText } from '../../integrations/shared/plain-text.js';
 
