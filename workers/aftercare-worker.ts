@@ -13,7 +13,7 @@ import type { Aftercare, DeliveredReset } from '../services/domain/ports.js';
 import type { WatchList, WatchSummary } from '../services/console/console-sources.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
-import { retryDelay, runLater } from './job-runner.js';
+import { lockOptions, reportErrorsOf, retryDelay, runLater } from './job-runner.js';
 
 export const AFTERCARE_QUEUE_NAME = QUEUE_NAMES.aftercare;
 
@@ -77,10 +77,8 @@ export function createAftercare(options: AftercareOptions): AftercareService {
     connection: options.queueConnection,
     prefix,
   });
-  queue.on('error', (err) =>
-    options.reportError
-      ? options.reportError('queue', err)
-      : log.warn({ err: { message: err.message } }, 'aftercare queue error'),
+  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
+    log.warn({ err: { message: err.message } }, 'aftercare queue error'),
   );
 
   async function start(reset: DeliveredReset): Promise<void> {
@@ -142,18 +140,10 @@ export function createAftercare(options: AftercareOptions): AftercareService {
       connection: options.connection,
       prefix,
       concurrency: options.settings.concurrency,
-      ...(options.locks
-        ? {
-            lockDuration: options.locks.lockDurationMs,
-            stalledInterval: options.locks.stalledIntervalMs,
-            maxStalledCount: options.locks.maxStalledCount,
-          }
-        : {}),
+      ...lockOptions(options.locks),
     });
-    worker.on('error', (err) =>
-      options.reportError
-        ? options.reportError('worker', err)
-        : log.error({ err: { message: err.message } }, 'aftercare worker error'),
+    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
+      log.error({ err: { message: err.message } }, 'aftercare worker error'),
     );
   }
 

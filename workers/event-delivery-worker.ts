@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { OutcomeEvent, OutcomeEvents } from '../services/domain/ports.js';
 import {
   describeEndpoint,
@@ -9,7 +9,13 @@ import {
 import type { Logger } from '../services/logging/logger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { EVENT_DELIVERY_QUEUE_NAME, eventDeliveryJobId } from '../services/redis/redis-keys.js';
-import { failedForGood, retriedJobOptions, retryAfterBackoff } from './job-runner.js';
+import {
+  failedForGood,
+  keptJobOptions,
+  lockOptions,
+  reportErrorsOf,
+  retryAfterBackoff,
+} from './job-runner.js';
 
 export { EVENT_DELIVERY_QUEUE_NAME };
 
@@ -67,20 +73,14 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
   const { prefix, logger } = options;
   const log = logger.child({ component: 'events' });
   const byId = new Map(options.endpoints.map((e) => [e.id, e]));
-  const jobOptions: JobsOptions = {
-    ...retriedJobOptions(options.attempts),
-    removeOnComplete: { age: RETENTION_SECONDS },
-    removeOnFail: { age: RETENTION_SECONDS },
-  };
+  const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
   const queue = new Queue<EventDeliveryJobData>(EVENT_DELIVERY_QUEUE_NAME, {
     connection: options.fastRedis,
     prefix,
   });
-  queue.on('error', (err) =>
-    options.reportError
-      ? options.reportError('queue', err)
-      : log.warn({ err: { message: err.message } }, 'event queue error'),
+  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
+    log.warn({ err: { message: err.message } }, 'event queue error'),
   );
 
   const events: OutcomeEvents = {
@@ -133,13 +133,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         connection: options.connection,
         prefix,
         concurrency: options.concurrency ?? 4,
-        ...(options.locks
-          ? {
-              lockDuration: options.locks.lockDurationMs,
-              stalledInterval: options.locks.stalledIntervalMs,
-              maxStalledCount: options.locks.maxStalledCount,
-            }
-          : {}),
+        ...lockOptions(options.locks),
         ...retryAfterBackoff(options.backoffMs),
       },
     );
@@ -160,10 +154,8 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         );
       }
     });
-    worker.on('error', (err) =>
-      options.reportError
-        ? options.reportError('worker', err)
-        : log.error({ err: { message: err.message } }, 'event worker error'),
+    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
+      log.error({ err: { message: err.message } }, 'event worker error'),
     );
   }
 

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, type WorkerOptions } from 'bullmq';
+import { DelayedError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { TransientError } from '../services/domain/errors.js';
 
 /**
@@ -47,4 +47,40 @@ export async function runLater(job: Job, token: string | undefined, at: number):
   if (!token) throw new Error(`job ${job.id} runs without its lock token`);
   await job.moveToDelayed(at, token);
   throw new DelayedError();
+}
+
+/** Lock settings of the service's workers (config `worker.*`). */
+export interface WorkerLocks {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+/** The options of a retried job, kept for `retentionSeconds` once it ended (for a late look or a repeat). */
+export function keptJobOptions(attempts: number, retentionSeconds: number): JobsOptions {
+  return {
+    ...retriedJobOptions(attempts),
+    removeOnComplete: { age: retentionSeconds },
+    removeOnFail: { age: retentionSeconds },
+  };
+}
+
+/** BullMQ's names for the lock settings, none when the defaults are wanted. */
+export function lockOptions(locks: WorkerLocks | undefined): Partial<WorkerOptions> {
+  return locks
+    ? {
+        lockDuration: locks.lockDurationMs,
+        stalledInterval: locks.stalledIntervalMs,
+        maxStalledCount: locks.maxStalledCount,
+      }
+    : {};
+}
+
+/** Where a queue's or worker's own errors go: the service's outage log when given, else one log line each. */
+export function reportErrorsOf(
+  emitter: { on(event: 'error', listener: (err: Error) => void): unknown },
+  report: ((err: Error) => void) | undefined,
+  fallback: (err: Error) => void,
+): void {
+  emitter.on('error', report ?? fallback);
 }

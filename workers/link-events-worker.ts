@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
 import type {
@@ -31,7 +31,13 @@ import {
   type SecureLinkContext,
 } from '../services/secure-link/secure-link-store.js';
 import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
-import { failedForGood, retriedJobOptions, retryAfterBackoff } from './job-runner.js';
+import {
+  failedForGood,
+  keptJobOptions,
+  lockOptions,
+  reportErrorsOf,
+  retryAfterBackoff,
+} from './job-runner.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
 export const LINK_EVENTS_QUEUE_NAME = QUEUE_NAMES.linkEvents;
@@ -131,20 +137,14 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
   const log = logger.child({ component: 'link-events' });
   const linkKeyPrefix = options.linkKeyPrefix ?? redisKeys(prefix).storePrefix;
   const graceMs = options.expiryGraceMs ?? 2000;
-  const jobOptions: JobsOptions = {
-    ...retriedJobOptions(options.attempts),
-    removeOnComplete: { age: RETENTION_SECONDS },
-    removeOnFail: { age: RETENTION_SECONDS },
-  };
+  const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
   const queue = new Queue<LinkEventJobData>(LINK_EVENTS_QUEUE_NAME, {
     connection: options.fastRedis,
     prefix,
   });
-  queue.on('error', (err) =>
-    options.reportError
-      ? options.reportError('queue', err)
-      : log.warn({ err: { message: err.message } }, 'link-events queue error'),
+  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
+    log.warn({ err: { message: err.message } }, 'link-events queue error'),
   );
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
@@ -278,13 +278,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
         connection: options.connection,
         prefix,
         concurrency: options.concurrency ?? 4,
-        ...(options.locks
-          ? {
-              lockDuration: options.locks.lockDurationMs,
-              stalledInterval: options.locks.stalledIntervalMs,
-              maxStalledCount: options.locks.maxStalledCount,
-            }
-          : {}),
+        ...lockOptions(options.locks),
         ...retryAfterBackoff(options.backoffMs),
       },
     );
@@ -295,10 +289,8 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           'gave up reporting a secure-link event to the ticket',
         );
     });
-    worker.on('error', (err) =>
-      options.reportError
-        ? options.reportError('worker', err)
-        : log.error({ err: { message: err.message } }, 'link-events worker error'),
+    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
+      log.error({ err: { message: err.message } }, 'link-events worker error'),
     );
   }
 

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { STAFF_NOTICES_QUEUE_NAME } from '../services/redis/redis-keys.js';
 import { isTransient } from '../services/domain/errors.js';
@@ -20,7 +20,14 @@ import {
   type StaffNoticeDeps,
 } from '../services/domain/staff-notice/notify-staff.js';
 import type { Logger } from '../services/logging/logger.js';
-import { attemptsLeft, failedForGood, retriedJobOptions, retryAfterBackoff } from './job-runner.js';
+import {
+  attemptsLeft,
+  failedForGood,
+  keptJobOptions,
+  lockOptions,
+  reportErrorsOf,
+  retryAfterBackoff,
+} from './job-runner.js';
 
 /**
  * The BullMQ side of telling the staff member (`staff-notices` queue), apart from the reset queue so that a
@@ -81,19 +88,13 @@ export const disavowJobId = (ref: string) => `disavow-${ref.slice(0, 32)}`;
 export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotices {
   const { prefix, logger } = options;
   const log = logger.child({ component: 'staff-notices' });
-  const jobOptions: JobsOptions = {
-    ...retriedJobOptions(options.attempts),
-    removeOnComplete: { age: RETENTION_SECONDS },
-    removeOnFail: { age: RETENTION_SECONDS },
-  };
+  const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
   const queue = new Queue<StaffNoticeJobData>(STAFF_NOTICES_QUEUE_NAME, {
     connection: options.fastRedis,
     prefix,
   });
-  queue.on('error', (err) =>
-    options.reportError
-      ? options.reportError('queue', err)
-      : log.warn({ err: { message: err.message } }, 'staff-notices queue error'),
+  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
+    log.warn({ err: { message: err.message } }, 'staff-notices queue error'),
   );
 
   const scheduler: StaffNoticeScheduler = {
@@ -191,13 +192,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
         connection: options.connection,
         prefix,
         concurrency: options.concurrency ?? 4,
-        ...(options.locks
-          ? {
-              lockDuration: options.locks.lockDurationMs,
-              stalledInterval: options.locks.stalledIntervalMs,
-              maxStalledCount: options.locks.maxStalledCount,
-            }
-          : {}),
+        ...lockOptions(options.locks),
         ...retryAfterBackoff(options.backoffMs),
       },
     );
@@ -211,10 +206,8 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
         );
       }
     });
-    worker.on('error', (err) =>
-      options.reportError
-        ? options.reportError('worker', err)
-        : log.error({ err: { message: err.message } }, 'staff-notices worker error'),
+    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
+      log.error({ err: { message: err.message } }, 'staff-notices worker error'),
     );
   }
 
