@@ -1,11 +1,7 @@
 import type express from 'express';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
-import {
-  createGuessLimiter,
-  ONE_TIME_LINK_DEFAULT_LIMITS,
-  type OneTimeLinkLimits,
-} from '../one-time-links/guess-limiter.js';
+import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
 import { CSS_CONTENT_TYPE, sendLinkPage } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
@@ -79,19 +75,7 @@ export interface ConfirmationRouterOptions {
 /** Builds the `/c` router. Mount it with `app.use('/c', router)`. */
 export function createConfirmationRouter(opts: ConfirmationRouterOptions): express.Router {
   const { store, mspName, onDecision } = opts;
-  const limits = { ...ONE_TIME_LINK_DEFAULT_LIMITS, ...opts.limits };
-  const nonceMaxAgeMs = limits.nonceMaxAgeSeconds * 1000;
-  const log = opts.logger.child({ component: 'confirmation-pages' });
-  const limiter = opts.redis
-    ? createGuessLimiter(
-        opts.redis,
-        opts.keyPrefix ?? '',
-        limits.failedLookups,
-        limits.windowSeconds,
-        log,
-        'confirm-guess',
-      )
-    : undefined;
+  const { nonceMaxAgeMs, log, limiter } = oneTimeLinkBasics(opts, 'confirmation-pages', 'confirm-guess');
   const kit = createLinkRouterKit({
     mspName,
     log,

@@ -99,3 +99,28 @@ export function createGuessLimiter(
     },
   };
 }
+
+/**
+ * What every one-time-link router starts from: its limits with the defaults filled in, the nonce lifetime,
+ * its logger, and its failed-lookup limiter (named `limiterName`; off without Redis, in tests only).
+ */
+export function oneTimeLinkBasics(
+  opts: { logger: Logger; redis?: RedisClient; keyPrefix?: string; limits?: OneTimeLinkLimits },
+  component: string,
+  limiterName?: string,
+  defaults: Readonly<Required<OneTimeLinkLimits>> = ONE_TIME_LINK_DEFAULT_LIMITS,
+) {
+  const limits = { ...defaults, ...opts.limits };
+  const log = opts.logger.child({ component });
+  const limiter = opts.redis
+    ? createGuessLimiter(
+        opts.redis,
+        opts.keyPrefix ?? '',
+        limits.failedLookups,
+        limits.windowSeconds,
+        log,
+        limiterName,
+      )
+    : undefined;
+  return { limits, nonceMaxAgeMs: limits.nonceMaxAgeSeconds * 1000, log, limiter };
+}

@@ -4,10 +4,11 @@ import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
 import {
   clientAddressKey,
-  createGuessLimiter,
-  ONE_TIME_LINK_DEFAULT_LIMITS,
   type GuessLimiter,
   type OneTimeLinkLimits,
+  oneTimeLinkBasics,
+  ONE_TIME_LINK_DEFAULT_LIMITS,
+  createGuessLimiter,
 } from '../one-time-links/guess-limiter.js';
 import {
   CSS_CONTENT_TYPE,
@@ -144,12 +145,7 @@ export { clientAddressKey, createGuessLimiter, crossSiteReason, type GuessLimite
 /** Builds the `/s` router. Mount it with `app.use('/s', router)`. */
 export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.Router {
   const { store, mspName, onRevealed, onDestroyed } = opts;
-  const limits = { ...SECURE_LINK_DEFAULT_LIMITS, ...opts.limits };
-  const nonceMaxAgeMs = limits.nonceMaxAgeSeconds * 1000;
-  const log = opts.logger.child({ component: 'secure-link-pages' });
-  const limiter = opts.redis
-    ? createGuessLimiter(opts.redis, opts.keyPrefix ?? '', limits.failedLookups, limits.windowSeconds, log)
-    : undefined;
+  const { nonceMaxAgeMs, log, limiter } = oneTimeLinkBasics(opts, 'secure-link-pages');
   const kit = createLinkRouterKit({
     mspName,
     log,

@@ -3,11 +3,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { storeKeys } from '../redis/redis-keys.js';
 import type { DisavowReport } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
-import {
-  createGuessLimiter,
-  ONE_TIME_LINK_DEFAULT_LIMITS,
-  type OneTimeLinkLimits,
-} from '../one-time-links/guess-limiter.js';
+import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
 import { CSS_CONTENT_TYPE, sendLinkPage } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
@@ -46,19 +42,11 @@ export interface DisavowRouterOptions {
 
 export function createDisavowRouter(opts: DisavowRouterOptions): express.Router {
   const { store, mspName, onDisavow } = opts;
-  const limits = { ...ONE_TIME_LINK_DEFAULT_LIMITS, ...opts.limits };
-  const nonceMaxAgeMs = limits.nonceMaxAgeSeconds * 1000;
-  const log = opts.logger.child({ component: 'disavow-pages' });
-  const limiter = opts.redis
-    ? createGuessLimiter(
-        opts.redis,
-        opts.keyPrefix ?? '',
-        limits.failedLookups,
-        limits.windowSeconds,
-        log,
-        storeKeys.disavowGuessName,
-      )
-    : undefined;
+  const { nonceMaxAgeMs, log, limiter } = oneTimeLinkBasics(
+    opts,
+    'disavow-pages',
+    storeKeys.disavowGuessName,
+  );
   const kit = createLinkRouterKit({
     mspName,
     log,
