@@ -1,4 +1,8 @@
-import { escapeHtml, renderLinkPageFrame } from '../one-time-links/link-page-layout.js';
+import {
+  escapeHtml,
+  renderLinkPageFrame,
+  TOO_MANY_ATTEMPTS_PAGE,
+} from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-store.js';
 
@@ -148,12 +152,7 @@ export function renderConfirmationCrossSitePage(base: PageBase): string {
 
 /** Too many failed lookups from this address (429). */
 export function renderConfirmationTooManyPage(base: PageBase): string {
-  return layout(
-    base,
-    'Please wait',
-    `<h1>Too many attempts</h1>
-<p>Too many links that do not work were opened from your network. Please wait a few minutes, then open the link from your email again.</p>`,
-  );
+  return layout(base, TOO_MANY_ATTEMPTS_PAGE.title, TOO_MANY_ATTEMPTS_PAGE.main);
 }
 
 /** The store or the hand-over failed (503). Nothing was decided; the link still works. */

@@ -55,3 +55,10 @@ ${main}
 </html>
 `;
 }
+
+/** The 429 page of every one-time link: says nothing about any particular link. */
+export const TOO_MANY_ATTEMPTS_PAGE = Object.freeze({
+  title: 'Please wait',
+  main: `<h1>Too many attempts</h1>
+<p>Too many links that do not work were opened from your network. Please wait a few minutes, then open the link from your email again.</p>`,
+});

@@ -14,6 +14,7 @@ import {
   escapeHtml,
   renderLinkPageFrame,
   type LinkPageFrameBase,
+  TOO_MANY_ATTEMPTS_PAGE,
 } from '../one-time-links/link-page-layout.js';
 
 export { escapeHtml };
@@ -107,12 +108,7 @@ export function renderUnavailablePage(base: PageBase): string {
 
 /** Too many failed link lookups from this address (429). Says nothing about any particular link. */
 export function renderTooManyAttemptsPage(base: PageBase): string {
-  return layout(
-    base,
-    'Please wait',
-    `<h1>Too many attempts</h1>
-<p>Too many links that do not work were opened from your network. Please wait a few minutes, then open the link from your email again.</p>`,
-  );
+  return layout(base, TOO_MANY_ATTEMPTS_PAGE.title, TOO_MANY_ATTEMPTS_PAGE.main);
 }
 
 /** A reveal POST that came from another site (403). Nothing was consumed. */
