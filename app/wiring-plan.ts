@@ -235,11 +235,16 @@ function notifyPlan(config: AppConfig): WiringPlan['notify'] {
 
 /** Start-up warnings about settings that work but leave the service more cautious than the MSP expects. */
 export function planWarnings(plan: WiringPlan): string[] {
-  return plan.psas.flatMap((p) =>
-    p.plan.unclassifiedSourcesHint
+  return plan.psas.flatMap((p) => [
+    ...(p.plan.unclassifiedSourcesHint
       ? [
           `${p.kind}: no ticket source lists are configured (${p.plan.unclassifiedSourcesHint}): a ticket whose source matches none of them is unclassified and gets the email checks (the sender must be the contact on file, and the manager must confirm).`,
         ]
-      : [],
-  );
+      : []),
+    ...(plan.watch && p.plan.unsetResolvedStatusKey
+      ? [
+          `${p.kind}: no resolved status is configured (${p.plan.unsetResolvedStatusKey}): when the staff member is back in, the ticket gets its note but stays where it is, unless its customer sets resolvedStatusId.`,
+        ]
+      : []),
+  ]);
 }

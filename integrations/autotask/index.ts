@@ -50,6 +50,8 @@ export const autotaskModule: PsaModule = {
       webhook: { secretKey: at.webhookSecretKey },
       retryStatusId: statusText(at.retryStatusId),
       // Autotask's source picklist has no names to fall back on: without ids every ticket is unclassified.
+      unsetResolvedStatusKey:
+        at.resolvedStatusId == null ? 'autotask.resolvedStatusId (AUTOTASK_RESOLVED_STATUS_ID)' : undefined,
       unclassifiedSourcesHint:
         at.sourceEmailIds.length + at.sourcePortalIds.length + at.sourceAgentIds.length === 0
           ? 'autotask.sourceEmailIds, autotask.sourcePortalIds, autotask.sourceAgentIds'

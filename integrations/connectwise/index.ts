@@ -71,6 +71,10 @@ export const connectwiseModule: PsaModule = {
         },
       },
       retryStatusId: statusText(cw.retryStatusId),
+      unsetResolvedStatusKey:
+        cw.resolvedStatusId == null
+          ? 'connectwise.resolvedStatusId (CONNECTWISE_RESOLVED_STATUS_ID)'
+          : undefined,
       unclassifiedSourcesHint: channelSourcesFrom(lists)
         ? undefined
         : 'connectwise.emailSources, connectwise.portalSources, connectwise.agentSources',

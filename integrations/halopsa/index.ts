@@ -45,6 +45,8 @@ export const halopsaModule: PsaModule = {
       webhook: { username: h.webhookUsername, password: h.webhookPassword },
       retryStatusId: statusText(h.retryStatusId),
       // Halo's numeric source ids differ per instance: without lists only the built-in source names count.
+      unsetResolvedStatusKey:
+        h.resolvedStatusId == null ? 'halopsa.resolvedStatusId (HALOPSA_RESOLVED_STATUS_ID)' : undefined,
       unclassifiedSourcesHint: channelSourcesFrom(lists)
         ? undefined
         : 'halopsa.emailSources, halopsa.portalSources, halopsa.agentSources',

@@ -13,6 +13,11 @@ export interface PsaPlanCommon {
    * tickets from sources nothing classifies count as `unknown` and get the email path's checks.
    */
   unclassifiedSourcesHint?: string;
+  /**
+   * The configuration key of this PSA's resolved status when it is unset (for the start-up warning): a ticket
+   * whose staff member is back in then gets its note but stays where it is, unless its customer names one.
+   */
+  unsetResolvedStatusKey?: string;
 }
 
 /** One enabled PSA, planned from its configuration section: plain options, and how to build it from them. */

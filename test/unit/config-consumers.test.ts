@@ -213,21 +213,35 @@ describe('start-up warnings', () => {
   it('When an enabled PSA has no ticket-source lists, then the start warns that its tickets get the email checks', () => {
     const env = baseEnv();
     delete env.HALOPSA_EMAIL_SOURCES;
-    const warnings = planWarnings(planWiring(loadConfig({ env })));
+    const warnings = planWarnings(planWiring(loadConfig({ env }))).filter((w) => /source lists/.test(w));
     expect(warnings).toHaveLength(3);
     expect(warnings.find((w) => w.startsWith('autotask:'))).toMatch(
       /autotask\.sourceEmailIds, autotask\.sourcePortalIds, autotask\.sourceAgentIds.*email checks/,
     );
   });
 
-  it('When every enabled PSA lists its sources, then nothing is warned about', () => {
+  it('When every enabled PSA lists its sources and names its resolved status, then nothing is warned about', () => {
     const warnings = planWarnings(
       planWiring(
         loadConfig({
-          env: validEnv({ HALOPSA_PORTAL_SOURCES: '3', HALOPSA_EMAIL_SOURCES: 'Email' }),
+          env: validEnv({
+            HALOPSA_PORTAL_SOURCES: '3',
+            HALOPSA_EMAIL_SOURCES: 'Email',
+            HALOPSA_RESOLVED_STATUS_ID: '9',
+          }),
         }),
       ),
     );
     expect(warnings).toEqual([]);
+  });
+
+  it('When the watch is on and a PSA has no resolved status, then the start says back-in tickets stay where they are', () => {
+    const env = validEnv({ HALOPSA_PORTAL_SOURCES: '3', HALOPSA_EMAIL_SOURCES: 'Email' });
+    expect(planWarnings(planWiring(loadConfig({ env })))).toEqual([
+      expect.stringMatching(
+        /^halopsa: no resolved status is configured \(halopsa\.resolvedStatusId \(HALOPSA_RESOLVED_STATUS_ID\)\)/,
+      ),
+    ]);
+    expect(planWarnings(planWiring(loadConfig({ env: { ...env, WATCH_ENABLED: 'false' } })))).toEqual([]);
   });
 });
