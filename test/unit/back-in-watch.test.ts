@@ -142,6 +142,18 @@ describe('watching a delivered reset until the staff member is back in', () => {
     expect(t.psa.moves).toHaveLength(1);
   });
 
+  it('When a Temporary Access Pass was issued, then the note says the reset came with one', async () => {
+    const t = setup({ ...RESET, passIssued: true });
+    t.state(AFTER_RESET);
+    await t.check();
+    t.at('2026-08-03T11:00:00.000Z');
+    t.state(BACK_IN);
+    await t.check();
+    expect(t.psa.notes[0]!.note.text.split('\n')[0]).toBe(
+      'resetdesk — after the password and MFA reset (with a Temporary Access Pass) of Sam Staff <sam@contoso.test> at 2026-08-03T09:00:00.000Z:',
+    );
+  });
+
   it('When a note was sent but its answer was lost, then the retry finds the marker and does not write it twice', async () => {
     const t = setup();
     t.state(AFTER_RESET);

@@ -22,12 +22,9 @@ export function watchMarker(reset: DeliveredReset, kind: WatchEnd): string {
 }
 
 function resetWords(reset: DeliveredReset): string {
-  const parts = [
-    reset.passwordReset ? 'password' : '',
-    reset.mfaRemoved ? 'MFA' : '',
-    reset.passIssued ? 'Temporary Access Pass' : '',
-  ].filter(Boolean);
-  return parts.join(', ').replace(/, ([^,]*)$/, ' and $1');
+  const parts = [reset.passwordReset ? 'password' : '', reset.mfaRemoved ? 'MFA' : ''].filter(Boolean);
+  const what = `${parts.join(' and ')} reset`;
+  return reset.passIssued ? `${what} (with a Temporary Access Pass)` : what;
 }
 
 const SEEN_WORDS: Record<Seen, string> = { yes: 'seen', no: 'not seen yet', unknown: 'could not be read' };
@@ -60,7 +57,7 @@ function note(reset: DeliveredReset, kind: WatchEnd, body: string[]): TicketNote
   const marker = watchMarker(reset, kind);
   const who = `${reset.target.displayName} <${reset.target.userPrincipalName}>`;
   const text = [
-    `resetdesk — after the ${resetWords(reset)} reset of ${who} at ${reset.resetAt}:`,
+    `resetdesk — after the ${resetWords(reset)} of ${who} at ${reset.resetAt}:`,
     '',
     ...body,
     '',
