@@ -35,7 +35,7 @@ function unescaped(path: string): string {
 
 /**
  * The url as logged, never with a query string. Link tokens are credentials, so whatever the client sent:
- * a path under a link root (`/s/…`, `/c/…`, any case, any number of slashes, percent-encoded or not) is
+ * a path under a link root (`/s/…`, `/c/…`, `/n/…`, any case, any number of slashes, percent-encoded or not) is
  * logged as `/<root>/[token]` (assets excepted), and any other path segment holding a token-like run becomes
  * `[token]`. Checked on the percent-decoded path with empty segments dropped; a path with nothing to hide is
  * logged as sent.
