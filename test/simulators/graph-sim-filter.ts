@@ -201,3 +201,56 @@ export function matchesFilter(subject: Record<string, unknown>, node: FilterNode
     }
   }
 }
+
+/** The one-shape filter: `prop eq 'literal'` clauses joined by `or`. */
+type EqClause = { property: string; value: string };
+
+const FILTERABLE = new Set(['userPrincipalName', 'mail', 'id', 'displayName']);
+
+/**
+ * Parses `prop eq 'literal' [or prop eq 'literal']…`, with '' standing for a quote inside a literal. Returns
+ * undefined for anything else, so an unescaped quote in a literal makes the whole filter invalid.
+ */
+export function parseSimpleFilter(filter: string): EqClause[] | undefined {
+  const clauses: EqClause[] = [];
+  let i = 0;
+  const skipSpaces = (): void => {
+    while (filter[i] === ' ') i++;
+  };
+  for (;;) {
+    skipSpaces();
+    const prop = /^[A-Za-z]+/.exec(filter.slice(i))?.[0];
+    if (!prop || !FILTERABLE.has(prop)) return undefined;
+    i += prop.length;
+    if (filter[i] !== ' ') return undefined;
+    skipSpaces();
+    if (filter.slice(i, i + 2) !== 'eq' || filter[i + 2] !== ' ') return undefined;
+    i += 2;
+    skipSpaces();
+    if (filter[i] !== "'") return undefined;
+    i++;
+    let value = '';
+    for (;;) {
+      if (i >= filter.length) return undefined;
+      const ch = filter[i];
+      if (ch === "'") {
+        if (filter[i + 1] === "'") {
+          value += "'";
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      value += ch;
+      i++;
+    }
+    clauses.push({ property: prop, value });
+    if (i >= filter.length) return clauses;
+    if (filter[i] !== ' ') return undefined;
+    skipSpaces();
+    if (i >= filter.length) return clauses;
+    if (filter.slice(i, i + 2) !== 'or' || filter[i + 2] !== ' ') return undefined;
+    i += 2;
+  }
+}
