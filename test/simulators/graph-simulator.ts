@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { simTls } from '../support/sim-tls.js';
 import { handleEntra, issueAppToken, type TokenGrant, type TokenGrants } from './graph-sim-auth.js';
 import { createFaultControls, type FaultControls } from './graph-sim-faults.js';
-import { graphError, HttpAnswer } from './graph-sim-http.js';
+import { DROPPED, graphError, HttpAnswer, readWire, respond, type WireRequest } from './graph-sim-http.js';
 import type { SimSentMail } from './graph-sim-mail.js';
 import type {
   FaultSpec,
@@ -139,54 +139,12 @@ interface SimCore {
   latencyMs?: number;
 }
 
-/** A request as read off the wire. */
-interface WireRequest {
-  method: string;
-  /** Decoded path, version included. */
-  path: string;
-  /** Split on the raw path, then decoded, so an encoded '/' stays inside its segment. */
-  segments: string[];
-  query: Record<string, string>;
-  rawBody: string;
-  authorization?: string;
-}
-
-/** Not an answer: the connection is cut (a held request whose client went away, or a dropped hold). */
-const DROPPED = new HttpAnswer(0);
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function record(core: SimCore, req: IncomingMessage, r: RecordedRequest): void {
   core.indexOf.set(req, core.requests.length);
   core.requests.push(r);
   core.arrivals.push(performance.now());
-}
-
-async function readWire(req: IncomingMessage): Promise<WireRequest | HttpAnswer> {
-  const method = (req.method ?? 'GET').toUpperCase();
-  const parsed = new URL(req.url ?? '/', 'https://127.0.0.1');
-  let path: string;
-  try {
-    path = decodeURIComponent(parsed.pathname);
-  } catch {
-    return graphError(400, 'BadRequest', 'The request URI is not valid.');
-  }
-  const query = Object.fromEntries(parsed.searchParams.entries());
-  const rawBody = await readBody(req);
-  const segments = parsed.pathname
-    .split('/')
-    .filter((s) => s !== '')
-    .map((s) => decodeURIComponent(s));
-  return { method, path, segments, query, rawBody, authorization: req.headers.authorization };
 }
 
 async function dispatch(core: SimCore, req: IncomingMessage): Promise<HttpAnswer> {
@@ -301,22 +259,6 @@ function authorize(
   if (!tenant) return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.');
   return tenant;
 }
-function respond(res: ServerResponse, answer: HttpAnswer): void {
-  if (answer === DROPPED) {
-    res.socket?.destroy();
-    return;
-  }
-  const headers: Record<string, string> = { ...answer.headers };
-  let payload: string | undefined;
-  if (answer.body !== undefined && answer.status !== 204) {
-    payload = JSON.stringify(answer.body);
-    headers['Content-Type'] ??=
-      'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
-  }
-  res.writeHead(answer.status, headers);
-  res.end(payload);
-}
-
 /** Answers one request, unless a hold on its answer drops it; times its departure for the benchmark. */
 function serve(core: SimCore, req: IncomingMessage, res: ServerResponse): void {
   res.on('finish', () => {
