@@ -35,6 +35,28 @@ export const MAX_FILTER_HEIGHT = 3;
 export const MAX_OR_CHILDREN = 15;
 export const MAX_STARTSWITH_LENGTH = 120;
 
+/**
+ * The OData string literal starting at `start` (a quote), with '' standing for a quote inside it, and the index
+ * after its closing quote; undefined when there is no opening quote or no closing one.
+ */
+function readLiteral(filter: string, start: number): { value: string; next: number } | undefined {
+  if (filter[start] !== "'") return undefined;
+  let i = start + 1;
+  let value = '';
+  for (;;) {
+    if (i >= filter.length) return undefined;
+    const ch = filter[i]!;
+    if (ch === "'") {
+      if (filter[i + 1] !== "'") return { value, next: i + 1 };
+      value += "'";
+      i += 2;
+      continue;
+    }
+    value += ch;
+    i++;
+  }
+}
+
 /** Parses a `/users` filter; undefined for anything malformed (unbalanced quotes or parentheses, unknown words). */
 export function parseUserFilter(filter: string): FilterNode | undefined {
   let i = 0;
@@ -47,24 +69,9 @@ export function parseUserFilter(filter: string): FilterNode | undefined {
     return name;
   };
   const literal = (): string | undefined => {
-    if (filter[i] !== "'") return undefined;
-    i++;
-    let value = '';
-    for (;;) {
-      if (i >= filter.length) return undefined;
-      const ch = filter[i]!;
-      if (ch === "'") {
-        if (filter[i + 1] === "'") {
-          value += "'";
-          i += 2;
-          continue;
-        }
-        i++;
-        return value;
-      }
-      value += ch;
-      i++;
-    }
+    const read = readLiteral(filter, i);
+    if (read) i = read.next;
+    return read?.value;
   };
   /** A keyword (`and`, `or`) with a space on each side. */
   const keyword = (word: 'and' | 'or'): boolean => {
@@ -199,5 +206,43 @@ export function matchesFilter(subject: Record<string, unknown>, node: FilterNode
       const v = node.value.toLowerCase();
       return node.kind === 'eq' ? a === v : a.startsWith(v);
     }
+  }
+}
+
+/** The one-shape filter: `prop eq 'literal'` clauses joined by `or`. */
+type EqClause = { property: string; value: string };
+
+const FILTERABLE = new Set(['userPrincipalName', 'mail', 'id', 'displayName']);
+
+/**
+ * Parses `prop eq 'literal' [or prop eq 'literal']…`, with '' standing for a quote inside a literal. Returns
+ * undefined for anything else, so an unescaped quote in a literal makes the whole filter invalid.
+ */
+export function parseSimpleFilter(filter: string): EqClause[] | undefined {
+  const clauses: EqClause[] = [];
+  let i = 0;
+  const skipSpaces = (): void => {
+    while (filter[i] === ' ') i++;
+  };
+  for (;;) {
+    skipSpaces();
+    const prop = /^[A-Za-z]+/.exec(filter.slice(i))?.[0];
+    if (!prop || !FILTERABLE.has(prop)) return undefined;
+    i += prop.length;
+    if (filter[i] !== ' ') return undefined;
+    skipSpaces();
+    if (filter.slice(i, i + 2) !== 'eq' || filter[i + 2] !== ' ') return undefined;
+    i += 2;
+    skipSpaces();
+    const read = readLiteral(filter, i);
+    if (!read) return undefined;
+    i = read.next;
+    clauses.push({ property: prop, value: read.value });
+    if (i >= filter.length) return clauses;
+    if (filter[i] !== ' ') return undefined;
+    skipSpaces();
+    if (i >= filter.length) return clauses;
+    if (filter.slice(i, i + 2) !== 'or' || filter[i + 2] !== ' ') return undefined;
+    i += 2;
   }
 }
