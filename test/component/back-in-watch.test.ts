@@ -12,6 +12,7 @@ const RESOLVED_STATUS = 9;
 /** Staff members added here, with object ids shaped as Entra's. */
 const PAT = '0a7c2e41-3b5d-4e6f-8a90-b1c2d3e4f501';
 const LEE = '0a7c2e41-3b5d-4e6f-8a90-b1c2d3e4f502';
+const KIM = '0a7c2e41-3b5d-4e6f-8a90-b1c2d3e4f503';
 /** When the staff member acts: minutes after the reset (Graph's times have whole seconds). */
 const later = () => new Date(Date.now() + 5 * 60_000);
 
@@ -131,5 +132,25 @@ describe('When a reset has been delivered, the service watches until the staff m
     h.graph.signsInAndChangesPassword(TENANT, LEE, later());
     expect(await checkNow(job)).toBe('back-in');
     expect(h.halo.ticket(7103)!.status_id).toBe(RESOLVED_STATUS);
+  });
+
+  it('When an engineer writes on the ticket meanwhile, then the watch stops with a note and moves nothing', async () => {
+    h.graph.tenant(TENANT).addUser({
+      id: KIM,
+      userPrincipalName: 'kim@contoso.test',
+      mail: 'kim@contoso.test',
+      displayName: 'Kim Staff',
+      managerId: 'u-maria',
+    });
+    h.fileResetTicket({ id: 7104, target: 'kim@contoso.test' });
+    expect((await h.deliver(7104)).status).toBe(202);
+    expect(await h.outcomeOf(7104)).toMatchObject({ code: 'reset-delivered' });
+    const job = await watchOf(7104);
+    const statusBefore = h.halo.ticket(7104)!.status_id;
+    h.halo.addActivity(7104, { by: 'engineer', text: 'Called Kim, sorting it out by phone.', at: later() });
+
+    expect(await checkNow(job)).toBe('watch-stopped');
+    expect(h.halo.ticket(7104)!.status_id).toBe(statusBefore);
+    expect(String(internalNotes(7104).at(-1)!.note_html)).toMatch(/stop/i);
   });
 });
