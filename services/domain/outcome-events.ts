@@ -62,18 +62,26 @@ export function outcomeEvent(
   return event;
 }
 
+/** A fact reported about a subject; `distinct` names this occurrence, so reporting it again gives the same id. */
+export interface DistinctFact {
+  distinct: string;
+  occurredAt?: Date;
+  outcome?: OutcomeCode;
+}
+
+function distinctFactEvent(type: OutcomeEventType, subject: EventSubject, fact: DistinctFact): OutcomeEvent {
+  return outcomeEvent(type, outcomeEventId(type, subject, fact.distinct), subject, {
+    occurredAt: fact.occurredAt,
+    outcome: fact.outcome,
+  });
+}
+
 /**
  * `staff.disavowed`: the staff member answered "this wasn't me" to the notice of a reset. `distinct` names
  * this disavowal (e.g. the notice's reference), so reporting it again gives the same event id.
  */
-export function staffDisavowedEvent(
-  subject: EventSubject,
-  fact: { distinct: string; occurredAt?: Date; outcome?: OutcomeCode },
-): OutcomeEvent {
-  return outcomeEvent('staff.disavowed', outcomeEventId('staff.disavowed', subject, fact.distinct), subject, {
-    occurredAt: fact.occurredAt,
-    outcome: fact.outcome,
-  });
+export function staffDisavowedEvent(subject: EventSubject, fact: DistinctFact): OutcomeEvent {
+  return distinctFactEvent('staff.disavowed', subject, fact);
 }
 
 /**
@@ -81,12 +89,6 @@ export function staffDisavowedEvent(
  * MFA again). `distinct` names this reset (e.g. its correlation id and round), so a re-check that finds the
  * same thing gives the same event id.
  */
-export function loopClosedEvent(
-  subject: EventSubject,
-  fact: { distinct: string; occurredAt?: Date; outcome?: OutcomeCode },
-): OutcomeEvent {
-  return outcomeEvent('loop.closed', outcomeEventId('loop.closed', subject, fact.distinct), subject, {
-    occurredAt: fact.occurredAt,
-    outcome: fact.outcome,
-  });
+export function loopClosedEvent(subject: EventSubject, fact: DistinctFact): OutcomeEvent {
+  return distinctFactEvent('loop.closed', subject, fact);
 }
