@@ -16,6 +16,20 @@ export interface EventSubject {
   target?: { userPrincipalName: string; displayName: string };
 }
 
+/** The subject's named fields only, absent ones left out: what an event or a document built from one carries. */
+export function subjectFields(subject: EventSubject): EventSubject {
+  const fields: EventSubject = { psa: subject.psa, ticketId: subject.ticketId };
+  if (subject.customer !== undefined) fields.customer = subject.customer;
+  if (subject.tenantId !== undefined) fields.tenantId = subject.tenantId;
+  if (subject.target) {
+    fields.target = {
+      userPrincipalName: subject.target.userPrincipalName,
+      displayName: subject.target.displayName,
+    };
+  }
+  return fields;
+}
+
 /**
  * A deterministic event id: the same fact (type, ticket, and what makes it distinct, e.g. a link's ref and
  * view number) always gets the same id, however often the job that reports it runs.
@@ -40,21 +54,7 @@ export function outcomeEvent(
   extra: Pick<OutcomeEvent, 'outcome' | 'delivered' | 'view' | 'linkRef'> & { occurredAt?: Date } = {},
 ): OutcomeEvent {
   const at = extra.occurredAt && Number.isFinite(extra.occurredAt.getTime()) ? extra.occurredAt : new Date();
-  const event: OutcomeEvent = {
-    id,
-    type,
-    occurredAt: at.toISOString(),
-    psa: subject.psa,
-    ticketId: subject.ticketId,
-  };
-  if (subject.customer !== undefined) event.customer = subject.customer;
-  if (subject.tenantId !== undefined) event.tenantId = subject.tenantId;
-  if (subject.target) {
-    event.target = {
-      userPrincipalName: subject.target.userPrincipalName,
-      displayName: subject.target.displayName,
-    };
-  }
+  const event: OutcomeEvent = { id, type, occurredAt: at.toISOString(), ...subjectFields(subject) };
   if (extra.outcome !== undefined) event.outcome = extra.outcome;
   if (extra.delivered !== undefined) event.delivered = extra.delivered;
   if (extra.view) event.view = { number: extra.view.number, left: extra.view.left };
