@@ -10,6 +10,7 @@ import type {
 } from '../../services/domain/ports.js';
 import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
+import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { autotaskActivitySince } from './autotask-activity.js';
@@ -223,32 +224,38 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     ticket: AutotaskTicket,
     companyId: number | undefined,
   ): Promise<ResetTicket['requester']> {
-    const contactId = positiveInt(ticket.contactID);
-    if (contactId === undefined) return {};
-    const data = await client.request<{ item?: AutotaskContact | null }>({
-      method: 'GET',
-      path: `/Contacts/${contactId}`,
-      notFoundAsNull: true,
-    });
-    const contact = data?.item && typeof data.item === 'object' ? data.item : undefined;
-    const requester: ResetTicket['requester'] = { contactId: String(contactId) };
-    if (!contact) return requester;
-    const name = [nonEmpty(contact.firstName), nonEmpty(contact.lastName)].filter(Boolean).join(' ');
-    if (name) requester.name = name;
-    const email = nonEmpty(contact.emailAddress);
-    if (!email) return requester;
-    // Fail closed: the link goes only to an active contact of the ticket's own company.
-    if (contact.isActive === false || contact.isActive === 0) {
-      log.warn({ ticketId, contactId }, 'ticket contact is inactive; its address is not used');
-      return requester;
-    }
-    const contactCompany = positiveInt(contact.companyID);
-    if (contactCompany === undefined || contactCompany !== companyId) {
-      log.warn({ ticketId, contactId }, 'ticket contact belongs to another company; its address is not used');
-      return requester;
-    }
-    requester.email = email;
-    return requester;
+    return requesterThroughContact(
+      { contactId: positiveInt(ticket.contactID) },
+      async (contactId) => {
+        const data = await client.request<{ item?: AutotaskContact | null }>({
+          method: 'GET',
+          path: `/Contacts/${contactId}`,
+          notFoundAsNull: true,
+        });
+        return data?.item && typeof data.item === 'object' ? data.item : null;
+      },
+      (contact, contactId) => {
+        if (!contact) return {};
+        const name = [nonEmpty(contact.firstName), nonEmpty(contact.lastName)].filter(Boolean).join(' ');
+        const named = name ? { name } : {};
+        const email = nonEmpty(contact.emailAddress);
+        if (!email) return named;
+        // Fail closed: the link goes only to an active contact of the ticket's own company.
+        if (contact.isActive === false || contact.isActive === 0) {
+          log.warn({ ticketId, contactId }, 'ticket contact is inactive; its address is not used');
+          return named;
+        }
+        const contactCompany = positiveInt(contact.companyID);
+        if (contactCompany === undefined || contactCompany !== companyId) {
+          log.warn(
+            { ticketId, contactId },
+            'ticket contact belongs to another company; its address is not used',
+          );
+          return named;
+        }
+        return { ...named, email };
+      },
+    );
   }
 
   async function addNote(ticketId: string, note: TicketNote): Promise<void> {

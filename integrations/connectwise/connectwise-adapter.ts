@@ -10,6 +10,7 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
+import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
@@ -223,25 +224,22 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   async function requesterOf(ticket: CwTicket): Promise<ResetTicket['requester']> {
     const contactId =
       typeof ticket.contact?.id === 'number' && ticket.contact.id > 0 ? ticket.contact.id : undefined;
-    const ticketName = nonEmpty(ticket.contactName) ?? nonEmpty(ticket.contact?.name);
-    if (contactId === undefined) return ticketName ? { name: ticketName } : {};
-    const contact = await client.request<CwContact>({
-      method: 'GET',
-      path: `/company/contacts/${contactId}`,
-      notFoundAsNull: true,
-    });
-    // The ticket's address is what someone typed on the ticket; it only stands in when the contact record exists
-    // and holds no email at all. A missing contact record gives no email.
-    const email = contact ? (defaultEmailOf(contact) ?? nonEmpty(ticket.contactEmailAddress)) : undefined;
-    const fullName = contact
-      ? nonEmpty([contact.firstName, contact.lastName].filter((p) => typeof p === 'string').join(' '))
-      : undefined;
-    const name = fullName ?? ticketName;
-    return {
-      contactId: String(contactId),
-      ...(name ? { name } : {}),
-      ...(email ? { email } : {}),
-    };
+    return requesterThroughContact(
+      { contactId, name: nonEmpty(ticket.contactName) ?? nonEmpty(ticket.contact?.name) },
+      (id) =>
+        client.request<CwContact>({ method: 'GET', path: `/company/contacts/${id}`, notFoundAsNull: true }),
+      (contact) => {
+        // The ticket's address is what someone typed on the ticket; it only stands in when the contact record
+        // exists and holds no email at all. A missing contact record gives no email.
+        if (!contact) return {};
+        return {
+          email: defaultEmailOf(contact) ?? nonEmpty(ticket.contactEmailAddress),
+          name: nonEmpty(
+            [contact.firstName, contact.lastName].filter((p) => typeof p === 'string').join(' '),
+          ),
+        };
+      },
+    );
   }
 
   async function addNote(ticketId: string, note: TicketNote): Promise<void> {

@@ -11,6 +11,7 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { parseTicketId } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
+import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
@@ -222,21 +223,14 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
 
   async function requesterOf(ticket: HaloTicket): Promise<ResetTicket['requester']> {
     const userId = typeof ticket.user_id === 'number' && ticket.user_id > 0 ? ticket.user_id : undefined;
-    const ticketName = nonEmpty(ticket.user_name);
-    if (userId === undefined) return ticketName ? { name: ticketName } : {};
-    const user = await client.request<HaloUser>({
-      method: 'GET',
-      path: `/Users/${userId}`,
-      notFoundAsNull: true,
-    });
-    const onFile = nonEmpty(user?.emailaddress);
-    const email = onFile ?? (user ? nonEmpty(ticket.user_email) : undefined);
-    const name = nonEmpty(user?.name) ?? ticketName;
-    return {
-      contactId: String(userId),
-      ...(name ? { name } : {}),
-      ...(email ? { email } : {}),
-    };
+    return requesterThroughContact(
+      { contactId: userId, name: nonEmpty(ticket.user_name) },
+      (id) => client.request<HaloUser>({ method: 'GET', path: `/Users/${id}`, notFoundAsNull: true }),
+      (user) => ({
+        email: nonEmpty(user?.emailaddress) ?? (user ? nonEmpty(ticket.user_email) : undefined),
+        name: nonEmpty(user?.name),
+      }),
+    );
   }
 
   async function addNote(ticketId: string, note: TicketNote): Promise<void> {
