@@ -8,7 +8,12 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
-import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
+import {
+  checkPositiveIds,
+  parseTicketId,
+  positiveInteger as positiveInt,
+  requireTicketId as requireTicketIdOf,
+} from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
@@ -350,15 +355,14 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
 /** Refuses, at start, a configuration that would fail on the first note or leak an internal note. */
 export function checkAutotaskOptions(options: AutotaskOptions): void {
   const { noteTypeId, customerPublishId, internalPublishId, title } = options.notes;
-  for (const [name, value] of [
-    ['notes.noteTypeId', noteTypeId],
-    ['notes.customerPublishId', customerPublishId],
-    ['notes.internalPublishId', internalPublishId],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new PsaError(`Autotask ${name} must be a positive integer picklist value`);
-    }
-  }
+  checkPositiveIds(
+    [
+      ['notes.noteTypeId', noteTypeId],
+      ['notes.customerPublishId', customerPublishId],
+      ['notes.internalPublishId', internalPublishId],
+    ],
+    (name) => `Autotask ${name} must be a positive integer picklist value`,
+  );
   if (customerPublishId === internalPublishId) {
     // The same publish value for both would show engineers' notes to the customer.
     throw new PsaError('Autotask notes.customerPublishId and notes.internalPublishId must differ');
@@ -376,9 +380,7 @@ function nonEmptySet(values: number[] | undefined): Set<number> | undefined {
 }
 
 function requireTicketId(ticketId: string): number {
-  const id = parseTicketId(ticketId);
-  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not an Autotask ticket id`);
-  return id;
+  return requireTicketIdOf(ticketId, 'an Autotask ticket id');
 }
 
 /** Finds a user-defined field by its configured name: case-insensitive, surrounding space ignored. */

@@ -8,7 +8,7 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import { recordedAddress } from '../shared/email-address.js';
-import { parseTicketId } from '../shared/ids.js';
+import { checkPositiveIds, parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo } from '../shared/yes-no.js';
@@ -378,17 +378,17 @@ export function checkConnectWiseOptions(options: ConnectWiseOptions): void {
       throw new PsaError(`ConnectWise fields.${name} must name a custom field caption`);
     }
   }
-  for (const [name, value] of [
-    ['awaitingConfirmation.statusId', options.awaitingConfirmation.statusId],
-    ['resolved.statusId', options.resolved?.statusId],
-    ['handoff.boardId', options.handoff.boardId],
-    ['handoff.statusId', options.handoff.statusId],
-    ['handoff.teamId', options.handoff.teamId],
-  ] as const) {
-    if (value !== undefined && !isPositiveInt(value)) {
-      throw new PsaError(`ConnectWise ${name} must be a positive integer id`);
-    }
-  }
+  checkPositiveIds(
+    [
+      ['awaitingConfirmation.statusId', options.awaitingConfirmation.statusId],
+      ['resolved.statusId', options.resolved?.statusId],
+      ['handoff.boardId', options.handoff.boardId],
+      ['handoff.statusId', options.handoff.statusId],
+      ['handoff.teamId', options.handoff.teamId],
+    ],
+    (name) => `ConnectWise ${name} must be a positive integer id`,
+    true,
+  );
   // Statuses are per board: moving boards without a status of the new board is refused by ConnectWise, and
   // would otherwise only show up at the first hand-off.
   if (options.handoff.boardId !== undefined && options.handoff.statusId === undefined) {

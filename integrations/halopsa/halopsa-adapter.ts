@@ -1,5 +1,4 @@
 import type { Logger } from '../../services/logging/logger.js';
-import { PsaError } from '../../services/domain/errors.js';
 import type {
   MoveOptions,
   PsaAdapter,
@@ -9,7 +8,7 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import { recordedAddress } from '../shared/email-address.js';
-import { parseTicketId } from '../shared/ids.js';
+import { checkPositiveIds, parseTicketId, requireTicketId as requireTicketIdOf } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
@@ -308,21 +307,18 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
 
 /** Refuses options the adapter could not work with (the service checks them before it starts). */
 export function checkHaloOptions(options: HaloOptions): void {
-  for (const [name, value] of [
-    ['outcomes.customerNoteId', options.outcomes.customerNoteId],
-    ['outcomes.internalNoteId', options.outcomes.internalNoteId],
-  ] as const) {
-    // Halo rejects an action without an outcome; catch a missing id at start rather than on the first note.
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new PsaError(`HaloPSA ${name} must be a positive integer outcome id`);
-    }
-  }
+  // Halo rejects an action without an outcome; catch a missing id at start rather than on the first note.
+  checkPositiveIds(
+    [
+      ['outcomes.customerNoteId', options.outcomes.customerNoteId],
+      ['outcomes.internalNoteId', options.outcomes.internalNoteId],
+    ],
+    (name) => `HaloPSA ${name} must be a positive integer outcome id`,
+  );
 }
 
 function requireTicketId(ticketId: string): number {
-  const id = parseTicketId(ticketId);
-  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a HaloPSA ticket id`);
-  return id;
+  return requireTicketIdOf(ticketId, 'a HaloPSA ticket id');
 }
 
 /**
