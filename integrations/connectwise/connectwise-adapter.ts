@@ -14,7 +14,7 @@ import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
-import { ConnectWiseClient } from './connectwise-client.js';
+import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise-client.js';
 import { sourceMatchers } from '../shared/ticket-sources.js';
 import {
   type CwTicket,
@@ -36,21 +36,10 @@ import {
 } from './connectwise-ticket-fields.js';
 
 /**
- * Configuration of the ConnectWise PSA (Manage) adapter. Board, status, type and team ids are per site and come
- * from here; the adapter hard-codes none.
+ * Configuration of the ConnectWise PSA (Manage) adapter: the connection (see `ConnectWiseClientOptions`) and what
+ * it reads. Board, status, type and team ids are per site and come from here; the adapter hard-codes none.
  */
-export interface ConnectWiseOptions {
-  /** The site, e.g. `https://api-na.myconnectwise.net`. */
-  siteUrl: string;
-  /** The codebase, e.g. `v4_6_release/` (from `GET https://{site}/login/companyinfo/{companyId}`). */
-  codebase: string;
-  /** The Manage login company id. */
-  companyId: string;
-  publicKey: string;
-  privateKey: string;
-  /** The integration's clientId GUID. */
-  clientId: string;
-  timeoutMs: number;
+export interface ConnectWiseOptions extends ConnectWiseClientOptions {
   /** A ticket is a reset request when its board matches AND (when set) its type / subtype names match. */
   resetTicket: { boardIds: number[]; typeNames?: string[]; subTypeNames?: string[] };
   /**

@@ -14,25 +14,15 @@ import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
-import { HaloClient } from './halopsa-client.js';
+import { HaloClient, type HaloClientOptions } from './halopsa-client.js';
 import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/ticket-sources.js';
 import { escapeHtml, renderNoteHtml } from './halopsa-note-html.js';
 
 /**
- * Configuration of the HaloPSA adapter. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
+ * Configuration of the HaloPSA adapter: the connection (see `HaloClientOptions`) and what it reads. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
  * comes from here; the adapter hard-codes none.
  */
-export interface HaloOptions {
-  /** Halo's resource server URL; `/api` is appended when missing. */
-  resourceServerUrl: string;
-  /** Halo's authorisation server URL; `/auth` is appended when missing. */
-  authServerUrl: string;
-  /** Tenant name for Halo-hosted instances (`?tenant=` on the token request). */
-  tenant?: string;
-  clientId: string;
-  clientSecret: string;
-  scope: string;
-  timeoutMs: number;
+export interface HaloOptions extends HaloClientOptions {
   /** `tickettype_id` values that mark a password / MFA reset request. */
   resetTicketTypeIds: number[];
   /**
