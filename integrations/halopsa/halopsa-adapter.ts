@@ -19,8 +19,8 @@ import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/
 import { escapeHtml, renderNoteHtml } from './halopsa-note-html.js';
 
 /**
- * Configuration of the HaloPSA adapter: the connection (see `HaloClientOptions`) and what it reads. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
- * comes from here; the adapter hard-codes none.
+ * Configuration of the HaloPSA adapter: the connection (see `HaloClientOptions`) and what it reads. Every Halo
+ * id (ticket types, outcomes, statuses, teams) is per tenant and comes from here; the adapter hard-codes none.
  */
 export interface HaloOptions extends HaloClientOptions {
   /** `tickettype_id` values that mark a password / MFA reset request. */
