@@ -14,6 +14,7 @@ import {
   keptJobOptions,
   lockOptions,
   reportErrorsOf,
+  type QueueErrorReport,
   retryAfterBackoff,
 } from './job-runner.js';
 
@@ -48,7 +49,7 @@ export interface EventDeliveryOptions {
   concurrency?: number;
   locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /** Where the queue's and the worker's own errors go (the service's Redis outage log). */
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
   /** Replaces `fetch` (tests). */
   fetch?: typeof fetch;
 }
@@ -79,9 +80,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
     connection: options.fastRedis,
     prefix,
   });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'event queue error'),
-  );
+  reportErrorsOf(queue, 'queue', options.reportError, log, 'event');
 
   const events: OutcomeEvents = {
     async publish(event) {
@@ -154,9 +153,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         );
       }
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'event worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'event');
   }
 
   function jobLogger(job: Job<EventDeliveryJobData>): Logger {

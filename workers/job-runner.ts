@@ -1,5 +1,6 @@
 import { DelayedError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { TransientError } from '../services/domain/errors.js';
+import type { Logger } from '../services/logging/logger.js';
 
 /**
  * What every worker of the service decides the same way: how long a failed job waits, whether a failure
@@ -76,11 +77,25 @@ export function lockOptions(locks: WorkerLocks | undefined): Partial<WorkerOptio
     : {};
 }
 
-/** Where a queue's or worker's own errors go: the service's outage log when given, else one log line each. */
+/** The service's report of a queue's or worker's own errors (its Redis outage log). */
+export type QueueErrorReport = (source: 'queue' | 'worker', err: Error) => void;
+
+/**
+ * Where a queue's or worker's own errors go: the service's `report` when given, else one log line each
+ * (`<logName> queue error` as a warning, `<logName> worker error` as an error).
+ */
 export function reportErrorsOf(
   emitter: { on(event: 'error', listener: (err: Error) => void): unknown },
-  report: ((err: Error) => void) | undefined,
-  fallback: (err: Error) => void,
+  source: 'queue' | 'worker',
+  report: QueueErrorReport | undefined,
+  log: Pick<Logger, 'warn' | 'error'>,
+  logName: string,
 ): void {
-  emitter.on('error', report ?? fallback);
+  const message = `${logName} ${source} error`;
+  const fallback = (err: Error) => {
+    const fields = { err: { message: err.message } };
+    if (source === 'queue') log.warn(fields, message);
+    else log.error(fields, message);
+  };
+  emitter.on('error', report ? (err: Error) => report(source, err) : fallback);
 }

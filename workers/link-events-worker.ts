@@ -36,6 +36,7 @@ import {
   keptJobOptions,
   lockOptions,
   reportErrorsOf,
+  type QueueErrorReport,
   retryAfterBackoff,
 } from './job-runner.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
@@ -79,7 +80,7 @@ export interface LinkEventReportingOptions {
   /** Wait after a link's expiry before checking it, so the last second's reveal is counted (default 2000 ms). */
   expiryGraceMs?: number;
   /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
   /**
    * Where `link.viewed` and `link.expired-unviewed` go, before the note (a PSA outage does not hold them
    * back). Their ids come from the link's ref (and the view number): a retried job publishes the same event.
@@ -143,9 +144,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     connection: options.fastRedis,
     prefix,
   });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'link-events queue error'),
-  );
+  reportErrorsOf(queue, 'queue', options.reportError, log, 'link-events');
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
     const data: LinkExpiryCheck = {
@@ -289,9 +288,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           'gave up reporting a secure-link event to the ticket',
         );
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'link-events worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'link-events');
   }
 
   function jobLogger(job: Job<LinkEventJobData>): Logger {

@@ -26,6 +26,7 @@ import {
   keptJobOptions,
   lockOptions,
   reportErrorsOf,
+  type QueueErrorReport,
   retryAfterBackoff,
 } from './job-runner.js';
 
@@ -64,7 +65,7 @@ export interface StaffNoticeQueueOptions {
   handlers?: { notice: StaffNoticeDeps; disavow: DisavowDeps };
   /** Told what each "this wasn't me" did once its job finished: the hook for events and metrics. */
   onDisavowed?: (outcome: DisavowOutcome) => void;
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
 }
 
 export interface StaffNotices {
@@ -93,9 +94,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
     connection: options.fastRedis,
     prefix,
   });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'staff-notices queue error'),
-  );
+  reportErrorsOf(queue, 'queue', options.reportError, log, 'staff-notices');
 
   const scheduler: StaffNoticeScheduler = {
     async schedule(request) {
@@ -206,9 +205,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
         );
       }
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'staff-notices worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'staff-notices');
   }
 
   return {
