@@ -159,56 +159,59 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     await queue.add('expiry', data, { ...jobOptions, jobId: expiryJobId(link.ref), delay });
   }
 
-  function onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void {
-    const data: LinkRevealedEvent = {
-      kind: 'revealed',
+  /** What every viewer event carries: the link's ticket, when, and from where (the user agent capped). */
+  function viewerFields(
+    context: SecureLinkContext,
+    ref: string,
+    at: Date,
+    viewer: { ip?: string; userAgent?: string },
+  ) {
+    return {
       psa: context.psa,
       ticketId: context.ticketId,
       correlationId: context.correlationId,
-      ref: viewer.ref,
-      at: (viewer.revealedAt ?? new Date()).toISOString(),
+      ref,
+      at: at.toISOString(),
       ...(viewer.ip ? { ip: viewer.ip } : {}),
       ...(viewer.userAgent ? { userAgent: viewer.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+    };
+  }
+
+  /** Queues a viewer event. The viewer's page does not wait for it: a failure loses the note and is logged. */
+  function queueViewerEvent(
+    data: LinkRevealedEvent | LinkDestroyedEvent,
+    jobId: string,
+    lostNote: string,
+  ): void {
+    queue.add(data.kind, data, { ...jobOptions, jobId }).catch((err: unknown) =>
+      log.error(
+        {
+          event: 'link.report-lost',
+          link: shortRef(data.ref),
+          correlationId: data.correlationId,
+          err: { message: describe(err) },
+        },
+        `could not queue the "${lostNote}" note`,
+      ),
+    );
+  }
+
+  function onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void {
+    const data: LinkRevealedEvent = {
+      kind: 'revealed',
+      ...viewerFields(context, viewer.ref, viewer.revealedAt ?? new Date(), viewer),
       viewNumber: viewer.viewNumber,
       viewsLeft: viewer.viewsLeft,
     };
-    queue
-      .add('revealed', data, { ...jobOptions, jobId: revealedJobId(viewer.ref, viewer.viewNumber) })
-      .catch((err: unknown) =>
-        log.error(
-          {
-            event: 'link.report-lost',
-            link: shortRef(viewer.ref),
-            correlationId: context.correlationId,
-            err: { message: describe(err) },
-          },
-          'could not queue the "secure link opened" note',
-        ),
-      );
+    queueViewerEvent(data, revealedJobId(viewer.ref, viewer.viewNumber), 'secure link opened');
   }
 
   function onDestroyed(context: SecureLinkContext, viewer: DestroyedViewer): void {
     const data: LinkDestroyedEvent = {
       kind: 'destroyed',
-      psa: context.psa,
-      ticketId: context.ticketId,
-      correlationId: context.correlationId,
-      ref: viewer.ref,
-      at: viewer.destroyedAt.toISOString(),
-      ...(viewer.ip ? { ip: viewer.ip } : {}),
-      ...(viewer.userAgent ? { userAgent: viewer.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+      ...viewerFields(context, viewer.ref, viewer.destroyedAt, viewer),
     };
-    queue.add('destroyed', data, { ...jobOptions, jobId: destroyedJobId(viewer.ref) }).catch((err: unknown) =>
-      log.error(
-        {
-          event: 'link.report-lost',
-          link: shortRef(viewer.ref),
-          correlationId: context.correlationId,
-          err: { message: describe(err) },
-        },
-        'could not queue the "secure link destroyed" note',
-      ),
-    );
+    queueViewerEvent(data, destroyedJobId(viewer.ref), 'secure link destroyed');
     // The link's record says destroyed, so its expiry check would do nothing: drop it (tidiness only).
     queue.remove(expiryJobId(viewer.ref)).catch(() => undefined);
   }
