@@ -12,10 +12,9 @@ import { EVENT_DELIVERY_QUEUE_NAME, eventDeliveryJobId } from '../services/redis
 import {
   failedForGood,
   keptJobOptions,
-  lockOptions,
   reportErrorsOf,
   type QueueErrorReport,
-  retryAfterBackoff,
+  sideWorkerOptions,
 } from './job-runner.js';
 
 export { EVENT_DELIVERY_QUEUE_NAME };
@@ -128,13 +127,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         );
         return { code: 'delivered' };
       },
-      {
-        connection: options.connection,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        ...lockOptions(options.locks),
-        ...retryAfterBackoff(options.backoffMs),
-      },
+      sideWorkerOptions(options.connection, prefix, options),
     );
     worker.on('failed', (job, err) => {
       if (!job) return;

@@ -1,6 +1,7 @@
 import { DelayedError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
+import type { RedisClient } from '../services/redis/redis-client.js';
 
 /**
  * What every worker of the service decides the same way: how long a failed job waits, whether a failure
@@ -63,6 +64,24 @@ export function keptJobOptions(attempts: number, retentionSeconds: number): Jobs
     ...retriedJobOptions(attempts),
     removeOnComplete: { age: retentionSeconds },
     removeOnFail: { age: retentionSeconds },
+  };
+}
+
+/**
+ * The options of a side queue's worker (events, link events, staff notices): its own connection, `concurrency`
+ * jobs at once (4 unless given), the service's lock settings and Retry-After-aware backoff.
+ */
+export function sideWorkerOptions(
+  connection: RedisClient,
+  prefix: string,
+  options: { concurrency?: number; locks?: WorkerLocks; backoffMs: number },
+): WorkerOptions {
+  return {
+    connection,
+    prefix,
+    concurrency: options.concurrency ?? 4,
+    ...lockOptions(options.locks),
+    ...retryAfterBackoff(options.backoffMs),
   };
 }
 

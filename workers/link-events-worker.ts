@@ -34,10 +34,9 @@ import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import {
   failedForGood,
   keptJobOptions,
-  lockOptions,
   reportErrorsOf,
   type QueueErrorReport,
-  retryAfterBackoff,
+  sideWorkerOptions,
 } from './job-runner.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
@@ -276,13 +275,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           throw new UnrecoverableError(`${(err as Error).name}: ${describe(err)}`);
         }
       },
-      {
-        connection: options.connection,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        ...lockOptions(options.locks),
-        ...retryAfterBackoff(options.backoffMs),
-      },
+      sideWorkerOptions(options.connection, prefix, options),
     );
     worker.on('failed', (job, err) => {
       if (job && failedForGood(job, err))

@@ -24,10 +24,9 @@ import {
   attemptsLeft,
   failedForGood,
   keptJobOptions,
-  lockOptions,
   reportErrorsOf,
   type QueueErrorReport,
-  retryAfterBackoff,
+  sideWorkerOptions,
 } from './job-runner.js';
 
 /**
@@ -187,13 +186,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
           throw new UnrecoverableError(`${(err as Error).name}: ${message}`);
         }
       },
-      {
-        connection: options.connection,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        ...lockOptions(options.locks),
-        ...retryAfterBackoff(options.backoffMs),
-      },
+      sideWorkerOptions(options.connection, prefix, options),
     );
     worker.on('failed', (job, err) => {
       if (job && failedForGood(job, err)) {
