@@ -13,7 +13,14 @@ import type { Aftercare, DeliveredReset } from '../services/domain/ports.js';
 import type { WatchList, WatchSummary } from '../services/console/console-sources.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
-import { lockOptions, reportErrorsOf, retryDelay, runLater, type QueueErrorReport } from './job-runner.js';
+import {
+  lockOptions,
+  reportedQueue,
+  reportErrorsOf,
+  retryDelay,
+  runLater,
+  type QueueErrorReport,
+} from './job-runner.js';
 
 export const AFTERCARE_QUEUE_NAME = QUEUE_NAMES.aftercare;
 
@@ -73,11 +80,14 @@ export function createAftercare(options: AftercareOptions): AftercareService {
     removeOnComplete: { age: RETENTION_SECONDS },
     removeOnFail: { age: RETENTION_SECONDS },
   };
-  const queue = new Queue<AftercareJobData>(AFTERCARE_QUEUE_NAME, {
-    connection: options.queueConnection,
+  const queue = reportedQueue<AftercareJobData>(
+    AFTERCARE_QUEUE_NAME,
+    options.queueConnection,
     prefix,
-  });
-  reportErrorsOf(queue, 'queue', options.reportError, log, 'aftercare');
+    options.reportError,
+    log,
+    'aftercare',
+  );
 
   async function start(reset: DeliveredReset): Promise<void> {
     const data: AftercareJobData = { kind: 'watch', watch: newWatch(reset, options.settings) };

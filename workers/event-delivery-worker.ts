@@ -12,6 +12,7 @@ import { EVENT_DELIVERY_QUEUE_NAME, eventDeliveryJobId } from '../services/redis
 import {
   failedForGood,
   keptJobOptions,
+  reportedQueue,
   reportErrorsOf,
   type QueueErrorReport,
   sideWorkerOptions,
@@ -75,11 +76,14 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
   const byId = new Map(options.endpoints.map((e) => [e.id, e]));
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
-  const queue = new Queue<EventDeliveryJobData>(EVENT_DELIVERY_QUEUE_NAME, {
-    connection: options.fastRedis,
+  const queue = reportedQueue<EventDeliveryJobData>(
+    EVENT_DELIVERY_QUEUE_NAME,
+    options.fastRedis,
     prefix,
-  });
-  reportErrorsOf(queue, 'queue', options.reportError, log, 'event');
+    options.reportError,
+    log,
+    'event',
+  );
 
   const events: OutcomeEvents = {
     async publish(event) {

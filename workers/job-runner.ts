@@ -1,4 +1,4 @@
-import { DelayedError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import { DelayedError, Queue, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
@@ -117,4 +117,18 @@ export function reportErrorsOf(
     else log.error(fields, message);
   };
   emitter.on('error', report ? (err: Error) => report(source, err) : fallback);
+}
+
+/** A queue on `connection` whose own errors are reported as {@link reportErrorsOf} says. */
+export function reportedQueue<T>(
+  name: string,
+  connection: RedisClient,
+  prefix: string,
+  report: QueueErrorReport | undefined,
+  log: Pick<Logger, 'warn' | 'error'>,
+  logName: string,
+): Queue<T> {
+  const queue = new Queue<T>(name, { connection, prefix });
+  reportErrorsOf(queue, 'queue', report, log, logName);
+  return queue;
 }

@@ -34,6 +34,7 @@ import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import {
   failedForGood,
   keptJobOptions,
+  reportedQueue,
   reportErrorsOf,
   type QueueErrorReport,
   sideWorkerOptions,
@@ -139,11 +140,14 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
   const graceMs = options.expiryGraceMs ?? 2000;
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
-  const queue = new Queue<LinkEventJobData>(LINK_EVENTS_QUEUE_NAME, {
-    connection: options.fastRedis,
+  const queue = reportedQueue<LinkEventJobData>(
+    LINK_EVENTS_QUEUE_NAME,
+    options.fastRedis,
     prefix,
-  });
-  reportErrorsOf(queue, 'queue', options.reportError, log, 'link-events');
+    options.reportError,
+    log,
+    'link-events',
+  );
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
     const data: LinkExpiryCheck = {

@@ -24,6 +24,7 @@ import {
   attemptsLeft,
   failedForGood,
   keptJobOptions,
+  reportedQueue,
   reportErrorsOf,
   type QueueErrorReport,
   sideWorkerOptions,
@@ -89,11 +90,14 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
   const { prefix, logger } = options;
   const log = logger.child({ component: 'staff-notices' });
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
-  const queue = new Queue<StaffNoticeJobData>(STAFF_NOTICES_QUEUE_NAME, {
-    connection: options.fastRedis,
+  const queue = reportedQueue<StaffNoticeJobData>(
+    STAFF_NOTICES_QUEUE_NAME,
+    options.fastRedis,
     prefix,
-  });
-  reportErrorsOf(queue, 'queue', options.reportError, log, 'staff-notices');
+    options.reportError,
+    log,
+    'staff-notices',
+  );
 
   const scheduler: StaffNoticeScheduler = {
     async schedule(request) {
