@@ -16,7 +16,13 @@ import {
 } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import {
+  answerOrNo,
+  attestationAnswer,
+  describeFieldValue,
+  parseYesNoValue,
+  type YesNo,
+} from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { autotaskActivitySince } from './autotask-activity.js';
 import { AutotaskClient } from './autotask-client.js';
@@ -190,14 +196,15 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
   }
 
   function attestationOf(ticketId: string, udfs: AutotaskUdf[]): boolean | undefined {
-    const name = options.fields.attestation;
-    if (name === undefined || name.trim() === '') return undefined;
-    const udf = findUdf(udfs, name);
-    return answerOrNo(parseAttestation(udf?.value), () =>
-      log.warn(
-        { ticketId, field: name, value: describeFieldValue(udf?.value) },
-        'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
-      ),
+    return attestationAnswer(
+      options.fields.attestation,
+      (name) => findUdf(udfs, name),
+      (udf) => parseAttestation(udf?.value),
+      (name, udf) =>
+        log.warn(
+          { ticketId, field: name, value: describeFieldValue(udf?.value) },
+          'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
+        ),
     );
   }
 

@@ -11,7 +11,7 @@ import { recordedAddress } from '../shared/email-address.js';
 import { checkPositiveIds, parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import { answerOrNo } from '../shared/yes-no.js';
+import { answerOrNo, attestationAnswer } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
 import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise-client.js';
@@ -192,14 +192,15 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   }
 
   function attestationOf(ticketId: string, fields: CwCustomField[]): boolean | undefined {
-    const caption = options.fields.attestation;
-    if (caption === undefined || caption.trim() === '') return undefined;
-    const field = findCustomField(fields, caption);
-    return answerOrNo(parseAttestation(field), () =>
-      log.warn(
-        { ticketId, field: caption, value: describeValue(field) },
-        'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-      ),
+    return attestationAnswer(
+      options.fields.attestation,
+      (caption) => findCustomField(fields, caption),
+      parseAttestation,
+      (caption, field) =>
+        log.warn(
+          { ticketId, field: caption, value: describeValue(field) },
+          'unrecognised yes/no value in the attestation custom field; treating it as "no"',
+        ),
     );
   }
 

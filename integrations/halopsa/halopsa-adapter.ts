@@ -11,7 +11,13 @@ import { recordedAddress } from '../shared/email-address.js';
 import { checkPositiveIds, parseTicketId, requireTicketId as requireTicketIdOf } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import {
+  answerOrNo,
+  attestationAnswer,
+  describeFieldValue,
+  parseYesNoValue,
+  type YesNo,
+} from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
 import { HaloClient, type HaloClientOptions } from './halopsa-client.js';
@@ -180,14 +186,15 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
   }
 
   function attestationOf(ticketId: string, fields: HaloCustomField[]): boolean | undefined {
-    const configured = options.fields.attestation;
-    if (configured === undefined || configured.trim() === '') return undefined;
-    const field = findCustomField(fields, configured);
-    return answerOrNo(parseAttestation(field), () =>
-      log.warn(
-        { ticketId, field: configured, value: describeValue(field) },
-        'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-      ),
+    return attestationAnswer(
+      options.fields.attestation,
+      (configured) => findCustomField(fields, configured),
+      parseAttestation,
+      (configured, field) =>
+        log.warn(
+          { ticketId, field: configured, value: describeValue(field) },
+          'unrecognised yes/no value in the attestation custom field; treating it as "no"',
+        ),
     );
   }
 

@@ -53,3 +53,18 @@ export function answerOrNo(parsed: YesNo, onUnrecognised: () => void): boolean {
   onUnrecognised();
   return false;
 }
+
+/**
+ * The form's optional attestation ("I have spoken to this person"): undefined when no field is configured, else
+ * the field's answer, where an unreadable value is "no" and reported through `onUnrecognised` (to log it).
+ */
+export function attestationAnswer<Field>(
+  configured: string | undefined,
+  find: (name: string) => Field | undefined,
+  parse: (field: Field | undefined) => YesNo,
+  onUnrecognised: (name: string, field: Field | undefined) => void,
+): boolean | undefined {
+  if (configured === undefined || configured.trim() === '') return undefined;
+  const field = find(configured);
+  return answerOrNo(parse(field), () => onUnrecognised(configured, field));
+}
