@@ -3,6 +3,8 @@ import type { Logger } from '../services/logging/logger.js';
 import type { RedisOutageLog } from '../services/logging/redis-outage-log.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { createRedisClient, type RedisRole } from '../services/redis/redis-connections.js';
+import { redisKeys } from '../services/redis/redis-keys.js';
+import type { WiringPlan } from './wiring-plan.js';
 
 /** Hooks a client to the one outage log: its errors and recoveries are reported under `source`. */
 export function reportRedisOutages(
@@ -43,5 +45,23 @@ export function queueErrorListeners(
     worker: redisOutage.errorListener(`${source} worker`, (err) =>
       logger.error({ err: { message: err.message } }, `${logName} worker error`),
     ),
+  };
+}
+
+/**
+ * What every one-time-link store (secure links, confirmation links, "this wasn't me" links) is built on: the
+ * fast Redis client, the stores' key prefix, the server key ring and the public base URL of its links.
+ */
+export function oneTimeLinkStoreBasics(
+  plan: Pick<WiringPlan, 'links'>,
+  fastRedis: RedisClient,
+  prefix: string,
+) {
+  return {
+    redis: fastRedis,
+    keyPrefix: redisKeys(prefix).storePrefix,
+    serverKey: plan.links.serverKey,
+    previousServerKeys: plan.links.previousServerKeys,
+    publicBaseUrl: plan.links.publicBaseUrl,
   };
 }

@@ -43,7 +43,7 @@ import { createRedisRequestRateLimiter } from '../services/policy/request-rate-l
 import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
-import { createWatchedRedisClient, queueErrorListeners } from './redis-wiring.js';
+import { createWatchedRedisClient, oneTimeLinkStoreBasics, queueErrorListeners } from './redis-wiring.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
 import { redisKeys } from '../services/redis/redis-keys.js';
 
@@ -188,23 +188,13 @@ export function assembleResetdesk(
   }
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
-      redis: fastRedis,
-      keyPrefix: redisKeys(prefix).storePrefix,
-      serverKey: plan.links.serverKey,
-      previousServerKeys: plan.links.previousServerKeys,
-      publicBaseUrl: plan.links.publicBaseUrl,
+      ...oneTimeLinkStoreBasics(plan, fastRedis, prefix),
       logger,
     }),
   );
 
   // Email requests wait for the manager's answer on a one-time confirmation link (/c/<token>).
-  const confirmationStore = createConfirmationStore({
-    redis: fastRedis,
-    keyPrefix: redisKeys(prefix).storePrefix,
-    serverKey: plan.links.serverKey,
-    previousServerKeys: plan.links.previousServerKeys,
-    publicBaseUrl: plan.links.publicBaseUrl,
-  });
+  const confirmationStore = createConfirmationStore(oneTimeLinkStoreBasics(plan, fastRedis, prefix));
   const confirmations = createConfirmationGate({
     redis: fastRedis,
     prefix,
