@@ -25,15 +25,8 @@ import {
 } from './secure-link-store-types.js';
 
 export { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS };
-export {
-  SECURE_LINK_LIMITS,
-  type RedisSecureLinkStore,
-  type RedisSecureLinkStoreOptions,
-  type RevealResult,
-  type SecureLinkContext,
-  type SecureLinkViewer,
-  type ViewerDestroyResult,
-} from './secure-link-store-types.js';
+// Callers import the store's types from here; the types module holds nothing else.
+export * from './secure-link-store-types.js';
 import { storeKeys } from '../redis/redis-keys.js';
 
 /**
