@@ -170,6 +170,14 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     return parsed !== null && family.check(parsed.idHash, nonce, maxAgeMs, nowMs);
   }
 
+  /** The link behind a viewer's token, loaded and opened (`opened` null when it cannot be); undefined for junk. */
+  async function loadForViewer(token: string) {
+    const parsed = parseToken(token);
+    if (!parsed) return undefined;
+    const fields = await load(parsed);
+    return { parsed, link: parsed.idHash.slice(0, 12), fields, opened: open(parsed, fields) };
+  }
+
   async function claim(idHash: string, tag: string): Promise<{ viewsLeft: number; viewNumber: number }> {
     const result = await runOnLink('claim a view', CLAIM, idHash, [tag, String(Date.now())]);
     const [viewsLeft, viewNumber] = Array.isArray(result) ? result : [];
@@ -341,11 +349,9 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     },
 
     async destroyByViewer(token: string, viewer?: SecureLinkViewer): Promise<ViewerDestroyResult> {
-      const parsed = parseToken(token);
-      if (!parsed) return { status: 'unavailable' };
-      const link = parsed.idHash.slice(0, 12);
-      const fields = await load(parsed);
-      const opened = open(parsed, fields);
+      const found = await loadForViewer(token);
+      if (!found) return { status: 'unavailable' };
+      const { parsed, link, fields, opened } = found;
       if (!opened) {
         if (fields.tag)
           log.warn({ link, ip: viewer?.ip }, 'secure link destroy refused: token does not open it');
@@ -371,11 +377,9 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     },
 
     async reveal(token: string, viewer?: SecureLinkViewer): Promise<RevealResult> {
-      const parsed = parseToken(token);
-      if (!parsed) return { status: 'unavailable' };
-      const link = parsed.idHash.slice(0, 12);
-      const fields = await load(parsed);
-      const opened = open(parsed, fields);
+      const found = await loadForViewer(token);
+      if (!found) return { status: 'unavailable' };
+      const { parsed, link, fields, opened } = found;
       if (!opened) {
         // A stored link that this token cannot open means a wrong key part: worth a warning (guessing or a
         // mangled link), though the viewer sees the same "unavailable" as for any other failure.
