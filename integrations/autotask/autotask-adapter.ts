@@ -198,13 +198,12 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
   function attestationOf(ticketId: string, udfs: AutotaskUdf[]): boolean | undefined {
     return attestationAnswer(
       options.fields.attestation,
-      (name) => findUdf(udfs, name),
-      (udf) => parseAttestation(udf?.value),
-      (name, udf) =>
-        log.warn(
-          { ticketId, field: name, value: describeFieldValue(udf?.value) },
-          'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
-        ),
+      {
+        find: (name) => findUdf(udfs, name),
+        parse: (udf) => parseAttestation(udf?.value),
+        describe: (udf) => describeFieldValue(udf?.value),
+      },
+      { log, ticketId, fieldKind: 'user-defined field' },
     );
   }
 

@@ -194,13 +194,12 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   function attestationOf(ticketId: string, fields: CwCustomField[]): boolean | undefined {
     return attestationAnswer(
       options.fields.attestation,
-      (caption) => findCustomField(fields, caption),
-      parseAttestation,
-      (caption, field) =>
-        log.warn(
-          { ticketId, field: caption, value: describeValue(field) },
-          'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-        ),
+      {
+        find: (caption) => findCustomField(fields, caption),
+        parse: parseAttestation,
+        describe: describeValue,
+      },
+      { log, ticketId, fieldKind: 'custom field' },
     );
   }
 

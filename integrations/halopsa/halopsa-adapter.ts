@@ -188,13 +188,8 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
   function attestationOf(ticketId: string, fields: HaloCustomField[]): boolean | undefined {
     return attestationAnswer(
       options.fields.attestation,
-      (configured) => findCustomField(fields, configured),
-      parseAttestation,
-      (configured, field) =>
-        log.warn(
-          { ticketId, field: configured, value: describeValue(field) },
-          'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-        ),
+      { find: (name) => findCustomField(fields, name), parse: parseAttestation, describe: describeValue },
+      { log, ticketId, fieldKind: 'custom field' },
     );
   }
 

@@ -1,3 +1,5 @@
+import type { Logger } from '../../services/logging/logger.js';
+
 /**
  * Reading the yes/no answers of a reset form (custom fields in HaloPSA and ConnectWise, user-defined fields in
  * Autotask). Each adapter picks the raw value out of its own field shape and decides what an empty answer means;
@@ -54,17 +56,29 @@ export function answerOrNo(parsed: YesNo, onUnrecognised: () => void): boolean {
   return false;
 }
 
+/** How one PSA finds, reads and describes a form field. */
+export interface FormFieldReader<Field> {
+  find: (name: string) => Field | undefined;
+  parse: (field: Field | undefined) => YesNo;
+  describe: (field: Field | undefined) => string;
+}
+
 /**
  * The form's optional attestation ("I have spoken to this person"): undefined when no field is configured, else
- * the field's answer, where an unreadable value is "no" and reported through `onUnrecognised` (to log it).
+ * the field's answer, where an unreadable value is "no" and logged as a warning naming the ticket and the
+ * field (`fieldKind`, e.g. "custom field") with at most 40 characters of its value.
  */
 export function attestationAnswer<Field>(
   configured: string | undefined,
-  find: (name: string) => Field | undefined,
-  parse: (field: Field | undefined) => YesNo,
-  onUnrecognised: (name: string, field: Field | undefined) => void,
+  reader: FormFieldReader<Field>,
+  warning: { log: Pick<Logger, 'warn'>; ticketId: string; fieldKind: string },
 ): boolean | undefined {
   if (configured === undefined || configured.trim() === '') return undefined;
-  const field = find(configured);
-  return answerOrNo(parse(field), () => onUnrecognised(configured, field));
+  const field = reader.find(configured);
+  return answerOrNo(reader.parse(field), () =>
+    warning.log.warn(
+      { ticketId: warning.ticketId, field: configured, value: reader.describe(field) },
+      `unrecognised yes/no value in the attestation ${warning.fieldKind}; treating it as "no"`,
+    ),
+  );
 }
