@@ -17,7 +17,7 @@ import {
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import {
-  answerOrNo,
+  yesNoFieldAnswer,
   attestationAnswer,
   describeFieldValue,
   parseYesNoValue,
@@ -162,15 +162,16 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     if (!ticket || typeof ticket !== 'object') return null;
 
     const udfs = Array.isArray(ticket.userDefinedFields) ? (ticket.userDefinedFields as AutotaskUdf[]) : [];
-    const flag = (configured: string): boolean => {
-      const udf = findUdf(udfs, configured);
-      return answerOrNo(parseYesNo(udf?.value), () =>
-        log.warn(
-          { ticketId: String(id), field: configured, value: describeFieldValue(udf?.value) },
-          'unrecognised yes/no value in a reset user-defined field; treating it as "no"',
-        ),
+    const flag = (configured: string): boolean =>
+      yesNoFieldAnswer(
+        configured,
+        {
+          find: (name) => findUdf(udfs, name),
+          parse: (udf) => parseYesNo(udf?.value),
+          describe: (udf) => describeFieldValue(udf?.value),
+        },
+        { log, ticketId: String(id), fieldLabel: 'a reset user-defined field' },
       );
-    };
 
     const companyId = positiveInt(ticket.companyID);
     const channel = channelOf(ticket.source);

@@ -11,7 +11,7 @@ import { recordedAddress } from '../shared/email-address.js';
 import { checkPositiveIds, parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import { answerOrNo, attestationAnswer } from '../shared/yes-no.js';
+import { attestationAnswer, yesNoFieldAnswer } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
 import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise-client.js';
@@ -132,15 +132,12 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     if (!ticket) return null;
 
     const fields = Array.isArray(ticket.customFields) ? ticket.customFields : [];
-    const flag = (caption: string): boolean => {
-      const field = findCustomField(fields, caption);
-      return answerOrNo(parseYesNo(field), () =>
-        log.warn(
-          { ticketId: String(id), field: caption, value: describeValue(field) },
-          'unrecognised yes/no value in a reset custom field; treating it as "no"',
-        ),
+    const flag = (caption: string): boolean =>
+      yesNoFieldAnswer(
+        caption,
+        { find: (name) => findCustomField(fields, name), parse: parseYesNo, describe: describeValue },
+        { log, ticketId: String(id), fieldLabel: 'a reset custom field' },
       );
-    };
 
     const channel = channelOf(ticket.source, sources);
     const requester = await requesterOf(ticket);

@@ -12,7 +12,7 @@ import { checkPositiveIds, parseTicketId, requireTicketId as requireTicketIdOf }
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import {
-  answerOrNo,
+  yesNoFieldAnswer,
   attestationAnswer,
   describeFieldValue,
   parseYesNoValue,
@@ -150,15 +150,12 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     if (!ticket) return null;
 
     const fields = ticket.customfields ?? [];
-    const flag = (configured: string): boolean => {
-      const field = findCustomField(fields, configured);
-      return answerOrNo(parseYesNo(field), () =>
-        log.warn(
-          { ticketId: String(id), field: configured, value: describeValue(field) },
-          'unrecognised yes/no value in a reset custom field; treating it as "no"',
-        ),
+    const flag = (configured: string): boolean =>
+      yesNoFieldAnswer(
+        configured,
+        { find: (name) => findCustomField(fields, name), parse: parseYesNo, describe: describeValue },
+        { log, ticketId: String(id), fieldLabel: 'a reset custom field' },
       );
-    };
 
     const channel = channelOf(ticket, sources);
     const requester = await requesterOf(ticket);

@@ -64,9 +64,26 @@ export interface FormFieldReader<Field> {
 }
 
 /**
+ * A yes/no field's answer as {@link answerOrNo} gives it; an unreadable value is logged as a warning naming the
+ * ticket and the field (`fieldLabel`, e.g. "a reset custom field") with at most 40 characters of its value.
+ */
+export function yesNoFieldAnswer<Field>(
+  name: string,
+  reader: FormFieldReader<Field>,
+  warning: { log: Pick<Logger, 'warn'>; ticketId: string; fieldLabel: string },
+): boolean {
+  const field = reader.find(name);
+  return answerOrNo(reader.parse(field), () =>
+    warning.log.warn(
+      { ticketId: warning.ticketId, field: name, value: reader.describe(field) },
+      `unrecognised yes/no value in ${warning.fieldLabel}; treating it as "no"`,
+    ),
+  );
+}
+
+/**
  * The form's optional attestation ("I have spoken to this person"): undefined when no field is configured, else
- * the field's answer, where an unreadable value is "no" and logged as a warning naming the ticket and the
- * field (`fieldKind`, e.g. "custom field") with at most 40 characters of its value.
+ * the field's answer as {@link yesNoFieldAnswer} gives it (`fieldKind`, e.g. "custom field").
  */
 export function attestationAnswer<Field>(
   configured: string | undefined,
@@ -74,11 +91,6 @@ export function attestationAnswer<Field>(
   warning: { log: Pick<Logger, 'warn'>; ticketId: string; fieldKind: string },
 ): boolean | undefined {
   if (configured === undefined || configured.trim() === '') return undefined;
-  const field = reader.find(configured);
-  return answerOrNo(reader.parse(field), () =>
-    warning.log.warn(
-      { ticketId: warning.ticketId, field: configured, value: reader.describe(field) },
-      `unrecognised yes/no value in the attestation ${warning.fieldKind}; treating it as "no"`,
-    ),
-  );
+  const { log, ticketId, fieldKind } = warning;
+  return yesNoFieldAnswer(configured, reader, { log, ticketId, fieldLabel: `the attestation ${fieldKind}` });
 }
