@@ -5,6 +5,7 @@ import type { RedisOutageLog } from '../services/logging/redis-outage-log.js';
 import type { Metrics } from '../services/metrics/metrics.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { AFTERCARE_QUEUE_NAME, createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
+import { reportRedisOutages } from './redis-wiring.js';
 import type { WiringPlan } from './wiring-plan.js';
 
 /**
@@ -27,8 +28,7 @@ export function wireAftercare(input: {
   metrics?: Pick<Metrics, 'watchQueue' | 'watchWorker'>;
 }): AftercareService {
   const { plan, watch, connection, logger, redisOutage } = input;
-  connection.on('error', redisOutage.listener('aftercare'));
-  connection.on('ready', redisOutage.readyListener('aftercare'));
+  reportRedisOutages(connection, redisOutage, 'aftercare');
   const aftercare = createAftercare({
     connection,
     queueConnection: input.queueConnection,

@@ -1,8 +1,8 @@
 import type { Logger } from '../services/logging/logger.js';
 import type { RedisOutageLog } from '../services/logging/redis-outage-log.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { createRedisClient } from '../services/redis/redis-connections.js';
 import { createEventDelivery, type EventDelivery } from '../workers/event-delivery-worker.js';
+import { createWatchedRedisClient, queueErrorListeners } from './redis-wiring.js';
 import type { WiringPlan } from './wiring-plan.js';
 
 /**
@@ -20,20 +20,10 @@ export function wireEventDelivery(input: {
 }): { delivery?: EventDelivery; connection?: RedisClient } {
   const { plan, logger, redisOutage } = input;
   if (plan.events.endpoints.length === 0) return {};
-  let connection: RedisClient | undefined;
-  if (input.runWorker) {
-    connection = createRedisClient(plan.redis.topology, 'events');
-    connection.on('error', redisOutage.listener('events'));
-    connection.on('ready', redisOutage.readyListener('events'));
-  }
-  const errors = {
-    queue: redisOutage.errorListener('events queue', (err) =>
-      logger.warn({ err: { message: err.message } }, 'event queue error'),
-    ),
-    worker: redisOutage.errorListener('events worker', (err) =>
-      logger.error({ err: { message: err.message } }, 'event worker error'),
-    ),
-  };
+  const connection = input.runWorker
+    ? createWatchedRedisClient(plan.redis.topology, 'events', redisOutage)
+    : undefined;
+  const errors = queueErrorListeners(redisOutage, logger, 'events', 'event');
   const delivery = createEventDelivery({
     fastRedis: input.fastRedis,
     connection,

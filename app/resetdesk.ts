@@ -43,6 +43,7 @@ import { createRedisRequestRateLimiter } from '../services/policy/request-rate-l
 import { createRedisTicketLedger } from '../services/policy/ticket-ledger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { closeRedisClient, createRedisClient } from '../services/redis/redis-connections.js';
+import { createWatchedRedisClient, oneTimeLinkStoreBasics, queueErrorListeners } from './redis-wiring.js';
 import { replicatedWrites } from '../services/redis/replicated-writes.js';
 import { redisKeys } from '../services/redis/redis-keys.js';
 
@@ -106,11 +107,9 @@ export function assembleResetdesk(
 
   const { topology, waitReplicas } = plan.redis;
   // Fail fast when Redis is down: a webhook gets 503, a link store failure is retried by the job.
-  const fastRedis = createRedisClient(topology, 'intake');
   // Every client reports to one outage log: an outage is one line a second, not one per client and attempt.
   const redisOutage = createRedisOutageLog(logger);
-  fastRedis.on('error', redisOutage.listener('redis'));
-  fastRedis.on('ready', redisOutage.readyListener('redis'));
+  const fastRedis = createWatchedRedisClient(topology, 'intake', redisOutage, 'redis');
   const queue = new ResetQueue({
     connection: fastRedis,
     replicated: replicatedWrites(fastRedis, waitReplicas),
@@ -157,17 +156,10 @@ export function assembleResetdesk(
 
   // Reveals and unviewed expiries go back to the ticket through their own queue, so a PSA outage delays
   // the notes but does not lose them.
-  const linkEventsRedis = runWorker ? createRedisClient(topology, 'link-events') : undefined;
-  linkEventsRedis?.on('error', redisOutage.listener('link-events'));
-  linkEventsRedis?.on('ready', redisOutage.readyListener('link-events'));
-  const linkEventErrors = {
-    queue: redisOutage.errorListener('link-events queue', (err) =>
-      logger.warn({ err: { message: err.message } }, 'link-events queue error'),
-    ),
-    worker: redisOutage.errorListener('link-events worker', (err) =>
-      logger.error({ err: { message: err.message } }, 'link-events worker error'),
-    ),
-  };
+  const linkEventsRedis = runWorker
+    ? createWatchedRedisClient(topology, 'link-events', redisOutage)
+    : undefined;
+  const linkEventErrors = queueErrorListeners(redisOutage, logger, 'link-events', 'link-events');
   const linkEvents = createLinkEventReporting({
     connection: linkEventsRedis ?? fastRedis,
     fastRedis,
@@ -196,23 +188,13 @@ export function assembleResetdesk(
   }
   const links = linkEvents.wrapStore(
     createRedisSecureLinkStore({
-      redis: fastRedis,
-      keyPrefix: redisKeys(prefix).storePrefix,
-      serverKey: plan.links.serverKey,
-      previousServerKeys: plan.links.previousServerKeys,
-      publicBaseUrl: plan.links.publicBaseUrl,
+      ...oneTimeLinkStoreBasics(plan, fastRedis, prefix),
       logger,
     }),
   );
 
   // Email requests wait for the manager's answer on a one-time confirmation link (/c/<token>).
-  const confirmationStore = createConfirmationStore({
-    redis: fastRedis,
-    keyPrefix: redisKeys(prefix).storePrefix,
-    serverKey: plan.links.serverKey,
-    previousServerKeys: plan.links.previousServerKeys,
-    publicBaseUrl: plan.links.publicBaseUrl,
-  });
+  const confirmationStore = createConfirmationStore(oneTimeLinkStoreBasics(plan, fastRedis, prefix));
   const confirmations = createConfirmationGate({
     redis: fastRedis,
     prefix,
@@ -336,9 +318,7 @@ export function assembleResetdesk(
   let aftercareRedis: RedisClient | undefined;
   let aftercare: AftercareService | undefined;
   if (runWorker && directories) {
-    workerRedis = createRedisClient(topology, 'worker');
-    workerRedis.on('error', redisOutage.listener('worker'));
-    workerRedis.on('ready', redisOutage.readyListener('worker'));
+    workerRedis = createWatchedRedisClient(topology, 'worker', redisOutage);
     const pacedDirectories = pacing ? pacedDirectoryFactory(directories, pacing) : directories;
     if (plan.watch) {
       aftercareRedis = createRedisClient(topology, 'aftercare');

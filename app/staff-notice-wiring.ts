@@ -9,6 +9,7 @@ import { redisKeys, STAFF_NOTICES_QUEUE_NAME } from '../services/redis/redis-key
 import { createDisavowRouter } from '../services/staff-notice/disavow-routes.js';
 import { createDisavowStore } from '../services/staff-notice/disavow-store.js';
 import { createStaffNotices, type StaffNotices } from '../workers/staff-notice-worker.js';
+import { oneTimeLinkStoreBasics, queueErrorListeners } from './redis-wiring.js';
 import type { WiringPlan } from './wiring-plan.js';
 
 /**
@@ -38,21 +39,10 @@ export function wireStaffNotices(input: {
 }): StaffNoticeWiring {
   const { plan, logger, fastRedis, prefix, directories, redisOutage } = input;
   const store = createDisavowStore({
-    redis: fastRedis,
-    keyPrefix: redisKeys(prefix).storePrefix,
-    serverKey: plan.links.serverKey,
-    previousServerKeys: plan.links.previousServerKeys,
-    publicBaseUrl: plan.links.publicBaseUrl,
+    ...oneTimeLinkStoreBasics(plan, fastRedis, prefix),
     ttlHours: plan.notify?.disavowLinkTtlHours ?? 72,
   });
-  const errors = {
-    queue: redisOutage.errorListener('staff-notices queue', (err) =>
-      logger.warn({ err: { message: err.message } }, 'staff-notices queue error'),
-    ),
-    worker: redisOutage.errorListener('staff-notices worker', (err) =>
-      logger.error({ err: { message: err.message } }, 'staff-notices worker error'),
-    ),
-  };
+  const errors = queueErrorListeners(redisOutage, logger, 'staff-notices', 'staff-notices');
   const staffNotices = createStaffNotices({
     connection: input.workerConnection ?? fastRedis,
     fastRedis,

@@ -13,7 +13,14 @@ import type { Aftercare, DeliveredReset } from '../services/domain/ports.js';
 import type { WatchList, WatchSummary } from '../services/console/console-sources.js';
 import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
-import { lockOptions, reportErrorsOf, retryDelay, runLater } from './job-runner.js';
+import {
+  lockOptions,
+  reportedQueue,
+  reportErrorsOf,
+  retryDelay,
+  runLater,
+  type QueueErrorReport,
+} from './job-runner.js';
 
 export const AFTERCARE_QUEUE_NAME = QUEUE_NAMES.aftercare;
 
@@ -50,7 +57,7 @@ export interface AftercareOptions {
   locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /** Run the worker in this process (default true). */
   startWorker?: boolean;
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
 }
 
 export interface AftercareService extends Aftercare {
@@ -73,12 +80,13 @@ export function createAftercare(options: AftercareOptions): AftercareService {
     removeOnComplete: { age: RETENTION_SECONDS },
     removeOnFail: { age: RETENTION_SECONDS },
   };
-  const queue = new Queue<AftercareJobData>(AFTERCARE_QUEUE_NAME, {
-    connection: options.queueConnection,
+  const queue = reportedQueue<AftercareJobData>(
+    AFTERCARE_QUEUE_NAME,
+    options.queueConnection,
     prefix,
-  });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'aftercare queue error'),
+    options.reportError,
+    log,
+    'aftercare',
   );
 
   async function start(reset: DeliveredReset): Promise<void> {
@@ -142,9 +150,7 @@ export function createAftercare(options: AftercareOptions): AftercareService {
       concurrency: options.settings.concurrency,
       ...lockOptions(options.locks),
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'aftercare worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'aftercare');
   }
 
   return {

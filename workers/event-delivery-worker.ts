@@ -12,9 +12,10 @@ import { EVENT_DELIVERY_QUEUE_NAME, eventDeliveryJobId } from '../services/redis
 import {
   failedForGood,
   keptJobOptions,
-  lockOptions,
+  reportedQueue,
   reportErrorsOf,
-  retryAfterBackoff,
+  type QueueErrorReport,
+  sideWorkerOptions,
 } from './job-runner.js';
 
 export { EVENT_DELIVERY_QUEUE_NAME };
@@ -48,7 +49,7 @@ export interface EventDeliveryOptions {
   concurrency?: number;
   locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /** Where the queue's and the worker's own errors go (the service's Redis outage log). */
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
   /** Replaces `fetch` (tests). */
   fetch?: typeof fetch;
 }
@@ -75,12 +76,13 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
   const byId = new Map(options.endpoints.map((e) => [e.id, e]));
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
-  const queue = new Queue<EventDeliveryJobData>(EVENT_DELIVERY_QUEUE_NAME, {
-    connection: options.fastRedis,
+  const queue = reportedQueue<EventDeliveryJobData>(
+    EVENT_DELIVERY_QUEUE_NAME,
+    options.fastRedis,
     prefix,
-  });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'event queue error'),
+    options.reportError,
+    log,
+    'event',
   );
 
   const events: OutcomeEvents = {
@@ -129,13 +131,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         );
         return { code: 'delivered' };
       },
-      {
-        connection: options.connection,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        ...lockOptions(options.locks),
-        ...retryAfterBackoff(options.backoffMs),
-      },
+      sideWorkerOptions(options.connection, prefix, options),
     );
     worker.on('failed', (job, err) => {
       if (!job) return;
@@ -154,9 +150,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
         );
       }
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'event worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'event');
   }
 
   function jobLogger(job: Job<EventDeliveryJobData>): Logger {

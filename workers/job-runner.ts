@@ -1,5 +1,7 @@
-import { DelayedError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import { DelayedError, Queue, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { TransientError } from '../services/domain/errors.js';
+import type { Logger } from '../services/logging/logger.js';
+import type { RedisClient } from '../services/redis/redis-client.js';
 
 /**
  * What every worker of the service decides the same way: how long a failed job waits, whether a failure
@@ -65,6 +67,24 @@ export function keptJobOptions(attempts: number, retentionSeconds: number): Jobs
   };
 }
 
+/**
+ * The options of a side queue's worker (events, link events, staff notices): its own connection, `concurrency`
+ * jobs at once (4 unless given), the service's lock settings and Retry-After-aware backoff.
+ */
+export function sideWorkerOptions(
+  connection: RedisClient,
+  prefix: string,
+  options: { concurrency?: number; locks?: WorkerLocks; backoffMs: number },
+): WorkerOptions {
+  return {
+    connection,
+    prefix,
+    concurrency: options.concurrency ?? 4,
+    ...lockOptions(options.locks),
+    ...retryAfterBackoff(options.backoffMs),
+  };
+}
+
 /** BullMQ's names for the lock settings, none when the defaults are wanted. */
 export function lockOptions(locks: WorkerLocks | undefined): Partial<WorkerOptions> {
   return locks
@@ -76,11 +96,39 @@ export function lockOptions(locks: WorkerLocks | undefined): Partial<WorkerOptio
     : {};
 }
 
-/** Where a queue's or worker's own errors go: the service's outage log when given, else one log line each. */
+/** The service's report of a queue's or worker's own errors (its Redis outage log). */
+export type QueueErrorReport = (source: 'queue' | 'worker', err: Error) => void;
+
+/**
+ * Where a queue's or worker's own errors go: the service's `report` when given, else one log line each
+ * (`<logName> queue error` as a warning, `<logName> worker error` as an error).
+ */
 export function reportErrorsOf(
   emitter: { on(event: 'error', listener: (err: Error) => void): unknown },
-  report: ((err: Error) => void) | undefined,
-  fallback: (err: Error) => void,
+  source: 'queue' | 'worker',
+  report: QueueErrorReport | undefined,
+  log: Pick<Logger, 'warn' | 'error'>,
+  logName: string,
 ): void {
-  emitter.on('error', report ?? fallback);
+  const message = `${logName} ${source} error`;
+  const fallback = (err: Error) => {
+    const fields = { err: { message: err.message } };
+    if (source === 'queue') log.warn(fields, message);
+    else log.error(fields, message);
+  };
+  emitter.on('error', report ? (err: Error) => report(source, err) : fallback);
+}
+
+/** A queue on `connection` whose own errors are reported as {@link reportErrorsOf} says. */
+export function reportedQueue<T>(
+  name: string,
+  connection: RedisClient,
+  prefix: string,
+  report: QueueErrorReport | undefined,
+  log: Pick<Logger, 'warn' | 'error'>,
+  logName: string,
+): Queue<T> {
+  const queue = new Queue<T>(name, { connection, prefix });
+  reportErrorsOf(queue, 'queue', report, log, logName);
+  return queue;
 }

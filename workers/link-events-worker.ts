@@ -34,9 +34,10 @@ import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import {
   failedForGood,
   keptJobOptions,
-  lockOptions,
+  reportedQueue,
   reportErrorsOf,
-  retryAfterBackoff,
+  type QueueErrorReport,
+  sideWorkerOptions,
 } from './job-runner.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
@@ -79,7 +80,7 @@ export interface LinkEventReportingOptions {
   /** Wait after a link's expiry before checking it, so the last second's reveal is counted (default 2000 ms). */
   expiryGraceMs?: number;
   /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
   /**
    * Where `link.viewed` and `link.expired-unviewed` go, before the note (a PSA outage does not hold them
    * back). Their ids come from the link's ref (and the view number): a retried job publishes the same event.
@@ -139,12 +140,13 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
   const graceMs = options.expiryGraceMs ?? 2000;
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
-  const queue = new Queue<LinkEventJobData>(LINK_EVENTS_QUEUE_NAME, {
-    connection: options.fastRedis,
+  const queue = reportedQueue<LinkEventJobData>(
+    LINK_EVENTS_QUEUE_NAME,
+    options.fastRedis,
     prefix,
-  });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'link-events queue error'),
+    options.reportError,
+    log,
+    'link-events',
   );
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
@@ -160,56 +162,59 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     await queue.add('expiry', data, { ...jobOptions, jobId: expiryJobId(link.ref), delay });
   }
 
-  function onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void {
-    const data: LinkRevealedEvent = {
-      kind: 'revealed',
+  /** What every viewer event carries: the link's ticket, when, and from where (the user agent capped). */
+  function viewerFields(
+    context: SecureLinkContext,
+    ref: string,
+    at: Date,
+    viewer: { ip?: string; userAgent?: string },
+  ) {
+    return {
       psa: context.psa,
       ticketId: context.ticketId,
       correlationId: context.correlationId,
-      ref: viewer.ref,
-      at: (viewer.revealedAt ?? new Date()).toISOString(),
+      ref,
+      at: at.toISOString(),
       ...(viewer.ip ? { ip: viewer.ip } : {}),
       ...(viewer.userAgent ? { userAgent: viewer.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+    };
+  }
+
+  /** Queues a viewer event. The viewer's page does not wait for it: a failure loses the note and is logged. */
+  function queueViewerEvent(
+    data: LinkRevealedEvent | LinkDestroyedEvent,
+    jobId: string,
+    lostNote: string,
+  ): void {
+    queue.add(data.kind, data, { ...jobOptions, jobId }).catch((err: unknown) =>
+      log.error(
+        {
+          event: 'link.report-lost',
+          link: shortRef(data.ref),
+          correlationId: data.correlationId,
+          err: { message: describe(err) },
+        },
+        `could not queue the "${lostNote}" note`,
+      ),
+    );
+  }
+
+  function onRevealed(context: SecureLinkContext, viewer: RevealedViewer): void {
+    const data: LinkRevealedEvent = {
+      kind: 'revealed',
+      ...viewerFields(context, viewer.ref, viewer.revealedAt ?? new Date(), viewer),
       viewNumber: viewer.viewNumber,
       viewsLeft: viewer.viewsLeft,
     };
-    queue
-      .add('revealed', data, { ...jobOptions, jobId: revealedJobId(viewer.ref, viewer.viewNumber) })
-      .catch((err: unknown) =>
-        log.error(
-          {
-            event: 'link.report-lost',
-            link: shortRef(viewer.ref),
-            correlationId: context.correlationId,
-            err: { message: describe(err) },
-          },
-          'could not queue the "secure link opened" note',
-        ),
-      );
+    queueViewerEvent(data, revealedJobId(viewer.ref, viewer.viewNumber), 'secure link opened');
   }
 
   function onDestroyed(context: SecureLinkContext, viewer: DestroyedViewer): void {
     const data: LinkDestroyedEvent = {
       kind: 'destroyed',
-      psa: context.psa,
-      ticketId: context.ticketId,
-      correlationId: context.correlationId,
-      ref: viewer.ref,
-      at: viewer.destroyedAt.toISOString(),
-      ...(viewer.ip ? { ip: viewer.ip } : {}),
-      ...(viewer.userAgent ? { userAgent: viewer.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+      ...viewerFields(context, viewer.ref, viewer.destroyedAt, viewer),
     };
-    queue.add('destroyed', data, { ...jobOptions, jobId: destroyedJobId(viewer.ref) }).catch((err: unknown) =>
-      log.error(
-        {
-          event: 'link.report-lost',
-          link: shortRef(viewer.ref),
-          correlationId: context.correlationId,
-          err: { message: describe(err) },
-        },
-        'could not queue the "secure link destroyed" note',
-      ),
-    );
+    queueViewerEvent(data, destroyedJobId(viewer.ref), 'secure link destroyed');
     // The link's record says destroyed, so its expiry check would do nothing: drop it (tidiness only).
     queue.remove(expiryJobId(viewer.ref)).catch(() => undefined);
   }
@@ -274,13 +279,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           throw new UnrecoverableError(`${(err as Error).name}: ${describe(err)}`);
         }
       },
-      {
-        connection: options.connection,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        ...lockOptions(options.locks),
-        ...retryAfterBackoff(options.backoffMs),
-      },
+      sideWorkerOptions(options.connection, prefix, options),
     );
     worker.on('failed', (job, err) => {
       if (job && failedForGood(job, err))
@@ -289,9 +288,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           'gave up reporting a secure-link event to the ticket',
         );
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'link-events worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'link-events');
   }
 
   function jobLogger(job: Job<LinkEventJobData>): Logger {

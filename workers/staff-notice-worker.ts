@@ -24,9 +24,10 @@ import {
   attemptsLeft,
   failedForGood,
   keptJobOptions,
-  lockOptions,
+  reportedQueue,
   reportErrorsOf,
-  retryAfterBackoff,
+  type QueueErrorReport,
+  sideWorkerOptions,
 } from './job-runner.js';
 
 /**
@@ -64,7 +65,7 @@ export interface StaffNoticeQueueOptions {
   handlers?: { notice: StaffNoticeDeps; disavow: DisavowDeps };
   /** Told what each "this wasn't me" did once its job finished: the hook for events and metrics. */
   onDisavowed?: (outcome: DisavowOutcome) => void;
-  reportError?: (source: 'queue' | 'worker', err: Error) => void;
+  reportError?: QueueErrorReport;
 }
 
 export interface StaffNotices {
@@ -89,12 +90,13 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
   const { prefix, logger } = options;
   const log = logger.child({ component: 'staff-notices' });
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
-  const queue = new Queue<StaffNoticeJobData>(STAFF_NOTICES_QUEUE_NAME, {
-    connection: options.fastRedis,
+  const queue = reportedQueue<StaffNoticeJobData>(
+    STAFF_NOTICES_QUEUE_NAME,
+    options.fastRedis,
     prefix,
-  });
-  reportErrorsOf(queue, options.reportError && ((err) => options.reportError!('queue', err)), (err) =>
-    log.warn({ err: { message: err.message } }, 'staff-notices queue error'),
+    options.reportError,
+    log,
+    'staff-notices',
   );
 
   const scheduler: StaffNoticeScheduler = {
@@ -188,13 +190,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
           throw new UnrecoverableError(`${(err as Error).name}: ${message}`);
         }
       },
-      {
-        connection: options.connection,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        ...lockOptions(options.locks),
-        ...retryAfterBackoff(options.backoffMs),
-      },
+      sideWorkerOptions(options.connection, prefix, options),
     );
     worker.on('failed', (job, err) => {
       if (job && failedForGood(job, err)) {
@@ -206,9 +202,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
         );
       }
     });
-    reportErrorsOf(worker, options.reportError && ((err) => options.reportError!('worker', err)), (err) =>
-      log.error({ err: { message: err.message } }, 'staff-notices worker error'),
-    );
+    reportErrorsOf(worker, 'worker', options.reportError, log, 'staff-notices');
   }
 
   return {

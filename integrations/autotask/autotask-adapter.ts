@@ -8,9 +8,21 @@ import type {
   TicketDisposition,
   TicketNote,
 } from '../../services/domain/ports.js';
-import { parseTicketId, positiveInteger as positiveInt } from '../shared/ids.js';
+import {
+  checkPositiveIds,
+  parseTicketId,
+  positiveInteger as positiveInt,
+  requireTicketId as requireTicketIdOf,
+} from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { requesterThroughContact } from '../shared/ticket-requester.js';
+import {
+  yesNoFieldAnswer,
+  attestationAnswer,
+  describeFieldValue,
+  parseYesNoValue,
+  type YesNo,
+} from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { autotaskActivitySince } from './autotask-activity.js';
 import { AutotaskClient } from './autotask-client.js';
@@ -150,15 +162,16 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     if (!ticket || typeof ticket !== 'object') return null;
 
     const udfs = Array.isArray(ticket.userDefinedFields) ? (ticket.userDefinedFields as AutotaskUdf[]) : [];
-    const flag = (configured: string): boolean => {
-      const udf = findUdf(udfs, configured);
-      return answerOrNo(parseYesNo(udf?.value), () =>
-        log.warn(
-          { ticketId: String(id), field: configured, value: describeFieldValue(udf?.value) },
-          'unrecognised yes/no value in a reset user-defined field; treating it as "no"',
-        ),
+    const flag = (configured: string): boolean =>
+      yesNoFieldAnswer(
+        configured,
+        {
+          find: (name) => findUdf(udfs, name),
+          parse: (udf) => parseYesNo(udf?.value),
+          describe: (udf) => describeFieldValue(udf?.value),
+        },
+        { log, ticketId: String(id), fieldLabel: 'a reset user-defined field' },
       );
-    };
 
     const companyId = positiveInt(ticket.companyID);
     const channel = channelOf(ticket.source);
@@ -184,14 +197,14 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
   }
 
   function attestationOf(ticketId: string, udfs: AutotaskUdf[]): boolean | undefined {
-    const name = options.fields.attestation;
-    if (name === undefined || name.trim() === '') return undefined;
-    const udf = findUdf(udfs, name);
-    return answerOrNo(parseAttestation(udf?.value), () =>
-      log.warn(
-        { ticketId, field: name, value: describeFieldValue(udf?.value) },
-        'unrecognised yes/no value in the attestation user-defined field; treating it as "no"',
-      ),
+    return attestationAnswer(
+      options.fields.attestation,
+      {
+        find: (name) => findUdf(udfs, name),
+        parse: (udf) => parseAttestation(udf?.value),
+        describe: (udf) => describeFieldValue(udf?.value),
+      },
+      { log, ticketId, fieldKind: 'user-defined field' },
     );
   }
 
@@ -223,32 +236,38 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     ticket: AutotaskTicket,
     companyId: number | undefined,
   ): Promise<ResetTicket['requester']> {
-    const contactId = positiveInt(ticket.contactID);
-    if (contactId === undefined) return {};
-    const data = await client.request<{ item?: AutotaskContact | null }>({
-      method: 'GET',
-      path: `/Contacts/${contactId}`,
-      notFoundAsNull: true,
-    });
-    const contact = data?.item && typeof data.item === 'object' ? data.item : undefined;
-    const requester: ResetTicket['requester'] = { contactId: String(contactId) };
-    if (!contact) return requester;
-    const name = [nonEmpty(contact.firstName), nonEmpty(contact.lastName)].filter(Boolean).join(' ');
-    if (name) requester.name = name;
-    const email = nonEmpty(contact.emailAddress);
-    if (!email) return requester;
-    // Fail closed: the link goes only to an active contact of the ticket's own company.
-    if (contact.isActive === false || contact.isActive === 0) {
-      log.warn({ ticketId, contactId }, 'ticket contact is inactive; its address is not used');
-      return requester;
-    }
-    const contactCompany = positiveInt(contact.companyID);
-    if (contactCompany === undefined || contactCompany !== companyId) {
-      log.warn({ ticketId, contactId }, 'ticket contact belongs to another company; its address is not used');
-      return requester;
-    }
-    requester.email = email;
-    return requester;
+    return requesterThroughContact(
+      { contactId: positiveInt(ticket.contactID) },
+      async (contactId) => {
+        const data = await client.request<{ item?: AutotaskContact | null }>({
+          method: 'GET',
+          path: `/Contacts/${contactId}`,
+          notFoundAsNull: true,
+        });
+        return data?.item && typeof data.item === 'object' ? data.item : null;
+      },
+      (contact, contactId) => {
+        if (!contact) return {};
+        const name = [nonEmpty(contact.firstName), nonEmpty(contact.lastName)].filter(Boolean).join(' ');
+        const named = name ? { name } : {};
+        const email = nonEmpty(contact.emailAddress);
+        if (!email) return named;
+        // Fail closed: the link goes only to an active contact of the ticket's own company.
+        if (contact.isActive === false || contact.isActive === 0) {
+          log.warn({ ticketId, contactId }, 'ticket contact is inactive; its address is not used');
+          return named;
+        }
+        const contactCompany = positiveInt(contact.companyID);
+        if (contactCompany === undefined || contactCompany !== companyId) {
+          log.warn(
+            { ticketId, contactId },
+            'ticket contact belongs to another company; its address is not used',
+          );
+          return named;
+        }
+        return { ...named, email };
+      },
+    );
   }
 
   async function addNote(ticketId: string, note: TicketNote): Promise<void> {
@@ -343,15 +362,14 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
 /** Refuses, at start, a configuration that would fail on the first note or leak an internal note. */
 export function checkAutotaskOptions(options: AutotaskOptions): void {
   const { noteTypeId, customerPublishId, internalPublishId, title } = options.notes;
-  for (const [name, value] of [
-    ['notes.noteTypeId', noteTypeId],
-    ['notes.customerPublishId', customerPublishId],
-    ['notes.internalPublishId', internalPublishId],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new PsaError(`Autotask ${name} must be a positive integer picklist value`);
-    }
-  }
+  checkPositiveIds(
+    [
+      ['notes.noteTypeId', noteTypeId],
+      ['notes.customerPublishId', customerPublishId],
+      ['notes.internalPublishId', internalPublishId],
+    ],
+    (name) => `Autotask ${name} must be a positive integer picklist value`,
+  );
   if (customerPublishId === internalPublishId) {
     // The same publish value for both would show engineers' notes to the customer.
     throw new PsaError('Autotask notes.customerPublishId and notes.internalPublishId must differ');
@@ -369,9 +387,7 @@ function nonEmptySet(values: number[] | undefined): Set<number> | undefined {
 }
 
 function requireTicketId(ticketId: string): number {
-  const id = parseTicketId(ticketId);
-  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not an Autotask ticket id`);
-  return id;
+  return requireTicketIdOf(ticketId, 'an Autotask ticket id');
 }
 
 /** Finds a user-defined field by its configured name: case-insensitive, surrounding space ignored. */

@@ -56,6 +56,10 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
     fieldsOf('/Tickets/entityInformation/userDefinedFields').catch((err: unknown) => err as Error),
   ]);
 
+  /** A check whose field list could not be read: most often the API user's security level hides it. */
+  const lookupFailed = (check: string, err: Error): CheckResult =>
+    c.fail(check, `could not be looked up: ${describeFailure(err)}`, `check the API user's security level`);
+
   /** One line per configured picklist value: found and active, found but inactive, or missing. */
   const picklist = (
     fields: FieldInfo[] | Error,
@@ -69,13 +73,7 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
       if (id === undefined) continue;
       const check = `${what} ${id}`;
       if (fields instanceof Error) {
-        results.push(
-          c.fail(
-            check,
-            `could not be looked up: ${describeFailure(fields)}`,
-            `check the API user's security level`,
-          ),
-        );
+        results.push(lookupFailed(check, fields));
         continue;
       }
       const values =
@@ -197,13 +195,7 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
     if (name === undefined) continue;
     const check = `ticket UDF "${name}"`;
     if (udfs instanceof Error) {
-      results.push(
-        c.fail(
-          check,
-          `could not be looked up: ${describeFailure(udfs)}`,
-          `check the API user's security level`,
-        ),
-      );
+      results.push(lookupFailed(check, udfs));
     } else if (udfs.some((f) => String(f.name).toLowerCase() === name.toLowerCase())) {
       results.push(c.ok(check, 'exists'));
     } else {

@@ -1,6 +1,6 @@
 import { enabledPsaSection } from '../../config/load-config.js';
 import type { PsaModule } from '../shared/psa-module.js';
-import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
+import { checkAdapterOptions, statusText, resetFormFields } from '../shared/psa-module.js';
 import { readDeliveries } from '../shared/webhook-deliveries.js';
 import { checkAutotaskOptions, createAutotaskAdapter } from './autotask-adapter.js';
 import { autotaskDoctor } from './autotask-doctor.js';
@@ -26,12 +26,7 @@ export const autotaskModule: PsaModule = {
             issueTypeIds: at.resetIssueTypeIds.length ? at.resetIssueTypeIds : undefined,
             subIssueTypeIds: at.resetSubIssueTypeIds.length ? at.resetSubIssueTypeIds : undefined,
           },
-          fields: {
-            target: at.targetField,
-            resetPassword: at.resetPasswordField,
-            resetMfa: at.resetMfaField,
-            attestation: at.attestationField,
-          },
+          fields: resetFormFields(at),
           notes: {
             noteTypeId: at.noteTypeId,
             customerPublishId: at.customerNotePublishId,

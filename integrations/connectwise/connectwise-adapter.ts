@@ -8,12 +8,13 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import { recordedAddress } from '../shared/email-address.js';
-import { parseTicketId } from '../shared/ids.js';
+import { checkPositiveIds, parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
-import { answerOrNo } from '../shared/yes-no.js';
+import { requesterThroughContact } from '../shared/ticket-requester.js';
+import { attestationAnswer, yesNoFieldAnswer } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
-import { ConnectWiseClient } from './connectwise-client.js';
+import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise-client.js';
 import { sourceMatchers } from '../shared/ticket-sources.js';
 import {
   type CwTicket,
@@ -35,21 +36,10 @@ import {
 } from './connectwise-ticket-fields.js';
 
 /**
- * Configuration of the ConnectWise PSA (Manage) adapter. Board, status, type and team ids are per site and come
- * from here; the adapter hard-codes none.
+ * Configuration of the ConnectWise PSA (Manage) adapter: the connection (see `ConnectWiseClientOptions`) and what
+ * it reads. Board, status, type and team ids are per site and come from here; the adapter hard-codes none.
  */
-export interface ConnectWiseOptions {
-  /** The site, e.g. `https://api-na.myconnectwise.net`. */
-  siteUrl: string;
-  /** The codebase, e.g. `v4_6_release/` (from `GET https://{site}/login/companyinfo/{companyId}`). */
-  codebase: string;
-  /** The Manage login company id. */
-  companyId: string;
-  publicKey: string;
-  privateKey: string;
-  /** The integration's clientId GUID. */
-  clientId: string;
-  timeoutMs: number;
+export interface ConnectWiseOptions extends ConnectWiseClientOptions {
   /** A ticket is a reset request when its board matches AND (when set) its type / subtype names match. */
   resetTicket: { boardIds: number[]; typeNames?: string[]; subTypeNames?: string[] };
   /**
@@ -142,15 +132,12 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     if (!ticket) return null;
 
     const fields = Array.isArray(ticket.customFields) ? ticket.customFields : [];
-    const flag = (caption: string): boolean => {
-      const field = findCustomField(fields, caption);
-      return answerOrNo(parseYesNo(field), () =>
-        log.warn(
-          { ticketId: String(id), field: caption, value: describeValue(field) },
-          'unrecognised yes/no value in a reset custom field; treating it as "no"',
-        ),
+    const flag = (caption: string): boolean =>
+      yesNoFieldAnswer(
+        caption,
+        { find: (name) => findCustomField(fields, name), parse: parseYesNo, describe: describeValue },
+        { log, ticketId: String(id), fieldLabel: 'a reset custom field' },
       );
-    };
 
     const channel = channelOf(ticket.source, sources);
     const requester = await requesterOf(ticket);
@@ -202,14 +189,14 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   }
 
   function attestationOf(ticketId: string, fields: CwCustomField[]): boolean | undefined {
-    const caption = options.fields.attestation;
-    if (caption === undefined || caption.trim() === '') return undefined;
-    const field = findCustomField(fields, caption);
-    return answerOrNo(parseAttestation(field), () =>
-      log.warn(
-        { ticketId, field: caption, value: describeValue(field) },
-        'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-      ),
+    return attestationAnswer(
+      options.fields.attestation,
+      {
+        find: (caption) => findCustomField(fields, caption),
+        parse: parseAttestation,
+        describe: describeValue,
+      },
+      { log, ticketId, fieldKind: 'custom field' },
     );
   }
 
@@ -223,25 +210,22 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   async function requesterOf(ticket: CwTicket): Promise<ResetTicket['requester']> {
     const contactId =
       typeof ticket.contact?.id === 'number' && ticket.contact.id > 0 ? ticket.contact.id : undefined;
-    const ticketName = nonEmpty(ticket.contactName) ?? nonEmpty(ticket.contact?.name);
-    if (contactId === undefined) return ticketName ? { name: ticketName } : {};
-    const contact = await client.request<CwContact>({
-      method: 'GET',
-      path: `/company/contacts/${contactId}`,
-      notFoundAsNull: true,
-    });
-    // The ticket's address is what someone typed on the ticket; it only stands in when the contact record exists
-    // and holds no email at all. A missing contact record gives no email.
-    const email = contact ? (defaultEmailOf(contact) ?? nonEmpty(ticket.contactEmailAddress)) : undefined;
-    const fullName = contact
-      ? nonEmpty([contact.firstName, contact.lastName].filter((p) => typeof p === 'string').join(' '))
-      : undefined;
-    const name = fullName ?? ticketName;
-    return {
-      contactId: String(contactId),
-      ...(name ? { name } : {}),
-      ...(email ? { email } : {}),
-    };
+    return requesterThroughContact(
+      { contactId, name: nonEmpty(ticket.contactName) ?? nonEmpty(ticket.contact?.name) },
+      (id) =>
+        client.request<CwContact>({ method: 'GET', path: `/company/contacts/${id}`, notFoundAsNull: true }),
+      (contact) => {
+        // The ticket's address is what someone typed on the ticket; it only stands in when the contact record
+        // exists and holds no email at all. A missing contact record gives no email.
+        if (!contact) return {};
+        return {
+          email: defaultEmailOf(contact) ?? nonEmpty(ticket.contactEmailAddress),
+          name: nonEmpty(
+            [contact.firstName, contact.lastName].filter((p) => typeof p === 'string').join(' '),
+          ),
+        };
+      },
+    );
   }
 
   async function addNote(ticketId: string, note: TicketNote): Promise<void> {
@@ -380,17 +364,17 @@ export function checkConnectWiseOptions(options: ConnectWiseOptions): void {
       throw new PsaError(`ConnectWise fields.${name} must name a custom field caption`);
     }
   }
-  for (const [name, value] of [
-    ['awaitingConfirmation.statusId', options.awaitingConfirmation.statusId],
-    ['resolved.statusId', options.resolved?.statusId],
-    ['handoff.boardId', options.handoff.boardId],
-    ['handoff.statusId', options.handoff.statusId],
-    ['handoff.teamId', options.handoff.teamId],
-  ] as const) {
-    if (value !== undefined && !isPositiveInt(value)) {
-      throw new PsaError(`ConnectWise ${name} must be a positive integer id`);
-    }
-  }
+  checkPositiveIds(
+    [
+      ['awaitingConfirmation.statusId', options.awaitingConfirmation.statusId],
+      ['resolved.statusId', options.resolved?.statusId],
+      ['handoff.boardId', options.handoff.boardId],
+      ['handoff.statusId', options.handoff.statusId],
+      ['handoff.teamId', options.handoff.teamId],
+    ],
+    (name) => `ConnectWise ${name} must be a positive integer id`,
+    true,
+  );
   // Statuses are per board: moving boards without a status of the new board is refused by ConnectWise, and
   // would otherwise only show up at the first hand-off.
   if (options.handoff.boardId !== undefined && options.handoff.statusId === undefined) {

@@ -21,7 +21,10 @@ const MAX_QUOTED_BODY = 300;
 export interface ConnectWiseClientOptions {
   /** The site, e.g. `https://api-na.myconnectwise.net` (cloud sites need the `api-` prefix). A bare host gets `https://`. */
   siteUrl: string;
-  /** The codebase segment, e.g. `v4_6_release/` or `v2025_1` (slashes optional). */
+  /**
+   * The codebase segment, e.g. `v4_6_release/` or `v2025_1` (slashes optional); from
+   * `GET https://{site}/login/companyinfo/{companyId}`.
+   */
   codebase: string;
   /** The company id used to log in to Manage (not a customer's company id). */
   companyId: string;

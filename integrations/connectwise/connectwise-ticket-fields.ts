@@ -1,6 +1,5 @@
-import { PsaError } from '../../services/domain/errors.js';
 import type { RequestChannel } from '../../services/domain/ports.js';
-import { parseTicketId } from '../shared/ids.js';
+import { requireTicketId as requireTicketIdOf } from '../shared/ids.js';
 import { nonEmpty } from '../shared/plain-text.js';
 import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/ticket-sources.js';
 import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
@@ -86,9 +85,7 @@ export function nameSet(names: string[] | undefined): Set<string> | undefined {
 }
 
 export function requireTicketId(ticketId: string): number {
-  const id = parseTicketId(ticketId);
-  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a ConnectWise ticket id`);
-  return id;
+  return requireTicketIdOf(ticketId, 'a ConnectWise ticket id');
 }
 
 export function isEmailItem(item: CwCommunicationItem): boolean {

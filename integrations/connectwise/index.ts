@@ -1,6 +1,6 @@
 import { ConfigError, enabledPsaSection } from '../../config/load-config.js';
 import type { PsaModule } from '../shared/psa-module.js';
-import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
+import { checkAdapterOptions, statusText, resetFormFields } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
 import { checkConnectWiseOptions, createConnectWiseAdapter } from './connectwise-adapter.js';
 import { createCallbackKeyFetcher, isAllowedKeyUrl } from './connectwise-callback-keys.js';
@@ -37,12 +37,7 @@ export const connectwiseModule: PsaModule = {
             typeNames: cw.resetTypeNames.length ? cw.resetTypeNames : undefined,
             subTypeNames: cw.resetSubTypeNames.length ? cw.resetSubTypeNames : undefined,
           },
-          fields: {
-            target: cw.targetField,
-            resetPassword: cw.resetPasswordField,
-            resetMfa: cw.resetMfaField,
-            attestation: cw.attestationField,
-          },
+          fields: resetFormFields(cw),
           sources: channelSourcesFrom(lists),
           awaitingConfirmation: { statusId: cw.awaitingConfirmationStatusId },
           resolved: { statusId: cw.resolvedStatusId },

@@ -1,9 +1,4 @@
-import {
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  CredentialUnavailableError,
-  type TokenCredential,
-} from '@azure/identity';
+import { CredentialUnavailableError, type TokenCredential } from '@azure/identity';
 import {
   Client,
   HTTPMessageHandler,
@@ -19,7 +14,7 @@ import {
   translateGraphError,
   type GraphErrorInfo,
 } from './graph-errors.js';
-import type { GraphOptions } from './graph-credential.js';
+import { createGraphCredential, graphScope, type GraphOptions } from './graph-credential.js';
 
 /**
  * The Graph transport of one customer tenant: the token middleware, one call with its timeout, paging
@@ -128,19 +123,8 @@ export function createGraphTransport(
   tenantId: string,
   logger: Logger,
 ): GraphTransport {
-  const scope = `${new URL(options.baseUrl).origin}/.default`;
-  const credentialOptions = {
-    authorityHost: options.authorityHost,
-    disableInstanceDiscovery: options.disableInstanceDiscovery,
-  };
-  const credential: TokenCredential = options.certificatePath
-    ? new ClientCertificateCredential(
-        tenantId,
-        options.clientId,
-        { certificatePath: options.certificatePath },
-        credentialOptions,
-      )
-    : new ClientSecretCredential(tenantId, options.clientId, options.clientSecret ?? '', credentialOptions);
+  const scope = graphScope(options.baseUrl);
+  const credential = createGraphCredential(options, tenantId);
   const client = Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: 'v1.0',

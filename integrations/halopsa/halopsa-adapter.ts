@@ -1,5 +1,4 @@
 import type { Logger } from '../../services/logging/logger.js';
-import { PsaError } from '../../services/domain/errors.js';
 import type {
   MoveOptions,
   PsaAdapter,
@@ -9,30 +8,27 @@ import type {
   TicketNote,
 } from '../../services/domain/ports.js';
 import { recordedAddress } from '../shared/email-address.js';
-import { parseTicketId } from '../shared/ids.js';
+import { checkPositiveIds, parseTicketId, requireTicketId as requireTicketIdOf } from '../shared/ids.js';
 import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
-import { answerOrNo, describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
+import { requesterThroughContact } from '../shared/ticket-requester.js';
+import {
+  yesNoFieldAnswer,
+  attestationAnswer,
+  describeFieldValue,
+  parseYesNoValue,
+  type YesNo,
+} from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
-import { HaloClient } from './halopsa-client.js';
+import { HaloClient, type HaloClientOptions } from './halopsa-client.js';
 import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/ticket-sources.js';
 import { escapeHtml, renderNoteHtml } from './halopsa-note-html.js';
 
 /**
- * Configuration of the HaloPSA adapter. Every Halo id (ticket types, outcomes, statuses, teams) is per tenant and
- * comes from here; the adapter hard-codes none.
+ * Configuration of the HaloPSA adapter: the connection (see `HaloClientOptions`) and what it reads. Every Halo
+ * id (ticket types, outcomes, statuses, teams) is per tenant and comes from here; the adapter hard-codes none.
  */
-export interface HaloOptions {
-  /** Halo's resource server URL; `/api` is appended when missing. */
-  resourceServerUrl: string;
-  /** Halo's authorisation server URL; `/auth` is appended when missing. */
-  authServerUrl: string;
-  /** Tenant name for Halo-hosted instances (`?tenant=` on the token request). */
-  tenant?: string;
-  clientId: string;
-  clientSecret: string;
-  scope: string;
-  timeoutMs: number;
+export interface HaloOptions extends HaloClientOptions {
   /** `tickettype_id` values that mark a password / MFA reset request. */
   resetTicketTypeIds: number[];
   /**
@@ -154,15 +150,12 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     if (!ticket) return null;
 
     const fields = ticket.customfields ?? [];
-    const flag = (configured: string): boolean => {
-      const field = findCustomField(fields, configured);
-      return answerOrNo(parseYesNo(field), () =>
-        log.warn(
-          { ticketId: String(id), field: configured, value: describeValue(field) },
-          'unrecognised yes/no value in a reset custom field; treating it as "no"',
-        ),
+    const flag = (configured: string): boolean =>
+      yesNoFieldAnswer(
+        configured,
+        { find: (name) => findCustomField(fields, name), parse: parseYesNo, describe: describeValue },
+        { log, ticketId: String(id), fieldLabel: 'a reset custom field' },
       );
-    };
 
     const channel = channelOf(ticket, sources);
     const requester = await requesterOf(ticket);
@@ -190,14 +183,10 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
   }
 
   function attestationOf(ticketId: string, fields: HaloCustomField[]): boolean | undefined {
-    const configured = options.fields.attestation;
-    if (configured === undefined || configured.trim() === '') return undefined;
-    const field = findCustomField(fields, configured);
-    return answerOrNo(parseAttestation(field), () =>
-      log.warn(
-        { ticketId, field: configured, value: describeValue(field) },
-        'unrecognised yes/no value in the attestation custom field; treating it as "no"',
-      ),
+    return attestationAnswer(
+      options.fields.attestation,
+      { find: (name) => findCustomField(fields, name), parse: parseAttestation, describe: describeValue },
+      { log, ticketId, fieldKind: 'custom field' },
     );
   }
 
@@ -222,21 +211,14 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
 
   async function requesterOf(ticket: HaloTicket): Promise<ResetTicket['requester']> {
     const userId = typeof ticket.user_id === 'number' && ticket.user_id > 0 ? ticket.user_id : undefined;
-    const ticketName = nonEmpty(ticket.user_name);
-    if (userId === undefined) return ticketName ? { name: ticketName } : {};
-    const user = await client.request<HaloUser>({
-      method: 'GET',
-      path: `/Users/${userId}`,
-      notFoundAsNull: true,
-    });
-    const onFile = nonEmpty(user?.emailaddress);
-    const email = onFile ?? (user ? nonEmpty(ticket.user_email) : undefined);
-    const name = nonEmpty(user?.name) ?? ticketName;
-    return {
-      contactId: String(userId),
-      ...(name ? { name } : {}),
-      ...(email ? { email } : {}),
-    };
+    return requesterThroughContact(
+      { contactId: userId, name: nonEmpty(ticket.user_name) },
+      (id) => client.request<HaloUser>({ method: 'GET', path: `/Users/${id}`, notFoundAsNull: true }),
+      (user) => ({
+        email: nonEmpty(user?.emailaddress) ?? (user ? nonEmpty(ticket.user_email) : undefined),
+        name: nonEmpty(user?.name),
+      }),
+    );
   }
 
   async function addNote(ticketId: string, note: TicketNote): Promise<void> {
@@ -314,21 +296,18 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
 
 /** Refuses options the adapter could not work with (the service checks them before it starts). */
 export function checkHaloOptions(options: HaloOptions): void {
-  for (const [name, value] of [
-    ['outcomes.customerNoteId', options.outcomes.customerNoteId],
-    ['outcomes.internalNoteId', options.outcomes.internalNoteId],
-  ] as const) {
-    // Halo rejects an action without an outcome; catch a missing id at start rather than on the first note.
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new PsaError(`HaloPSA ${name} must be a positive integer outcome id`);
-    }
-  }
+  // Halo rejects an action without an outcome; catch a missing id at start rather than on the first note.
+  checkPositiveIds(
+    [
+      ['outcomes.customerNoteId', options.outcomes.customerNoteId],
+      ['outcomes.internalNoteId', options.outcomes.internalNoteId],
+    ],
+    (name) => `HaloPSA ${name} must be a positive integer outcome id`,
+  );
 }
 
 function requireTicketId(ticketId: string): number {
-  const id = parseTicketId(ticketId);
-  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not a HaloPSA ticket id`);
-  return id;
+  return requireTicketIdOf(ticketId, 'a HaloPSA ticket id');
 }
 
 /**

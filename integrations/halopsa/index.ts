@@ -1,6 +1,6 @@
 import { enabledPsaSection } from '../../config/load-config.js';
 import type { PsaModule } from '../shared/psa-module.js';
-import { checkAdapterOptions, statusText } from '../shared/psa-module.js';
+import { checkAdapterOptions, statusText, resetFormFields } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
 import { readDeliveries } from '../shared/webhook-deliveries.js';
 import { checkHaloOptions, createHaloPsaAdapter } from './halopsa-adapter.js';
@@ -26,12 +26,7 @@ export const halopsaModule: PsaModule = {
           scope: h.scope,
           timeoutMs: h.timeoutMs,
           resetTicketTypeIds: h.resetTicketTypeIds,
-          fields: {
-            target: h.targetField,
-            resetPassword: h.resetPasswordField,
-            resetMfa: h.resetMfaField,
-            attestation: h.attestationField,
-          },
+          fields: resetFormFields(h),
           sources: channelSourcesFrom(lists),
           outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
           statuses: {

@@ -1,3 +1,5 @@
+import { PsaError } from '../../services/domain/errors.js';
+
 /**
  * Reading record ids (tickets, contacts, picklist values) that PSAs send as numbers or numeric strings. All three
  * PSAs number records with positive integers; anything else (zero, negatives, fractions, huge or padded-out
@@ -35,4 +37,29 @@ export function parseTicketId(ticketId: string): number | undefined {
   if (!/^\d{1,15}$/.test(trimmed)) return undefined;
   const n = Number(trimmed);
   return n > 0 ? n : undefined;
+}
+
+/**
+ * {@link parseTicketId}, or a `PsaError` saying the value is not `whatId` (e.g. "an Autotask ticket id"): a
+ * caller bug, not something to ask the PSA about.
+ */
+export function requireTicketId(ticketId: string, whatId: string): number {
+  const id = parseTicketId(ticketId);
+  if (id === undefined) throw new PsaError(`"${ticketId.slice(0, 40)}" is not ${whatId}`);
+  return id;
+}
+
+/**
+ * Checks configured ids at start: each value must be a positive safe integer (left unset, where `optional`),
+ * else a `PsaError` with `problem(name)`, so a bad id stops the service instead of failing the first ticket.
+ */
+export function checkPositiveIds(
+  entries: ReadonlyArray<readonly [name: string, value: number | undefined]>,
+  problem: (name: string) => string,
+  optional = false,
+): void {
+  for (const [name, value] of entries) {
+    if (optional && value === undefined) continue;
+    if (!Number.isSafeInteger(value) || (value as number) <= 0) throw new PsaError(problem(name));
+  }
 }

@@ -59,3 +59,18 @@ export function checkAdapterOptions<O>(section: string, options: O, check: (opti
   }
   return options;
 }
+
+/** The reset form's fields, named alike in every PSA's configuration section. */
+export function resetFormFields(section: {
+  targetField: string;
+  resetPasswordField: string;
+  resetMfaField: string;
+  attestationField?: string;
+}): { target: string; resetPassword: string; resetMfa: string; attestation?: string } {
+  return {
+    target: section.targetField,
+    resetPassword: section.resetPasswordField,
+    resetMfa: section.resetMfaField,
+    attestation: section.attestationField,
+  };
+}

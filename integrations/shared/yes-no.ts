@@ -1,3 +1,5 @@
+import type { Logger } from '../../services/logging/logger.js';
+
 /**
  * Reading the yes/no answers of a reset form (custom fields in HaloPSA and ConnectWise, user-defined fields in
  * Autotask). Each adapter picks the raw value out of its own field shape and decides what an empty answer means;
@@ -52,4 +54,43 @@ export function answerOrNo(parsed: YesNo, onUnrecognised: () => void): boolean {
   if (parsed !== 'unrecognised') return parsed;
   onUnrecognised();
   return false;
+}
+
+/** How one PSA finds, reads and describes a form field. */
+export interface FormFieldReader<Field> {
+  find: (name: string) => Field | undefined;
+  parse: (field: Field | undefined) => YesNo;
+  describe: (field: Field | undefined) => string;
+}
+
+/**
+ * A yes/no field's answer as {@link answerOrNo} gives it; an unreadable value is logged as a warning naming the
+ * ticket and the field (`fieldLabel`, e.g. "a reset custom field") with at most 40 characters of its value.
+ */
+export function yesNoFieldAnswer<Field>(
+  name: string,
+  reader: FormFieldReader<Field>,
+  warning: { log: Pick<Logger, 'warn'>; ticketId: string; fieldLabel: string },
+): boolean {
+  const field = reader.find(name);
+  return answerOrNo(reader.parse(field), () =>
+    warning.log.warn(
+      { ticketId: warning.ticketId, field: name, value: reader.describe(field) },
+      `unrecognised yes/no value in ${warning.fieldLabel}; treating it as "no"`,
+    ),
+  );
+}
+
+/**
+ * The form's optional attestation ("I have spoken to this person"): undefined when no field is configured, else
+ * the field's answer as {@link yesNoFieldAnswer} gives it (`fieldKind`, e.g. "custom field").
+ */
+export function attestationAnswer<Field>(
+  configured: string | undefined,
+  reader: FormFieldReader<Field>,
+  warning: { log: Pick<Logger, 'warn'>; ticketId: string; fieldKind: string },
+): boolean | undefined {
+  if (configured === undefined || configured.trim() === '') return undefined;
+  const { log, ticketId, fieldKind } = warning;
+  return yesNoFieldAnswer(configured, reader, { log, ticketId, fieldLabel: `the attestation ${fieldKind}` });
 }

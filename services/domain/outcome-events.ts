@@ -16,6 +16,20 @@ export interface EventSubject {
   target?: { userPrincipalName: string; displayName: string };
 }
 
+/** The subject's named fields only, absent ones left out: what an event or a document built from one carries. */
+export function subjectFields(subject: EventSubject): EventSubject {
+  const fields: EventSubject = { psa: subject.psa, ticketId: subject.ticketId };
+  if (subject.customer !== undefined) fields.customer = subject.customer;
+  if (subject.tenantId !== undefined) fields.tenantId = subject.tenantId;
+  if (subject.target) {
+    fields.target = {
+      userPrincipalName: subject.target.userPrincipalName,
+      displayName: subject.target.displayName,
+    };
+  }
+  return fields;
+}
+
 /**
  * A deterministic event id: the same fact (type, ticket, and what makes it distinct, e.g. a link's ref and
  * view number) always gets the same id, however often the job that reports it runs.
@@ -40,21 +54,7 @@ export function outcomeEvent(
   extra: Pick<OutcomeEvent, 'outcome' | 'delivered' | 'view' | 'linkRef'> & { occurredAt?: Date } = {},
 ): OutcomeEvent {
   const at = extra.occurredAt && Number.isFinite(extra.occurredAt.getTime()) ? extra.occurredAt : new Date();
-  const event: OutcomeEvent = {
-    id,
-    type,
-    occurredAt: at.toISOString(),
-    psa: subject.psa,
-    ticketId: subject.ticketId,
-  };
-  if (subject.customer !== undefined) event.customer = subject.customer;
-  if (subject.tenantId !== undefined) event.tenantId = subject.tenantId;
-  if (subject.target) {
-    event.target = {
-      userPrincipalName: subject.target.userPrincipalName,
-      displayName: subject.target.displayName,
-    };
-  }
+  const event: OutcomeEvent = { id, type, occurredAt: at.toISOString(), ...subjectFields(subject) };
   if (extra.outcome !== undefined) event.outcome = extra.outcome;
   if (extra.delivered !== undefined) event.delivered = extra.delivered;
   if (extra.view) event.view = { number: extra.view.number, left: extra.view.left };
@@ -62,18 +62,26 @@ export function outcomeEvent(
   return event;
 }
 
+/** A fact reported about a subject; `distinct` names this occurrence, so reporting it again gives the same id. */
+export interface DistinctFact {
+  distinct: string;
+  occurredAt?: Date;
+  outcome?: OutcomeCode;
+}
+
+function distinctFactEvent(type: OutcomeEventType, subject: EventSubject, fact: DistinctFact): OutcomeEvent {
+  return outcomeEvent(type, outcomeEventId(type, subject, fact.distinct), subject, {
+    occurredAt: fact.occurredAt,
+    outcome: fact.outcome,
+  });
+}
+
 /**
  * `staff.disavowed`: the staff member answered "this wasn't me" to the notice of a reset. `distinct` names
  * this disavowal (e.g. the notice's reference), so reporting it again gives the same event id.
  */
-export function staffDisavowedEvent(
-  subject: EventSubject,
-  fact: { distinct: string; occurredAt?: Date; outcome?: OutcomeCode },
-): OutcomeEvent {
-  return outcomeEvent('staff.disavowed', outcomeEventId('staff.disavowed', subject, fact.distinct), subject, {
-    occurredAt: fact.occurredAt,
-    outcome: fact.outcome,
-  });
+export function staffDisavowedEvent(subject: EventSubject, fact: DistinctFact): OutcomeEvent {
+  return distinctFactEvent('staff.disavowed', subject, fact);
 }
 
 /**
@@ -81,12 +89,6 @@ export function staffDisavowedEvent(
  * MFA again). `distinct` names this reset (e.g. its correlation id and round), so a re-check that finds the
  * same thing gives the same event id.
  */
-export function loopClosedEvent(
-  subject: EventSubject,
-  fact: { distinct: string; occurredAt?: Date; outcome?: OutcomeCode },
-): OutcomeEvent {
-  return outcomeEvent('loop.closed', outcomeEventId('loop.closed', subject, fact.distinct), subject, {
-    occurredAt: fact.occurredAt,
-    outcome: fact.outcome,
-  });
+export function loopClosedEvent(subject: EventSubject, fact: DistinctFact): OutcomeEvent {
+  return distinctFactEvent('loop.closed', subject, fact);
 }

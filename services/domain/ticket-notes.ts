@@ -221,8 +221,16 @@ export function handOffNote(f: HandOffFacts): TicketNote {
   return { text: lines.join('\n'), visibility: 'internal', marker: f.marker };
 }
 
+/** Who a customer-visible note answers and how it is signed and marked. */
+export interface CustomerNoteAddress {
+  request: RequestSummary;
+  mspName: string;
+  marker: string;
+}
+
 /** A short customer-visible note: greeting, body lines, the MSP's signature with the note's reference. */
-function customerNote(request: RequestSummary, body: string[], mspName: string, marker: string): TicketNote {
+function customerNote(address: CustomerNoteAddress, body: string[]): TicketNote {
+  const { request, mspName, marker } = address;
   const lines = [
     `Hello${request.requesterName ? ` ${request.requesterName}` : ''},`,
     '',
@@ -234,63 +242,33 @@ function customerNote(request: RequestSummary, body: string[], mspName: string, 
 }
 
 /** A customer-visible question when the request cannot go on without the requester's answer. */
-export function askRequesterNote(input: {
-  request: RequestSummary;
-  question: string;
-  mspName: string;
-  marker: string;
-}): TicketNote {
-  return customerNote(
-    input.request,
-    [input.question, '', 'Nothing has been reset yet.'],
-    input.mspName,
-    input.marker,
-  );
+export function askRequesterNote(input: CustomerNoteAddress & { question: string }): TicketNote {
+  return customerNote(input, [input.question, '', 'Nothing has been reset yet.']);
 }
 
 /** A customer-visible refusal, with where to go instead. */
-export function refusalNote(input: {
-  request: RequestSummary;
-  message: string;
-  mspName: string;
-  marker: string;
-}): TicketNote {
-  return customerNote(
-    input.request,
-    [input.message, '', 'Nothing has been reset.'],
-    input.mspName,
-    input.marker,
-  );
+export function refusalNote(input: CustomerNoteAddress & { message: string }): TicketNote {
+  return customerNote(input, [input.message, '', 'Nothing has been reset.']);
 }
 
 /** The customer-visible note that carries the confirmation link of an email request. */
-export function confirmationRequestNote(input: {
-  request: RequestSummary;
-  target: DirectoryUser;
-  url: string;
-  expiresAt: Date;
-  mspName: string;
-  marker: string;
-}): TicketNote {
+export function confirmationRequestNote(
+  input: CustomerNoteAddress & { target: DirectoryUser; url: string; expiresAt: Date },
+): TicketNote {
   const what =
     input.request.resetPassword && input.request.resetMfa
       ? 'the password and MFA'
       : input.request.resetPassword
         ? 'the password'
         : 'MFA';
-  return customerNote(
-    input.request,
-    [
-      `We received an email asking us to reset ${what} of ${input.target.displayName}.`,
-      'To protect their account, please confirm that you sent it:',
-      input.url,
-      '',
-      `The page asks "Did you ask for this?": choose "Yes, I asked for this" to go ahead, or "No, this wasn't me" if you did not send it. The link expires on ${utcMinute(input.expiresAt)} UTC.`,
-      'Nothing will be reset until you confirm.',
-    ],
-    input.mspName,
-    input.marker,
-  );
+  return customerNote(input, [
+    `We received an email asking us to reset ${what} of ${input.target.displayName}.`,
+    'To protect their account, please confirm that you sent it:',
+    input.url,
+    '',
+    `The page asks "Did you ask for this?": choose "Yes, I asked for this" to go ahead, or "No, this wasn't me" if you did not send it. The link expires on ${utcMinute(input.expiresAt)} UTC.`,
+    'Nothing will be reset until you confirm.',
+  ]);
 }
 
 function utcMinute(date: Date): string {

@@ -1,5 +1,6 @@
 import { describeOutcome, nextStepFor } from '../domain/outcome-codes.js';
 import type { OutcomeEvent, OutcomeEventType } from '../domain/ports.js';
+import { subjectFields } from '../domain/outcome-events.js';
 
 /**
  * What each outcome event looks like on the wire, in the three formats an endpoint can ask for:
@@ -61,17 +62,8 @@ export function eventData(event: OutcomeEvent): EventData {
     id: event.id,
     type: event.type,
     occurredAt: event.occurredAt,
-    psa: event.psa,
-    ticketId: event.ticketId,
+    ...subjectFields(event),
   };
-  if (event.customer !== undefined) data.customer = event.customer;
-  if (event.tenantId !== undefined) data.tenantId = event.tenantId;
-  if (event.target) {
-    data.target = {
-      userPrincipalName: event.target.userPrincipalName,
-      displayName: event.target.displayName,
-    };
-  }
   if (event.outcome !== undefined) {
     data.outcome = { code: event.outcome, meaning: describeOutcome(event.outcome) };
     // A next step only where an engineer has one to take: a delivered reset needs nobody.

@@ -1,17 +1,11 @@
+import { escapeHtml } from '../domain/html-escape.js';
+
 /**
  * The HTML frame of every one-time-link page (`/s`, `/c`): no inline script or style, noindex, no referrer,
  * the MSP name on top. Every interpolated value goes through `escapeHtml`.
  */
 
-/** Escapes text for HTML element content and double- or single-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 /** Where the router is mounted (asset and form URLs are built from it) and whose page it is. */
 export interface LinkPageFrameBase {

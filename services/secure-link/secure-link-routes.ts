@@ -187,38 +187,63 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
     sendHtml(res, 200, proceedPage(req, token));
   });
 
-  // POST: the explicit "Click Here to Proceed". The only request that consumes a view.
-  router.post('/:token', linkFormParser(), async (req, res) => {
+  /**
+   * What both POSTs check before touching the link: the token (shape, guess limit), the cross-site refusal and
+   * the page nonce. A stale nonce claims nothing: a live link gets `stalePage` back with 403, a dead one the
+   * usual 404. Returns undefined when a response has been sent.
+   */
+  async function admitPost(
+    req: Request,
+    res: express.Response,
+    nonceIsValid: (token: string, nonce: unknown) => boolean,
+    staleLogMessage: string,
+    stalePage: (token: string) => string,
+  ): Promise<{ token: string; link: string; viewer: SecureLinkViewer } | undefined> {
     const token = await admitToken(req, res);
-    if (token === undefined) return;
+    if (token === undefined) return undefined;
     const link = secureLinkRef(token);
     const viewer: SecureLinkViewer = viewerOf(req);
 
-    if (kit.refusedCrossSite(req, res, link, viewer)) return;
+    if (kit.refusedCrossSite(req, res, link, viewer)) return undefined;
     const nonce = postedFields(req).nonce;
-    if (!store.checkFormNonce(token, nonce, nonceMaxAgeMs)) {
-      // Nothing is claimed: a live link gets its proceed page back (fresh nonce), a dead one the usual 404.
-      if (!(await store.peek(token))) return failedLookup(req, res);
-      log.info(
-        { link, nonce: nonce === undefined ? 'missing' : 'invalid', ip: viewer.ip },
-        'secure link POST without a valid page nonce',
-      );
-      return sendHtml(
-        res,
-        403,
-        proceedPage(req, token, 'This page had expired. Click the button again to continue.'),
-      );
+    if (nonceIsValid(token, nonce)) return { token, link, viewer };
+    if (!(await store.peek(token))) {
+      await failedLookup(req, res);
+      return undefined;
     }
+    log.info({ link, nonce: nonce === undefined ? 'missing' : 'invalid', ip: viewer.ip }, staleLogMessage);
+    sendHtml(res, 403, stalePage(token));
+    return undefined;
+  }
+
+  /** Runs a caller's hook after the response is decided; its failure is logged and changes nothing. */
+  function runHookAfterwards(link: string, hookName: string, hook: () => unknown): void {
+    void Promise.resolve()
+      .then(hook)
+      .catch((err: unknown) =>
+        log.error({ link, err: { message: describeError(err) } }, `secure link ${hookName} hook failed`),
+      );
+  }
+
+  // POST: the explicit "Click Here to Proceed". The only request that consumes a view.
+  router.post('/:token', linkFormParser(), async (req, res) => {
+    const admitted = await admitPost(
+      req,
+      res,
+      (token, nonce) => store.checkFormNonce(token, nonce, nonceMaxAgeMs),
+      'secure link POST without a valid page nonce',
+      (token) => proceedPage(req, token, 'This page had expired. Click the button again to continue.'),
+    );
+    if (admitted === undefined) return;
+    const { token, link, viewer } = admitted;
 
     const result = await store.reveal(token, viewer);
     if (result.status !== 'revealed') return failedLookup(req, res);
     if (onRevealed) {
       const { context, viewsLeft, ref, viewNumber } = result;
-      void Promise.resolve()
-        .then(() => onRevealed(context, { ...viewer, viewsLeft, ref, viewNumber, revealedAt: new Date() }))
-        .catch((err: unknown) =>
-          log.error({ link, err: { message: describeError(err) } }, 'secure link onRevealed hook failed'),
-        );
+      runHookAfterwards(link, 'onRevealed', () =>
+        onRevealed(context, { ...viewer, viewsLeft, ref, viewNumber, revealedAt: new Date() }),
+      );
     }
     sendHtml(
       res,
@@ -234,35 +259,21 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
 
   // POST: "I have saved it, destroy this link", from the revealed page. Consumes no view; ends the link.
   router.post('/:token/destroy', linkFormParser(), async (req, res) => {
-    const token = await admitToken(req, res);
-    if (token === undefined) return;
-    const link = secureLinkRef(token);
-    const viewer: SecureLinkViewer = viewerOf(req);
-
-    if (kit.refusedCrossSite(req, res, link, viewer)) return;
-    const nonce = postedFields(req).nonce;
-    if (!store.checkDestroyNonce(token, nonce, nonceMaxAgeMs)) {
-      if (!(await store.peek(token))) return failedLookup(req, res);
-      log.info(
-        { link, nonce: nonce === undefined ? 'missing' : 'invalid', ip: viewer.ip },
-        'secure link destroy without a valid page nonce',
-      );
-      return sendHtml(
-        res,
-        403,
-        renderConfirmDestroyPage({ ...base(req), token, nonce: store.destroyNonce(token) }),
-      );
-    }
+    const admitted = await admitPost(
+      req,
+      res,
+      (token, nonce) => store.checkDestroyNonce(token, nonce, nonceMaxAgeMs),
+      'secure link destroy without a valid page nonce',
+      (token) => renderConfirmDestroyPage({ ...base(req), token, nonce: store.destroyNonce(token) }),
+    );
+    if (admitted === undefined) return;
+    const { token, link, viewer } = admitted;
 
     const result = await store.destroyByViewer(token, viewer);
     if (result.status !== 'destroyed') return failedLookup(req, res);
     if (onDestroyed) {
       const { context, ref, destroyedAt } = result;
-      void Promise.resolve()
-        .then(() => onDestroyed(context, { ...viewer, ref, destroyedAt }))
-        .catch((err: unknown) =>
-          log.error({ link, err: { message: describeError(err) } }, 'secure link onDestroyed hook failed'),
-        );
+      runHookAfterwards(link, 'onDestroyed', () => onDestroyed(context, { ...viewer, ref, destroyedAt }));
     }
     sendHtml(res, 200, renderDestroyedPage(base(req)));
   });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SecureLinkStoreError, TransientError } from '../domain/errors.js';
 import type { LinkSecret, SecureLink, SecureLinkOptions } from '../domain/ports.js';
 import { decodeSecrets, encodeSecrets, LINK_FORMAT_VERSION, normaliseSecrets } from './link-secrets.js';
-import { createFormNonces, deriveServerSubkey } from '../one-time-links/form-nonce.js';
+import { createFormNonces, deriveServerSubkey, type FormNonces } from '../one-time-links/form-nonce.js';
 import { createKeyRing, type ServerKey } from '../one-time-links/key-ring.js';
 import {
   isWellFormedLinkToken,
@@ -10,7 +10,7 @@ import {
   newLinkTokenBytes,
   parseLinkContext,
 } from '../one-time-links/link-token.js';
-import { createLinkRedis, isRedisRefusal } from '../one-time-links/redis-deadline.js';
+import { createLinkRedis, isRedisRefusal, type LuaScript } from '../one-time-links/redis-deadline.js';
 import { openPayload, sealPayload, type PayloadBinding } from './link-cipher.js';
 import { CLAIM, DESTROY, VIEWER_DESTROY } from './link-scripts.js';
 import { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS } from './link-meta.js';
@@ -25,15 +25,8 @@ import {
 } from './secure-link-store-types.js';
 
 export { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS };
-export {
-  SECURE_LINK_LIMITS,
-  type RedisSecureLinkStore,
-  type RedisSecureLinkStoreOptions,
-  type RevealResult,
-  type SecureLinkContext,
-  type SecureLinkViewer,
-  type ViewerDestroyResult,
-} from './secure-link-store-types.js';
+// Callers import the store's types from here; the types module holds nothing else.
+export * from './secure-link-store-types.js';
 import { storeKeys } from '../redis/redis-keys.js';
 
 /**
@@ -154,10 +147,39 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
         : new TransientError(message, undefined, { cause }),
   });
 
+  /** Runs one of the link scripts on a link's record and its meta record, in one atomic step. */
+  function runOnLink(what: string, script: LuaScript, idHash: string, args: string[]): Promise<unknown> {
+    return guarded(what, () => run(script, [redisKey(idHash), metaKey(idHash)], args));
+  }
+
+  /** A nonce of `family` for the page of the link behind `token`; a malformed token has no page. */
+  function issueNonce(family: FormNonces, token: string, nowMs: number): string {
+    const parsed = parseToken(token);
+    if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
+    return family.issue(parsed.idHash, nowMs);
+  }
+
+  function checkNonce(
+    family: FormNonces,
+    token: string,
+    nonce: unknown,
+    maxAgeMs: number,
+    nowMs: number,
+  ): boolean {
+    const parsed = parseToken(token);
+    return parsed !== null && family.check(parsed.idHash, nonce, maxAgeMs, nowMs);
+  }
+
+  /** The link behind a viewer's token, loaded and opened (`opened` null when it cannot be); undefined for junk. */
+  async function loadForViewer(token: string) {
+    const parsed = parseToken(token);
+    if (!parsed) return undefined;
+    const fields = await load(parsed);
+    return { parsed, link: parsed.idHash.slice(0, 12), fields, opened: open(parsed, fields) };
+  }
+
   async function claim(idHash: string, tag: string): Promise<{ viewsLeft: number; viewNumber: number }> {
-    const result = await guarded('claim a view', () =>
-      run(CLAIM, [redisKey(idHash), metaKey(idHash)], [tag, String(Date.now())]),
-    );
+    const result = await runOnLink('claim a view', CLAIM, idHash, [tag, String(Date.now())]);
     const [viewsLeft, viewNumber] = Array.isArray(result) ? result : [];
     return typeof viewsLeft === 'number' && typeof viewNumber === 'number'
       ? { viewsLeft, viewNumber }
@@ -298,9 +320,7 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     async destroy(token: string): Promise<void> {
       const parsed = parseToken(token);
       if (!parsed) return; // nothing could ever have been stored under it
-      const removed = await guarded('destroy a link', () =>
-        run(DESTROY, [redisKey(parsed.idHash), metaKey(parsed.idHash)], []),
-      );
+      const removed = await runOnLink('destroy a link', DESTROY, parsed.idHash, []);
       log.info({ link: parsed.idHash.slice(0, 12), removed: removed === 1 }, 'secure link destroyed');
     },
 
@@ -313,46 +333,35 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     },
 
     formNonce(token: string, nowMs = Date.now()): string {
-      const parsed = parseToken(token);
-      if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
-      return nonces.issue(parsed.idHash, nowMs);
+      return issueNonce(nonces, token, nowMs);
     },
 
     checkFormNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
-      const parsed = parseToken(token);
-      return parsed !== null && nonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
+      return checkNonce(nonces, token, nonce, maxAgeMs, nowMs);
     },
 
     destroyNonce(token: string, nowMs = Date.now()): string {
-      const parsed = parseToken(token);
-      if (!parsed) throw new SecureLinkStoreError('not a secure-link token');
-      return destroyNonces.issue(parsed.idHash, nowMs);
+      return issueNonce(destroyNonces, token, nowMs);
     },
 
     checkDestroyNonce(token: string, nonce: unknown, maxAgeMs: number, nowMs = Date.now()): boolean {
-      const parsed = parseToken(token);
-      return parsed !== null && destroyNonces.check(parsed.idHash, nonce, maxAgeMs, nowMs);
+      return checkNonce(destroyNonces, token, nonce, maxAgeMs, nowMs);
     },
 
     async destroyByViewer(token: string, viewer?: SecureLinkViewer): Promise<ViewerDestroyResult> {
-      const parsed = parseToken(token);
-      if (!parsed) return { status: 'unavailable' };
-      const link = parsed.idHash.slice(0, 12);
-      const fields = await load(parsed);
-      const opened = open(parsed, fields);
+      const found = await loadForViewer(token);
+      if (!found) return { status: 'unavailable' };
+      const { parsed, link, fields, opened } = found;
       if (!opened) {
         if (fields.tag)
           log.warn({ link, ip: viewer?.ip }, 'secure link destroy refused: token does not open it');
         return { status: 'unavailable' };
       }
       const destroyedAt = new Date();
-      const removed = await guarded('destroy a link', () =>
-        run(
-          VIEWER_DESTROY,
-          [redisKey(parsed.idHash), metaKey(parsed.idHash)],
-          [fields.tag as string, String(destroyedAt.getTime())],
-        ),
-      );
+      const removed = await runOnLink('destroy a link', VIEWER_DESTROY, parsed.idHash, [
+        fields.tag as string,
+        String(destroyedAt.getTime()),
+      ]);
       if (removed !== 1) return { status: 'unavailable' };
       log.info(
         { link, ...opened.context, ip: viewer?.ip, userAgent: viewer?.userAgent },
@@ -368,11 +377,9 @@ export function createRedisSecureLinkStore(opts: RedisSecureLinkStoreOptions): R
     },
 
     async reveal(token: string, viewer?: SecureLinkViewer): Promise<RevealResult> {
-      const parsed = parseToken(token);
-      if (!parsed) return { status: 'unavailable' };
-      const link = parsed.idHash.slice(0, 12);
-      const fields = await load(parsed);
-      const opened = open(parsed, fields);
+      const found = await loadForViewer(token);
+      if (!found) return { status: 'unavailable' };
+      const { parsed, link, fields, opened } = found;
       if (!opened) {
         // A stored link that this token cannot open means a wrong key part: worth a warning (guessing or a
         // mangled link), though the viewer sees the same "unavailable" as for any other failure.

@@ -2,19 +2,24 @@ import type { PsaKind } from './psa-port.js';
 
 /** Telling the staff member that their password or MFA was reset, and their "this wasn't me" answer. */
 
-/**
- * One notice to send after a delivered reset. Nothing secret: no password, no pass, no link. `resetAt` with
- * psa and ticket names the reset, so a retried write-back schedules the same notice, not a second one.
- */
-export interface StaffNoticeRequest {
+/** What a "this wasn't me" link is bound to: the reset's ticket and the one account it may act on. */
+export interface DisavowBinding {
   psa: PsaKind;
   ticketId: string;
   correlationId: string;
   /** The PSA's id of the customer and its Entra tenant, as the reset used them. */
   customerId: string;
   tenantId: string;
-  /** The staff member's directory object id, name and sign-in name. */
+  /** The staff member's directory object id. */
   userId: string;
+}
+
+/**
+ * One notice to send after a delivered reset. Nothing secret: no password, no pass, no link. `resetAt` with
+ * psa and ticket names the reset, so a retried write-back schedules the same notice, not a second one.
+ */
+export interface StaffNoticeRequest extends DisavowBinding {
+  /** The staff member's name and sign-in name. */
   staffName: string;
   staffSignInName: string;
   /** The staff member's own mail and UPN: never a recipient of the notice (they are the reset mailbox). */
@@ -30,16 +35,6 @@ export interface StaffNoticeRequest {
 /** Queues a notice; a request already queued (same psa, ticket and `resetAt`) is not queued again. */
 export interface StaffNoticeScheduler {
   schedule(request: StaffNoticeRequest): Promise<void>;
-}
-
-/** What a "this wasn't me" link is bound to: the reset's ticket and the one account it may act on. */
-export interface DisavowBinding {
-  psa: PsaKind;
-  ticketId: string;
-  correlationId: string;
-  customerId: string;
-  tenantId: string;
-  userId: string;
 }
 
 /** Makes and removes "this wasn't me" links. The URL is a secret: it goes into the notice and nowhere else. */

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../html-escape.js';
 import type { NotificationAddresses, NotificationMessage } from '../ports.js';
 
 /**
@@ -82,15 +83,6 @@ function line(value: string, max = 200): string {
     .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
     .trim()
     .slice(0, max);
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** The paragraphs of the notice, as plain text; the HTML body is the same words. */
