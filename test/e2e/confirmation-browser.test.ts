@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
@@ -19,6 +18,8 @@ import {
   chromiumAvailability,
   E2E_MSP_NAME,
   launchChromium,
+  listenLocally,
+  withPage as withSharedPage,
   saveScreenshot,
   shouldWriteScreenshot,
 } from '../support/secure-link-server.js';
@@ -65,10 +66,7 @@ describe.skipIf(!availability.run)('confirmation link in headless Chromium', () 
         },
       }),
     );
-    server = await new Promise<Server>((done) => {
-      const s = app.listen(0, '127.0.0.1', () => done(s));
-    });
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, origin } = await listenLocally(app));
     browser = await launchChromium();
   });
 
@@ -82,17 +80,10 @@ describe.skipIf(!availability.run)('confirmation link in headless Chromium', () 
     }
   });
 
-  async function withPage<T>(
+  const withPage = <T>(
     options: Parameters<Browser['newContext']>[0],
     run: (page: Page) => Promise<T>,
-  ): Promise<T> {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 }, ...options });
-    try {
-      return await run(await context.newPage());
-    } finally {
-      await context.close();
-    }
-  }
+  ): Promise<T> => withSharedPage(browser, options, run);
 
   async function newLink(targetDisplayName = 'Jane Doe') {
     const link = await store.create({

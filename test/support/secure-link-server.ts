@@ -8,7 +8,7 @@ import express from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { LinkSecret, SecureLinkOptions } from '../../services/domain/ports.js';
 import {
   createSecureLinkRouter,
@@ -51,6 +51,28 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Runs `run` in a fresh browser context (900×700 unless `options` says otherwise), closed afterwards. */
+export async function withPage<T>(
+  browser: Browser,
+  options: Parameters<Browser['newContext']>[0],
+  run: (page: Page) => Promise<T>,
+): Promise<T> {
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 }, ...options });
+  try {
+    return await run(await context.newPage());
+  } finally {
+    await context.close();
+  }
+}
+
+/** Serves `app` on a free loopback port; its origin is `http://127.0.0.1:<port>`. */
+export async function listenLocally(app: express.Express): Promise<{ server: Server; origin: string }> {
+  const server = await new Promise<Server>((done) => {
+    const s = app.listen(0, '127.0.0.1', () => done(s));
+  });
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 export const E2E_MSP_NAME = 'Ashton Solutions';
