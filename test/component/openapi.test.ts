@@ -10,7 +10,7 @@ import { createMetrics } from '../../services/metrics/metrics.js';
 import { createInternalApp } from '../../services/metrics/metrics-server.js';
 import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import { keysUnder, testRedis, testRedisUrl } from '../support/redis.js';
-import { validEnv } from '../support/test-config.js';
+import { OTHER_PSAS_ENV, validEnv } from '../support/test-config.js';
 
 /**
  * docs/openapi.yaml and the routes the app really has, kept in step: every route of the public app (every PSA
@@ -76,20 +76,7 @@ beforeAll(async () => {
     REDIS_URL: await testRedisUrl(),
     REDIS_KEY_PREFIX: prefix,
     METRICS_BEARER_TOKEN: TOKEN,
-    CONNECTWISE_ENABLED: 'true',
-    CONNECTWISE_SITE_URL: 'https://api-na.myconnectwise.net',
-    CONNECTWISE_COMPANY_ID: 'examplemsp',
-    CONNECTWISE_PUBLIC_KEY: 'cw-public',
-    CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value',
-    CONNECTWISE_CLIENT_ID: '11111111-aaaa-4bbb-8ccc-222222222222',
-    CONNECTWISE_RESET_BOARD_IDS: '5',
-    AUTOTASK_ENABLED: 'true',
-    AUTOTASK_BASE_URL: 'https://webservices5.autotask.net/atservicesrest',
-    AUTOTASK_USERNAME: 'api@example.test',
-    AUTOTASK_SECRET: 'autotask-api-secret',
-    AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
-    AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-autotask-webhook-secret',
-    AUTOTASK_RESET_QUEUE_IDS: '29683',
+    ...OTHER_PSAS_ENV,
     // On, so that its routes are there to be left out knowingly (see CONSOLE_PATH below).
     CONSOLE_ENABLED: 'true',
     CONSOLE_OIDC_ISSUER: 'https://login.microsoftonline.com/99999999-8888-4777-8666-555555555555/v2.0',

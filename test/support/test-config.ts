@@ -28,3 +28,21 @@ export function validEnv(overrides: Record<string, string> = {}): NodeJS.Process
     ...overrides,
   };
 }
+
+/** ConnectWise and Autotask enabled with placeholder settings, beside `validEnv`'s HaloPSA. */
+export const OTHER_PSAS_ENV: Readonly<Record<string, string>> = Object.freeze({
+  CONNECTWISE_ENABLED: 'true',
+  CONNECTWISE_SITE_URL: 'https://api-na.myconnectwise.net',
+  CONNECTWISE_COMPANY_ID: 'examplemsp',
+  CONNECTWISE_PUBLIC_KEY: 'cw-public',
+  CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value',
+  CONNECTWISE_CLIENT_ID: '11111111-aaaa-4bbb-8ccc-222222222222',
+  CONNECTWISE_RESET_BOARD_IDS: '5',
+  AUTOTASK_ENABLED: 'true',
+  AUTOTASK_BASE_URL: 'https://webservices5.autotask.net/atservicesrest',
+  AUTOTASK_USERNAME: 'api@example.test',
+  AUTOTASK_SECRET: 'autotask-api-secret',
+  AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
+  AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-autotask-webhook-secret',
+  AUTOTASK_RESET_QUEUE_IDS: '29683',
+});

@@ -7,7 +7,7 @@ import { configKeys, type ConfigLeaf } from '../../config/config-keys.js';
 import { createConfig } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
 import { planWarnings, planWiring } from '../../app/wiring-plan.js';
-import { validEnv } from '../support/test-config.js';
+import { OTHER_PSAS_ENV, validEnv } from '../support/test-config.js';
 
 /**
  * Every configuration key must reach the code that uses it. The composition root builds the service from
@@ -23,20 +23,7 @@ writeFileSync(certificate, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFIC
 function baseEnv(): NodeJS.ProcessEnv {
   return validEnv({
     PACING_ENABLED: 'true',
-    CONNECTWISE_ENABLED: 'true',
-    CONNECTWISE_SITE_URL: 'https://api-na.myconnectwise.net',
-    CONNECTWISE_COMPANY_ID: 'examplemsp',
-    CONNECTWISE_PUBLIC_KEY: 'cw-public',
-    CONNECTWISE_PRIVATE_KEY: 'cw-private-key-value',
-    CONNECTWISE_CLIENT_ID: '11111111-aaaa-4bbb-8ccc-222222222222',
-    CONNECTWISE_RESET_BOARD_IDS: '5',
-    AUTOTASK_ENABLED: 'true',
-    AUTOTASK_BASE_URL: 'https://webservices5.autotask.net/atservicesrest',
-    AUTOTASK_USERNAME: 'api@example.test',
-    AUTOTASK_SECRET: 'autotask-api-secret',
-    AUTOTASK_INTEGRATION_CODE: 'INTEGRATIONCODE',
-    AUTOTASK_WEBHOOK_SECRET_KEY: 'a-long-autotask-webhook-secret',
-    AUTOTASK_RESET_QUEUE_IDS: '29683',
+    ...OTHER_PSAS_ENV,
     NOTIFY_ENABLED: 'true',
     NOTIFY_MSP_TENANT_ID: '99999999-8888-4777-8666-555555555555',
     NOTIFY_SENDER_MAILBOX: 'notices@example-msp.test',
