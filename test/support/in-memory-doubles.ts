@@ -458,3 +458,18 @@ export function useCaseWith(
 export function contextFor(journal: ResetJournal, ticketId = '4242'): ResetRequestContext {
   return { psa: 'halopsa', ticketId, correlationId: `halopsa-${ticketId}`, journal, logger: silentLogger };
 }
+
+/**
+ * The usual world of a use-case test: Maria manages Sam (who has one phone method), and ticket 4242 asks for
+ * Sam's password and MFA.
+ */
+export function mariaAndSam(): { psa: MemoryPsa; directory: MemoryDirectory; links: MemoryLinks } {
+  const psa = new MemoryPsa();
+  const directory = new MemoryDirectory();
+  const links = new MemoryLinks();
+  const maria = directory.add(user('maria'));
+  directory.add(user('sam'), maria.id);
+  directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
+  psa.tickets.set('4242', resetTicket());
+  return { psa, directory, links };
+}

@@ -18,7 +18,7 @@ import {
   memoryJournal,
   resetTicket,
   useCaseWith,
-  user,
+  mariaAndSam,
 } from '../support/in-memory-doubles.js';
 
 /** A directory of one customer, contoso (Halo customer 12), with these settings of its own. */
@@ -42,13 +42,7 @@ describe("A customer's settings reach the reset", () => {
   let links: MemoryLinks;
 
   beforeEach(() => {
-    psa = new MemoryPsa();
-    directory = new MemoryDirectory();
-    links = new MemoryLinks();
-    const maria = directory.add(user('maria'));
-    directory.add(user('sam'), maria.id);
-    directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
-    psa.tickets.set('4242', resetTicket());
+    ({ psa, directory, links } = mariaAndSam());
   });
 
   it('When the customer has its own password format, then the password set in the tenant has that format', async () => {
@@ -98,15 +92,9 @@ describe("A customer's roll-out mode", () => {
   };
 
   beforeEach(() => {
-    psa = new MemoryPsa();
-    directory = new MemoryDirectory();
-    links = new MemoryLinks();
+    ({ psa, directory, links } = mariaAndSam());
     confirmations = new MemoryConfirmations();
     ledger = new MemoryLedger();
-    const maria = directory.add(user('maria'));
-    directory.add(user('sam'), maria.id);
-    directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
-    psa.tickets.set('4242', resetTicket());
   });
 
   it('When the customer is in dry run and the manager asks, then one internal note says what would be reset and why, and the engineers get the ticket', async () => {

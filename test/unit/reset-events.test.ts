@@ -11,7 +11,7 @@ import {
   memoryJournal,
   resetTicket,
   useCaseWith,
-  user,
+  mariaAndSam,
 } from '../support/in-memory-doubles.js';
 
 /**
@@ -47,14 +47,8 @@ describe('outcome events from the reset use case', () => {
   let events: RecordingEvents;
 
   beforeEach(() => {
-    psa = new MemoryPsa();
-    directory = new MemoryDirectory();
-    links = new MemoryLinks();
+    ({ psa, directory, links } = mariaAndSam());
     events = new RecordingEvents();
-    const maria = directory.add(user('maria'));
-    directory.add(user('sam'), maria.id);
-    directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
-    psa.tickets.set('4242', resetTicket());
   });
 
   it('When a reset is delivered, then one reset.delivered event names the customer, tenant and staff member, and no secret', async () => {

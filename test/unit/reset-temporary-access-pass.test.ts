@@ -10,7 +10,7 @@ import {
   memoryJournal,
   resetTicket,
   useCaseWith,
-  user,
+  mariaAndSam,
 } from '../support/in-memory-doubles.js';
 
 /**
@@ -33,13 +33,7 @@ describe('ResetUseCase with a Temporary Access Pass', () => {
   let calls: string[];
 
   beforeEach(() => {
-    psa = new MemoryPsa();
-    directory = new MemoryDirectory();
-    links = new MemoryLinks();
-    const maria = directory.add(user('maria'));
-    directory.add(user('sam'), maria.id);
-    directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
-    psa.tickets.set('4242', resetTicket());
+    ({ psa, directory, links } = mariaAndSam());
     calls = [];
     // Record the order of the Graph writes and link stores.
     const record = <T extends object, K extends keyof T>(obj: T, name: K, label: string) => {

@@ -9,6 +9,7 @@ import {
   resetTicket,
   useCaseWith,
   user,
+  mariaAndSam,
 } from '../support/in-memory-doubles.js';
 
 describe('ResetUseCase', () => {
@@ -17,13 +18,7 @@ describe('ResetUseCase', () => {
   let links: MemoryLinks;
 
   beforeEach(() => {
-    psa = new MemoryPsa();
-    directory = new MemoryDirectory();
-    links = new MemoryLinks();
-    const maria = directory.add(user('maria'));
-    directory.add(user('sam'), maria.id);
-    directory.methods.set('sam', [{ kind: 'phoneAuthenticationMethod', id: 'p1', outcome: 'removed' }]);
-    psa.tickets.set('4242', resetTicket());
+    ({ psa, directory, links } = mariaAndSam());
   });
 
   it('When the manager asks, then the password set in the tenant is the one behind the delivered link', async () => {
