@@ -1,38 +1,32 @@
 import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
 import type { DirectoryFactory, OutcomeEvents, PsaAdapter, PsaKind } from '../services/domain/ports.js';
-import type { Logger } from '../services/logging/logger.js';
-import type { RedisOutageLog } from '../services/logging/redis-outage-log.js';
-import type { Metrics } from '../services/metrics/metrics.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { AFTERCARE_QUEUE_NAME, createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
-import { reportRedisOutages } from './redis-wiring.js';
+import { watchQueueMetrics, type WiringBase } from './wiring-base.js';
 import type { WiringPlan } from './wiring-plan.js';
 
 /**
  * The watch after a delivered reset, on a worker: its own queue and connection, checks through the paced
  * ports, its ending told as an outcome event. Errors go to the service's one Redis outage log.
  */
-export function wireAftercare(input: {
-  plan: WiringPlan;
-  watch: NonNullable<WiringPlan['watch']>;
-  /** A connection of the watch's own (BullMQ's worker blocks on it). */
-  connection: RedisClient;
-  /** The reset worker's connection, which adds the watches. */
-  queueConnection: RedisClient;
-  prefix: string;
-  logger: Logger;
-  psa: (kind: PsaKind) => PsaAdapter;
-  directories: DirectoryFactory;
-  events?: OutcomeEvents;
-  redisOutage: RedisOutageLog;
-  metrics?: Pick<Metrics, 'watchQueue' | 'watchWorker'>;
-}): AftercareService {
-  const { plan, watch, connection, logger, redisOutage } = input;
-  reportRedisOutages(connection, redisOutage, 'aftercare');
+export function wireAftercare(
+  base: WiringBase,
+  input: {
+    watch: NonNullable<WiringPlan['watch']>;
+    /** The reset worker's connection, which adds the watches. */
+    queueConnection: RedisClient;
+    psa: (kind: PsaKind) => PsaAdapter;
+    directories: DirectoryFactory;
+    events?: OutcomeEvents;
+  },
+): AftercareService {
+  const { plan, logger, redis } = base;
+  const { watch } = input;
   const aftercare = createAftercare({
-    connection,
+    // A connection of the watch's own: BullMQ's worker blocks on it.
+    connection: redis.open('aftercare'),
     queueConnection: input.queueConnection,
-    prefix: input.prefix,
+    prefix: redis.prefix,
     watch: new BackInWatch({
       psa: input.psa,
       directories: input.directories,
@@ -45,11 +39,10 @@ export function wireAftercare(input: {
     backoffMs: plan.worker.backoffMs,
     locks: plan.worker,
     reportError: (source, err) =>
-      redisOutage.errorListener(`aftercare ${source}`, (e) =>
+      redis.outage.errorListener(`aftercare ${source}`, (e) =>
         logger.error({ err: { message: e.message } }, `aftercare ${source} error`),
       )(err),
   });
-  input.metrics?.watchQueue(AFTERCARE_QUEUE_NAME, aftercare.queue);
-  if (aftercare.worker) input.metrics?.watchWorker(aftercare.worker, AFTERCARE_QUEUE_NAME);
+  watchQueueMetrics(base.metrics, AFTERCARE_QUEUE_NAME, aftercare);
   return aftercare;
 }

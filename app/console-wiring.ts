@@ -5,12 +5,11 @@ import { createConsoleAudit } from '../services/console/console-audit.js';
 import { consoleRedirectUri, createConsoleRouter } from '../services/console/console-router.js';
 import { createOidcSignIn } from '../services/console/console-sign-in.js';
 import type { FailedJobs } from '../services/console/console-sources.js';
-import type { Logger } from '../services/logging/logger.js';
 import { createHandOffReader } from '../services/policy/ticket-ledger.js';
-import type { RedisClient } from '../services/redis/redis-client.js';
 import { redisKeys } from '../services/redis/redis-keys.js';
 import { createLiveLinkReader } from '../services/secure-link/live-link-reader.js';
 import { AFTERCARE_QUEUE_NAME, watchList, type AftercareJobData } from '../workers/aftercare-worker.js';
+import type { WiringBase } from './wiring-base.js';
 import type { WiringPlan } from './wiring-plan.js';
 
 export interface OperatorConsole {
@@ -23,18 +22,19 @@ export interface OperatorConsole {
  * The operator console on the API: Entra sign-in, the stores' read sides, the failed jobs' retry, and the
  * queues (bull-board, read-only). The watch's queue is read here too, when the watch is on, for its page.
  */
-export function wireOperatorConsole(input: {
-  plan: WiringPlan;
-  console: NonNullable<WiringPlan['console']>;
-  logger: Logger;
-  fastRedis: RedisClient;
-  prefix: string;
-  /** The queues bull-board shows; a new queue is one more entry. */
-  queues: Queue[];
-  confirmations: ConfirmationStore;
-  failedJobs: FailedJobs;
-}): OperatorConsole {
-  const { plan, console: settings, logger, fastRedis, prefix } = input;
+export function wireOperatorConsole(
+  base: WiringBase,
+  input: {
+    console: NonNullable<WiringPlan['console']>;
+    /** The queues bull-board shows; a new queue is one more entry. */
+    queues: Queue[];
+    confirmations: ConfirmationStore;
+    failedJobs: FailedJobs;
+  },
+): OperatorConsole {
+  const { plan, logger } = base;
+  const { fast: fastRedis, prefix } = base.redis;
+  const settings = input.console;
   const watchQueue = plan.watch
     ? new Queue<AftercareJobData>(AFTERCARE_QUEUE_NAME, { connection: fastRedis, prefix })
     : undefined;

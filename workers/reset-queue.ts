@@ -53,6 +53,13 @@ export interface ResetQueueOptions {
   addTimeoutMs?: number;
   /** Holds an add until the replicas have it (`redis.waitReplicas`), so a failover cannot lose an accepted job. */
   replicated?: ReplicatedWrite;
+  /**
+   * The pacing key of the PSA customer a webhook names (its Graph tenant's), when pacing is on and the
+   * customer is known. A new job is admitted on it before it reads anything: in a burst, a ticket whose
+   * tenant is busy waits without spending PSA requests on reading a ticket it cannot work yet. A wrong key
+   * only delays the job.
+   */
+  pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
 }
 
 /** A ticket's job before any work: its journal empty, its correlation id the ticket's job id. */
@@ -67,10 +74,11 @@ export class ResetQueue {
   private readonly addTimeoutMs: number;
   private readonly prefix: string;
   private readonly replicated: ReplicatedWrite;
+  private readonly pacingKeyOf: ResetQueueOptions['pacingKeyOf'];
 
   constructor(options: ResetQueueOptions) {
     this.prefix = options.prefix;
-    this.replicated = options.replicated ?? ((write) => write());
+    this.pacingKeyOf = options.pacingKeyOf;
     this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, {
       connection: options.connection,
       prefix: options.prefix,
@@ -88,8 +96,9 @@ export class ResetQueue {
    * Resolves once the job is in Redis (new or already there), with its open-job record (open-jobs-store.ts)
    * in the same MULTI: one round trip. Throws when Redis cannot take it.
    */
-  async enqueue(psa: PsaKind, ticketId: string, pacingKey?: string): Promise<string> {
+  async enqueue(psa: PsaKind, ticketId: string, customerHint?: string): Promise<string> {
     const jobId = resetJobId(psa, ticketId);
+    const pacingKey = customerHint === undefined ? undefined : this.pacingKeyOf?.(psa, customerHint);
     const data: ResetJobData = {
       ...newJobData(psa, ticketId),
       ...(pacingKey ? { parkedOn: pacingKey } : {}),

@@ -1,7 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { RedisClient } from '../redis/redis-client.js';
-import type { PsaKind } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsHandlers } from '../metrics/metrics-server.js';
@@ -34,8 +33,6 @@ export interface AppDeps {
    * the public port has no /metrics: the metrics listener (`metrics-server.ts`) serves it.
    */
   metricsBearerToken?: string;
-  /** Pacing key of a PSA customer named by a webhook body, when pacing is on (see `Enqueuer`). */
-  pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
   /** Where webhooks refused for want of Redis are reported (see `webhookIntakeHandlers`). */
   onQueueUnavailable?: (err: Error) => void;
 }
@@ -63,7 +60,6 @@ export function buildApp(deps: AppDeps): Express {
         queue: deps.queue,
         bodyLimitBytes: deps.bodyLimitBytes,
         logger: deps.logger,
-        pacingKeyOf: deps.pacingKeyOf,
         onQueueUnavailable: deps.onQueueUnavailable,
       }),
     );

@@ -51,11 +51,10 @@ export interface WebhookReceiver {
 
 export interface Enqueuer {
   /**
-   * Adds the ticket's job. `pacingKey`, when known, is the pacing key the job is admitted on before it reads
-   * anything (its customer's Graph tenant): in a burst, a ticket whose tenant is busy then waits without
-   * spending PSA requests on reading a ticket it cannot work yet. A wrong key only delays the job.
+   * Adds the ticket's job. `customerHint` is the PSA customer the webhook body names, when it names one: the
+   * queue may schedule the job by it (see `ResetQueue`), never act on it.
    */
-  enqueue(psa: PsaKind, ticketId: string, pacingKey?: string): Promise<string>;
+  enqueue(psa: PsaKind, ticketId: string, customerHint?: string): Promise<string>;
 }
 
 /**
@@ -71,15 +70,13 @@ export function webhookIntakeHandlers(options: {
   queue: Enqueuer;
   bodyLimitBytes: number;
   logger: Logger;
-  /** The pacing key of a PSA customer named by a webhook body (see `Enqueuer`); undefined when unknown. */
-  pacingKeyOf?: (psa: PsaKind, customerHint: string) => string | undefined;
   /**
    * Reports a webhook refused because Redis could not take its job (the service's Redis outage log, which
    * keeps an outage to one line a second); without it each refusal is logged on its own.
    */
   onQueueUnavailable?: (err: Error) => void;
 }): RequestHandler[] {
-  const { receiver, queue, pacingKeyOf } = options;
+  const { receiver, queue } = options;
   const refuseUnauthenticated = (req: Request, res: Response, reason: string) => {
     req.log.warn(
       { event: 'intake.unauthenticated', psa: receiver.psa, reason },
@@ -138,13 +135,7 @@ export function webhookIntakeHandlers(options: {
       }
       try {
         const accepted = await Promise.all(
-          verdict.deliveries.map((d) =>
-            queue.enqueue(
-              receiver.psa,
-              d.ticketId,
-              d.customerHint === undefined ? undefined : pacingKeyOf?.(receiver.psa, d.customerHint),
-            ),
-          ),
+          verdict.deliveries.map((d) => queue.enqueue(receiver.psa, d.ticketId, d.customerHint)),
         );
         // Info lines only when info is on: `req.log` makes a child logger, a cost on every webhook otherwise.
         const logInfo = options.logger.isLevelEnabled('info');
