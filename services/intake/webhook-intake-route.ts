@@ -176,12 +176,3 @@ export function webhookIntakeHandlers(options: {
     },
   ];
 }
-
-/** Parses a raw body as JSON for receivers; undefined when it is not JSON. */
-export function parseJson(rawBody: Buffer): unknown {
-  try {
-    return JSON.parse(rawBody.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
