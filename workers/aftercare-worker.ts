@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import {
@@ -11,16 +11,9 @@ import {
 import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Aftercare, DeliveredReset } from '../services/domain/ports.js';
 import type { WatchList, WatchSummary } from '../services/console/console-sources.js';
-import type { Logger } from '../services/logging/logger.js';
 import { isPacingDelay } from '../services/pacing/pacing-delay.js';
-import {
-  lockOptions,
-  reportedQueue,
-  reportErrorsOf,
-  retryDelay,
-  runLater,
-  type QueueErrorReport,
-} from './job-runner.js';
+import { giveUp, retryDelay, runLater } from './job-runner.js';
+import { lockOptions, openSideQueue, type SideQueue, type SideQueueOptions } from './side-queue.js';
 
 export const AFTERCARE_QUEUE_NAME = QUEUE_NAMES.aftercare;
 
@@ -42,29 +35,21 @@ export function watchJobId(reset: Pick<DeliveredReset, 'psa' | 'ticketId' | 'res
   return `watch-${reset.psa}-${reset.ticketId}-${Date.parse(reset.resetAt)}`;
 }
 
-export interface AftercareOptions {
+/** Watches are added through `queueConnection`, not the fail-fast connection; the concurrency is the settings'. */
+export interface AftercareOptions extends Omit<SideQueueOptions, 'fastRedis' | 'concurrency'> {
   /** A dedicated connection for the worker (`maxRetriesPerRequest: null`). */
   connection: RedisClient;
   /** The connection the reset worker adds watches with. */
   queueConnection: RedisClient;
-  prefix: string;
   watch: BackInWatch;
   settings: WatchSettings & { concurrency: number };
-  logger: Logger;
   /** Transient failures in a row before a watch is given up (config `worker.attempts`). */
   attempts: number;
-  backoffMs: number;
-  locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /** Run the worker in this process (default true). */
   startWorker?: boolean;
-  reportError?: QueueErrorReport;
 }
 
-export interface AftercareService extends Aftercare {
-  queue: Queue<AftercareJobData>;
-  worker: Worker<AftercareJobData> | undefined;
-  close(): Promise<void>;
-}
+export interface AftercareService extends Aftercare, SideQueue<AftercareJobData, string> {}
 
 /**
  * The follow-up of delivered resets in its own BullMQ queue (`aftercare`): each watch is a delayed job that
@@ -80,14 +65,23 @@ export function createAftercare(options: AftercareOptions): AftercareService {
     removeOnComplete: { age: RETENTION_SECONDS },
     removeOnFail: { age: RETENTION_SECONDS },
   };
-  const queue = reportedQueue<AftercareJobData>(
+  const side = openSideQueue<AftercareJobData, string>(
     AFTERCARE_QUEUE_NAME,
     options.queueConnection,
-    prefix,
-    options.reportError,
-    log,
-    'aftercare',
+    { ...options, log, logName: 'aftercare' },
+    (options.startWorker ?? true)
+      ? {
+          processor: run,
+          options: {
+            connection: options.connection,
+            prefix,
+            concurrency: options.settings.concurrency,
+            ...lockOptions(options.locks),
+          },
+        }
+      : undefined,
   );
+  const { queue } = side;
 
   async function start(reset: DeliveredReset): Promise<void> {
     const data: AftercareJobData = { kind: 'watch', watch: newWatch(reset, options.settings) };
@@ -134,34 +128,16 @@ export function createAftercare(options: AftercareOptions): AftercareService {
         jobLog.warn({ event: 'watch.retry', failures, reason: (err as Error).message }, 'will check again');
         return later(Date.now() + retryDelay(failures, err, options.backoffMs), failures);
       }
-      jobLog.error(
-        { event: 'watch.failed', err: { name: (err as Error).name, message: (err as Error).message } },
+      throw giveUp(
+        err,
+        jobLog,
+        { event: 'watch.failed' },
         'the watch could not go on; the ticket stays where the delivery left it',
       );
-      throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
     }
   }
 
-  let worker: Worker<AftercareJobData> | undefined;
-  if (options.startWorker ?? true) {
-    worker = new Worker<AftercareJobData>(AFTERCARE_QUEUE_NAME, run, {
-      connection: options.connection,
-      prefix,
-      concurrency: options.settings.concurrency,
-      ...lockOptions(options.locks),
-    });
-    reportErrorsOf(worker, 'worker', options.reportError, log, 'aftercare');
-  }
-
-  return {
-    start,
-    queue,
-    worker,
-    async close() {
-      await worker?.close();
-      await queue.close();
-    },
-  };
+  return { ...side, start };
 }
 
 /** The watches in progress, for the operator console: the next to check first. Nothing secret is in them. */

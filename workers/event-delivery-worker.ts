@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { OutcomeEvent, OutcomeEvents } from '../services/domain/ports.js';
 import {
   describeEndpoint,
@@ -9,14 +9,8 @@ import {
 import type { Logger } from '../services/logging/logger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { EVENT_DELIVERY_QUEUE_NAME, eventDeliveryJobId } from '../services/redis/redis-keys.js';
-import {
-  failedForGood,
-  keptJobOptions,
-  reportedQueue,
-  reportErrorsOf,
-  type QueueErrorReport,
-  sideWorkerOptions,
-} from './job-runner.js';
+import { failedForGood, keptJobOptions } from './job-runner.js';
+import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
 
 export { EVENT_DELIVERY_QUEUE_NAME };
 
@@ -34,33 +28,20 @@ export interface EventDeliveryJobData {
   endpoint: string;
 }
 
-export interface EventDeliveryOptions {
-  /** The fail-fast connection (`enableOfflineQueue: false`): publishing never waits on a Redis outage. */
-  fastRedis: RedisClient;
+/** Publishing goes through `fastRedis`, so it never waits on a Redis outage. */
+export interface EventDeliveryOptions extends SideQueueOptions {
   /** A dedicated connection for the worker (`maxRetriesPerRequest: null`); no worker without it. */
   connection?: RedisClient;
-  prefix: string;
   endpoints: readonly EventEndpoint[];
-  logger: Logger;
   /** Posts per event and endpoint before the event is logged and dropped (config `events.attempts`). */
   attempts: number;
-  /** First retry delay, doubling per attempt up to 15 minutes; an endpoint's Retry-After wins. */
-  backoffMs: number;
-  concurrency?: number;
-  locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
-  /** Where the queue's and the worker's own errors go (the service's Redis outage log). */
-  reportError?: QueueErrorReport;
   /** Replaces `fetch` (tests). */
   fetch?: typeof fetch;
 }
 
-export interface EventDelivery {
+export interface EventDelivery extends SideQueue<EventDeliveryJobData, { code: 'delivered' }> {
   /** The `OutcomeEvents` port: queues an event for every endpoint that takes its type. */
   events: OutcomeEvents;
-  queue: Queue<EventDeliveryJobData>;
-  worker: Worker<EventDeliveryJobData, { code: 'delivered' }> | undefined;
-  /** Lets a running post finish, then closes the worker and the queue (not the Redis connections). */
-  close(): Promise<void>;
 }
 
 /**
@@ -71,19 +52,18 @@ export interface EventDelivery {
  * gets every event; after the last attempt the event is logged and dropped for that endpoint.
  */
 export function createEventDelivery(options: EventDeliveryOptions): EventDelivery {
-  const { prefix, logger } = options;
+  const { logger } = options;
   const log = logger.child({ component: 'events' });
   const byId = new Map(options.endpoints.map((e) => [e.id, e]));
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
-  const queue = reportedQueue<EventDeliveryJobData>(
+  const side = openSideQueue<EventDeliveryJobData, { code: 'delivered' }>(
     EVENT_DELIVERY_QUEUE_NAME,
     options.fastRedis,
-    prefix,
-    options.reportError,
-    log,
-    'event',
+    { ...options, log, logName: 'event' },
+    options.connection && { processor: deliver, options: sideWorkerOptions(options.connection, options) },
   );
+  const { queue, worker } = side;
 
   const events: OutcomeEvents = {
     async publish(event) {
@@ -112,46 +92,39 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
     },
   };
 
-  let worker: EventDelivery['worker'];
-  if (options.connection) {
-    worker = new Worker<EventDeliveryJobData, { code: 'delivered' }>(
-      EVENT_DELIVERY_QUEUE_NAME,
-      async (job) => {
-        const endpoint = byId.get(job.data.endpoint);
-        if (!endpoint) {
-          throw new UnrecoverableError(`endpoint ${job.data.endpoint} is no longer configured`);
-        }
-        const { status } = await postEvent(endpoint, job.data.event, {
-          timeoutMs: POST_TIMEOUT_MS,
-          fetch: options.fetch,
-        });
-        jobLogger(job).info(
-          { event: 'events.delivered', status, ...describeEndpoint(endpoint) },
-          'outcome event delivered',
-        );
-        return { code: 'delivered' };
-      },
-      sideWorkerOptions(options.connection, prefix, options),
-    );
-    worker.on('failed', (job, err) => {
-      if (!job) return;
-      const endpoint = byId.get(job.data.endpoint);
-      const where = endpoint ? describeEndpoint(endpoint) : { endpoint: job.data.endpoint };
-      const status = err instanceof EventPostError ? err.status : undefined;
-      if (failedForGood(job, err)) {
-        jobLogger(job).error(
-          { event: 'events.dropped', status, ...where, err: { message: err.message } },
-          'gave up posting an outcome event to an endpoint; it is dropped',
-        );
-      } else {
-        jobLogger(job).warn(
-          { event: 'events.retry', status, ...where, err: { message: err.message } },
-          'outcome event not taken; will retry',
-        );
-      }
+  async function deliver(job: Job<EventDeliveryJobData>): Promise<{ code: 'delivered' }> {
+    const endpoint = byId.get(job.data.endpoint);
+    if (!endpoint) {
+      throw new UnrecoverableError(`endpoint ${job.data.endpoint} is no longer configured`);
+    }
+    const { status } = await postEvent(endpoint, job.data.event, {
+      timeoutMs: POST_TIMEOUT_MS,
+      fetch: options.fetch,
     });
-    reportErrorsOf(worker, 'worker', options.reportError, log, 'event');
+    jobLogger(job).info(
+      { event: 'events.delivered', status, ...describeEndpoint(endpoint) },
+      'outcome event delivered',
+    );
+    return { code: 'delivered' };
   }
+
+  worker?.on('failed', (job, err) => {
+    if (!job) return;
+    const endpoint = byId.get(job.data.endpoint);
+    const where = endpoint ? describeEndpoint(endpoint) : { endpoint: job.data.endpoint };
+    const status = err instanceof EventPostError ? err.status : undefined;
+    if (failedForGood(job, err)) {
+      jobLogger(job).error(
+        { event: 'events.dropped', status, ...where, err: { message: err.message } },
+        'gave up posting an outcome event to an endpoint; it is dropped',
+      );
+    } else {
+      jobLogger(job).warn(
+        { event: 'events.retry', status, ...where, err: { message: err.message } },
+        'outcome event not taken; will retry',
+      );
+    }
+  });
 
   function jobLogger(job: Job<EventDeliveryJobData>): Logger {
     return log.child({
@@ -162,13 +135,5 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
     });
   }
 
-  return {
-    events,
-    queue,
-    worker,
-    async close() {
-      await worker?.close();
-      await queue.close();
-    },
-  };
+  return { ...side, events };
 }

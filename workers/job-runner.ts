@@ -1,12 +1,11 @@
-import { DelayedError, Queue, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
-import { TransientError } from '../services/domain/errors.js';
+import { DelayedError, UnrecoverableError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import { isTransient, TransientError } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
-import type { RedisClient } from '../services/redis/redis-client.js';
 
 /**
  * What every worker of the service decides the same way: how long a failed job waits, whether a failure
- * leaves attempts to try again, when BullMQ has given a job up for good, and how a job moves itself to later
- * without using an attempt. The workers differ only in what they do with a job; these rules are here once.
+ * leaves attempts to try again, when BullMQ has given a job up for good, how a job moves itself to later
+ * without using an attempt, and which failures are retried and which end the job at once. The workers differ only in what they do with a job; these rules are here once.
  */
 
 const MAX_BACKOFF_MS = 15 * 60_000;
@@ -51,13 +50,6 @@ export async function runLater(job: Job, token: string | undefined, at: number):
   throw new DelayedError();
 }
 
-/** Lock settings of the service's workers (config `worker.*`). */
-export interface WorkerLocks {
-  lockDurationMs: number;
-  stalledIntervalMs: number;
-  maxStalledCount: number;
-}
-
 /** The options of a retried job, kept for `retentionSeconds` once it ended (for a late look or a repeat). */
 export function keptJobOptions(attempts: number, retentionSeconds: number): JobsOptions {
   return {
@@ -67,68 +59,45 @@ export function keptJobOptions(attempts: number, retentionSeconds: number): Jobs
   };
 }
 
-/**
- * The options of a side queue's worker (events, link events, staff notices): its own connection, `concurrency`
- * jobs at once (4 unless given), the service's lock settings and Retry-After-aware backoff.
- */
-export function sideWorkerOptions(
-  connection: RedisClient,
-  prefix: string,
-  options: { concurrency?: number; locks?: WorkerLocks; backoffMs: number },
-): WorkerOptions {
-  return {
-    connection,
-    prefix,
-    concurrency: options.concurrency ?? 4,
-    ...lockOptions(options.locks),
-    ...retryAfterBackoff(options.backoffMs),
-  };
+/** What a failed job's log lines are called: `retry` for a transient failure, `error` for the last word. */
+export interface FailureEvents {
+  retry: string;
+  error: string;
+  /** The message of the `error` line. */
+  errorMessage: string;
 }
-
-/** BullMQ's names for the lock settings, none when the defaults are wanted. */
-export function lockOptions(locks: WorkerLocks | undefined): Partial<WorkerOptions> {
-  return locks
-    ? {
-        lockDuration: locks.lockDurationMs,
-        stalledInterval: locks.stalledIntervalMs,
-        maxStalledCount: locks.maxStalledCount,
-      }
-    : {};
-}
-
-/** The service's report of a queue's or worker's own errors (its Redis outage log). */
-export type QueueErrorReport = (source: 'queue' | 'worker', err: Error) => void;
 
 /**
- * Where a queue's or worker's own errors go: the service's `report` when given, else one log line each
- * (`<logName> queue error` as a warning, `<logName> worker error` as an error).
+ * A processor's answer to a failure it caught, to be thrown: a DelayedError passes as it is; a transient
+ * failure is logged as a warning and passes too, for BullMQ to retry with backoff; anything else is logged
+ * as an error and fails the job at once (see {@link giveUp}). `fields` go on both lines.
  */
-export function reportErrorsOf(
-  emitter: { on(event: 'error', listener: (err: Error) => void): unknown },
-  source: 'queue' | 'worker',
-  report: QueueErrorReport | undefined,
+export function failureToThrow(
+  err: unknown,
   log: Pick<Logger, 'warn' | 'error'>,
-  logName: string,
-): void {
-  const message = `${logName} ${source} error`;
-  const fallback = (err: Error) => {
-    const fields = { err: { message: err.message } };
-    if (source === 'queue') log.warn(fields, message);
-    else log.error(fields, message);
-  };
-  emitter.on('error', report ? (err: Error) => report(source, err) : fallback);
+  events: FailureEvents,
+  fields: Record<string, unknown> = {},
+): unknown {
+  if (err instanceof DelayedError) return err;
+  if (isTransient(err)) {
+    log.warn({ event: events.retry, ...fields, reason: describeError(err) }, 'transient failure; will retry');
+    return err;
+  }
+  return giveUp(err, log, { event: events.error, ...fields }, events.errorMessage);
 }
 
-/** A queue on `connection` whose own errors are reported as {@link reportErrorsOf} says. */
-export function reportedQueue<T>(
-  name: string,
-  connection: RedisClient,
-  prefix: string,
-  report: QueueErrorReport | undefined,
-  log: Pick<Logger, 'warn' | 'error'>,
-  logName: string,
-): Queue<T> {
-  const queue = new Queue<T>(name, { connection, prefix });
-  reportErrorsOf(queue, 'queue', report, log, logName);
-  return queue;
+/** Logs why a job cannot go on and returns the UnrecoverableError that ends it without another attempt. */
+export function giveUp(
+  err: unknown,
+  log: Pick<Logger, 'error'>,
+  fields: Record<string, unknown>,
+  message: string,
+): UnrecoverableError {
+  const name = (err as Error).name;
+  log.error({ ...fields, err: { name, message: describeError(err) } }, message);
+  return new UnrecoverableError(`${name}: ${describeError(err)}`);
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,6 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { isTransient, SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
+import { SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
 import type {
   OutcomeEvents,
   PsaAdapter,
@@ -31,14 +31,8 @@ import {
   type SecureLinkContext,
 } from '../services/secure-link/secure-link-store.js';
 import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
-import {
-  failedForGood,
-  keptJobOptions,
-  reportedQueue,
-  reportErrorsOf,
-  type QueueErrorReport,
-  sideWorkerOptions,
-} from './job-runner.js';
+import { failedForGood, failureToThrow, keptJobOptions, runLater } from './job-runner.js';
+import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
 export const LINK_EVENTS_QUEUE_NAME = QUEUE_NAMES.linkEvents;
@@ -54,22 +48,10 @@ const MAX_USER_AGENT = 256;
  */
 export type LinkEventJobData = LinkEvent & { progress?: { note?: 'started' | 'done'; moved?: boolean } };
 
-export interface LinkEventReportingOptions {
+export interface LinkEventReportingOptions extends SideQueueOptions {
   /** A dedicated connection for the worker (`maxRetriesPerRequest: null`), not shared with the API. */
   connection: RedisClient;
-  /** The fail-fast connection (`enableOfflineQueue: false`) used to add jobs from request paths. */
-  fastRedis: RedisClient;
-  /** BullMQ prefix, the same as the reset queue's (config `redis.keyPrefix`). */
-  prefix: string;
   psa: (kind: PsaKind) => PsaAdapter;
-  logger: Logger;
-  /** Attempts per job before it is given up (config `worker.attempts`). */
-  attempts: number;
-  /** Base of the exponential backoff between attempts, in ms; a PSA's Retry-After wins. */
-  backoffMs: number;
-  concurrency?: number;
-  /** Lock, stalled check and stall limit of the worker, as the reset worker's (config `worker.*`). */
-  locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /**
    * The secure-link store's key prefix, where the links' reporting records live. Default `${prefix}:`,
    * which is what `app/resetdesk.ts` gives the store.
@@ -79,8 +61,6 @@ export interface LinkEventReportingOptions {
   startWorker?: boolean;
   /** Wait after a link's expiry before checking it, so the last second's reveal is counted (default 2000 ms). */
   expiryGraceMs?: number;
-  /** Where the queue's and the worker's own errors go (the service's Redis outage log); logged without it. */
-  reportError?: QueueErrorReport;
   /**
    * Where `link.viewed` and `link.expired-unviewed` go, before the note (a PSA outage does not hold them
    * back). Their ids come from the link's ref (and the view number): a retried job publishes the same event.
@@ -88,7 +68,7 @@ export interface LinkEventReportingOptions {
   events?: OutcomeEvents;
 }
 
-export interface LinkEventReporting {
+export interface LinkEventReporting extends SideQueue<LinkEventJobData> {
   /**
    * The secure-link router's `onRevealed`: queues an internal "opened" note. Returns at once and never throws;
    * a job that cannot be added is logged.
@@ -108,10 +88,6 @@ export interface LinkEventReporting {
    * tried again later), `SecureLinkStoreError` when Redis refuses (the use case hands the ticket off).
    */
   wrapStore<S extends SecureLinkStore>(store: S): S;
-  worker: Worker<LinkEventJobData> | undefined;
-  queue: Queue<LinkEventJobData>;
-  /** Lets a running job finish, then closes the worker and the queue (not the Redis connections). */
-  close(): Promise<void>;
 }
 
 const expiryJobId = (ref: string) => `expiry-${ref}`;
@@ -140,14 +116,15 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
   const graceMs = options.expiryGraceMs ?? 2000;
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
-  const queue = reportedQueue<LinkEventJobData>(
+  const side = openSideQueue<LinkEventJobData, unknown>(
     LINK_EVENTS_QUEUE_NAME,
     options.fastRedis,
-    prefix,
-    options.reportError,
-    log,
-    'link-events',
+    { ...options, log, logName: 'link-events' },
+    (options.startWorker ?? true)
+      ? { processor: report, options: sideWorkerOptions(options.connection, options) }
+      : undefined,
   );
+  const { queue, worker } = side;
 
   async function trackExpiry(link: { ref: string; expiresAt: Date; context: SecureLinkContext }) {
     const data: LinkExpiryCheck = {
@@ -253,43 +230,27 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     };
   }
 
-  let worker: Worker<LinkEventJobData> | undefined;
-  if (options.startWorker ?? true) {
-    worker = new Worker<LinkEventJobData>(
-      LINK_EVENTS_QUEUE_NAME,
-      async (job, token) => {
-        try {
-          if (job.data.kind === 'revealed') await reportRevealed(job as Job<LinkEventJobData>);
-          else if (job.data.kind === 'destroyed') await reportDestroyed(job as Job<LinkEventJobData>);
-          else await checkExpiry(job as Job<LinkEventJobData>, token);
-        } catch (err) {
-          if (err instanceof DelayedError) throw err;
-          const jobLog = jobLogger(job);
-          if (isTransient(err)) {
-            jobLog.warn(
-              { event: 'link.report-retry', reason: describe(err) },
-              'transient failure; will retry',
-            );
-            throw err;
-          }
-          jobLog.error(
-            { event: 'link.report-error', err: { name: (err as Error).name, message: describe(err) } },
-            'link event could not be reported',
-          );
-          throw new UnrecoverableError(`${(err as Error).name}: ${describe(err)}`);
-        }
-      },
-      sideWorkerOptions(options.connection, prefix, options),
-    );
-    worker.on('failed', (job, err) => {
-      if (job && failedForGood(job, err))
-        jobLogger(job).error(
-          { event: 'link.report-failed', kind: job.data.kind, err: { message: err.message } },
-          'gave up reporting a secure-link event to the ticket',
-        );
-    });
-    reportErrorsOf(worker, 'worker', options.reportError, log, 'link-events');
+  async function report(job: Job<LinkEventJobData>, token: string | undefined): Promise<void> {
+    try {
+      if (job.data.kind === 'revealed') await reportRevealed(job);
+      else if (job.data.kind === 'destroyed') await reportDestroyed(job);
+      else await checkExpiry(job, token);
+    } catch (err) {
+      throw failureToThrow(err, jobLogger(job), {
+        retry: 'link.report-retry',
+        error: 'link.report-error',
+        errorMessage: 'link event could not be reported',
+      });
+    }
   }
+
+  worker?.on('failed', (job, err) => {
+    if (job && failedForGood(job, err))
+      jobLogger(job).error(
+        { event: 'link.report-failed', kind: job.data.kind, err: { message: err.message } },
+        'gave up reporting a secure-link event to the ticket',
+      );
+  });
 
   function jobLogger(job: Job<LinkEventJobData>): Logger {
     return log.child({
@@ -350,8 +311,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     if (decision.action === 'none') {
       if (decision.reason === 'not-yet-expired' && meta && token) {
         // Ran early (clocks, or a link whose expiry moved): check again once it has really expired.
-        await job.moveToDelayed(meta.expiresAt.getTime() + graceMs, token);
-        throw new DelayedError();
+        return runLater(job, token, meta.expiresAt.getTime() + graceMs);
       }
       jobLog.debug(
         { event: 'link.expiry-ignored', reason: decision.reason },
@@ -371,16 +331,5 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
     );
   }
 
-  return {
-    onRevealed,
-    onDestroyed,
-    trackExpiry,
-    wrapStore,
-    worker,
-    queue,
-    async close() {
-      await worker?.close();
-      await queue.close();
-    },
-  };
+  return { ...side, onRevealed, onDestroyed, trackExpiry, wrapStore };
 }

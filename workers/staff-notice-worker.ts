@@ -1,7 +1,6 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import { STAFF_NOTICES_QUEUE_NAME } from '../services/redis/redis-keys.js';
-import { isTransient } from '../services/domain/errors.js';
 import type {
   DisavowOutcome,
   DisavowReport,
@@ -20,15 +19,8 @@ import {
   type StaffNoticeDeps,
 } from '../services/domain/staff-notice/notify-staff.js';
 import type { Logger } from '../services/logging/logger.js';
-import {
-  attemptsLeft,
-  failedForGood,
-  keptJobOptions,
-  reportedQueue,
-  reportErrorsOf,
-  type QueueErrorReport,
-  sideWorkerOptions,
-} from './job-runner.js';
+import { attemptsLeft, failedForGood, failureToThrow, keptJobOptions } from './job-runner.js';
+import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
 
 /**
  * The BullMQ side of telling the staff member (`staff-notices` queue), apart from the reset queue so that a
@@ -47,17 +39,9 @@ export type StaffNoticeJobData =
 /** Kept after completion so that a re-added job id is still recognised as a duplicate. */
 const RETENTION_SECONDS = 14 * 86400;
 
-export interface StaffNoticeQueueOptions {
+export interface StaffNoticeQueueOptions extends SideQueueOptions {
   /** A dedicated connection for the worker (`maxRetriesPerRequest: null`). */
   connection: RedisClient;
-  /** The fail-fast connection used to add jobs from request paths. */
-  fastRedis: RedisClient;
-  prefix: string;
-  logger: Logger;
-  attempts: number;
-  backoffMs: number;
-  concurrency?: number;
-  locks?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   /**
    * What the jobs work with; the worker runs in this process only when given (an API-only process only
    * adds jobs).
@@ -65,17 +49,13 @@ export interface StaffNoticeQueueOptions {
   handlers?: { notice: StaffNoticeDeps; disavow: DisavowDeps };
   /** Told what each "this wasn't me" did once its job finished: the hook for events and metrics. */
   onDisavowed?: (outcome: DisavowOutcome) => void;
-  reportError?: QueueErrorReport;
 }
 
-export interface StaffNotices {
+export interface StaffNotices extends SideQueue<StaffNoticeJobData> {
   /** The reset use case's `staffNotices`. */
   scheduler: StaffNoticeScheduler;
   /** The `/n` pages' `onDisavow`: resolves once the report is queued (or was already). */
   reportDisavow(report: DisavowReport): Promise<void>;
-  queue: Queue<StaffNoticeJobData>;
-  worker: Worker<StaffNoticeJobData> | undefined;
-  close(): Promise<void>;
 }
 
 /** One job per reset: psa, ticket and the reset's time (no `:` in BullMQ ids). */
@@ -87,17 +67,31 @@ export function noticeJobId(request: Pick<StaffNoticeRequest, 'psa' | 'ticketId'
 export const disavowJobId = (ref: string) => `disavow-${ref.slice(0, 32)}`;
 
 export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotices {
-  const { prefix, logger } = options;
+  const { logger } = options;
   const log = logger.child({ component: 'staff-notices' });
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
-  const queue = reportedQueue<StaffNoticeJobData>(
+  const handlers = options.handlers;
+  const side = openSideQueue<StaffNoticeJobData, unknown>(
     STAFF_NOTICES_QUEUE_NAME,
     options.fastRedis,
-    prefix,
-    options.reportError,
-    log,
-    'staff-notices',
+    { ...options, log, logName: 'staff-notices' },
+    handlers && {
+      processor: async (job) => {
+        try {
+          return await process(job, handlers);
+        } catch (err) {
+          throw failureToThrow(
+            err,
+            jobLogger(job),
+            { retry: 'notice.retry', error: 'notice.error', errorMessage: 'staff notice job failed' },
+            { kind: job.data.kind },
+          );
+        }
+      },
+      options: sideWorkerOptions(options.connection, options),
+    },
   );
+  const { queue, worker } = side;
 
   const scheduler: StaffNoticeScheduler = {
     async schedule(request) {
@@ -165,54 +159,16 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
     return outcome;
   }
 
-  let worker: Worker<StaffNoticeJobData> | undefined;
-  const handlers = options.handlers;
-  if (handlers) {
-    worker = new Worker<StaffNoticeJobData>(
-      STAFF_NOTICES_QUEUE_NAME,
-      async (job) => {
-        try {
-          return await process(job, handlers);
-        } catch (err) {
-          const jobLog = jobLogger(job);
-          const message = err instanceof Error ? err.message : String(err);
-          if (isTransient(err)) {
-            jobLog.warn(
-              { event: 'notice.retry', kind: job.data.kind, reason: message },
-              'transient failure; will retry',
-            );
-            throw err;
-          }
-          jobLog.error(
-            { event: 'notice.error', kind: job.data.kind, err: { name: (err as Error).name, message } },
-            'staff notice job failed',
-          );
-          throw new UnrecoverableError(`${(err as Error).name}: ${message}`);
-        }
-      },
-      sideWorkerOptions(options.connection, prefix, options),
-    );
-    worker.on('failed', (job, err) => {
-      if (job && failedForGood(job, err)) {
-        jobLogger(job).error(
-          { event: 'notice.failed', kind: job.data.kind, err: { message: err.message } },
-          job.data.kind === 'disavow'
-            ? 'gave up handing a "this wasn\'t me" report to the ticket: tell the engineers by hand'
-            : 'gave up on the notice to the staff member',
-        );
-      }
-    });
-    reportErrorsOf(worker, 'worker', options.reportError, log, 'staff-notices');
-  }
+  worker?.on('failed', (job, err) => {
+    if (job && failedForGood(job, err)) {
+      jobLogger(job).error(
+        { event: 'notice.failed', kind: job.data.kind, err: { message: err.message } },
+        job.data.kind === 'disavow'
+          ? 'gave up handing a "this wasn\'t me" report to the ticket: tell the engineers by hand'
+          : 'gave up on the notice to the staff member',
+      );
+    }
+  });
 
-  return {
-    scheduler,
-    reportDisavow,
-    queue,
-    worker,
-    async close() {
-      await worker?.close();
-      await queue.close();
-    },
-  };
+  return { ...side, scheduler, reportDisavow };
 }

@@ -38,13 +38,8 @@ describe('Roll-out per customer, switched by rewriting the customers file while 
   };
 
   const logged = (event: string) => h.logs.filter((line) => JSON.parse(line).event === event);
-  const waitForLog = async (event: string, count: number) => {
-    const deadline = Date.now() + 5000;
-    while (logged(event).length < count) {
-      if (Date.now() > deadline) throw new Error(`no ${event} log line after 5 s`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const waitForLog = (event: string, count: number) =>
+    h.untilLogged(() => logged(event).length >= count, `${count} ${event} log line(s)`, 5000);
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'rd-customers-'));

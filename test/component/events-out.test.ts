@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -7,6 +8,7 @@ import { OUTCOME_CODES } from '../../services/domain/outcome-codes.js';
 import { createMetrics } from '../../services/metrics/metrics.js';
 import { startHarness, TENANT, type Harness } from '../support/component-harness.js';
 import { proceedThroughLink } from '../support/secure-link-client.js';
+import { untilEvent } from '../support/until-event.js';
 
 /**
  * Events out, end to end: the whole service on real Redis and the simulators posts each outcome to a local
@@ -48,13 +50,10 @@ function acceptedFor(
     .filter((e) => e.data.ticketId === String(ticketId) && (!type || e.type === type));
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for events');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Told of every post the receiver answered. */
+const arrivals = new EventEmitter();
+
+const until = (check: () => boolean) => untilEvent(arrivals, 'post', check, 'events');
 
 /** Long enough for a duplicate to arrive if one were sent (retries here are 50 ms apart). */
 const settle = () => new Promise((r) => setTimeout(r, 600));
@@ -72,6 +71,7 @@ beforeAll(async () => {
         answered,
       });
       res.writeHead(answered).end();
+      arrivals.emit('post');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

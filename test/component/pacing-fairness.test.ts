@@ -19,6 +19,7 @@ import {
 } from '../sandbox/sandbox.js';
 import { keysUnder, testRedis, testRedisUrl } from '../support/redis.js';
 import { validEnv } from '../support/test-config.js';
+import { watchJobs, type JobWaits, type WaitedState } from '../support/wait-for-job.js';
 
 /**
  * Pacing gives fairness: a 429 with Retry-After from one customer's tenant parks that customer's tickets
@@ -31,6 +32,7 @@ const OTHER_CLIENT = 77;
 let sandbox: Sandbox;
 let desk: Resetdesk;
 let redis: Redis;
+let jobs: JobWaits;
 const prefix = `rdtest-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
@@ -82,9 +84,11 @@ beforeAll(async () => {
     }),
   });
   redis = await testRedis();
+  jobs = await watchJobs(desk.queue.queue, await testRedis());
 });
 
 afterAll(async () => {
+  await jobs?.close();
   await desk?.close(5000);
   const keys = await keysUnder(redis, prefix);
   if (keys.length) await redis.del(...keys);
@@ -101,13 +105,8 @@ const deliver = (ticketId: number, client: number) =>
       JSON.stringify(haloWebhookBody(ticketId, 'full', { client_id: client, tickettype_id: RESET_TYPE })),
     );
 
-async function stateOf(ticketId: number, wanted: string[]): Promise<string> {
-  for (;;) {
-    const job = await desk.queue.queue.getJob(`halopsa-${ticketId}`);
-    const state = job ? await job.getState() : 'missing';
-    if (wanted.includes(state)) return state;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+async function stateOf(ticketId: number, wanted: WaitedState[]): Promise<string> {
+  return (await jobs.waitForJob(`halopsa-${ticketId}`, { until: wanted })).state;
 }
 
 describe('pacing across customers', () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import type { PsaKind } from '../../services/domain/ports.js';
@@ -21,6 +22,8 @@ import {
 import { dumpUnder, keysUnder, testRedis, testRedisUrl } from './redis.js';
 import type { TestRedisTarget } from './redis-topologies.js';
 import { validEnv } from './test-config.js';
+import { untilEvent } from './until-event.js';
+import { watchJobs } from './wait-for-job.js';
 
 export {
   TENANT,
@@ -43,6 +46,8 @@ export interface Harness {
   prefix: string;
   /** Every log line the service wrote, as JSON strings. */
   logs: string[];
+  /** Waits until `check` holds, looking again after each log line the service writes. */
+  untilLogged(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Posts a Halo webhook for a ticket with the configured Basic credentials. */
   deliver(ticketId: number, shape?: Parameters<typeof haloWebhookBody>[1]): request.Test;
   /** Waits until the ticket's job has finished and returns its outcome. */
@@ -85,11 +90,13 @@ export async function startHarness(
   const prefix = options.redis?.cluster ? `{${id}}` : id;
   const redisEnv = options.redis ? options.redis.env : { REDIS_URL: await testRedisUrl() };
   const logs: string[] = [];
+  const logged = new EventEmitter();
   const logger = createLogger({
     level: 'debug',
     destination: new Writable({
       write(chunk: Buffer, _enc, done) {
         logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        logged.emit('line');
         done();
       },
     }) as never,
@@ -111,17 +118,23 @@ export async function startHarness(
   const redis = options.redis ? await options.redis.connect() : await testRedis();
   const app = desk.app!;
 
-  // Outcomes as the worker reports them: some jobs (ignored tickets) are removed once complete.
-  const outcomes = new Map<string, ResetOutcome>();
-  desk.worker!.on('completed', (j, outcome: ResetOutcome) => outcomes.set(j.id!, outcome));
-
+  // A connection of its own: the watch blocks on it reading the queue's events.
+  const jobs = await watchJobs(
+    desk.queue.queue,
+    options.redis ? await options.redis.connect() : await testRedis(),
+  );
   const job = async (ticketId: number) => (await desk.queue.queue.getJob(`${psa}-${ticketId}`)) ?? undefined;
+  const outcomeOfJob = async (jobId: string, timeoutMs = 15_000) => {
+    const end = await jobs.waitForJob<ResetOutcome>(jobId, { timeoutMs });
+    if (end.state === 'failed') throw new Error(`job ${jobId} failed: ${end.failedReason}`);
+    return end.returnvalue!;
+  };
 
   return {
     desk,
     sandbox,
     deliverAsPsa(ticketId, tamper) {
-      outcomes.delete(`${psa}-${ticketId}`);
+      jobs.forget(`${psa}-${ticketId}`);
       const { body, headers } = sandbox.psa.webhook(ticketId);
       let r = request(app).post(`/webhooks/${psa}`);
       for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
@@ -132,9 +145,10 @@ export async function startHarness(
     redis,
     prefix,
     logs,
+    untilLogged: (check, what, timeoutMs) => untilEvent(logged, 'line', check, what, timeoutMs),
     deliver(ticketId, shape = 'full') {
       // A new delivery may make a new job for the ticket: wait for that one, not an earlier outcome.
-      outcomes.delete(`${psa}-${ticketId}`);
+      jobs.forget(`${psa}-${ticketId}`);
       return request(app)
         .post('/webhooks/halopsa')
         .auth(WEBHOOK_USER, WEBHOOK_PASSWORD)
@@ -145,40 +159,13 @@ export async function startHarness(
           ),
         );
     },
-    async outcomeOf(ticketId, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const seen = outcomes.get(`${psa}-${ticketId}`);
-        if (seen) return seen;
-        // The harness's own reads go through the service's fail-fast client: during a failover they retry.
-        const j = await job(ticketId).catch(() => undefined);
-        if (j) {
-          const state = await j.getState().catch(() => 'unknown');
-          // Re-read: `j` may have been fetched just before the job finished.
-          if (state === 'completed') {
-            const fresh = await job(ticketId).catch(() => undefined);
-            // A removed job (its outcome lets later deliveries through) reports through `outcomes` instead.
-            if (fresh) return fresh.returnvalue as ResetOutcome;
-          }
-          if (state === 'failed') throw new Error(`job failed: ${j.failedReason}`);
-        }
-        if (Date.now() > deadline) throw new Error(`ticket ${ticketId} not finished after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    outcomeOf: (ticketId, timeoutMs) => outcomeOfJob(`${psa}-${ticketId}`, timeoutMs),
     job,
-    async outcomeOfJob(jobId, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const seen = outcomes.get(jobId);
-        if (seen) return seen;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} not finished after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    outcomeOfJob,
     redisDump: () => dumpUnder(redis, prefix),
     fileResetTicket: sandbox.fileResetTicket,
     async close() {
+      await jobs.close();
       await desk.close(5000);
       const keys = await keysUnder(redis, prefix);
       if (keys.length) await redis.del(...keys);
