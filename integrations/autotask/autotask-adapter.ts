@@ -1,46 +1,25 @@
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
-import type {
-  MoveOptions,
-  PsaAdapter,
-  RequestChannel,
-  ResetTicket,
-  TicketDisposition,
-  TicketNote,
-} from '../../services/domain/ports.js';
+import type { PsaAdapter, RequestChannel, ResetTicket, TicketNote } from '../../services/domain/ports.js';
 import {
   checkPositiveIds,
   parseTicketId,
   positiveInteger as positiveInt,
   requireTicketId as requireTicketIdOf,
 } from '../shared/ids.js';
-import { detailsText, nonEmpty } from '../shared/plain-text.js';
+import { detailsText, fieldText, nonEmpty } from '../shared/plain-text.js';
+import { resetFormAnswers, resetTicketOf, type ResetFormReader } from '../shared/reset-ticket.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import {
-  yesNoFieldAnswer,
-  attestationAnswer,
-  describeFieldValue,
-  parseYesNoValue,
-  type YesNo,
-} from '../shared/yes-no.js';
+import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { autotaskActivitySince } from './autotask-activity.js';
-import { AutotaskClient } from './autotask-client.js';
+import { AutotaskClient, type AutotaskClientOptions } from './autotask-client.js';
 
 /**
- * Configuration of the Autotask adapter. Every Autotask id (queues, issue types, note types, publish values,
+ * Configuration of the Autotask adapter: the connection (see `AutotaskClientOptions`) and what it reads. Every Autotask id (queues, issue types, note types, publish values,
  * statuses, sources) is a per-database picklist value and comes from here; the adapter hard-codes none.
  */
-export interface AutotaskOptions {
-  /** The zone's REST base, e.g. `https://webservices5.autotask.net/atservicesrest` (`/v1.0` is added). */
-  baseUrl: string;
-  /** API-only user (`UserName` header). */
-  username: string;
-  /** API-only user's secret (`Secret` header). */
-  secret: string;
-  /** API tracking identifier (`ApiIntegrationCode` header). */
-  integrationCode: string;
-  timeoutMs: number;
+export interface AutotaskOptions extends AutotaskClientOptions {
   /** A ticket is a reset request when its queue is listed AND (when set) its issue / sub-issue type ids match. */
   resetTicket: { queueIds: number[]; issueTypeIds?: number[]; subIssueTypeIds?: number[] };
   /**
@@ -161,51 +140,26 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     const ticket = data?.item;
     if (!ticket || typeof ticket !== 'object') return null;
 
-    const udfs = Array.isArray(ticket.userDefinedFields) ? (ticket.userDefinedFields as AutotaskUdf[]) : [];
-    const flag = (configured: string): boolean =>
-      yesNoFieldAnswer(
-        configured,
-        {
-          find: (name) => findUdf(udfs, name),
-          parse: (udf) => parseYesNo(udf?.value),
-          describe: (udf) => describeFieldValue(udf?.value),
-        },
-        { log, ticketId: String(id), fieldLabel: 'a reset user-defined field' },
-      );
-
     const companyId = positiveInt(ticket.companyID);
     const channel = channelOf(ticket.source);
-    const details = typeof ticket.description === 'string' ? detailsText(ticket.description) : undefined;
-    const attested = attestationOf(String(id), udfs);
     const status = positiveInt(ticket.status);
-    return {
+    return resetTicketOf({
       ticketId: String(id),
       psaCustomerId: companyId === undefined ? '' : String(companyId),
-      summary: typeof ticket.title === 'string' ? ticket.title : '',
+      summary: ticket.title,
       isResetRequest: isResetRequest(ticket),
       channel,
       requester: await requesterOf(String(id), ticket, companyId),
-      targetIdentifier: textOf(findUdf(udfs, options.fields.target)?.value),
-      resetPassword: flag(options.fields.resetPassword),
-      resetMfa: flag(options.fields.resetMfa),
-      ...(details !== undefined ? { details } : {}),
+      ...resetFormAnswers(options.fields, udfReader(ticket.userDefinedFields), {
+        log,
+        ticketId: String(id),
+        fieldKind: 'user-defined field',
+      }),
+      details: typeof ticket.description === 'string' ? detailsText(ticket.description) : undefined,
       // Autotask records neither the sender nor the Reply-To of the message that created a ticket.
-      ...(channel === 'email' || channel === 'unknown' ? { emailOrigin: {} } : {}),
-      ...(attested !== undefined ? { attested } : {}),
-      ...(status !== undefined ? { statusId: String(status) } : {}),
-    };
-  }
-
-  function attestationOf(ticketId: string, udfs: AutotaskUdf[]): boolean | undefined {
-    return attestationAnswer(
-      options.fields.attestation,
-      {
-        find: (name) => findUdf(udfs, name),
-        parse: (udf) => parseAttestation(udf?.value),
-        describe: (udf) => describeFieldValue(udf?.value),
-      },
-      { log, ticketId, fieldKind: 'user-defined field' },
-    );
+      emailOrigin: channel === 'email' || channel === 'unknown' ? {} : undefined,
+      statusId: status === undefined ? undefined : String(status),
+    });
   }
 
   function isResetRequest(ticket: AutotaskTicket): boolean {
@@ -318,11 +272,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     );
   }
 
-  async function moveTicket(
-    ticketId: string,
-    disposition: TicketDisposition,
-    moveOptions: MoveOptions = {},
-  ): Promise<void> {
+  const moveTicket: PsaAdapter['moveTicket'] = async (ticketId, disposition, moveOptions = {}) => {
     const id = requireTicketId(ticketId);
     const update: { id: number; status?: number; queueID?: number } = { id };
     if (disposition === 'resolved') {
@@ -350,7 +300,7 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
     }
     await client.request({ method: 'PATCH', path: '/Tickets', body: update });
     log.info({ ticketId: String(id), disposition }, 'autotask ticket moved');
-  }
+  };
 
   async function activitySince(ticketId: string, since: Date, serviceStatusId?: string) {
     return autotaskActivitySince(client, requireTicketId(ticketId), since, serviceStatusId);
@@ -396,10 +346,16 @@ export function findUdf(udfs: AutotaskUdf[], configured: string): AutotaskUdf | 
   return udfs.find((f) => typeof f.name === 'string' && f.name.trim().toLowerCase() === wanted);
 }
 
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
+/** The reset form as the ticket's user-defined fields hold it. */
+function udfReader(userDefinedFields: unknown): ResetFormReader<AutotaskUdf> {
+  const udfs = Array.isArray(userDefinedFields) ? (userDefinedFields as AutotaskUdf[]) : [];
+  return {
+    find: (name) => findUdf(udfs, name),
+    parseFlag: (udf) => parseYesNo(udf?.value),
+    parseAttestation: (udf) => parseAttestation(udf?.value),
+    text: (udf) => fieldText(udf?.value),
+    describe: (udf) => describeFieldValue(udf?.value),
+  };
 }
 
 /**

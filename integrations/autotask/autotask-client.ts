@@ -1,11 +1,11 @@
-import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
 import {
   parseRetryAfter as parseRetryAfterOr,
-  singleLineQuote,
-  translatePsaHttpError,
+  quoteErrorBody,
   type PsaHttpErrorProfile,
 } from '../shared/http-errors.js';
+import { sendPsaRequest, type PsaClientOptions, type PsaRequest } from '../shared/psa-request.js';
 
 /**
  * How long to wait after a 429 that carries no Retry-After. Autotask's documented limits are a 10,000 requests per
@@ -17,7 +17,7 @@ export const AUTOTASK_DEFAULT_RETRY_AFTER_MS = 30_000;
 const MAX_QUOTED_BODY = 300;
 
 /** Connection of one Autotask database's REST API (one API-only user). */
-export interface AutotaskClientOptions {
+export interface AutotaskClientOptions extends PsaClientOptions {
   /**
    * The zone's REST base, e.g. `https://webservices5.autotask.net/atservicesrest` (normalised, see
    * {@link normaliseAutotaskBaseUrl}). Resource paths are sent under `/v1.0`.
@@ -29,18 +29,10 @@ export interface AutotaskClientOptions {
   secret: string;
   /** The API tracking identifier (sent as the `ApiIntegrationCode` header). */
   integrationCode: string;
-  /** Per-request timeout. A timeout is a `TransientError`. */
-  timeoutMs: number;
 }
 
-/** One call to the REST API. `path` is relative to `/v1.0` and starts with `/`, e.g. `/Tickets/7865`. */
-export interface AutotaskRequest {
-  method: Method;
-  path: string;
-  body?: unknown;
-  /** When true a 404 resolves to `null` instead of throwing `PsaError`. */
-  notFoundAsNull?: boolean;
-}
+/** One call to the REST API. `path` is relative to `/v1.0`, e.g. `/Tickets/7865`. */
+export type AutotaskRequest = PsaRequest;
 
 /**
  * Normalises a configured zone URL: surrounding space and trailing slashes are removed, and a trailing `/v1.0`
@@ -89,26 +81,20 @@ export class AutotaskClient {
 
   /** Sends one request and returns the parsed body (or null for a tolerated 404). */
   async request<T>(req: AutotaskRequest): Promise<T | null> {
-    try {
-      const res = await this.http.request<T>({
-        method: req.method,
-        url: `${this.apiRoot}${req.path}`,
-        data: req.body,
-        headers: {
-          ApiIntegrationCode: this.options.integrationCode,
-          UserName: this.options.username,
-          Secret: this.options.secret,
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-        },
-      });
-      this.logger.debug({ method: req.method, path: req.path, status: res.status }, 'autotask api call');
-      return res.data;
-    } catch (err) {
-      const status = err instanceof AxiosError ? err.response?.status : undefined;
-      if (status === 404 && req.notFoundAsNull) return null;
-      throw translatePsaHttpError(err, `Autotask ${req.method.toUpperCase()} /v1.0${req.path}`, this.errors);
-    }
+    return sendPsaRequest<T>(this.http, req, {
+      apiBase: this.apiRoot,
+      headers: {
+        ApiIntegrationCode: this.options.integrationCode,
+        UserName: this.options.username,
+        Secret: this.options.secret,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
+      what: `Autotask ${req.method.toUpperCase()} /v1.0${req.path}`,
+      errors: this.errors,
+      logger: this.logger,
+      logMessage: 'autotask api call',
+    });
   }
 }
 
@@ -117,20 +103,14 @@ const AUTOTASK_ERRORS: PsaHttpErrorProfile = {
   psaName: 'Autotask',
   defaultRetryAfterMs: AUTOTASK_DEFAULT_RETRY_AFTER_MS,
   quoteBody: quoteAutotaskErrors,
-  refusal(what, status, suffix) {
-    if (status === 401) {
-      return (
-        `${what} was refused (HTTP 401)${suffix}; check the API user's username, secret and integration code, ` +
-        'and that the base URL is the zone of that user'
-      );
-    }
-    if (status === 403) {
-      return `${what} was forbidden (HTTP 403)${suffix}; check the API user's security level`;
-    }
-    if (status >= 300 && status < 400) {
-      return `${what} answered HTTP ${status} (redirects are not followed); check the zone base URL`;
-    }
-    return undefined;
+  refusals: {
+    401: (what, _status, suffix) =>
+      `${what} was refused (HTTP 401)${suffix}; check the API user's username, secret and integration code, ` +
+      'and that the base URL is the zone of that user',
+    403: (what, _status, suffix) =>
+      `${what} was forbidden (HTTP 403)${suffix}; check the API user's security level`,
+    redirect: (what, status) =>
+      `${what} answered HTTP ${status} (redirects are not followed); check the zone base URL`,
   },
 };
 
@@ -139,22 +119,17 @@ const AUTOTASK_ERRORS: PsaHttpErrorProfile = {
  * other shapes (a proxy's text, `{message}`) are quoted as they come, truncated.
  */
 export function quoteAutotaskErrors(data: unknown): string {
-  let text: string;
-  if (typeof data === 'string') text = data;
-  else if (data && typeof data === 'object') {
-    const obj = data as Record<string, unknown>;
+  return quoteErrorBody(data, MAX_QUOTED_BODY, (obj) => {
     const errors = obj.errors ?? obj.Errors;
     if (Array.isArray(errors) && errors.length > 0) {
-      text = errors
+      return errors
         .map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))
         .filter((e) => e !== undefined && e !== '')
         .join('; ');
-    } else {
-      const msg = obj.message ?? obj.Message;
-      text = typeof msg === 'string' ? msg : JSON.stringify(data);
     }
-  } else return '';
-  return singleLineQuote(text, MAX_QUOTED_BODY);
+    const msg = obj.message ?? obj.Message;
+    return typeof msg === 'string' ? msg : JSON.stringify(obj);
+  });
 }
 
 /** Retry-After as delta-seconds or an HTTP date; absent or unusable → the 30 s default. */

@@ -1,4 +1,5 @@
 import { checksOf, describeFailure, setting, type CheckResult } from '../../services/doctor/doctor-check.js';
+import { credentialsRefused } from '../shared/psa-doctor.js';
 import type { Logger } from '../../services/logging/logger.js';
 import type { AutotaskOptions } from './autotask-adapter.js';
 import { AutotaskClient } from './autotask-client.js';
@@ -42,13 +43,10 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
   try {
     ticketFields = await fieldsOf('/Tickets/entityInformation/fields');
   } catch (err) {
-    return [
-      c.fail(
-        'credentials',
-        `refused: ${describeFailure(err)}`,
-        `check ${setting('autotask.username')}, ${setting('autotask.secret')}, ${setting('autotask.integrationCode')} and that ${setting('autotask.baseUrl')} is the zone of that API user`,
-      ),
-    ];
+    return credentialsRefused(SUBJECT, err, {
+      detail: 'refused',
+      fix: `check ${setting('autotask.username')}, ${setting('autotask.secret')}, ${setting('autotask.integrationCode')} and that ${setting('autotask.baseUrl')} is the zone of that API user`,
+    });
   }
   const results: CheckResult[] = [c.ok('credentials', 'the API user was accepted')];
   const [noteFields, udfs] = await Promise.all([

@@ -1,7 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { positiveIntegerText } from '../shared/ids.js';
 import { nonEmpty } from '../shared/plain-text.js';
-import { decodeJsonBody, getKeyIgnoringCase as get, isRecord } from '../shared/webhook-body.js';
+import {
+  BodyParseError,
+  getKeyIgnoringCase as get,
+  ticketDeliveries,
+  type NamedTicket,
+} from '../shared/webhook-body.js';
 
 /**
  * HTTP-edge helpers for Autotask ticket webhooks. Autotask signs each callout with the webhook's `SecretKey`:
@@ -58,13 +63,7 @@ export interface AutotaskWebhookDelivery {
 }
 
 /** The body of an Autotask webhook named no ticket, or was not JSON at all. */
-export class AutotaskWebhookParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AutotaskWebhookParseError';
-    Object.setPrototypeOf(this, new.target.prototype);
-  }
-}
+export class AutotaskWebhookParseError extends BodyParseError {}
 
 /** Actions that never start work: the ticket is gone, or the callout is about the webhook itself. */
 const NON_TRIGGER_ACTIONS = new Set(['delete', 'deactivated']);
@@ -83,51 +82,40 @@ const TICKET_ENTITY_TYPES = new Set(['ticket', 'tickets']);
  * @throws AutotaskWebhookParseError when the body is not JSON, or no element names a ticket by a positive integer id.
  */
 export function parseAutotaskWebhook(body: unknown): { deliveries: AutotaskWebhookDelivery[] } {
-  const value = decode(body);
-  const elements = Array.isArray(value) ? value : [value];
-  const deliveries: AutotaskWebhookDelivery[] = [];
-  const seen = new Set<string>();
-  let namedTicket = false;
-  for (const element of elements) {
-    if (!isRecord(element)) continue;
-    const entityType = get(element, 'EntityType');
-    if (typeof entityType === 'string' && !TICKET_ENTITY_TYPES.has(entityType.trim().toLowerCase())) continue;
-    const ticketId =
-      positiveIntegerText(get(element, 'Id')) ?? positiveIntegerText(get(get(element, 'Fields'), 'id'));
-    if (ticketId === undefined) continue;
-    namedTicket = true;
-    const action = nonEmpty(get(element, 'Action'));
-    if (action !== undefined && NON_TRIGGER_ACTIONS.has(action.toLowerCase())) continue;
-    if (seen.has(ticketId)) continue;
-    seen.add(ticketId);
-    const delivery: AutotaskWebhookDelivery = { ticketId };
-    if (action !== undefined) delivery.action = action;
-    const guid = nonEmpty(get(element, 'Guid'));
-    if (guid !== undefined) delivery.guid = guid;
-    const sequence = sequenceOf(get(element, 'SequenceNumber'));
-    if (sequence !== undefined) delivery.deliveryId = `${guid ?? ticketId}:${sequence}`;
-    const company = positiveIntegerText(get(get(element, 'Fields'), 'companyID'));
-    if (company !== undefined) delivery.customerHint = company;
-    deliveries.push(delivery);
-  }
-  if (!namedTicket) {
-    throw new AutotaskWebhookParseError(
-      'Autotask webhook body names no ticket: expected EntityType "Ticket" (or none) and a positive integer Id',
-    );
-  }
-  return { deliveries };
-}
-
-function decode(body: unknown): unknown {
-  return decodeJsonBody(
-    body,
-    (reason) =>
+  const deliveries = ticketDeliveries(body, calloutDelivery, {
+    undecodable: (reason) =>
       new AutotaskWebhookParseError(
         reason === 'not-json'
           ? 'Autotask webhook body is not valid JSON'
           : 'Autotask webhook body is not a JSON object',
       ),
-  );
+    namesNoTicket: () =>
+      new AutotaskWebhookParseError(
+        'Autotask webhook body names no ticket: expected EntityType "Ticket" (or none) and a positive integer Id',
+      ),
+  });
+  return { deliveries };
+}
+
+/** The ticket one callout names, and its delivery unless its action starts nothing. */
+function calloutDelivery(callout: Record<string, unknown>): NamedTicket<AutotaskWebhookDelivery> | undefined {
+  const entityType = get(callout, 'EntityType');
+  if (typeof entityType === 'string' && !TICKET_ENTITY_TYPES.has(entityType.trim().toLowerCase()))
+    return undefined;
+  const ticketId =
+    positiveIntegerText(get(callout, 'Id')) ?? positiveIntegerText(get(get(callout, 'Fields'), 'id'));
+  if (ticketId === undefined) return undefined;
+  const action = nonEmpty(get(callout, 'Action'));
+  if (action !== undefined && NON_TRIGGER_ACTIONS.has(action.toLowerCase())) return { ticketId };
+  const delivery: AutotaskWebhookDelivery = { ticketId };
+  if (action !== undefined) delivery.action = action;
+  const guid = nonEmpty(get(callout, 'Guid'));
+  if (guid !== undefined) delivery.guid = guid;
+  const sequence = sequenceOf(get(callout, 'SequenceNumber'));
+  if (sequence !== undefined) delivery.deliveryId = `${guid ?? ticketId}:${sequence}`;
+  const company = positiveIntegerText(get(get(callout, 'Fields'), 'companyID'));
+  if (company !== undefined) delivery.customerHint = company;
+  return { ticketId, delivery };
 }
 
 function sequenceOf(value: unknown): string | undefined {

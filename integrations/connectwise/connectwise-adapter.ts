@@ -10,15 +10,14 @@ import type {
 import { recordedAddress } from '../shared/email-address.js';
 import { checkPositiveIds, parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
+import { resetFormAnswers, resetTicketOf } from '../shared/reset-ticket.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import { attestationAnswer, yesNoFieldAnswer } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
 import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise-client.js';
 import { sourceMatchers } from '../shared/ticket-sources.js';
 import {
   type CwTicket,
-  type CwCustomField,
   type CwContact,
   type CwNote,
   DEFAULT_CONNECTWISE_SOURCES,
@@ -26,13 +25,9 @@ import {
   nameSet,
   requireTicketId,
   defaultEmailOf,
-  findCustomField,
-  textOf,
-  parseYesNo,
-  describeValue,
+  customFieldReader,
   channelOf,
   dateOf,
-  parseAttestation,
 } from './connectwise-ticket-fields.js';
 
 /**
@@ -131,41 +126,30 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     const ticket = await readTicket(id);
     if (!ticket) return null;
 
-    const fields = Array.isArray(ticket.customFields) ? ticket.customFields : [];
-    const flag = (caption: string): boolean =>
-      yesNoFieldAnswer(
-        caption,
-        { find: (name) => findCustomField(fields, name), parse: parseYesNo, describe: describeValue },
-        { log, ticketId: String(id), fieldLabel: 'a reset custom field' },
-      );
-
     const channel = channelOf(ticket.source, sources);
-    const requester = await requesterOf(ticket);
-    const details = await detailsOf(id, ticket);
-    const attested = attestationOf(String(id), fields);
-    const statusId =
-      typeof ticket.status?.id === 'number' && Number.isSafeInteger(ticket.status.id)
-        ? String(ticket.status.id)
-        : undefined;
     const from = channel === 'email' ? recordedAddress(ticket.contactEmailAddress) : undefined;
-    return {
+    const customFields = Array.isArray(ticket.customFields) ? ticket.customFields : [];
+    return resetTicketOf({
       ticketId: String(id),
       psaCustomerId: typeof ticket.company?.id === 'number' ? String(ticket.company.id) : '',
-      summary: typeof ticket.summary === 'string' ? ticket.summary : '',
+      summary: ticket.summary,
       isResetRequest: isResetRequest(ticket),
       channel,
-      requester,
-      targetIdentifier: textOf(findCustomField(fields, options.fields.target)),
-      resetPassword: flag(options.fields.resetPassword),
-      resetMfa: flag(options.fields.resetMfa),
-      ...(details !== undefined ? { details } : {}),
+      requester: await requesterOf(ticket),
+      details: await detailsOf(id, ticket),
+      ...resetFormAnswers(options.fields, customFieldReader(customFields), {
+        log,
+        ticketId: String(id),
+        fieldKind: 'custom field',
+      }),
       // The contact address proves a sender only on a ticket the email connector made: an unclassified
       // ticket gets an empty origin, so the email checks hand it off.
-      ...(channel === 'email' ? { emailOrigin: from ? { from } : {} } : {}),
-      ...(channel === 'unknown' ? { emailOrigin: {} } : {}),
-      ...(attested !== undefined ? { attested } : {}),
-      ...(statusId !== undefined ? { statusId } : {}),
-    };
+      emailOrigin: channel === 'email' ? (from ? { from } : {}) : channel === 'unknown' ? {} : undefined,
+      statusId:
+        typeof ticket.status?.id === 'number' && Number.isSafeInteger(ticket.status.id)
+          ? String(ticket.status.id)
+          : undefined,
+    });
   }
 
   async function detailsOf(id: number, ticket: CwTicket): Promise<string | undefined> {
@@ -186,18 +170,6 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
       return undefined;
     }
     return detailsText(first.text);
-  }
-
-  function attestationOf(ticketId: string, fields: CwCustomField[]): boolean | undefined {
-    return attestationAnswer(
-      options.fields.attestation,
-      {
-        find: (caption) => findCustomField(fields, caption),
-        parse: parseAttestation,
-        describe: describeValue,
-      },
-      { log, ticketId, fieldKind: 'custom field' },
-    );
   }
 
   function isResetRequest(ticket: CwTicket): boolean {
@@ -254,11 +226,7 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
     return false;
   }
 
-  async function moveTicket(
-    ticketId: string,
-    disposition: TicketDisposition,
-    moveOptions: MoveOptions = {},
-  ): Promise<void> {
+  const moveTicket: PsaAdapter['moveTicket'] = async (ticketId, disposition, moveOptions = {}) => {
     const id = requireTicketId(ticketId);
     const patch = movePatch(disposition, moveOptions);
     if (patch.length === 0) {
@@ -281,7 +249,7 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
       );
     }
     log.info({ ticketId: String(id), disposition }, 'connectwise ticket moved');
-  }
+  };
 
   /**
    * The JSON Patch for a disposition: whole reference objects, only configured keys. The board goes first so

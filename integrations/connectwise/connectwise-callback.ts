@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { positiveIntegerText } from '../shared/ids.js';
-import { getKeyIgnoringCase } from '../shared/webhook-body.js';
+import { BodyParseError, getKeyIgnoringCase } from '../shared/webhook-body.js';
 import { CallbackKeyError, type CallbackKeyFetcher } from './connectwise-callback-keys.js';
 
 /**
@@ -39,13 +39,7 @@ export interface ConnectWiseCallback {
 }
 
 /** A callback body that is not a JSON object at all. */
-export class ConnectWiseCallbackParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConnectWiseCallbackParseError';
-    Object.setPrototypeOf(this, new.target.prototype);
-  }
-}
+export class ConnectWiseCallbackParseError extends BodyParseError {}
 
 /** A key spelled exactly as documented wins over other spellings; otherwise keys are matched case-insensitively. */
 function getKey(obj: Record<string, unknown>, wanted: string): unknown {

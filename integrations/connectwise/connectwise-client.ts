@@ -1,12 +1,12 @@
-import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
 import {
   parseRetryAfter as parseRetryAfterOr,
-  singleLineQuote,
-  translatePsaHttpError,
+  quoteErrorBody,
   type PsaHttpErrorProfile,
 } from '../shared/http-errors.js';
+import { sendPsaRequest, type PsaClientOptions, type PsaRequest } from '../shared/psa-request.js';
 
 /**
  * How long to wait after a 429 that carries no Retry-After. The Developer Guide says a 429 always carries one
@@ -18,7 +18,7 @@ export const CONNECTWISE_DEFAULT_RETRY_AFTER_MS = 5_000;
 const MAX_QUOTED_BODY = 300;
 
 /** Connection and credentials of one ConnectWise PSA (Manage) site's REST API. */
-export interface ConnectWiseClientOptions {
+export interface ConnectWiseClientOptions extends PsaClientOptions {
   /** The site, e.g. `https://api-na.myconnectwise.net` (cloud sites need the `api-` prefix). A bare host gets `https://`. */
   siteUrl: string;
   /**
@@ -34,8 +34,6 @@ export interface ConnectWiseClientOptions {
   privateKey: string;
   /** The integration's clientId GUID from developer.connectwise.com; required on every call. */
   clientId: string;
-  /** Per-request timeout. A timeout is a `TransientError`. */
-  timeoutMs: number;
 }
 
 /**
@@ -50,15 +48,8 @@ export function connectWiseApiBase(siteUrl: string, codebase: string): string {
   return code === '' ? `${site}/apis/3.0` : `${site}/${code}/apis/3.0`;
 }
 
-/** One call to the REST API. `path` is relative to `.../apis/3.0` and starts with `/`. */
-export interface ConnectWiseRequest {
-  method: Method;
-  path: string;
-  params?: Record<string, string | number | boolean>;
-  body?: unknown;
-  /** When true a 404 resolves to `null` instead of throwing `PsaError`. */
-  notFoundAsNull?: boolean;
-}
+/** One call to the REST API. `path` is relative to `.../apis/3.0`. */
+export type ConnectWiseRequest = PsaRequest;
 
 /**
  * Thin transport for ConnectWise PSA's REST API with API-member keys. Every call carries
@@ -98,22 +89,14 @@ export class ConnectWiseClient {
   /** Sends one request and returns the parsed body (or null for a tolerated 404 or an empty 204). */
   async request<T>(req: ConnectWiseRequest): Promise<T | null> {
     const what = `ConnectWise ${req.method.toUpperCase()} ${req.path}`;
-    let data: unknown;
-    try {
-      const res = await this.http.request<unknown>({
-        method: req.method,
-        url: `${this.apiBase}${req.path}`,
-        params: req.params,
-        data: req.body,
-        headers: { Authorization: this.authorization },
-      });
-      this.logger.debug({ method: req.method, path: req.path, status: res.status }, 'connectwise api call');
-      data = res.data;
-    } catch (err) {
-      const status = err instanceof AxiosError ? err.response?.status : undefined;
-      if (status === 404 && req.notFoundAsNull) return null;
-      throw translatePsaHttpError(err, what, CONNECTWISE_ERRORS);
-    }
+    const data = await sendPsaRequest<unknown>(this.http, req, {
+      apiBase: this.apiBase,
+      headers: { Authorization: this.authorization },
+      what,
+      errors: CONNECTWISE_ERRORS,
+      logger: this.logger,
+      logMessage: 'connectwise api call',
+    });
     if (data === '' || data === undefined || data === null) return null;
     // A 200 HTML page (a login or portal page) means the site URL or codebase points somewhere else.
     if (typeof data !== 'object') {
@@ -128,18 +111,14 @@ const CONNECTWISE_ERRORS: PsaHttpErrorProfile = {
   psaName: 'ConnectWise',
   defaultRetryAfterMs: CONNECTWISE_DEFAULT_RETRY_AFTER_MS,
   quoteBody,
-  refusal(what, status, suffix) {
-    if (status >= 300 && status < 400) {
-      return `${what} was redirected (HTTP ${status}) and redirects are not followed; check siteUrl (cloud sites use the api- host) and codebase`;
-    }
-    if (status === 401) {
-      // The body is not quoted: an authentication failure has nothing to say that helps, and says nothing secret.
-      return `${what} was refused (HTTP 401); check the company id, the API member's public/private keys and the clientId`;
-    }
-    if (status === 403) {
-      return `${what} was forbidden (HTTP 403)${suffix}; check the API member's security role`;
-    }
-    return undefined;
+  refusals: {
+    redirect: (what, status) =>
+      `${what} was redirected (HTTP ${status}) and redirects are not followed; check siteUrl (cloud sites use the api- host) and codebase`,
+    // The body is not quoted: an authentication failure has nothing to say that helps, and says nothing secret.
+    401: (what) =>
+      `${what} was refused (HTTP 401); check the company id, the API member's public/private keys and the clientId`,
+    403: (what, _status, suffix) =>
+      `${what} was forbidden (HTTP 403)${suffix}; check the API member's security role`,
   },
 };
 
@@ -148,10 +127,7 @@ const CONNECTWISE_ERRORS: PsaHttpErrorProfile = {
  * (ConnectWise puts the useful part, e.g. "Please choose where to display the notes…", in `errors`).
  */
 function quoteBody(data: unknown): string {
-  let text: string;
-  if (typeof data === 'string') text = data;
-  else if (data && typeof data === 'object') {
-    const obj = data as { message?: unknown; errors?: unknown };
+  return quoteErrorBody(data, MAX_QUOTED_BODY, (obj) => {
     const parts: string[] = [];
     if (typeof obj.message === 'string') parts.push(obj.message);
     if (Array.isArray(obj.errors)) {
@@ -160,9 +136,8 @@ function quoteBody(data: unknown): string {
         if (typeof m === 'string') parts.push(m);
       }
     }
-    text = parts.length > 0 ? parts.join(' - ') : JSON.stringify(data);
-  } else return '';
-  return singleLineQuote(text, MAX_QUOTED_BODY);
+    return parts.length > 0 ? parts.join(' - ') : JSON.stringify(obj);
+  });
 }
 
 /** Retry-After as delta-seconds or an HTTP date; absent or unusable → {@link CONNECTWISE_DEFAULT_RETRY_AFTER_MS}. */

@@ -1,13 +1,8 @@
-import {
-  checksOf,
-  describeFailure,
-  lookUp,
-  setting,
-  type CheckResult,
-} from '../../services/doctor/doctor-check.js';
+import { checksOf, lookUp, setting, type CheckResult } from '../../services/doctor/doctor-check.js';
 import type { Logger } from '../../services/logging/logger.js';
 import type { ConnectWiseOptions } from './connectwise-adapter.js';
 import { ConnectWiseClient } from './connectwise-client.js';
+import { credentialsRefused } from '../shared/psa-doctor.js';
 
 /**
  * `resetdesk doctor` for ConnectWise PSA: the API member's keys and the clientId are accepted
@@ -52,13 +47,10 @@ export async function connectWiseDoctor(
     results.push(...(await checkBoards(client, options)));
     return results;
   } catch (err) {
-    return [
-      c.fail(
-        'credentials',
-        `refused: ${describeFailure(err)}`,
-        `check ${setting('connectwise.companyId')}, ${setting('connectwise.publicKey')}, ${setting('connectwise.privateKey')} and ${setting('connectwise.clientId')}; a 404 or a page that is not JSON means ${setting('connectwise.siteUrl')} or ${setting('connectwise.codebase')} is wrong`,
-      ),
-    ];
+    return credentialsRefused(SUBJECT, err, {
+      detail: 'refused',
+      fix: `check ${setting('connectwise.companyId')}, ${setting('connectwise.publicKey')}, ${setting('connectwise.privateKey')} and ${setting('connectwise.clientId')}; a 404 or a page that is not JSON means ${setting('connectwise.siteUrl')} or ${setting('connectwise.codebase')} is wrong`,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RequestChannel } from '../../services/domain/ports.js';
 import { requireTicketId as requireTicketIdOf } from '../shared/ids.js';
-import { nonEmpty } from '../shared/plain-text.js';
+import { fieldText, nonEmpty } from '../shared/plain-text.js';
+import type { ResetFormReader } from '../shared/reset-ticket.js';
 import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/ticket-sources.js';
 import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 
@@ -114,10 +115,18 @@ export function findCustomField(fields: CwCustomField[], caption: string): CwCus
 }
 
 export function textOf(field: CwCustomField | undefined): string | undefined {
-  const v = field?.value;
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
+  return fieldText(field?.value);
+}
+
+/** The reset form as the ticket's custom fields hold it. */
+export function customFieldReader(fields: CwCustomField[]): ResetFormReader<CwCustomField> {
+  return {
+    find: (caption) => findCustomField(fields, caption),
+    parseFlag: parseYesNo,
+    parseAttestation,
+    text: textOf,
+    describe: describeValue,
+  };
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { NotificationAddresses } from '../../services/domain/ports.js';
-import { asRecord, type GraphTransport } from './graph-transport.js';
-import { optionalString } from './graph-users.js';
+import type { GraphTransport } from './graph-transport.js';
+import { optionalString, readUserRecord } from './graph-users.js';
 import { domainOf, isPlainEmailAddress, printable, relatedDomains } from '../shared/mail-addresses.js';
-import { pathSegment, queryString } from './odata.js';
 
 /**
  * Where an independent notice about a reset may go: `GET /users/{id}?$select=…` for the account's own
@@ -18,13 +17,7 @@ export async function notificationAddresses(
   userId: string,
 ): Promise<NotificationAddresses> {
   const operation = "read the user's alternate email addresses";
-  const result = await graph.call({
-    operation,
-    method: 'GET',
-    path: `/users/${pathSegment(userId)}${queryString({ $select: ADDRESSES_SELECT })}`,
-  });
-  const user = asRecord(graph.okBody(result, operation));
-  if (!optionalString(user.id)) throw graph.malformed(operation);
+  const { user } = await readUserRecord(graph, userId, ADDRESSES_SELECT, operation);
   const otherMails = user.otherMails ?? [];
   if (!Array.isArray(otherMails)) throw graph.malformed(operation);
   return independentAddresses({

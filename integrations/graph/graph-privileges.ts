@@ -1,7 +1,7 @@
 import type { DirectoryPrivileges } from '../../services/domain/ports.js';
 import type { GraphErrorInfo } from './graph-errors.js';
 import { asRecord, type GraphTransport } from './graph-transport.js';
-import { isGuid, optionalString } from './graph-users.js';
+import { isGuid, optionalString, readUserRecord } from './graph-users.js';
 import { odataEq, pathSegment, queryString } from './odata.js';
 
 /**
@@ -110,15 +110,7 @@ async function eligibleRoles(
 }
 
 async function objectIdOf(graph: GraphTransport, userId: string): Promise<string> {
-  const operation = 'look up the user';
-  const result = await graph.call({
-    operation,
-    method: 'GET',
-    path: `/users/${pathSegment(userId)}${queryString({ $select: 'id' })}`,
-  });
-  const id = optionalString(asRecord(graph.okBody(result, operation)).id);
-  if (!id) throw graph.malformed(operation);
-  return id;
+  return (await readUserRecord(graph, userId, 'id', 'look up the user')).id;
 }
 
 /**

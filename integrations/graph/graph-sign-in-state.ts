@@ -3,7 +3,7 @@ import { DirectoryError, TransientError } from '../../services/domain/errors.js'
 import { translateGraphError, type GraphErrorInfo } from './graph-errors.js';
 import { methodKind, PASSWORD_METHOD_TYPE } from './graph-mfa-methods.js';
 import { asRecord, type GraphTransport } from './graph-transport.js';
-import { isGuid, optionalString } from './graph-users.js';
+import { isGuid, optionalString, readUserRecord } from './graph-users.js';
 import { pathSegment, queryString } from './odata.js';
 
 /**
@@ -23,14 +23,8 @@ const NON_PREMIUM_MESSAGE = /(doesn't|does not) have (a )?premium licen[cs]e/i;
 
 export async function readSignInState(graph: GraphTransport, userId: string): Promise<SignInState> {
   const operation = "read the user's password state";
-  const userRead = await graph.call({
-    operation,
-    method: 'GET',
-    path: `/users/${pathSegment(userId)}${queryString({ $select: PASSWORD_SELECT })}`,
-  });
-  const user = asRecord(graph.okBody(userRead, operation));
-  const objectId = optionalString(user.id);
-  if (!objectId || !isGuid(objectId)) throw graph.malformed(operation);
+  const { id: objectId, user } = await readUserRecord(graph, userId, PASSWORD_SELECT, operation);
+  if (!isGuid(objectId)) throw graph.malformed(operation);
 
   const [methods, signIn] = await Promise.all([
     readMethods(graph, objectId),

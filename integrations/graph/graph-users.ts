@@ -1,7 +1,7 @@
 import type { DirectoryUser } from '../../services/domain/ports.js';
 import { DirectoryError } from '../../services/domain/errors.js';
 import { translateGraphError } from './graph-errors.js';
-import { MAX_TOP, type GraphTransport } from './graph-transport.js';
+import { asRecord, MAX_TOP, type GraphTransport } from './graph-transport.js';
 import { odataEq, pathSegment, queryString } from './odata.js';
 
 /**
@@ -191,6 +191,27 @@ export async function isMemberOfGroup(
   return graph
     .okValues(result, operation)
     .some((id) => typeof id === 'string' && id.toLowerCase() === groupId.toLowerCase());
+}
+
+/**
+ * The user's own record with only the `select`ed properties (`GET /users/{id}?$select=`), and its object id.
+ * Graph always returns the id, so a record without one is malformed (`operation` names the read in the error).
+ */
+export async function readUserRecord(
+  graph: GraphTransport,
+  userId: string,
+  select: string,
+  operation: string,
+): Promise<{ id: string; user: Record<string, unknown> }> {
+  const result = await graph.call({
+    operation,
+    method: 'GET',
+    path: `/users/${pathSegment(userId)}${queryString({ $select: select })}`,
+  });
+  const user = asRecord(graph.okBody(result, operation));
+  const id = optionalString(user.id);
+  if (!id) throw graph.malformed(operation);
+  return { id, user };
 }
 
 export function optionalString(value: unknown): string | undefined {

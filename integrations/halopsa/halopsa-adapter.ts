@@ -1,23 +1,11 @@
 import type { Logger } from '../../services/logging/logger.js';
-import type {
-  MoveOptions,
-  PsaAdapter,
-  RequestChannel,
-  ResetTicket,
-  TicketDisposition,
-  TicketNote,
-} from '../../services/domain/ports.js';
+import type { PsaAdapter, RequestChannel, ResetTicket, TicketNote } from '../../services/domain/ports.js';
 import { recordedAddress } from '../shared/email-address.js';
 import { checkPositiveIds, parseTicketId, requireTicketId as requireTicketIdOf } from '../shared/ids.js';
-import { capText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
+import { capText, fieldText, htmlToPlainText, nonEmpty } from '../shared/plain-text.js';
+import { resetFormAnswers, resetTicketOf, type ResetFormReader } from '../shared/reset-ticket.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
-import {
-  yesNoFieldAnswer,
-  attestationAnswer,
-  describeFieldValue,
-  parseYesNoValue,
-  type YesNo,
-} from '../shared/yes-no.js';
+import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
 import { HaloClient, type HaloClientOptions } from './halopsa-client.js';
@@ -149,45 +137,27 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     });
     if (!ticket) return null;
 
-    const fields = ticket.customfields ?? [];
-    const flag = (configured: string): boolean =>
-      yesNoFieldAnswer(
-        configured,
-        { find: (name) => findCustomField(fields, name), parse: parseYesNo, describe: describeValue },
-        { log, ticketId: String(id), fieldLabel: 'a reset custom field' },
-      );
-
     const channel = channelOf(ticket, sources);
     const requester = await requesterOf(ticket);
     // An unclassified ticket may have been an email: its sender is read too, for the email checks.
     const emailOrigin = channel === 'email' || channel === 'unknown' ? await emailOriginOf(id) : undefined;
-    const details = detailsOf(ticket);
-    const attested = attestationOf(String(id), fields);
-    const statusId = idText(ticket.status_id);
-    return {
+    return resetTicketOf({
       ticketId: String(id),
       psaCustomerId:
         ticket.client_id === undefined || ticket.client_id === null ? '' : String(ticket.client_id),
-      summary: typeof ticket.summary === 'string' ? ticket.summary : '',
+      summary: ticket.summary,
       isResetRequest: typeof ticket.tickettype_id === 'number' && resetTypes.has(ticket.tickettype_id),
       channel,
       requester,
-      targetIdentifier: textOf(findCustomField(fields, options.fields.target)),
-      resetPassword: flag(options.fields.resetPassword),
-      resetMfa: flag(options.fields.resetMfa),
-      ...(details !== undefined ? { details } : {}),
-      ...(emailOrigin !== undefined ? { emailOrigin } : {}),
-      ...(attested !== undefined ? { attested } : {}),
-      ...(statusId !== undefined ? { statusId } : {}),
-    };
-  }
-
-  function attestationOf(ticketId: string, fields: HaloCustomField[]): boolean | undefined {
-    return attestationAnswer(
-      options.fields.attestation,
-      { find: (name) => findCustomField(fields, name), parse: parseAttestation, describe: describeValue },
-      { log, ticketId, fieldKind: 'custom field' },
-    );
+      emailOrigin,
+      details: detailsOf(ticket),
+      ...resetFormAnswers(options.fields, customFieldReader(ticket.customfields ?? []), {
+        log,
+        ticketId: String(id),
+        fieldKind: 'custom field',
+      }),
+      statusId: idText(ticket.status_id),
+    });
   }
 
   /**
@@ -253,11 +223,7 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     );
   }
 
-  async function moveTicket(
-    ticketId: string,
-    disposition: TicketDisposition,
-    moveOptions: MoveOptions = {},
-  ): Promise<void> {
+  const moveTicket: PsaAdapter['moveTicket'] = async (ticketId, disposition, moveOptions = {}) => {
     const id = requireTicketId(ticketId);
     const update: Record<string, number | string> = { id };
     if (disposition === 'awaiting-confirmation') {
@@ -285,7 +251,7 @@ export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaA
     }
     await client.request({ method: 'POST', path: '/Tickets', body: [update] });
     log.info({ ticketId: String(id), disposition }, 'halo ticket moved');
-  }
+  };
 
   async function activitySince(ticketId: string, since: Date, serviceStatusId?: string) {
     return haloActivitySince(client, options.clientId, requireTicketId(ticketId), since, serviceStatusId);
@@ -321,13 +287,18 @@ export function findCustomField(fields: HaloCustomField[], configured: string): 
   return fields.find((f) => typeof f.name === 'string' && candidates.has(f.name.trim().toLowerCase()));
 }
 
-function textOf(field: HaloCustomField | undefined): string | undefined {
-  if (!field) return undefined;
-  for (const v of [field.value, field.display]) {
-    if (typeof v === 'string' && v.trim() !== '') return v.trim();
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  }
-  return undefined;
+/**
+ * The reset form as the ticket's custom fields hold it. The target is the field's `value`, or its `display`
+ * text when the value is empty.
+ */
+function customFieldReader(fields: HaloCustomField[]): ResetFormReader<HaloCustomField> {
+  return {
+    find: (name) => findCustomField(fields, name),
+    parseFlag: parseYesNo,
+    parseAttestation,
+    text: (field) => fieldText(field?.value, field?.display),
+    describe: describeValue,
+  };
 }
 
 /**

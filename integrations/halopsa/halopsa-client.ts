@@ -1,12 +1,14 @@
-import axios, { AxiosError, type AxiosInstance, type Method } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
 import {
   parseRetryAfter as parseRetryAfterOr,
-  singleLineQuote,
+  quoteErrorBody,
   translatePsaHttpError,
   type PsaHttpErrorProfile,
+  type RefusalMessage,
 } from '../shared/http-errors.js';
+import { sendPsaRequest, type PsaClientOptions, type PsaRequest } from '../shared/psa-request.js';
 
 /** How long to wait after a 429 that carries no Retry-After. Hosted Halo allows 300 requests per rolling 5 minutes. */
 export const HALO_DEFAULT_RETRY_AFTER_MS = 30_000;
@@ -17,8 +19,8 @@ const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 /** Longest part of a Halo error body quoted in an error message (Halo bodies are short strings or small objects). */
 const MAX_QUOTED_BODY = 200;
 
-/** Connection and configuration of one Halo instance's API. */
-export interface HaloClientOptions {
+/** Connection and configuration of one Halo instance's API; `timeoutMs` applies to token and resource calls alike. */
+export interface HaloClientOptions extends PsaClientOptions {
   /** Halo's "Resource Server" URL, e.g. `https://acme.halopsa.com/api` (normalised, see {@link normaliseHaloResourceServerUrl}). */
   resourceServerUrl: string;
   /** Halo's "Authorisation Server" URL, e.g. `https://acme.halopsa.com/auth` (see {@link normaliseHaloAuthServerUrl}). */
@@ -29,8 +31,6 @@ export interface HaloClientOptions {
   clientSecret: string;
   /** OAuth scope, usually `all`. */
   scope: string;
-  /** Per-request timeout for token and resource calls. A timeout is a `TransientError`. */
-  timeoutMs: number;
 }
 
 /**
@@ -55,15 +55,8 @@ function withSuffix(url: string, suffix: string): string {
   return trimmed.toLowerCase().endsWith(suffix) ? trimmed : `${trimmed}${suffix}`;
 }
 
-/** One call to Halo's resource server. `path` is relative to the `/api` base and starts with `/`. */
-export interface HaloRequest {
-  method: Method;
-  path: string;
-  params?: Record<string, string | number | boolean>;
-  body?: unknown;
-  /** When true a 404 resolves to `null` instead of throwing `PsaError`. */
-  notFoundAsNull?: boolean;
-}
+/** One call to Halo's resource server. `path` is relative to the `/api` base. */
+export type HaloRequest = PsaRequest;
 
 interface CachedToken {
   value: string;
@@ -102,31 +95,27 @@ export class HaloClient {
 
   /** Sends one request with a valid token and returns the parsed body (or null for a tolerated 404). */
   async request<T>(req: HaloRequest): Promise<T | null> {
-    let token = await this.accessToken();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.http.request<T>({
-          method: req.method,
-          url: `${this.apiBase}${req.path}`,
-          params: req.params,
-          data: req.body,
-          headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-        });
-        this.logger.debug({ method: req.method, path: req.path, status: res.status }, 'halo api call');
-        return res.data;
-      } catch (err) {
-        const status = err instanceof AxiosError ? err.response?.status : undefined;
-        if (status === 401 && attempt === 1) {
-          // The token may have been revoked or expired early on Halo's side: one fresh token, one retry.
-          this.logger.info({ path: req.path }, 'halo api answered 401; refreshing the token once');
-          this.dropToken(token);
-          token = await this.accessToken();
-          continue;
-        }
-        if (status === 404 && req.notFoundAsNull) return null;
-        throw translatePsaHttpError(err, `HaloPSA ${req.method.toUpperCase()} ${req.path}`, HALO_ERRORS);
-      }
+    const token = await this.accessToken();
+    try {
+      return await this.send<T>(req, token);
+    } catch (err) {
+      if (!(err instanceof PsaError && err.status === 401)) throw err;
+      // The token may have been revoked or expired early on Halo's side: one fresh token, one retry.
+      this.logger.info({ path: req.path }, 'halo api answered 401; refreshing the token once');
+      this.dropToken(token);
+      return this.send<T>(req, await this.accessToken());
     }
+  }
+
+  private send<T>(req: HaloRequest, token: string): Promise<T | null> {
+    return sendPsaRequest<T>(this.http, req, {
+      apiBase: this.apiBase,
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      what: `HaloPSA ${req.method.toUpperCase()} ${req.path}`,
+      errors: HALO_ERRORS,
+      logger: this.logger,
+      logMessage: 'halo api call',
+    });
   }
 
   /** Gets a token (or reuses the cached one): throws the token request's error when Halo refuses it. */
@@ -185,17 +174,16 @@ const HALO_ERRORS: PsaHttpErrorProfile = {
   psaName: 'HaloPSA',
   defaultRetryAfterMs: HALO_DEFAULT_RETRY_AFTER_MS,
   quoteBody: quoteHaloBody,
-  refusal(what, status, suffix) {
-    if (status === 401) {
-      // Only reached after the one token refresh and retry: the API application itself is refused.
-      return `${what} was refused (HTTP 401) even with a fresh token; check the API application`;
-    }
-    if (status === 403) {
-      return `${what} was forbidden (HTTP 403)${suffix}; check the API application's and its agent's permissions`;
-    }
-    return undefined;
+  refusals: {
+    // Only reached after the one token refresh and retry: the API application itself is refused.
+    401: (what) => `${what} was refused (HTTP 401) even with a fresh token; check the API application`,
+    403: (what, _status, suffix) =>
+      `${what} was forbidden (HTTP 403)${suffix}; check the API application's and its agent's permissions`,
   },
 };
+
+const tokenRefused: RefusalMessage = (what, status, suffix) =>
+  `${what} was refused (HTTP ${status})${suffix}; check the client id, client secret, scope and tenant`;
 
 /**
  * How token-request failures read. Only the OAuth `error` code is quoted, because an authorisation server may
@@ -207,24 +195,15 @@ const HALO_TOKEN_ERRORS: PsaHttpErrorProfile = {
     const code = (data as { error?: unknown } | null)?.error;
     return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : '';
   },
-  refusal(what, status, suffix) {
-    if (status === 400 || status === 401) {
-      return `${what} was refused (HTTP ${status})${suffix}; check the client id, client secret, scope and tenant`;
-    }
-    return HALO_ERRORS.refusal?.(what, status, suffix);
-  },
+  refusals: { ...HALO_ERRORS.refusals, 400: tokenRefused, 401: tokenRefused },
 };
 
 /** A short, single-line quote of Halo's error body (Halo bodies are short strings or small objects). */
 function quoteHaloBody(data: unknown): string {
-  let text: string;
-  if (typeof data === 'string') text = data;
-  else if (data && typeof data === 'object') {
-    const obj = data as Record<string, unknown>;
+  return quoteErrorBody(data, MAX_QUOTED_BODY, (obj) => {
     const msg = obj.message ?? obj.Message ?? obj.error ?? obj.title;
-    text = typeof msg === 'string' ? msg : JSON.stringify(data);
-  } else return '';
-  return singleLineQuote(text, MAX_QUOTED_BODY);
+    return typeof msg === 'string' ? msg : JSON.stringify(obj);
+  });
 }
 
 /** Retry-After as delta-seconds or an HTTP date; absent or unusable → the 30 s default. */

@@ -1,13 +1,8 @@
-import {
-  checksOf,
-  describeFailure,
-  lookUp,
-  setting,
-  type CheckResult,
-} from '../../services/doctor/doctor-check.js';
+import { checksOf, lookUp, setting, type CheckResult } from '../../services/doctor/doctor-check.js';
 import type { Logger } from '../../services/logging/logger.js';
 import type { HaloOptions } from './halopsa-adapter.js';
 import { HaloClient } from './halopsa-client.js';
+import { credentialsRefused } from '../shared/psa-doctor.js';
 
 /**
  * `resetdesk doctor` for HaloPSA: the API application gets a token, and every id the configuration names
@@ -36,13 +31,10 @@ export async function haloDoctor(options: HaloDoctorOptions, logger: Logger): Pr
   try {
     await client.checkToken();
   } catch (err) {
-    return [
-      c.fail(
-        'credentials',
-        `no token: ${describeFailure(err)}`,
-        `check ${setting('halopsa.clientId')}, ${setting('halopsa.clientSecret')}, ${setting('halopsa.authServerUrl')}${adapter.tenant ? '' : ` and, for hosted Halo, ${setting('halopsa.tenant')}`}`,
-      ),
-    ];
+    return credentialsRefused(subject, err, {
+      detail: 'no token',
+      fix: `check ${setting('halopsa.clientId')}, ${setting('halopsa.clientSecret')}, ${setting('halopsa.authServerUrl')}${adapter.tenant ? '' : ` and, for hosted Halo, ${setting('halopsa.tenant')}`}`,
+    });
   }
   const results: CheckResult[] = [c.ok('credentials', 'the API application got a token')];
 

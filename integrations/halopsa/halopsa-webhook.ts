@@ -1,6 +1,11 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { positiveIntegerText } from '../shared/ids.js';
-import { decodeJsonBody, getKeyIgnoringCase, isRecord } from '../shared/webhook-body.js';
+import {
+  BodyParseError,
+  getKeyIgnoringCase,
+  ticketDeliveries,
+  type NamedTicket,
+} from '../shared/webhook-body.js';
 
 /**
  * HTTP-edge helpers for HaloPSA webhooks. Halo signs nothing: the only authentication is the HTTP Basic
@@ -64,13 +69,7 @@ export interface HaloWebhookDelivery {
 }
 
 /** The body of a Halo webhook carried no usable ticket id, or was not JSON at all. */
-export class HaloWebhookParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HaloWebhookParseError';
-    Object.setPrototypeOf(this, new.target.prototype);
-  }
-}
+export class HaloWebhookParseError extends BodyParseError {}
 
 /** Where a ticket id may sit, in order of preference (keys compared case-insensitively). */
 const TICKET_ID_PATHS: ReadonlyArray<readonly string[]> = [
@@ -90,43 +89,33 @@ const TICKET_ID_PATHS: ReadonlyArray<readonly string[]> = [
  * @throws HaloWebhookParseError when no element names a ticket.
  */
 export function parseHaloWebhook(body: unknown): { deliveries: HaloWebhookDelivery[] } {
-  const value = decode(body);
-  const elements = Array.isArray(value) ? value : [value];
-  if (elements.length === 0) throw new HaloWebhookParseError('HaloPSA webhook body is an empty array');
-  const deliveries: HaloWebhookDelivery[] = [];
-  const seen = new Set<string>();
-  for (const element of elements) {
-    if (!isRecord(element)) continue;
-    const ticketId = ticketIdOf(element);
-    if (ticketId === undefined || seen.has(ticketId)) continue;
-    seen.add(ticketId);
-    const delivery: HaloWebhookDelivery = { ticketId };
-    const id = get(element, ['id']);
-    if (typeof id === 'string' && id.trim() !== '') delivery.deliveryId = id.trim();
-    const event = get(element, ['event']);
-    if (typeof event === 'string' && event.trim() !== '') delivery.event = event.trim();
-    const client = positiveIntegerText(get(element, ['ticket', 'client_id']));
-    if (client !== undefined) delivery.customerHint = client;
-    deliveries.push(delivery);
-  }
-  if (deliveries.length === 0) {
-    throw new HaloWebhookParseError(
-      'HaloPSA webhook body names no ticket: expected a positive integer in object_id, ticket.id, ticket_id or object.id',
-    );
-  }
-  return { deliveries };
-}
-
-function decode(body: unknown): unknown {
-  return decodeJsonBody(
-    body,
-    (reason) =>
+  const deliveries = ticketDeliveries(body, calloutDelivery, {
+    undecodable: (reason) =>
       new HaloWebhookParseError(
         reason === 'not-json'
           ? 'HaloPSA webhook body is not valid JSON'
           : 'HaloPSA webhook body is not a JSON object or array',
       ),
-  );
+    emptyBatch: () => new HaloWebhookParseError('HaloPSA webhook body is an empty array'),
+    namesNoTicket: () =>
+      new HaloWebhookParseError(
+        'HaloPSA webhook body names no ticket: expected a positive integer in object_id, ticket.id, ticket_id or object.id',
+      ),
+  });
+  return { deliveries };
+}
+
+function calloutDelivery(callout: Record<string, unknown>): NamedTicket<HaloWebhookDelivery> | undefined {
+  const ticketId = ticketIdOf(callout);
+  if (ticketId === undefined) return undefined;
+  const delivery: HaloWebhookDelivery = { ticketId };
+  const id = get(callout, ['id']);
+  if (typeof id === 'string' && id.trim() !== '') delivery.deliveryId = id.trim();
+  const event = get(callout, ['event']);
+  if (typeof event === 'string' && event.trim() !== '') delivery.event = event.trim();
+  const client = positiveIntegerText(get(callout, ['ticket', 'client_id']));
+  if (client !== undefined) delivery.customerHint = client;
+  return { ticketId, delivery };
 }
 
 /** Follows `path` from `obj`, each key compared case-insensitively; undefined as soon as a step is missing. */

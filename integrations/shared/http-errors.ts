@@ -44,11 +44,23 @@ export interface PsaHttpErrorProfile {
   /** Configured credentials blanked out of any text that came from the wire, in case a body ever echoes them. */
   secrets?: readonly string[];
   /**
-   * The message for a refused call (a status that is neither 2xx, 429 nor 5xx), when the PSA has a better hint
-   * than "failed with HTTP n" (what to check on a 401 or 403, why a redirect is not followed). `suffix` is
-   * `: <quote>` or `''`; the profile decides whether the quote is worth showing.
+   * Messages for refused calls (a status that is neither 2xx, 429 nor 5xx) where the PSA has a better hint than
+   * "failed with HTTP n": what to check on a 401 or 403, by status, and under `redirect` why any 3xx is not
+   * followed.
    */
-  refusal?(what: string, status: number, suffix: string): string | undefined;
+  refusals?: RefusalMessages;
+}
+
+/**
+ * The message for one refused call. `suffix` is `: <quote>` or `''`; the message decides whether the quote is
+ * worth showing.
+ */
+export type RefusalMessage = (what: string, status: number, suffix: string) => string;
+
+/** A PSA's refusal messages: by HTTP status, and `redirect` for every 3xx. */
+export interface RefusalMessages {
+  [status: number]: RefusalMessage;
+  redirect?: RefusalMessage;
 }
 
 /**
@@ -81,7 +93,8 @@ export function translatePsaHttpError(err: unknown, what: string, profile: PsaHt
     );
   }
   if (status >= 500) return new TransientError(`${what} failed with HTTP ${status}${suffix}`);
-  const message = profile.refusal?.(what, status, suffix) ?? `${what} failed with HTTP ${status}${suffix}`;
+  const refusal = status >= 300 && status < 400 ? profile.refusals?.redirect : profile.refusals?.[status];
+  const message = refusal?.(what, status, suffix) ?? `${what} failed with HTTP ${status}${suffix}`;
   return new PsaError(message, status);
 }
 
@@ -108,6 +121,21 @@ export function parseRetryAfter(value: unknown, defaultMs: number, now: number =
 export function singleLineQuote(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/**
+ * A short, single-line quote of an error body ({@link singleLineQuote}): text as it came, an object (or array)
+ * as `fromObject` reads it, where the PSA keeps its useful text; anything else is not worth quoting (`''`).
+ */
+export function quoteErrorBody(
+  data: unknown,
+  max: number,
+  fromObject: (obj: Record<string, unknown>) => string,
+): string {
+  if (typeof data === 'string') return singleLineQuote(data, max);
+  if (data && typeof data === 'object')
+    return singleLineQuote(fromObject(data as Record<string, unknown>), max);
+  return '';
 }
 
 /**

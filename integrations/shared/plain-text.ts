@@ -109,3 +109,15 @@ export function nonEmpty(value: unknown): string | undefined {
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
+
+/**
+ * A form field's answer as text: the first of `values` that is a non-blank string (trimmed) or a finite number
+ * (in decimal); undefined when none is.
+ */
+export function fieldText(...values: unknown[]): string | undefined {
+  for (const v of values) {
+    if (typeof v === 'string' && v.trim() !== '') return v.trim();
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  }
+  return undefined;
+}

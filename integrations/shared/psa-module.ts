@@ -1,4 +1,10 @@
-import { ConfigError, type AppConfig } from '../../config/load-config.js';
+import { envOf } from '../../config/config-keys.js';
+import {
+  ConfigError,
+  enabledPsaSection,
+  type AppConfig,
+  type EnabledPsaSection,
+} from '../../config/load-config.js';
 import type { PsaAdapter, PsaKind } from '../../services/domain/ports.js';
 import type { WebhookReceiver } from '../../services/intake/webhook-intake-route.js';
 import type { Logger } from '../../services/logging/logger.js';
@@ -60,17 +66,99 @@ export function checkAdapterOptions<O>(section: string, options: O, check: (opti
   return options;
 }
 
-/** The reset form's fields, named alike in every PSA's configuration section. */
-export function resetFormFields(section: {
+/** The reset form's fields as every PSA's configuration section names them. */
+export interface ResetFormSection {
   targetField: string;
   resetPasswordField: string;
   resetMfaField: string;
   attestationField?: string;
-}): { target: string; resetPassword: string; resetMfa: string; attestation?: string } {
+}
+
+/** The reset form's fields, named alike in every PSA's configuration section. */
+export function resetFormFields(section: ResetFormSection): {
+  target: string;
+  resetPassword: string;
+  resetMfa: string;
+  attestation?: string;
+} {
   return {
     target: section.targetField,
     resetPassword: section.resetPasswordField,
     resetMfa: section.resetMfaField,
     attestation: section.attestationField,
+  };
+}
+
+/**
+ * The plan parts every PSA reads alike from its section: the retry status as text, and for the start-up warnings
+ * the resolved status's setting when it is unset, and the ticket-source settings (`sourceLists`, keys of the
+ * section) when every one of them is empty.
+ */
+export function commonPlanParts<K extends string>(
+  psa: PsaKind,
+  section: { retryStatusId?: number; resolvedStatusId?: number | null } & Record<K, readonly unknown[]>,
+  sourceLists: readonly K[],
+): Pick<PsaPlanCommon, 'retryStatusId' | 'unsetResolvedStatusKey' | 'unclassifiedSourcesHint'> {
+  const resolvedKey = `${psa}.resolvedStatusId`;
+  const unclassified = sourceLists.every((key) => section[key].length === 0);
+  return {
+    retryStatusId: statusText(section.retryStatusId),
+    unsetResolvedStatusKey:
+      section.resolvedStatusId == null ? `${resolvedKey} (${envOf(resolvedKey)})` : undefined,
+    unclassifiedSourcesHint: unclassified ? sourceLists.map((key) => `${psa}.${key}`).join(', ') : undefined,
+  };
+}
+
+/**
+ * The adapter's options from its section: the connection settings under their own names (`connection`, keys
+ * named alike in the section and the client's options), the reset form's fields, and what only this PSA reads
+ * (`own`), put through the adapter's own start-up check ({@link checkAdapterOptions}).
+ */
+export function adapterOptions<S extends ResetFormSection, K extends keyof S, O extends object>(
+  psa: PsaKind,
+  section: S,
+  connection: readonly K[],
+  own: O,
+  check: (options: Pick<S, K> & { fields: ReturnType<typeof resetFormFields> } & O) => void,
+): Pick<S, K> & { fields: ReturnType<typeof resetFormFields> } & O {
+  const settings = {} as Pick<S, K>;
+  for (const key of connection) settings[key] = section[key];
+  return checkAdapterOptions(psa, { ...settings, fields: resetFormFields(section), ...own }, check);
+}
+
+/** A PSA module whose plan is made from its configuration section, when that PSA is enabled. */
+export function psaModule<K extends PsaKind>(
+  kind: K,
+  planFrom: (section: EnabledPsaSection<K>) => PlannedPsa,
+): PsaModule {
+  return {
+    kind,
+    planFrom(config) {
+      const section = enabledPsaSection(config, kind);
+      return section ? planFrom(section) : undefined;
+    },
+  };
+}
+
+/**
+ * One enabled PSA from its plan: `build` gives the adapter a logger bound to the PSA (`psa: kind`), then makes
+ * the webhook receiver.
+ */
+export function plannedPsa<P extends PsaPlanCommon>(
+  kind: PsaKind,
+  plan: P,
+  parts: {
+    adapter: (logger: Logger) => PsaAdapter;
+    receiver: () => WebhookReceiver;
+    doctor: PsaDoctor;
+  },
+): PlannedPsa<P> {
+  return {
+    kind,
+    plan,
+    build(logger) {
+      return { adapter: parts.adapter(logger.child({ psa: kind })), receiver: parts.receiver() };
+    },
+    doctor: parts.doctor,
   };
 }

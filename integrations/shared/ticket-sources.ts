@@ -6,17 +6,21 @@ export interface ChannelSources {
 }
 
 /**
- * Source lists from configuration: numeric entries are the PSA's source ids, the rest source names. A list
- * left empty keeps the adapter's built-in names for that channel (undefined here).
+ * Source lists from a PSA's configuration section: numeric entries are the PSA's source ids, the rest source
+ * names. A list left empty keeps the adapter's built-in names for that channel (undefined here).
  */
-export function channelSourcesFrom(lists: {
-  email: string[];
-  portal: string[];
-  agent: string[];
+export function channelSourcesFrom(section: {
+  emailSources: string[];
+  portalSources: string[];
+  agentSources: string[];
 }): ChannelSources | undefined {
   const parse = (list: string[]) =>
     list.length ? list.map((v) => (/^\d+$/.test(v) ? Number(v) : v)) : undefined;
-  const sources = { email: parse(lists.email), portal: parse(lists.portal), agent: parse(lists.agent) };
+  const sources = {
+    email: parse(section.emailSources),
+    portal: parse(section.portalSources),
+    agent: parse(section.agentSources),
+  };
   return sources.email || sources.portal || sources.agent ? sources : undefined;
 }
 

@@ -51,3 +51,61 @@ export function decodeJsonBody(body: unknown, fail: (reason: BodyDecodeFailure) 
     throw fail('not-json');
   }
 }
+
+/**
+ * A webhook or callback body a PSA's parser cannot use. Each PSA has its own subclass so callers can tell whose
+ * body it was; `name` is that subclass's name, which survives serialisation across process boundaries.
+ */
+export class BodyParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** What one callout of a webhook body names: a ticket, and the delivery it makes unless it starts no work. */
+export interface NamedTicket<D> {
+  ticketId: string;
+  delivery?: D;
+}
+
+/** How a PSA words the failures of {@link ticketDeliveries}. */
+export interface DeliveryFailures {
+  /** A body that is not JSON, or not a JSON object or array. */
+  undecodable: (reason: BodyDecodeFailure) => Error;
+  /** A body none of whose callouts names a ticket. */
+  namesNoTicket: () => Error;
+  /** An empty batch, where the PSA says so in its own words (otherwise it names no ticket). */
+  emptyBatch?: () => Error;
+}
+
+/**
+ * The deliveries a webhook body names, each ticket once (its first delivery wins). The body is decoded as
+ * {@link decodeJsonBody} does and read as a batch of callouts (a single object is a batch of one); `read` says
+ * which ticket a callout names (undefined: none) and the delivery it makes. A callout that names a ticket but
+ * makes no delivery still counts as naming one, so such a body is valid and starts nothing.
+ */
+export function ticketDeliveries<D>(
+  body: unknown,
+  read: (callout: Record<string, unknown>) => NamedTicket<D> | undefined,
+  failures: DeliveryFailures,
+): D[] {
+  const value = decodeJsonBody(body, failures.undecodable);
+  const callouts = Array.isArray(value) ? value : [value];
+  if (callouts.length === 0 && failures.emptyBatch) throw failures.emptyBatch();
+  const deliveries: D[] = [];
+  const seen = new Set<string>();
+  let namedTicket = false;
+  for (const callout of callouts) {
+    if (!isRecord(callout)) continue;
+    const named = read(callout);
+    if (named === undefined) continue;
+    namedTicket = true;
+    if (named.delivery === undefined || seen.has(named.ticketId)) continue;
+    seen.add(named.ticketId);
+    deliveries.push(named.delivery);
+  }
+  if (!namedTicket) throw failures.namesNoTicket();
+  return deliveries;
+}
