@@ -191,13 +191,3 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
   // Everything else under /c: the same page as a dead link; errors: 503.
   return kit.finish();
 }
-
-/**
- * Replaces a confirmation token in a URL path with its short reference, for request loggers:
- * `/c/<43 chars>` becomes `/c/[confirm:<ref>]`. Asset URLs are unchanged.
- */
-export function redactConfirmationPath(url: string): string {
-  return url.replace(/\/c\/([^/?#]+)/i, (whole, token: string) =>
-    token === 'assets' ? whole : `/c/[confirm:${confirmationLogRef(token)}]`,
-  );
-}

@@ -2,24 +2,11 @@ import type express from 'express';
 import type { Request } from 'express';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
-import {
-  clientAddressKey,
-  type GuessLimiter,
-  type OneTimeLinkLimits,
-  oneTimeLinkBasics,
-  ONE_TIME_LINK_DEFAULT_LIMITS,
-  createGuessLimiter,
-} from '../one-time-links/guess-limiter.js';
-import {
-  CSS_CONTENT_TYPE,
-  JS_CONTENT_TYPE,
-  LINK_PAGE_CSP,
-  LINK_PAGE_HEADERS,
-  sendLinkPage,
-} from '../one-time-links/link-page-sender.js';
+import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
+import { CSS_CONTENT_TYPE, JS_CONTENT_TYPE, sendLinkPage } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
-import { crossSiteReason, linkFormParser, postedFields } from '../one-time-links/post-guard.js';
+import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   renderConfirmDestroyPage,
   renderCrossSiteRefusedPage,
@@ -48,7 +35,7 @@ import {
  * - `GET /s/assets/secure-link.css|js` the only assets;
  * - anything else under `/s`, and every link that cannot be shown, gets the same 404 "no longer available".
  *
- * Every response carries the headers in `SECURE_LINK_HEADERS` plus the CSP, including errors and assets.
+ * Every response carries the headers in `LINK_PAGE_HEADERS` plus `LINK_PAGE_CSP`, including errors and assets.
  * Tokens are checked for shape before the store is asked. Neither the token nor the secret is ever logged:
  * logs carry `secureLinkRef` (a short hash of the lookup id). Pages are sent with `res.end`, not `res.send`,
  * so Express computes no ETag: an ETag is a hash of the body, and the body holds the password.
@@ -94,12 +81,6 @@ export interface DestroyedViewer extends SecureLinkViewer {
   destroyedAt: Date;
 }
 
-/** Limits of the `/s` pages; every field has a default (see `OneTimeLinkLimits`). */
-export type SecureLinkLimits = OneTimeLinkLimits;
-
-/** Defaults of `SecureLinkLimits`. */
-export const SECURE_LINK_DEFAULT_LIMITS = ONE_TIME_LINK_DEFAULT_LIMITS;
-
 export interface SecureLinkRouterOptions {
   store: ReturnType<typeof createRedisSecureLinkStore>;
   /** Shown at the top of every page. Plain text (escaped). */
@@ -121,26 +102,9 @@ export interface SecureLinkRouterOptions {
   redis?: RedisClient;
   /** Namespace of the limiter's keys, normally the store's `keyPrefix` (e.g. `resetdesk:`). */
   keyPrefix?: string;
-  limits?: SecureLinkLimits;
+  /** Limits of the `/s` pages; every field has a default (see `OneTimeLinkLimits`). */
+  limits?: OneTimeLinkLimits;
 }
-
-/** Content-Security-Policy of every `/s` response. */
-export const SECURE_LINK_CSP = LINK_PAGE_CSP;
-
-/** Headers set on every `/s` response (besides the CSP). */
-export const SECURE_LINK_HEADERS = LINK_PAGE_HEADERS;
-
-/**
- * Replaces a secure-link token in a URL path with its short reference, for request loggers:
- * `/s/<43 chars>` becomes `/s/[link:<ref>]` (`[link:malformed]` for junk). Asset and other URLs are unchanged.
- */
-export function redactSecureLinkPath(url: string): string {
-  return url.replace(/\/s\/([^/?#]+)/i, (whole, token: string) =>
-    token === 'assets' ? whole : `/s/[link:${secureLinkRef(token)}]`,
-  );
-}
-
-export { clientAddressKey, createGuessLimiter, crossSiteReason, type GuessLimiter };
 
 /** Builds the `/s` router. Mount it with `app.use('/s', router)`. */
 export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.Router {
