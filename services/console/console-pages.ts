@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OUTCOME_CODES, describeOutcome, type OutcomeCode } from '../domain/outcome-codes.js';
-import { escapeHtml } from '../one-time-links/link-page-layout.js';
+import { escapeHtml } from '../domain/html-escape.js';
 import type { PendingConfirmationSummary } from '../confirmation/confirmation-store.js';
 import type { RecordedHandOff } from '../policy/ticket-ledger.js';
 import type { LiveLinkSummary } from '../secure-link/live-link-reader.js';

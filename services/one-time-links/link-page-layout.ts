@@ -5,8 +5,6 @@ import { escapeHtml } from '../domain/html-escape.js';
  * the MSP name on top. Every interpolated value goes through `escapeHtml`.
  */
 
-export { escapeHtml };
-
 /** Where the router is mounted (asset and form URLs are built from it) and whose page it is. */
 export interface LinkPageFrameBase {
   mspName: string;

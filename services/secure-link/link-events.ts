@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { outcomeEvent, outcomeEventId } from '../domain/outcome-events.js';
 import type { OutcomeEvent, PsaKind, TicketNote } from '../domain/ports.js';
 import { noteMarker } from '../domain/note-markers.js';
-import type { LinkMeta } from './secure-link-store.js';
+import type { LinkMeta } from './link-meta.js';
 
 /**
  * What the service writes back to a ticket about its secure link (brief §5: "Opening and expiry are written

@@ -10,14 +10,12 @@
  * - plain accessible HTML5 that fits a phone screen.
  */
 
+import { escapeHtml } from '../domain/html-escape.js';
 import {
-  escapeHtml,
   renderLinkPageFrame,
   type LinkPageFrameBase,
   TOO_MANY_ATTEMPTS_PAGE,
 } from '../one-time-links/link-page-layout.js';
-
-export { escapeHtml };
 
 /** Where the router is mounted (normally `/s`): asset and form URLs are built from it. */
 export type PageBase = LinkPageFrameBase;

@@ -1,5 +1,6 @@
 import type { LinkSecret } from '../domain/ports.js';
-import { destroyForm, escapeHtml, layout, type PageBase } from './secure-link-pages.js';
+import { escapeHtml } from '../domain/html-escape.js';
+import { destroyForm, layout, type PageBase } from './secure-link-pages.js';
 
 /**
  * The revealed page (POST): each secret behind the link blurred in its own box (the first in `#secret`, which

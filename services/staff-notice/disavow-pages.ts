@@ -1,8 +1,5 @@
-import {
-  escapeHtml,
-  renderLinkPageFrame,
-  TOO_MANY_ATTEMPTS_PAGE,
-} from '../one-time-links/link-page-layout.js';
+import { escapeHtml } from '../domain/html-escape.js';
+import { renderLinkPageFrame, TOO_MANY_ATTEMPTS_PAGE } from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 
 /**
