@@ -1,9 +1,10 @@
 import { escapeHtml } from '../domain/html-escape.js';
 import {
-  type LinkPageAssets,
   type LinkPageBase,
-  linkStatusPages,
-  renderLinkPageFrame,
+  type LinkTokenPage,
+  linkNotice,
+  linkPageKind,
+  linkPostForm,
 } from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-store.js';
@@ -27,12 +28,7 @@ export const CONFIRMATION_CSS = `${SECURE_LINK_CSS}.question { font-size: 1.25re
 .changes li { margin: 0.4rem 0; }
 `;
 
-const ASSETS: LinkPageAssets = { stylesheet: 'confirmation.css' };
-
-/** A confirmation page (the router is normally mounted at `/c`). */
-function layout(base: LinkPageBase, title: string, main: string): string {
-  return renderLinkPageFrame(base, title, main, ASSETS);
-}
+const { layout, statusPages } = linkPageKind({ stylesheet: 'confirmation.css' });
 
 /** "the password", "MFA (multi-factor authentication)" or "the password and MFA". */
 export function describeWhat(what: ConfirmationQuestion['what']): string {
@@ -67,19 +63,10 @@ export function describeChanges(what: ConfirmationQuestion['what']): string[] {
  * department, sign-in name) and each change the reset makes, and two buttons, each a form POSTing back to the
  * same URL with the page's nonce and its decision. Changes nothing by being fetched.
  */
-export function renderQuestionPage(
-  base: LinkPageBase & { token: string; nonce: string; question: ConfirmationQuestion; notice?: string },
-): string {
+export function renderQuestionPage(base: LinkTokenPage & { question: ConfirmationQuestion }): string {
   const { question } = base;
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
-  const nonce = escapeHtml(base.nonce);
-  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
-  const button = (decision: ConfirmationDecision, label: string, cls: string) =>
-    `<form method="post" action="${action}">
-<input type="hidden" name="nonce" value="${nonce}">
-<input type="hidden" name="decision" value="${decision}">
-<button type="submit" class="${cls}">${label}</button>
-</form>`;
+  const button = (decision: ConfirmationDecision, buttonLabel: string, buttonClass: string) =>
+    linkPostForm(base, { fields: { decision }, buttonClass, buttonLabel });
   const who = [
     ['Name', question.targetDisplayName],
     ['Department', question.targetDepartment ?? 'Not recorded in your directory'],
@@ -93,7 +80,7 @@ export function renderQuestionPage(
   return layout(
     base,
     'Please confirm',
-    `<h1>Please confirm this request</h1>${notice}
+    `<h1>Please confirm this request</h1>${linkNotice(base)}
 <p class="question">Did you ask ${escapeHtml(base.mspName)} to reset ${escapeHtml(describeWhat(question.what))} for <strong>${escapeHtml(question.targetDisplayName)}</strong>?</p>
 <dl class="who">
 ${who}
@@ -132,7 +119,7 @@ export function renderThankYouPage(base: LinkPageBase & { decision: Confirmation
  * The status pages of `/c`; every link that cannot be answered (unknown, malformed, expired, already
  * answered) gets the same 404 page. A 503 means nothing was decided: the link still works.
  */
-export const CONFIRMATION_STATUS_PAGES = linkStatusPages(ASSETS, {
+export const CONFIRMATION_STATUS_PAGES = statusPages({
   unavailable: `<p>Confirmation links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
 <p>If you need help, reply to your ticket email.</p>`,
   crossSite:

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../domain/html-escape.js';
+import { renderHtmlDocument } from '../http/html-page.js';
 
 /**
  * The HTML frame of every one-time-link page (`/s`, `/c`, `/n`): no inline script or style, noindex, no
@@ -28,24 +29,15 @@ export function renderLinkPageFrame(
   const msp = escapeHtml(base.mspName);
   const assetPath = `${escapeHtml(base.basePath)}/assets`;
   const script = assets.script ? `\n<script src="${assetPath}/${assets.script}" defer></script>` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)} · ${msp}</title>
-<link rel="stylesheet" href="${assetPath}/${assets.stylesheet}">${script}
-</head>
-<body>
-<main class="card">
+  return renderHtmlDocument({
+    title: `${title} · ${base.mspName}`,
+    referrer: 'no-referrer',
+    head: `<link rel="stylesheet" href="${assetPath}/${assets.stylesheet}">${script}`,
+    body: `<main class="card">
 <p class="brand">${msp}</p>
 ${main}
-</main>
-</body>
-</html>
-`;
+</main>`,
+  });
 }
 
 /** HTML (already escaped) of a page part, fixed or made from the page's base (to name the MSP, say). */
@@ -93,5 +85,53 @@ export function linkStatusPages(assets: LinkPageAssets, words: LinkStatusWords):
     ),
     crossSite: page('Open the link from your email', 'Open the link from your email', words.crossSite),
     tryAgain: page('Please try again', words.tryAgain.heading, words.tryAgain.text),
+  };
+}
+
+/** A page of one link: its token, the nonce its forms post back, and a status line to show (or none). */
+export interface LinkTokenPage extends LinkPageBase {
+  token: string;
+  nonce: string;
+  notice?: string;
+}
+
+/** The status line above a form shown again ("This page had expired …"), or nothing. */
+export function linkNotice(page: { notice?: string }): string {
+  return page.notice ? `\n<p class="notice" role="status">${escapeHtml(page.notice)}</p>` : '';
+}
+
+/**
+ * A one-button form that POSTs the page's nonce (and any further hidden fields) to the link's own URL, or to
+ * `path` below it (e.g. `/destroy`).
+ */
+export function linkPostForm(
+  page: LinkPageBase & { token: string; nonce: string },
+  form: {
+    buttonClass: string;
+    /** HTML (already escaped). */
+    buttonLabel: string;
+    path?: string;
+    fields?: Record<string, string>;
+    formClass?: string;
+  },
+): string {
+  const action = `${escapeHtml(page.basePath)}/${escapeHtml(page.token)}${form.path ?? ''}`;
+  const formClass = form.formClass ? ` class="${form.formClass}"` : '';
+  const hidden = Object.entries({ nonce: page.nonce, ...form.fields })
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
+    .join('\n');
+  return `<form method="post" action="${action}"${formClass}>
+${hidden}
+<button type="submit" class="${form.buttonClass}">${form.buttonLabel}</button>
+</form>`;
+}
+
+/** The pages of one kind of link that has no script: its frame with its stylesheet, and its status pages. */
+export function linkPageKind(assets: LinkPageAssets) {
+  return {
+    /** A whole page: `main` (already escaped HTML) inside the common frame. */
+    layout: (base: LinkPageBase, title: string, main: string): string =>
+      renderLinkPageFrame(base, title, main, assets),
+    statusPages: (words: LinkStatusWords): LinkStatusPages => linkStatusPages(assets, words),
   };
 }

@@ -10,10 +10,12 @@
  * - plain accessible HTML5 that fits a phone screen.
  */
 
-import { escapeHtml } from '../domain/html-escape.js';
 import {
   type LinkPageAssets,
   type LinkPageBase,
+  type LinkTokenPage,
+  linkNotice,
+  linkPostForm,
   linkStatusPages,
   renderLinkPageFrame,
 } from '../one-time-links/link-page-layout.js';
@@ -39,19 +41,16 @@ export function layout(
  * fetch links (with or without running scripts) cannot use up a view by fetching. `notice` is shown above the
  * button when set (e.g. "this page had expired").
  */
-export function renderProceedPage(
-  base: LinkPageBase & { token: string; nonce: string; notice?: string },
-): string {
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
-  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
+export function renderProceedPage(page: LinkTokenPage): string {
+  const form = linkPostForm(page, {
+    formClass: 'proceed',
+    buttonClass: 'button primary',
+    buttonLabel: 'Click Here to Proceed',
+  });
   return layout(
-    base,
+    page,
     'Secure link',
-    `<h1 class="visually-hidden">Secure link</h1>${notice}
-<form method="post" action="${action}" class="proceed">
-<input type="hidden" name="nonce" value="${escapeHtml(base.nonce)}">
-<button type="submit" class="button primary">Click Here to Proceed</button>
-</form>`,
+    `<h1 class="visually-hidden">Secure link</h1>${linkNotice(page)}\n${form}`,
   );
 }
 
@@ -60,12 +59,16 @@ export function renderProceedPage(
  * the link has views left (after the last view it is gone already).
  */
 export function destroyForm(base: LinkPageBase, destroy: { token: string; nonce: string }): string {
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(destroy.token)}/destroy`;
-  return `
-<form method="post" action="${action}" class="destroy">
-<input type="hidden" name="nonce" value="${escapeHtml(destroy.nonce)}">
-<button type="submit" class="button">I have saved it, destroy this link</button>
-</form>`;
+  const form = linkPostForm(
+    { ...base, ...destroy },
+    {
+      path: '/destroy',
+      formClass: 'destroy',
+      buttonClass: 'button',
+      buttonLabel: 'I have saved it, destroy this link',
+    },
+  );
+  return `\n${form}`;
 }
 
 /**

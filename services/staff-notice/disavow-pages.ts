@@ -1,9 +1,10 @@
 import { escapeHtml } from '../domain/html-escape.js';
 import {
-  type LinkPageAssets,
   type LinkPageBase,
-  linkStatusPages,
-  renderLinkPageFrame,
+  type LinkTokenPage,
+  linkNotice,
+  linkPageKind,
+  linkPostForm,
 } from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 
@@ -20,29 +21,22 @@ export const DISAVOW_CSS = `${SECURE_LINK_CSS}.choices { display: flex; justify-
 .small { color: var(--muted); font-size: 0.95rem; }
 `;
 
-const ASSETS: LinkPageAssets = { stylesheet: 'disavow.css' };
-
-function layout(base: LinkPageBase, title: string, main: string): string {
-  return renderLinkPageFrame(base, title, main, ASSETS);
-}
+const { layout, statusPages } = linkPageKind({ stylesheet: 'disavow.css' });
 
 /** GET: what pressing the button does, and the button. Changes nothing by being fetched. */
-export function renderDisavowPage(
-  base: LinkPageBase & { token: string; nonce: string; notice?: string },
-): string {
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
-  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
+export function renderDisavowPage(page: LinkTokenPage): string {
+  const form = linkPostForm(page, {
+    buttonClass: 'button primary',
+    buttonLabel: 'This wasn&#39;t me',
+  });
   return layout(
-    base,
+    page,
     'Did you expect this reset?',
-    `<h1>Did you expect this reset?</h1>${notice}
-<p>We emailed you because the password or the sign-in methods of your work account were reset at a request made to ${escapeHtml(base.mspName)}.</p>
+    `<h1>Did you expect this reset?</h1>${linkNotice(page)}
+<p>We emailed you because the password or the sign-in methods of your work account were reset at a request made to ${escapeHtml(page.mspName)}.</p>
 <p>If you did not ask for this and did not expect it, press the button. We will sign your account out everywhere and tell your IT team straight away.</p>
 <div class="choices">
-<form method="post" action="${action}">
-<input type="hidden" name="nonce" value="${escapeHtml(base.nonce)}">
-<button type="submit" class="button primary">This wasn&#39;t me</button>
-</form>
+${form}
 </div>
 <p class="small">If you expected it, close this page: nothing happens.</p>`,
   );
@@ -63,7 +57,7 @@ export function renderDisavowThankYouPage(base: LinkPageBase): string {
  * The status pages of `/n`; every link that cannot be used (unknown, malformed, expired, already used) gets
  * the same 404 page. A 503 means nothing was reported: the link still works.
  */
-export const DISAVOW_STATUS_PAGES = linkStatusPages(ASSETS, {
+export const DISAVOW_STATUS_PAGES = statusPages({
   unavailable: (
     base,
   ) => `<p>These links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
