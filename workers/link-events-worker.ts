@@ -25,11 +25,8 @@ import {
   type LinkRevealedEvent,
 } from '../services/secure-link/link-events.js';
 import type { DestroyedViewer, RevealedViewer } from '../services/secure-link/secure-link-routes.js';
-import {
-  linkRefOf,
-  readLinkMeta,
-  type SecureLinkContext,
-} from '../services/secure-link/secure-link-store.js';
+import { readLinkMeta } from '../services/secure-link/link-meta.js';
+import { linkRefOf, type SecureLinkContext } from '../services/secure-link/secure-link-store.js';
 import { isRedisRefusal } from '../services/one-time-links/redis-deadline.js';
 import { failedForGood, failureToThrow, keptJobOptions, runLater } from './job-runner.js';
 import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';

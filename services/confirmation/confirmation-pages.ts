@@ -1,7 +1,10 @@
+import { escapeHtml } from '../domain/html-escape.js';
 import {
-  escapeHtml,
-  renderLinkPageFrame,
-  TOO_MANY_ATTEMPTS_PAGE,
+  type LinkPageBase,
+  type LinkTokenPage,
+  linkNotice,
+  linkPageKind,
+  linkPostForm,
 } from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-store.js';
@@ -11,12 +14,6 @@ import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-
  * through `escapeHtml`. Same rules as the secure-link pages: no script at all, no inline style, real form
  * POSTs, fits a phone. The stylesheet is the secure link's plus a few rules (served by the router).
  */
-
-interface PageBase {
-  mspName: string;
-  /** Where the router is mounted (normally `/c`). */
-  basePath: string;
-}
 
 /** Served at `<basePath>/assets/confirmation.css`. */
 export const CONFIRMATION_CSS = `${SECURE_LINK_CSS}.question { font-size: 1.25rem; }
@@ -31,9 +28,7 @@ export const CONFIRMATION_CSS = `${SECURE_LINK_CSS}.question { font-size: 1.25re
 .changes li { margin: 0.4rem 0; }
 `;
 
-function layout(base: PageBase, title: string, main: string): string {
-  return renderLinkPageFrame(base, title, main, { stylesheet: 'confirmation.css' });
-}
+const { layout, statusPages } = linkPageKind({ stylesheet: 'confirmation.css' });
 
 /** "the password", "MFA (multi-factor authentication)" or "the password and MFA". */
 export function describeWhat(what: ConfirmationQuestion['what']): string {
@@ -68,19 +63,10 @@ export function describeChanges(what: ConfirmationQuestion['what']): string[] {
  * department, sign-in name) and each change the reset makes, and two buttons, each a form POSTing back to the
  * same URL with the page's nonce and its decision. Changes nothing by being fetched.
  */
-export function renderQuestionPage(
-  base: PageBase & { token: string; nonce: string; question: ConfirmationQuestion; notice?: string },
-): string {
+export function renderQuestionPage(base: LinkTokenPage & { question: ConfirmationQuestion }): string {
   const { question } = base;
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
-  const nonce = escapeHtml(base.nonce);
-  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
-  const button = (decision: ConfirmationDecision, label: string, cls: string) =>
-    `<form method="post" action="${action}">
-<input type="hidden" name="nonce" value="${nonce}">
-<input type="hidden" name="decision" value="${decision}">
-<button type="submit" class="${cls}">${label}</button>
-</form>`;
+  const button = (decision: ConfirmationDecision, buttonLabel: string, buttonClass: string) =>
+    linkPostForm(base, { fields: { decision }, buttonClass, buttonLabel });
   const who = [
     ['Name', question.targetDisplayName],
     ['Department', question.targetDepartment ?? 'Not recorded in your directory'],
@@ -94,7 +80,7 @@ export function renderQuestionPage(
   return layout(
     base,
     'Please confirm',
-    `<h1>Please confirm this request</h1>${notice}
+    `<h1>Please confirm this request</h1>${linkNotice(base)}
 <p class="question">Did you ask ${escapeHtml(base.mspName)} to reset ${escapeHtml(describeWhat(question.what))} for <strong>${escapeHtml(question.targetDisplayName)}</strong>?</p>
 <dl class="who">
 ${who}
@@ -112,7 +98,7 @@ ${button('denied', 'No, this wasn&#39;t me', 'button')}
 }
 
 /** After a decision (POST, 200). */
-export function renderThankYouPage(base: PageBase & { decision: ConfirmationDecision }): string {
+export function renderThankYouPage(base: LinkPageBase & { decision: ConfirmationDecision }): string {
   if (base.decision === 'confirmed') {
     return layout(
       base,
@@ -129,38 +115,17 @@ export function renderThankYouPage(base: PageBase & { decision: ConfirmationDeci
   );
 }
 
-/** Every link that cannot be answered: unknown, malformed, expired, already answered. Identical in all cases. */
-export function renderConfirmationUnavailablePage(base: PageBase): string {
-  return layout(
-    base,
-    'Link not available',
-    `<h1>This link is no longer available</h1>
-<p>Confirmation links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
+/**
+ * The status pages of `/c`; every link that cannot be answered (unknown, malformed, expired, already
+ * answered) gets the same 404 page. A 503 means nothing was decided: the link still works.
+ */
+export const CONFIRMATION_STATUS_PAGES = statusPages({
+  unavailable: `<p>Confirmation links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
 <p>If you need help, reply to your ticket email.</p>`,
-  );
-}
-
-/** A POST from another site (403). Nothing was decided. */
-export function renderConfirmationCrossSitePage(base: PageBase): string {
-  return layout(
-    base,
-    'Open the link from your email',
-    `<h1>Open the link from your email</h1>
-<p>This question can only be answered on the page the link opens. Open the link from your email again, then choose your answer there.</p>`,
-  );
-}
-
-/** Too many failed lookups from this address (429). */
-export function renderConfirmationTooManyPage(base: PageBase): string {
-  return layout(base, TOO_MANY_ATTEMPTS_PAGE.title, TOO_MANY_ATTEMPTS_PAGE.main);
-}
-
-/** The store or the hand-over failed (503). Nothing was decided; the link still works. */
-export function renderConfirmationRetryPage(base: PageBase): string {
-  return layout(
-    base,
-    'Please try again',
-    `<h1>Please try again in a few minutes</h1>
-<p>We could not record your answer just now. Nothing has been changed: open the link from your email again in a few minutes.</p>`,
-  );
-}
+  crossSite:
+    '<p>This question can only be answered on the page the link opens. Open the link from your email again, then choose your answer there.</p>',
+  tryAgain: {
+    heading: 'Please try again in a few minutes',
+    text: '<p>We could not record your answer just now. Nothing has been changed: open the link from your email again in a few minutes.</p>',
+  },
+});

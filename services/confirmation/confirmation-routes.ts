@@ -2,16 +2,13 @@ import type express from 'express';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
 import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
-import { CSS_CONTENT_TYPE, sendLinkPage } from '../one-time-links/link-page-sender.js';
+import { CSS_CONTENT_TYPE } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
 import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   CONFIRMATION_CSS,
-  renderConfirmationCrossSitePage,
-  renderConfirmationRetryPage,
-  renderConfirmationTooManyPage,
-  renderConfirmationUnavailablePage,
+  CONFIRMATION_STATUS_PAGES,
   renderQuestionPage,
   renderThankYouPage,
 } from './confirmation-pages.js';
@@ -80,38 +77,18 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
     mspName,
     log,
     limiter,
-    logName: 'confirmation',
+    logName: 'confirmation link',
     logRef: confirmationLogRef,
-    pages: {
-      unavailable: renderConfirmationUnavailablePage,
-      tooManyAttempts: renderConfirmationTooManyPage,
-      crossSite: renderConfirmationCrossSitePage,
-      tryAgain: renderConfirmationRetryPage,
-    },
+    pages: CONFIRMATION_STATUS_PAGES,
   });
   const { router, base, sendHtml, viewerOf, failedLookup, admitToken } = kit;
 
-  router.get('/assets/confirmation.css', (_req, res) =>
-    sendLinkPage(res, 200, CSS_CONTENT_TYPE, CONFIRMATION_CSS),
-  );
+  kit.serveAsset('confirmation.css', CSS_CONTENT_TYPE, CONFIRMATION_CSS);
 
   router.get('/:token', async (req, res) => {
-    const token = await admitToken(req, res);
-    if (token === undefined) return;
-    const pending = await store.peek(token);
-    if (req.method === 'GET') {
-      const viewer = viewerOf(req);
-      log.info(
-        {
-          link: confirmationLogRef(token),
-          exists: pending !== null,
-          ip: viewer.ip,
-          userAgent: viewer.userAgent,
-        },
-        'confirmation link opened',
-      );
-    }
-    if (!pending) return failedLookup(req, res);
+    const opened = await kit.openLink(req, res, (token) => store.peek(token));
+    if (!opened) return;
+    const { token, found: pending } = opened;
     sendHtml(
       res,
       200,
@@ -170,16 +147,7 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
         { link, decision, ...result.context, err: { message: describeError(err) } },
         'confirmation hand-over failed; reopening the link',
       );
-      try {
-        await store.reopen(token, decision);
-      } catch (reopenErr) {
-        log.error(
-          { link, err: { message: describeError(reopenErr) } },
-          'confirmation link could not be reopened after a failed hand-over',
-        );
-      }
-      res.setHeader('Retry-After', '60');
-      return sendHtml(res, 503, renderConfirmationRetryPage(base(req)));
+      return kit.reopenAfterFailedHandOver(req, res, link, () => store.reopen(token, decision));
     }
     log.info(
       { link, decision, ...result.context, ip: viewer.ip, userAgent: viewer.userAgent },
@@ -190,14 +158,4 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
 
   // Everything else under /c: the same page as a dead link; errors: 503.
   return kit.finish();
-}
-
-/**
- * Replaces a confirmation token in a URL path with its short reference, for request loggers:
- * `/c/<43 chars>` becomes `/c/[confirm:<ref>]`. Asset URLs are unchanged.
- */
-export function redactConfirmationPath(url: string): string {
-  return url.replace(/\/c\/([^/?#]+)/i, (whole, token: string) =>
-    token === 'assets' ? whole : `/c/[confirm:${confirmationLogRef(token)}]`,
-  );
 }

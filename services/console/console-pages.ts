@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OUTCOME_CODES, describeOutcome, type OutcomeCode } from '../domain/outcome-codes.js';
-import { escapeHtml } from '../one-time-links/link-page-layout.js';
+import { escapeHtml } from '../domain/html-escape.js';
+import { renderHtmlDocument } from '../http/html-page.js';
 import type { PendingConfirmationSummary } from '../confirmation/confirmation-store.js';
 import type { RecordedHandOff } from '../policy/ticket-ledger.js';
 import type { LiveLinkSummary } from '../secure-link/live-link-reader.js';
@@ -64,23 +65,14 @@ const when = (date: Date | undefined) =>
 const e = escapeHtml;
 
 function document(title: string, mspName: string, header: string, main: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="same-origin">
-<title>${e(title)} · ${e(mspName)} operator console</title>
-<style>${CSS}</style>
-</head>
-<body>
-${header}<main>
+  return renderHtmlDocument({
+    title: `${title} · ${mspName} operator console`,
+    referrer: 'same-origin',
+    head: `<style>${CSS}</style>`,
+    body: `${header}<main>
 ${main}
-</main>
-</body>
-</html>
-`;
+</main>`,
+  });
 }
 
 function page(frame: PageFrame, title: string, main: string): string {

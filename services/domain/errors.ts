@@ -6,16 +6,26 @@
  * Messages never contain a secret: they are written to logs, to BullMQ's `failedReason` and to ticket notes.
  */
 
+/**
+ * The base of the service's own errors. `name` is the class's name, given explicitly (it is what survives
+ * serialisation, where the class does not); the prototype is set again so `instanceof` holds for subclasses.
+ */
+export abstract class NamedError extends Error {
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
 /** Worth retrying later: 429, 5xx, timeouts, connection errors. `retryAfterMs` comes from Retry-After. */
-export class TransientError extends Error {
+export class TransientError extends NamedError {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'TransientError';
-    Object.setPrototypeOf(this, new.target.prototype);
+    super('TransientError', message, options);
   }
 }
 
@@ -32,15 +42,13 @@ export type DirectoryErrorReason =
   | 'guest-user';
 
 /** A permanent answer from the customer's tenant. Retrying the same call will not change it. */
-export class DirectoryError extends Error {
+export class DirectoryError extends NamedError {
   constructor(
     readonly reason: DirectoryErrorReason,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'DirectoryError';
-    Object.setPrototypeOf(this, new.target.prototype);
+    super('DirectoryError', message, options);
   }
 }
 
@@ -55,28 +63,24 @@ export type NotificationErrorReason =
   | 'auth-failed';
 
 /** A permanent answer from the mail service of the MSP's own tenant. Retrying the same message will not change it. */
-export class NotificationError extends Error {
+export class NotificationError extends NamedError {
   constructor(
     readonly reason: NotificationErrorReason,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'NotificationError';
-    Object.setPrototypeOf(this, new.target.prototype);
+    super('NotificationError', message, options);
   }
 }
 
 /** A permanent answer from the PSA (bad configuration, refused write). */
-export class PsaError extends Error {
+export class PsaError extends NamedError {
   constructor(
     message: string,
     readonly status?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'PsaError';
-    Object.setPrototypeOf(this, new.target.prototype);
+    super('PsaError', message, options);
   }
 }
 
@@ -84,11 +88,9 @@ export class PsaError extends Error {
  * The secure-link store refused to keep a secret (Redis answered no): fail closed, send no password. A store
  * that cannot be reached throws `TransientError` instead: an outage passes, a refusal is a decision.
  */
-export class SecureLinkStoreError extends Error {
+export class SecureLinkStoreError extends NamedError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SecureLinkStoreError';
-    Object.setPrototypeOf(this, new.target.prototype);
+    super('SecureLinkStoreError', message, options);
   }
 }
 

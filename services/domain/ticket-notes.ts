@@ -1,6 +1,11 @@
 import { describeOutcome, type OutcomeCode } from './outcome-codes.js';
 import type { DirectoryUser, MfaMethodResult, RequestChannel, TicketNote } from './ports.js';
 
+/** An internal note: `lines`, a blank line, then `Ref <marker>` (what a retried job looks for). */
+export function internalNote(lines: readonly string[], marker: string): TicketNote {
+  return { text: [...lines, '', `Ref ${marker}`].join('\n'), visibility: 'internal', marker };
+}
+
 /**
  * The words the service writes on tickets. Notes are plain text; adapters render them for their PSA.
  * Contract: nothing here ever receives a password; a delivery note carries only the secure link.
@@ -215,10 +220,8 @@ export function handOffNote(f: HandOffFacts): TicketNote {
     ...f.facts.map((x) => `- ${x}`),
     '',
     `Next step: ${f.nextStep}`,
-    '',
-    `Ref ${f.marker}`,
   ];
-  return { text: lines.join('\n'), visibility: 'internal', marker: f.marker };
+  return internalNote(lines, f.marker);
 }
 
 /** Who a customer-visible note answers and how it is signed and marked. */
@@ -325,8 +328,6 @@ export function dryRunNote(input: {
     ...(input.facts.length ? input.facts.map((x) => `- ${x}`) : ['- (none)']),
     '',
     `Next step: ${input.nextStep}`,
-    '',
-    `Ref ${input.marker}`,
   ];
-  return { text: lines.join('\n'), visibility: 'internal', marker: input.marker };
+  return internalNote(lines, input.marker);
 }

@@ -42,7 +42,6 @@ export class EventPostError extends TransientError {
   ) {
     super(message, retryAfterMs);
     this.name = 'EventPostError';
-    Object.setPrototypeOf(this, new.target.prototype);
   }
 }
 

@@ -49,57 +49,57 @@ export function createMetrics(options: { defaultMetrics?: boolean; buildInfo?: B
     registers: [registry],
   }).set({ version: build.version, node: build.node, ...(build.commit ? { commit: build.commit } : {}) }, 1);
 
-  const webhooks = new Counter({
-    name: 'resetdesk_webhook_requests_total',
-    help: 'Webhook requests by PSA and HTTP status.',
-    labelNames: ['psa', 'status'],
-    registers: [registry],
-  });
-  const finishedJobs = new Counter({
-    name: 'resetdesk_jobs_finished_total',
-    help: 'Jobs finished, by queue and outcome code (failed = given up after its last attempt).',
-    labelNames: ['queue', 'outcome'],
-    registers: [registry],
-  });
-  const retries = new Counter({
-    name: 'resetdesk_job_retries_total',
-    help: 'Failed job attempts that will be tried again, by queue (not counted as finished).',
-    labelNames: ['queue'],
-    registers: [registry],
-  });
-  const jobRun = new Histogram({
-    name: 'resetdesk_job_run_duration_seconds',
-    help: 'Duration of the last run of a finished job (pickup to finish), by queue and outcome.',
-    labelNames: ['queue', 'outcome'],
-    buckets: JOB_BUCKETS,
-    registers: [registry],
-  });
-  const turnaround = new Histogram({
-    name: 'resetdesk_job_turnaround_seconds',
-    help: 'Webhook received to reset job finished, including queueing, pacing delays and retries.',
-    labelNames: ['outcome'],
-    buckets: JOB_BUCKETS,
-    registers: [registry],
-  });
-  const calls = new Histogram({
-    name: 'resetdesk_outside_call_duration_seconds',
-    help: 'Duration of outside calls (port methods) by system, operation and result.',
-    labelNames: ['system', 'operation', 'result'],
-    buckets: CALL_BUCKETS,
-    registers: [registry],
-  });
-  const throttled = new Counter({
-    name: 'resetdesk_throttled_total',
-    help: '429 (or Retry-After) answers received, by system.',
-    labelNames: ['system'],
-    registers: [registry],
-  });
-  const delays = new Counter({
-    name: 'resetdesk_pacing_delays_total',
-    help: 'Calls not made because the key was out of budget or paused; the job was delayed.',
-    labelNames: ['system', 'reason'],
-    registers: [registry],
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
+
+  const webhooks = counter('resetdesk_webhook_requests_total', 'Webhook requests by PSA and HTTP status.', [
+    'psa',
+    'status',
+  ]);
+  const finishedJobs = counter(
+    'resetdesk_jobs_finished_total',
+    'Jobs finished, by queue and outcome code (failed = given up after its last attempt).',
+    ['queue', 'outcome'],
+  );
+  const retries = counter(
+    'resetdesk_job_retries_total',
+    'Failed job attempts that will be tried again, by queue (not counted as finished).',
+    ['queue'],
+  );
+  const jobRun = histogram(
+    'resetdesk_job_run_duration_seconds',
+    'Duration of the last run of a finished job (pickup to finish), by queue and outcome.',
+    ['queue', 'outcome'],
+    JOB_BUCKETS,
+  );
+  const turnaround = histogram(
+    'resetdesk_job_turnaround_seconds',
+    'Webhook received to reset job finished, including queueing, pacing delays and retries.',
+    ['outcome'],
+    JOB_BUCKETS,
+  );
+  const calls = histogram(
+    'resetdesk_outside_call_duration_seconds',
+    'Duration of outside calls (port methods) by system, operation and result.',
+    ['system', 'operation', 'result'],
+    CALL_BUCKETS,
+  );
+  const throttled = counter(
+    'resetdesk_throttled_total',
+    '429 (or Retry-After) answers received, by system.',
+    ['system'],
+  );
+  const delays = counter(
+    'resetdesk_pacing_delays_total',
+    'Calls not made because the key was out of budget or paused; the job was delayed.',
+    ['system', 'reason'],
+  );
   const queues = new Map<string, Pick<Queue, 'getJobCounts'>>();
   let lease: QueueDepthLease | undefined;
   new Gauge({

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from '../logging/logger.js';
 import { clientAddressKey, type GuessLimiter } from './guess-limiter.js';
+import type { LinkPageBase, LinkStatusPages } from './link-page-layout.js';
 import { HTML_CONTENT_TYPE, linkSecurityHeaders, sendLinkPage } from './link-page-sender.js';
 import { describeError, isWellFormedLinkToken } from './link-token.js';
 import { crossSiteReason } from './post-guard.js';
@@ -10,12 +11,6 @@ import { crossSiteReason } from './post-guard.js';
  * limit, the one "unavailable" 404, cross-site POST refusal, the catch-all and the error handler. Each router
  * adds its own asset and token routes between `createLinkRouterKit` and `finish`.
  */
-
-/** Where a router is mounted and whose pages it shows, as every page renderer takes it. */
-export interface LinkPageBase {
-  mspName: string;
-  basePath: string;
-}
 
 /** Who opened a link, as the HTTP edge saw it. */
 export interface LinkViewer {
@@ -28,20 +23,11 @@ export interface LinkRouterKitOptions {
   log: Logger;
   /** Absent: no failed-lookup limit (tests only). */
   limiter: GuessLimiter | undefined;
-  /** Names the feature in log messages, e.g. `secure link`. */
+  /** Names the feature in log messages, e.g. `secure link` (`secure link opened`). */
   logName: string;
   /** The short, non-secret log reference of a token (`malformed` for junk). */
   logRef: (token: unknown) => string;
-  pages: {
-    /** 404 for every link that cannot be shown. */
-    unavailable: (base: LinkPageBase) => string;
-    /** 429 once an address has used up its failed lookups. */
-    tooManyAttempts: (base: LinkPageBase) => string;
-    /** 403 for a cross-site POST. */
-    crossSite: (base: LinkPageBase) => string;
-    /** 503 when the store or anything else failed. */
-    tryAgain: (base: LinkPageBase) => string;
-  };
+  pages: LinkStatusPages;
 }
 
 const MAX_USER_AGENT = 256;
@@ -87,6 +73,63 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
   }
 
   /**
+   * GET (and HEAD, which Express routes to GET handlers) of `/:token`: `peek` reads what the link holds without
+   * using it; a GET is logged (HEAD is not). Returns the token and what `peek` found, or undefined with the
+   * failed-lookup answer already sent.
+   */
+  async function openLink<T>(
+    req: Request,
+    res: Response,
+    peek: (token: string) => Promise<T | null | false>,
+  ): Promise<{ token: string; found: T } | undefined> {
+    const token = await admitToken(req, res);
+    if (token === undefined) return undefined;
+    const found = await peek(token);
+    if (req.method === 'GET') {
+      const viewer = viewerOf(req);
+      log.info(
+        { link: logRef(token), exists: Boolean(found), ip: viewer.ip, userAgent: viewer.userAgent },
+        `${logName} opened`,
+      );
+    }
+    if (found) return { token, found };
+    await failedLookup(req, res);
+    return undefined;
+  }
+
+  /** Serves one of the router's static assets at `<basePath>/assets/<name>`. */
+  function serveAsset(name: string, contentType: string, body: string): void {
+    router.get(`/assets/${name}`, (_req, res) => sendLinkPage(res, 200, contentType, body));
+  }
+
+  /** The 503 "try again": nothing was done, the link still works. */
+  function sendTryAgain(req: Request, res: Response): void {
+    res.setHeader('Retry-After', '60');
+    sendHtml(res, 503, pages.tryAgain(base(req)));
+  }
+
+  /**
+   * A used link whose hand-over failed: the link is reopened, so the visitor may try again, and gets the 503.
+   * When reopening fails too, that is logged and the link stays used (nothing was handed over).
+   */
+  async function reopenAfterFailedHandOver(
+    req: Request,
+    res: Response,
+    link: string,
+    reopen: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await reopen();
+    } catch (err) {
+      log.error(
+        { link, err: { message: describeError(err) } },
+        `${logName} could not be reopened after a failed hand-over`,
+      );
+    }
+    sendTryAgain(req, res);
+  }
+
+  /**
    * True (and the 403 sent) when a POST is cross-site. Called before any store call, so nothing is consumed.
    */
   function refusedCrossSite(req: Request, res: Response, link: string, viewer: LinkViewer): boolean {
@@ -117,8 +160,7 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
         },
         `${logName} page failed`,
       );
-      res.setHeader('Retry-After', '60');
-      sendHtml(res, 503, pages.tryAgain(base(req)));
+      sendTryAgain(req, res);
     };
     router.use(onError);
     return router;
@@ -126,5 +168,17 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
 
   router.use(linkSecurityHeaders);
 
-  return { router, base, sendHtml, viewerOf, failedLookup, admitToken, refusedCrossSite, finish };
+  return {
+    router,
+    base,
+    sendHtml,
+    viewerOf,
+    failedLookup,
+    admitToken,
+    openLink,
+    serveAsset,
+    refusedCrossSite,
+    reopenAfterFailedHandOver,
+    finish,
+  };
 }

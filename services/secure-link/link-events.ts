@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { outcomeEvent, outcomeEventId } from '../domain/outcome-events.js';
 import type { OutcomeEvent, PsaKind, TicketNote } from '../domain/ports.js';
 import { noteMarker } from '../domain/note-markers.js';
-import type { LinkMeta } from './secure-link-store.js';
+import type { LinkMeta } from './link-meta.js';
 
 /**
  * What the service writes back to a ticket about its secure link (brief §5: "Opening and expiry are written
@@ -103,50 +103,42 @@ export function linkEventMarker(event: LinkEvent): string {
 
 /** The internal note for one view: when, from which address, with which browser. */
 export function revealedNote(event: LinkRevealedEvent): TicketNote {
-  const marker = linkEventMarker(event);
   const left =
     event.viewsLeft > 0
       ? `It can be opened ${event.viewsLeft} more time${event.viewsLeft === 1 ? '' : 's'}.`
       : 'That was its last view: the link no longer works.';
-  return {
-    visibility: 'internal',
-    marker,
-    text: [
-      `Secure link opened: what it holds (the temporary password, a Temporary Access Pass, or both) was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
-      `This was view ${event.viewNumber} of the link. ${left}`,
-      'If the requester says they did not open it, treat what it holds as exposed: reset again.',
-      `Link ${shortRef(event.ref)} · ${marker}`,
-    ].join('\n'),
-  };
+  return linkNote(event, [
+    `Secure link opened: what it holds (the temporary password, a Temporary Access Pass, or both) was revealed at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}).`,
+    `This was view ${event.viewNumber} of the link. ${left}`,
+    'If the requester says they did not open it, treat what it holds as exposed: reset again.',
+  ]);
 }
 
 /** The internal note for a link its viewer destroyed after saving the password. */
 export function destroyedNote(event: LinkDestroyedEvent): TicketNote {
-  const marker = linkEventMarker(event);
-  return {
-    visibility: 'internal',
-    marker,
-    text: [
-      `Secure link destroyed: the viewer destroyed the link at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}), after saving what it held.`,
-      'The link no longer works, and the service no longer stores what it held.',
-      `Link ${shortRef(event.ref)} · ${marker}`,
-    ].join('\n'),
-  };
+  return linkNote(event, [
+    `Secure link destroyed: the viewer destroyed the link at ${formatUtc(new Date(event.at))} from ${describeAddress(event.ip)} (${describeUserAgent(event.userAgent)}), after saving what it held.`,
+    'The link no longer works, and the service no longer stores what it held.',
+  ]);
 }
 
 /** The internal note for a link that expired without being opened; the ticket goes to the engineers. */
 export function expiredUnviewedNote(event: LinkExpiryCheck): TicketNote {
+  return linkNote(event, [
+    `Secure link expired unviewed: it expired at ${formatUtc(new Date(event.expiresAt))} without the temporary password ever being revealed.`,
+    "The staff member's password WAS reset, but the new password was never collected: the staff member still cannot sign in.",
+    'Handed off to the engineers.',
+    'Next step: re-issue. Check with the requester that they still need the reset, then reset the password again and deliver it by the secure route (a new secure link).',
+  ]);
+}
+
+/** An internal note about a link: `lines`, then the link's short ref and the note's marker. */
+function linkNote(event: LinkEvent, lines: string[]): TicketNote {
   const marker = linkEventMarker(event);
   return {
     visibility: 'internal',
     marker,
-    text: [
-      `Secure link expired unviewed: it expired at ${formatUtc(new Date(event.expiresAt))} without the temporary password ever being revealed.`,
-      "The staff member's password WAS reset, but the new password was never collected: the staff member still cannot sign in.",
-      'Handed off to the engineers.',
-      'Next step: re-issue. Check with the requester that they still need the reset, then reset the password again and deliver it by the secure route (a new secure link).',
-      `Link ${shortRef(event.ref)} · ${marker}`,
-    ].join('\n'),
+    text: [...lines, `Link ${shortRef(event.ref)} · ${marker}`].join('\n'),
   };
 }
 

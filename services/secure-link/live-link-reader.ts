@@ -2,7 +2,8 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { storeKeys } from '../redis/redis-keys.js';
 import { scanKeys } from '../redis/redis-scan.js';
 import { parseLinkContext } from '../one-time-links/link-token.js';
-import { linkMetaKey, type SecureLinkContext } from './secure-link-store.js';
+import { linkMetaKey } from './link-meta.js';
+import type { SecureLinkContext } from './secure-link-store.js';
 
 /** A live link as the operator console lists it: never the secret, the token or anything derived from it. */
 export interface LiveLinkSummary {

@@ -11,25 +11,26 @@
  */
 
 import {
-  escapeHtml,
+  type LinkPageAssets,
+  type LinkPageBase,
+  type LinkTokenPage,
+  linkNotice,
+  linkPostForm,
+  linkStatusPages,
   renderLinkPageFrame,
-  type LinkPageFrameBase,
-  TOO_MANY_ATTEMPTS_PAGE,
 } from '../one-time-links/link-page-layout.js';
 
-export { escapeHtml };
+const ASSETS: LinkPageAssets = { stylesheet: 'secure-link.css' };
 
-/** Where the router is mounted (normally `/s`): asset and form URLs are built from it. */
-export type PageBase = LinkPageFrameBase;
-
+/** A secure-link page (the router is normally mounted at `/s`); `script` adds the copy button's script. */
 export function layout(
-  base: PageBase,
+  base: LinkPageBase,
   title: string,
   main: string,
   options: { script?: boolean } = {},
 ): string {
   return renderLinkPageFrame(base, title, main, {
-    stylesheet: 'secure-link.css',
+    ...ASSETS,
     ...(options.script ? { script: 'secure-link.js' } : {}),
   });
 }
@@ -40,19 +41,16 @@ export function layout(
  * fetch links (with or without running scripts) cannot use up a view by fetching. `notice` is shown above the
  * button when set (e.g. "this page had expired").
  */
-export function renderProceedPage(
-  base: PageBase & { token: string; nonce: string; notice?: string },
-): string {
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
-  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
+export function renderProceedPage(page: LinkTokenPage): string {
+  const form = linkPostForm(page, {
+    formClass: 'proceed',
+    buttonClass: 'button primary',
+    buttonLabel: 'Click Here to Proceed',
+  });
   return layout(
-    base,
+    page,
     'Secure link',
-    `<h1 class="visually-hidden">Secure link</h1>${notice}
-<form method="post" action="${action}" class="proceed">
-<input type="hidden" name="nonce" value="${escapeHtml(base.nonce)}">
-<button type="submit" class="button primary">Click Here to Proceed</button>
-</form>`,
+    `<h1 class="visually-hidden">Secure link</h1>${linkNotice(page)}\n${form}`,
   );
 }
 
@@ -60,20 +58,24 @@ export function renderProceedPage(
  * "I have saved it, destroy this link": a form POST to `<token>/destroy` with its own nonce. Offered only while
  * the link has views left (after the last view it is gone already).
  */
-export function destroyForm(base: PageBase, destroy: { token: string; nonce: string }): string {
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(destroy.token)}/destroy`;
-  return `
-<form method="post" action="${action}" class="destroy">
-<input type="hidden" name="nonce" value="${escapeHtml(destroy.nonce)}">
-<button type="submit" class="button">I have saved it, destroy this link</button>
-</form>`;
+export function destroyForm(base: LinkPageBase, destroy: { token: string; nonce: string }): string {
+  const form = linkPostForm(
+    { ...base, ...destroy },
+    {
+      path: '/destroy',
+      formClass: 'destroy',
+      buttonClass: 'button',
+      buttonLabel: 'I have saved it, destroy this link',
+    },
+  );
+  return `\n${form}`;
 }
 
 /**
  * Asked again when the destroy form came back with a stale nonce (a page left open for long): one button that
  * posts a fresh nonce. Shows no secret.
  */
-export function renderConfirmDestroyPage(base: PageBase & { token: string; nonce: string }): string {
+export function renderConfirmDestroyPage(base: LinkPageBase & { token: string; nonce: string }): string {
   return layout(
     base,
     'Destroy this link',
@@ -83,7 +85,7 @@ export function renderConfirmDestroyPage(base: PageBase & { token: string; nonce
 }
 
 /** After the viewer destroyed the link: nobody, not even they, can open it again. */
-export function renderDestroyedPage(base: PageBase): string {
+export function renderDestroyedPage(base: LinkPageBase): string {
   return layout(
     base,
     'Link destroyed',
@@ -93,43 +95,19 @@ export function renderDestroyedPage(base: PageBase): string {
 }
 
 /**
- * The one page for every link that cannot be shown: unknown, malformed, expired, used up, destroyed, or opened
- * with a wrong token. Identical in all cases, so the page tells nobody which one it was.
+ * The status pages of `/s`. Every link that cannot be shown (unknown, malformed, expired, used up, destroyed,
+ * or opened with a wrong token) gets the same 404 page, so the page tells nobody which one it was.
  */
-export function renderUnavailablePage(base: PageBase): string {
-  return layout(
-    base,
-    'Link not available',
-    `<h1>This link is no longer available</h1>
-<p>Secure links work for a limited time and a limited number of views. This one has expired, has been used, or is not valid.</p>
+export const SECURE_LINK_STATUS_PAGES = linkStatusPages(ASSETS, {
+  unavailable: `<p>Secure links work for a limited time and a limited number of views. This one has expired, has been used, or is not valid.</p>
 <p>If you still need the password, reply to your ticket email and we will help.</p>`,
-  );
-}
-
-/** Too many failed link lookups from this address (429). Says nothing about any particular link. */
-export function renderTooManyAttemptsPage(base: PageBase): string {
-  return layout(base, TOO_MANY_ATTEMPTS_PAGE.title, TOO_MANY_ATTEMPTS_PAGE.main);
-}
-
-/** A reveal POST that came from another site (403). Nothing was consumed. */
-export function renderCrossSiteRefusedPage(base: PageBase): string {
-  return layout(
-    base,
-    'Open the link from your email',
-    `<h1>Open the link from your email</h1>
-<p>This page can only be continued from the secure link itself. Open the link from your email again, then click the button on that page.</p>`,
-  );
-}
-
-/** The store could not be reached (503). Says nothing about whether the link exists. */
-export function renderTemporarilyUnavailablePage(base: PageBase): string {
-  return layout(
-    base,
-    'Please try again',
-    `<h1>Please try again in a few minutes</h1>
-<p>We could not open this link just now. If it was still valid, it should work again shortly.</p>`,
-  );
-}
+  crossSite:
+    '<p>This page can only be continued from the secure link itself. Open the link from your email again, then click the button on that page.</p>',
+  tryAgain: {
+    heading: 'Please try again in a few minutes',
+    text: '<p>We could not open this link just now. If it was still valid, it should work again shortly.</p>',
+  },
+});
 
 /** Served at `<basePath>/assets/secure-link.css`. */
 export const SECURE_LINK_CSS = `:root {

@@ -1,5 +1,7 @@
 import type { LinkSecret } from '../domain/ports.js';
-import { destroyForm, escapeHtml, layout, type PageBase } from './secure-link-pages.js';
+import { escapeHtml } from '../domain/html-escape.js';
+import type { LinkPageBase } from '../one-time-links/link-page-layout.js';
+import { destroyForm, layout } from './secure-link-pages.js';
 
 /**
  * The revealed page (POST): each secret behind the link blurred in its own box (the first in `#secret`, which
@@ -8,7 +10,7 @@ import { destroyForm, escapeHtml, layout, type PageBase } from './secure-link-pa
  * for a temporary password, signing in and changing it.
  */
 export function renderRevealPage(
-  base: PageBase & {
+  base: LinkPageBase & {
     secrets: readonly LinkSecret[];
     viewsLeft: number;
     destroy?: { token: string; nonce: string };

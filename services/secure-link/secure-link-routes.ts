@@ -2,34 +2,18 @@ import type express from 'express';
 import type { Request } from 'express';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logging/logger.js';
-import {
-  clientAddressKey,
-  type GuessLimiter,
-  type OneTimeLinkLimits,
-  oneTimeLinkBasics,
-  ONE_TIME_LINK_DEFAULT_LIMITS,
-  createGuessLimiter,
-} from '../one-time-links/guess-limiter.js';
-import {
-  CSS_CONTENT_TYPE,
-  JS_CONTENT_TYPE,
-  LINK_PAGE_CSP,
-  LINK_PAGE_HEADERS,
-  sendLinkPage,
-} from '../one-time-links/link-page-sender.js';
+import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
+import { CSS_CONTENT_TYPE, JS_CONTENT_TYPE } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
-import { crossSiteReason, linkFormParser, postedFields } from '../one-time-links/post-guard.js';
+import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   renderConfirmDestroyPage,
-  renderCrossSiteRefusedPage,
   renderDestroyedPage,
   renderProceedPage,
-  renderTemporarilyUnavailablePage,
-  renderTooManyAttemptsPage,
-  renderUnavailablePage,
   SECURE_LINK_CSS,
   SECURE_LINK_JS,
+  SECURE_LINK_STATUS_PAGES,
 } from './secure-link-pages.js';
 import { renderRevealPage } from './secure-link-reveal-page.js';
 import {
@@ -48,7 +32,7 @@ import {
  * - `GET /s/assets/secure-link.css|js` the only assets;
  * - anything else under `/s`, and every link that cannot be shown, gets the same 404 "no longer available".
  *
- * Every response carries the headers in `SECURE_LINK_HEADERS` plus the CSP, including errors and assets.
+ * Every response carries the headers in `LINK_PAGE_HEADERS` plus `LINK_PAGE_CSP`, including errors and assets.
  * Tokens are checked for shape before the store is asked. Neither the token nor the secret is ever logged:
  * logs carry `secureLinkRef` (a short hash of the lookup id). Pages are sent with `res.end`, not `res.send`,
  * so Express computes no ETag: an ETag is a hash of the body, and the body holds the password.
@@ -94,12 +78,6 @@ export interface DestroyedViewer extends SecureLinkViewer {
   destroyedAt: Date;
 }
 
-/** Limits of the `/s` pages; every field has a default (see `OneTimeLinkLimits`). */
-export type SecureLinkLimits = OneTimeLinkLimits;
-
-/** Defaults of `SecureLinkLimits`. */
-export const SECURE_LINK_DEFAULT_LIMITS = ONE_TIME_LINK_DEFAULT_LIMITS;
-
 export interface SecureLinkRouterOptions {
   store: ReturnType<typeof createRedisSecureLinkStore>;
   /** Shown at the top of every page. Plain text (escaped). */
@@ -121,26 +99,23 @@ export interface SecureLinkRouterOptions {
   redis?: RedisClient;
   /** Namespace of the limiter's keys, normally the store's `keyPrefix` (e.g. `resetdesk:`). */
   keyPrefix?: string;
-  limits?: SecureLinkLimits;
+  /** Limits of the `/s` pages; every field has a default (see `OneTimeLinkLimits`). */
+  limits?: OneTimeLinkLimits;
 }
 
-/** Content-Security-Policy of every `/s` response. */
-export const SECURE_LINK_CSP = LINK_PAGE_CSP;
-
-/** Headers set on every `/s` response (besides the CSP). */
-export const SECURE_LINK_HEADERS = LINK_PAGE_HEADERS;
-
-/**
- * Replaces a secure-link token in a URL path with its short reference, for request loggers:
- * `/s/<43 chars>` becomes `/s/[link:<ref>]` (`[link:malformed]` for junk). Asset and other URLs are unchanged.
- */
-export function redactSecureLinkPath(url: string): string {
-  return url.replace(/\/s\/([^/?#]+)/i, (whole, token: string) =>
-    token === 'assets' ? whole : `/s/[link:${secureLinkRef(token)}]`,
-  );
+/** How one of the POST routes checks its page nonce, and the page a live link's stale form gets back. */
+interface NonceCheck {
+  nonceIsValid: (token: string, nonce: unknown) => boolean;
+  staleLogMessage: string;
+  stalePage: (req: Request, token: string) => string;
 }
 
-export { clientAddressKey, createGuessLimiter, crossSiteReason, type GuessLimiter };
+/** A POST route's work once the request passed the checks (see `checkedPost`). */
+type AdmittedPostHandler = (
+  req: Request,
+  res: express.Response,
+  admitted: { token: string; link: string; viewer: SecureLinkViewer },
+) => Promise<void>;
 
 /** Builds the `/s` router. Mount it with `app.use('/s', router)`. */
 export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.Router {
@@ -152,68 +127,44 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
     limiter,
     logName: 'secure link',
     logRef: secureLinkRef,
-    pages: {
-      unavailable: renderUnavailablePage,
-      tooManyAttempts: renderTooManyAttemptsPage,
-      crossSite: renderCrossSiteRefusedPage,
-      tryAgain: renderTemporarilyUnavailablePage,
-    },
+    pages: SECURE_LINK_STATUS_PAGES,
   });
   const { router, base, sendHtml, viewerOf, failedLookup, admitToken } = kit;
 
   const proceedPage = (req: Request, token: string, notice?: string) =>
     renderProceedPage({ ...base(req), token, nonce: store.formNonce(token), notice });
 
-  router.get('/assets/secure-link.css', (_req, res) =>
-    sendLinkPage(res, 200, CSS_CONTENT_TYPE, SECURE_LINK_CSS),
-  );
-  router.get('/assets/secure-link.js', (_req, res) =>
-    sendLinkPage(res, 200, JS_CONTENT_TYPE, SECURE_LINK_JS),
-  );
+  kit.serveAsset('secure-link.css', CSS_CONTENT_TYPE, SECURE_LINK_CSS);
+  kit.serveAsset('secure-link.js', JS_CONTENT_TYPE, SECURE_LINK_JS);
 
-  // GET (and HEAD, which Express routes here): existence check only, never a view.
+  // GET (and HEAD): existence check only, never a view.
   router.get('/:token', async (req, res) => {
-    const token = await admitToken(req, res);
-    if (token === undefined) return;
-    const exists = await store.peek(token);
-    if (req.method === 'GET') {
-      const viewer = viewerOf(req);
-      log.info(
-        { link: secureLinkRef(token), exists, ip: viewer.ip, userAgent: viewer.userAgent },
-        'secure link opened',
-      );
-    }
-    if (!exists) return failedLookup(req, res);
-    sendHtml(res, 200, proceedPage(req, token));
+    const opened = await kit.openLink(req, res, (token) => store.peek(token));
+    if (opened) sendHtml(res, 200, proceedPage(req, opened.token));
   });
 
   /**
-   * What both POSTs check before touching the link: the token (shape, guess limit), the cross-site refusal and
-   * the page nonce. A stale nonce claims nothing: a live link gets `stalePage` back with 403, a dead one the
-   * usual 404. Returns undefined when a response has been sent.
+   * A POST route behind the checks both POSTs make before touching the link: the token (shape, guess limit),
+   * the cross-site refusal and the page nonce. A stale nonce claims nothing: a live link gets `stalePage` back
+   * with 403, a dead one the usual 404. `handle` runs only for a request that passed them all.
    */
-  async function admitPost(
-    req: Request,
-    res: express.Response,
-    nonceIsValid: (token: string, nonce: unknown) => boolean,
-    staleLogMessage: string,
-    stalePage: (token: string) => string,
-  ): Promise<{ token: string; link: string; viewer: SecureLinkViewer } | undefined> {
-    const token = await admitToken(req, res);
-    if (token === undefined) return undefined;
-    const link = secureLinkRef(token);
-    const viewer: SecureLinkViewer = viewerOf(req);
+  function checkedPost(path: string, check: NonceCheck, handle: AdmittedPostHandler): void {
+    router.post(path, linkFormParser(), async (req, res) => {
+      const token = await admitToken(req, res);
+      if (token === undefined) return;
+      const link = secureLinkRef(token);
+      const viewer: SecureLinkViewer = viewerOf(req);
 
-    if (kit.refusedCrossSite(req, res, link, viewer)) return undefined;
-    const nonce = postedFields(req).nonce;
-    if (nonceIsValid(token, nonce)) return { token, link, viewer };
-    if (!(await store.peek(token))) {
-      await failedLookup(req, res);
-      return undefined;
-    }
-    log.info({ link, nonce: nonce === undefined ? 'missing' : 'invalid', ip: viewer.ip }, staleLogMessage);
-    sendHtml(res, 403, stalePage(token));
-    return undefined;
+      if (kit.refusedCrossSite(req, res, link, viewer)) return;
+      const nonce = postedFields(req).nonce;
+      if (check.nonceIsValid(token, nonce)) return handle(req, res, { token, link, viewer });
+      if (!(await store.peek(token))) return failedLookup(req, res);
+      log.info(
+        { link, nonce: nonce === undefined ? 'missing' : 'invalid', ip: viewer.ip },
+        check.staleLogMessage,
+      );
+      sendHtml(res, 403, check.stalePage(req, token));
+    });
   }
 
   /** Runs a caller's hook after the response is decided; its failure is logged and changes nothing. */
@@ -226,17 +177,13 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
   }
 
   // POST: the explicit "Click Here to Proceed". The only request that consumes a view.
-  router.post('/:token', linkFormParser(), async (req, res) => {
-    const admitted = await admitPost(
-      req,
-      res,
-      (token, nonce) => store.checkFormNonce(token, nonce, nonceMaxAgeMs),
-      'secure link POST without a valid page nonce',
-      (token) => proceedPage(req, token, 'This page had expired. Click the button again to continue.'),
-    );
-    if (admitted === undefined) return;
-    const { token, link, viewer } = admitted;
-
+  const revealCheck: NonceCheck = {
+    nonceIsValid: (token, nonce) => store.checkFormNonce(token, nonce, nonceMaxAgeMs),
+    staleLogMessage: 'secure link POST without a valid page nonce',
+    stalePage: (req, token) =>
+      proceedPage(req, token, 'This page had expired. Click the button again to continue.'),
+  };
+  checkedPost('/:token', revealCheck, async (req, res, { token, link, viewer }) => {
     const result = await store.reveal(token, viewer);
     if (result.status !== 'revealed') return failedLookup(req, res);
     if (onRevealed) {
@@ -258,17 +205,13 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
   });
 
   // POST: "I have saved it, destroy this link", from the revealed page. Consumes no view; ends the link.
-  router.post('/:token/destroy', linkFormParser(), async (req, res) => {
-    const admitted = await admitPost(
-      req,
-      res,
-      (token, nonce) => store.checkDestroyNonce(token, nonce, nonceMaxAgeMs),
-      'secure link destroy without a valid page nonce',
-      (token) => renderConfirmDestroyPage({ ...base(req), token, nonce: store.destroyNonce(token) }),
-    );
-    if (admitted === undefined) return;
-    const { token, link, viewer } = admitted;
-
+  const destroyCheck: NonceCheck = {
+    nonceIsValid: (token, nonce) => store.checkDestroyNonce(token, nonce, nonceMaxAgeMs),
+    staleLogMessage: 'secure link destroy without a valid page nonce',
+    stalePage: (req, token) =>
+      renderConfirmDestroyPage({ ...base(req), token, nonce: store.destroyNonce(token) }),
+  };
+  checkedPost('/:token/destroy', destroyCheck, async (req, res, { token, link, viewer }) => {
     const result = await store.destroyByViewer(token, viewer);
     if (result.status !== 'destroyed') return failedLookup(req, res);
     if (onDestroyed) {

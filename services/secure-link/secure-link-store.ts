@@ -24,7 +24,6 @@ import {
   type ViewerDestroyResult,
 } from './secure-link-store-types.js';
 
-export { linkMetaKey, readLinkMeta, type LinkMeta, LINK_META_GRACE_SECONDS };
 // Callers import the store's types from here; the types module holds nothing else.
 export * from './secure-link-store-types.js';
 import { storeKeys } from '../redis/redis-keys.js';

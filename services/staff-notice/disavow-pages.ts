@@ -1,7 +1,10 @@
+import { escapeHtml } from '../domain/html-escape.js';
 import {
-  escapeHtml,
-  renderLinkPageFrame,
-  TOO_MANY_ATTEMPTS_PAGE,
+  type LinkPageBase,
+  type LinkTokenPage,
+  linkNotice,
+  linkPageKind,
+  linkPostForm,
 } from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 
@@ -11,11 +14,6 @@ import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
  * learns nothing the notice did not already say.
  */
 
-interface PageBase {
-  mspName: string;
-  basePath: string;
-}
-
 /** Served at `<basePath>/assets/disavow.css`. */
 export const DISAVOW_CSS = `${SECURE_LINK_CSS}.choices { display: flex; justify-content: center; margin: 2rem 0 1rem; }
 .choices form { margin: 0; }
@@ -23,34 +21,29 @@ export const DISAVOW_CSS = `${SECURE_LINK_CSS}.choices { display: flex; justify-
 .small { color: var(--muted); font-size: 0.95rem; }
 `;
 
-function layout(base: PageBase, title: string, main: string): string {
-  return renderLinkPageFrame(base, title, main, { stylesheet: 'disavow.css' });
-}
+const { layout, statusPages } = linkPageKind({ stylesheet: 'disavow.css' });
 
 /** GET: what pressing the button does, and the button. Changes nothing by being fetched. */
-export function renderDisavowPage(
-  base: PageBase & { token: string; nonce: string; notice?: string },
-): string {
-  const action = `${escapeHtml(base.basePath)}/${escapeHtml(base.token)}`;
-  const notice = base.notice ? `\n<p class="notice" role="status">${escapeHtml(base.notice)}</p>` : '';
+export function renderDisavowPage(page: LinkTokenPage): string {
+  const form = linkPostForm(page, {
+    buttonClass: 'button primary',
+    buttonLabel: 'This wasn&#39;t me',
+  });
   return layout(
-    base,
+    page,
     'Did you expect this reset?',
-    `<h1>Did you expect this reset?</h1>${notice}
-<p>We emailed you because the password or the sign-in methods of your work account were reset at a request made to ${escapeHtml(base.mspName)}.</p>
+    `<h1>Did you expect this reset?</h1>${linkNotice(page)}
+<p>We emailed you because the password or the sign-in methods of your work account were reset at a request made to ${escapeHtml(page.mspName)}.</p>
 <p>If you did not ask for this and did not expect it, press the button. We will sign your account out everywhere and tell your IT team straight away.</p>
 <div class="choices">
-<form method="post" action="${action}">
-<input type="hidden" name="nonce" value="${escapeHtml(base.nonce)}">
-<button type="submit" class="button primary">This wasn&#39;t me</button>
-</form>
+${form}
 </div>
 <p class="small">If you expected it, close this page: nothing happens.</p>`,
   );
 }
 
 /** After the report was accepted (POST, 200). */
-export function renderDisavowThankYouPage(base: PageBase): string {
+export function renderDisavowThankYouPage(base: LinkPageBase): string {
   return layout(
     base,
     'Thank you',
@@ -60,38 +53,20 @@ export function renderDisavowThankYouPage(base: PageBase): string {
   );
 }
 
-/** Every link that cannot be used: unknown, malformed, expired, already used. Identical in all cases. */
-export function renderDisavowUnavailablePage(base: PageBase): string {
-  return layout(
+/**
+ * The status pages of `/n`; every link that cannot be used (unknown, malformed, expired, already used) gets
+ * the same 404 page. A 503 means nothing was reported: the link still works.
+ */
+export const DISAVOW_STATUS_PAGES = statusPages({
+  unavailable: (
     base,
-    'Link not available',
-    `<h1>This link is no longer available</h1>
-<p>These links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
+  ) => `<p>These links work once and for a limited time. This one has expired, has been used, or is not valid.</p>
 <p>If you did not expect a reset of your account, call your IT team or ${escapeHtml(base.mspName)} now.</p>`,
-  );
-}
-
-/** A POST from another site (403). Nothing was done. */
-export function renderDisavowCrossSitePage(base: PageBase): string {
-  return layout(
-    base,
-    'Open the link from your email',
-    `<h1>Open the link from your email</h1>
-<p>This can only be reported on the page the link opens. Open the link from your email again, then press the button there.</p>`,
-  );
-}
-
-/** Too many failed lookups from this address (429). */
-export function renderDisavowTooManyPage(base: PageBase): string {
-  return layout(base, TOO_MANY_ATTEMPTS_PAGE.title, TOO_MANY_ATTEMPTS_PAGE.main);
-}
-
-/** The store or the queue failed (503). Nothing was reported; the link still works. */
-export function renderDisavowRetryPage(base: PageBase): string {
-  return layout(
-    base,
-    'Please try again',
-    `<h1>Please try again in a minute</h1>
-<p>We could not take your report just now. Open the link from your email again in a minute, or call your IT team or ${escapeHtml(base.mspName)}.</p>`,
-  );
-}
+  crossSite:
+    '<p>This can only be reported on the page the link opens. Open the link from your email again, then press the button there.</p>',
+  tryAgain: {
+    heading: 'Please try again in a minute',
+    text: (base) =>
+      `<p>We could not take your report just now. Open the link from your email again in a minute, or call your IT team or ${escapeHtml(base.mspName)}.</p>`,
+  },
+});

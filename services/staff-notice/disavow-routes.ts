@@ -4,18 +4,15 @@ import { storeKeys } from '../redis/redis-keys.js';
 import type { DisavowReport } from '../domain/ports.js';
 import type { Logger } from '../logging/logger.js';
 import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
-import { CSS_CONTENT_TYPE, sendLinkPage } from '../one-time-links/link-page-sender.js';
+import { CSS_CONTENT_TYPE } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
 import { describeError } from '../one-time-links/link-token.js';
 import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   DISAVOW_CSS,
-  renderDisavowCrossSitePage,
+  DISAVOW_STATUS_PAGES,
   renderDisavowPage,
-  renderDisavowRetryPage,
   renderDisavowThankYouPage,
-  renderDisavowTooManyPage,
-  renderDisavowUnavailablePage,
 } from './disavow-pages.js';
 import type { DisavowStore } from './disavow-store.js';
 
@@ -53,28 +50,20 @@ export function createDisavowRouter(opts: DisavowRouterOptions): express.Router 
     limiter,
     logName: 'disavow link',
     logRef: store.logRef,
-    pages: {
-      unavailable: renderDisavowUnavailablePage,
-      tooManyAttempts: renderDisavowTooManyPage,
-      crossSite: renderDisavowCrossSitePage,
-      tryAgain: renderDisavowRetryPage,
-    },
+    pages: DISAVOW_STATUS_PAGES,
   });
   const { router, base, sendHtml, viewerOf, failedLookup, admitToken } = kit;
 
-  router.get('/assets/disavow.css', (_req, res) => sendLinkPage(res, 200, CSS_CONTENT_TYPE, DISAVOW_CSS));
+  kit.serveAsset('disavow.css', CSS_CONTENT_TYPE, DISAVOW_CSS);
 
   router.get('/:token', async (req, res) => {
-    const token = await admitToken(req, res);
-    if (token === undefined) return;
-    const pending = await store.peek(token);
-    const viewer = viewerOf(req);
-    log.info(
-      { link: store.logRef(token), exists: pending !== null, ip: viewer.ip, userAgent: viewer.userAgent },
-      'disavow link opened',
-    );
-    if (!pending) return failedLookup(req, res);
-    sendHtml(res, 200, renderDisavowPage({ ...base(req), token, nonce: store.formNonce(token) }));
+    const opened = await kit.openLink(req, res, (token) => store.peek(token));
+    if (opened)
+      sendHtml(
+        res,
+        200,
+        renderDisavowPage({ ...base(req), token: opened.token, nonce: store.formNonce(opened.token) }),
+      );
   });
 
   router.post('/:token', linkFormParser(), async (req, res) => {
@@ -118,16 +107,7 @@ export function createDisavowRouter(opts: DisavowRouterOptions): express.Router 
         { link, err: { message: describeError(err) } },
         'disavow report not queued; reopening the link',
       );
-      await store
-        .reopen(token)
-        .catch((reopenErr: unknown) =>
-          log.error(
-            { link, err: { message: describeError(reopenErr) } },
-            'disavow link could not be reopened',
-          ),
-        );
-      res.setHeader('Retry-After', '60');
-      return sendHtml(res, 503, renderDisavowRetryPage(base(req)));
+      return kit.reopenAfterFailedHandOver(req, res, link, () => store.reopen(token));
     }
     log.warn(
       {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HALO_CLIENT } from '../sandbox/sandbox.js';
-import { escapeHtml } from '../../services/secure-link/secure-link-pages.js';
+import { escapeHtml } from '../../services/domain/html-escape.js';
 import { TAP_TYPE } from '../simulators/graph-sim-tap.js';
 import {
   startHarness,

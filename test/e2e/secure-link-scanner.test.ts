@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLinkMeta } from '../../services/secure-link/secure-link-store.js';
+import { readLinkMeta } from '../../services/secure-link/link-meta.js';
 import {
   chromiumAvailability,
   launchChromium,

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
 import type { DisavowBinding, DisavowReport } from '../../services/domain/ports.js';
-import { SECURE_LINK_CSP } from '../../services/secure-link/secure-link-routes.js';
+import { LINK_PAGE_CSP } from '../../services/one-time-links/link-page-sender.js';
 import { createDisavowRouter } from '../../services/staff-notice/disavow-routes.js';
 import { createDisavowStore } from '../../services/staff-notice/disavow-store.js';
 import { dumpUnder, keysUnder } from '../support/redis.js';
@@ -114,7 +114,7 @@ describe('the "This wasn\'t me" link', () => {
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
-      expect(res.headers['content-security-policy']).toBe(SECURE_LINK_CSP);
+      expect(res.headers['content-security-policy']).toBe(LINK_PAGE_CSP);
       expect(res.text).toContain('This wasn&#39;t me</button>');
       expect(res.text).not.toContain('u-sam');
       expect(res.text).not.toContain('4242');

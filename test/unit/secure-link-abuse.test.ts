@@ -6,12 +6,9 @@ import { pino } from 'pino';
 import request, { type Response } from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { SecureLinkOptions } from '../../services/domain/ports.js';
-import {
-  clientAddressKey,
-  createSecureLinkRouter,
-  SECURE_LINK_CSP,
-  type SecureLinkLimits,
-} from '../../services/secure-link/secure-link-routes.js';
+import { clientAddressKey, type OneTimeLinkLimits } from '../../services/one-time-links/guess-limiter.js';
+import { LINK_PAGE_CSP } from '../../services/one-time-links/link-page-sender.js';
+import { createSecureLinkRouter } from '../../services/secure-link/secure-link-routes.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
 import { keysUnder } from '../support/redis.js';
 import { proceedNonce } from '../support/secure-link-client.js';
@@ -32,7 +29,7 @@ const prefixes: string[] = [];
 const quiet = () => pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() }));
 
 function setup(
-  limits: SecureLinkLimits = { failedLookups: 5, windowSeconds: 60 },
+  limits: OneTimeLinkLimits = { failedLookups: 5, windowSeconds: 60 },
   limiterRedis: Redis = redis,
 ) {
   const keyPrefix = `test:sla:${randomBytes(6).toString('hex')}:`;
@@ -87,7 +84,7 @@ function expectSecureHeaders(res: Response) {
   expect(res.headers['cache-control']).toBe('no-store');
   expect(res.headers['referrer-policy']).toBe('no-referrer');
   expect(res.headers['x-robots-tag']).toBe('noindex, nofollow');
-  expect(res.headers['content-security-policy']).toBe(SECURE_LINK_CSP);
+  expect(res.headers['content-security-policy']).toBe(LINK_PAGE_CSP);
   expect(res.headers['x-content-type-options']).toBe('nosniff');
   expect(res.headers['x-frame-options']).toBe('DENY');
 }

@@ -2,6 +2,7 @@ import { noteMarker } from '../note-markers.js';
 import { describeOutcome, nextStepFor, type OutcomeCode } from '../outcome-codes.js';
 import type { DeliveredReset, SignInState, TicketActivity, TicketNote } from '../ports.js';
 import type { Seen, SignInEvidence } from '../sign-in-evidence.js';
+import { internalNote } from '../ticket-notes.js';
 
 /**
  * The internal notes a watch writes. Plain text, nothing secret (the watch never holds a password, a pass or
@@ -56,14 +57,10 @@ export function evidenceLines(reset: DeliveredReset, evidence: SignInEvidence, s
 function note(reset: DeliveredReset, kind: WatchEnd, body: string[]): TicketNote {
   const marker = watchMarker(reset, kind);
   const who = `${reset.target.displayName} <${reset.target.userPrincipalName}>`;
-  const text = [
-    `resetdesk — after the ${resetWords(reset)} of ${who} at ${reset.resetAt}:`,
-    '',
-    ...body,
-    '',
-    `Ref ${marker}`,
-  ].join('\n');
-  return { text, visibility: 'internal', marker };
+  return internalNote(
+    [`resetdesk — after the ${resetWords(reset)} of ${who} at ${reset.resetAt}:`, '', ...body],
+    marker,
+  );
 }
 
 export function backInNote(reset: DeliveredReset, evidence: SignInEvidence, state: SignInState): TicketNote {

@@ -24,7 +24,8 @@ import {
 } from './email-reading.js';
 import { readForward } from './forwarded-plea.js';
 import { cleanMessage } from './message-cleaner.js';
-import { buildIndex, describe } from './name-matcher.js';
+import { describe } from './name-matcher.js';
+import { buildIndex } from './person-index.js';
 import { checkRequests, decide, notARequest, unclear } from './reading-outcome.js';
 import {
   looksLikeAutoReply,

@@ -10,7 +10,8 @@ import {
   type EmailReading,
 } from './email-reading.js';
 import type { ForwardedMessage } from './message-cleaner.js';
-import { describe, findPeople, type PersonIndex } from './name-matcher.js';
+import { describe, findPeople } from './name-matcher.js';
+import type { PersonIndex } from './person-index.js';
 import { signalWords } from './request-classifier.js';
 import { decide, evidenceOf, notARequest, unclear } from './reading-outcome.js';
 import { readScope } from './scope-reader.js';

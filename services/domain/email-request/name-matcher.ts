@@ -16,8 +16,6 @@ import {
 import { entriesFor, typoLimit, type Entry, type PersonIndex } from './person-index.js';
 import { addressesIn, blankAddresses, editDistance, fold, tokenize, type Token } from './text-tools.js';
 
-export { buildIndex, type PersonIndex } from './person-index.js';
-
 export interface Mention {
   start: number;
   end: number;

@@ -3,7 +3,8 @@
  * targets (not a greeting, not a messenger), and how corrections and cancellations change them.
  */
 import type { CandidatePerson } from './email-reading.js';
-import { findPeople, type Mention, type PersonIndex, type SentencePeople } from './name-matcher.js';
+import { findPeople, type Mention, type SentencePeople } from './name-matcher.js';
+import type { PersonIndex } from './person-index.js';
 import { readSentence, signalWords, type SentenceSignals } from './request-classifier.js';
 import { fold, sentencesOf } from './text-tools.js';
 

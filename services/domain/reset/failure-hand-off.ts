@@ -66,7 +66,7 @@ export async function handOffAfterFailure(
       target: decision?.target,
       mfaResults: progress.mfa?.results,
       passwordReset: linkDelivered,
-      passwordUndelivered: state.passwordUndelivered,
+      passwordUndelivered: state.passwordUndelivered === true,
       changesUnknown: code === 'job-lost',
       sessionsRevoked: progress.sessionsRevoked,
       notDone: [state.notDone, ...(passLine ? [passLine] : [])],
@@ -117,7 +117,12 @@ function failureState(
   progress: ResetProgress,
   linkDelivered: boolean,
   deliveredBefore: boolean,
-): { notDone: string; nextStep: string; passwordUndelivered: boolean } {
+): {
+  notDone: string;
+  nextStep: string;
+  /** Set only when the password was reset but never delivered. */
+  passwordUndelivered?: true;
+} {
   const byHand = 'Reset the password by hand and deliver it to the requester by the secure route.';
   if (code === 'job-lost') {
     return {
@@ -125,7 +130,6 @@ function failureState(
         "resetdesk lost its record of this ticket's work after the work on the account had begun: MFA methods may have been removed and a temporary password may have been set. No secure link from that work reached this ticket unless a customer-visible note with one is above.",
       nextStep:
         'Check the account in the Entra admin center (authentication methods, last password change), then finish the reset by hand.',
-      passwordUndelivered: false,
     };
   }
   if (linkDelivered && !deliveredBefore) {
@@ -133,14 +137,12 @@ function failureState(
       notDone:
         'The work did not finish normally (see the last error below); the secure link with the temporary password was written to the ticket late, after the failure.',
       nextStep: 'Check that the requester has the link, and finish anything the "Done" list leaves out.',
-      passwordUndelivered: false,
     };
   }
   if (linkDelivered) {
     return {
       notDone: 'The work stopped after the secure link was written to the ticket; see "Done".',
       nextStep: 'The requester has the link. Check the service logs for the correlation id.',
-      passwordUndelivered: false,
     };
   }
   if (progress.password?.status === 'done') {
@@ -156,12 +158,10 @@ function failureState(
       notDone:
         'A temporary password was sent to Microsoft, but whether it was set is unknown (the answer was lost). Its secure link never reached this ticket and is destroyed: if the password was set, the staff member cannot sign in until an engineer resets it again.',
       nextStep: byHand,
-      passwordUndelivered: false,
     };
   }
   return {
     notDone: 'The work stopped before it was complete; see "Done" for what changed.',
     nextStep: 'Check the service logs for the correlation id, then finish the reset by hand.',
-    passwordUndelivered: false,
   };
 }

@@ -1,5 +1,6 @@
 import { describeOutcome, nextStepFor } from '../outcome-codes.js';
 import type { NotificationAddresses, TicketNote } from '../ports.js';
+import { internalNote } from '../ticket-notes.js';
 import { noticeTime, whatWasReset } from './notice-message.js';
 
 /**
@@ -72,10 +73,8 @@ export function noNoticeInternalNote(input: {
           ...input.excluded.map((e) => `- ${e.address}: ${EXCLUSION_WORDS[e.reason]}`),
         ]
       : []),
-    '',
-    `Ref ${input.marker}`,
   ];
-  return { text: lines.join('\n'), visibility: 'internal', marker: input.marker };
+  return internalNote(lines, input.marker);
 }
 
 /** Internal: the mail service refused the notice for good; what to fix, and that nobody told the staff member. */
@@ -85,10 +84,8 @@ export function noticeRefusedInternalNote(input: { detail: string; marker: strin
     `Detail: ${input.detail}`,
     '',
     'Next step: fix the sender mailbox setup (README, "Mail from the MSP\'s tenant"), and tell the staff member of the reset by a route other than their work mailbox.',
-    '',
-    `Ref ${input.marker}`,
   ];
-  return { text: lines.join('\n'), visibility: 'internal', marker: input.marker };
+  return internalNote(lines, input.marker);
 }
 
 /** What the disavow note reports; the same facts the use case returns. */
@@ -135,8 +132,6 @@ export function disavowNote(f: DisavowNoteFacts): TicketNote {
     `Account: object id ${f.userId} in tenant ${f.tenantId}.`,
     '',
     `Next step: ${nextStepFor('staff-disavowed')}`,
-    '',
-    `Ref ${f.marker}`,
   ];
-  return { text: lines.join('\n'), visibility: 'internal', marker: f.marker };
+  return internalNote(lines, f.marker);
 }
