@@ -15,7 +15,6 @@ import type { RedisSettings } from '../config/redis-settings.js';
 import type { WatchSettings } from '../services/domain/aftercare/back-in-watch.js';
 import { OUTCOME_EVENT_TYPES, type OutcomeEventType, type PsaKind } from '../services/domain/ports.js';
 import { endpointIdOf, type EventEndpoint } from '../services/events/event-sender.js';
-import type { EVENT_TYPE_NAMES } from '../config/event-endpoints.js';
 import { envOf } from '../config/config-keys.js';
 import { pacingFromConfig, type PacingOptions } from '../services/pacing/pacing-options.js';
 import { passwordFloorProblem } from '../services/domain/temporary-password.js';
@@ -89,13 +88,6 @@ export interface WiringPlan {
   customerReload: { file?: string; load(): CustomerDirectory };
 }
 
-/** The configuration's list of event types and the domain's are the same list (a compile error otherwise). */
-type ConfigEventType = (typeof EVENT_TYPE_NAMES)[number];
-const sameEventTypes: [ConfigEventType, OutcomeEventType] extends [OutcomeEventType, ConfigEventType]
-  ? true
-  : never = true;
-void sameEventTypes;
-
 /** The plan of a validated configuration (see `loadConfig`). Pure; throws ConfigError on bad values. */
 export function planWiring(config: AppConfig): WiringPlan {
   const psas = PSA_MODULES.flatMap((module) => module.planFrom(config) ?? []);
@@ -159,12 +151,12 @@ export function planWiring(config: AppConfig): WiringPlan {
       bearerToken: config.metrics.bearerToken,
     },
     events: {
-      endpoints: config.events.endpoints.map((e) => ({
+      endpoints: config.events.endpoints.map((e, index) => ({
         id: endpointIdOf(e.url),
         url: e.url,
         format: e.format,
         ...(e.secret ? { secret: e.secret } : {}),
-        types: e.types ?? OUTCOME_EVENT_TYPES,
+        types: e.types ? eventTypesOf(e.types, index) : OUTCOME_EVENT_TYPES,
       })),
       attempts: config.events.attempts,
       backoffMs: config.events.backoffMs,
@@ -247,4 +239,17 @@ export function planWarnings(plan: WiringPlan): string[] {
         ]
       : []),
   ]);
+}
+
+/** An endpoint's subscribed types, each one of the domain's event types; ConfigError naming the entry otherwise. */
+function eventTypesOf(names: readonly string[], endpoint: number): OutcomeEventType[] {
+  const known: readonly string[] = OUTCOME_EVENT_TYPES;
+  return names.map((name, i) => {
+    if (!known.includes(name)) {
+      throw new ConfigError(
+        `events.endpoints[${endpoint}].types[${i}]: must each be one of ${OUTCOME_EVENT_TYPES.join(', ')}`,
+      );
+    }
+    return name as OutcomeEventType;
+  });
 }

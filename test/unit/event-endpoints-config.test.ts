@@ -19,7 +19,8 @@ const load = (endpoints: unknown) =>
 
 function refusal(endpoints: unknown): string {
   try {
-    load(endpoints);
+    // As the service starts: the configuration is loaded, then planned.
+    planWiring(load(endpoints));
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as Error).message;
