@@ -41,16 +41,21 @@ export type DirectoryErrorReason =
   /** The operation is not possible for an external guest user (a Temporary Access Pass, for one). */
   | 'guest-user';
 
-/** A permanent answer from the customer's tenant. Retrying the same call will not change it. */
-export class DirectoryError extends NamedError {
-  constructor(
-    readonly reason: DirectoryErrorReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super('DirectoryError', message, options);
-  }
+/** The base of a permanent error that carries its reason (a code the use case decides on) next to its message. */
+function errorWithReason<R extends string>(name: string) {
+  return class extends NamedError {
+    constructor(
+      readonly reason: R,
+      message: string,
+      options?: { cause?: unknown },
+    ) {
+      super(name, message, options);
+    }
+  };
 }
+
+/** A permanent answer from the customer's tenant. Retrying the same call will not change it. */
+export class DirectoryError extends errorWithReason<DirectoryErrorReason>('DirectoryError') {}
 
 export type NotificationErrorReason =
   /** The app may not send as the sender mailbox: Mail.Send, RBAC for Applications or an access policy. */
@@ -63,15 +68,7 @@ export type NotificationErrorReason =
   | 'auth-failed';
 
 /** A permanent answer from the mail service of the MSP's own tenant. Retrying the same message will not change it. */
-export class NotificationError extends NamedError {
-  constructor(
-    readonly reason: NotificationErrorReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super('NotificationError', message, options);
-  }
-}
+export class NotificationError extends errorWithReason<NotificationErrorReason>('NotificationError') {}
 
 /** A permanent answer from the PSA (bad configuration, refused write). */
 export class PsaError extends NamedError {
