@@ -1,9 +1,10 @@
 import { BackInWatch } from '../services/domain/aftercare/back-in-watch.js';
 import type { DirectoryFactory, OutcomeEvents, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { AFTERCARE_QUEUE_NAME, createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
+import { createAftercare, type AftercareService } from '../workers/aftercare-worker.js';
 import { watchQueueMetrics, type WiringBase } from './wiring-base.js';
 import type { WiringPlan } from './wiring-plan.js';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
 /**
  * The watch after a delivered reset, on a worker: its own queue and connection, checks through the paced
@@ -43,6 +44,6 @@ export function wireAftercare(
         logger.error({ err: { message: e.message } }, `aftercare ${source} error`),
       )(err),
   });
-  watchQueueMetrics(base.metrics, AFTERCARE_QUEUE_NAME, aftercare);
+  watchQueueMetrics(base.metrics, QUEUE_NAMES.aftercare, aftercare);
   return aftercare;
 }

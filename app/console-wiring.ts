@@ -6,9 +6,9 @@ import { consoleRedirectUri, createConsoleRouter } from '../services/console/con
 import { createOidcSignIn } from '../services/console/console-sign-in.js';
 import type { FailedJobs } from '../services/console/console-sources.js';
 import { createHandOffReader } from '../services/policy/ticket-ledger.js';
-import { redisKeys } from '../services/redis/redis-keys.js';
+import { redisKeys, QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import { createLiveLinkReader } from '../services/secure-link/live-link-reader.js';
-import { AFTERCARE_QUEUE_NAME, watchList, type AftercareJobData } from '../workers/aftercare-worker.js';
+import { watchList, type AftercareJobData } from '../workers/aftercare-worker.js';
 import type { WiringBase } from './wiring-base.js';
 import type { WiringPlan } from './wiring-plan.js';
 
@@ -36,7 +36,7 @@ export function wireOperatorConsole(
   const { fast: fastRedis, prefix } = base.redis;
   const settings = input.console;
   const watchQueue = plan.watch
-    ? new Queue<AftercareJobData>(AFTERCARE_QUEUE_NAME, { connection: fastRedis, prefix })
+    ? new Queue<AftercareJobData>(QUEUE_NAMES.aftercare, { connection: fastRedis, prefix })
     : undefined;
   const router = createConsoleRouter({
     basePath: settings.path,

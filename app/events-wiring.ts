@@ -1,10 +1,7 @@
-import {
-  createEventDelivery,
-  EVENT_DELIVERY_QUEUE_NAME,
-  type EventDelivery,
-} from '../workers/event-delivery-worker.js';
+import { createEventDelivery, type EventDelivery } from '../workers/event-delivery-worker.js';
 import { queueErrorListeners } from './redis-wiring.js';
 import { sharedWorkerSettings, watchQueueMetrics, type WiringBase } from './wiring-base.js';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
 /**
  * Outcome events out through their own queue, so a receiver's outage delays them but loses none and never
@@ -24,6 +21,6 @@ export function wireEventDelivery(base: WiringBase): EventDelivery | undefined {
     attempts: plan.events.attempts,
     backoffMs: plan.events.backoffMs,
   });
-  watchQueueMetrics(base.metrics, EVENT_DELIVERY_QUEUE_NAME, delivery);
+  watchQueueMetrics(base.metrics, QUEUE_NAMES.eventDeliveries, delivery);
   return delivery;
 }

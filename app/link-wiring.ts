@@ -6,16 +6,12 @@ import {
   type ConfirmationStore,
 } from '../services/confirmation/confirmation-store.js';
 import type { OutcomeEvents, PsaAdapter, PsaKind, SecureLinkStore } from '../services/domain/ports.js';
-import { redisKeys } from '../services/redis/redis-keys.js';
+import { redisKeys, QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import { createRedisSecureLinkStore } from '../services/secure-link/secure-link-store.js';
 import { createSecureLinkRouter } from '../services/secure-link/secure-link-routes.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
 import type { ResetQueue } from '../workers/reset-queue.js';
-import {
-  createLinkEventReporting,
-  LINK_EVENTS_QUEUE_NAME,
-  type LinkEventReporting,
-} from '../workers/link-events-worker.js';
+import { createLinkEventReporting, type LinkEventReporting } from '../workers/link-events-worker.js';
 import { oneTimeLinkStoreBasics, queueErrorListeners } from './redis-wiring.js';
 import { sharedWorkerSettings, watchQueueMetrics, type WiringBase } from './wiring-base.js';
 
@@ -70,7 +66,7 @@ export function wireOneTimeLinks(
     startWorker: plan.roles.worker,
     events: input.events,
   });
-  watchQueueMetrics(base.metrics, LINK_EVENTS_QUEUE_NAME, linkEvents);
+  watchQueueMetrics(base.metrics, QUEUE_NAMES.linkEvents, linkEvents);
   const secureLinks = linkEvents.wrapStore(
     createRedisSecureLinkStore({ ...oneTimeLinkStoreBasics(plan, redis), logger }),
   );

@@ -2,13 +2,13 @@ import type { Router } from 'express';
 import { createGraphMailSender } from '../integrations/graph/graph-mail-sender.js';
 import type { DirectoryFactory, DisavowOutcome, PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { STAFF_NOTICES_QUEUE_NAME } from '../services/redis/redis-keys.js';
 import { createDisavowRouter } from '../services/staff-notice/disavow-routes.js';
 import { createDisavowStore } from '../services/staff-notice/disavow-store.js';
 import { createStaffNotices, type StaffNotices } from '../workers/staff-notice-worker.js';
 import { linkRouterBasics } from './link-wiring.js';
 import { oneTimeLinkStoreBasics, queueErrorListeners } from './redis-wiring.js';
 import { sharedWorkerSettings, watchQueueMetrics, type WiringBase } from './wiring-base.js';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
 /**
  * The composition of "Telling the staff member": the `/n` store and pages, the `staff-notices` queue and,
@@ -62,7 +62,7 @@ export function wireStaffNotices(
     },
     onDisavowed: input.onDisavowed,
   });
-  watchQueueMetrics(base.metrics, STAFF_NOTICES_QUEUE_NAME, staffNotices);
+  watchQueueMetrics(base.metrics, QUEUE_NAMES.staffNotices, staffNotices);
   return {
     staffNotices,
     disavowRouter: () =>

@@ -15,8 +15,6 @@ import { isPacingDelay } from '../services/pacing/pacing-delay.js';
 import { giveUp, retryDelay, runLater } from './job-runner.js';
 import { lockOptions, openSideQueue, type SideQueue, type SideQueueOptions } from './side-queue.js';
 
-export const AFTERCARE_QUEUE_NAME = QUEUE_NAMES.aftercare;
-
 /** Kept after the watch ends, for the console and for a late answer to the staff member's notice. */
 const RETENTION_SECONDS = 14 * 86400;
 
@@ -66,7 +64,7 @@ export function createAftercare(options: AftercareOptions): AftercareService {
     removeOnFail: { age: RETENTION_SECONDS },
   };
   const side = openSideQueue<AftercareJobData, string>(
-    AFTERCARE_QUEUE_NAME,
+    QUEUE_NAMES.aftercare,
     options.queueConnection,
     { ...options, log, logName: 'aftercare' },
     (options.startWorker ?? true)

@@ -8,11 +8,9 @@ import {
 } from '../services/events/event-sender.js';
 import type { Logger } from '../services/logging/logger.js';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { EVENT_DELIVERY_QUEUE_NAME, eventDeliveryJobId } from '../services/redis/redis-keys.js';
+import { eventDeliveryJobId, QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import { failedForGood, keptJobOptions } from './job-runner.js';
 import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
-
-export { EVENT_DELIVERY_QUEUE_NAME };
 
 /** How long a posted event's job is kept: an event published again within it is recognised as a repeat. */
 const RETENTION_SECONDS = 7 * 86400;
@@ -58,7 +56,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
   const side = openSideQueue<EventDeliveryJobData, { code: 'delivered' }>(
-    EVENT_DELIVERY_QUEUE_NAME,
+    QUEUE_NAMES.eventDeliveries,
     options.fastRedis,
     { ...options, log, logName: 'event' },
     options.connection && { processor: deliver, options: sideWorkerOptions(options.connection, options) },

@@ -32,8 +32,6 @@ import { failedForGood, failureToThrow, keptJobOptions, runLater } from './job-r
 import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
 import { QUEUE_NAMES, redisKeys } from '../services/redis/redis-keys.js';
 
-export const LINK_EVENTS_QUEUE_NAME = QUEUE_NAMES.linkEvents;
-
 /** Kept after completion so that a re-added job id is still recognised as a duplicate. */
 const RETENTION_SECONDS = 14 * 86400;
 /** Longest a user agent is kept in job data (the note cuts it further). */
@@ -114,7 +112,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
 
   const side = openSideQueue<LinkEventJobData, unknown>(
-    LINK_EVENTS_QUEUE_NAME,
+    QUEUE_NAMES.linkEvents,
     options.fastRedis,
     { ...options, log, logName: 'link-events' },
     (options.startWorker ?? true)

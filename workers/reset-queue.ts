@@ -8,8 +8,6 @@ import { recordOpenJob } from './open-jobs-store.js';
 import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import { retriedJobOptions } from './job-runner.js';
 
-export const RESET_QUEUE_NAME = QUEUE_NAMES.resets;
-
 /**
  * What a reset job carries. Identifiers and the step journal only: never a password, a token or any secret
  * (BullMQ stores job data in Redis in clear text).
@@ -79,7 +77,7 @@ export class ResetQueue {
   constructor(options: ResetQueueOptions) {
     this.prefix = options.prefix;
     this.pacingKeyOf = options.pacingKeyOf;
-    this.queue = new Queue<ResetJobData>(RESET_QUEUE_NAME, {
+    this.queue = new Queue<ResetJobData>(QUEUE_NAMES.resets, {
       connection: options.connection,
       prefix: options.prefix,
     });

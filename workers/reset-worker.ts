@@ -17,8 +17,8 @@ import type {
 import type { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { attemptsLeft, failedForGood, retryAfterBackoff, retryDelay, runLater } from './job-runner.js';
 import { closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
-import { RESET_QUEUE_NAME, type ResetJobData } from './reset-queue.js';
-import { redisKeys } from '../services/redis/redis-keys.js';
+import { type ResetJobData } from './reset-queue.js';
+import { redisKeys, QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
 /**
  * After these, the job is removed so the ticket's next delivery makes a new job: the ticket may become a
@@ -79,7 +79,7 @@ function writerFor(
   replicated: ReplicatedWrite,
 ): JobWriter {
   if (!token) return (data) => replicated(() => job.updateData(data));
-  const target = { jobKey: redisKeys(prefix).job(RESET_QUEUE_NAME, job.id!), jobId: job.id!, token };
+  const target = { jobKey: redisKeys(prefix).job(QUEUE_NAMES.resets, job.id!), jobId: job.id!, token };
   return async (data, markChanging = false) => {
     // Each step waits for the replicas before the next outside call (Sentinel), so a failover cannot
     // forget a step that was done.
@@ -224,7 +224,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   }
 
   const worker = new Worker<ResetJobData, ResetOutcome>(
-    RESET_QUEUE_NAME,
+    QUEUE_NAMES.resets,
     async (job, token) => {
       const write = writerFor(job, token, connection, prefix, replicated);
       const ctx = contextFor(job, write);

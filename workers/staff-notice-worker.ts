@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { STAFF_NOTICES_QUEUE_NAME } from '../services/redis/redis-keys.js';
 import type {
   DisavowOutcome,
   DisavowReport,
@@ -21,6 +20,7 @@ import {
 import type { Logger } from '../services/logging/logger.js';
 import { attemptsLeft, failedForGood, failureToThrow, keptJobOptions } from './job-runner.js';
 import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
+import { QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
 /**
  * The BullMQ side of telling the staff member (`staff-notices` queue), apart from the reset queue so that a
@@ -72,7 +72,7 @@ export function createStaffNotices(options: StaffNoticeQueueOptions): StaffNotic
   const jobOptions = keptJobOptions(options.attempts, RETENTION_SECONDS);
   const handlers = options.handlers;
   const side = openSideQueue<StaffNoticeJobData, unknown>(
-    STAFF_NOTICES_QUEUE_NAME,
+    QUEUE_NAMES.staffNotices,
     options.fastRedis,
     { ...options, log, logName: 'staff-notices' },
     handlers && {

@@ -95,7 +95,7 @@ export function translatePsaHttpError(err: unknown, what: string, profile: PsaHt
   if (status >= 500) return new TransientError(`${what} failed with HTTP ${status}${suffix}`);
   const refusal = status >= 300 && status < 400 ? profile.refusals?.redirect : profile.refusals?.[status];
   const message = refusal?.(what, status, suffix) ?? `${what} failed with HTTP ${status}${suffix}`;
-  return new PsaError(message, status);
+  return new PsaError(message, { status });
 }
 
 /**

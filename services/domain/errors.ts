@@ -72,12 +72,12 @@ export class NotificationError extends errorWithReason<NotificationErrorReason>(
 
 /** A permanent answer from the PSA (bad configuration, refused write). */
 export class PsaError extends NamedError {
-  constructor(
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super('PsaError', message, options);
+  /** The HTTP status the PSA answered, when the refusal was an HTTP answer. */
+  readonly status?: number;
+
+  constructor(message: string, options?: { status?: number; cause?: unknown }) {
+    super('PsaError', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.status !== undefined) this.status = options.status;
   }
 }
 

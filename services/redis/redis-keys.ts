@@ -35,12 +35,6 @@ export const QUEUE_NAMES = {
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
-/** The queue of notices to staff members and their "this wasn't me" reports. */
-export const STAFF_NOTICES_QUEUE_NAME = QUEUE_NAMES.staffNotices;
-
-/** The queue of outcome-event posts. */
-export const EVENT_DELIVERY_QUEUE_NAME = QUEUE_NAMES.eventDeliveries;
-
 /**
  * The job of one event for one endpoint: the same event published again maps to the same job, which BullMQ
  * ignores while the first is kept. No `:` (BullMQ refuses it in job ids).

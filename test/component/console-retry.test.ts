@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResetUseCase } from '../../services/domain/reset/reset-use-case.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createFailedJobs } from '../../workers/failed-jobs.js';
-import { RESET_QUEUE_NAME, ResetQueue, type ResetJobData } from '../../workers/reset-queue.js';
+import { ResetQueue, type ResetJobData } from '../../workers/reset-queue.js';
 import { startResetWorker } from '../../workers/reset-worker.js';
 import { keysUnder, testRedis } from '../support/redis.js';
+import { QUEUE_NAMES } from '../../services/redis/redis-keys.js';
 
 /**
  * The console's retry of a failed reset job, with real BullMQ and Redis: the job goes back under its own id
@@ -33,7 +34,7 @@ afterAll(async () => {
 async function failedJob(queue: ResetQueue, ticketId: string): Promise<void> {
   await queue.enqueue('halopsa', ticketId);
   const worker = new Worker<ResetJobData>(
-    RESET_QUEUE_NAME,
+    QUEUE_NAMES.resets,
     async (job) => {
       await job.updateData({ ...job.data, progress: { mfa: { results: [] }, sessionsRevoked: true } });
       throw new UnrecoverableError('its worker lost Redis');

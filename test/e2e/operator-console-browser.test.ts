@@ -17,7 +17,7 @@ import { createHandOffReader, createRedisTicketLedger } from '../../services/pol
 import { createLiveLinkReader } from '../../services/secure-link/live-link-reader.js';
 import { createRedisSecureLinkStore } from '../../services/secure-link/secure-link-store.js';
 import { createFailedJobs } from '../../workers/failed-jobs.js';
-import { RESET_QUEUE_NAME, ResetQueue, type ResetJobData } from '../../workers/reset-queue.js';
+import { ResetQueue, type ResetJobData } from '../../workers/reset-queue.js';
 import { keysUnder, testRedis } from '../support/redis.js';
 import {
   chromiumAvailability,
@@ -26,6 +26,7 @@ import {
   saveScreenshot,
   shouldWriteScreenshot,
 } from '../support/secure-link-server.js';
+import { QUEUE_NAMES } from '../../services/redis/redis-keys.js';
 
 /**
  * The operator console in headless Debian Chromium against a real OpenID Connect provider (oidc-provider,
@@ -133,7 +134,7 @@ describe.skipIf(!availability.run)('operator console in headless Chromium', () =
     });
     await queue.enqueue('halopsa', '4241');
     const worker = new Worker<ResetJobData>(
-      RESET_QUEUE_NAME,
+      QUEUE_NAMES.resets,
       async (job) => {
         // A journal step done before the failure: the retry must keep it.
         await job.updateData({ ...job.data, progress: { sessionsRevoked: true } });
@@ -259,8 +260,8 @@ describe.skipIf(!availability.run)('operator console in headless Chromium', () =
 
     // bull-board, read-only, behind the same sign-in.
     await page.click('header a:has-text("Queues")');
-    await page.getByText(RESET_QUEUE_NAME, { exact: false }).first().waitFor({ timeout: 15_000 });
-    await page.getByText(RESET_QUEUE_NAME).first().click();
+    await page.getByText(QUEUE_NAMES.resets, { exact: false }).first().waitFor({ timeout: 15_000 });
+    await page.getByText(QUEUE_NAMES.resets).first().click();
     await page.waitForLoadState('networkidle');
     await shot(page, 'console-queues.png');
     await page.goto(`${origin}/console/audit`);
