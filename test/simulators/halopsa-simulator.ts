@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createFailureQueue, listenSim, startFailureAnswer, type SimFailureMatch } from './sim-server.js';
 import { activityAction, HALO_SIM_API_AGENT_ID, type HaloSimActivity } from './halopsa-sim-activity.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
@@ -56,17 +55,7 @@ export interface HaloSimUser {
   site_id?: number;
 }
 
-export interface HaloSimFailure {
-  method?: string;
-  /** A path prefix (case-insensitive, e.g. `/api/Tickets`) or a RegExp tested against the path. */
-  pathPattern: string | RegExp;
-  /** HTTP status to answer with; omit to only delay and then answer normally. */
-  status?: number;
-  retryAfterSeconds?: number;
-  /** How many matching requests fail (default 1). */
-  times?: number;
-  /** Delay before answering, e.g. to exceed the client's timeout. */
-  delayMs?: number;
+export interface HaloSimFailure extends SimFailureMatch {
   /** A JSON body to answer with instead of Halo's error text (e.g. a 200 the client cannot read). */
   json?: unknown;
 }
@@ -205,7 +194,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   const requests: HaloSimRequest[] = [];
   const arrivals: number[] = [];
   const departures: number[] = [];
-  const failures: Array<HaloSimFailure & { remaining: number }> = [];
+  const failures = createFailureQueue<HaloSimFailure>();
   const apiHits: number[] = [];
   let tokenRequestCount = 0;
   let nextActionId = 1000;
@@ -260,24 +249,11 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   });
 
   app.use(async (req, res, next) => {
-    const failure = failures.find(
-      (f) =>
-        f.remaining > 0 &&
-        (f.method === undefined || f.method.toUpperCase() === req.method) &&
-        (typeof f.pathPattern === 'string'
-          ? req.path.toLowerCase().startsWith(f.pathPattern.toLowerCase())
-          : f.pathPattern.test(req.path)),
-    );
-    if (!failure) return next();
-    failure.remaining -= 1;
-    if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
-    if (failure.status === undefined) return next();
-    if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
-    if (failure.json !== undefined) return void res.status(failure.status).json(failure.json);
-    res
-      .status(failure.status)
-      .type('text/plain')
-      .send(FAILURE_BODIES[failure.status] ?? 'Error');
+    const failure = await failures.take(req.method, req.path);
+    const status = failure && startFailureAnswer(res, failure);
+    if (!failure || status === undefined) return next();
+    if (failure.json !== undefined) return void res.json(failure.json);
+    res.type('text/plain').send(FAILURE_BODIES[status] ?? 'Error');
   });
 
   // --- authorisation server ---------------------------------------------------------------------------------
@@ -460,10 +436,8 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     });
   }
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenSim(app);
+  const url = server.url;
 
   return {
     url,
@@ -474,11 +448,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     requests,
     arrivals,
     departures,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
     registerApp: (clientId, secret) => void apps.set(clientId, secret),
     addClient: (id, name) => void clients.set(id, { id, name }),
     addTicketType: (id, name) => void lookups.TicketType.set(id, { id, name, active: true }),
@@ -536,7 +506,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     },
     actions: (ticketId) => structuredClone(received.get(ticketId) ?? []),
     tokenRequests: () => tokenRequestCount,
-    failNext: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    failNext: (failure) => failures.push(failure),
     hold: (spec) => holds.add(spec),
     down: (status) => void (downStatus = status),
     expireTokens: () => {

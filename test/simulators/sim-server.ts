@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express, Response } from 'express';
+
+/**
+ * Plumbing every PSA simulator shares: serving its express app on a free loopback port, closing it without
+ * waiting for keep-alive sockets, and the queue of one-off failures a test arms with `failNext`.
+ */
+
+export interface SimServer {
+  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  url: string;
+  /** Cuts open connections and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Serves `app` on an ephemeral loopback port. */
+export async function listenSim(app: Express): Promise<SimServer> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** The part of a simulator failure that decides which requests it hits, how often and how late. */
+export interface SimFailureMatch {
+  method?: string;
+  /** A path prefix (case-insensitive) or a RegExp tested against the full path. */
+  pathPattern: string | RegExp;
+  /** HTTP status to answer with; omit to only delay and then answer normally. */
+  status?: number;
+  retryAfterSeconds?: number;
+  /** How many matching requests fail (default 1). */
+  times?: number;
+  /** Delay before answering, e.g. to exceed the client's timeout. */
+  delayMs?: number;
+}
+
+export interface SimFailureQueue<F extends SimFailureMatch> {
+  /** Arms `failure` for its next `times` matching requests. */
+  push(failure: F): void;
+  /**
+   * The first armed failure matching the request, used up once, after its delay; undefined when none matches.
+   * `alsoPrefixPaths`: other spellings of the path a string pattern may be a prefix of (e.g. below an API root).
+   */
+  take(method: string, path: string, alsoPrefixPaths?: Array<string | undefined>): Promise<F | undefined>;
+}
+
+export function createFailureQueue<F extends SimFailureMatch>(): SimFailureQueue<F> {
+  const failures: Array<F & { remaining: number }> = [];
+  const prefixOf = (pattern: string, path: string | undefined) =>
+    path !== undefined && path.toLowerCase().startsWith(pattern.toLowerCase());
+  return {
+    push: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    async take(method, path, alsoPrefixPaths = []) {
+      const failure = failures.find(
+        (f) =>
+          f.remaining > 0 &&
+          (f.method === undefined || f.method.toUpperCase() === method) &&
+          (typeof f.pathPattern === 'string'
+            ? [path, ...alsoPrefixPaths].some((p) => prefixOf(f.pathPattern as string, p))
+            : f.pathPattern.test(path)),
+      );
+      if (!failure) return undefined;
+      failure.remaining -= 1;
+      if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
+      return failure;
+    },
+  };
+}
+
+/**
+ * Sets the status (and Retry-After, when armed) a failure answers with, and returns that status; undefined when
+ * the failure only delays and the request goes on.
+ */
+export function startFailureAnswer(res: Response, failure: SimFailureMatch): number | undefined {
+  if (failure.status === undefined) return undefined;
+  if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
+  res.status(failure.status);
+  return failure.status;
+}
