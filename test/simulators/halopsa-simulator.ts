@@ -137,6 +137,11 @@ export interface HaloSimulator {
   addActivity(ticketId: number, activity: HaloSimActivity): void;
   /** An agent sets the ticket's status in Halo's UI. */
   setStatus(ticketId: number, statusId: number): void;
+  /**
+   * Someone with access to the ticket changes its fields (e.g. rewrites `details`), as Halo's UI or a
+   * `POST /api/Tickets` would; only the fields that request may change are applied.
+   */
+  editTicket(ticketId: number, fields: HaloSimTicketEdit): void;
   /** The ticket is deleted: every read of it answers 404. */
   deleteTicket(ticketId: number): void;
 }
@@ -330,9 +335,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       }
       const ticket = tickets.get(Number(item.id));
       if (!ticket) return notFound(res, 'Ticket');
-      for (const key of ['status_id', 'team_id', 'team', 'agent_id', 'priority_id', 'summary', 'details']) {
-        if (item[key] !== undefined) ticket[key] = item[key];
-      }
+      applyEdit(ticket, item);
       results.push(view(ticket));
     }
     res.status(201).json(results.length === 1 ? results[0] : results);
@@ -518,8 +521,32 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       const ticket = tickets.get(ticketId);
       if (ticket) ticket.status_id = statusId;
     },
+    editTicket: (ticketId, fields) => {
+      const ticket = tickets.get(ticketId);
+      if (!ticket) throw new Error(`no Halo ticket ${ticketId} to edit`);
+      applyEdit(ticket, fields);
+    },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
   };
+}
+
+/** The ticket fields an edit (`POST /api/Tickets` with an id) may change. */
+const EDITABLE_FIELDS = [
+  'status_id',
+  'team_id',
+  'team',
+  'agent_id',
+  'priority_id',
+  'summary',
+  'details',
+] as const;
+
+export type HaloSimTicketEdit = Partial<Record<(typeof EDITABLE_FIELDS)[number], unknown>>;
+
+function applyEdit(ticket: Record<string, unknown>, fields: Record<string, unknown>): void {
+  for (const key of EDITABLE_FIELDS) {
+    if (fields[key] !== undefined) ticket[key] = fields[key];
+  }
 }
 
 function arrayBody(req: Request, res: Response): Array<Record<string, unknown>> | undefined {
