@@ -1,7 +1,4 @@
 import axios from 'axios';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
@@ -18,9 +15,10 @@ import {
   type AutotaskSimTicketSeed,
   type AutotaskSimulator,
 } from '../simulators/autotask-simulator.js';
-import { captureLogger, rejection } from './adapter-test-helpers.js';
+import { captureLogger, listen, rejection } from './adapter-test-helpers.js';
 import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
+import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadAutotaskRecordings,
   startAutotaskReplayServer,
@@ -216,6 +214,81 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
 
 psaAdapterContract('Autotask adapter against the Autotask simulator', autotaskHarness);
 
+const autotaskDriver: PsaDriver = {
+  psaName: 'Autotask',
+  customerId: String(COMPANY_ID),
+  fields: { target: UDF.target, resetPassword: UDF.resetPassword, resetMfa: UDF.resetMfa },
+  sourceCases: [
+    { label: `email (${SOURCE_EMAIL})`, source: SOURCE_EMAIL, channel: 'email' },
+    { label: `portal (${SOURCE_PORTAL})`, source: SOURCE_PORTAL, channel: 'portal' },
+    { label: 'unlisted (9)', source: 9, channel: 'unknown' },
+    { label: 'missing', source: null, channel: 'unknown' },
+  ],
+  fieldSpellings: [[' reset target ', 'RESET PASSWORD', 'reset mfa']],
+  // UDF values are text (or null when the field was never filled).
+  flagCases: (
+    [
+      ['true', true],
+      ['False', false],
+      ['1', true],
+      ['0', false],
+      [' YES ', true],
+      ['no', false],
+      ['y', true],
+      ['N', false],
+      ['', true],
+      [null, true],
+    ] as Array<[string | null, boolean]>
+  ).map(([value, expected]) => ({ label: JSON.stringify(value), seed: { value }, expected })),
+  foreignPathId: '../Contacts/1',
+  rateLimitDefault: { ms: 30_000, quote: 'Request limit exceeded' },
+  credentialHints: [/username, secret and integration code/],
+  redirectHint: /redirects are not followed/,
+  credentialHeaderPattern: /ApiIntegrationCode|"Secret"/i,
+  parseRetryAfter,
+  keepsTicketAddress: false,
+  allowsNoMoves: true,
+  async start() {
+    const sim = await startSim();
+    const seeder = new AutotaskSeeder(sim);
+    const adapterFor = (overrides: Partial<AutotaskOptions>, logger = silent) =>
+      createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, overrides), logger);
+    const withContact = (fields: Partial<AutotaskSimTicketSeed>) =>
+      String(seeder.ticket({ contactID: seeder.contact('m@contoso.example'), ...fields }));
+    return {
+      adapter: adapterFor({}),
+      adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
+      adapterWithSecret: (secret) =>
+        createAutotaskAdapter(optionsFor(sim.baseUrl, { ...sim.defaultApiUser, secret }), silent),
+      adapterAt: (url) =>
+        createAutotaskAdapter(optionsFor(`${url}/atservicesrest`, sim.defaultApiUser), silent),
+      adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
+      seedResetTicket: () => String(seeder.resetTicket()),
+      seedTicketWithFields: (fields) =>
+        withContact({
+          userDefinedFields: fields.map(({ name, value }) => ({ name, value: value as string | null })),
+        }),
+      seedTicketFromSource: (source) => withContact({ source: source as number | null }),
+      seedTicketWithoutContact: () => String(seeder.ticket({ contactID: null })),
+      seedTicketWithMissingContact: (contactID) => String(seeder.ticket({ contactID })),
+      requests: () => sim.requests,
+      contactReads: () => sim.requests.filter((r) => r.path.includes('/Contacts/')).length,
+      storedNotes: (ticketId) => sim.notes(Number(ticketId)),
+      failTicketRead: (failure) => sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', ...failure }),
+      failNotePost: (ticketId, status) =>
+        sim.failNext({ pathPattern: `/atservicesrest/v1.0/Tickets/${ticketId}/Notes`, status }),
+      secrets: (wrongSecret) => [
+        sim.defaultApiUser.secret,
+        sim.defaultApiUser.integrationCode,
+        ...(wrongSecret ? [wrongSecret] : []),
+      ],
+      teardown: () => sim.close(),
+    };
+  },
+};
+
+psaDriverContract('Autotask adapter against the Autotask simulator', autotaskDriver);
+
 describe('Autotask adapter specifics (simulator)', () => {
   let sim: AutotaskSimulator;
   let seeder: AutotaskSeeder;
@@ -329,31 +402,9 @@ describe('Autotask adapter specifics (simulator)', () => {
       expect(sim.requests.map((r) => r.body)).toEqual([{ id, queueID: HANDOFF.queueId }]);
       expect(sim.ticket(id)).toMatchObject({ queueID: HANDOFF.queueId, status: 1 });
     });
-
-    it('When no status or queue is configured, Then moveTicket sends nothing', async () => {
-      const id = seeder.resetTicket();
-      const bare = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { awaitingConfirmation: {}, handoff: {} }),
-        silent,
-      );
-
-      await bare.moveTicket(String(id), 'awaiting-confirmation');
-      await bare.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests).toEqual([]);
-    });
   });
 
   describe('reading tickets', () => {
-    it('When the ticket has no contact, Then the requester is empty and no contact is read', async () => {
-      const id = seeder.ticket({ contactID: null });
-
-      const ticket = await adapter.getTicket(String(id));
-
-      expect(ticket?.requester).toEqual({});
-      expect(sim.requests.some((r) => r.path.includes('/Contacts/'))).toBe(false);
-    });
-
     it('When the contact belongs to another company, Then its address is not used and a warning is logged', async () => {
       const capture = captureLogger();
       const logged = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), capture.logger);
@@ -375,14 +426,6 @@ describe('Autotask adapter specifics (simulator)', () => {
       expect(ticket?.requester.email).toBeUndefined();
     });
 
-    it('When the contact record is gone, Then the requester has its id only', async () => {
-      const id = seeder.ticket({ contactID: 555 });
-
-      const ticket = await adapter.getTicket(String(id));
-
-      expect(ticket?.requester).toEqual({ contactId: '555' });
-    });
-
     it('When the ticket is a full reset request, Then every field is read', async () => {
       const id = seeder.resetTicket({ target: 'jane@contoso.example', resetPassword: true, resetMfa: false });
 
@@ -400,73 +443,6 @@ describe('Autotask adapter specifics (simulator)', () => {
         attested: false,
         statusId: '1',
       });
-    });
-
-    it('When UDF names differ in case or surrounding space, Then they are still matched', async () => {
-      const id = seeder.ticket({
-        contactID: seeder.contact('m@contoso.example'),
-        userDefinedFields: [
-          { name: ' reset target ', value: ' jane@contoso.example ' },
-          { name: 'RESET PASSWORD', value: 'No' },
-          { name: 'reset mfa', value: 'Y' },
-        ],
-      });
-
-      await expect(adapter.getTicket(String(id))).resolves.toMatchObject({
-        targetIdentifier: 'jane@contoso.example',
-        resetPassword: false,
-        resetMfa: true,
-      });
-    });
-
-    it.each<[string | null, boolean]>([
-      ['true', true],
-      ['False', false],
-      ['1', true],
-      ['0', false],
-      [' YES ', true],
-      ['no', false],
-      ['y', true],
-      ['N', false],
-      ['', true],
-      [null, true],
-    ])('When a flag holds %j, Then it reads %s', async (value, expected) => {
-      const id = seeder.ticket({
-        contactID: seeder.contact('m@contoso.example'),
-        userDefinedFields: [{ name: UDF.resetPassword, value }],
-      });
-
-      const ticket = await adapter.getTicket(String(id));
-
-      expect(ticket?.resetPassword).toBe(expected);
-      expect(ticket?.resetMfa).toBe(true);
-    });
-
-    it('When a flag holds an unrecognised value, Then it reads false and a warning is logged', async () => {
-      const capture = captureLogger();
-      const logged = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), capture.logger);
-      const id = seeder.ticket({
-        contactID: seeder.contact('m@contoso.example'),
-        userDefinedFields: [{ name: UDF.resetMfa, value: 'maybe later' }],
-      });
-
-      const ticket = await logged.getTicket(String(id));
-
-      expect(ticket).toMatchObject({ resetPassword: true, resetMfa: false });
-      expect(capture.lines()).toContainEqual(
-        expect.objectContaining({ level: 40, field: UDF.resetMfa, ticketId: String(id) }),
-      );
-    });
-
-    it.each<[number | null, string]>([
-      [SOURCE_EMAIL, 'email'],
-      [SOURCE_PORTAL, 'portal'],
-      [9, 'unknown'],
-      [null, 'unknown'],
-    ])('When the ticket source is %j, Then the channel is %s', async (source, channel) => {
-      const id = seeder.ticket({ contactID: seeder.contact('m@contoso.example'), source });
-
-      expect((await adapter.getTicket(String(id)))?.channel).toBe(channel);
     });
 
     it.each<[string, Partial<AutotaskSimTicketSeed>, boolean]>([
@@ -489,15 +465,6 @@ describe('Autotask adapter specifics (simulator)', () => {
       const id = seeder.ticket({ issueType: null, subIssueType: null });
 
       expect((await queueOnly.getTicket(String(id)))?.isResetRequest).toBe(true);
-    });
-
-    it('When the ticket id is not an Autotask id, Then getTicket is null without a call and writes refuse it', async () => {
-      await expect(adapter.getTicket('12abc')).resolves.toBeNull();
-      expect(sim.requests).toEqual([]);
-      await expect(
-        adapter.addNote('../Contacts/1', { text: 'x', visibility: 'internal', marker: 'x' }),
-      ).rejects.toBeInstanceOf(PsaError);
-      await expect(adapter.moveTicket('0', 'engineers')).rejects.toBeInstanceOf(PsaError);
     });
   });
 
@@ -536,55 +503,6 @@ describe('Autotask adapter specifics (simulator)', () => {
   });
 
   describe('failures', () => {
-    it('When Autotask answers 429 without Retry-After, Then the TransientError waits the 30 s default and quotes Autotask', async () => {
-      const id = seeder.resetTicket();
-      sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', status: 429 });
-
-      const error = await rejection(adapter.getTicket(String(id)));
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as TransientError).retryAfterMs).toBe(30_000);
-      expect((error as Error).message).toContain('Request limit exceeded');
-    });
-
-    it.each([500, 502, 503])('When Autotask answers %i, Then a TransientError is thrown', async (status) => {
-      const id = seeder.resetTicket();
-      sim.failNext({ pathPattern: `/atservicesrest/v1.0/Tickets/${id}/Notes`, status });
-
-      const error = await rejection(
-        adapter.addNote(String(id), { text: 'x', visibility: 'internal', marker: 'x' }),
-      );
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect(sim.notes(id)).toEqual([]);
-    });
-
-    it('When Autotask is slower than timeoutMs, Then a TransientError is thrown', async () => {
-      const id = seeder.resetTicket();
-      const quick = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { timeoutMs: 100 }),
-        silent,
-      );
-      sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', delayMs: 400 });
-
-      const error = await rejection(quick.getTicket(String(id)));
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as Error).message).toMatch(/timed out/);
-    });
-
-    it('When Autotask cannot be reached, Then a TransientError is thrown', async () => {
-      const baseUrl = sim.baseUrl;
-      await sim.close();
-      sim = await startSim();
-      const down = createAutotaskAdapter(optionsFor(baseUrl, sim.defaultApiUser), silent);
-
-      const error = await rejection(down.getTicket('1'));
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as Error).message).toMatch(/could not reach Autotask \(ECONNREFUSED\)/);
-    });
-
     it('When a configured status id is unknown to Autotask, Then a PsaError carries 400 and the Autotask reason', async () => {
       const id = seeder.resetTicket();
       const wrong = createAutotaskAdapter(
@@ -598,34 +516,6 @@ describe('Autotask adapter specifics (simulator)', () => {
       expect((error as PsaError).status).toBe(400);
       expect((error as Error).message).toContain('Value 99 for field status is not a valid picklist value.');
       expect(sim.ticket(id)).toMatchObject({ status: 1 });
-    });
-
-    it('When the API secret is wrong, Then a PsaError names what to check and leaks no secret', async () => {
-      const secret = 'wrong-secret-0123456789';
-      const wrong = createAutotaskAdapter(optionsFor(sim.baseUrl, { ...sim.defaultApiUser, secret }), silent);
-
-      const error = await rejection(wrong.getTicket(String(seeder.resetTicket())));
-
-      expect(error).toBeInstanceOf(PsaError);
-      expect((error as PsaError).status).toBe(401);
-      expect((error as Error).message).toMatch(/username, secret and integration code/);
-      expect((error as Error).cause).toBeUndefined();
-      expect(inspect(error, { depth: 10 }) + JSON.stringify(error)).not.toContain(secret);
-    });
-
-    it('When a call is forbidden, Then the error holds neither the credential headers nor an axios cause', async () => {
-      const id = seeder.resetTicket();
-      sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', status: 403 });
-
-      const error = await rejection(adapter.getTicket(String(id)));
-
-      expect(error).toBeInstanceOf(PsaError);
-      expect((error as PsaError).status).toBe(403);
-      expect((error as Error).cause).toBeUndefined();
-      const dump = inspect(error, { depth: 10 }) + JSON.stringify(error);
-      expect(dump).not.toContain(sim.defaultApiUser.secret);
-      expect(dump).not.toContain(sim.defaultApiUser.integrationCode);
-      expect(dump).not.toMatch(/ApiIntegrationCode|"Secret"/i);
     });
 
     it('When an Autotask error body echoes the secret, Then the quoted message blanks it out', async () => {
@@ -644,29 +534,6 @@ describe('Autotask adapter specifics (simulator)', () => {
       }
     });
 
-    it('When Autotask answers with a redirect, Then it is not followed and a PsaError names the base URL', async () => {
-      let followed = 0;
-      const target = await listen((_req, res) => {
-        followed += 1;
-        res.end('{}');
-      });
-      const redirecting = await listen((_req, res) => {
-        res.writeHead(302, { Location: `${target.url}/atservicesrest/v1.0/Tickets/1` });
-        res.end();
-      });
-      try {
-        const error = await rejection(
-          createAutotaskAdapter(optionsFor(redirecting.url, sim.defaultApiUser), silent).getTicket('1'),
-        );
-        expect(error).toBeInstanceOf(PsaError);
-        expect((error as Error).message).toMatch(/redirects are not followed/);
-        expect(followed).toBe(0);
-      } finally {
-        await redirecting.close();
-        await target.close();
-      }
-    });
-
     it.each<[string, Partial<AutotaskOptions>]>([
       ['the same publish value for both visibilities', { notes: { ...NOTES, internalPublishId: 1 } }],
       ['no note type', { notes: { ...NOTES, noteTypeId: 0 } }],
@@ -680,21 +547,6 @@ describe('Autotask adapter specifics (simulator)', () => {
   });
 });
 
-async function listen(
-  handler: Parameters<typeof createServer>[1],
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
-}
-
 describe('Autotask helpers', () => {
   it.each([
     ['https://webservices5.autotask.net/atservicesrest', 'https://webservices5.autotask.net/atservicesrest'],
@@ -705,14 +557,6 @@ describe('Autotask helpers', () => {
     ],
   ])('When the configured base URL is %j, Then it normalises to %s', (input, expected) => {
     expect(normaliseAutotaskBaseUrl(input)).toBe(expected);
-  });
-
-  it('When Retry-After is seconds, a date, or junk, Then the wait is read or defaults to 30 s', () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('12', now)).toBe(12_000);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:01:00 GMT', now)).toBe(60_000);
-    expect(parseRetryAfter(undefined, now)).toBe(30_000);
-    expect(parseRetryAfter('soon', now)).toBe(30_000);
   });
 
   it('When an error body has errors, a message, or text, Then it is quoted on one line', () => {

@@ -247,14 +247,14 @@ const cwDriver: PsaDriver = {
   customerId: String(COMPANY),
   fields: FIELDS,
   sourceCases: [
-    ['Email Connector', 'Email Connector', 'email'],
-    ['E-mail', 'E-mail', 'email'],
-    ['Portal', 'Portal', 'portal'],
-    ['Customer Portal', 'Customer Portal', 'portal'],
-    ['Phone', 'Phone', 'agent'],
-    ['Walk In', 'Walk In', 'agent'],
-    ['Carrier pigeon', 'Carrier pigeon', 'unknown'],
-    ['missing', undefined, 'unknown'],
+    { label: 'Email Connector', source: 'Email Connector', channel: 'email' },
+    { label: 'E-mail', source: 'E-mail', channel: 'email' },
+    { label: 'Portal', source: 'Portal', channel: 'portal' },
+    { label: 'Customer Portal', source: 'Customer Portal', channel: 'portal' },
+    { label: 'Phone', source: 'Phone', channel: 'agent' },
+    { label: 'Walk In', source: 'Walk In', channel: 'agent' },
+    { label: 'Carrier pigeon', source: 'Carrier pigeon', channel: 'unknown' },
+    { label: 'missing', source: undefined, channel: 'unknown' },
   ],
   fieldSpellings: [[' RESET TARGET', 'reset password ', 'remove mfa']],
   // A custom field's type and value: a Checkbox left unticked has no value at all.
@@ -272,11 +272,11 @@ const cwDriver: PsaDriver = {
       ['Checkbox', false, false],
       ['Checkbox', undefined, false],
     ] as Array<[string, unknown, boolean]>
-  ).map(([type, value, expected]) => [
-    `${type} ${value === undefined ? 'without a value' : JSON.stringify(value)}`,
-    { type, ...(value === undefined ? {} : { value }) },
+  ).map(([type, value, expected]) => ({
+    label: `${type} ${value === undefined ? 'without a value' : JSON.stringify(value)}`,
+    seed: { type, ...(value === undefined ? {} : { value }) },
     expected,
-  ]),
+  })),
   foreignPathId: '../company/contacts/1',
   rateLimitDefault: { ms: 5_000 },
   credentialHints: [/public\/private keys and the clientId/],
@@ -327,7 +327,8 @@ const cwDriver: PsaDriver = {
       contactReads: () => sim.requests.filter((r) => r.apiPath?.startsWith('/company/contacts')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/service/tickets', ...failure }),
-      failNotePost: (status) => sim.failNext({ method: 'POST', pathPattern: '/service/tickets', status }),
+      failNotePost: (_ticketId, status) =>
+        sim.failNext({ method: 'POST', pathPattern: '/service/tickets', status }),
       secrets: (wrongKey) => [
         sim.member.privateKey,
         ...(wrongKey

@@ -202,10 +202,10 @@ const haloDriver: PsaDriver = {
   customerId: String(CLIENT_ID),
   fields: { target: 'CFResetTarget', resetPassword: 'CFResetPassword', resetMfa: 'CFResetMfa' },
   sourceCases: [
-    ['Email', 'Email', 'email'],
-    ['Self Service Portal', 'Self Service Portal', 'portal'],
-    ['Agent', 'Agent', 'agent'],
-    ['Carrier pigeon', 'Carrier pigeon', 'unknown'],
+    { label: 'Email', source: 'Email', channel: 'email' },
+    { label: 'Self Service Portal', source: 'Self Service Portal', channel: 'portal' },
+    { label: 'Agent', source: 'Agent', channel: 'agent' },
+    { label: 'Carrier pigeon', source: 'Carrier pigeon', channel: 'unknown' },
   ],
   fieldSpellings: [
     ['resettarget', 'RESETPASSWORD', 'cfresetmfa'],
@@ -229,11 +229,11 @@ const haloDriver: PsaDriver = {
       [2, 'Yes', true],
       [1, 'No', false],
     ] as Array<[unknown, string | undefined, boolean]>
-  ).map(([value, display, expected]) => [
-    `value ${JSON.stringify(value)}${display ? ` shown as ${display}` : ''}`,
-    { value, ...(display ? { display } : {}) },
+  ).map(([value, display, expected]) => ({
+    label: `value ${JSON.stringify(value)}${display ? ` shown as ${display}` : ''}`,
+    seed: { value, ...(display ? { display } : {}) },
     expected,
-  ]),
+  })),
   foreignPathId: '../Users/1',
   rateLimitDefault: { ms: 30_000, quote: 'Rate Limit Reached' },
   credentialHints: [/client secret/, 'invalid_client'],
@@ -286,7 +286,7 @@ const haloDriver: PsaDriver = {
       contactReads: () => sim.requests.filter((r) => r.path.startsWith('/api/Users')).length,
       storedNotes: (ticketId) => sim.actions(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/api/Tickets', ...failure }),
-      failNotePost: (status) => sim.failNext({ pathPattern: '/api/Actions', status }),
+      failNotePost: (_ticketId, status) => sim.failNext({ pathPattern: '/api/Actions', status }),
       secrets: (wrongSecret) => [sim.defaultApp.clientSecret, ...(wrongSecret ? [wrongSecret] : [])],
       teardown: () => sim.close(),
     };

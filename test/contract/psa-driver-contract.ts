@@ -30,11 +30,11 @@ export interface PsaDriver {
   /** The configured names of the form's fields. */
   fields: { target: string; resetPassword: string; resetMfa: string };
   /** Ticket sources as the PSA stores them, and the channel each reads as. */
-  sourceCases: Array<[label: string, source: unknown, channel: string]>;
+  sourceCases: Array<{ label: string; source: unknown; channel: string }>;
   /** Spellings of the three fields' names (target, password, MFA) the adapter must still match. */
   fieldSpellings: Array<[string, string, string]>;
   /** Values of the password flag as the PSA stores them, and what each reads as. */
-  flagCases: Array<[label: string, seed: Omit<PsaFieldSeed, 'name'>, expected: boolean]>;
+  flagCases: Array<{ label: string; seed: Omit<PsaFieldSeed, 'name'>; expected: boolean }>;
   /** An id no ticket of this PSA can have, that reaches another resource when pasted into a path. */
   foreignPathId: string;
   /** The wait a 429 without Retry-After means, and the PSA text the error quotes (when it quotes one). */
@@ -89,8 +89,8 @@ export interface PsaDriverSession {
   storedNotes(ticketId: string): unknown[];
   /** The next ticket read answers `status` (default: a normal answer) after `delayMs`. */
   failTicketRead(failure: { status?: number; delayMs?: number }): void;
-  /** The next note post answers `status`. */
-  failNotePost(status: number): void;
+  /** The next note post to the ticket answers `status`. */
+  failNotePost(ticketId: string, status: number): void;
   /** Credential values (and spellings of them, e.g. an encoded header) that must never show in an error. */
   secrets(wrongSecret?: string): string[];
 
@@ -162,14 +162,17 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
         },
       );
 
-      it.each(psa.flagCases)('When a flag holds %s, Then it reads %s', async (_label, seed, expected) => {
-        const id = d.seedTicketWithFields([{ name: psa.fields.resetPassword, ...seed }]);
+      it.each(psa.flagCases)(
+        'When a flag holds $label, Then it reads $expected',
+        async ({ seed, expected }) => {
+          const id = d.seedTicketWithFields([{ name: psa.fields.resetPassword, ...seed }]);
 
-        const ticket = await d.adapter.getTicket(id);
+          const ticket = await d.adapter.getTicket(id);
 
-        expect(ticket?.resetPassword).toBe(expected);
-        expect(ticket?.resetMfa).toBe(true);
-      });
+          expect(ticket?.resetPassword).toBe(expected);
+          expect(ticket?.resetMfa).toBe(true);
+        },
+      );
 
       it('When a flag holds an unrecognised value, Then it reads false and a warning is logged', async () => {
         const capture = captureLogger();
@@ -185,8 +188,8 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
       });
 
       it.each(psa.sourceCases)(
-        'When the ticket source is %s, Then the channel is %s',
-        async (_label, source, channel) => {
+        'When the ticket source is $label, Then the channel is $channel',
+        async ({ source, channel }) => {
           const id = d.seedTicketFromSource(source);
 
           expect((await d.adapter.getTicket(id))?.channel).toBe(channel);
@@ -234,7 +237,7 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
         'When the PSA answers %i to a note, Then a TransientError is thrown and no note exists',
         async (status) => {
           const id = d.seedResetTicket();
-          d.failNotePost(status);
+          d.failNotePost(id, status);
 
           const error = await rejection(
             d.adapter.addNote(id, { text: 'x', visibility: 'internal', marker: 'x' }),
