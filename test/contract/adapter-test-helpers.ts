@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../../services/logging/logger.js';
 
 /** Small helpers the PSA adapter contract tests share. */
@@ -22,20 +20,4 @@ export function captureLogger(): { logger: Logger; lines: () => Array<Record<str
   const out: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void out.push(s) } });
   return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
-
-/** A bare HTTP server on a free loopback port, for what no simulator plays (a redirect, an echoing proxy). */
-export async function listen(
-  handler: Parameters<typeof createServer>[1],
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
 }

@@ -15,7 +15,8 @@ import {
   type AutotaskSimTicketSeed,
   type AutotaskSimulator,
 } from '../simulators/autotask-simulator.js';
-import { captureLogger, listen, rejection } from './adapter-test-helpers.js';
+import { captureLogger, rejection } from './adapter-test-helpers.js';
+import { listenSim } from '../simulators/sim-server.js';
 import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
@@ -519,7 +520,7 @@ describe('Autotask adapter specifics (simulator)', () => {
     });
 
     it('When an Autotask error body echoes the secret, Then the quoted message blanks it out', async () => {
-      const echo = await listen((_req, res) => {
+      const echo = await listenSim((_req, res) => {
         res.writeHead(400, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ errors: [`bad header Secret=${sim.defaultApiUser.secret}`] }));
       });

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
 import type { Logger } from '../../services/logging/logger.js';
-import { captureLogger, listen, rejection } from './adapter-test-helpers.js';
+import { captureLogger, rejection } from './adapter-test-helpers.js';
+import { listenSim } from '../simulators/sim-server.js';
 
 /**
  * How every PSA adapter reads odd data, fails and guards its credentials, run once per PSA against its simulator
@@ -260,7 +261,7 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
       });
 
       it('When the PSA cannot be reached, Then a TransientError names it and the connection error', async () => {
-        const gone = await listen((_req, res) => res.end());
+        const gone = await listenSim((_req, res) => res.end());
         await gone.close();
 
         const error = await rejection(d.adapterAt(gone.url).getTicket('1'));
@@ -301,11 +302,11 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
 
       it('When the PSA answers with a redirect, Then it is not followed and a PsaError says so', async () => {
         let followed = 0;
-        const target = await listen((_req, res) => {
+        const target = await listenSim((_req, res) => {
           followed += 1;
           res.end('{}');
         });
-        const redirecting = await listen((req, res) => {
+        const redirecting = await listenSim((req, res) => {
           res.writeHead(302, { Location: `${target.url}${req.url ?? '/'}` });
           res.end();
         });

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createFailureQueue, listenSim, startFailureAnswer, type SimFailureMatch } from './sim-server.js';
+import { createFailureQueue, failureMiddleware, listenSim, type SimFailureMatch } from './sim-server.js';
 import {
   activityNote,
   activityTimeEntry,
@@ -216,15 +216,14 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
     next();
   });
 
-  app.use(async (req, res, next) => {
-    const failure = await failures.take(req.method, req.path);
-    const status = failure && startFailureAnswer(res, failure);
-    if (!failure || status === undefined) return next();
-    if (failure.json !== undefined) return void res.json(failure.json);
-    const body = FAILURE_BODIES[status] ?? { errors: [`HTTP ${failure.status}`] };
-    if (typeof body === 'string') res.type('text/plain').send(body);
-    else res.json(body);
-  });
+  app.use(
+    failureMiddleware(failures, (res, failure, status) => {
+      if (failure.json !== undefined) return void res.json(failure.json);
+      const body = FAILURE_BODIES[status] ?? { errors: [`HTTP ${status}`] };
+      if (typeof body === 'string') res.type('text/plain').send(body);
+      else res.json(body);
+    }),
+  );
 
   const api = express.Router({ caseSensitive: false });
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createFailureQueue, listenSim, startFailureAnswer, type SimFailureMatch } from './sim-server.js';
+import { createFailureQueue, failureMiddleware, listenSim, type SimFailureMatch } from './sim-server.js';
 import { activityNote, type CwSimActivity } from './connectwise-sim-activity.js';
 
 /**
@@ -356,16 +356,20 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     next();
   });
 
-  app.use(async (req, res, next) => {
-    const apiPath = apiPathOf(req.path);
-    const failure = await failures.take(req.method, req.path, [apiPath]);
-    if (failure?.falseSuccess) res.locals.falseSuccess = true;
-    const status = failure && startFailureAnswer(res, failure);
-    if (!failure || status === undefined) return next();
-    if (failure.headers) res.set(failure.headers);
-    if (typeof failure.body === 'string') res.type('text/html').send(failure.body);
-    else res.json(failure.body ?? FAILURE_BODIES[status] ?? cwError('Error', 'Error'));
-  });
+  app.use(
+    failureMiddleware(
+      failures,
+      (res, failure, status) => {
+        if (failure.headers) res.set(failure.headers);
+        if (typeof failure.body === 'string') res.type('text/html').send(failure.body);
+        else res.json(failure.body ?? FAILURE_BODIES[status] ?? cwError('Error', 'Error'));
+      },
+      {
+        alsoPrefixPaths: (req) => [apiPathOf(req.path)],
+        onTaken: (res, failure) => void (failure.falseSuccess && (res.locals.falseSuccess = true)),
+      },
+    ),
+  );
 
   // --- callback signing key ---------------------------------------------------------------------------------
   app.get(keyPath, (req, res) => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createFailureQueue, listenSim, startFailureAnswer, type SimFailureMatch } from './sim-server.js';
+import { createFailureQueue, failureMiddleware, listenSim, type SimFailureMatch } from './sim-server.js';
 import { activityAction, HALO_SIM_API_AGENT_ID, type HaloSimActivity } from './halopsa-sim-activity.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
@@ -253,13 +253,12 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     next();
   });
 
-  app.use(async (req, res, next) => {
-    const failure = await failures.take(req.method, req.path);
-    const status = failure && startFailureAnswer(res, failure);
-    if (!failure || status === undefined) return next();
-    if (failure.json !== undefined) return void res.json(failure.json);
-    res.type('text/plain').send(FAILURE_BODIES[status] ?? 'Error');
-  });
+  app.use(
+    failureMiddleware(failures, (res, failure, status) => {
+      if (failure.json !== undefined) return void res.json(failure.json);
+      res.type('text/plain').send(FAILURE_BODIES[status] ?? 'Error');
+    }),
+  );
 
   // --- authorisation server ---------------------------------------------------------------------------------
   app.post('/auth/token', (req, res) => {

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
 /**
  * Plumbing every PSA simulator shares: serving its express app on a free loopback port, closing it without
@@ -14,11 +14,10 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-/** Serves `app` on an ephemeral loopback port. */
-export async function listenSim(app: Express): Promise<SimServer> {
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+/** Serves `handler` (an express app, or a bare handler for what no simulator plays) on a free loopback port. */
+export async function listenSim(handler: RequestListener): Promise<SimServer> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
@@ -85,4 +84,26 @@ export function startFailureAnswer(res: Response, failure: SimFailureMatch): num
   if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
   res.status(failure.status);
   return failure.status;
+}
+
+/**
+ * Middleware answering a request an armed failure matches: `answer` writes the body after the status (and
+ * Retry-After) are set. A failure without a status only delays the request (after `onTaken` saw it).
+ */
+export function failureMiddleware<F extends SimFailureMatch>(
+  failures: SimFailureQueue<F>,
+  answer: (res: Response, failure: F, status: number) => void,
+  options: {
+    alsoPrefixPaths?: (req: Request) => Array<string | undefined>;
+    onTaken?: (res: Response, failure: F) => void;
+  } = {},
+): RequestHandler {
+  return (req, res, next) => {
+    void failures.take(req.method, req.path, options.alsoPrefixPaths?.(req)).then((failure) => {
+      if (failure) options.onTaken?.(res, failure);
+      const status = failure && startFailureAnswer(res, failure);
+      if (!failure || status === undefined) return next();
+      answer(res, failure, status);
+    }, next);
+  };
 }
