@@ -720,11 +720,7 @@ async function seedSimulatorFrom(recording: AutotaskRecording): Promise<Autotask
   for (const { ticketId, at, ...activity } of seed.activities ?? []) {
     sim.addActivity(ticketId, { ...activity, at: new Date(at) });
   }
-  for (const note of seed.notes ?? []) {
-    await axios.post(`${sim.baseUrl}/v1.0/Tickets/${note.ticketId}/Notes`, note.body, {
-      headers: { ApiIntegrationCode: user.integrationCode, UserName: user.username, Secret: user.secret },
-    });
-  }
+  for (const note of seed.notes ?? []) await sim.writeNoteAsApi(note.ticketId, note.body);
   for (const failure of seed.failNext ?? []) sim.failNext(failure);
   return sim;
 }

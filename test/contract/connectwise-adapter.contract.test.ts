@@ -880,18 +880,10 @@ async function seedSimulatorFrom(recording: ConnectWiseRecording): Promise<Conne
   for (const c of seed.contacts ?? []) sim.addContact(c);
   for (const b of seed.boards ?? []) sim.addBoard(b.id, b.name, b.statuses);
   for (const t of seed.tickets ?? []) sim.addTicket(t);
-  const member = seed.members[0];
-  if (!member) throw new Error('a recording needs an API member');
-  const headers = {
-    Authorization: `Basic ${Buffer.from(`${member.companyId}+${member.publicKey}:${member.privateKey}`).toString('base64')}`,
-    clientId: seed.clientId,
-  };
   for (const { ticketId, at, ...activity } of seed.activities ?? []) {
     sim.addActivity(ticketId, { ...activity, at: new Date(at) });
   }
-  for (const n of seed.notes ?? []) {
-    await axios.post(`${sim.apiBase}/service/tickets/${n.ticketId}/notes`, n.body, { headers });
-  }
+  for (const n of seed.notes ?? []) await sim.writeNoteAsApi(n.ticketId, n.body);
   for (const f of seed.failures ?? []) sim.failNext(f);
   return sim;
 }

@@ -652,11 +652,7 @@ async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloS
   });
   const token = (await axios.post<{ access_token: string }>(`${sim.authServerUrl}/token`, form.toString()))
     .data.access_token;
-  for (const action of seed.actions ?? []) {
-    await axios.post(`${sim.resourceServerUrl}/Actions`, [action], {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-  }
+  for (const action of seed.actions ?? []) await sim.writeActionsAsApi([action]);
   return { sim, token };
 }
 

@@ -1,6 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createFailureQueue, failureMiddleware, listenSim, type SimFailureMatch } from './sim-server.js';
+import {
+  createFailureQueue,
+  failureMiddleware,
+  listenSim,
+  writeThroughApi,
+  type SimFailureMatch,
+} from './sim-server.js';
 import {
   activityNote,
   activityTimeEntry,
@@ -146,6 +152,8 @@ export interface AutotaskSimulator {
   setStatus(ticketId: number, statusId: number): void;
   /** The ticket is deleted: reading it answers `{item: null}`. */
   deleteTicket(ticketId: number): void;
+  /** A note the API user wrote earlier, posted through `POST /Tickets/{id}/Notes` with the default user's headers. */
+  writeNoteAsApi(ticketId: number, body: Record<string, unknown>): Promise<void>;
 }
 
 const ROOT = '/atservicesrest/v1.0';
@@ -516,6 +524,12 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
       if (ticket) ticket.status = statusId;
     },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
+    writeNoteAsApi: async (ticketId, body) =>
+      void (await writeThroughApi(`${url}/atservicesrest/v1.0/Tickets/${ticketId}/Notes`, body, {
+        ApiIntegrationCode: defaultApiUser.integrationCode,
+        UserName: defaultApiUser.username,
+        Secret: defaultApiUser.secret,
+      })),
     signedWebhook: (ticketId, { action, secretKey, fields }) => {
       const ticket = tickets.get(ticketId) ?? {};
       webhookSequence += 1;

@@ -1,6 +1,12 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createFailureQueue, failureMiddleware, listenSim, type SimFailureMatch } from './sim-server.js';
+import {
+  createFailureQueue,
+  failureMiddleware,
+  listenSim,
+  writeThroughApi,
+  type SimFailureMatch,
+} from './sim-server.js';
 import { activityNote, type CwSimActivity } from './connectwise-sim-activity.js';
 
 /**
@@ -207,6 +213,8 @@ export interface ConnectWiseSimulator {
   setStatus(ticketId: number, statusId: number): void;
   /** The ticket is deleted: every read of it answers 404. */
   deleteTicket(ticketId: number): void;
+  /** A note the API member wrote earlier, posted through `POST /service/tickets/{id}/notes` as that member. */
+  writeNoteAsApi(ticketId: number, body: Record<string, unknown>): Promise<void>;
 }
 
 interface StoredTicket {
@@ -858,6 +866,11 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
       if (ticket) ticket.statusId = statusId;
     },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
+    writeNoteAsApi: async (ticketId, body) =>
+      void (await writeThroughApi(`${url}${apiPrefix}/service/tickets/${ticketId}/notes`, body, {
+        Authorization: `Basic ${Buffer.from(`${companyId}+${member.publicKey}:${member.privateKey}`).toString('base64')}`,
+        clientId,
+      })),
     signedCallback: (ticketId, opts = {}) => {
       const action = opts.action ?? 'added';
       const company = opts.companyId ?? companyId;

@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createFailureQueue, failureMiddleware, listenSim, type SimFailureMatch } from './sim-server.js';
+import {
+  createFailureQueue,
+  failureMiddleware,
+  listenSim,
+  writeThroughApi,
+  type SimFailureMatch,
+} from './sim-server.js';
 import { activityAction, HALO_SIM_API_AGENT_ID, type HaloSimActivity } from './halopsa-sim-activity.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
@@ -144,6 +150,8 @@ export interface HaloSimulator {
   editTicket(ticketId: number, fields: HaloSimTicketEdit): void;
   /** The ticket is deleted: every read of it answers 404. */
   deleteTicket(ticketId: number): void;
+  /** Actions the API application wrote earlier, posted through `POST /api/Actions` with the default app's token. */
+  writeActionsAsApi(actions: Array<Record<string, unknown>>): Promise<void>;
 }
 
 interface StoredAction {
@@ -526,6 +534,21 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       applyEdit(ticket, fields);
     },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
+    writeActionsAsApi: async (items) => {
+      const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: defaultApp.clientId,
+        client_secret: defaultApp.clientSecret,
+        scope: 'all',
+      });
+      const res = await fetch(`${url}/auth/token${options.tenant ? `?tenant=${options.tenant}` : ''}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
+      const { access_token: token } = (await res.json()) as { access_token: string };
+      await writeThroughApi(`${url}/api/Actions`, items, { Authorization: `Bearer ${token}` });
+    },
   };
 }
 

@@ -28,6 +28,25 @@ export async function listenSim(handler: RequestListener): Promise<SimServer> {
   };
 }
 
+/**
+ * Sends a write to a simulator through its own API, as the service would, so what a test seeds is stored exactly
+ * like the service's writes; refuses loudly when the simulator refuses it.
+ */
+export async function writeThroughApi(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`simulator refused POST ${new URL(url).pathname}: HTTP ${res.status} ${text}`);
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
+
 /** The part of a simulator failure that decides which requests it hits, how often and how late. */
 export interface SimFailureMatch {
   method?: string;
