@@ -17,7 +17,8 @@ import {
 } from '../simulators/autotask-simulator.js';
 import { captureLogger, rejection } from './adapter-test-helpers.js';
 import { listenSim } from '../simulators/sim-server.js';
-import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
+import { describeAdapterReplays, describeSimulatorDrift, type ReplayScenario } from './recorded-exchanges.js';
+import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
@@ -592,66 +593,43 @@ function recordedAdapter(
   );
 }
 
-const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskRecording) => Promise<void>> = {
-  'ticket-read': async (replay, rec) => {
-    await expect(recordedAdapter(replay, rec).getTicket('7865')).resolves.toEqual({
-      ticketId: '7865',
-      psaCustomerId: '174',
-      summary: 'Password reset for Jane Doe',
-      isResetRequest: true,
-      channel: 'email',
-      requester: { contactId: '30682', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
-      targetIdentifier: 'jane.doe@contoso.example',
-      resetPassword: true,
-      resetMfa: false,
-      details: 'Please reset Jane.',
-      // Email-to-ticket, but Autotask keeps neither the sender nor the Reply-To of the message.
-      emailOrigin: {},
-      // The attestation UDF is configured but this ticket's form has none: not attested.
-      attested: false,
-      statusId: '1',
-    });
-  },
-  'ticket-unknown': async (replay, rec) => {
-    await expect(recordedAdapter(replay, rec).getTicket('987654')).resolves.toBeNull();
-  },
-  'notes-post': async (replay, rec) => {
-    const adapter = recordedAdapter(replay, rec);
-    await adapter.addNote('7865', {
-      text: 'Reset done for jane.doe@contoso.example.\nOne-time link: https://links.example/s/abc\nRef RD-7',
-      visibility: 'customer',
-      marker: 'RD-7',
-    });
-    await adapter.addNote('7865', {
-      text: 'Handed to engineers: target is synced from AD. Ref RD-8',
-      visibility: 'internal',
-      marker: 'RD-8',
-    });
-  },
-  'activity-read': async (replay, rec) => {
-    const activity = recordedAdapter(replay, rec).activitySince(
-      '7865',
-      new Date('2026-12-01T09:00:00Z'),
-      '1',
-    );
-    await expect(activity).resolves.toEqual({
-      replied: true,
-      statusChanged: false,
-      currentStatusId: '1',
-      ticketFound: true,
+const scenarios: Record<string, ReplayScenario<AutotaskRecording, AutotaskReplayServer>> = {
+  ...sharedRecordedScenarios<AutotaskRecording, AutotaskReplayServer>({
+    adapter: (replay, rec) => recordedAdapter(replay, rec),
+    ticketId: '7865',
+    ticketReads: {
+      'ticket-read': {
+        ticketId: '7865',
+        psaCustomerId: '174',
+        summary: 'Password reset for Jane Doe',
+        isResetRequest: true,
+        channel: 'email',
+        requester: { contactId: '30682', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+        targetIdentifier: 'jane.doe@contoso.example',
+        resetPassword: true,
+        resetMfa: false,
+        details: 'Please reset Jane.',
+        // Email-to-ticket, but Autotask keeps neither the sender nor the Reply-To of the message.
+        emailOrigin: {},
+        // The attestation UDF is configured but this ticket's form has none: not attested.
+        attested: false,
+        statusId: '1',
+      },
+    },
+    notFound: 'ticket-unknown',
+    notesPost: 'notes-post',
+    markerLookup: 'notes-query',
+    moveToEngineers: 'ticket-update',
+    activity: {
+      name: 'activity-read',
       replies: [
         { at: new Date('2026-12-01T09:20:00Z'), by: 'contact' },
         { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer' },
         { at: new Date('2026-12-01T09:40:00Z'), by: 'engineer' },
       ],
-    });
-  },
-  'notes-query': async (replay, rec) => {
-    await expect(recordedAdapter(replay, rec).hasNoteWithMarker('7865', 'RD-7')).resolves.toBe(true);
-  },
-  'ticket-update': async (replay, rec) => {
-    await recordedAdapter(replay, rec).moveTicket('7865', 'engineers');
-  },
+    },
+    rateLimited: { name: 'rate-limited', retryAfterMs: 30_000 },
+  }),
   'invalid-status': async (replay, rec) => {
     const error = await rejection(
       recordedAdapter(replay, rec, { awaitingConfirmation: { statusId: 99 } }).moveTicket(
@@ -679,11 +657,6 @@ const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskReco
     );
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toContain('Title is required for notes on tickets of this category.');
-  },
-  'rate-limited': async (replay, rec) => {
-    const error = await rejection(recordedAdapter(replay, rec).getTicket('7865'));
-    expect(error).toBeInstanceOf(TransientError);
-    expect((error as TransientError).retryAfterMs).toBe(30_000);
   },
   'auth-refused': async (replay, rec) => {
     const error = await rejection(

@@ -19,7 +19,8 @@ import {
   type CwSimTicketSeed,
 } from '../simulators/connectwise-simulator.js';
 import { rejection } from './adapter-test-helpers.js';
-import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
+import { describeAdapterReplays, describeSimulatorDrift, type ReplayScenario } from './recorded-exchanges.js';
+import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { errorDump, psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
@@ -726,75 +727,56 @@ function recordedAdapter(replay: CwReplayServer, overrides: Partial<ConnectWiseO
   return createConnectWiseAdapter(recordedOptions(replay, overrides), silent);
 }
 
-const scenarios: Record<string, (replay: CwReplayServer) => Promise<void>> = {
-  'ticket-read': async (replay) => {
-    await expect(recordedAdapter(replay).getTicket('4242')).resolves.toEqual({
-      ticketId: '4242',
-      psaCustomerId: '19300',
-      summary: 'Password reset for Jane Doe',
-      isResetRequest: true,
-      channel: 'portal',
-      requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
-      targetIdentifier: 'jane.doe@contoso.example',
-      resetPassword: true,
-      resetMfa: false,
-      details: 'Please reset Jane, she is locked out.',
-      attested: true,
-      statusId: '1',
-    });
-  },
-  'ticket-read-email': async (replay) => {
-    await expect(recordedAdapter(replay).getTicket('4243')).resolves.toEqual({
-      ticketId: '4243',
-      psaCustomerId: '19300',
-      summary: 'Password reset please',
-      isResetRequest: true,
-      channel: 'email',
-      requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
-      resetPassword: true,
-      // An unticked Checkbox is a no.
-      resetMfa: false,
-      details: 'Hi,\nplease reset the password for Jane Doe.\nThanks, Mark',
-      emailOrigin: { from: 'mark.manager@contoso.example' },
-      attested: false,
-      statusId: '1',
-    });
-  },
-  'ticket-not-found': async (replay) => {
-    await expect(recordedAdapter(replay).getTicket('987654')).resolves.toBeNull();
-  },
-  'notes-post': async (replay) => {
-    const adapter = recordedAdapter(replay);
-    await adapter.addNote('4242', {
-      text: 'Reset done for jane.doe@contoso.example.\nOne-time link: https://links.example/s/abc\nRef RD-7',
-      visibility: 'customer',
-      marker: 'RD-7',
-    });
-    await adapter.addNote('4242', {
-      text: 'Handed to engineers: target is synced from AD. Ref RD-8',
-      visibility: 'internal',
-      marker: 'RD-8',
-    });
-  },
-  'activity-read': async (replay) => {
-    const adapter = recordedAdapter(replay, { apiMemberIdentifier: 'ResetdeskAPI' });
-    await expect(adapter.activitySince('4242', new Date('2026-12-01T09:00:00Z'), '1')).resolves.toEqual({
-      replied: true,
-      statusChanged: false,
-      currentStatusId: '1',
-      ticketFound: true,
+const scenarios: Record<string, ReplayScenario<ConnectWiseRecording, CwReplayServer>> = {
+  ...sharedRecordedScenarios<ConnectWiseRecording, CwReplayServer>({
+    adapter: (replay) => recordedAdapter(replay),
+    ticketId: '4242',
+    ticketReads: {
+      'ticket-read': {
+        ticketId: '4242',
+        psaCustomerId: '19300',
+        summary: 'Password reset for Jane Doe',
+        isResetRequest: true,
+        channel: 'portal',
+        requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+        targetIdentifier: 'jane.doe@contoso.example',
+        resetPassword: true,
+        resetMfa: false,
+        details: 'Please reset Jane, she is locked out.',
+        attested: true,
+        statusId: '1',
+      },
+      'ticket-read-email': {
+        ticketId: '4243',
+        psaCustomerId: '19300',
+        summary: 'Password reset please',
+        isResetRequest: true,
+        channel: 'email',
+        requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+        resetPassword: true,
+        // An unticked Checkbox is a no.
+        resetMfa: false,
+        details: 'Hi,\nplease reset the password for Jane Doe.\nThanks, Mark',
+        emailOrigin: { from: 'mark.manager@contoso.example' },
+        attested: false,
+        statusId: '1',
+      },
+    },
+    notFound: 'ticket-not-found',
+    notesPost: 'notes-post',
+    markerLookup: 'notes-list',
+    moveToEngineers: 'ticket-move',
+    activity: {
+      name: 'activity-read',
+      // Telling the service's own notes from an engineer's needs the API member's identifier.
+      adapter: (replay) => recordedAdapter(replay, { apiMemberIdentifier: 'ResetdeskAPI' }),
       replies: [
         { at: new Date('2026-12-01T09:20:00Z'), by: 'contact', author: 'Mark Manager' },
         { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer', author: 'Jane Doe-Tech' },
       ],
-    });
-  },
-  'notes-list': async (replay) => {
-    await expect(recordedAdapter(replay).hasNoteWithMarker('4242', 'RD-7')).resolves.toBe(true);
-  },
-  'ticket-move': async (replay) => {
-    await recordedAdapter(replay).moveTicket('4242', 'engineers');
-  },
+    },
+    rateLimited: { name: 'rate-limited', retryAfterMs: 7_000 },
+  }),
   'ticket-awaiting': async (replay) => {
     await recordedAdapter(replay).moveTicket('4242', 'awaiting-confirmation');
   },
@@ -839,11 +821,6 @@ const scenarios: Record<string, (replay: CwReplayServer) => Promise<void>> = {
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(400);
     expect((error as Error).message).toContain('Please choose where to display the notes');
-  },
-  'rate-limited': async (replay) => {
-    const error = await rejection(recordedAdapter(replay).getTicket('4242'));
-    expect(error).toBeInstanceOf(TransientError);
-    expect((error as TransientError).retryAfterMs).toBe(7_000);
   },
   'auth-refused': async (replay) => {
     const error = await rejection(

@@ -19,7 +19,8 @@ import {
   type HaloSimulator,
 } from '../simulators/halopsa-simulator.js';
 import { rejection } from './adapter-test-helpers.js';
-import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
+import { describeAdapterReplays, describeSimulatorDrift, type ReplayScenario } from './recorded-exchanges.js';
+import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
@@ -525,80 +526,52 @@ function recordedAdapter(replay: HaloReplayServer, app = RECORDED_APP): PsaAdapt
   );
 }
 
-const scenarios: Record<string, (replay: HaloReplayServer) => Promise<void>> = {
-  'ticket-read': async (replay) => {
-    await expect(recordedAdapter(replay).getTicket('4242')).resolves.toEqual({
-      ticketId: '4242',
-      psaCustomerId: '12',
-      summary: 'Password reset for Jane Doe',
-      isResetRequest: true,
-      channel: 'portal',
-      requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
-      targetIdentifier: 'jane.doe@contoso.example',
-      resetPassword: true,
-      resetMfa: false,
-      details: 'Please reset Jane.',
-      attested: true,
-      statusId: '1',
-    });
-  },
-  'ticket-read-email': async (replay) => {
-    await expect(recordedAdapter(replay).getTicket('4243')).resolves.toEqual({
-      ticketId: '4243',
-      psaCustomerId: '12',
-      summary: 'Password reset please',
-      isResetRequest: true,
-      channel: 'email',
-      requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
-      resetPassword: true,
-      resetMfa: true,
-      details: 'Hi,\nplease reset the password for Jane Doe & her MFA.\n\nThanks, Mark',
-      emailOrigin: { from: 'mark.manager@contoso.example' },
-      attested: false,
-      statusId: '1',
-    });
-  },
-  'notes-post': async (replay) => {
-    const adapter = recordedAdapter(replay);
-    await adapter.addNote('4242', {
-      text: 'Reset done for jane.doe@contoso.example.\nOne-time link: https://links.example/s/abc\nRef RD-7',
-      visibility: 'customer',
-      marker: 'RD-7',
-    });
-    await adapter.addNote('4242', {
-      text: 'Handed to engineers: target is synced from AD. Ref RD-8',
-      visibility: 'internal',
-      marker: 'RD-8',
-    });
-  },
-  'actions-list': async (replay) => {
-    await expect(recordedAdapter(replay).hasNoteWithMarker('4242', 'RD-7')).resolves.toBe(true);
-  },
-  'ticket-update': async (replay) => {
-    await recordedAdapter(replay).moveTicket('4242', 'engineers');
-  },
-  'activity-read': async (replay) => {
-    const activity = await recordedAdapter(replay).activitySince(
-      '4242',
-      new Date('2026-12-01T09:00:00Z'),
-      '1',
-    );
-    expect(activity).toEqual({
-      replied: true,
-      statusChanged: false,
-      currentStatusId: '1',
-      ticketFound: true,
+const scenarios: Record<string, ReplayScenario<HaloRecording, HaloReplayServer>> = {
+  ...sharedRecordedScenarios<HaloRecording, HaloReplayServer>({
+    adapter: (replay) => recordedAdapter(replay),
+    ticketId: '4242',
+    ticketReads: {
+      'ticket-read': {
+        ticketId: '4242',
+        psaCustomerId: '12',
+        summary: 'Password reset for Jane Doe',
+        isResetRequest: true,
+        channel: 'portal',
+        requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+        targetIdentifier: 'jane.doe@contoso.example',
+        resetPassword: true,
+        resetMfa: false,
+        details: 'Please reset Jane.',
+        attested: true,
+        statusId: '1',
+      },
+      'ticket-read-email': {
+        ticketId: '4243',
+        psaCustomerId: '12',
+        summary: 'Password reset please',
+        isResetRequest: true,
+        channel: 'email',
+        requester: { contactId: '77', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+        resetPassword: true,
+        resetMfa: true,
+        details: 'Hi,\nplease reset the password for Jane Doe & her MFA.\n\nThanks, Mark',
+        emailOrigin: { from: 'mark.manager@contoso.example' },
+        attested: false,
+        statusId: '1',
+      },
+    },
+    notesPost: 'notes-post',
+    markerLookup: 'actions-list',
+    moveToEngineers: 'ticket-update',
+    activity: {
+      name: 'activity-read',
       replies: [
         { at: new Date('2026-12-01T09:20:00Z'), by: 'contact', author: 'Mark Manager' },
         { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer', author: 'Ann Agent' },
       ],
-    });
-  },
-  'rate-limited': async (replay) => {
-    const error = await rejection(recordedAdapter(replay).getTicket('4242'));
-    expect(error).toBeInstanceOf(TransientError);
-    expect((error as TransientError).retryAfterMs).toBe(30_000);
-  },
+    },
+    rateLimited: { name: 'rate-limited', retryAfterMs: 30_000 },
+  }),
   'outcome-required': async (replay) => {
     // The adapter always sends an outcome, so the client is driven directly to check how the refusal is reported.
     const client = new HaloClient(
