@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
@@ -17,7 +16,13 @@ import {
 } from '../simulators/autotask-simulator.js';
 import { captureLogger, rejection } from './adapter-test-helpers.js';
 import { listenSim } from '../simulators/sim-server.js';
-import { describeAdapterReplays, describeSimulatorDrift, type ReplayScenario } from './recorded-exchanges.js';
+import {
+  addRecordedActivities,
+  describeAdapterReplays,
+  describeSimulatorDrift,
+  sendRecordedRequest,
+  type ReplayScenario,
+} from './recorded-exchanges.js';
 import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
@@ -690,9 +695,7 @@ async function seedSimulatorFrom(recording: AutotaskRecording): Promise<Autotask
   for (const c of seed.contacts ?? []) sim.addContact(c);
   for (const t of seed.tickets ?? []) sim.addTicket(t as AutotaskSimTicketSeed);
   for (const category of seed.titleRequiredCategories ?? []) sim.requireNoteTitles(category);
-  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
-    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
-  }
+  addRecordedActivities((ticketId, activity) => sim.addActivity(ticketId, activity), seed.activities);
   for (const note of seed.notes ?? []) await sim.writeNoteAsApi(note.ticketId, note.body);
   for (const failure of seed.failNext ?? []) sim.failNext(failure);
   return sim;
@@ -703,15 +706,11 @@ describeSimulatorDrift('Autotask simulator against recorded exchanges (drift che
   async startSimulator(recording) {
     const sim = await seedSimulatorFrom(recording);
     return {
+      // Recorded paths start with `/atservicesrest`, which the simulator's base URL already ends with.
       send: ({ request }) =>
-        axios.request<unknown>({
-          method: request.method,
-          // Recorded paths start with `/atservicesrest`, which the simulator's base URL already ends with.
-          url: `${sim.baseUrl.replace(/\/atservicesrest$/, '')}${request.path}`,
-          params: request.query,
+        sendRecordedRequest(sim.baseUrl.replace(/\/atservicesrest$/, ''), request, {
           data: request.json,
           headers: request.headers ?? {},
-          validateStatus: () => true,
         }),
       close: () => sim.close(),
     };

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
@@ -19,7 +18,13 @@ import {
   type CwSimTicketSeed,
 } from '../simulators/connectwise-simulator.js';
 import { rejection } from './adapter-test-helpers.js';
-import { describeAdapterReplays, describeSimulatorDrift, type ReplayScenario } from './recorded-exchanges.js';
+import {
+  addRecordedActivities,
+  describeAdapterReplays,
+  describeSimulatorDrift,
+  sendRecordedRequest,
+  type ReplayScenario,
+} from './recorded-exchanges.js';
 import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { errorDump, psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
@@ -857,9 +862,7 @@ async function seedSimulatorFrom(recording: ConnectWiseRecording): Promise<Conne
   for (const c of seed.contacts ?? []) sim.addContact(c);
   for (const b of seed.boards ?? []) sim.addBoard(b.id, b.name, b.statuses);
   for (const t of seed.tickets ?? []) sim.addTicket(t);
-  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
-    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
-  }
+  addRecordedActivities((ticketId, activity) => sim.addActivity(ticketId, activity), seed.activities);
   for (const n of seed.notes ?? []) await sim.writeNoteAsApi(n.ticketId, n.body);
   for (const f of seed.failures ?? []) sim.failNext(f);
   return sim;
@@ -871,17 +874,12 @@ describeSimulatorDrift('ConnectWise simulator against recorded exchanges (drift 
     const sim = await seedSimulatorFrom(recording);
     return {
       send: ({ request }) =>
-        axios.request<unknown>({
-          method: request.method,
-          url: `${sim.url}${request.path}`,
-          params: request.query,
+        sendRecordedRequest(sim.url, request, {
           data: request.json,
           headers: {
             ...(request.authorization ? { Authorization: request.authorization } : {}),
             ...(request.clientId ? { clientId: request.clientId } : {}),
           },
-          validateStatus: () => true,
-          maxRedirects: 0,
         }),
       close: () => sim.close(),
     };

@@ -19,7 +19,13 @@ import {
   type HaloSimulator,
 } from '../simulators/halopsa-simulator.js';
 import { rejection } from './adapter-test-helpers.js';
-import { describeAdapterReplays, describeSimulatorDrift, type ReplayScenario } from './recorded-exchanges.js';
+import {
+  addRecordedActivities,
+  describeAdapterReplays,
+  describeSimulatorDrift,
+  sendRecordedRequest,
+  type ReplayScenario,
+} from './recorded-exchanges.js';
 import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
 import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
@@ -614,9 +620,7 @@ async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloS
   for (const c of seed.clients ?? []) sim.addClient(c.id, c.name);
   for (const u of seed.users ?? []) sim.addUser(u);
   for (const t of seed.tickets ?? []) sim.addTicket(t as HaloSimTicketSeed);
-  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
-    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
-  }
+  addRecordedActivities((ticketId, activity) => sim.addActivity(ticketId, activity), seed.activities);
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: sim.defaultApp.clientId,
@@ -645,13 +649,9 @@ describeSimulatorDrift('HaloPSA simulator against recorded exchanges (drift chec
                 client_secret: sim.defaultApp.clientSecret,
               }
             : request.form;
-        return axios.request<unknown>({
-          method: request.method,
-          url: `${sim.url}${request.path}`,
-          params: request.query,
+        return sendRecordedRequest(sim.url, request, {
           data: form ? new URLSearchParams(form).toString() : request.json,
           headers: isToken ? {} : { Authorization: `Bearer ${token}` },
-          validateStatus: () => true,
         });
       },
       close: () => sim.close(),
