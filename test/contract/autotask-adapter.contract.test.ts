@@ -24,7 +24,12 @@ import {
   type ReplayScenario,
 } from './recorded-exchanges.js';
 import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
-import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
+import {
+  psaAdapterContract,
+  simulatorActivity,
+  type PsaContractHarness,
+  type ResetTicketSeed,
+} from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadAutotaskRecordings,
@@ -168,32 +173,28 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(COMPANY_ID),
     emailOrigin: { from: false, replyTo: false },
-    activity: {
-      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
-      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
-      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
-      garbleNextNotesRead: () =>
-        sim.failNext({
-          method: 'POST',
-          pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
-          status: 200,
-          json: { item: null },
-        }),
-      statusIdOf: async (ticketId) => {
-        const status = sim.ticket(Number(ticketId))?.status;
-        return status === undefined ? undefined : String(status);
+    activity: simulatorActivity(
+      sim,
+      { engineer: ENGINEER_STATUS, resolved: RESOLVED_STATUS, customerResolved: CUSTOMER_RESOLVED_STATUS },
+      {
+        garbleNextNotesRead: () =>
+          sim.failNext({
+            method: 'POST',
+            pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
+            status: 200,
+            json: { item: null },
+          }),
+        statusOf: (ticketId) => sim.ticket(ticketId)?.status,
+        adapterWithoutResolvedStatus: createAutotaskAdapter(
+          optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }),
+          silent,
+        ),
+        writes: () =>
+          sim.requests
+            .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
+            .map((r) => `${r.method} ${r.path}`),
       },
-      resolvedStatusId: String(RESOLVED_STATUS),
-      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
-      adapterWithoutResolvedStatus: createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }),
-        silent,
-      ),
-      writes: () =>
-        sim.requests
-          .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
-          .map((r) => `${r.method} ${r.path}`),
-    },
+    ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ queueID: OTHER_QUEUE, contactID: seeder.contact('someone@contoso.example') })),

@@ -26,7 +26,12 @@ import {
   type ReplayScenario,
 } from './recorded-exchanges.js';
 import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
-import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
+import {
+  psaAdapterContract,
+  simulatorActivity,
+  type PsaContractHarness,
+  type ResetTicketSeed,
+} from './psa-contract.js';
 import { errorDump, psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadConnectWiseRecordings,
@@ -175,29 +180,26 @@ async function cwHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(COMPANY),
     emailOrigin: { from: true, replyTo: false },
-    activity: {
-      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
-      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
-      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
-      garbleNextNotesRead: () =>
-        sim.failNext({
-          method: 'GET',
-          pathPattern: /\/service\/tickets\/\d+\/notes$/,
-          status: 200,
-          body: { notes: 'see the portal' },
-        }),
-      statusIdOf: async (ticketId) => {
-        const status = (sim.ticket(Number(ticketId)) as { status?: { id?: number } } | undefined)?.status?.id;
-        return status === undefined ? undefined : String(status);
+    activity: simulatorActivity(
+      sim,
+      { engineer: ENGINEER_STATUS, resolved: RESOLVED_STATUS, customerResolved: CUSTOMER_RESOLVED_STATUS },
+      {
+        garbleNextNotesRead: () =>
+          sim.failNext({
+            method: 'GET',
+            pathPattern: /\/service\/tickets\/\d+\/notes$/,
+            status: 200,
+            body: { notes: 'see the portal' },
+          }),
+        statusOf: (ticketId) =>
+          (sim.ticket(ticketId) as { status?: { id?: number } } | undefined)?.status?.id,
+        adapterWithoutResolvedStatus: createConnectWiseAdapter(
+          optionsFor(simSite(sim), simCreds(sim), { resolved: {} }),
+          silent,
+        ),
+        writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
       },
-      resolvedStatusId: String(RESOLVED_STATUS),
-      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
-      adapterWithoutResolvedStatus: createConnectWiseAdapter(
-        optionsFor(simSite(sim), simCreds(sim), { resolved: {} }),
-        silent,
-      ),
-      writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
-    },
+    ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(

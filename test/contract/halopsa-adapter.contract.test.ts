@@ -27,7 +27,12 @@ import {
   type ReplayScenario,
 } from './recorded-exchanges.js';
 import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
-import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
+import {
+  psaAdapterContract,
+  simulatorActivity,
+  type PsaContractHarness,
+  type ResetTicketSeed,
+} from './psa-contract.js';
 import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadHaloRecordings,
@@ -154,24 +159,25 @@ async function haloHarness(): Promise<PsaContractHarness> {
     adapter,
     customerId: String(CLIENT_ID),
     emailOrigin: { from: true, replyTo: false },
-    activity: {
-      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
-      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
-      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
-      garbleNextNotesRead: () =>
-        sim.failNext({ method: 'GET', pathPattern: '/api/Actions', status: 200, json: { record_count: 1 } }),
-      statusIdOf: async (ticketId) => {
-        const status = sim.ticket(Number(ticketId))?.status_id;
-        return status === undefined ? undefined : String(status);
+    activity: simulatorActivity(
+      sim,
+      { engineer: ENGINEER_STATUS, resolved: RESOLVED_STATUS, customerResolved: CUSTOMER_RESOLVED_STATUS },
+      {
+        garbleNextNotesRead: () =>
+          sim.failNext({
+            method: 'GET',
+            pathPattern: '/api/Actions',
+            status: 200,
+            json: { record_count: 1 },
+          }),
+        statusOf: (ticketId) => sim.ticket(ticketId)?.status_id,
+        adapterWithoutResolvedStatus: createHaloPsaAdapter(
+          optionsFor(sim, sim.defaultApp, { statuses: { awaitingConfirmationId: AWAITING_STATUS } }),
+          silent,
+        ),
+        writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
       },
-      resolvedStatusId: String(RESOLVED_STATUS),
-      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
-      adapterWithoutResolvedStatus: createHaloPsaAdapter(
-        optionsFor(sim, sim.defaultApp, { statuses: { awaitingConfirmationId: AWAITING_STATUS } }),
-        silent,
-      ),
-      writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
-    },
+    ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ tickettype_id: OTHER_TYPE, user_id: seeder.user('someone@contoso.example') })),

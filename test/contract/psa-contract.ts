@@ -63,6 +63,43 @@ export interface PsaActivityHarness {
   writes(): string[];
 }
 
+/** The verbs every PSA simulator has for what people other than the service do on a ticket. */
+export interface TicketActivitySimulator {
+  addActivity(ticketId: number, activity: { by: 'contact' | 'engineer'; text: string; at: Date }): void;
+  setStatus(ticketId: number, statusId: number): void;
+  deleteTicket(ticketId: number): void;
+}
+
+/**
+ * The activity harness of a PSA simulator: replies, status changes and deletions through its verbs, with the
+ * PSA's status ids; `rest` holds what only the PSA knows (how its notes read can be garbled, where statuses live).
+ */
+export function simulatorActivity(
+  sim: TicketActivitySimulator,
+  statusIds: { engineer: number; resolved: number; customerResolved: number },
+  rest: Omit<
+    PsaActivityHarness,
+    'reply' | 'changeStatus' | 'deleteTicket' | 'statusIdOf' | 'resolvedStatusId' | 'customerResolvedStatusId'
+  > & {
+    /** The ticket's status id as the simulator holds it. */
+    statusOf(ticketId: number): unknown;
+  },
+): PsaActivityHarness {
+  const { statusOf, ...others } = rest;
+  return {
+    reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+    changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), statusIds.engineer),
+    deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+    resolvedStatusId: String(statusIds.resolved),
+    customerResolvedStatusId: String(statusIds.customerResolved),
+    statusIdOf: async (ticketId) => {
+      const status = statusOf(Number(ticketId));
+      return status === undefined ? undefined : String(status);
+    },
+    ...others,
+  };
+}
+
 export interface PsaContractHarness {
   adapter: PsaAdapter;
   activity: PsaActivityHarness;
