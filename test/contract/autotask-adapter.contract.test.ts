@@ -185,10 +185,10 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
             json: { item: null },
           }),
         statusOf: (ticketId) => sim.ticket(ticketId)?.status,
-        adapterWithoutResolvedStatus: createAutotaskAdapter(
-          optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }),
-          silent,
-        ),
+        adapterWithoutResolvedStatus: (logger) =>
+          createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }), logger),
+        leftUnresolvedLog: { disposition: 'resolved' },
+        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () =>
           sim.requests
             .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))

@@ -193,10 +193,10 @@ async function cwHarness(): Promise<PsaContractHarness> {
           }),
         statusOf: (ticketId) =>
           (sim.ticket(ticketId) as { status?: { id?: number } } | undefined)?.status?.id,
-        adapterWithoutResolvedStatus: createConnectWiseAdapter(
-          optionsFor(simSite(sim), simCreds(sim), { resolved: {} }),
-          silent,
-        ),
+        adapterWithoutResolvedStatus: (logger) =>
+          createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim), { resolved: {} }), logger),
+        leftUnresolvedLog: { disposition: 'resolved' },
+        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
       },
     ),

@@ -171,10 +171,13 @@ async function haloHarness(): Promise<PsaContractHarness> {
             json: { record_count: 1 },
           }),
         statusOf: (ticketId) => sim.ticket(ticketId)?.status_id,
-        adapterWithoutResolvedStatus: createHaloPsaAdapter(
-          optionsFor(sim, sim.defaultApp, { statuses: { awaitingConfirmationId: AWAITING_STATUS } }),
-          silent,
-        ),
+        adapterWithoutResolvedStatus: (logger) =>
+          createHaloPsaAdapter(
+            optionsFor(sim, sim.defaultApp, { statuses: { awaitingConfirmationId: AWAITING_STATUS } }),
+            logger,
+          ),
+        leftUnresolvedLog: {},
+        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
       },
     ),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, isTransient } from '../../services/domain/errors.js';
 import type { PsaAdapter, TicketDisposition } from '../../services/domain/ports.js';
+import type { Logger } from '../../services/logging/logger.js';
 import { psaActivityContract } from './psa-activity-contract.js';
 
 /**
@@ -57,10 +58,14 @@ export interface PsaActivityHarness {
   /** The PSA's configured resolved status, and another status a customer may name as theirs. */
   resolvedStatusId: string;
   customerResolvedStatusId: string;
-  /** An adapter of the same PSA with no resolved status configured. */
-  adapterWithoutResolvedStatus: PsaAdapter;
+  /** An adapter of the same PSA with no resolved status configured, logging to `logger`. */
+  adapterWithoutResolvedStatus(logger: Logger): PsaAdapter;
+  /** Fields (beyond level and ticket id) of the warning that a ticket was left unresolved. */
+  leftUnresolvedLog: Record<string, unknown>;
   /** Every write request sent to the PSA so far (method and path), to prove reads stay reads. */
   writes(): string[];
+  /** Every request sent to the PSA so far (method and path). */
+  requests(): string[];
 }
 
 /** The verbs every PSA simulator has for what people other than the service do on a ticket. */
