@@ -165,10 +165,15 @@ class AutotaskSeeder {
   }
 }
 
-async function autotaskHarness(): Promise<PsaContractHarness> {
+/** An Autotask simulator seeded like a database's reset setup, and an adapter configured for it. */
+async function startAutotask() {
   const sim = await startSim();
-  const seeder = new AutotaskSeeder(sim);
   const adapter = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), silent);
+  return { sim, seeder: new AutotaskSeeder(sim), adapter };
+}
+
+async function autotaskHarness(): Promise<PsaContractHarness> {
+  const { sim, seeder, adapter } = await startAutotask();
   return {
     adapter,
     customerId: String(COMPANY_ID),
@@ -257,8 +262,7 @@ const autotaskDriver: PsaDriver = {
   keepsTicketAddress: false,
   allowsNoMoves: true,
   async start() {
-    const sim = await startSim();
-    const seeder = new AutotaskSeeder(sim);
+    const { sim, seeder } = await startAutotask();
     const adapterFor = (overrides: Partial<AutotaskOptions>, logger = silent) =>
       createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, overrides), logger);
     const withContact = (fields: Partial<AutotaskSimTicketSeed>) =>
@@ -303,9 +307,7 @@ describe('Autotask adapter specifics (simulator)', () => {
   let adapter: PsaAdapter;
 
   beforeEach(async () => {
-    sim = await startSim();
-    seeder = new AutotaskSeeder(sim);
-    adapter = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), silent);
+    ({ sim, seeder, adapter } = await startAutotask());
   });
 
   afterEach(async () => {

@@ -15,6 +15,7 @@ import {
   startConnectWiseSimulator,
   type ConnectWiseSimulator,
   type CwSimCustomField,
+  type CwSimOptions,
   type CwSimTicketSeed,
 } from '../simulators/connectwise-simulator.js';
 import { rejection } from './adapter-test-helpers.js';
@@ -172,10 +173,15 @@ class CwSeeder {
   }
 }
 
-async function cwHarness(): Promise<PsaContractHarness> {
-  const sim = await startConnectWiseSimulator();
-  const seeder = new CwSeeder(sim);
+/** A ConnectWise simulator seeded like a site's reset setup, and an adapter configured for it. */
+async function startCw(options: CwSimOptions = {}) {
+  const sim = await startConnectWiseSimulator(options);
   const adapter = createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim)), silent);
+  return { sim, seeder: new CwSeeder(sim), adapter };
+}
+
+async function cwHarness(): Promise<PsaContractHarness> {
+  const { sim, seeder, adapter } = await startCw();
   return {
     adapter,
     customerId: String(COMPANY),
@@ -295,8 +301,7 @@ const cwDriver: PsaDriver = {
   keepsTicketAddress: true,
   allowsNoMoves: false,
   async start() {
-    const sim = await startConnectWiseSimulator();
-    const seeder = new CwSeeder(sim);
+    const { sim, seeder } = await startCw();
     const adapterFor = (overrides: Partial<ConnectWiseOptions>, logger = silent) =>
       createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim), overrides), logger);
     const withContact = (fields: Partial<CwSimTicketSeed>) =>
@@ -356,9 +361,7 @@ describe('ConnectWise adapter specifics (simulator)', () => {
   let adapter: PsaAdapter;
 
   beforeEach(async () => {
-    sim = await startConnectWiseSimulator();
-    seeder = new CwSeeder(sim);
-    adapter = createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim)), silent);
+    ({ sim, seeder, adapter } = await startCw());
   });
 
   afterEach(async () => {
@@ -566,9 +569,7 @@ describe('ConnectWise adapter specifics (simulator)', () => {
 
     it('When the site stores newlines as spaces, Then the marker is still found and no content is lost', async () => {
       await sim.close();
-      sim = await startConnectWiseSimulator({ newlinesAsSpaces: true });
-      seeder = new CwSeeder(sim);
-      adapter = createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim)), silent);
+      ({ sim, seeder, adapter } = await startCw({ newlinesAsSpaces: true }));
       const id = String(seeder.resetTicket());
 
       await adapter.addNote(id, { text: 'Reset done.\nRef RD-77', visibility: 'customer', marker: 'RD-77' });

@@ -15,6 +15,7 @@ import {
   htmlToText,
   startHaloSimulator,
   type HaloSimCustomField,
+  type HaloSimOptions,
   type HaloSimTicketSeed,
   type HaloSimulator,
 } from '../simulators/halopsa-simulator.js';
@@ -151,10 +152,15 @@ class HaloSeeder {
   }
 }
 
-async function haloHarness(): Promise<PsaContractHarness> {
-  const sim = await startHaloSimulator({ tenant: 'contoso' });
-  const seeder = new HaloSeeder(sim);
+/** A Halo simulator for tenant contoso, seeded like a tenant's reset setup, and an adapter configured for it. */
+async function startHalo(options: HaloSimOptions = {}) {
+  const sim = await startHaloSimulator({ tenant: 'contoso', ...options });
   const adapter = createHaloPsaAdapter(optionsFor(sim, sim.defaultApp), silent);
+  return { sim, seeder: new HaloSeeder(sim), adapter };
+}
+
+async function haloHarness(): Promise<PsaContractHarness> {
+  const { sim, seeder, adapter } = await startHalo();
   return {
     adapter,
     customerId: String(CLIENT_ID),
@@ -259,8 +265,7 @@ const haloDriver: PsaDriver = {
   keepsTicketAddress: true,
   allowsNoMoves: true,
   async start() {
-    const sim = await startHaloSimulator({ tenant: 'contoso' });
-    const seeder = new HaloSeeder(sim);
+    const { sim, seeder } = await startHalo();
     const adapterFor = (overrides: Partial<HaloOptions>, logger = silent) =>
       createHaloPsaAdapter(optionsFor(sim, sim.defaultApp, overrides), logger);
     const withUser = (fields: Partial<HaloSimTicketSeed>) =>
@@ -317,9 +322,7 @@ describe('HaloPSA adapter specifics (simulator)', () => {
   let adapter: PsaAdapter;
 
   beforeEach(async () => {
-    sim = await startHaloSimulator({ tenant: 'contoso' });
-    seeder = new HaloSeeder(sim);
-    adapter = createHaloPsaAdapter(optionsFor(sim, sim.defaultApp), silent);
+    ({ sim, seeder, adapter } = await startHalo());
   });
 
   afterEach(async () => {
@@ -456,9 +459,7 @@ describe('HaloPSA adapter specifics (simulator)', () => {
   describe('failures', () => {
     it('When the rolling rate limit is exceeded, Then a TransientError carries the simulator Retry-After', async () => {
       await sim.close();
-      sim = await startHaloSimulator({ tenant: 'contoso', rateLimit: { max: 2, windowMs: 60_000 } });
-      seeder = new HaloSeeder(sim);
-      adapter = createHaloPsaAdapter(optionsFor(sim, sim.defaultApp), silent);
+      ({ sim, seeder, adapter } = await startHalo({ rateLimit: { max: 2, windowMs: 60_000 } }));
       const id = String(seeder.resetTicket());
 
       await adapter.getTicket(id); // ticket + user: two calls
