@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
@@ -631,14 +630,7 @@ async function seedSimulatorFrom(recording: HaloRecording): Promise<{ sim: HaloS
   for (const u of seed.users ?? []) sim.addUser(u);
   for (const t of seed.tickets ?? []) sim.addTicket(t as HaloSimTicketSeed);
   addRecordedActivities((ticketId, activity) => sim.addActivity(ticketId, activity), seed.activities);
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: sim.defaultApp.clientId,
-    client_secret: sim.defaultApp.clientSecret,
-    scope: 'all',
-  });
-  const token = (await axios.post<{ access_token: string }>(`${sim.authServerUrl}/token`, form.toString()))
-    .data.access_token;
+  const token = await sim.issueToken();
   for (const action of seed.actions ?? []) await sim.writeActionsAsApi([action]);
   return { sim, token };
 }

@@ -150,6 +150,8 @@ export interface HaloSimulator {
   editTicket(ticketId: number, fields: HaloSimTicketEdit): void;
   /** The ticket is deleted: every read of it answers 404. */
   deleteTicket(ticketId: number): void;
+  /** A bearer token for the default app, issued by `POST /auth/token` as any client would get one. */
+  issueToken(): Promise<string>;
   /** Actions the API application wrote earlier, posted through `POST /api/Actions` with the default app's token. */
   writeActionsAsApi(actions: Array<Record<string, unknown>>): Promise<void>;
 }
@@ -449,6 +451,22 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   const server = await listenSim(app);
   const url = server.url;
 
+  const issueToken = async (): Promise<string> => {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: defaultApp.clientId,
+      client_secret: defaultApp.clientSecret,
+      scope: 'all',
+    });
+    const tenant = options.tenant === undefined ? '' : `?tenant=${encodeURIComponent(options.tenant)}`;
+    const res = await fetch(`${url}/auth/token${tenant}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+
   return {
     url,
     authServerUrl: `${url}/auth`,
@@ -534,21 +552,11 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       applyEdit(ticket, fields);
     },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
-    writeActionsAsApi: async (items) => {
-      const form = new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: defaultApp.clientId,
-        client_secret: defaultApp.clientSecret,
-        scope: 'all',
-      });
-      const res = await fetch(`${url}/auth/token${options.tenant ? `?tenant=${options.tenant}` : ''}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
-      const { access_token: token } = (await res.json()) as { access_token: string };
-      await writeThroughApi(`${url}/api/Actions`, items, { Authorization: `Bearer ${token}` });
-    },
+    issueToken,
+    writeActionsAsApi: async (items) =>
+      void (await writeThroughApi(`${url}/api/Actions`, items, {
+        Authorization: `Bearer ${await issueToken()}`,
+      })),
   };
 }
 
