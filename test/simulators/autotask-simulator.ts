@@ -1,12 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import {
-  createFailureQueue,
-  failureMiddleware,
-  listenSim,
-  writeThroughApi,
-  type SimFailureMatch,
-} from './sim-server.js';
+import { createFailureQueue, listenSim, writeThroughApi, type SimFailureMatch } from './sim-server.js';
 import {
   activityNote,
   activityTimeEntry,
@@ -225,7 +219,7 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
   });
 
   app.use(
-    failureMiddleware(failures, (res, failure, status) => {
+    failures.middleware((res, failure, status) => {
       if (failure.json !== undefined) return void res.json(failure.json);
       const body = FAILURE_BODIES[status] ?? { errors: [`HTTP ${status}`] };
       if (typeof body === 'string') res.type('text/plain').send(body);

@@ -1,12 +1,6 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import {
-  createFailureQueue,
-  failureMiddleware,
-  listenSim,
-  writeThroughApi,
-  type SimFailureMatch,
-} from './sim-server.js';
+import { createFailureQueue, listenSim, writeThroughApi, type SimFailureMatch } from './sim-server.js';
 import { activityNote, type CwSimActivity } from './connectwise-sim-activity.js';
 
 /**
@@ -365,8 +359,7 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
   });
 
   app.use(
-    failureMiddleware(
-      failures,
+    failures.middleware(
       (res, failure, status) => {
         if (failure.headers) res.set(failure.headers);
         if (typeof failure.body === 'string') res.type('text/html').send(failure.body);

@@ -1,12 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import {
-  createFailureQueue,
-  failureMiddleware,
-  listenSim,
-  writeThroughApi,
-  type SimFailureMatch,
-} from './sim-server.js';
+import { createFailureQueue, listenSim, writeThroughApi, type SimFailureMatch } from './sim-server.js';
 import { activityAction, HALO_SIM_API_AGENT_ID, type HaloSimActivity } from './halopsa-sim-activity.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
@@ -264,7 +258,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   });
 
   app.use(
-    failureMiddleware(failures, (res, failure, status) => {
+    failures.middleware((res, failure, status) => {
       if (failure.json !== undefined) return void res.json(failure.json);
       res.type('text/plain').send(FAILURE_BODIES[status] ?? 'Error');
     }),

@@ -61,36 +61,56 @@ export interface SimFailureMatch {
   delayMs?: number;
 }
 
+/** How an armed failure's answer is written, after its status (and Retry-After) are set. */
+export type SimFailureAnswer<F> = (res: Response, failure: F, status: number) => void;
+
 export interface SimFailureQueue<F extends SimFailureMatch> {
   /** Arms `failure` for its next `times` matching requests. */
   push(failure: F): void;
   /**
-   * The first armed failure matching the request, used up once, after its delay; undefined when none matches.
-   * `alsoPrefixPaths`: other spellings of the path a string pattern may be a prefix of (e.g. below an API root).
+   * Middleware answering the requests an armed failure matches, each failure used up once, after its delay;
+   * a failure without a status only delays the request (after `onTaken` saw it). `alsoPrefixPaths`: other
+   * spellings of the path a string pattern may be a prefix of (e.g. the path below an API root).
    */
-  take(method: string, path: string, alsoPrefixPaths?: Array<string | undefined>): Promise<F | undefined>;
+  middleware(
+    answer: SimFailureAnswer<F>,
+    options?: {
+      alsoPrefixPaths?: (req: Request) => Array<string | undefined>;
+      onTaken?: (res: Response, failure: F) => void;
+    },
+  ): RequestHandler;
 }
 
 export function createFailureQueue<F extends SimFailureMatch>(): SimFailureQueue<F> {
   const failures: Array<F & { remaining: number }> = [];
   const prefixOf = (pattern: string, path: string | undefined) =>
     path !== undefined && path.toLowerCase().startsWith(pattern.toLowerCase());
+  const take = async (method: string, path: string, alsoPrefixPaths: Array<string | undefined> = []) => {
+    const failure = failures.find(
+      (f) =>
+        f.remaining > 0 &&
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (typeof f.pathPattern === 'string'
+          ? [path, ...alsoPrefixPaths].some((p) => prefixOf(f.pathPattern as string, p))
+          : f.pathPattern.test(path)),
+    );
+    if (!failure) return undefined;
+    failure.remaining -= 1;
+    if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
+    return failure;
+  };
   return {
     push: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
-    async take(method, path, alsoPrefixPaths = []) {
-      const failure = failures.find(
-        (f) =>
-          f.remaining > 0 &&
-          (f.method === undefined || f.method.toUpperCase() === method) &&
-          (typeof f.pathPattern === 'string'
-            ? [path, ...alsoPrefixPaths].some((p) => prefixOf(f.pathPattern as string, p))
-            : f.pathPattern.test(path)),
-      );
-      if (!failure) return undefined;
-      failure.remaining -= 1;
-      if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
-      return failure;
-    },
+    middleware:
+      (answer, options = {}) =>
+      (req, res, next) => {
+        void take(req.method, req.path, options.alsoPrefixPaths?.(req)).then((failure) => {
+          if (failure) options.onTaken?.(res, failure);
+          const status = failure && startFailureAnswer(res, failure);
+          if (!failure || status === undefined) return next();
+          answer(res, failure, status);
+        }, next);
+      },
   };
 }
 
@@ -98,31 +118,9 @@ export function createFailureQueue<F extends SimFailureMatch>(): SimFailureQueue
  * Sets the status (and Retry-After, when armed) a failure answers with, and returns that status; undefined when
  * the failure only delays and the request goes on.
  */
-export function startFailureAnswer(res: Response, failure: SimFailureMatch): number | undefined {
+function startFailureAnswer(res: Response, failure: SimFailureMatch): number | undefined {
   if (failure.status === undefined) return undefined;
   if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
   res.status(failure.status);
   return failure.status;
-}
-
-/**
- * Middleware answering a request an armed failure matches: `answer` writes the body after the status (and
- * Retry-After) are set. A failure without a status only delays the request (after `onTaken` saw it).
- */
-export function failureMiddleware<F extends SimFailureMatch>(
-  failures: SimFailureQueue<F>,
-  answer: (res: Response, failure: F, status: number) => void,
-  options: {
-    alsoPrefixPaths?: (req: Request) => Array<string | undefined>;
-    onTaken?: (res: Response, failure: F) => void;
-  } = {},
-): RequestHandler {
-  return (req, res, next) => {
-    void failures.take(req.method, req.path, options.alsoPrefixPaths?.(req)).then((failure) => {
-      if (failure) options.onTaken?.(res, failure);
-      const status = failure && startFailureAnswer(res, failure);
-      if (!failure || status === undefined) return next();
-      answer(res, failure, status);
-    }, next);
-  };
 }
