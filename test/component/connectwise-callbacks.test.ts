@@ -1,9 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectWiseSimulator } from '../simulators/connectwise-simulator.js';
+import { listenSim, type SimServer } from '../simulators/sim-server.js';
 import { startHarness, type Harness } from '../support/component-harness.js';
 
 /**
@@ -13,23 +12,22 @@ import { startHarness, type Harness } from '../support/component-harness.js';
 describe('ConnectWise callbacks', () => {
   let h: Harness;
   let cw: ConnectWiseSimulator;
-  let rogue: Server;
+  let rogue: SimServer;
   let rogueHits = 0;
   let rogueUrl: string;
 
   beforeAll(async () => {
     h = await startHarness({ CONNECTWISE_KEY_URL_FETCHES_PER_MINUTE: '4' }, 'connectwise');
     cw = (h.sandbox.psa as unknown as { connectwise: ConnectWiseSimulator }).connectwise;
-    rogue = createServer((_req, res) => {
+    rogue = await listenSim((_req, res) => {
       rogueHits++;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ signing_key: 'attacker-chosen-key' }));
     });
-    await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
-    rogueUrl = `http://127.0.0.1:${(rogue.address() as AddressInfo).port}`;
+    rogueUrl = rogue.url;
   });
   afterAll(async () => {
-    rogue.close();
+    await rogue.close();
     await h.close();
   });
 

@@ -25,21 +25,6 @@ async function answer(h: Harness, token: string, decision: 'confirmed' | 'denied
     .send({ nonce, decision });
 }
 
-/** Changes a ticket through Halo's own API, as anyone with access to the ticket could. */
-async function editTicket(h: Harness, fields: Record<string, unknown>): Promise<void> {
-  const token = await request(h.halo.url).post('/auth/token').type('form').send({
-    grant_type: 'client_credentials',
-    client_id: h.halo.defaultApp.clientId,
-    client_secret: h.halo.defaultApp.clientSecret,
-    scope: 'all',
-  });
-  const res = await request(h.halo.url)
-    .post('/api/Tickets')
-    .set('Authorization', `Bearer ${token.body.access_token as string}`)
-    .send([fields]);
-  expect(res.status).toBeLessThan(300);
-}
-
 const confirmToken = (h: Harness, ticketId: number): string =>
   CONFIRM_LINK.exec(
     String(
@@ -122,7 +107,7 @@ describe('When the service meets something it did not expect', () => {
       // The request is rewritten to name Uma (an MFA-only reset of an account whose password an attacker knows
       // would be a takeover), then the manager answers the question they were shown.
       const rewritten = 'Hi, please reset the MFA for uma@contoso.test. Thanks, Maria';
-      await editTicket(h, { id: 9501, details: rewritten });
+      h.halo.editTicket(9501, { details: rewritten });
       expect((await answer(h, token, 'confirmed')).status).toBe(200);
 
       expect(await h.outcomeOfJob('halopsa-9501-confirm-confirmed')).toMatchObject({
@@ -147,7 +132,7 @@ describe('When the service meets something it did not expect', () => {
       expect(await h.outcomeOfJob('halopsa-9502-confirm-confirmed')).toMatchObject({ handedOff: true });
 
       const before = passwordResets('u-vic');
-      await editTicket(h, { id: 9502, status_id: RETRY_STATUS });
+      h.halo.setStatus(9502, RETRY_STATUS);
       await h.deliver(9502);
       expect(await h.outcomeOf(9502)).toMatchObject({ code: 'awaiting-confirmation', waiting: true });
       expect(passwordResets('u-vic')).toBe(before);

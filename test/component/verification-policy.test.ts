@@ -165,21 +165,7 @@ describe('Verification policy through the webhook', () => {
       department: 'Sales',
       managerId: 'u-mallory',
     });
-    await request(h.halo.url)
-      .post('/auth/token')
-      .type('form')
-      .send({
-        grant_type: 'client_credentials',
-        client_id: h.halo.defaultApp.clientId,
-        client_secret: h.halo.defaultApp.clientSecret,
-        scope: 'all',
-      })
-      .then((t) =>
-        request(h.halo.url)
-          .post('/api/Tickets')
-          .set('Authorization', `Bearer ${t.body.access_token as string}`)
-          .send([{ id: 9103, status_id: RETRY_STATUS }]),
-      );
+    h.halo.setStatus(9103, RETRY_STATUS);
     await h.deliver(9103);
     expect(await h.outcomeOf(9103)).toMatchObject({ code: 'reset-delivered' });
     expect(h.graph.user(TENANT, 'u-sasha')!.forceChangePasswordNextSignIn).toBe(true);

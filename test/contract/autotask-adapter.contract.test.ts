@@ -1,7 +1,3 @@
-import axios from 'axios';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError } from '../../services/domain/errors.js';
 import type { PsaAdapter } from '../../services/domain/ports.js';
@@ -19,8 +15,22 @@ import {
   type AutotaskSimulator,
 } from '../simulators/autotask-simulator.js';
 import { captureLogger, rejection } from './adapter-test-helpers.js';
-import { describeAdapterReplays, describeSimulatorDrift } from './recorded-exchanges.js';
-import { psaAdapterContract, type PsaContractHarness, type ResetTicketSeed } from './psa-contract.js';
+import { listenSim } from '../simulators/sim-server.js';
+import {
+  addRecordedActivities,
+  describeAdapterReplays,
+  describeSimulatorDrift,
+  sendRecordedRequest,
+  type ReplayScenario,
+} from './recorded-exchanges.js';
+import { sharedRecordedScenarios } from './psa-recorded-scenarios.js';
+import {
+  psaAdapterContract,
+  simulatorActivity,
+  type PsaContractHarness,
+  type ResetTicketSeed,
+} from './psa-contract.js';
+import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadAutotaskRecordings,
   startAutotaskReplayServer,
@@ -155,40 +165,41 @@ class AutotaskSeeder {
   }
 }
 
-async function autotaskHarness(): Promise<PsaContractHarness> {
+/** An Autotask simulator seeded like a database's reset setup, and an adapter configured for it. */
+async function startAutotask() {
   const sim = await startSim();
-  const seeder = new AutotaskSeeder(sim);
   const adapter = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), silent);
+  return { sim, seeder: new AutotaskSeeder(sim), adapter };
+}
+
+async function autotaskHarness(): Promise<PsaContractHarness> {
+  const { sim, seeder, adapter } = await startAutotask();
   return {
     adapter,
     customerId: String(COMPANY_ID),
     emailOrigin: { from: false, replyTo: false },
-    activity: {
-      reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
-      changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), ENGINEER_STATUS),
-      deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
-      garbleNextNotesRead: () =>
-        sim.failNext({
-          method: 'POST',
-          pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
-          status: 200,
-          json: { item: null },
-        }),
-      statusIdOf: async (ticketId) => {
-        const status = sim.ticket(Number(ticketId))?.status;
-        return status === undefined ? undefined : String(status);
+    activity: simulatorActivity(
+      sim,
+      { engineer: ENGINEER_STATUS, resolved: RESOLVED_STATUS, customerResolved: CUSTOMER_RESOLVED_STATUS },
+      {
+        garbleNextNotesRead: () =>
+          sim.failNext({
+            method: 'POST',
+            pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
+            status: 200,
+            json: { item: null },
+          }),
+        statusOf: (ticketId) => sim.ticket(ticketId)?.status,
+        adapterWithoutResolvedStatus: (logger) =>
+          createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }), logger),
+        leftUnresolvedLog: { disposition: 'resolved' },
+        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
+        writes: () =>
+          sim.requests
+            .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
+            .map((r) => `${r.method} ${r.path}`),
       },
-      resolvedStatusId: String(RESOLVED_STATUS),
-      customerResolvedStatusId: String(CUSTOMER_RESOLVED_STATUS),
-      adapterWithoutResolvedStatus: createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }),
-        silent,
-      ),
-      writes: () =>
-        sim.requests
-          .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
-          .map((r) => `${r.method} ${r.path}`),
-    },
+    ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
     seedOtherTicket: async () =>
       String(seeder.ticket({ queueID: OTHER_QUEUE, contactID: seeder.contact('someone@contoso.example') })),
@@ -216,15 +227,87 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
 
 psaAdapterContract('Autotask adapter against the Autotask simulator', autotaskHarness);
 
+const autotaskDriver: PsaDriver = {
+  psaName: 'Autotask',
+  customerId: String(COMPANY_ID),
+  fields: { target: UDF.target, resetPassword: UDF.resetPassword, resetMfa: UDF.resetMfa },
+  sourceCases: [
+    { label: `email (${SOURCE_EMAIL})`, source: SOURCE_EMAIL, channel: 'email' },
+    { label: `portal (${SOURCE_PORTAL})`, source: SOURCE_PORTAL, channel: 'portal' },
+    { label: 'unlisted (9)', source: 9, channel: 'unknown' },
+    { label: 'missing', source: null, channel: 'unknown' },
+  ],
+  fieldSpellings: [[' reset target ', 'RESET PASSWORD', 'reset mfa']],
+  // UDF values are text (or null when the field was never filled).
+  flagCases: (
+    [
+      ['true', true],
+      ['False', false],
+      ['1', true],
+      ['0', false],
+      [' YES ', true],
+      ['no', false],
+      ['y', true],
+      ['N', false],
+      ['', true],
+      [null, true],
+    ] as Array<[string | null, boolean]>
+  ).map(([value, expected]) => ({ label: JSON.stringify(value), seed: { value }, expected })),
+  foreignPathId: '../Contacts/1',
+  rateLimitDefault: { ms: 30_000, quote: 'Request limit exceeded' },
+  credentialHints: [/username, secret and integration code/],
+  redirectHint: /redirects are not followed/,
+  credentialHeaderPattern: /ApiIntegrationCode|"Secret"/i,
+  parseRetryAfter,
+  keepsTicketAddress: false,
+  allowsNoMoves: true,
+  async start() {
+    const { sim, seeder } = await startAutotask();
+    const adapterFor = (overrides: Partial<AutotaskOptions>, logger = silent) =>
+      createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, overrides), logger);
+    const withContact = (fields: Partial<AutotaskSimTicketSeed>) =>
+      String(seeder.ticket({ contactID: seeder.contact('m@contoso.example'), ...fields }));
+    return {
+      adapter: adapterFor({}),
+      adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
+      adapterWithSecret: (secret) =>
+        createAutotaskAdapter(optionsFor(sim.baseUrl, { ...sim.defaultApiUser, secret }), silent),
+      adapterAt: (url) =>
+        createAutotaskAdapter(optionsFor(`${url}/atservicesrest`, sim.defaultApiUser), silent),
+      adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
+      seedResetTicket: () => String(seeder.resetTicket()),
+      seedTicketWithFields: (fields) =>
+        withContact({
+          userDefinedFields: fields.map(({ name, value }) => ({ name, value: value as string | null })),
+        }),
+      seedTicketFromSource: (source) => withContact({ source: source as number | null }),
+      seedTicketWithoutContact: () => String(seeder.ticket({ contactID: null })),
+      seedTicketWithMissingContact: (contactID) => String(seeder.ticket({ contactID })),
+      requests: () => sim.requests,
+      contactReads: () => sim.requests.filter((r) => r.path.includes('/Contacts/')).length,
+      storedNotes: (ticketId) => sim.notes(Number(ticketId)),
+      failTicketRead: (failure) => sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', ...failure }),
+      failNotePost: (ticketId, status) =>
+        sim.failNext({ pathPattern: `/atservicesrest/v1.0/Tickets/${ticketId}/Notes`, status }),
+      secrets: (wrongSecret) => [
+        sim.defaultApiUser.secret,
+        sim.defaultApiUser.integrationCode,
+        ...(wrongSecret ? [wrongSecret] : []),
+      ],
+      teardown: () => sim.close(),
+    };
+  },
+};
+
+psaDriverContract('Autotask adapter against the Autotask simulator', autotaskDriver);
+
 describe('Autotask adapter specifics (simulator)', () => {
   let sim: AutotaskSimulator;
   let seeder: AutotaskSeeder;
   let adapter: PsaAdapter;
 
   beforeEach(async () => {
-    sim = await startSim();
-    seeder = new AutotaskSeeder(sim);
-    adapter = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), silent);
+    ({ sim, seeder, adapter } = await startAutotask());
   });
 
   afterEach(async () => {
@@ -329,31 +412,9 @@ describe('Autotask adapter specifics (simulator)', () => {
       expect(sim.requests.map((r) => r.body)).toEqual([{ id, queueID: HANDOFF.queueId }]);
       expect(sim.ticket(id)).toMatchObject({ queueID: HANDOFF.queueId, status: 1 });
     });
-
-    it('When no status or queue is configured, Then moveTicket sends nothing', async () => {
-      const id = seeder.resetTicket();
-      const bare = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { awaitingConfirmation: {}, handoff: {} }),
-        silent,
-      );
-
-      await bare.moveTicket(String(id), 'awaiting-confirmation');
-      await bare.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests).toEqual([]);
-    });
   });
 
   describe('reading tickets', () => {
-    it('When the ticket has no contact, Then the requester is empty and no contact is read', async () => {
-      const id = seeder.ticket({ contactID: null });
-
-      const ticket = await adapter.getTicket(String(id));
-
-      expect(ticket?.requester).toEqual({});
-      expect(sim.requests.some((r) => r.path.includes('/Contacts/'))).toBe(false);
-    });
-
     it('When the contact belongs to another company, Then its address is not used and a warning is logged', async () => {
       const capture = captureLogger();
       const logged = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), capture.logger);
@@ -375,14 +436,6 @@ describe('Autotask adapter specifics (simulator)', () => {
       expect(ticket?.requester.email).toBeUndefined();
     });
 
-    it('When the contact record is gone, Then the requester has its id only', async () => {
-      const id = seeder.ticket({ contactID: 555 });
-
-      const ticket = await adapter.getTicket(String(id));
-
-      expect(ticket?.requester).toEqual({ contactId: '555' });
-    });
-
     it('When the ticket is a full reset request, Then every field is read', async () => {
       const id = seeder.resetTicket({ target: 'jane@contoso.example', resetPassword: true, resetMfa: false });
 
@@ -400,73 +453,6 @@ describe('Autotask adapter specifics (simulator)', () => {
         attested: false,
         statusId: '1',
       });
-    });
-
-    it('When UDF names differ in case or surrounding space, Then they are still matched', async () => {
-      const id = seeder.ticket({
-        contactID: seeder.contact('m@contoso.example'),
-        userDefinedFields: [
-          { name: ' reset target ', value: ' jane@contoso.example ' },
-          { name: 'RESET PASSWORD', value: 'No' },
-          { name: 'reset mfa', value: 'Y' },
-        ],
-      });
-
-      await expect(adapter.getTicket(String(id))).resolves.toMatchObject({
-        targetIdentifier: 'jane@contoso.example',
-        resetPassword: false,
-        resetMfa: true,
-      });
-    });
-
-    it.each<[string | null, boolean]>([
-      ['true', true],
-      ['False', false],
-      ['1', true],
-      ['0', false],
-      [' YES ', true],
-      ['no', false],
-      ['y', true],
-      ['N', false],
-      ['', true],
-      [null, true],
-    ])('When a flag holds %j, Then it reads %s', async (value, expected) => {
-      const id = seeder.ticket({
-        contactID: seeder.contact('m@contoso.example'),
-        userDefinedFields: [{ name: UDF.resetPassword, value }],
-      });
-
-      const ticket = await adapter.getTicket(String(id));
-
-      expect(ticket?.resetPassword).toBe(expected);
-      expect(ticket?.resetMfa).toBe(true);
-    });
-
-    it('When a flag holds an unrecognised value, Then it reads false and a warning is logged', async () => {
-      const capture = captureLogger();
-      const logged = createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser), capture.logger);
-      const id = seeder.ticket({
-        contactID: seeder.contact('m@contoso.example'),
-        userDefinedFields: [{ name: UDF.resetMfa, value: 'maybe later' }],
-      });
-
-      const ticket = await logged.getTicket(String(id));
-
-      expect(ticket).toMatchObject({ resetPassword: true, resetMfa: false });
-      expect(capture.lines()).toContainEqual(
-        expect.objectContaining({ level: 40, field: UDF.resetMfa, ticketId: String(id) }),
-      );
-    });
-
-    it.each<[number | null, string]>([
-      [SOURCE_EMAIL, 'email'],
-      [SOURCE_PORTAL, 'portal'],
-      [9, 'unknown'],
-      [null, 'unknown'],
-    ])('When the ticket source is %j, Then the channel is %s', async (source, channel) => {
-      const id = seeder.ticket({ contactID: seeder.contact('m@contoso.example'), source });
-
-      expect((await adapter.getTicket(String(id)))?.channel).toBe(channel);
     });
 
     it.each<[string, Partial<AutotaskSimTicketSeed>, boolean]>([
@@ -489,15 +475,6 @@ describe('Autotask adapter specifics (simulator)', () => {
       const id = seeder.ticket({ issueType: null, subIssueType: null });
 
       expect((await queueOnly.getTicket(String(id)))?.isResetRequest).toBe(true);
-    });
-
-    it('When the ticket id is not an Autotask id, Then getTicket is null without a call and writes refuse it', async () => {
-      await expect(adapter.getTicket('12abc')).resolves.toBeNull();
-      expect(sim.requests).toEqual([]);
-      await expect(
-        adapter.addNote('../Contacts/1', { text: 'x', visibility: 'internal', marker: 'x' }),
-      ).rejects.toBeInstanceOf(PsaError);
-      await expect(adapter.moveTicket('0', 'engineers')).rejects.toBeInstanceOf(PsaError);
     });
   });
 
@@ -536,55 +513,6 @@ describe('Autotask adapter specifics (simulator)', () => {
   });
 
   describe('failures', () => {
-    it('When Autotask answers 429 without Retry-After, Then the TransientError waits the 30 s default and quotes Autotask', async () => {
-      const id = seeder.resetTicket();
-      sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', status: 429 });
-
-      const error = await rejection(adapter.getTicket(String(id)));
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as TransientError).retryAfterMs).toBe(30_000);
-      expect((error as Error).message).toContain('Request limit exceeded');
-    });
-
-    it.each([500, 502, 503])('When Autotask answers %i, Then a TransientError is thrown', async (status) => {
-      const id = seeder.resetTicket();
-      sim.failNext({ pathPattern: `/atservicesrest/v1.0/Tickets/${id}/Notes`, status });
-
-      const error = await rejection(
-        adapter.addNote(String(id), { text: 'x', visibility: 'internal', marker: 'x' }),
-      );
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect(sim.notes(id)).toEqual([]);
-    });
-
-    it('When Autotask is slower than timeoutMs, Then a TransientError is thrown', async () => {
-      const id = seeder.resetTicket();
-      const quick = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { timeoutMs: 100 }),
-        silent,
-      );
-      sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', delayMs: 400 });
-
-      const error = await rejection(quick.getTicket(String(id)));
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as Error).message).toMatch(/timed out/);
-    });
-
-    it('When Autotask cannot be reached, Then a TransientError is thrown', async () => {
-      const baseUrl = sim.baseUrl;
-      await sim.close();
-      sim = await startSim();
-      const down = createAutotaskAdapter(optionsFor(baseUrl, sim.defaultApiUser), silent);
-
-      const error = await rejection(down.getTicket('1'));
-
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as Error).message).toMatch(/could not reach Autotask \(ECONNREFUSED\)/);
-    });
-
     it('When a configured status id is unknown to Autotask, Then a PsaError carries 400 and the Autotask reason', async () => {
       const id = seeder.resetTicket();
       const wrong = createAutotaskAdapter(
@@ -600,36 +528,8 @@ describe('Autotask adapter specifics (simulator)', () => {
       expect(sim.ticket(id)).toMatchObject({ status: 1 });
     });
 
-    it('When the API secret is wrong, Then a PsaError names what to check and leaks no secret', async () => {
-      const secret = 'wrong-secret-0123456789';
-      const wrong = createAutotaskAdapter(optionsFor(sim.baseUrl, { ...sim.defaultApiUser, secret }), silent);
-
-      const error = await rejection(wrong.getTicket(String(seeder.resetTicket())));
-
-      expect(error).toBeInstanceOf(PsaError);
-      expect((error as PsaError).status).toBe(401);
-      expect((error as Error).message).toMatch(/username, secret and integration code/);
-      expect((error as Error).cause).toBeUndefined();
-      expect(inspect(error, { depth: 10 }) + JSON.stringify(error)).not.toContain(secret);
-    });
-
-    it('When a call is forbidden, Then the error holds neither the credential headers nor an axios cause', async () => {
-      const id = seeder.resetTicket();
-      sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', status: 403 });
-
-      const error = await rejection(adapter.getTicket(String(id)));
-
-      expect(error).toBeInstanceOf(PsaError);
-      expect((error as PsaError).status).toBe(403);
-      expect((error as Error).cause).toBeUndefined();
-      const dump = inspect(error, { depth: 10 }) + JSON.stringify(error);
-      expect(dump).not.toContain(sim.defaultApiUser.secret);
-      expect(dump).not.toContain(sim.defaultApiUser.integrationCode);
-      expect(dump).not.toMatch(/ApiIntegrationCode|"Secret"/i);
-    });
-
     it('When an Autotask error body echoes the secret, Then the quoted message blanks it out', async () => {
-      const echo = await listen((_req, res) => {
+      const echo = await listenSim((_req, res) => {
         res.writeHead(400, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ errors: [`bad header Secret=${sim.defaultApiUser.secret}`] }));
       });
@@ -641,29 +541,6 @@ describe('Autotask adapter specifics (simulator)', () => {
         expect((error as Error).message).not.toContain(sim.defaultApiUser.secret);
       } finally {
         await echo.close();
-      }
-    });
-
-    it('When Autotask answers with a redirect, Then it is not followed and a PsaError names the base URL', async () => {
-      let followed = 0;
-      const target = await listen((_req, res) => {
-        followed += 1;
-        res.end('{}');
-      });
-      const redirecting = await listen((_req, res) => {
-        res.writeHead(302, { Location: `${target.url}/atservicesrest/v1.0/Tickets/1` });
-        res.end();
-      });
-      try {
-        const error = await rejection(
-          createAutotaskAdapter(optionsFor(redirecting.url, sim.defaultApiUser), silent).getTicket('1'),
-        );
-        expect(error).toBeInstanceOf(PsaError);
-        expect((error as Error).message).toMatch(/redirects are not followed/);
-        expect(followed).toBe(0);
-      } finally {
-        await redirecting.close();
-        await target.close();
       }
     });
 
@@ -680,21 +557,6 @@ describe('Autotask adapter specifics (simulator)', () => {
   });
 });
 
-async function listen(
-  handler: Parameters<typeof createServer>[1],
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
-}
-
 describe('Autotask helpers', () => {
   it.each([
     ['https://webservices5.autotask.net/atservicesrest', 'https://webservices5.autotask.net/atservicesrest'],
@@ -705,14 +567,6 @@ describe('Autotask helpers', () => {
     ],
   ])('When the configured base URL is %j, Then it normalises to %s', (input, expected) => {
     expect(normaliseAutotaskBaseUrl(input)).toBe(expected);
-  });
-
-  it('When Retry-After is seconds, a date, or junk, Then the wait is read or defaults to 30 s', () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('12', now)).toBe(12_000);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:01:00 GMT', now)).toBe(60_000);
-    expect(parseRetryAfter(undefined, now)).toBe(30_000);
-    expect(parseRetryAfter('soon', now)).toBe(30_000);
   });
 
   it('When an error body has errors, a message, or text, Then it is quoted on one line', () => {
@@ -747,66 +601,43 @@ function recordedAdapter(
   );
 }
 
-const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskRecording) => Promise<void>> = {
-  'ticket-read': async (replay, rec) => {
-    await expect(recordedAdapter(replay, rec).getTicket('7865')).resolves.toEqual({
-      ticketId: '7865',
-      psaCustomerId: '174',
-      summary: 'Password reset for Jane Doe',
-      isResetRequest: true,
-      channel: 'email',
-      requester: { contactId: '30682', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
-      targetIdentifier: 'jane.doe@contoso.example',
-      resetPassword: true,
-      resetMfa: false,
-      details: 'Please reset Jane.',
-      // Email-to-ticket, but Autotask keeps neither the sender nor the Reply-To of the message.
-      emailOrigin: {},
-      // The attestation UDF is configured but this ticket's form has none: not attested.
-      attested: false,
-      statusId: '1',
-    });
-  },
-  'ticket-unknown': async (replay, rec) => {
-    await expect(recordedAdapter(replay, rec).getTicket('987654')).resolves.toBeNull();
-  },
-  'notes-post': async (replay, rec) => {
-    const adapter = recordedAdapter(replay, rec);
-    await adapter.addNote('7865', {
-      text: 'Reset done for jane.doe@contoso.example.\nOne-time link: https://links.example/s/abc\nRef RD-7',
-      visibility: 'customer',
-      marker: 'RD-7',
-    });
-    await adapter.addNote('7865', {
-      text: 'Handed to engineers: target is synced from AD. Ref RD-8',
-      visibility: 'internal',
-      marker: 'RD-8',
-    });
-  },
-  'activity-read': async (replay, rec) => {
-    const activity = recordedAdapter(replay, rec).activitySince(
-      '7865',
-      new Date('2026-12-01T09:00:00Z'),
-      '1',
-    );
-    await expect(activity).resolves.toEqual({
-      replied: true,
-      statusChanged: false,
-      currentStatusId: '1',
-      ticketFound: true,
+const scenarios: Record<string, ReplayScenario<AutotaskRecording, AutotaskReplayServer>> = {
+  ...sharedRecordedScenarios<AutotaskRecording, AutotaskReplayServer>({
+    adapter: (replay, rec) => recordedAdapter(replay, rec),
+    ticketId: '7865',
+    ticketReads: {
+      'ticket-read': {
+        ticketId: '7865',
+        psaCustomerId: '174',
+        summary: 'Password reset for Jane Doe',
+        isResetRequest: true,
+        channel: 'email',
+        requester: { contactId: '30682', name: 'Mark Manager', email: 'mark.manager@contoso.example' },
+        targetIdentifier: 'jane.doe@contoso.example',
+        resetPassword: true,
+        resetMfa: false,
+        details: 'Please reset Jane.',
+        // Email-to-ticket, but Autotask keeps neither the sender nor the Reply-To of the message.
+        emailOrigin: {},
+        // The attestation UDF is configured but this ticket's form has none: not attested.
+        attested: false,
+        statusId: '1',
+      },
+    },
+    notFound: 'ticket-unknown',
+    notesPost: 'notes-post',
+    markerLookup: 'notes-query',
+    moveToEngineers: 'ticket-update',
+    activity: {
+      name: 'activity-read',
       replies: [
         { at: new Date('2026-12-01T09:20:00Z'), by: 'contact' },
         { at: new Date('2026-12-01T09:25:00Z'), by: 'engineer' },
         { at: new Date('2026-12-01T09:40:00Z'), by: 'engineer' },
       ],
-    });
-  },
-  'notes-query': async (replay, rec) => {
-    await expect(recordedAdapter(replay, rec).hasNoteWithMarker('7865', 'RD-7')).resolves.toBe(true);
-  },
-  'ticket-update': async (replay, rec) => {
-    await recordedAdapter(replay, rec).moveTicket('7865', 'engineers');
-  },
+    },
+    rateLimited: { name: 'rate-limited', retryAfterMs: 30_000 },
+  }),
   'invalid-status': async (replay, rec) => {
     const error = await rejection(
       recordedAdapter(replay, rec, { awaitingConfirmation: { statusId: 99 } }).moveTicket(
@@ -834,11 +665,6 @@ const scenarios: Record<string, (replay: AutotaskReplayServer, rec: AutotaskReco
     );
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toContain('Title is required for notes on tickets of this category.');
-  },
-  'rate-limited': async (replay, rec) => {
-    const error = await rejection(recordedAdapter(replay, rec).getTicket('7865'));
-    expect(error).toBeInstanceOf(TransientError);
-    expect((error as TransientError).retryAfterMs).toBe(30_000);
   },
   'auth-refused': async (replay, rec) => {
     const error = await rejection(
@@ -872,14 +698,8 @@ async function seedSimulatorFrom(recording: AutotaskRecording): Promise<Autotask
   for (const c of seed.contacts ?? []) sim.addContact(c);
   for (const t of seed.tickets ?? []) sim.addTicket(t as AutotaskSimTicketSeed);
   for (const category of seed.titleRequiredCategories ?? []) sim.requireNoteTitles(category);
-  for (const { ticketId, at, ...activity } of seed.activities ?? []) {
-    sim.addActivity(ticketId, { ...activity, at: new Date(at) });
-  }
-  for (const note of seed.notes ?? []) {
-    await axios.post(`${sim.baseUrl}/v1.0/Tickets/${note.ticketId}/Notes`, note.body, {
-      headers: { ApiIntegrationCode: user.integrationCode, UserName: user.username, Secret: user.secret },
-    });
-  }
+  addRecordedActivities((ticketId, activity) => sim.addActivity(ticketId, activity), seed.activities);
+  for (const note of seed.notes ?? []) await sim.writeNoteAsApi(note.ticketId, note.body);
   for (const failure of seed.failNext ?? []) sim.failNext(failure);
   return sim;
 }
@@ -889,15 +709,11 @@ describeSimulatorDrift('Autotask simulator against recorded exchanges (drift che
   async startSimulator(recording) {
     const sim = await seedSimulatorFrom(recording);
     return {
+      // Recorded paths start with `/atservicesrest`, which the simulator's base URL already ends with.
       send: ({ request }) =>
-        axios.request<unknown>({
-          method: request.method,
-          // Recorded paths start with `/atservicesrest`, which the simulator's base URL already ends with.
-          url: `${sim.baseUrl.replace(/\/atservicesrest$/, '')}${request.path}`,
-          params: request.query,
+        sendRecordedRequest(sim.baseUrl.replace(/\/atservicesrest$/, ''), request, {
           data: request.json,
           headers: request.headers ?? {},
-          validateStatus: () => true,
         }),
       close: () => sim.close(),
     };

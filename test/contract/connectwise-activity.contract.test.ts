@@ -5,7 +5,6 @@ import {
   type ConnectWiseOptions,
 } from '../../integrations/connectwise/connectwise-adapter.js';
 import { startConnectWiseSimulator, type ConnectWiseSimulator } from '../simulators/connectwise-simulator.js';
-import { captureLogger } from './adapter-test-helpers.js';
 
 /** ConnectWise specifics of the back-in watch: exact requests, the API member's notes, the resolved move. */
 
@@ -125,17 +124,5 @@ describe('ConnectWise adapter: activity and resolving (simulator)', () => {
       [{ op: 'replace', path: 'status', value: { id: CUSTOMER_RESOLVED } }],
     ]);
     expect(sim.ticket(TICKET)).toMatchObject({ status: { id: CUSTOMER_RESOLVED } });
-  });
-
-  it('When neither status is configured, Then nothing is sent and a warning says the ticket was left', async () => {
-    const { logger, lines } = captureLogger();
-    const adapter = createConnectWiseAdapter(optionsFor(sim, { resolved: {} }), logger);
-
-    await adapter.moveTicket(String(TICKET), 'resolved');
-
-    expect(sim.requests).toEqual([]);
-    expect(lines()).toContainEqual(
-      expect.objectContaining({ level: 40, ticketId: String(TICKET), disposition: 'resolved' }),
-    );
   });
 });

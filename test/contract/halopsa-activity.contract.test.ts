@@ -3,7 +3,6 @@ import { PsaError } from '../../services/domain/errors.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createHaloPsaAdapter, type HaloOptions } from '../../integrations/halopsa/halopsa-adapter.js';
 import { startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
-import { captureLogger } from './adapter-test-helpers.js';
 
 /** HaloPSA specifics of the back-in watch: exact requests, how actions are attributed, the resolved move. */
 
@@ -141,15 +140,5 @@ describe('HaloPSA adapter: activity and resolving (simulator)', () => {
     expect(
       sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Tickets').map((r) => r.body),
     ).toEqual([[{ id: TICKET, status_id: CUSTOMER_RESOLVED }], [{ id: TICKET, status_id: RESOLVED }]]);
-  });
-
-  it('When no resolved status is configured, Then nothing is sent and a warning says the ticket was left', async () => {
-    const { logger, lines } = captureLogger();
-    const adapter = createHaloPsaAdapter(optionsFor(sim, { statuses: {} }), logger);
-
-    await adapter.moveTicket(String(TICKET), 'resolved');
-
-    expect(sim.requests).toEqual([]);
-    expect(lines()).toContainEqual(expect.objectContaining({ level: 40, ticketId: String(TICKET) }));
   });
 });

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PsaError, TransientError, isTransient } from '../../services/domain/errors.js';
 import { noteMarker } from '../../services/domain/note-markers.js';
+import { captureLogger } from './adapter-test-helpers.js';
 import type { PsaContractHarness } from './psa-contract.js';
 
 /**
@@ -186,15 +187,19 @@ export function psaActivityContract(harness: () => PsaContractHarness): void {
       expect(await h.activity.statusIdOf(id)).toBe(h.activity.resolvedStatusId);
     });
 
-    it('When neither is configured, Then the ticket is left as is and nothing is written', async () => {
+    it('When neither is configured, Then the ticket is left as is, nothing is sent and a warning says so', async () => {
       const id = await h.seedResetTicket({});
       const before = await h.activity.statusIdOf(id);
-      const writes = h.activity.writes().length;
+      const sent = h.activity.requests().length;
+      const { logger, lines } = captureLogger();
 
-      await h.activity.adapterWithoutResolvedStatus.moveTicket(id, 'resolved');
+      await h.activity.adapterWithoutResolvedStatus(logger).moveTicket(id, 'resolved');
 
       expect(await h.activity.statusIdOf(id)).toBe(before);
-      expect(h.activity.writes().slice(writes)).toEqual([]);
+      expect(h.activity.requests().slice(sent)).toEqual([]);
+      expect(lines()).toContainEqual(
+        expect.objectContaining({ level: 40, ticketId: id, ...h.activity.leftUnresolvedLog }),
+      );
     });
 
     it('When the customer status is not an id of this PSA, Then a PsaError and nothing is written', async () => {

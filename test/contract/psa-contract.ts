@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransientError, isTransient } from '../../services/domain/errors.js';
 import type { PsaAdapter, TicketDisposition } from '../../services/domain/ports.js';
+import type { Logger } from '../../services/logging/logger.js';
 import { psaActivityContract } from './psa-activity-contract.js';
 
 /**
@@ -57,10 +58,51 @@ export interface PsaActivityHarness {
   /** The PSA's configured resolved status, and another status a customer may name as theirs. */
   resolvedStatusId: string;
   customerResolvedStatusId: string;
-  /** An adapter of the same PSA with no resolved status configured. */
-  adapterWithoutResolvedStatus: PsaAdapter;
+  /** An adapter of the same PSA with no resolved status configured, logging to `logger`. */
+  adapterWithoutResolvedStatus(logger: Logger): PsaAdapter;
+  /** Fields (beyond level and ticket id) of the warning that a ticket was left unresolved. */
+  leftUnresolvedLog: Record<string, unknown>;
   /** Every write request sent to the PSA so far (method and path), to prove reads stay reads. */
   writes(): string[];
+  /** Every request sent to the PSA so far (method and path). */
+  requests(): string[];
+}
+
+/** The verbs every PSA simulator has for what people other than the service do on a ticket. */
+export interface TicketActivitySimulator {
+  addActivity(ticketId: number, activity: { by: 'contact' | 'engineer'; text: string; at: Date }): void;
+  setStatus(ticketId: number, statusId: number): void;
+  deleteTicket(ticketId: number): void;
+}
+
+/**
+ * The activity harness of a PSA simulator: replies, status changes and deletions through its verbs, with the
+ * PSA's status ids; `rest` holds what only the PSA knows (how its notes read can be garbled, where statuses live).
+ */
+export function simulatorActivity(
+  sim: TicketActivitySimulator,
+  statusIds: { engineer: number; resolved: number; customerResolved: number },
+  rest: Omit<
+    PsaActivityHarness,
+    'reply' | 'changeStatus' | 'deleteTicket' | 'statusIdOf' | 'resolvedStatusId' | 'customerResolvedStatusId'
+  > & {
+    /** The ticket's status id as the simulator holds it. */
+    statusOf(ticketId: number): unknown;
+  },
+): PsaActivityHarness {
+  const { statusOf, ...others } = rest;
+  return {
+    reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
+    changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), statusIds.engineer),
+    deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
+    resolvedStatusId: String(statusIds.resolved),
+    customerResolvedStatusId: String(statusIds.customerResolved),
+    statusIdOf: async (ticketId) => {
+      const status = statusOf(Number(ticketId));
+      return status === undefined ? undefined : String(status);
+    },
+    ...others,
+  };
 }
 
 export interface PsaContractHarness {

@@ -1,4 +1,4 @@
-import type { AxiosResponse } from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import { describe, expect, it } from 'vitest';
 import type { RecordedRequest, RecordedResponse, RecordingBase, ReplayServer } from './replay-server.js';
 
@@ -90,6 +90,35 @@ export function describeAdapterReplays<
         }
       });
     }
+  });
+}
+
+/** Adds a recording's activities (dated as ISO strings) to its simulator, oldest first as recorded. */
+export function addRecordedActivities<R extends { ticketId: number; at: string }>(
+  addActivity: (ticketId: number, activity: Omit<R, 'ticketId' | 'at'> & { at: Date }) => void,
+  activities: R[] = [],
+): void {
+  for (const { ticketId, at, ...activity } of activities)
+    addActivity(ticketId, { ...activity, at: new Date(at) });
+}
+
+/**
+ * Puts a recorded request to a simulator at `origin` (scheme, host and port: recorded paths are full paths),
+ * with the body and headers the PSA's drift check adapts; every status is an answer, and redirects are answers too.
+ */
+export function sendRecordedRequest(
+  origin: string,
+  request: RecordedRequest,
+  send: { data?: unknown; headers?: Record<string, string> },
+): Promise<AxiosResponse<unknown>> {
+  return axios.request<unknown>({
+    method: request.method,
+    url: `${origin}${request.path}`,
+    params: request.query,
+    data: send.data,
+    headers: send.headers ?? {},
+    validateStatus: () => true,
+    maxRedirects: 0,
   });
 }
 

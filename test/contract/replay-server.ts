@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import type { AutotaskSimContact } from '../simulators/autotask-simulator.js';
 import type { CwSimContactSeed, CwSimFailure, CwSimTicketSeed } from '../simulators/connectwise-simulator.js';
 
 /**
@@ -168,6 +169,14 @@ const plainUnexpected = (reason: string | undefined): unknown => ({ error: 'unex
 // ---------------------------------------------------------------------------------------------------------------
 // HaloPSA: OAuth token call with a form body, then bearer calls; a recording may pin the Authorization header.
 
+/** A reply or note by someone other than the service, as a recording seeds it (`at` as ISO 8601). */
+export type RecordedActivity<Extra = object> = {
+  ticketId: number;
+  by: 'contact' | 'engineer';
+  text: string;
+  at: string;
+} & Extra;
+
 /** A recorded HaloPSA request; paths include `/auth` or `/api`. */
 export interface HaloRecordedRequest extends RecordedRequest {
   authorization?: string;
@@ -181,13 +190,7 @@ export interface HaloRecording extends RecordingBase<HaloRecordedRequest> {
     users?: Array<{ id: number; client_id: number; name: string; emailaddress?: string }>;
     tickets?: Array<Record<string, unknown>>;
     /** Actions by end users and agents (see halopsa-sim-activity.ts), added before `actions`. */
-    activities?: Array<{
-      ticketId: number;
-      by: 'contact' | 'engineer';
-      text: string;
-      at: string;
-      hidden?: boolean;
-    }>;
+    activities?: Array<RecordedActivity<{ hidden?: boolean }>>;
     /** Actions posted through the API before the exchanges are replayed. */
     actions?: Array<Record<string, unknown>>;
   };
@@ -236,13 +239,7 @@ export interface ConnectWiseRecording extends RecordingBase<CwRecordedRequest> {
     boards?: Array<{ id: number; name: string; statuses: Array<{ id: number; name: string }> }>;
     tickets?: CwSimTicketSeed[];
     /** Notes by contacts and members (see connectwise-sim-activity.ts), added before `notes`. */
-    activities?: Array<{
-      ticketId: number;
-      by: 'contact' | 'engineer';
-      text: string;
-      at: string;
-      memberIdentifier?: string;
-    }>;
+    activities?: Array<RecordedActivity<{ memberIdentifier?: string }>>;
     /** Notes posted through the API before the exchanges are replayed. */
     notes?: Array<{ ticketId: number; body: Record<string, unknown> }>;
     /** Faults injected before the exchanges are replayed. */
@@ -288,23 +285,10 @@ export interface AutotaskRecording extends RecordingBase<AutotaskRecordedRequest
   simulator?: {
     apiUser?: { username: string; secret: string; integrationCode: string };
     companies?: Array<{ id: number; name: string }>;
-    contacts?: Array<{
-      id: number;
-      companyID: number;
-      firstName: string;
-      lastName: string;
-      emailAddress?: string;
-      isActive?: number;
-    }>;
+    contacts?: AutotaskSimContact[];
     tickets?: Array<Record<string, unknown>>;
     /** Notes and time entries by contacts and resources (see autotask-sim-activity.ts), added before `notes`. */
-    activities?: Array<{
-      ticketId: number;
-      by: 'contact' | 'engineer';
-      text: string;
-      at: string;
-      kind?: 'note' | 'time-entry';
-    }>;
+    activities?: Array<RecordedActivity<{ kind?: 'note' | 'time-entry' }>>;
     /** Notes created through the API before the exchanges are replayed: `[ticketId, body]`. */
     notes?: Array<{ ticketId: number; body: Record<string, unknown> }>;
     statusIds?: number[];

@@ -1,7 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createFailureQueue, listenSim, writeThroughApi, type SimFailureMatch } from './sim-server.js';
 import {
   activityNote,
   activityTimeEntry,
@@ -53,17 +52,7 @@ export interface AutotaskSimTicketSeed {
   [key: string]: unknown;
 }
 
-export interface AutotaskSimFailure {
-  method?: string;
-  /** A path prefix (case-insensitive, e.g. `/atservicesrest/v1.0/Tickets`) or a RegExp tested against the path. */
-  pathPattern: string | RegExp;
-  /** HTTP status to answer with; omit to only delay and then answer normally. */
-  status?: number;
-  retryAfterSeconds?: number;
-  /** How many matching requests fail (default 1). */
-  times?: number;
-  /** Delay before answering, e.g. to exceed the client's timeout. */
-  delayMs?: number;
+export interface AutotaskSimFailure extends SimFailureMatch {
   /** A JSON body to answer with instead of Autotask's error body (e.g. a 200 the client cannot read). */
   json?: unknown;
 }
@@ -157,6 +146,8 @@ export interface AutotaskSimulator {
   setStatus(ticketId: number, statusId: number): void;
   /** The ticket is deleted: reading it answers `{item: null}`. */
   deleteTicket(ticketId: number): void;
+  /** A note the API user wrote earlier, posted through `POST /Tickets/{id}/Notes` with the default user's headers. */
+  writeNoteAsApi(ticketId: number, body: Record<string, unknown>): Promise<void>;
 }
 
 const ROOT = '/atservicesrest/v1.0';
@@ -188,7 +179,7 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
   const timeEntries: Array<Record<string, unknown>> = [];
   const emails: AutotaskSimEmail[] = [];
   const requests: AutotaskSimRequest[] = [];
-  const failures: Array<AutotaskSimFailure & { remaining: number }> = [];
+  const failures = createFailureQueue<AutotaskSimFailure>();
   const webhookGuid = randomUUID();
   let webhookSequence = 0;
   let nextNoteId = 30_777_000;
@@ -227,25 +218,14 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
     next();
   });
 
-  app.use(async (req, res, next) => {
-    const failure = failures.find(
-      (f) =>
-        f.remaining > 0 &&
-        (f.method === undefined || f.method.toUpperCase() === req.method) &&
-        (typeof f.pathPattern === 'string'
-          ? req.path.toLowerCase().startsWith(f.pathPattern.toLowerCase())
-          : f.pathPattern.test(req.path)),
-    );
-    if (!failure) return next();
-    failure.remaining -= 1;
-    if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
-    if (failure.status === undefined) return next();
-    if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
-    if (failure.json !== undefined) return void res.status(failure.status).json(failure.json);
-    const body = FAILURE_BODIES[failure.status] ?? { errors: [`HTTP ${failure.status}`] };
-    if (typeof body === 'string') res.status(failure.status).type('text/plain').send(body);
-    else res.status(failure.status).json(body);
-  });
+  app.use(
+    failures.middleware((res, failure, status) => {
+      if (failure.json !== undefined) return void res.json(failure.json);
+      const body = FAILURE_BODIES[status] ?? { errors: [`HTTP ${status}`] };
+      if (typeof body === 'string') res.type('text/plain').send(body);
+      else res.json(body);
+    }),
+  );
 
   const api = express.Router({ caseSensitive: false });
 
@@ -481,21 +461,15 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
     };
   }
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenSim(app);
+  const url = server.url;
 
   return {
     baseUrl: `${url}/atservicesrest`,
     defaultApiUser,
     emails,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
     registerApiUser: (username, secret, integrationCode) =>
       void apiUsers.set(username.toLowerCase(), { secret, integrationCode }),
     addCompany: (id, name) => void companies.set(id, { id, companyName: name, isActive: true }),
@@ -530,7 +504,7 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
       return t ? structuredClone(t) : undefined;
     },
     notes: (ticketId) => storedNotes.filter((n) => n.ticketID === ticketId).map((n) => ({ ...n })),
-    failNext: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    failNext: (failure) => failures.push(failure),
     addActivity: (ticketId, activity) => {
       if (activity.kind === 'time-entry') {
         timeEntries.push(activityTimeEntry(nextNoteId++, ticketId, activity));
@@ -544,6 +518,12 @@ export async function startAutotaskSimulator(options: AutotaskSimOptions = {}): 
       if (ticket) ticket.status = statusId;
     },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
+    writeNoteAsApi: async (ticketId, body) =>
+      void (await writeThroughApi(`${url}/atservicesrest/v1.0/Tickets/${ticketId}/Notes`, body, {
+        ApiIntegrationCode: defaultApiUser.integrationCode,
+        UserName: defaultApiUser.username,
+        Secret: defaultApiUser.secret,
+      })),
     signedWebhook: (ticketId, { action, secretKey, fields }) => {
       const ticket = tickets.get(ticketId) ?? {};
       webhookSequence += 1;

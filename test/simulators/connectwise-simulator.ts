@@ -1,7 +1,6 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createFailureQueue, listenSim, writeThroughApi, type SimFailureMatch } from './sim-server.js';
 import { activityNote, type CwSimActivity } from './connectwise-sim-activity.js';
 
 /**
@@ -71,24 +70,15 @@ export interface CwSimContactSeed {
   otherCommunicationItems?: Array<{ type: 'Email' | 'Phone'; value: string; defaultFlag?: boolean }>;
 }
 
-export interface CwSimFailure {
-  method?: string;
-  /**
-   * A path prefix (case-insensitive), matched against both the full path and the path below `apis/3.0`
-   * (`/service/tickets`), or a RegExp tested against the full path.
-   */
-  pathPattern: string | RegExp;
-  /** HTTP status to answer with; omit to only delay (or with `falseSuccess`) and then carry on. */
-  status?: number;
-  retryAfterSeconds?: number;
+/**
+ * A string `pathPattern` is matched as a prefix of both the full path and the path below `apis/3.0`
+ * (`/service/tickets`). Without `status`, the request is only delayed (or, with `falseSuccess`, falsely applied).
+ */
+export interface CwSimFailure extends SimFailureMatch {
   /** Response headers (e.g. `Location` for a redirect). */
   headers?: Record<string, string>;
   /** Response body; a string is sent as text/html, an object as JSON. Default: a ConnectWise-style error. */
   body?: string | Record<string, unknown>;
-  /** How many matching requests fail (default 1). */
-  times?: number;
-  /** Delay before answering, e.g. to exceed the client's timeout. */
-  delayMs?: number;
   /** A ticket PATCH answers 200 with the unchanged ticket and applies nothing (the false 200). */
   falseSuccess?: boolean;
 }
@@ -217,6 +207,8 @@ export interface ConnectWiseSimulator {
   setStatus(ticketId: number, statusId: number): void;
   /** The ticket is deleted: every read of it answers 404. */
   deleteTicket(ticketId: number): void;
+  /** A note the API member wrote earlier, posted through `POST /service/tickets/{id}/notes` as that member. */
+  writeNoteAsApi(ticketId: number, body: Record<string, unknown>): Promise<void>;
 }
 
 interface StoredTicket {
@@ -303,7 +295,7 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
   const posted = new Map<number, unknown[]>();
   const emails: CwSimEmail[] = [];
   const requests: CwSimRequest[] = [];
-  const failures: Array<CwSimFailure & { remaining: number }> = [];
+  const failures = createFailureQueue<CwSimFailure>();
   const signingKeys = new Map<string, string>();
   let currentKeyId = randomUUID();
   signingKeys.set(currentKeyId, randomBytes(24).toString('base64'));
@@ -366,28 +358,19 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     next();
   });
 
-  app.use(async (req, res, next) => {
-    const apiPath = apiPathOf(req.path);
-    const failure = failures.find(
-      (f) =>
-        f.remaining > 0 &&
-        (f.method === undefined || f.method.toUpperCase() === req.method) &&
-        (typeof f.pathPattern === 'string'
-          ? req.path.toLowerCase().startsWith(f.pathPattern.toLowerCase()) ||
-            (apiPath !== undefined && apiPath.toLowerCase().startsWith(f.pathPattern.toLowerCase()))
-          : f.pathPattern.test(req.path)),
-    );
-    if (!failure) return next();
-    failure.remaining -= 1;
-    if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
-    if (failure.falseSuccess) res.locals.falseSuccess = true;
-    if (failure.status === undefined) return next();
-    if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
-    if (failure.headers) res.set(failure.headers);
-    res.status(failure.status);
-    if (typeof failure.body === 'string') res.type('text/html').send(failure.body);
-    else res.json(failure.body ?? FAILURE_BODIES[failure.status] ?? cwError('Error', 'Error'));
-  });
+  app.use(
+    failures.middleware(
+      (res, failure, status) => {
+        if (failure.headers) res.set(failure.headers);
+        if (typeof failure.body === 'string') res.type('text/html').send(failure.body);
+        else res.json(failure.body ?? FAILURE_BODIES[status] ?? cwError('Error', 'Error'));
+      },
+      {
+        alsoPrefixPaths: (req) => [apiPathOf(req.path)],
+        onTaken: (res, failure) => void (failure.falseSuccess && (res.locals.falseSuccess = true)),
+      },
+    ),
+  );
 
   // --- callback signing key ---------------------------------------------------------------------------------
   app.get(keyPath, (req, res) => {
@@ -766,10 +749,8 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     return (emailsOnFile.find((i) => i.defaultFlag) ?? emailsOnFile[0])?.value;
   }
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenSim(app);
+  const url = server.url;
   const keyUrlFor = (keyId: string, company: string) =>
     `${url}${keyPath}?companyName=${encodeURIComponent(company)}&id=${keyId}`;
 
@@ -782,11 +763,7 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     member,
     emails,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
     registerMember: (company, publicKey, privateKey) =>
       void apiMembers.push({ companyId: company, publicKey, privateKey }),
     addCompany: (id, identifier, name) => void companies.set(id, { id, identifier, name }),
@@ -861,7 +838,7 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
     },
     notes: (ticketId) => structuredClone(storedNotes.filter((n) => n.ticketId === ticketId)),
     notePosts: (ticketId) => structuredClone(posted.get(ticketId) ?? []),
-    failNext: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    failNext: (failure) => failures.push(failure),
     signingKey: () => ({
       key: signingKeys.get(currentKeyId) ?? '',
       keyUrl: keyUrlFor(currentKeyId, companyId),
@@ -882,6 +859,11 @@ export async function startConnectWiseSimulator(options: CwSimOptions = {}): Pro
       if (ticket) ticket.statusId = statusId;
     },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
+    writeNoteAsApi: async (ticketId, body) =>
+      void (await writeThroughApi(`${url}${apiPrefix}/service/tickets/${ticketId}/notes`, body, {
+        Authorization: `Basic ${Buffer.from(`${companyId}+${member.publicKey}:${member.privateKey}`).toString('base64')}`,
+        clientId,
+      })),
     signedCallback: (ticketId, opts = {}) => {
       const action = opts.action ?? 'added';
       const company = opts.companyId ?? companyId;

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createFailureQueue, listenSim, writeThroughApi, type SimFailureMatch } from './sim-server.js';
 import { activityAction, HALO_SIM_API_AGENT_ID, type HaloSimActivity } from './halopsa-sim-activity.js';
 import { createHoldRegistry, type HoldSpec, type SimHold } from './sim-hold.js';
 
@@ -56,17 +55,7 @@ export interface HaloSimUser {
   site_id?: number;
 }
 
-export interface HaloSimFailure {
-  method?: string;
-  /** A path prefix (case-insensitive, e.g. `/api/Tickets`) or a RegExp tested against the path. */
-  pathPattern: string | RegExp;
-  /** HTTP status to answer with; omit to only delay and then answer normally. */
-  status?: number;
-  retryAfterSeconds?: number;
-  /** How many matching requests fail (default 1). */
-  times?: number;
-  /** Delay before answering, e.g. to exceed the client's timeout. */
-  delayMs?: number;
+export interface HaloSimFailure extends SimFailureMatch {
   /** A JSON body to answer with instead of Halo's error text (e.g. a 200 the client cannot read). */
   json?: unknown;
 }
@@ -148,8 +137,17 @@ export interface HaloSimulator {
   addActivity(ticketId: number, activity: HaloSimActivity): void;
   /** An agent sets the ticket's status in Halo's UI. */
   setStatus(ticketId: number, statusId: number): void;
+  /**
+   * Someone with access to the ticket changes its fields (e.g. rewrites `details`), as Halo's UI or a
+   * `POST /api/Tickets` would; only the fields that request may change are applied.
+   */
+  editTicket(ticketId: number, fields: HaloSimTicketEdit): void;
   /** The ticket is deleted: every read of it answers 404. */
   deleteTicket(ticketId: number): void;
+  /** A bearer token for the default app, issued by `POST /auth/token` as any client would get one. */
+  issueToken(): Promise<string>;
+  /** Actions the API application wrote earlier, posted through `POST /api/Actions` with the default app's token. */
+  writeActionsAsApi(actions: Array<Record<string, unknown>>): Promise<void>;
 }
 
 interface StoredAction {
@@ -205,7 +203,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
   const requests: HaloSimRequest[] = [];
   const arrivals: number[] = [];
   const departures: number[] = [];
-  const failures: Array<HaloSimFailure & { remaining: number }> = [];
+  const failures = createFailureQueue<HaloSimFailure>();
   const apiHits: number[] = [];
   let tokenRequestCount = 0;
   let nextActionId = 1000;
@@ -259,26 +257,12 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     next();
   });
 
-  app.use(async (req, res, next) => {
-    const failure = failures.find(
-      (f) =>
-        f.remaining > 0 &&
-        (f.method === undefined || f.method.toUpperCase() === req.method) &&
-        (typeof f.pathPattern === 'string'
-          ? req.path.toLowerCase().startsWith(f.pathPattern.toLowerCase())
-          : f.pathPattern.test(req.path)),
-    );
-    if (!failure) return next();
-    failure.remaining -= 1;
-    if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
-    if (failure.status === undefined) return next();
-    if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
-    if (failure.json !== undefined) return void res.status(failure.status).json(failure.json);
-    res
-      .status(failure.status)
-      .type('text/plain')
-      .send(FAILURE_BODIES[failure.status] ?? 'Error');
-  });
+  app.use(
+    failures.middleware((res, failure, status) => {
+      if (failure.json !== undefined) return void res.json(failure.json);
+      res.type('text/plain').send(FAILURE_BODIES[status] ?? 'Error');
+    }),
+  );
 
   // --- authorisation server ---------------------------------------------------------------------------------
   app.post('/auth/token', (req, res) => {
@@ -354,9 +338,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       }
       const ticket = tickets.get(Number(item.id));
       if (!ticket) return notFound(res, 'Ticket');
-      for (const key of ['status_id', 'team_id', 'team', 'agent_id', 'priority_id', 'summary', 'details']) {
-        if (item[key] !== undefined) ticket[key] = item[key];
-      }
+      applyEdit(ticket, item);
       results.push(view(ticket));
     }
     res.status(201).json(results.length === 1 ? results[0] : results);
@@ -460,10 +442,24 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     });
   }
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenSim(app);
+  const url = server.url;
+
+  const issueToken = async (): Promise<string> => {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: defaultApp.clientId,
+      client_secret: defaultApp.clientSecret,
+      scope: 'all',
+    });
+    const tenant = options.tenant === undefined ? '' : `?tenant=${encodeURIComponent(options.tenant)}`;
+    const res = await fetch(`${url}/auth/token${tenant}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
 
   return {
     url,
@@ -474,11 +470,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     requests,
     arrivals,
     departures,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
     registerApp: (clientId, secret) => void apps.set(clientId, secret),
     addClient: (id, name) => void clients.set(id, { id, name }),
     addTicketType: (id, name) => void lookups.TicketType.set(id, { id, name, active: true }),
@@ -536,7 +528,7 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
     },
     actions: (ticketId) => structuredClone(received.get(ticketId) ?? []),
     tokenRequests: () => tokenRequestCount,
-    failNext: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    failNext: (failure) => failures.push(failure),
     hold: (spec) => holds.add(spec),
     down: (status) => void (downStatus = status),
     expireTokens: () => {
@@ -548,8 +540,37 @@ export async function startHaloSimulator(options: HaloSimOptions = {}): Promise<
       const ticket = tickets.get(ticketId);
       if (ticket) ticket.status_id = statusId;
     },
+    editTicket: (ticketId, fields) => {
+      const ticket = tickets.get(ticketId);
+      if (!ticket) throw new Error(`no Halo ticket ${ticketId} to edit`);
+      applyEdit(ticket, fields);
+    },
     deleteTicket: (ticketId) => void tickets.delete(ticketId),
+    issueToken,
+    writeActionsAsApi: async (items) =>
+      void (await writeThroughApi(`${url}/api/Actions`, items, {
+        Authorization: `Bearer ${await issueToken()}`,
+      })),
   };
+}
+
+/** The ticket fields an edit (`POST /api/Tickets` with an id) may change. */
+const EDITABLE_FIELDS = [
+  'status_id',
+  'team_id',
+  'team',
+  'agent_id',
+  'priority_id',
+  'summary',
+  'details',
+] as const;
+
+export type HaloSimTicketEdit = Partial<Record<(typeof EDITABLE_FIELDS)[number], unknown>>;
+
+function applyEdit(ticket: Record<string, unknown>, fields: Record<string, unknown>): void {
+  for (const key of EDITABLE_FIELDS) {
+    if (fields[key] !== undefined) ticket[key] = fields[key];
+  }
 }
 
 function arrayBody(req: Request, res: Response): Array<Record<string, unknown>> | undefined {
