@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { formatReport, runDoctor } from './doctor.js';
 import { readBuildInfo } from '../services/metrics/build-info.js';
+import { errorMessage } from '../services/domain/errors.js';
 
 /**
  * The `resetdesk` command (package.json "bin"). `resetdesk doctor` checks the configuration and every outside
@@ -26,6 +27,6 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`resetdesk: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`resetdesk: ${errorMessage(err)}`);
   process.exit(2);
 });

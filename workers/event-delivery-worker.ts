@@ -11,6 +11,7 @@ import type { RedisClient } from '../services/redis/redis-client.js';
 import { eventDeliveryJobId, QUEUE_NAMES } from '../services/redis/redis-keys.js';
 import { failedForGood, keptJobOptions } from './job-runner.js';
 import { openSideQueue, sideWorkerOptions, type SideQueue, type SideQueueOptions } from './side-queue.js';
+import { errorMessage } from '../services/domain/errors.js';
 
 /** How long a posted event's job is kept: an event published again within it is recognised as a repeat. */
 const RETENTION_SECONDS = 7 * 86400;
@@ -82,7 +83,7 @@ export function createEventDelivery(options: EventDeliveryOptions): EventDeliver
             type: event.type,
             eventId: event.id,
             ticketId: event.ticketId,
-            err: { message: err instanceof Error ? err.message : String(err) },
+            err: { message: errorMessage(err) },
           },
           'could not queue an outcome event; it is dropped',
         );

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
-import { isTransient, TransientError } from '../services/domain/errors.js';
+import { isTransient, TransientError, errorMessage } from '../services/domain/errors.js';
 import type { Logger } from '../services/logging/logger.js';
 
 /**
@@ -80,7 +80,7 @@ export function failureToThrow(
 ): unknown {
   if (err instanceof DelayedError) return err;
   if (isTransient(err)) {
-    log.warn({ event: events.retry, ...fields, reason: describeError(err) }, 'transient failure; will retry');
+    log.warn({ event: events.retry, ...fields, reason: errorMessage(err) }, 'transient failure; will retry');
     return err;
   }
   return giveUp(err, log, { event: events.error, ...fields }, events.errorMessage);
@@ -94,10 +94,6 @@ export function giveUp(
   message: string,
 ): UnrecoverableError {
   const name = (err as Error).name;
-  log.error({ ...fields, err: { name, message: describeError(err) } }, message);
-  return new UnrecoverableError(`${name}: ${describeError(err)}`);
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  log.error({ ...fields, err: { name, message: errorMessage(err) } }, message);
+  return new UnrecoverableError(`${name}: ${errorMessage(err)}`);
 }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../services/redis/redis-client.js';
-import { SecureLinkStoreError, TransientError } from '../services/domain/errors.js';
+import { SecureLinkStoreError, TransientError, errorMessage } from '../services/domain/errors.js';
 import type {
   OutcomeEvents,
   PsaAdapter,
@@ -89,10 +89,6 @@ const expiryJobId = (ref: string) => `expiry-${ref}`;
 const revealedJobId = (ref: string, viewNumber: number) => `revealed-${ref}-${viewNumber}`;
 const destroyedJobId = (ref: string) => `destroyed-${ref}`;
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Reports secure-link events back to the ticket through a BullMQ queue (`link-events`), so a PSA outage delays
  * a note but does not lose it:
@@ -164,7 +160,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           event: 'link.report-lost',
           link: shortRef(data.ref),
           correlationId: data.correlationId,
-          err: { message: describe(err) },
+          err: { message: errorMessage(err) },
         },
         `could not queue the "${lostNote}" note`,
       ),
@@ -202,7 +198,7 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           await trackExpiry({ ref, expiresAt: link.expiresAt, context: linkOptions.context });
         } catch (err) {
           await store.destroy(link.token).catch(() => undefined);
-          const message = `secure-link expiry report could not be scheduled: ${describe(err)}`;
+          const message = `secure-link expiry report could not be scheduled: ${errorMessage(err)}`;
           throw isRedisRefusal(err)
             ? new SecureLinkStoreError(message, { cause: err })
             : new TransientError(message, undefined, { cause: err });
@@ -218,7 +214,10 @@ export function createLinkEventReporting(options: LinkEventReportingOptions): Li
           await queue
             .remove(expiryJobId(ref))
             .catch((err: unknown) =>
-              log.debug({ link: shortRef(ref), err: { message: describe(err) } }, 'expiry job not removed'),
+              log.debug(
+                { link: shortRef(ref), err: { message: errorMessage(err) } },
+                'expiry job not removed',
+              ),
             );
         }
       },

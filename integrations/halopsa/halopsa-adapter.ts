@@ -10,7 +10,8 @@ import { statusIdFrom } from '../shared/ticket-activity.js';
 import { haloActivitySince } from './halopsa-activity.js';
 import { HaloClient, type HaloClientOptions } from './halopsa-client.js';
 import { channelMatching, sourceMatchers, type SourceMatchers } from '../shared/ticket-sources.js';
-import { escapeHtml, renderNoteHtml } from './halopsa-note-html.js';
+import { escapeHtml } from '../../services/domain/html-escape.js';
+import { renderNoteHtml } from './halopsa-note-html.js';
 
 /**
  * Configuration of the HaloPSA adapter: the connection (see `HaloClientOptions`) and what it reads. Every Halo

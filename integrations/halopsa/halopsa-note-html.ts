@@ -1,19 +1,8 @@
+import { escapeHtml } from '../../services/domain/html-escape.js';
+
 /**
  * Halo notes are HTML (`note_html`): the adapter writes plain text, escaped, with its links made clickable.
  */
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes every character that has a meaning in HTML text or in a quoted attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 const URL_PATTERN = /https:\/\/[^\s<>"']+/g;
 

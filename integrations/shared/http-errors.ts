@@ -1,5 +1,5 @@
 import { AxiosError } from 'axios';
-import { PsaError, TransientError } from '../../services/domain/errors.js';
+import { PsaError, TransientError, errorMessage } from '../../services/domain/errors.js';
 
 /**
  * Translation of a failed PSA API call (axios) into the domain's error classes, shared by the HaloPSA, ConnectWise
@@ -70,7 +70,7 @@ export interface RefusalMessages {
 export function translatePsaHttpError(err: unknown, what: string, profile: PsaHttpErrorProfile): Error {
   const redact = (text: string) => redactSecrets(text, profile.secrets ?? []);
   if (!(err instanceof AxiosError)) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return new PsaError(`${what} failed: ${redact(message)}`);
   }
   const res = err.response;

@@ -1,6 +1,5 @@
 import type { WebhookDelivery } from '../../services/intake/webhook-intake-route.js';
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { errorMessage } from '../../services/domain/errors.js';
 
 /**
  * The tickets a JSON webhook body names, read with the PSA's parser (which throws when it names none), or
@@ -26,7 +25,7 @@ export function readDeliveries(
   } catch (err) {
     return {
       status: 'bad-request',
-      message: `No ticket id could be read from the webhook: ${messageOf(err)}`,
+      message: `No ticket id could be read from the webhook: ${errorMessage(err)}`,
     };
   }
 }

@@ -4,7 +4,6 @@ import type { Logger } from '../logging/logger.js';
 import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
 import { CSS_CONTENT_TYPE } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
-import { describeError } from '../one-time-links/link-token.js';
 import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   CONFIRMATION_CSS,
@@ -19,6 +18,7 @@ import {
   type ConfirmationStore,
   type ConfirmationViewer,
 } from './confirmation-store.js';
+import { errorMessage } from '../domain/errors.js';
 
 /**
  * The confirmation pages for email requests (brief §4), mounted at `/c`:
@@ -144,7 +144,7 @@ export function createConfirmationRouter(opts: ConfirmationRouterOptions): expre
       });
     } catch (err) {
       log.error(
-        { link, decision, ...result.context, err: { message: describeError(err) } },
+        { link, decision, ...result.context, err: { message: errorMessage(err) } },
         'confirmation hand-over failed; reopening the link',
       );
       return kit.reopenAfterFailedHandOver(req, res, link, () => store.reopen(token, decision));

@@ -1,5 +1,6 @@
 import { envOf } from '../../config/config-keys.js';
 import type { Logger } from '../logging/logger.js';
+import { errorMessage } from '../domain/errors.js';
 
 /**
  * One line of `resetdesk doctor`: what was checked, how it went and, when it did not go well, what to do.
@@ -52,7 +53,7 @@ export function setting(key: string): string {
 
 /** A failure's message for a check line: one line, short, no stack. */
 export function describeFailure(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const line = message.split('\n')[0] ?? '';
   return line.length > 240 ? `${line.slice(0, 237)}...` : line;
 }

@@ -41,9 +41,14 @@ export type DirectoryErrorReason =
   /** The operation is not possible for an external guest user (a Temporary Access Pass, for one). */
   | 'guest-user';
 
+/** A permanent error that carries its reason (see `errorWithReason`). */
+abstract class ReasonedError extends NamedError {
+  abstract readonly reason: string;
+}
+
 /** The base of a permanent error that carries its reason (a code the use case decides on) next to its message. */
 function errorWithReason<R extends string>(name: string) {
-  return class extends NamedError {
+  return class extends ReasonedError {
     constructor(
       readonly reason: R,
       message: string,
@@ -93,4 +98,14 @@ export class SecureLinkStoreError extends NamedError {
 
 export function isTransient(err: unknown): err is TransientError {
   return err instanceof TransientError || (err instanceof Error && err.name === 'TransientError');
+}
+
+/** The message of anything thrown, for logs, notes and wrapped errors (messages never hold a secret). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `errorMessage`, led by the error's reason when it has one (`not-permitted: …`), for notes an engineer reads. */
+export function errorWithReasonMessage(err: unknown): string {
+  return err instanceof ReasonedError ? `${err.reason}: ${err.message}` : errorMessage(err);
 }

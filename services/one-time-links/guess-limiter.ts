@@ -2,8 +2,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logging/logger.js';
-import { describeError } from './link-token.js';
 import { storeKeys } from '../redis/redis-keys.js';
+import { errorMessage } from '../domain/errors.js';
 
 /**
  * Failed-lookup limiting of the one-time-link pages. Every *failed* lookup costs the client address one point
@@ -93,7 +93,7 @@ export function createGuessLimiter(
         return 0;
       } catch (err) {
         if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        log.warn({ err: { message: describeError(err) } }, 'one-time link limiter unavailable');
+        log.warn({ err: { message: errorMessage(err) } }, 'one-time link limiter unavailable');
         return 0;
       }
     },

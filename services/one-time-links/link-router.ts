@@ -3,8 +3,9 @@ import type { Logger } from '../logging/logger.js';
 import { clientAddressKey, type GuessLimiter } from './guess-limiter.js';
 import type { LinkPageBase, LinkStatusPages } from './link-page-layout.js';
 import { HTML_CONTENT_TYPE, linkSecurityHeaders, sendLinkPage } from './link-page-sender.js';
-import { describeError, isWellFormedLinkToken } from './link-token.js';
+import { isWellFormedLinkToken } from './link-token.js';
 import { crossSiteReason } from './post-guard.js';
+import { errorMessage } from '../domain/errors.js';
 
 /**
  * The request handling both one-time-link routers share: security headers on every response, the failed-lookup
@@ -122,7 +123,7 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
       await reopen();
     } catch (err) {
       log.error(
-        { link, err: { message: describeError(err) } },
+        { link, err: { message: errorMessage(err) } },
         `${logName} could not be reopened after a failed hand-over`,
       );
     }
@@ -156,7 +157,7 @@ export function createLinkRouterKit(opts: LinkRouterKitOptions) {
       log.error(
         {
           link: logRef(req.path.split('/')[1]),
-          err: { name: err instanceof Error ? err.name : 'Error', message: describeError(err) },
+          err: { name: err instanceof Error ? err.name : 'Error', message: errorMessage(err) },
         },
         `${logName} page failed`,
       );

@@ -57,8 +57,3 @@ export function parseLinkContext(json: string | undefined): LinkContext | null {
     return null;
   }
 }
-
-/** The message of an error, for logs and wrapped errors (never the token or a secret). */
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

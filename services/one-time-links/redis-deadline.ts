@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ReplyError } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client.js';
-import { describeError } from './link-token.js';
+import { errorMessage } from '../domain/errors.js';
 
 /** Default deadline of one store call against Redis. */
 export const DEFAULT_REDIS_DEADLINE_MS = 5000;
@@ -53,8 +53,8 @@ export function isRedisRefusal(err: unknown): boolean {
 /** A Redis failure in words; a discarded MULTI names the refusal that discarded it. */
 function describeRedisError(err: unknown): string {
   const previous = (err as { previousErrors?: unknown[] } | undefined)?.previousErrors;
-  const cause = Array.isArray(previous) && previous.length > 0 ? ` (${describeError(previous[0])})` : '';
-  return `${describeError(err)}${cause}`;
+  const cause = Array.isArray(previous) && previous.length > 0 ? ` (${errorMessage(previous[0])})` : '';
+  return `${errorMessage(err)}${cause}`;
 }
 
 /** A Lua script with its SHA-1, for `EVALSHA`. */
@@ -77,7 +77,7 @@ export async function runLuaScript(
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (err) {
-    if (!describeError(err).includes('NOSCRIPT')) throw err;
+    if (!errorMessage(err).includes('NOSCRIPT')) throw err;
     return await redis.eval(script.source, keys.length, ...keys, ...args);
   }
 }

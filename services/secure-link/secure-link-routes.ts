@@ -5,7 +5,6 @@ import type { Logger } from '../logging/logger.js';
 import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
 import { CSS_CONTENT_TYPE, JS_CONTENT_TYPE } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
-import { describeError } from '../one-time-links/link-token.js';
 import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   renderConfirmDestroyPage,
@@ -22,6 +21,7 @@ import {
   type SecureLinkContext,
   type SecureLinkViewer,
 } from './secure-link-store.js';
+import { errorMessage } from '../domain/errors.js';
 
 /**
  * The public secure-link pages, mounted at `/s`:
@@ -172,7 +172,7 @@ export function createSecureLinkRouter(opts: SecureLinkRouterOptions): express.R
     void Promise.resolve()
       .then(hook)
       .catch((err: unknown) =>
-        log.error({ link, err: { message: describeError(err) } }, `secure link ${hookName} hook failed`),
+        log.error({ link, err: { message: errorMessage(err) } }, `secure link ${hookName} hook failed`),
       );
   }
 

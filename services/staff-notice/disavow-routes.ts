@@ -6,7 +6,6 @@ import type { Logger } from '../logging/logger.js';
 import { type OneTimeLinkLimits, oneTimeLinkBasics } from '../one-time-links/guess-limiter.js';
 import { CSS_CONTENT_TYPE } from '../one-time-links/link-page-sender.js';
 import { createLinkRouterKit } from '../one-time-links/link-router.js';
-import { describeError } from '../one-time-links/link-token.js';
 import { linkFormParser, postedFields } from '../one-time-links/post-guard.js';
 import {
   DISAVOW_CSS,
@@ -15,6 +14,7 @@ import {
   renderDisavowThankYouPage,
 } from './disavow-pages.js';
 import type { DisavowStore } from './disavow-store.js';
+import { errorMessage } from '../domain/errors.js';
 
 /**
  * The "this wasn't me" pages, mounted at `/n`, with the one-time-link machinery of `/s` and `/c`
@@ -104,7 +104,7 @@ export function createDisavowRouter(opts: DisavowRouterOptions): express.Router 
       await onDisavow(report);
     } catch (err) {
       log.error(
-        { link, err: { message: describeError(err) } },
+        { link, err: { message: errorMessage(err) } },
         'disavow report not queued; reopening the link',
       );
       return kit.reopenAfterFailedHandOver(req, res, link, () => store.reopen(token));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DirectoryError, isTransient } from '../errors.js';
+import { DirectoryError, isTransient, errorWithReasonMessage } from '../errors.js';
 import type {
   CustomerDirectory,
   DirectoryFactory,
@@ -75,7 +75,7 @@ export async function handleDisavow(deps: DisavowDeps, run: DisavowRun): Promise
       await journal.save({ sessions: 'revoked' });
     } catch (err) {
       if (isTransient(err) && !run.lastAttempt) throw err;
-      problems.push(`Revoking sign-in sessions failed: ${describe(err)}`);
+      problems.push(`Revoking sign-in sessions failed: ${errorWithReasonMessage(err)}`);
       await journal.save({ sessions: 'failed', problems });
     }
   }
@@ -92,7 +92,7 @@ export async function handleDisavow(deps: DisavowDeps, run: DisavowRun): Promise
           await journal.save({ signIn: 'synced-user' });
         } else {
           if (isTransient(err) && !run.lastAttempt) throw err;
-          problems.push(`Blocking sign-in failed: ${describe(err)}`);
+          problems.push(`Blocking sign-in failed: ${errorWithReasonMessage(err)}`);
           await journal.save({ signIn: 'failed', problems });
         }
       }
@@ -138,9 +138,4 @@ export async function handleDisavow(deps: DisavowDeps, run: DisavowRun): Promise
     signIn,
     handedOff: true,
   };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof DirectoryError) return `${err.reason}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }

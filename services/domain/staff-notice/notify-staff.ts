@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DirectoryError, isTransient, NotificationError } from '../errors.js';
+import { errorWithReasonMessage, isTransient, NotificationError } from '../errors.js';
 import type {
   DirectoryFactory,
   DisavowLinkIssuer,
@@ -171,7 +171,7 @@ async function decideAndSend(deps: StaffNoticeDeps, run: StaffNoticeRun): Promis
     addresses = await deps.directories.forTenant(request.tenantId).notificationAddresses(request.userId);
   } catch (err) {
     if (isTransient(err) && !run.lastAttempt) throw err;
-    await journal.save({ result: 'addresses-unreadable', detail: describe(err) });
+    await journal.save({ result: 'addresses-unreadable', detail: errorWithReasonMessage(err) });
     return;
   }
   const to = noticeRecipients(addresses, request.resetMailboxes);
@@ -208,14 +208,8 @@ async function decideAndSend(deps: StaffNoticeDeps, run: StaffNoticeRun): Promis
     const refused = err instanceof NotificationError || (isTransient(err) && run.lastAttempt);
     if (!refused) throw err;
     await deps.links.destroy(link.ref);
-    await journal.save({ linkRef: undefined, result: 'mail-refused', detail: describe(err) });
+    await journal.save({ linkRef: undefined, result: 'mail-refused', detail: errorWithReasonMessage(err) });
     return;
   }
   await journal.save({ result: 'sent', recipients: to.length });
-}
-
-function describe(err: unknown): string {
-  if (err instanceof DirectoryError || err instanceof NotificationError)
-    return `${err.reason}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }
