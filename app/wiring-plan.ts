@@ -11,6 +11,7 @@ import type { GraphOptions } from '../integrations/graph/graph-credential.js';
 import { isPlainEmailAddress } from '../integrations/shared/mail-addresses.js';
 import type { PlannedPsa, PsaModule } from '../integrations/shared/psa-module.js';
 import type { CustomerDirectory } from '../config/customer-settings.js';
+import type { PsaSectionName } from '../config/psa-sections.js';
 import type { RedisSettings } from '../config/redis-settings.js';
 import type { WatchSettings } from '../services/domain/aftercare/back-in-watch.js';
 import { OUTCOME_EVENT_TYPES, type OutcomeEventType, type PsaKind } from '../services/domain/ports.js';
@@ -21,6 +22,10 @@ import { passwordFloorProblem } from '../services/domain/temporary-password.js';
 
 /** Every PSA the service can talk to. Adding one is a folder in integrations/ and a line here. */
 export const PSA_MODULES: readonly PsaModule[] = [halopsaModule, connectwiseModule, autotaskModule];
+
+/** The configuration's PSA sections and the domain's PSA kinds are the same names (a compile error otherwise). */
+const samePsaNames: [PsaSectionName, PsaKind] extends [PsaKind, PsaSectionName] ? true : never = true;
+void samePsaNames;
 
 /**
  * What every part of the service is built with, taken from the configuration in one place: the composition

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PSA_SECTIONS } from './psa-sections.js';
 
 /** An Entra object or tenant id (a GUID, any case). */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -137,7 +138,7 @@ export const customerSchema = z
   .object({
     /** A short name for logs and notes, e.g. "contoso". */
     name: z.string().min(1).max(100),
-    psa: z.enum(['halopsa', 'connectwise', 'autotask']),
+    psa: z.enum(PSA_SECTIONS),
     /** The PSA's id of the customer (Halo client id, ConnectWise company id, Autotask company id). */
     psaCustomerId: z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String),
     /** The customer's Entra tenant id (a GUID). */

@@ -12,6 +12,7 @@ import {
 import { configSchema, createConfig } from './config-schema.js';
 import { envOf } from './config-keys.js';
 import { redisSettingsFrom, type RawRedisSettings, type RedisSettings } from './redis-settings.js';
+import { PSA_SECTIONS, type PsaSectionName } from './psa-sections.js';
 import { resolveSecretFiles } from './secret-files.js';
 
 /** A configuration problem: the process entry point prints the message and exits 78 before anything starts. */
@@ -43,10 +44,6 @@ function normalise(value: unknown): unknown {
 }
 
 type Sections = SchemaValues<typeof configSchema>;
-
-/** The PSA sections: each is required in full only when its PSA is enabled. */
-export type PsaSectionName = 'halopsa' | 'connectwise' | 'autotask';
-export const PSA_SECTIONS: readonly PsaSectionName[] = ['halopsa', 'connectwise', 'autotask'];
 
 /**
  * The keys of each PSA section that must be set when that PSA is enabled (unset, empty string and empty

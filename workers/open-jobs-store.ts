@@ -2,6 +2,7 @@ import type { RedisClient } from '../services/redis/redis-client.js';
 import type { PsaKind } from '../services/domain/ports.js';
 import { luaScript, runLuaScript } from '../services/one-time-links/redis-deadline.js';
 import { redisKeys } from '../services/redis/redis-keys.js';
+import { isPsaKind } from '../services/domain/ports.js';
 
 /**
  * The record of reset jobs that were accepted and have not finished, beside the queue, so that a job that
@@ -37,7 +38,7 @@ export function parseOpenJobMember(member: string): OpenJob | undefined {
   const last = member.lastIndexOf(':');
   if (first <= 0 || last <= first + 1 || last === member.length - 1) return undefined;
   const psa = member.slice(0, first);
-  if (psa !== 'halopsa' && psa !== 'connectwise' && psa !== 'autotask') return undefined;
+  if (!isPsaKind(psa)) return undefined;
   return { psa, ticketId: member.slice(first + 1, last), jobId: member.slice(last + 1) };
 }
 

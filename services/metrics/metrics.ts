@@ -4,6 +4,7 @@ import type { Job, Queue, Worker } from 'bullmq';
 import type { PacingObserver } from '../pacing/paced-ports.js';
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import type { QueueDepthLease } from './queue-depth-lease.js';
+import { isPsaKind } from '../domain/ports.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one, so tests and
@@ -32,7 +33,6 @@ export interface Metrics extends PacingObserver {
   watchWorker(worker: Worker, queue?: string): void;
 }
 
-const KNOWN_PSAS = new Set(['halopsa', 'connectwise', 'autotask']);
 const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const JOB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
@@ -157,7 +157,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; buildInfo?: B
       return (req, res, next) => {
         if (req.url.startsWith('/webhooks/')) {
           const named = req.url.slice(10).split(/[/?]/, 1)[0]!;
-          const psa = KNOWN_PSAS.has(named) ? named : 'other';
+          const psa = isPsaKind(named) ? named : 'other';
           res.on('finish', () => webhooks.inc({ psa, status: String(res.statusCode) }));
         }
         next();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PsaKind } from '../domain/ports.js';
+import { isPsaKind } from '../domain/ports.js';
 
 /**
  * Token handling shared by the one-time links (secure link `/s`, confirmation `/c`).
@@ -32,8 +33,6 @@ export interface LinkContext {
   correlationId: string;
 }
 
-const PSA_KINDS: readonly PsaKind[] = ['halopsa', 'connectwise', 'autotask'];
-
 /** The stored JSON form of a context: only the three known fields, in a fixed order. */
 export function linkContextJson(context: LinkContext): string {
   return JSON.stringify({
@@ -50,7 +49,7 @@ export function parseLinkContext(json: string | undefined): LinkContext | null {
     const value: unknown = JSON.parse(json);
     if (typeof value !== 'object' || value === null) return null;
     const { psa, ticketId, correlationId } = value as Record<string, unknown>;
-    if (typeof psa !== 'string' || !(PSA_KINDS as readonly string[]).includes(psa)) return null;
+    if (!isPsaKind(psa)) return null;
     if (typeof ticketId !== 'string' || typeof correlationId !== 'string') return null;
     return { psa: psa as PsaKind, ticketId, correlationId };
   } catch {

@@ -2,11 +2,10 @@ import type { RedisClient } from '../redis/redis-client.js';
 import type { LedgerEntry, PsaKind, TicketLedger } from '../domain/ports.js';
 import { redisKeys } from '../redis/redis-keys.js';
 import { scanKeys } from '../redis/redis-scan.js';
+import { isPsaKind } from '../domain/ports.js';
 
 /** Long enough to outlive any redelivery or echo of a ticket's webhooks. */
 const LEDGER_TTL_SECONDS = 400 * 86400;
-
-const PSA_KINDS: readonly string[] = ['halopsa', 'connectwise', 'autotask'];
 
 /**
  * The once-only record of every ticket that ended (delivered, handed off, refused), in Redis beside the
@@ -66,7 +65,7 @@ export function createHandOffReader(redis: RedisClient, prefix: string): HandOff
         batch.forEach((key, index) => {
           const raw = values[index];
           const [psa, ...rest] = key.slice(keyStart.length).split(':');
-          if (!raw || !psa || !PSA_KINDS.includes(psa) || rest.length === 0) return;
+          if (!raw || !psa || !isPsaKind(psa) || rest.length === 0) return;
           let entry: Partial<LedgerEntry>;
           try {
             entry = JSON.parse(raw) as Partial<LedgerEntry>;

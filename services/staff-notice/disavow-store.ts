@@ -6,6 +6,7 @@ import {
   type OneTimeLink,
   type OneTimeRecordStore,
 } from '../one-time-links/one-time-record-store.js';
+import { isPsaKind } from '../domain/ports.js';
 
 /**
  * The "this wasn't me" links (`/n/<token>`) of the notices to staff members: one-time records bound to the
@@ -14,7 +15,6 @@ import {
  */
 
 const FIELDS = ['psa', 'ticketId', 'correlationId', 'customerId', 'tenantId', 'userId'] as const;
-const PSA_KINDS: readonly PsaKind[] = ['halopsa', 'connectwise', 'autotask'];
 
 /** 14 days: the configuration asks for far less (`notify.disavowLinkTtlHours`, default 72). */
 export const DISAVOW_MAX_TTL_SECONDS = 14 * 24 * 3600;
@@ -42,7 +42,7 @@ export interface DisavowStoreOptions {
 }
 
 function bindingOf(fields: Record<(typeof FIELDS)[number], string>): DisavowBinding | null {
-  if (!(PSA_KINDS as readonly string[]).includes(fields.psa)) return null;
+  if (!isPsaKind(fields.psa)) return null;
   if (!fields.ticketId || !fields.tenantId || !fields.userId) return null;
   return { ...fields, psa: fields.psa as PsaKind };
 }

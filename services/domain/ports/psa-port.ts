@@ -1,6 +1,14 @@
 /** The PSA as the use case sees it: the facts of a ticket, notes, and where a ticket goes next. */
 
-export type PsaKind = 'halopsa' | 'connectwise' | 'autotask';
+/** Every PSA the service can talk to: the one list (an integration per kind lives in integrations/<kind>/). */
+export const PSA_KINDS = ['halopsa', 'connectwise', 'autotask'] as const;
+
+export type PsaKind = (typeof PSA_KINDS)[number];
+
+/** True for the name of a PSA the service knows: for values read back from Redis, job data or a link. */
+export function isPsaKind(value: unknown): value is PsaKind {
+  return (PSA_KINDS as readonly unknown[]).includes(value);
+}
 
 /** How the request reached the PSA. Decided by the adapter from the ticket's own source field. */
 export type RequestChannel = 'portal' | 'email' | 'agent' | 'unknown';
