@@ -122,6 +122,7 @@ export async function startWorld(
         client_id: 100 + customer,
         user_id: 5000 + customer,
         status_id: 1,
+        source: HALO.portalSource,
         customfields: [
           { id: 101, name: 'CFResetTarget', value: upn },
           { id: 102, name: 'CFResetPassword', value: 'Yes' },
