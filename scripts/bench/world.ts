@@ -1,0 +1,163 @@
+// The simulated world a phase runs against: Graph and HaloPSA simulators with M customers, the service's
+// env vars for it, tickets filed in both, and webhooks delivered the way the PSA sends them.
+import {
+  startGraphSimulator,
+  type GraphSimOptions,
+  type GraphSimulator,
+} from '../../test/simulators/graph-simulator.js';
+import {
+  haloWebhookBody,
+  startHaloSimulator,
+  type HaloSimOptions,
+  type HaloSimulator,
+} from '../../test/simulators/halopsa-simulator.js';
+import { HALO, haloSandboxEnv } from '../../test/sandbox/psa-sandboxes.js';
+import { GRAPH_APP, REDIS_URL, S, sleep } from './settings.js';
+
+export interface World {
+  graph: GraphSimulator;
+  halo: HaloSimulator;
+  tenants: string[];
+  /** ms timestamps of customer-visible notes, by ticket. */
+  notes: Map<number, number[]>;
+  throttled: { graph: number; halo: number };
+  env(prefix: string, role: 'api' | 'worker' | 'all'): Record<string, string>;
+  fileTicket(ticketId: number, customer: number): void;
+  close(): Promise<void>;
+}
+
+const tenantIdOf = (i: number) => `b3a0c0de-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+export async function startWorld(
+  customers: number,
+  graphOptions: GraphSimOptions = {},
+  haloOptions: HaloSimOptions = {},
+): Promise<World> {
+  const throttled = { graph: 0, halo: 0 };
+  const notes = new Map<number, number[]>();
+  const graph = await startGraphSimulator({ ...graphOptions, onThrottle: () => void throttled.graph++ });
+  const halo = await startHaloSimulator({
+    ...haloOptions,
+    onThrottle: () => void throttled.halo++,
+    onAction: (ticketId, action) => {
+      if (!action.hiddenfromuser) notes.set(ticketId, [...(notes.get(ticketId) ?? []), performance.now()]);
+    },
+  });
+  const tenants: string[] = [];
+  const customerList: Array<Record<string, string>> = [];
+  for (let i = 0; i < customers; i++) {
+    const tenantId = tenantIdOf(i);
+    tenants.push(tenantId);
+    graph
+      .tenant(tenantId)
+      .registerApp(GRAPH_APP.clientId, GRAPH_APP.secret)
+      .addUser({
+        id: `mgr-${i}`,
+        userPrincipalName: `manager@c${i}.test`,
+        mail: `manager@c${i}.test`,
+        displayName: `Manager ${i}`,
+      });
+    halo.addClient(100 + i, `Customer ${i}`);
+    halo.addUser({
+      id: 5000 + i,
+      client_id: 100 + i,
+      name: `Manager ${i}`,
+      emailaddress: `manager@c${i}.test`,
+    });
+    customerList.push({ name: `c${i}`, psa: 'halopsa', psaCustomerId: String(100 + i), tenantId });
+  }
+  return {
+    graph,
+    halo,
+    tenants,
+    notes,
+    throttled,
+    env(prefix, role) {
+      return {
+        RESETDESK_ROLE: role,
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        PUBLIC_BASE_URL: 'http://127.0.0.1:8080',
+        REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        WORKER_CONCURRENCY: String(S.workerConcurrency),
+        GRAPH_BASE_URL: graph.url,
+        GRAPH_AUTHORITY_HOST: graph.url,
+        GRAPH_DISABLE_INSTANCE_DISCOVERY: 'true',
+        GRAPH_CLIENT_ID: GRAPH_APP.clientId,
+        GRAPH_CLIENT_SECRET: GRAPH_APP.secret,
+        GRAPH_TIMEOUT_MS: '10000',
+        SECURE_LINK_SERVER_KEY: Buffer.alloc(32, 7).toString('base64'),
+        MSP_NAME: 'Bench MSP',
+        RESETDESK_CUSTOMERS_JSON: JSON.stringify(customerList),
+        // An incident: the MSP lifts the per-requester/per-customer caps so a manager's mass request is worked.
+        RESETDESK_POLICY_JSON: JSON.stringify({
+          requesterLimit: { count: 1000, windowMinutes: 60 },
+          customerLimit: { count: 100000, windowMinutes: 60 },
+        }),
+        ...haloSandboxEnv(halo),
+        HALOPSA_TIMEOUT_MS: '10000',
+      };
+    },
+    fileTicket(ticketId, customer) {
+      const upn = `staff${ticketId}@c${customer}.test`;
+      graph.tenant(tenantIdOf(customer)).addUser({
+        id: `u-${ticketId}`,
+        userPrincipalName: upn,
+        mail: upn,
+        displayName: `Staff ${ticketId}`,
+        managerId: `mgr-${customer}`,
+        methods: [
+          {
+            '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
+            id: `a-${ticketId}`,
+          },
+        ],
+      });
+      halo.addTicket({
+        id: ticketId,
+        summary: 'Password / MFA reset',
+        tickettype_id: HALO.resetType,
+        client_id: 100 + customer,
+        user_id: 5000 + customer,
+        status_id: 1,
+        source: HALO.portalSource,
+        customfields: [
+          { id: 101, name: 'CFResetTarget', value: upn },
+          { id: 102, name: 'CFResetPassword', value: 'Yes' },
+          { id: 103, name: 'CFResetMFA', value: 'Yes' },
+        ],
+      });
+    },
+    close: () => Promise.all([graph.close(), halo.close()]).then(() => undefined),
+  };
+}
+
+export const AUTH = `Basic ${Buffer.from(`${HALO.webhookUser}:${HALO.webhookPassword}`).toString('base64')}`;
+export const webhookBody = (ticketId: number, customer = 0) =>
+  JSON.stringify(
+    haloWebhookBody(ticketId, 'full', { client_id: 100 + customer, tickettype_id: HALO.resetType }),
+  );
+
+export async function deliver(port: number, ticketId: number, customer: number): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const res = await fetch(`http://127.0.0.1:${port}/webhooks/halopsa`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: AUTH },
+      body: webhookBody(ticketId, customer),
+    });
+    await res.arrayBuffer();
+    if (res.status === 202) return;
+    await sleep(100);
+  }
+  throw new Error(`webhook for ticket ${ticketId} not accepted`);
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
