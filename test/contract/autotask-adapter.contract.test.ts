@@ -227,6 +227,11 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
 
 psaAdapterContract('Autotask adapter against the Autotask simulator', autotaskHarness);
 
+/** The note body Autotask is sent: plain text, the configured title and note type, `publish` by visibility. */
+function autotaskNote(ticketId: number, text: string, publish: number) {
+  return { ticketID: ticketId, title: 'resetdesk', description: text, noteType: 1, publish };
+}
+
 const autotaskDriver: PsaDriver = {
   psaName: 'Autotask',
   customerId: String(COMPANY_ID),
@@ -261,6 +266,30 @@ const autotaskDriver: PsaDriver = {
   parseRetryAfter,
   keepsTicketAddress: false,
   allowsNoMoves: true,
+  wire: {
+    customerNoteText: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+    customerNoteKind: 'plain-text note with the customer publish value',
+    internalNoteKind: 'note with the internal publish value',
+    customerNote: (id, text) => ({
+      posts: [[`/atservicesrest/v1.0/Tickets/${id}/Notes`, autotaskNote(id, text, NOTES.customerPublishId)]],
+      email: {
+        to: 'manager@contoso.example',
+        ticketId: id,
+        noteId: expect.any(Number),
+        title: 'resetdesk',
+        text,
+      },
+    }),
+    internalNotePosts: (id, text) => [
+      [`/atservicesrest/v1.0/Tickets/${id}/Notes`, autotaskNote(id, text, NOTES.internalPublishId)],
+    ],
+    internalNoteStored: () => ({ publish: 2, title: 'resetdesk', noteType: 1 }),
+    ticketReadLabel: 'the ticket and then its contact are read, every call with valid credential headers',
+    ticketReadCalls: (id) => [
+      ['GET', `/atservicesrest/v1.0/Tickets/${id}`, true],
+      ['GET', '/atservicesrest/v1.0/Contacts/30680', true],
+    ],
+  },
   async start() {
     const { sim, seeder } = await startAutotask();
     const adapterFor = (overrides: Partial<AutotaskOptions>, logger = silent) =>
@@ -275,7 +304,7 @@ const autotaskDriver: PsaDriver = {
       adapterAt: (url) =>
         createAutotaskAdapter(optionsFor(`${url}/atservicesrest`, sim.defaultApiUser), silent),
       adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
-      seedResetTicket: () => String(seeder.resetTicket()),
+      seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
         withContact({
           userDefinedFields: fields.map(({ name, value }) => ({ name, value: value as string | null })),
@@ -284,6 +313,10 @@ const autotaskDriver: PsaDriver = {
       seedTicketWithoutContact: () => String(seeder.ticket({ contactID: null })),
       seedTicketWithMissingContact: (contactID) => String(seeder.ticket({ contactID })),
       requests: () => sim.requests,
+      apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.authorized]),
+      apiRequests: () => sim.requests,
+      notePosts: () => sim.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.body]),
+      emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.path.includes('/Contacts/')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', ...failure }),
@@ -314,61 +347,7 @@ describe('Autotask adapter specifics (simulator)', () => {
     await sim.close();
   });
 
-  const apiCalls = () => sim.requests.map((r) => [r.method, r.path]);
-
   describe('outbound bodies', () => {
-    it('When a customer note is added, Then exactly one plain-text note with the customer publish value is posted', async () => {
-      const id = seeder.resetTicket();
-      const text = 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9';
-
-      await adapter.addNote(String(id), { text, visibility: 'customer', marker: 'RD-9' });
-
-      expect(sim.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.body])).toEqual([
-        [
-          `/atservicesrest/v1.0/Tickets/${id}/Notes`,
-          { ticketID: id, title: 'resetdesk', description: text, noteType: 1, publish: 1 },
-        ],
-      ]);
-      expect(sim.emails).toEqual([
-        { to: 'manager@contoso.example', ticketId: id, noteId: expect.any(Number), title: 'resetdesk', text },
-      ]);
-    });
-
-    it('When an internal note is added, Then exactly one note with the internal publish value is posted and nobody is emailed', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Synced user; engineers to act. RD-10',
-        visibility: 'internal',
-        marker: 'RD-10',
-      });
-
-      expect(sim.requests.filter((r) => r.method === 'POST').map((r) => r.body)).toEqual([
-        {
-          ticketID: id,
-          title: 'resetdesk',
-          description: 'Synced user; engineers to act. RD-10',
-          noteType: 1,
-          publish: 2,
-        },
-      ]);
-      expect(sim.notes(id)).toMatchObject([{ publish: 2, title: 'resetdesk', noteType: 1 }]);
-      expect(sim.emails).toEqual([]);
-    });
-
-    it('When reading a ticket, Then the ticket and then its contact are read, every call with valid credential headers', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.getTicket(String(id));
-
-      expect(apiCalls()).toEqual([
-        ['GET', `/atservicesrest/v1.0/Tickets/${id}`],
-        ['GET', '/atservicesrest/v1.0/Contacts/30680'],
-      ]);
-      expect(sim.requests.every((r) => r.authorized)).toBe(true);
-      expect(JSON.stringify(sim.requests)).not.toContain(sim.defaultApiUser.secret);
-    });
-
     it('When looking for a marker, Then one TicketNotes query filters on the ticket and the description', async () => {
       const id = seeder.resetTicket();
 

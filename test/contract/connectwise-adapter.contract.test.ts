@@ -299,7 +299,52 @@ const cwDriver: PsaDriver = {
   credentialHeaderPattern: /Basic |Authorization/i,
   parseRetryAfter,
   keepsTicketAddress: true,
-  allowsNoMoves: false,
+  allowsNoMoves: true,
+  wire: {
+    // A CRLF line break must reach ConnectWise as LF.
+    customerNoteText: 'Hello <Mark> & team,\r\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+    customerNoteKind: 'Discussion note with notifications',
+    internalNoteKind: 'Internal note without notifications',
+    customerNote: (id) => ({
+      posts: [
+        {
+          text: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+          detailDescriptionFlag: true,
+          internalAnalysisFlag: false,
+          resolutionFlag: false,
+          processNotifications: true,
+        },
+      ],
+      email: {
+        to: 'manager@contoso.example',
+        ticketId: id,
+        noteId: expect.any(Number),
+        text: expect.stringContaining('RD-9'),
+      },
+    }),
+    internalNotePosts: (_id, text) => [
+      {
+        text,
+        detailDescriptionFlag: false,
+        internalAnalysisFlag: true,
+        resolutionFlag: false,
+        processNotifications: false,
+      },
+    ],
+    ticketReadLabel:
+      'the ticket, its contact record and its first note are read, each with valid keys and clientId',
+    ticketReadCalls: (id) => [
+      ['GET', `/v4_6_release/apis/3.0/service/tickets/${id}`, {}, true, true],
+      ['GET', '/v4_6_release/apis/3.0/company/contacts/70', {}, true, true],
+      [
+        'GET',
+        `/v4_6_release/apis/3.0/service/tickets/${id}/notes`,
+        { orderBy: 'id asc', page: '1', pageSize: '1' },
+        true,
+        true,
+      ],
+    ],
+  },
   async start() {
     const { sim, seeder } = await startCw();
     const adapterFor = (overrides: Partial<ConnectWiseOptions>, logger = silent) =>
@@ -313,7 +358,8 @@ const cwDriver: PsaDriver = {
         createConnectWiseAdapter(optionsFor(simSite(sim), { ...simCreds(sim), privateKey }), silent),
       adapterAt: (url) =>
         createConnectWiseAdapter(optionsFor({ siteUrl: url, codebase: sim.codebase }, simCreds(sim)), silent),
-      seedResetTicket: () => String(seeder.resetTicket()),
+      adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
+      seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
         withContact({
           customFields: fields.map(({ name, value, type }, i) => ({
@@ -337,6 +383,10 @@ const cwDriver: PsaDriver = {
         };
       },
       requests: () => sim.requests,
+      apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid]),
+      apiRequests: () => sim.requests,
+      notePosts: (ticketId) => sim.notePosts(Number(ticketId)),
+      emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.apiPath?.startsWith('/company/contacts')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/service/tickets', ...failure }),
@@ -371,58 +421,6 @@ describe('ConnectWise adapter specifics (simulator)', () => {
   const apiCalls = () => sim.requests.filter((r) => r.apiPath !== undefined);
 
   describe('outbound bodies', () => {
-    it('When a customer note is added, Then exactly one Discussion note with notifications is posted and emailed to the contact', async () => {
-      const id = seeder.resetTicket({
-        requesterEmail: 'manager@contoso.example',
-        ticketEmail: 'other@x.example',
-      });
-
-      await adapter.addNote(String(id), {
-        text: 'Hello <Mark> & team,\r\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
-        visibility: 'customer',
-        marker: 'RD-9',
-      });
-
-      expect(sim.notePosts(id)).toEqual([
-        {
-          text: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
-          detailDescriptionFlag: true,
-          internalAnalysisFlag: false,
-          resolutionFlag: false,
-          processNotifications: true,
-        },
-      ]);
-      expect(sim.emails).toEqual([
-        {
-          to: 'manager@contoso.example',
-          ticketId: id,
-          noteId: expect.any(Number),
-          text: expect.stringContaining('RD-9'),
-        },
-      ]);
-    });
-
-    it('When an internal note is added, Then exactly one Internal note without notifications is posted and nobody is emailed', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Synced user; engineers to act. RD-10',
-        visibility: 'internal',
-        marker: 'RD-10',
-      });
-
-      expect(sim.notePosts(id)).toEqual([
-        {
-          text: 'Synced user; engineers to act. RD-10',
-          detailDescriptionFlag: false,
-          internalAnalysisFlag: true,
-          resolutionFlag: false,
-          processNotifications: false,
-        },
-      ]);
-      expect(sim.emails).toEqual([]);
-    });
-
     it('When moved to engineers, Then one JSON Patch replaces whole board, status, owner and team objects and the ticket is re-read', async () => {
       const id = seeder.resetTicket();
 
@@ -481,38 +479,6 @@ describe('ConnectWise adapter specifics (simulator)', () => {
         status: { id: 1 },
         team: { id: 25 },
       });
-    });
-
-    it('When no status or hand-off target is configured, Then moveTicket sends nothing', async () => {
-      const id = seeder.resetTicket();
-      const bare = createConnectWiseAdapter(
-        optionsFor(simSite(sim), simCreds(sim), { awaitingConfirmation: {}, handoff: {} }),
-        silent,
-      );
-
-      await bare.moveTicket(String(id), 'awaiting-confirmation');
-      await bare.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests).toEqual([]);
-    });
-
-    it('When reading a ticket, Then the ticket, its contact record and its first note are read, each with valid keys and clientId', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.getTicket(String(id));
-
-      expect(sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid])).toEqual([
-        ['GET', `/v4_6_release/apis/3.0/service/tickets/${id}`, {}, true, true],
-        ['GET', '/v4_6_release/apis/3.0/company/contacts/70', {}, true, true],
-        [
-          'GET',
-          `/v4_6_release/apis/3.0/service/tickets/${id}/notes`,
-          { orderBy: 'id asc', page: '1', pageSize: '1' },
-          true,
-          true,
-        ],
-      ]);
-      expect(JSON.stringify(sim.requests)).not.toContain(sim.member.privateKey);
     });
 
     it('When looking for a marker, Then the notes are read with the largest page size', async () => {

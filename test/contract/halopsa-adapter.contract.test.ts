@@ -218,6 +218,17 @@ async function haloHarness(): Promise<PsaContractHarness> {
 
 psaAdapterContract('HaloPSA adapter against the Halo simulator', haloHarness);
 
+/** The action an internal note is: hidden, not emailed, with the internal outcome. */
+function haloInternalAction(ticketId: number, text: string) {
+  return {
+    ticket_id: ticketId,
+    outcome_id: 7,
+    note_html: `<p>${text}</p>`,
+    hiddenfromuser: true,
+    sendemail: false,
+  };
+}
+
 const haloDriver: PsaDriver = {
   psaName: 'HaloPSA',
   customerId: String(CLIENT_ID),
@@ -263,8 +274,37 @@ const haloDriver: PsaDriver = {
   parseRetryAfter,
   keepsTicketAddress: true,
   allowsNoMoves: true,
+  wire: {
+    customerNoteText: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+    customerNoteKind: 'visible, emailed action with the customer outcome',
+    internalNoteKind: 'hidden, non-emailed action with the internal outcome',
+    customerNote: (id) => ({
+      posts: [
+        [
+          {
+            ticket_id: id,
+            outcome_id: 21,
+            note_html:
+              '<p>Hello &lt;Mark&gt; &amp; team,<br>Link: <a href="https://links.example/s/a1?x=1&amp;y=2">' +
+              'https://links.example/s/a1?x=1&amp;y=2</a>.</p><p>Ref RD-9</p>',
+            hiddenfromuser: false,
+            sendemail: true,
+          },
+        ],
+      ],
+      email: { to: 'manager@contoso.example', ticketId: id, html: expect.stringContaining('Ref RD-9') },
+    }),
+    internalNotePosts: (id, text) => [[haloInternalAction(id, text)]],
+    internalNoteStored: haloInternalAction,
+    ticketReadLabel: 'the ticket is read with includedetails and the user record is read',
+    ticketReadCalls: (id) => [
+      ['GET', `/api/Tickets/${id}`, { includedetails: 'true' }],
+      ['GET', '/api/Users/70', {}],
+    ],
+  },
   async start() {
     const { sim, seeder } = await startHalo();
+    const apiRequests = () => sim.requests.filter((r) => r.path.startsWith('/api'));
     const adapterFor = (overrides: Partial<HaloOptions>, logger = silent) =>
       createHaloPsaAdapter(optionsFor(sim, sim.defaultApp, overrides), logger);
     const withUser = (fields: Partial<HaloSimTicketSeed>) =>
@@ -280,7 +320,7 @@ const haloDriver: PsaDriver = {
           silent,
         ),
       adapterWithoutMoves: () => adapterFor({ statuses: {}, handoff: {} }),
-      seedResetTicket: () => String(seeder.resetTicket()),
+      seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
         withUser({
           customfields: fields.map(({ name, value, display }, i) => ({
@@ -303,6 +343,11 @@ const haloDriver: PsaDriver = {
         };
       },
       requests: () => sim.requests,
+      apiCalls: () => apiRequests().map((r) => [r.method, r.path, r.query]),
+      apiRequests,
+      notePosts: () =>
+        sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Actions').map((r) => r.body),
+      emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.path.startsWith('/api/Users')).length,
       storedNotes: (ticketId) => sim.actions(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/api/Tickets', ...failure }),
@@ -329,55 +374,6 @@ describe('HaloPSA adapter specifics (simulator)', () => {
   });
 
   describe('outbound bodies', () => {
-    it('When a customer note is added, Then exactly one visible, emailed action with the customer outcome is posted', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
-        visibility: 'customer',
-        marker: 'RD-9',
-      });
-
-      const posts = sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Actions');
-      expect(posts.map((r) => r.body)).toEqual([
-        [
-          {
-            ticket_id: id,
-            outcome_id: 21,
-            note_html:
-              '<p>Hello &lt;Mark&gt; &amp; team,<br>Link: <a href="https://links.example/s/a1?x=1&amp;y=2">' +
-              'https://links.example/s/a1?x=1&amp;y=2</a>.</p><p>Ref RD-9</p>',
-            hiddenfromuser: false,
-            sendemail: true,
-          },
-        ],
-      ]);
-      expect(sim.emails).toEqual([
-        { to: 'manager@contoso.example', ticketId: id, html: expect.stringContaining('Ref RD-9') },
-      ]);
-    });
-
-    it('When an internal note is added, Then exactly one hidden, non-emailed action with the internal outcome is posted', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Synced user; engineers to act. RD-10',
-        visibility: 'internal',
-        marker: 'RD-10',
-      });
-
-      expect(sim.actions(id)).toEqual([
-        {
-          ticket_id: id,
-          outcome_id: 7,
-          note_html: '<p>Synced user; engineers to act. RD-10</p>',
-          hiddenfromuser: true,
-          sendemail: false,
-        },
-      ]);
-      expect(sim.emails).toEqual([]);
-    });
-
     it('When the token is requested, Then the form carries the client credentials and the tenant goes in the query', async () => {
       await adapter.getTicket(String(seeder.resetTicket()));
 
@@ -399,19 +395,6 @@ describe('HaloPSA adapter specifics (simulator)', () => {
       const apiCalls = sim.requests.filter((r) => r.path.startsWith('/api'));
       expect(apiCalls.every((r) => r.authorized)).toBe(true);
       expect(JSON.stringify(apiCalls)).not.toContain(sim.defaultApp.clientSecret);
-    });
-
-    it('When reading a ticket, Then the ticket is read with includedetails and the user record is read', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.getTicket(String(id));
-
-      expect(
-        sim.requests.filter((r) => r.path.startsWith('/api')).map((r) => [r.method, r.path, r.query]),
-      ).toEqual([
-        ['GET', `/api/Tickets/${id}`, { includedetails: 'true' }],
-        ['GET', '/api/Users/70', {}],
-      ]);
     });
 
     it('When moved to engineers, Then only the configured keys are posted; awaiting-confirmation posts the status only', async () => {

@@ -5,6 +5,7 @@ import type { PsaAdapter } from '../../services/domain/ports.js';
 import type { Logger } from '../../services/logging/logger.js';
 import { captureLogger, rejection } from './adapter-test-helpers.js';
 import { listenSim } from '../simulators/sim-server.js';
+import type { ResetTicketSeed } from './psa-contract.js';
 
 /**
  * How every PSA adapter reads odd data, fails and guards its credentials, run once per PSA against its simulator
@@ -54,6 +55,24 @@ export interface PsaDriver {
   keepsTicketAddress: boolean;
   /** Whether the adapter may be configured to move tickets nowhere (see `adapterWithoutMoves`). */
   allowsNoMoves: boolean;
+  /** How the service's notes and reads look on the PSA's wire (see `PsaDriverSession.notePosts`, `apiCalls`). */
+  wire: {
+    /** The customer note's text: what the PSA must convert (markup, line breaks, links) is in it. */
+    customerNoteText: string;
+    /** What the customer note is in the PSA's words (e.g. "visible, emailed action with the customer outcome"). */
+    customerNoteKind: string;
+    /** What the internal note is in the PSA's words. */
+    internalNoteKind: string;
+    /** The note writes a customer note with `text` makes, and the email the PSA sends the contact for it. */
+    customerNote(ticketId: number, text: string): { posts: unknown[]; email: unknown };
+    /** The note writes an internal note with `text` makes. */
+    internalNotePosts(ticketId: number, text: string): unknown[];
+    /** What the PSA keeps of an internal note, where it says more than the write. */
+    internalNoteStored?(ticketId: number, text: string): unknown;
+    /** What reading a reset ticket calls, in the words of `PsaDriverSession.apiCalls`. */
+    ticketReadLabel: string;
+    ticketReadCalls(ticketId: number): unknown[];
+  };
   /** A fresh simulator with the PSA's reset setup, and an adapter configured for it. */
   start(): Promise<PsaDriverSession>;
 }
@@ -69,8 +88,8 @@ export interface PsaDriverSession {
   /** An adapter configured with no status or team/queue to move tickets to (when `allowsNoMoves`). */
   adapterWithoutMoves?(): PsaAdapter;
 
-  /** A reset ticket with a contact on file. */
-  seedResetTicket(): string;
+  /** A reset ticket with a contact on file (manager@contoso.example unless `seed` says otherwise). */
+  seedResetTicket(seed?: ResetTicketSeed): string;
   /** A reset-type ticket with a contact on file carrying exactly `fields`. */
   seedTicketWithFields(fields: PsaFieldSeed[]): string;
   /** A reset-type ticket with a contact on file whose source is `source`, as the PSA stores it. */
@@ -84,6 +103,14 @@ export interface PsaDriverSession {
 
   /** Every request the simulator received so far. */
   requests(): unknown[];
+  /** The API calls (not token requests) so far, each as the driver describes it (method, path, ...). */
+  apiCalls(): unknown[];
+  /** The API requests (not token requests) so far, as the simulator recorded them. */
+  apiRequests(): unknown[];
+  /** The note writes the simulator received so far (for `ticketId` where it keeps them per ticket). */
+  notePosts(ticketId: string): unknown[];
+  /** The emails the PSA sent so far. */
+  emails(): unknown[];
   /** Requests that read a contact record so far. */
   contactReads(): number;
   /** Notes stored on the ticket, as the simulator keeps them. */
@@ -113,6 +140,43 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
 
     afterEach(async () => {
       await d.teardown();
+    });
+
+    describe('outbound bodies', () => {
+      it(`When a customer note is added, Then exactly one ${psa.wire.customerNoteKind} is posted and emailed to the contact on file`, async () => {
+        const id = d.seedResetTicket({
+          requesterEmail: 'manager@contoso.example',
+          ticketEmail: 'other@x.example',
+        });
+        const text = psa.wire.customerNoteText;
+
+        await d.adapter.addNote(id, { text, visibility: 'customer', marker: 'RD-9' });
+
+        const expected = psa.wire.customerNote(Number(id), text);
+        expect(d.notePosts(id)).toEqual(expected.posts);
+        expect(d.emails()).toEqual([expected.email]);
+      });
+
+      it(`When an internal note is added, Then exactly one ${psa.wire.internalNoteKind} is posted and nobody is emailed`, async () => {
+        const id = d.seedResetTicket();
+        const text = 'Synced user; engineers to act. RD-10';
+
+        await d.adapter.addNote(id, { text, visibility: 'internal', marker: 'RD-10' });
+
+        expect(d.notePosts(id)).toEqual(psa.wire.internalNotePosts(Number(id), text));
+        if (psa.wire.internalNoteStored)
+          expect(d.storedNotes(id)).toMatchObject([psa.wire.internalNoteStored(Number(id), text)]);
+        expect(d.emails()).toEqual([]);
+      });
+
+      it(`When reading a ticket, Then ${psa.wire.ticketReadLabel}, and no call carries the secret`, async () => {
+        const id = d.seedResetTicket();
+
+        await d.adapter.getTicket(id);
+
+        expect(d.apiCalls()).toEqual(psa.wire.ticketReadCalls(Number(id)));
+        expect(JSON.stringify(d.apiRequests())).not.toContain(d.secrets()[0]);
+      });
     });
 
     describe('reading tickets', () => {
