@@ -284,6 +284,27 @@ const autotaskDriver: PsaDriver = {
       [`/atservicesrest/v1.0/Tickets/${id}/Notes`, autotaskNote(id, text, NOTES.internalPublishId)],
     ],
     internalNoteStored: () => ({ publish: 2, title: 'resetdesk', noteType: 1 }),
+    moves: {
+      engineers: {
+        label: 'status and queue are patched',
+        calls: (id) => [
+          [
+            'PATCH',
+            '/atservicesrest/v1.0/Tickets',
+            { id, status: HANDOFF.statusId, queueID: HANDOFF.queueId },
+          ],
+        ],
+      },
+      'awaiting-confirmation': {
+        label: 'the status only is patched',
+        calls: (id) => [['PATCH', '/atservicesrest/v1.0/Tickets', { id, status: AWAITING_STATUS }]],
+      },
+      teamOnly: {
+        label: 'engineers patches id and queue only',
+        calls: (id) => [['PATCH', '/atservicesrest/v1.0/Tickets', { id, queueID: HANDOFF.queueId }]],
+        ticket: () => ({ queueID: HANDOFF.queueId, status: 1 }),
+      },
+    },
     ticketReadLabel: 'the ticket and then its contact are read, every call with valid credential headers',
     ticketReadCalls: (id) => [
       ['GET', `/atservicesrest/v1.0/Tickets/${id}`, true],
@@ -303,6 +324,7 @@ const autotaskDriver: PsaDriver = {
         createAutotaskAdapter(optionsFor(sim.baseUrl, { ...sim.defaultApiUser, secret }), silent),
       adapterAt: (url) =>
         createAutotaskAdapter(optionsFor(`${url}/atservicesrest`, sim.defaultApiUser), silent),
+      adapterWithTeamOnlyHandoff: () => adapterFor({ handoff: { queueId: HANDOFF.queueId } }),
       adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
       seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
@@ -316,6 +338,8 @@ const autotaskDriver: PsaDriver = {
       apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.authorized]),
       apiRequests: () => sim.requests,
       notePosts: () => sim.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.body]),
+      moveCalls: () => sim.requests.map((r) => [r.method, r.path, r.body]),
+      ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
       emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.path.includes('/Contacts/')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
@@ -365,31 +389,6 @@ describe('Autotask adapter specifics (simulator)', () => {
           },
         ],
       ]);
-    });
-
-    it('When moved to engineers, Then status and queue are patched; awaiting-confirmation patches the status only', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'engineers');
-      await adapter.moveTicket(String(id), 'awaiting-confirmation');
-
-      expect(sim.requests.map((r) => [r.method, r.path, r.body])).toEqual([
-        ['PATCH', '/atservicesrest/v1.0/Tickets', { id, status: HANDOFF.statusId, queueID: HANDOFF.queueId }],
-        ['PATCH', '/atservicesrest/v1.0/Tickets', { id, status: AWAITING_STATUS }],
-      ]);
-    });
-
-    it('When only a hand-off queue is configured, Then engineers patches id and queue only', async () => {
-      const id = seeder.resetTicket();
-      const queueOnly = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { handoff: { queueId: HANDOFF.queueId } }),
-        silent,
-      );
-
-      await queueOnly.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests.map((r) => r.body)).toEqual([{ id, queueID: HANDOFF.queueId }]);
-      expect(sim.ticket(id)).toMatchObject({ queueID: HANDOFF.queueId, status: 1 });
     });
   });
 

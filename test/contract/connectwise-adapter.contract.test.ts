@@ -331,6 +331,51 @@ const cwDriver: PsaDriver = {
         processNotifications: false,
       },
     ],
+    moves: {
+      engineers: {
+        label:
+          'one JSON Patch replaces whole board, status, owner and team objects and the ticket is re-read',
+        calls: (id) => [
+          [
+            'PATCH',
+            `/service/tickets/${id}`,
+            [
+              { op: 'replace', path: 'board', value: { id: 2 } },
+              { op: 'replace', path: 'status', value: { id: 31 } },
+              { op: 'replace', path: 'owner', value: { identifier: 'jdoe' } },
+              { op: 'replace', path: 'team', value: { id: 25 } },
+            ],
+          ],
+          ['GET', `/service/tickets/${id}`, undefined],
+        ],
+        ticket: () => ({
+          board: { id: 2, name: 'Escalations' },
+          status: { id: 31, name: 'Assigned' },
+          owner: { identifier: 'jdoe' },
+          team: { id: 25 },
+        }),
+      },
+      'awaiting-confirmation': {
+        label: 'only the status object is replaced and the ticket is re-read',
+        calls: (id) => [
+          [
+            'PATCH',
+            `/service/tickets/${id}`,
+            [{ op: 'replace', path: 'status', value: { id: AWAITING_STATUS } }],
+          ],
+          ['GET', `/service/tickets/${id}`, undefined],
+        ],
+        ticket: () => ({ board: { id: RESET_BOARD }, status: { id: AWAITING_STATUS } }),
+      },
+      teamOnly: {
+        label: 'only the team is patched and the board stays',
+        calls: (id) => [
+          ['PATCH', `/service/tickets/${id}`, [{ op: 'replace', path: 'team', value: { id: 25 } }]],
+          ['GET', `/service/tickets/${id}`, undefined],
+        ],
+        ticket: () => ({ board: { id: RESET_BOARD }, status: { id: 1 }, team: { id: 25 } }),
+      },
+    },
     ticketReadLabel:
       'the ticket, its contact record and its first note are read, each with valid keys and clientId',
     ticketReadCalls: (id) => [
@@ -358,6 +403,7 @@ const cwDriver: PsaDriver = {
         createConnectWiseAdapter(optionsFor(simSite(sim), { ...simCreds(sim), privateKey }), silent),
       adapterAt: (url) =>
         createConnectWiseAdapter(optionsFor({ siteUrl: url, codebase: sim.codebase }, simCreds(sim)), silent),
+      adapterWithTeamOnlyHandoff: () => adapterFor({ handoff: { teamId: 25 } }),
       adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
       seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
@@ -386,6 +432,9 @@ const cwDriver: PsaDriver = {
       apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid]),
       apiRequests: () => sim.requests,
       notePosts: (ticketId) => sim.notePosts(Number(ticketId)),
+      moveCalls: () =>
+        sim.requests.filter((r) => r.apiPath !== undefined).map((r) => [r.method, r.apiPath, r.body]),
+      ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
       emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.apiPath?.startsWith('/company/contacts')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
@@ -421,66 +470,6 @@ describe('ConnectWise adapter specifics (simulator)', () => {
   const apiCalls = () => sim.requests.filter((r) => r.apiPath !== undefined);
 
   describe('outbound bodies', () => {
-    it('When moved to engineers, Then one JSON Patch replaces whole board, status, owner and team objects and the ticket is re-read', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'engineers');
-
-      expect(apiCalls().map((r) => [r.method, r.apiPath, r.body])).toEqual([
-        [
-          'PATCH',
-          `/service/tickets/${id}`,
-          [
-            { op: 'replace', path: 'board', value: { id: 2 } },
-            { op: 'replace', path: 'status', value: { id: 31 } },
-            { op: 'replace', path: 'owner', value: { identifier: 'jdoe' } },
-            { op: 'replace', path: 'team', value: { id: 25 } },
-          ],
-        ],
-        ['GET', `/service/tickets/${id}`, undefined],
-      ]);
-      expect(sim.ticket(id)).toMatchObject({
-        board: { id: 2, name: 'Escalations' },
-        status: { id: 31, name: 'Assigned' },
-        owner: { identifier: 'jdoe' },
-        team: { id: 25 },
-      });
-    });
-
-    it('When moved to awaiting confirmation, Then only the status object is replaced', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'awaiting-confirmation');
-
-      expect(
-        apiCalls()
-          .filter((r) => r.method === 'PATCH')
-          .map((r) => r.body),
-      ).toEqual([[{ op: 'replace', path: 'status', value: { id: AWAITING_STATUS } }]]);
-      expect(sim.ticket(id)).toMatchObject({ board: { id: RESET_BOARD }, status: { id: AWAITING_STATUS } });
-    });
-
-    it('When only a team is configured for hand-off, Then only the team is patched and the board stays', async () => {
-      const id = seeder.resetTicket();
-      const teamOnly = createConnectWiseAdapter(
-        optionsFor(simSite(sim), simCreds(sim), { handoff: { teamId: 25 } }),
-        silent,
-      );
-
-      await teamOnly.moveTicket(String(id), 'engineers');
-
-      expect(
-        apiCalls()
-          .filter((r) => r.method === 'PATCH')
-          .map((r) => r.body),
-      ).toEqual([[{ op: 'replace', path: 'team', value: { id: 25 } }]]);
-      expect(sim.ticket(id)).toMatchObject({
-        board: { id: RESET_BOARD },
-        status: { id: 1 },
-        team: { id: 25 },
-      });
-    });
-
     it('When looking for a marker, Then the notes are read with the largest page size', async () => {
       const id = seeder.resetTicket();
 

@@ -296,6 +296,21 @@ const haloDriver: PsaDriver = {
     }),
     internalNotePosts: (id, text) => [[haloInternalAction(id, text)]],
     internalNoteStored: haloInternalAction,
+    moves: {
+      engineers: {
+        label: 'only the configured team and status are posted',
+        calls: (id) => [[{ id, team_id: 12, team: 'Service Desk', status_id: 3 }]],
+      },
+      'awaiting-confirmation': {
+        label: 'the status only is posted',
+        calls: (id) => [[{ id, status_id: AWAITING_STATUS }]],
+      },
+      teamOnly: {
+        label: 'engineers posts id and team name only',
+        calls: (id) => [[{ id, team: 'L2' }]],
+        ticket: () => ({ team: 'L2', team_id: 5, status_id: 1 }),
+      },
+    },
     ticketReadLabel: 'the ticket is read with includedetails and the user record is read',
     ticketReadCalls: (id) => [
       ['GET', `/api/Tickets/${id}`, { includedetails: 'true' }],
@@ -319,6 +334,7 @@ const haloDriver: PsaDriver = {
           optionsFor({ resourceServerUrl: url, authServerUrl: url }, { clientId: 'a', clientSecret: 'b' }),
           silent,
         ),
+      adapterWithTeamOnlyHandoff: () => adapterFor({ handoff: { teamName: 'L2' } }),
       adapterWithoutMoves: () => adapterFor({ statuses: {}, handoff: {} }),
       seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
@@ -347,6 +363,8 @@ const haloDriver: PsaDriver = {
       apiRequests,
       notePosts: () =>
         sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Actions').map((r) => r.body),
+      moveCalls: () => sim.requests.filter((r) => r.path === '/api/Tickets').map((r) => r.body),
+      ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
       emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.path.startsWith('/api/Users')).length,
       storedNotes: (ticketId) => sim.actions(Number(ticketId)),
@@ -395,35 +413,6 @@ describe('HaloPSA adapter specifics (simulator)', () => {
       const apiCalls = sim.requests.filter((r) => r.path.startsWith('/api'));
       expect(apiCalls.every((r) => r.authorized)).toBe(true);
       expect(JSON.stringify(apiCalls)).not.toContain(sim.defaultApp.clientSecret);
-    });
-
-    it('When moved to engineers, Then only the configured keys are posted; awaiting-confirmation posts the status only', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'engineers');
-      await adapter.moveTicket(String(id), 'awaiting-confirmation');
-
-      expect(
-        sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Tickets').map((r) => r.body),
-      ).toEqual([
-        [{ id, team_id: 12, team: 'Service Desk', status_id: 3 }],
-        [{ id, status_id: AWAITING_STATUS }],
-      ]);
-    });
-
-    it('When only a team name is configured, Then engineers posts id and team only', async () => {
-      const id = seeder.resetTicket();
-      const named = createHaloPsaAdapter(
-        optionsFor(sim, sim.defaultApp, { handoff: { teamName: 'L2' } }),
-        silent,
-      );
-
-      await named.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests.filter((r) => r.path === '/api/Tickets').map((r) => r.body)).toEqual([
-        [{ id, team: 'L2' }],
-      ]);
-      expect(sim.ticket(id)).toMatchObject({ team: 'L2', team_id: 5, status_id: 1 });
     });
   });
 

@@ -69,12 +69,25 @@ export interface PsaDriver {
     internalNotePosts(ticketId: number, text: string): unknown[];
     /** What the PSA keeps of an internal note, where it says more than the write. */
     internalNoteStored?(ticketId: number, text: string): unknown;
+    /**
+     * What moving a fresh reset ticket writes (in the words of `PsaDriverSession.moveCalls`) and what the ticket
+     * then holds, for each disposition and for a hand-off configured with only a team (queue).
+     */
+    moves: Record<'engineers' | 'awaiting-confirmation' | 'teamOnly', PsaMoveExpectation>;
     /** What reading a reset ticket calls, in the words of `PsaDriverSession.apiCalls`. */
     ticketReadLabel: string;
     ticketReadCalls(ticketId: number): unknown[];
   };
   /** A fresh simulator with the PSA's reset setup, and an adapter configured for it. */
   start(): Promise<PsaDriverSession>;
+}
+
+export interface PsaMoveExpectation {
+  /** What the move writes, in the PSA's words (e.g. "one JSON Patch replaces only the status object"). */
+  label: string;
+  calls(ticketId: number): unknown[];
+  /** Part of the ticket record afterwards, where the test checks it. */
+  ticket?(ticketId: number): unknown;
 }
 
 export interface PsaDriverSession {
@@ -85,6 +98,8 @@ export interface PsaDriverSession {
   adapterWithSecret(secret: string): PsaAdapter;
   /** An adapter configured with `url` (`http://host:port`) as the PSA's address. */
   adapterAt(url: string): PsaAdapter;
+  /** An adapter whose hand-off names only a team (queue): no status, board or owner. */
+  adapterWithTeamOnlyHandoff(): PsaAdapter;
   /** An adapter configured with no status or team/queue to move tickets to (when `allowsNoMoves`). */
   adapterWithoutMoves?(): PsaAdapter;
 
@@ -109,6 +124,10 @@ export interface PsaDriverSession {
   apiRequests(): unknown[];
   /** The note writes the simulator received so far (for `ticketId` where it keeps them per ticket). */
   notePosts(ticketId: string): unknown[];
+  /** The calls moving tickets made so far, each as the driver describes it. */
+  moveCalls(): unknown[];
+  /** The ticket as the simulator holds it. */
+  ticketRecord(ticketId: string): unknown;
   /** The emails the PSA sent so far. */
   emails(): unknown[];
   /** Requests that read a contact record so far. */
@@ -167,6 +186,30 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
         if (psa.wire.internalNoteStored)
           expect(d.storedNotes(id)).toMatchObject([psa.wire.internalNoteStored(Number(id), text)]);
         expect(d.emails()).toEqual([]);
+      });
+
+      it.each(
+        (['engineers', 'awaiting-confirmation'] as const).map((disposition) => {
+          const move = psa.wire.moves[disposition];
+          return [disposition, move.label, move] as const;
+        }),
+      )('When moved to %s, Then %s', async (disposition, _label, { calls, ticket }) => {
+        const id = d.seedResetTicket();
+
+        await d.adapter.moveTicket(id, disposition);
+
+        expect(d.moveCalls()).toEqual(calls(Number(id)));
+        if (ticket) expect(d.ticketRecord(id)).toMatchObject(ticket(Number(id)) as object);
+      });
+
+      it(`When only a team (queue) is configured for hand-off, Then ${psa.wire.moves.teamOnly.label}`, async () => {
+        const id = d.seedResetTicket();
+        const { calls, ticket } = psa.wire.moves.teamOnly;
+
+        await d.adapterWithTeamOnlyHandoff().moveTicket(id, 'engineers');
+
+        expect(d.moveCalls()).toEqual(calls(Number(id)));
+        if (ticket) expect(d.ticketRecord(id)).toMatchObject(ticket(Number(id)) as object);
       });
 
       it(`When reading a ticket, Then ${psa.wire.ticketReadLabel}, and no call carries the secret`, async () => {
