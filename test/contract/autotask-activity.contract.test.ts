@@ -99,25 +99,22 @@ describe('Autotask adapter: activity and resolving (simulator)', () => {
     expect(activity.replies.map((r) => r.by)).toEqual(['contact']);
   });
 
-  it('When a query answer has a next page, Then a PsaError rather than a partial activity', async () => {
+  it.each([
+    [
+      'a query answer has a next page, Then a PsaError rather than a partial activity',
+      { items: [], pageDetails: { count: 500, nextPageUrl: 'https://webservices5.autotask.net/next' } },
+    ],
+    [
+      'a note has no readable createDateTime, Then a PsaError',
+      { items: [{ ticketID: TICKET, description: 'hi', createdByContactID: 30 }], pageDetails: {} },
+    ],
+  ])('When %s', async (_case, json) => {
     const adapter = createAutotaskAdapter(optionsFor(sim), silent);
     sim.failNext({
       method: 'POST',
       pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
       status: 200,
-      json: { items: [], pageDetails: { count: 500, nextPageUrl: 'https://webservices5.autotask.net/next' } },
-    });
-
-    await expect(adapter.activitySince(String(TICKET), since, String(NEW))).rejects.toBeInstanceOf(PsaError);
-  });
-
-  it('When a note has no readable createDateTime, Then a PsaError', async () => {
-    const adapter = createAutotaskAdapter(optionsFor(sim), silent);
-    sim.failNext({
-      method: 'POST',
-      pathPattern: '/atservicesrest/v1.0/TicketNotes/query',
-      status: 200,
-      json: { items: [{ ticketID: TICKET, description: 'hi', createdByContactID: 30 }], pageDetails: {} },
+      json,
     });
 
     await expect(adapter.activitySince(String(TICKET), since, String(NEW))).rejects.toBeInstanceOf(PsaError);
