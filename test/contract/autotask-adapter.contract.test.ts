@@ -198,6 +198,19 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
           sim.requests
             .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
             .map((r) => `${r.method} ${r.path}`),
+        calls: () => sim.requests.map((r) => [r.method, r.path, r.body]),
+        // The ticket, then its notes and its time entries, each queried on the ticket only.
+        activityReads: (ticketId) => {
+          const filter = { filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
+          return [
+            ['GET', `/atservicesrest/v1.0/Tickets/${ticketId}`, undefined],
+            ['POST', '/atservicesrest/v1.0/TicketNotes/query', filter],
+            ['POST', '/atservicesrest/v1.0/TimeEntries/query', filter],
+          ];
+        },
+        moveBodies: () => sim.requests.filter((r) => r.method === 'PATCH').map((r) => r.body),
+        // A sparse PATCH: the id and the status only.
+        resolvedBody: (ticketId, statusId) => ({ id: Number(ticketId), status: Number(statusId) }),
       },
     ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),

@@ -204,6 +204,17 @@ async function cwHarness(): Promise<PsaContractHarness> {
         leftUnresolvedLog: { disposition: 'resolved' },
         requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+        calls: () => sim.requests.map((r) => [r.method, r.apiPath, r.query, r.body]),
+        // The ticket, then its notes in one page of the largest size.
+        activityReads: (ticketId) => [
+          ['GET', `/service/tickets/${ticketId}`, {}, undefined],
+          ['GET', `/service/tickets/${ticketId}/notes`, { page: '1', pageSize: '1000' }, undefined],
+        ],
+        moveBodies: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => r.body),
+        // One JSON Patch replacing the whole status object.
+        resolvedBody: (_ticketId, statusId) => [
+          { op: 'replace', path: 'status', value: { id: Number(statusId) } },
+        ],
       },
     ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),

@@ -184,6 +184,17 @@ async function haloHarness(): Promise<PsaContractHarness> {
         leftUnresolvedLog: {},
         requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+        calls: () =>
+          sim.requests.filter((r) => r.path.startsWith('/api')).map((r) => [r.method, r.path, r.query]),
+        // The ticket, then its actions without Halo's system actions.
+        activityReads: (ticketId) => [
+          ['GET', `/api/Tickets/${ticketId}`, {}],
+          ['GET', '/api/Actions', { ticket_id: ticketId, excludesys: 'true' }],
+        ],
+        moveBodies: () =>
+          sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Tickets').map((r) => r.body),
+        // Exactly the status: Halo keeps what a ticket update leaves out.
+        resolvedBody: (ticketId, statusId) => [{ id: Number(ticketId), status_id: Number(statusId) }],
       },
     ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),

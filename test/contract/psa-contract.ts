@@ -66,6 +66,14 @@ export interface PsaActivityHarness {
   writes(): string[];
   /** Every request sent to the PSA so far (method and path). */
   requests(): string[];
+  /** Every API call so far (not token requests), with its query or body, in the harness's words. */
+  calls(): unknown[];
+  /** The calls reading the activity of `ticketId` makes, in the words of `calls`. */
+  activityReads(ticketId: string): unknown[];
+  /** The write bodies that moved tickets so far, in the harness's words. */
+  moveBodies(): unknown[];
+  /** The body moving `ticketId` to resolved status `statusId` sends, in the words of `moveBodies`. */
+  resolvedBody(ticketId: string, statusId: string): unknown;
 }
 
 /** The verbs every PSA simulator has for what people other than the service do on a ticket. */
