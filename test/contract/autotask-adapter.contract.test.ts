@@ -30,7 +30,7 @@ import {
   type PsaContractHarness,
   type ResetTicketSeed,
 } from './psa-contract.js';
-import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
+import { psaDriverContract, simulatorSession, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadAutotaskRecordings,
   startAutotaskReplayServer,
@@ -331,6 +331,7 @@ const autotaskDriver: PsaDriver = {
     const withContact = (fields: Partial<AutotaskSimTicketSeed>) =>
       String(seeder.ticket({ contactID: seeder.contact('m@contoso.example'), ...fields }));
     return {
+      ...simulatorSession(sim),
       adapter: adapterFor({}),
       adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
       adapterWithSecret: (secret) =>
@@ -347,13 +348,10 @@ const autotaskDriver: PsaDriver = {
       seedTicketFromSource: (source) => withContact({ source: source as number | null }),
       seedTicketWithoutContact: () => String(seeder.ticket({ contactID: null })),
       seedTicketWithMissingContact: (contactID) => String(seeder.ticket({ contactID })),
-      requests: () => sim.requests,
       apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.authorized]),
       apiRequests: () => sim.requests,
       notePosts: () => sim.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.body]),
       moveCalls: () => sim.requests.map((r) => [r.method, r.path, r.body]),
-      ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
-      emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.path.includes('/Contacts/')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', ...failure }),
@@ -364,7 +362,6 @@ const autotaskDriver: PsaDriver = {
         sim.defaultApiUser.integrationCode,
         ...(wrongSecret ? [wrongSecret] : []),
       ],
-      teardown: () => sim.close(),
     };
   },
 };

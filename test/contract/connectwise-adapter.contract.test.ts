@@ -33,7 +33,7 @@ import {
   type PsaContractHarness,
   type ResetTicketSeed,
 } from './psa-contract.js';
-import { errorDump, psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
+import { errorDump, psaDriverContract, simulatorSession, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadConnectWiseRecordings,
   startConnectWiseReplayServer,
@@ -408,6 +408,7 @@ const cwDriver: PsaDriver = {
     const withContact = (fields: Partial<CwSimTicketSeed>) =>
       String(seeder.ticket({ contactId: seeder.contact('m@contoso.example'), ...fields }));
     return {
+      ...simulatorSession(sim),
       adapter: adapterFor({}),
       adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
       adapterWithSecret: (privateKey) =>
@@ -439,14 +440,11 @@ const cwDriver: PsaDriver = {
           contactId: String(contactId),
         };
       },
-      requests: () => sim.requests,
       apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid]),
       apiRequests: () => sim.requests,
       notePosts: (ticketId) => sim.notePosts(Number(ticketId)),
       moveCalls: () =>
         sim.requests.filter((r) => r.apiPath !== undefined).map((r) => [r.method, r.apiPath, r.body]),
-      ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
-      emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.apiPath?.startsWith('/company/contacts')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/service/tickets', ...failure }),
@@ -458,7 +456,6 @@ const cwDriver: PsaDriver = {
           ? [wrongKey, Buffer.from(`${sim.companyId}+${sim.member.publicKey}:${wrongKey}`).toString('base64')]
           : []),
       ],
-      teardown: () => sim.close(),
     };
   },
 };

@@ -33,7 +33,7 @@ import {
   type PsaContractHarness,
   type ResetTicketSeed,
 } from './psa-contract.js';
-import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
+import { psaDriverContract, simulatorSession, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadHaloRecordings,
   startHaloReplayServer,
@@ -336,6 +336,7 @@ const haloDriver: PsaDriver = {
     const withUser = (fields: Partial<HaloSimTicketSeed>) =>
       String(seeder.ticket({ user_id: seeder.user('m@contoso.example'), ...fields }));
     return {
+      ...simulatorSession(sim),
       adapter: adapterFor({}),
       adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
       adapterWithSecret: (clientSecret) =>
@@ -369,20 +370,16 @@ const haloDriver: PsaDriver = {
           contactId: String(userId),
         };
       },
-      requests: () => sim.requests,
       apiCalls: () => apiRequests().map((r) => [r.method, r.path, r.query]),
       apiRequests,
       notePosts: () =>
         sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Actions').map((r) => r.body),
       moveCalls: () => sim.requests.filter((r) => r.path === '/api/Tickets').map((r) => r.body),
-      ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
-      emails: () => sim.emails,
       contactReads: () => sim.requests.filter((r) => r.path.startsWith('/api/Users')).length,
       storedNotes: (ticketId) => sim.actions(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/api/Tickets', ...failure }),
       failNotePost: (_ticketId, status) => sim.failNext({ pathPattern: '/api/Actions', status }),
       secrets: (wrongSecret) => [sim.defaultApp.clientSecret, ...(wrongSecret ? [wrongSecret] : [])],
-      teardown: () => sim.close(),
     };
   },
 };

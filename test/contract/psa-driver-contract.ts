@@ -144,6 +144,26 @@ export interface PsaDriverSession {
   teardown(): Promise<void>;
 }
 
+/** What every PSA simulator records alike: its requests, its tickets and the emails the PSA sent. */
+export interface RecordingSimulator {
+  readonly requests: unknown[];
+  readonly emails: unknown[];
+  ticket(id: number): unknown;
+  close(): Promise<void>;
+}
+
+/** The session verbs a PSA simulator answers the same way whatever the PSA. */
+export function simulatorSession(
+  sim: RecordingSimulator,
+): Pick<PsaDriverSession, 'requests' | 'ticketRecord' | 'emails' | 'teardown'> {
+  return {
+    requests: () => sim.requests,
+    ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
+    emails: () => sim.emails,
+    teardown: () => sim.close(),
+  };
+}
+
 /** Everything an error would show in a log line or a failedReason. */
 export function errorDump(error: unknown): string {
   return inspect(error, { depth: 10 }) + JSON.stringify(error) + String((error as Error).message);
