@@ -193,7 +193,6 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
         adapterWithoutResolvedStatus: (logger) =>
           createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }), logger),
         leftUnresolvedLog: { disposition: 'resolved' },
-        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () =>
           sim.requests
             .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))

@@ -202,8 +202,6 @@ async function cwHarness(): Promise<PsaContractHarness> {
         adapterWithoutResolvedStatus: (logger) =>
           createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim), { resolved: {} }), logger),
         leftUnresolvedLog: { disposition: 'resolved' },
-        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
-        writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
         calls: () => sim.requests.map((r) => [r.method, r.apiPath, r.query, r.body]),
         // The ticket, then its notes in one page of the largest size.
         activityReads: (ticketId) => [

@@ -182,8 +182,6 @@ async function haloHarness(): Promise<PsaContractHarness> {
             logger,
           ),
         leftUnresolvedLog: {},
-        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
-        writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
         calls: () =>
           sim.requests.filter((r) => r.path.startsWith('/api')).map((r) => [r.method, r.path, r.query]),
         // The ticket, then its actions without Halo's system actions.

@@ -78,6 +78,7 @@ export interface PsaActivityHarness {
 
 /** The verbs every PSA simulator has for what people other than the service do on a ticket. */
 export interface TicketActivitySimulator {
+  readonly requests: ReadonlyArray<{ method: string; path: string }>;
   addActivity(ticketId: number, activity: { by: 'contact' | 'engineer'; text: string; at: Date }): void;
   setStatus(ticketId: number, statusId: number): void;
   deleteTicket(ticketId: number): void;
@@ -92,14 +93,26 @@ export function simulatorActivity(
   statusIds: { engineer: number; resolved: number; customerResolved: number },
   rest: Omit<
     PsaActivityHarness,
-    'reply' | 'changeStatus' | 'deleteTicket' | 'statusIdOf' | 'resolvedStatusId' | 'customerResolvedStatusId'
+    | 'reply'
+    | 'changeStatus'
+    | 'deleteTicket'
+    | 'statusIdOf'
+    | 'resolvedStatusId'
+    | 'customerResolvedStatusId'
+    | 'requests'
+    | 'writes'
   > & {
     /** The ticket's status id as the simulator holds it. */
     statusOf(ticketId: number): unknown;
+    /** Where some non-GET requests only read (e.g. query endpoints): the writes. Default: every non-GET. */
+    writes?(): string[];
   },
 ): PsaActivityHarness {
   const { statusOf, ...others } = rest;
+  const described = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
   return {
+    requests: () => sim.requests.map(described),
+    writes: () => sim.requests.filter((r) => r.method !== 'GET').map(described),
     reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
     changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), statusIds.engineer),
     deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
