@@ -282,37 +282,35 @@ export function psaAdapterContract(name: string, setup: () => Promise<PsaContrac
     });
 
     describe('addNote', () => {
-      it('When a customer note is added, Then it is visible and emailed to the contact on file', async () => {
+      it.each<[string, string, PsaNoteView & { marker: string }]>([
+        [
+          'a customer note',
+          'it is visible and emailed to the contact on file',
+          {
+            text: 'Reset done.\nRef RD-1001',
+            visibility: 'customer',
+            marker: 'RD-1001',
+            emailedTo: 'manager@contoso.example',
+          },
+        ],
+        [
+          'an internal note',
+          'it is internal and emailed to nobody',
+          { text: 'Engineers: see log RD-1002', visibility: 'internal', marker: 'RD-1002' },
+        ],
+      ])('When %s is added, Then %s', async (_note, _outcome, { text, visibility, marker, emailedTo }) => {
         const id = await h.seedResetTicket({
           requesterEmail: 'manager@contoso.example',
           ticketEmail: 'other@x.example',
         });
 
-        await h.adapter.addNote(id, {
-          text: 'Reset done.\nRef RD-1001',
-          visibility: 'customer',
-          marker: 'RD-1001',
-        });
+        await h.adapter.addNote(id, { text, visibility, marker });
 
         const notes = await h.notesOf(id);
         expect(notes).toHaveLength(1);
-        expect(notes[0]).toMatchObject({ visibility: 'customer', emailedTo: 'manager@contoso.example' });
-        expect(normalise(notes[0]?.text ?? '')).toBe('Reset done.\nRef RD-1001');
-      });
-
-      it('When an internal note is added, Then it is internal and emailed to nobody', async () => {
-        const id = await h.seedResetTicket({});
-
-        await h.adapter.addNote(id, {
-          text: 'Engineers: see log RD-1002',
-          visibility: 'internal',
-          marker: 'RD-1002',
-        });
-
-        const notes = await h.notesOf(id);
-        expect(notes).toHaveLength(1);
-        expect(notes[0]?.visibility).toBe('internal');
-        expect(notes[0]?.emailedTo).toBeUndefined();
+        expect(notes[0]?.visibility).toBe(visibility);
+        expect(notes[0]?.emailedTo).toBe(emailedTo);
+        expect(normalise(notes[0]?.text ?? '')).toBe(text);
       });
 
       it('When the note text holds HTML-like characters, Then it comes back intact, not interpreted', async () => {
