@@ -30,7 +30,7 @@ import {
   type PsaContractHarness,
   type ResetTicketSeed,
 } from './psa-contract.js';
-import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
+import { psaDriverContract, simulatorSession, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadAutotaskRecordings,
   startAutotaskReplayServer,
@@ -193,11 +193,23 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
         adapterWithoutResolvedStatus: (logger) =>
           createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, { resolved: {} }), logger),
         leftUnresolvedLog: { disposition: 'resolved' },
-        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
         writes: () =>
           sim.requests
             .filter((r) => r.method !== 'GET' && !r.path.endsWith('/query'))
             .map((r) => `${r.method} ${r.path}`),
+        calls: () => sim.requests.map((r) => [r.method, r.path, r.body]),
+        // The ticket, then its notes and its time entries, each queried on the ticket only.
+        activityReads: (ticketId) => {
+          const filter = { filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
+          return [
+            ['GET', `/atservicesrest/v1.0/Tickets/${ticketId}`, undefined],
+            ['POST', '/atservicesrest/v1.0/TicketNotes/query', filter],
+            ['POST', '/atservicesrest/v1.0/TimeEntries/query', filter],
+          ];
+        },
+        moveBodies: () => sim.requests.filter((r) => r.method === 'PATCH').map((r) => r.body),
+        // A sparse PATCH: the id and the status only.
+        resolvedBody: (ticketId, statusId) => ({ id: Number(ticketId), status: Number(statusId) }),
       },
     ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
@@ -226,6 +238,11 @@ async function autotaskHarness(): Promise<PsaContractHarness> {
 }
 
 psaAdapterContract('Autotask adapter against the Autotask simulator', autotaskHarness);
+
+/** The note body Autotask is sent: plain text, the configured title and note type, `publish` by visibility. */
+function autotaskNote(ticketId: number, text: string, publish: number) {
+  return { ticketID: ticketId, title: 'resetdesk', description: text, noteType: 1, publish };
+}
 
 const autotaskDriver: PsaDriver = {
   psaName: 'Autotask',
@@ -261,6 +278,51 @@ const autotaskDriver: PsaDriver = {
   parseRetryAfter,
   keepsTicketAddress: false,
   allowsNoMoves: true,
+  wire: {
+    customerNoteText: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+    customerNoteKind: 'plain-text note with the customer publish value',
+    internalNoteKind: 'note with the internal publish value',
+    customerNote: (id, text) => ({
+      posts: [[`/atservicesrest/v1.0/Tickets/${id}/Notes`, autotaskNote(id, text, NOTES.customerPublishId)]],
+      email: {
+        to: 'manager@contoso.example',
+        ticketId: id,
+        noteId: expect.any(Number),
+        title: 'resetdesk',
+        text,
+      },
+    }),
+    internalNotePosts: (id, text) => [
+      [`/atservicesrest/v1.0/Tickets/${id}/Notes`, autotaskNote(id, text, NOTES.internalPublishId)],
+    ],
+    internalNoteStored: () => ({ publish: 2, title: 'resetdesk', noteType: 1 }),
+    moves: {
+      engineers: {
+        label: 'status and queue are patched',
+        calls: (id) => [
+          [
+            'PATCH',
+            '/atservicesrest/v1.0/Tickets',
+            { id, status: HANDOFF.statusId, queueID: HANDOFF.queueId },
+          ],
+        ],
+      },
+      'awaiting-confirmation': {
+        label: 'the status only is patched',
+        calls: (id) => [['PATCH', '/atservicesrest/v1.0/Tickets', { id, status: AWAITING_STATUS }]],
+      },
+      teamOnly: {
+        label: 'engineers patches id and queue only',
+        calls: (id) => [['PATCH', '/atservicesrest/v1.0/Tickets', { id, queueID: HANDOFF.queueId }]],
+        ticket: () => ({ queueID: HANDOFF.queueId, status: 1 }),
+      },
+    },
+    ticketReadLabel: 'the ticket and then its contact are read, every call with valid credential headers',
+    ticketReadCalls: (id) => [
+      ['GET', `/atservicesrest/v1.0/Tickets/${id}`, true],
+      ['GET', '/atservicesrest/v1.0/Contacts/30680', true],
+    ],
+  },
   async start() {
     const { sim, seeder } = await startAutotask();
     const adapterFor = (overrides: Partial<AutotaskOptions>, logger = silent) =>
@@ -268,14 +330,16 @@ const autotaskDriver: PsaDriver = {
     const withContact = (fields: Partial<AutotaskSimTicketSeed>) =>
       String(seeder.ticket({ contactID: seeder.contact('m@contoso.example'), ...fields }));
     return {
+      ...simulatorSession(sim),
       adapter: adapterFor({}),
       adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
       adapterWithSecret: (secret) =>
         createAutotaskAdapter(optionsFor(sim.baseUrl, { ...sim.defaultApiUser, secret }), silent),
       adapterAt: (url) =>
         createAutotaskAdapter(optionsFor(`${url}/atservicesrest`, sim.defaultApiUser), silent),
+      adapterWithTeamOnlyHandoff: () => adapterFor({ handoff: { queueId: HANDOFF.queueId } }),
       adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
-      seedResetTicket: () => String(seeder.resetTicket()),
+      seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
         withContact({
           userDefinedFields: fields.map(({ name, value }) => ({ name, value: value as string | null })),
@@ -283,7 +347,10 @@ const autotaskDriver: PsaDriver = {
       seedTicketFromSource: (source) => withContact({ source: source as number | null }),
       seedTicketWithoutContact: () => String(seeder.ticket({ contactID: null })),
       seedTicketWithMissingContact: (contactID) => String(seeder.ticket({ contactID })),
-      requests: () => sim.requests,
+      apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.authorized]),
+      apiRequests: () => sim.requests,
+      notePosts: () => sim.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.body]),
+      moveCalls: () => sim.requests.map((r) => [r.method, r.path, r.body]),
       contactReads: () => sim.requests.filter((r) => r.path.includes('/Contacts/')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/atservicesrest/v1.0/Tickets', ...failure }),
@@ -294,7 +361,6 @@ const autotaskDriver: PsaDriver = {
         sim.defaultApiUser.integrationCode,
         ...(wrongSecret ? [wrongSecret] : []),
       ],
-      teardown: () => sim.close(),
     };
   },
 };
@@ -314,61 +380,7 @@ describe('Autotask adapter specifics (simulator)', () => {
     await sim.close();
   });
 
-  const apiCalls = () => sim.requests.map((r) => [r.method, r.path]);
-
   describe('outbound bodies', () => {
-    it('When a customer note is added, Then exactly one plain-text note with the customer publish value is posted', async () => {
-      const id = seeder.resetTicket();
-      const text = 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9';
-
-      await adapter.addNote(String(id), { text, visibility: 'customer', marker: 'RD-9' });
-
-      expect(sim.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.body])).toEqual([
-        [
-          `/atservicesrest/v1.0/Tickets/${id}/Notes`,
-          { ticketID: id, title: 'resetdesk', description: text, noteType: 1, publish: 1 },
-        ],
-      ]);
-      expect(sim.emails).toEqual([
-        { to: 'manager@contoso.example', ticketId: id, noteId: expect.any(Number), title: 'resetdesk', text },
-      ]);
-    });
-
-    it('When an internal note is added, Then exactly one note with the internal publish value is posted and nobody is emailed', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Synced user; engineers to act. RD-10',
-        visibility: 'internal',
-        marker: 'RD-10',
-      });
-
-      expect(sim.requests.filter((r) => r.method === 'POST').map((r) => r.body)).toEqual([
-        {
-          ticketID: id,
-          title: 'resetdesk',
-          description: 'Synced user; engineers to act. RD-10',
-          noteType: 1,
-          publish: 2,
-        },
-      ]);
-      expect(sim.notes(id)).toMatchObject([{ publish: 2, title: 'resetdesk', noteType: 1 }]);
-      expect(sim.emails).toEqual([]);
-    });
-
-    it('When reading a ticket, Then the ticket and then its contact are read, every call with valid credential headers', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.getTicket(String(id));
-
-      expect(apiCalls()).toEqual([
-        ['GET', `/atservicesrest/v1.0/Tickets/${id}`],
-        ['GET', '/atservicesrest/v1.0/Contacts/30680'],
-      ]);
-      expect(sim.requests.every((r) => r.authorized)).toBe(true);
-      expect(JSON.stringify(sim.requests)).not.toContain(sim.defaultApiUser.secret);
-    });
-
     it('When looking for a marker, Then one TicketNotes query filters on the ticket and the description', async () => {
       const id = seeder.resetTicket();
 
@@ -386,31 +398,6 @@ describe('Autotask adapter specifics (simulator)', () => {
           },
         ],
       ]);
-    });
-
-    it('When moved to engineers, Then status and queue are patched; awaiting-confirmation patches the status only', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'engineers');
-      await adapter.moveTicket(String(id), 'awaiting-confirmation');
-
-      expect(sim.requests.map((r) => [r.method, r.path, r.body])).toEqual([
-        ['PATCH', '/atservicesrest/v1.0/Tickets', { id, status: HANDOFF.statusId, queueID: HANDOFF.queueId }],
-        ['PATCH', '/atservicesrest/v1.0/Tickets', { id, status: AWAITING_STATUS }],
-      ]);
-    });
-
-    it('When only a hand-off queue is configured, Then engineers patches id and queue only', async () => {
-      const id = seeder.resetTicket();
-      const queueOnly = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { handoff: { queueId: HANDOFF.queueId } }),
-        silent,
-      );
-
-      await queueOnly.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests.map((r) => r.body)).toEqual([{ id, queueID: HANDOFF.queueId }]);
-      expect(sim.ticket(id)).toMatchObject({ queueID: HANDOFF.queueId, status: 1 });
     });
   });
 

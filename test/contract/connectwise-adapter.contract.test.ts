@@ -33,7 +33,7 @@ import {
   type PsaContractHarness,
   type ResetTicketSeed,
 } from './psa-contract.js';
-import { errorDump, psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
+import { errorDump, psaDriverContract, simulatorSession, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadConnectWiseRecordings,
   startConnectWiseReplayServer,
@@ -202,8 +202,17 @@ async function cwHarness(): Promise<PsaContractHarness> {
         adapterWithoutResolvedStatus: (logger) =>
           createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim), { resolved: {} }), logger),
         leftUnresolvedLog: { disposition: 'resolved' },
-        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
-        writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+        calls: () => sim.requests.map((r) => [r.method, r.apiPath, r.query, r.body]),
+        // The ticket, then its notes in one page of the largest size.
+        activityReads: (ticketId) => [
+          ['GET', `/service/tickets/${ticketId}`, {}, undefined],
+          ['GET', `/service/tickets/${ticketId}/notes`, { page: '1', pageSize: '1000' }, undefined],
+        ],
+        moveBodies: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => r.body),
+        // One JSON Patch replacing the whole status object.
+        resolvedBody: (_ticketId, statusId) => [
+          { op: 'replace', path: 'status', value: { id: Number(statusId) } },
+        ],
       },
     ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
@@ -299,7 +308,97 @@ const cwDriver: PsaDriver = {
   credentialHeaderPattern: /Basic |Authorization/i,
   parseRetryAfter,
   keepsTicketAddress: true,
-  allowsNoMoves: false,
+  allowsNoMoves: true,
+  wire: {
+    // A CRLF line break must reach ConnectWise as LF.
+    customerNoteText: 'Hello <Mark> & team,\r\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+    customerNoteKind: 'Discussion note with notifications',
+    internalNoteKind: 'Internal note without notifications',
+    customerNote: (id) => ({
+      posts: [
+        {
+          text: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+          detailDescriptionFlag: true,
+          internalAnalysisFlag: false,
+          resolutionFlag: false,
+          processNotifications: true,
+        },
+      ],
+      email: {
+        to: 'manager@contoso.example',
+        ticketId: id,
+        noteId: expect.any(Number),
+        text: expect.stringContaining('RD-9'),
+      },
+    }),
+    internalNotePosts: (_id, text) => [
+      {
+        text,
+        detailDescriptionFlag: false,
+        internalAnalysisFlag: true,
+        resolutionFlag: false,
+        processNotifications: false,
+      },
+    ],
+    moves: {
+      engineers: {
+        label:
+          'one JSON Patch replaces whole board, status, owner and team objects and the ticket is re-read',
+        calls: (id) => [
+          [
+            'PATCH',
+            `/service/tickets/${id}`,
+            [
+              { op: 'replace', path: 'board', value: { id: 2 } },
+              { op: 'replace', path: 'status', value: { id: 31 } },
+              { op: 'replace', path: 'owner', value: { identifier: 'jdoe' } },
+              { op: 'replace', path: 'team', value: { id: 25 } },
+            ],
+          ],
+          ['GET', `/service/tickets/${id}`, undefined],
+        ],
+        ticket: () => ({
+          board: { id: 2, name: 'Escalations' },
+          status: { id: 31, name: 'Assigned' },
+          owner: { identifier: 'jdoe' },
+          team: { id: 25 },
+        }),
+      },
+      'awaiting-confirmation': {
+        label: 'only the status object is replaced and the ticket is re-read',
+        calls: (id) => [
+          [
+            'PATCH',
+            `/service/tickets/${id}`,
+            [{ op: 'replace', path: 'status', value: { id: AWAITING_STATUS } }],
+          ],
+          ['GET', `/service/tickets/${id}`, undefined],
+        ],
+        ticket: () => ({ board: { id: RESET_BOARD }, status: { id: AWAITING_STATUS } }),
+      },
+      teamOnly: {
+        label: 'only the team is patched and the board stays',
+        calls: (id) => [
+          ['PATCH', `/service/tickets/${id}`, [{ op: 'replace', path: 'team', value: { id: 25 } }]],
+          ['GET', `/service/tickets/${id}`, undefined],
+        ],
+        ticket: () => ({ board: { id: RESET_BOARD }, status: { id: 1 }, team: { id: 25 } }),
+      },
+    },
+    ticketReadLabel:
+      'the ticket, its contact record and its first note are read, each with valid keys and clientId',
+    ticketReadCalls: (id) => [
+      ['GET', `/v4_6_release/apis/3.0/service/tickets/${id}`, {}, true, true],
+      ['GET', '/v4_6_release/apis/3.0/company/contacts/70', {}, true, true],
+      [
+        'GET',
+        `/v4_6_release/apis/3.0/service/tickets/${id}/notes`,
+        { orderBy: 'id asc', page: '1', pageSize: '1' },
+        true,
+        true,
+      ],
+    ],
+  },
   async start() {
     const { sim, seeder } = await startCw();
     const adapterFor = (overrides: Partial<ConnectWiseOptions>, logger = silent) =>
@@ -307,13 +406,16 @@ const cwDriver: PsaDriver = {
     const withContact = (fields: Partial<CwSimTicketSeed>) =>
       String(seeder.ticket({ contactId: seeder.contact('m@contoso.example'), ...fields }));
     return {
+      ...simulatorSession(sim),
       adapter: adapterFor({}),
       adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
       adapterWithSecret: (privateKey) =>
         createConnectWiseAdapter(optionsFor(simSite(sim), { ...simCreds(sim), privateKey }), silent),
       adapterAt: (url) =>
         createConnectWiseAdapter(optionsFor({ siteUrl: url, codebase: sim.codebase }, simCreds(sim)), silent),
-      seedResetTicket: () => String(seeder.resetTicket()),
+      adapterWithTeamOnlyHandoff: () => adapterFor({ handoff: { teamId: 25 } }),
+      adapterWithoutMoves: () => adapterFor({ awaitingConfirmation: {}, handoff: {} }),
+      seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
         withContact({
           customFields: fields.map(({ name, value, type }, i) => ({
@@ -336,7 +438,11 @@ const cwDriver: PsaDriver = {
           contactId: String(contactId),
         };
       },
-      requests: () => sim.requests,
+      apiCalls: () => sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid]),
+      apiRequests: () => sim.requests,
+      notePosts: (ticketId) => sim.notePosts(Number(ticketId)),
+      moveCalls: () =>
+        sim.requests.filter((r) => r.apiPath !== undefined).map((r) => [r.method, r.apiPath, r.body]),
       contactReads: () => sim.requests.filter((r) => r.apiPath?.startsWith('/company/contacts')).length,
       storedNotes: (ticketId) => sim.notes(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/service/tickets', ...failure }),
@@ -348,7 +454,6 @@ const cwDriver: PsaDriver = {
           ? [wrongKey, Buffer.from(`${sim.companyId}+${sim.member.publicKey}:${wrongKey}`).toString('base64')]
           : []),
       ],
-      teardown: () => sim.close(),
     };
   },
 };
@@ -371,150 +476,6 @@ describe('ConnectWise adapter specifics (simulator)', () => {
   const apiCalls = () => sim.requests.filter((r) => r.apiPath !== undefined);
 
   describe('outbound bodies', () => {
-    it('When a customer note is added, Then exactly one Discussion note with notifications is posted and emailed to the contact', async () => {
-      const id = seeder.resetTicket({
-        requesterEmail: 'manager@contoso.example',
-        ticketEmail: 'other@x.example',
-      });
-
-      await adapter.addNote(String(id), {
-        text: 'Hello <Mark> & team,\r\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
-        visibility: 'customer',
-        marker: 'RD-9',
-      });
-
-      expect(sim.notePosts(id)).toEqual([
-        {
-          text: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
-          detailDescriptionFlag: true,
-          internalAnalysisFlag: false,
-          resolutionFlag: false,
-          processNotifications: true,
-        },
-      ]);
-      expect(sim.emails).toEqual([
-        {
-          to: 'manager@contoso.example',
-          ticketId: id,
-          noteId: expect.any(Number),
-          text: expect.stringContaining('RD-9'),
-        },
-      ]);
-    });
-
-    it('When an internal note is added, Then exactly one Internal note without notifications is posted and nobody is emailed', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Synced user; engineers to act. RD-10',
-        visibility: 'internal',
-        marker: 'RD-10',
-      });
-
-      expect(sim.notePosts(id)).toEqual([
-        {
-          text: 'Synced user; engineers to act. RD-10',
-          detailDescriptionFlag: false,
-          internalAnalysisFlag: true,
-          resolutionFlag: false,
-          processNotifications: false,
-        },
-      ]);
-      expect(sim.emails).toEqual([]);
-    });
-
-    it('When moved to engineers, Then one JSON Patch replaces whole board, status, owner and team objects and the ticket is re-read', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'engineers');
-
-      expect(apiCalls().map((r) => [r.method, r.apiPath, r.body])).toEqual([
-        [
-          'PATCH',
-          `/service/tickets/${id}`,
-          [
-            { op: 'replace', path: 'board', value: { id: 2 } },
-            { op: 'replace', path: 'status', value: { id: 31 } },
-            { op: 'replace', path: 'owner', value: { identifier: 'jdoe' } },
-            { op: 'replace', path: 'team', value: { id: 25 } },
-          ],
-        ],
-        ['GET', `/service/tickets/${id}`, undefined],
-      ]);
-      expect(sim.ticket(id)).toMatchObject({
-        board: { id: 2, name: 'Escalations' },
-        status: { id: 31, name: 'Assigned' },
-        owner: { identifier: 'jdoe' },
-        team: { id: 25 },
-      });
-    });
-
-    it('When moved to awaiting confirmation, Then only the status object is replaced', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'awaiting-confirmation');
-
-      expect(
-        apiCalls()
-          .filter((r) => r.method === 'PATCH')
-          .map((r) => r.body),
-      ).toEqual([[{ op: 'replace', path: 'status', value: { id: AWAITING_STATUS } }]]);
-      expect(sim.ticket(id)).toMatchObject({ board: { id: RESET_BOARD }, status: { id: AWAITING_STATUS } });
-    });
-
-    it('When only a team is configured for hand-off, Then only the team is patched and the board stays', async () => {
-      const id = seeder.resetTicket();
-      const teamOnly = createConnectWiseAdapter(
-        optionsFor(simSite(sim), simCreds(sim), { handoff: { teamId: 25 } }),
-        silent,
-      );
-
-      await teamOnly.moveTicket(String(id), 'engineers');
-
-      expect(
-        apiCalls()
-          .filter((r) => r.method === 'PATCH')
-          .map((r) => r.body),
-      ).toEqual([[{ op: 'replace', path: 'team', value: { id: 25 } }]]);
-      expect(sim.ticket(id)).toMatchObject({
-        board: { id: RESET_BOARD },
-        status: { id: 1 },
-        team: { id: 25 },
-      });
-    });
-
-    it('When no status or hand-off target is configured, Then moveTicket sends nothing', async () => {
-      const id = seeder.resetTicket();
-      const bare = createConnectWiseAdapter(
-        optionsFor(simSite(sim), simCreds(sim), { awaitingConfirmation: {}, handoff: {} }),
-        silent,
-      );
-
-      await bare.moveTicket(String(id), 'awaiting-confirmation');
-      await bare.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests).toEqual([]);
-    });
-
-    it('When reading a ticket, Then the ticket, its contact record and its first note are read, each with valid keys and clientId', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.getTicket(String(id));
-
-      expect(sim.requests.map((r) => [r.method, r.path, r.query, r.authorized, r.clientIdValid])).toEqual([
-        ['GET', `/v4_6_release/apis/3.0/service/tickets/${id}`, {}, true, true],
-        ['GET', '/v4_6_release/apis/3.0/company/contacts/70', {}, true, true],
-        [
-          'GET',
-          `/v4_6_release/apis/3.0/service/tickets/${id}/notes`,
-          { orderBy: 'id asc', page: '1', pageSize: '1' },
-          true,
-          true,
-        ],
-      ]);
-      expect(JSON.stringify(sim.requests)).not.toContain(sim.member.privateKey);
-    });
-
     it('When looking for a marker, Then the notes are read with the largest page size', async () => {
       const id = seeder.resetTicket();
 

@@ -33,7 +33,7 @@ import {
   type PsaContractHarness,
   type ResetTicketSeed,
 } from './psa-contract.js';
-import { psaDriverContract, type PsaDriver } from './psa-driver-contract.js';
+import { psaDriverContract, simulatorSession, type PsaDriver } from './psa-driver-contract.js';
 import {
   loadHaloRecordings,
   startHaloReplayServer,
@@ -182,8 +182,17 @@ async function haloHarness(): Promise<PsaContractHarness> {
             logger,
           ),
         leftUnresolvedLog: {},
-        requests: () => sim.requests.map((r) => `${r.method} ${r.path}`),
-        writes: () => sim.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+        calls: () =>
+          sim.requests.filter((r) => r.path.startsWith('/api')).map((r) => [r.method, r.path, r.query]),
+        // The ticket, then its actions without Halo's system actions.
+        activityReads: (ticketId) => [
+          ['GET', `/api/Tickets/${ticketId}`, {}],
+          ['GET', '/api/Actions', { ticket_id: ticketId, excludesys: 'true' }],
+        ],
+        moveBodies: () =>
+          sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Tickets').map((r) => r.body),
+        // Exactly the status: Halo keeps what a ticket update leaves out.
+        resolvedBody: (ticketId, statusId) => [{ id: Number(ticketId), status_id: Number(statusId) }],
       },
     ),
     seedResetTicket: async (seed) => String(seeder.resetTicket(seed)),
@@ -217,6 +226,17 @@ async function haloHarness(): Promise<PsaContractHarness> {
 }
 
 psaAdapterContract('HaloPSA adapter against the Halo simulator', haloHarness);
+
+/** The action an internal note is: hidden, not emailed, with the internal outcome. */
+function haloInternalAction(ticketId: number, text: string) {
+  return {
+    ticket_id: ticketId,
+    outcome_id: 7,
+    note_html: `<p>${text}</p>`,
+    hiddenfromuser: true,
+    sendemail: false,
+  };
+}
 
 const haloDriver: PsaDriver = {
   psaName: 'HaloPSA',
@@ -263,13 +283,58 @@ const haloDriver: PsaDriver = {
   parseRetryAfter,
   keepsTicketAddress: true,
   allowsNoMoves: true,
+  wire: {
+    customerNoteText: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
+    customerNoteKind: 'visible, emailed action with the customer outcome',
+    internalNoteKind: 'hidden, non-emailed action with the internal outcome',
+    customerNote: (id) => ({
+      posts: [
+        [
+          {
+            ticket_id: id,
+            outcome_id: 21,
+            note_html:
+              '<p>Hello &lt;Mark&gt; &amp; team,<br>Link: <a href="https://links.example/s/a1?x=1&amp;y=2">' +
+              'https://links.example/s/a1?x=1&amp;y=2</a>.</p><p>Ref RD-9</p>',
+            hiddenfromuser: false,
+            sendemail: true,
+          },
+        ],
+      ],
+      email: { to: 'manager@contoso.example', ticketId: id, html: expect.stringContaining('Ref RD-9') },
+    }),
+    internalNotePosts: (id, text) => [[haloInternalAction(id, text)]],
+    internalNoteStored: haloInternalAction,
+    moves: {
+      engineers: {
+        label: 'only the configured team and status are posted',
+        calls: (id) => [[{ id, team_id: 12, team: 'Service Desk', status_id: 3 }]],
+      },
+      'awaiting-confirmation': {
+        label: 'the status only is posted',
+        calls: (id) => [[{ id, status_id: AWAITING_STATUS }]],
+      },
+      teamOnly: {
+        label: 'engineers posts id and team name only',
+        calls: (id) => [[{ id, team: 'L2' }]],
+        ticket: () => ({ team: 'L2', team_id: 5, status_id: 1 }),
+      },
+    },
+    ticketReadLabel: 'the ticket is read with includedetails and the user record is read',
+    ticketReadCalls: (id) => [
+      ['GET', `/api/Tickets/${id}`, { includedetails: 'true' }],
+      ['GET', '/api/Users/70', {}],
+    ],
+  },
   async start() {
     const { sim, seeder } = await startHalo();
+    const apiRequests = () => sim.requests.filter((r) => r.path.startsWith('/api'));
     const adapterFor = (overrides: Partial<HaloOptions>, logger = silent) =>
       createHaloPsaAdapter(optionsFor(sim, sim.defaultApp, overrides), logger);
     const withUser = (fields: Partial<HaloSimTicketSeed>) =>
       String(seeder.ticket({ user_id: seeder.user('m@contoso.example'), ...fields }));
     return {
+      ...simulatorSession(sim),
       adapter: adapterFor({}),
       adapterWith: ({ timeoutMs, logger }) => adapterFor(timeoutMs ? { timeoutMs } : {}, logger),
       adapterWithSecret: (clientSecret) =>
@@ -279,8 +344,9 @@ const haloDriver: PsaDriver = {
           optionsFor({ resourceServerUrl: url, authServerUrl: url }, { clientId: 'a', clientSecret: 'b' }),
           silent,
         ),
+      adapterWithTeamOnlyHandoff: () => adapterFor({ handoff: { teamName: 'L2' } }),
       adapterWithoutMoves: () => adapterFor({ statuses: {}, handoff: {} }),
-      seedResetTicket: () => String(seeder.resetTicket()),
+      seedResetTicket: (seed) => String(seeder.resetTicket(seed)),
       seedTicketWithFields: (fields) =>
         withUser({
           customfields: fields.map(({ name, value, display }, i) => ({
@@ -302,13 +368,16 @@ const haloDriver: PsaDriver = {
           contactId: String(userId),
         };
       },
-      requests: () => sim.requests,
+      apiCalls: () => apiRequests().map((r) => [r.method, r.path, r.query]),
+      apiRequests,
+      notePosts: () =>
+        sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Actions').map((r) => r.body),
+      moveCalls: () => sim.requests.filter((r) => r.path === '/api/Tickets').map((r) => r.body),
       contactReads: () => sim.requests.filter((r) => r.path.startsWith('/api/Users')).length,
       storedNotes: (ticketId) => sim.actions(Number(ticketId)),
       failTicketRead: (failure) => sim.failNext({ pathPattern: '/api/Tickets', ...failure }),
       failNotePost: (_ticketId, status) => sim.failNext({ pathPattern: '/api/Actions', status }),
       secrets: (wrongSecret) => [sim.defaultApp.clientSecret, ...(wrongSecret ? [wrongSecret] : [])],
-      teardown: () => sim.close(),
     };
   },
 };
@@ -329,55 +398,6 @@ describe('HaloPSA adapter specifics (simulator)', () => {
   });
 
   describe('outbound bodies', () => {
-    it('When a customer note is added, Then exactly one visible, emailed action with the customer outcome is posted', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Hello <Mark> & team,\nLink: https://links.example/s/a1?x=1&y=2.\n\nRef RD-9',
-        visibility: 'customer',
-        marker: 'RD-9',
-      });
-
-      const posts = sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Actions');
-      expect(posts.map((r) => r.body)).toEqual([
-        [
-          {
-            ticket_id: id,
-            outcome_id: 21,
-            note_html:
-              '<p>Hello &lt;Mark&gt; &amp; team,<br>Link: <a href="https://links.example/s/a1?x=1&amp;y=2">' +
-              'https://links.example/s/a1?x=1&amp;y=2</a>.</p><p>Ref RD-9</p>',
-            hiddenfromuser: false,
-            sendemail: true,
-          },
-        ],
-      ]);
-      expect(sim.emails).toEqual([
-        { to: 'manager@contoso.example', ticketId: id, html: expect.stringContaining('Ref RD-9') },
-      ]);
-    });
-
-    it('When an internal note is added, Then exactly one hidden, non-emailed action with the internal outcome is posted', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.addNote(String(id), {
-        text: 'Synced user; engineers to act. RD-10',
-        visibility: 'internal',
-        marker: 'RD-10',
-      });
-
-      expect(sim.actions(id)).toEqual([
-        {
-          ticket_id: id,
-          outcome_id: 7,
-          note_html: '<p>Synced user; engineers to act. RD-10</p>',
-          hiddenfromuser: true,
-          sendemail: false,
-        },
-      ]);
-      expect(sim.emails).toEqual([]);
-    });
-
     it('When the token is requested, Then the form carries the client credentials and the tenant goes in the query', async () => {
       await adapter.getTicket(String(seeder.resetTicket()));
 
@@ -399,48 +419,6 @@ describe('HaloPSA adapter specifics (simulator)', () => {
       const apiCalls = sim.requests.filter((r) => r.path.startsWith('/api'));
       expect(apiCalls.every((r) => r.authorized)).toBe(true);
       expect(JSON.stringify(apiCalls)).not.toContain(sim.defaultApp.clientSecret);
-    });
-
-    it('When reading a ticket, Then the ticket is read with includedetails and the user record is read', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.getTicket(String(id));
-
-      expect(
-        sim.requests.filter((r) => r.path.startsWith('/api')).map((r) => [r.method, r.path, r.query]),
-      ).toEqual([
-        ['GET', `/api/Tickets/${id}`, { includedetails: 'true' }],
-        ['GET', '/api/Users/70', {}],
-      ]);
-    });
-
-    it('When moved to engineers, Then only the configured keys are posted; awaiting-confirmation posts the status only', async () => {
-      const id = seeder.resetTicket();
-
-      await adapter.moveTicket(String(id), 'engineers');
-      await adapter.moveTicket(String(id), 'awaiting-confirmation');
-
-      expect(
-        sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/Tickets').map((r) => r.body),
-      ).toEqual([
-        [{ id, team_id: 12, team: 'Service Desk', status_id: 3 }],
-        [{ id, status_id: AWAITING_STATUS }],
-      ]);
-    });
-
-    it('When only a team name is configured, Then engineers posts id and team only', async () => {
-      const id = seeder.resetTicket();
-      const named = createHaloPsaAdapter(
-        optionsFor(sim, sim.defaultApp, { handoff: { teamName: 'L2' } }),
-        silent,
-      );
-
-      await named.moveTicket(String(id), 'engineers');
-
-      expect(sim.requests.filter((r) => r.path === '/api/Tickets').map((r) => r.body)).toEqual([
-        [{ id, team: 'L2' }],
-      ]);
-      expect(sim.ticket(id)).toMatchObject({ team: 'L2', team_id: 5, status_id: 1 });
     });
   });
 

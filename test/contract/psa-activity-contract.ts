@@ -45,6 +45,15 @@ export function psaActivityContract(harness: () => PsaContractHarness): void {
       expect(h.activity.writes().slice(before)).toEqual([]);
     });
 
+    it("When the activity is read, Then exactly the PSA's reads of the ticket and its notes are made", async () => {
+      const { id, status } = await watched();
+      const before = h.activity.calls().length;
+
+      await h.adapter.activitySince(id, since, status);
+
+      expect(h.activity.calls().slice(before)).toEqual(h.activity.activityReads(id));
+    });
+
     it('When the contact replied after the reset, Then it counts, by the contact, at its time', async () => {
       const { id, status } = await watched();
       await h.activity.reply(id, 'contact', 'She is still locked out.', minutesAfter(5));
@@ -185,6 +194,19 @@ export function psaActivityContract(harness: () => PsaContractHarness): void {
       await h.adapter.moveTicket(id, 'resolved', {});
 
       expect(await h.activity.statusIdOf(id)).toBe(h.activity.resolvedStatusId);
+    });
+
+    it("When moved to resolved with the customer's status, then without, Then exactly one status write each", async () => {
+      const id = await h.seedResetTicket({});
+      const before = h.activity.moveBodies().length;
+
+      await h.adapter.moveTicket(id, 'resolved', { resolvedStatusId: h.activity.customerResolvedStatusId });
+      await h.adapter.moveTicket(id, 'resolved', {});
+
+      expect(h.activity.moveBodies().slice(before)).toEqual([
+        h.activity.resolvedBody(id, h.activity.customerResolvedStatusId),
+        h.activity.resolvedBody(id, h.activity.resolvedStatusId),
+      ]);
     });
 
     it('When neither is configured, Then the ticket is left as is, nothing is sent and a warning says so', async () => {

@@ -66,10 +66,19 @@ export interface PsaActivityHarness {
   writes(): string[];
   /** Every request sent to the PSA so far (method and path). */
   requests(): string[];
+  /** Every API call so far (not token requests), with its query or body, in the harness's words. */
+  calls(): unknown[];
+  /** The calls reading the activity of `ticketId` makes, in the words of `calls`. */
+  activityReads(ticketId: string): unknown[];
+  /** The write bodies that moved tickets so far, in the harness's words. */
+  moveBodies(): unknown[];
+  /** The body moving `ticketId` to resolved status `statusId` sends, in the words of `moveBodies`. */
+  resolvedBody(ticketId: string, statusId: string): unknown;
 }
 
 /** The verbs every PSA simulator has for what people other than the service do on a ticket. */
 export interface TicketActivitySimulator {
+  readonly requests: ReadonlyArray<{ method: string; path: string }>;
   addActivity(ticketId: number, activity: { by: 'contact' | 'engineer'; text: string; at: Date }): void;
   setStatus(ticketId: number, statusId: number): void;
   deleteTicket(ticketId: number): void;
@@ -84,14 +93,26 @@ export function simulatorActivity(
   statusIds: { engineer: number; resolved: number; customerResolved: number },
   rest: Omit<
     PsaActivityHarness,
-    'reply' | 'changeStatus' | 'deleteTicket' | 'statusIdOf' | 'resolvedStatusId' | 'customerResolvedStatusId'
+    | 'reply'
+    | 'changeStatus'
+    | 'deleteTicket'
+    | 'statusIdOf'
+    | 'resolvedStatusId'
+    | 'customerResolvedStatusId'
+    | 'requests'
+    | 'writes'
   > & {
     /** The ticket's status id as the simulator holds it. */
     statusOf(ticketId: number): unknown;
+    /** Where some non-GET requests only read (e.g. query endpoints): the writes. Default: every non-GET. */
+    writes?(): string[];
   },
 ): PsaActivityHarness {
   const { statusOf, ...others } = rest;
+  const described = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
   return {
+    requests: () => sim.requests.map(described),
+    writes: () => sim.requests.filter((r) => r.method !== 'GET').map(described),
     reply: async (ticketId, by, text, at) => sim.addActivity(Number(ticketId), { by, text, at }),
     changeStatus: async (ticketId) => sim.setStatus(Number(ticketId), statusIds.engineer),
     deleteTicket: async (ticketId) => sim.deleteTicket(Number(ticketId)),
@@ -261,37 +282,35 @@ export function psaAdapterContract(name: string, setup: () => Promise<PsaContrac
     });
 
     describe('addNote', () => {
-      it('When a customer note is added, Then it is visible and emailed to the contact on file', async () => {
+      it.each<[string, string, PsaNoteView & { marker: string }]>([
+        [
+          'a customer note',
+          'it is visible and emailed to the contact on file',
+          {
+            text: 'Reset done.\nRef RD-1001',
+            visibility: 'customer',
+            marker: 'RD-1001',
+            emailedTo: 'manager@contoso.example',
+          },
+        ],
+        [
+          'an internal note',
+          'it is internal and emailed to nobody',
+          { text: 'Engineers: see log RD-1002', visibility: 'internal', marker: 'RD-1002' },
+        ],
+      ])('When %s is added, Then %s', async (_note, _outcome, { text, visibility, marker, emailedTo }) => {
         const id = await h.seedResetTicket({
           requesterEmail: 'manager@contoso.example',
           ticketEmail: 'other@x.example',
         });
 
-        await h.adapter.addNote(id, {
-          text: 'Reset done.\nRef RD-1001',
-          visibility: 'customer',
-          marker: 'RD-1001',
-        });
+        await h.adapter.addNote(id, { text, visibility, marker });
 
         const notes = await h.notesOf(id);
         expect(notes).toHaveLength(1);
-        expect(notes[0]).toMatchObject({ visibility: 'customer', emailedTo: 'manager@contoso.example' });
-        expect(normalise(notes[0]?.text ?? '')).toBe('Reset done.\nRef RD-1001');
-      });
-
-      it('When an internal note is added, Then it is internal and emailed to nobody', async () => {
-        const id = await h.seedResetTicket({});
-
-        await h.adapter.addNote(id, {
-          text: 'Engineers: see log RD-1002',
-          visibility: 'internal',
-          marker: 'RD-1002',
-        });
-
-        const notes = await h.notesOf(id);
-        expect(notes).toHaveLength(1);
-        expect(notes[0]?.visibility).toBe('internal');
-        expect(notes[0]?.emailedTo).toBeUndefined();
+        expect(notes[0]?.visibility).toBe(visibility);
+        expect(notes[0]?.emailedTo).toBe(emailedTo);
+        expect(normalise(notes[0]?.text ?? '')).toBe(text);
       });
 
       it('When the note text holds HTML-like characters, Then it comes back intact, not interpreted', async () => {

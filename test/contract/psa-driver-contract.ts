@@ -5,6 +5,7 @@ import type { PsaAdapter } from '../../services/domain/ports.js';
 import type { Logger } from '../../services/logging/logger.js';
 import { captureLogger, rejection } from './adapter-test-helpers.js';
 import { listenSim } from '../simulators/sim-server.js';
+import type { ResetTicketSeed } from './psa-contract.js';
 
 /**
  * How every PSA adapter reads odd data, fails and guards its credentials, run once per PSA against its simulator
@@ -54,8 +55,39 @@ export interface PsaDriver {
   keepsTicketAddress: boolean;
   /** Whether the adapter may be configured to move tickets nowhere (see `adapterWithoutMoves`). */
   allowsNoMoves: boolean;
+  /** How the service's notes and reads look on the PSA's wire (see `PsaDriverSession.notePosts`, `apiCalls`). */
+  wire: {
+    /** The customer note's text: what the PSA must convert (markup, line breaks, links) is in it. */
+    customerNoteText: string;
+    /** What the customer note is in the PSA's words (e.g. "visible, emailed action with the customer outcome"). */
+    customerNoteKind: string;
+    /** What the internal note is in the PSA's words. */
+    internalNoteKind: string;
+    /** The note writes a customer note with `text` makes, and the email the PSA sends the contact for it. */
+    customerNote(ticketId: number, text: string): { posts: unknown[]; email: unknown };
+    /** The note writes an internal note with `text` makes. */
+    internalNotePosts(ticketId: number, text: string): unknown[];
+    /** What the PSA keeps of an internal note, where it says more than the write. */
+    internalNoteStored?(ticketId: number, text: string): unknown;
+    /**
+     * What moving a fresh reset ticket writes (in the words of `PsaDriverSession.moveCalls`) and what the ticket
+     * then holds, for each disposition and for a hand-off configured with only a team (queue).
+     */
+    moves: Record<'engineers' | 'awaiting-confirmation' | 'teamOnly', PsaMoveExpectation>;
+    /** What reading a reset ticket calls, in the words of `PsaDriverSession.apiCalls`. */
+    ticketReadLabel: string;
+    ticketReadCalls(ticketId: number): unknown[];
+  };
   /** A fresh simulator with the PSA's reset setup, and an adapter configured for it. */
   start(): Promise<PsaDriverSession>;
+}
+
+export interface PsaMoveExpectation {
+  /** What the move writes, in the PSA's words (e.g. "one JSON Patch replaces only the status object"). */
+  label: string;
+  calls(ticketId: number): unknown[];
+  /** Part of the ticket record afterwards, where the test checks it. */
+  ticket?(ticketId: number): unknown;
 }
 
 export interface PsaDriverSession {
@@ -66,11 +98,13 @@ export interface PsaDriverSession {
   adapterWithSecret(secret: string): PsaAdapter;
   /** An adapter configured with `url` (`http://host:port`) as the PSA's address. */
   adapterAt(url: string): PsaAdapter;
+  /** An adapter whose hand-off names only a team (queue): no status, board or owner. */
+  adapterWithTeamOnlyHandoff(): PsaAdapter;
   /** An adapter configured with no status or team/queue to move tickets to (when `allowsNoMoves`). */
   adapterWithoutMoves?(): PsaAdapter;
 
-  /** A reset ticket with a contact on file. */
-  seedResetTicket(): string;
+  /** A reset ticket with a contact on file (manager@contoso.example unless `seed` says otherwise). */
+  seedResetTicket(seed?: ResetTicketSeed): string;
   /** A reset-type ticket with a contact on file carrying exactly `fields`. */
   seedTicketWithFields(fields: PsaFieldSeed[]): string;
   /** A reset-type ticket with a contact on file whose source is `source`, as the PSA stores it. */
@@ -84,6 +118,18 @@ export interface PsaDriverSession {
 
   /** Every request the simulator received so far. */
   requests(): unknown[];
+  /** The API calls (not token requests) so far, each as the driver describes it (method, path, ...). */
+  apiCalls(): unknown[];
+  /** The API requests (not token requests) so far, as the simulator recorded them. */
+  apiRequests(): unknown[];
+  /** The note writes the simulator received so far (for `ticketId` where it keeps them per ticket). */
+  notePosts(ticketId: string): unknown[];
+  /** The calls moving tickets made so far, each as the driver describes it. */
+  moveCalls(): unknown[];
+  /** The ticket as the simulator holds it. */
+  ticketRecord(ticketId: string): unknown;
+  /** The emails the PSA sent so far. */
+  emails(): unknown[];
   /** Requests that read a contact record so far. */
   contactReads(): number;
   /** Notes stored on the ticket, as the simulator keeps them. */
@@ -96,6 +142,26 @@ export interface PsaDriverSession {
   secrets(wrongSecret?: string): string[];
 
   teardown(): Promise<void>;
+}
+
+/** What every PSA simulator records alike: its requests, its tickets and the emails the PSA sent. */
+export interface RecordingSimulator {
+  readonly requests: unknown[];
+  readonly emails: unknown[];
+  ticket(id: number): unknown;
+  close(): Promise<void>;
+}
+
+/** The session verbs a PSA simulator answers the same way whatever the PSA. */
+export function simulatorSession(
+  sim: RecordingSimulator,
+): Pick<PsaDriverSession, 'requests' | 'ticketRecord' | 'emails' | 'teardown'> {
+  return {
+    requests: () => sim.requests,
+    ticketRecord: (ticketId) => sim.ticket(Number(ticketId)),
+    emails: () => sim.emails,
+    teardown: () => sim.close(),
+  };
 }
 
 /** Everything an error would show in a log line or a failedReason. */
@@ -113,6 +179,67 @@ export function psaDriverContract(name: string, psa: PsaDriver): void {
 
     afterEach(async () => {
       await d.teardown();
+    });
+
+    describe('outbound bodies', () => {
+      it(`When a customer note is added, Then exactly one ${psa.wire.customerNoteKind} is posted and emailed to the contact on file`, async () => {
+        const id = d.seedResetTicket({
+          requesterEmail: 'manager@contoso.example',
+          ticketEmail: 'other@x.example',
+        });
+        const text = psa.wire.customerNoteText;
+
+        await d.adapter.addNote(id, { text, visibility: 'customer', marker: 'RD-9' });
+
+        const expected = psa.wire.customerNote(Number(id), text);
+        expect(d.notePosts(id)).toEqual(expected.posts);
+        expect(d.emails()).toEqual([expected.email]);
+      });
+
+      it(`When an internal note is added, Then exactly one ${psa.wire.internalNoteKind} is posted and nobody is emailed`, async () => {
+        const id = d.seedResetTicket();
+        const text = 'Synced user; engineers to act. RD-10';
+
+        await d.adapter.addNote(id, { text, visibility: 'internal', marker: 'RD-10' });
+
+        expect(d.notePosts(id)).toEqual(psa.wire.internalNotePosts(Number(id), text));
+        if (psa.wire.internalNoteStored)
+          expect(d.storedNotes(id)).toMatchObject([psa.wire.internalNoteStored(Number(id), text)]);
+        expect(d.emails()).toEqual([]);
+      });
+
+      it.each(
+        (['engineers', 'awaiting-confirmation'] as const).map((disposition) => {
+          const move = psa.wire.moves[disposition];
+          return [disposition, move.label, move] as const;
+        }),
+      )('When moved to %s, Then %s', async (disposition, _label, { calls, ticket }) => {
+        const id = d.seedResetTicket();
+
+        await d.adapter.moveTicket(id, disposition);
+
+        expect(d.moveCalls()).toEqual(calls(Number(id)));
+        if (ticket) expect(d.ticketRecord(id)).toMatchObject(ticket(Number(id)) as object);
+      });
+
+      it(`When only a team (queue) is configured for hand-off, Then ${psa.wire.moves.teamOnly.label}`, async () => {
+        const id = d.seedResetTicket();
+        const { calls, ticket } = psa.wire.moves.teamOnly;
+
+        await d.adapterWithTeamOnlyHandoff().moveTicket(id, 'engineers');
+
+        expect(d.moveCalls()).toEqual(calls(Number(id)));
+        if (ticket) expect(d.ticketRecord(id)).toMatchObject(ticket(Number(id)) as object);
+      });
+
+      it(`When reading a ticket, Then ${psa.wire.ticketReadLabel}, and no call carries the secret`, async () => {
+        const id = d.seedResetTicket();
+
+        await d.adapter.getTicket(id);
+
+        expect(d.apiCalls()).toEqual(psa.wire.ticketReadCalls(Number(id)));
+        expect(JSON.stringify(d.apiRequests())).not.toContain(d.secrets()[0]);
+      });
     });
 
     describe('reading tickets', () => {
