@@ -1,11 +1,9 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
-import {
-  parseRetryAfter as parseRetryAfterOr,
-  quoteErrorBody,
-  type PsaHttpErrorProfile,
-} from '../shared/http-errors.js';
-import { sendPsaRequest, type PsaClientOptions, type PsaRequest } from '../shared/psa-request.js';
+import type { PsaHttpErrorProfile } from '../shared/http-errors.js';
+import { parseRetryAfter as parseRetryAfterOr, quoteErrorBody } from '../shared/http-errors.js';
+import { sendPsaRequest, type PsaRequest } from '../shared/psa-request.js';
+import type { EnabledPsaSection } from '../../config/load-config.js';
 
 /**
  * How long to wait after a 429 that carries no Retry-After. Autotask's documented limits are a 10,000 requests per
@@ -16,20 +14,14 @@ export const AUTOTASK_DEFAULT_RETRY_AFTER_MS = 30_000;
 /** Longest part of an Autotask error body quoted in an error message. */
 const MAX_QUOTED_BODY = 300;
 
-/** Connection of one Autotask database's REST API (one API-only user). */
-export interface AutotaskClientOptions extends PsaClientOptions {
-  /**
-   * The zone's REST base, e.g. `https://webservices5.autotask.net/atservicesrest` (normalised, see
-   * {@link normaliseAutotaskBaseUrl}). Resource paths are sent under `/v1.0`.
-   */
-  baseUrl: string;
-  /** The API-only user's username (sent as the `UserName` header). */
-  username: string;
-  /** The API-only user's secret (sent as the `Secret` header). */
-  secret: string;
-  /** The API tracking identifier (sent as the `ApiIntegrationCode` header). */
-  integrationCode: string;
-}
+/**
+ * The connection settings of one Autotask database's REST API (one API-only user): the client's options, named,
+ * typed and documented alike in the configuration's `autotask` section (config/schema/autotask-schema.ts).
+ * `baseUrl` is normalised by {@link normaliseAutotaskBaseUrl}; resource paths are sent under `/v1.0`.
+ */
+export const AUTOTASK_CONNECTION = ['baseUrl', 'username', 'secret', 'integrationCode', 'timeoutMs'] as const;
+
+export type AutotaskClientOptions = Pick<EnabledPsaSection<'autotask'>, (typeof AUTOTASK_CONNECTION)[number]>;
 
 /** One call to the REST API. `path` is relative to `/v1.0`, e.g. `/Tickets/7865`. */
 export type AutotaskRequest = PsaRequest;

@@ -1,40 +1,32 @@
 import { adapterOptions, commonPlanParts, plannedPsa, psaModule } from '../shared/psa-module.js';
 import { readDeliveries } from '../shared/webhook-deliveries.js';
 import { checkAutotaskOptions, createAutotaskAdapter } from './autotask-adapter.js';
+import { AUTOTASK_CONNECTION } from './autotask-client.js';
 import { autotaskDoctor } from './autotask-doctor.js';
 import { parseAutotaskWebhook, verifyAutotaskSignature } from './autotask-webhook.js';
-
-/** The connection settings: the client's options, named alike in the configuration section. */
-const CONNECTION = ['baseUrl', 'username', 'secret', 'integrationCode', 'timeoutMs'] as const;
 
 /** Autotask as the service uses it: the adapter, and the webhook signed with `X-Hook-Signature`. */
 export const autotaskModule = psaModule('autotask', (at) => {
   const plan = {
-    adapter: adapterOptions(
-      'autotask',
-      at,
-      CONNECTION,
-      {
-        resetTicket: {
-          queueIds: at.resetQueueIds,
-          issueTypeIds: at.resetIssueTypeIds.length ? at.resetIssueTypeIds : undefined,
-          subIssueTypeIds: at.resetSubIssueTypeIds.length ? at.resetSubIssueTypeIds : undefined,
-        },
-        notes: {
-          noteTypeId: at.noteTypeId,
-          customerPublishId: at.customerNotePublishId,
-          internalPublishId: at.internalNotePublishId,
-          title: at.noteTitle,
-        },
-        awaitingConfirmation: { statusId: at.awaitingConfirmationStatusId },
-        resolved: { statusId: at.resolvedStatusId },
-        handoff: { queueId: at.handoffQueueId, statusId: at.handoffStatusId },
-        sourceEmailIds: at.sourceEmailIds,
-        sourcePortalIds: at.sourcePortalIds,
-        sourceAgentIds: at.sourceAgentIds,
+    adapter: adapterOptions('autotask', at, AUTOTASK_CONNECTION, checkAutotaskOptions, {
+      resetTicket: {
+        queueIds: at.resetQueueIds,
+        issueTypeIds: at.resetIssueTypeIds.length ? at.resetIssueTypeIds : undefined,
+        subIssueTypeIds: at.resetSubIssueTypeIds.length ? at.resetSubIssueTypeIds : undefined,
       },
-      checkAutotaskOptions,
-    ),
+      notes: {
+        noteTypeId: at.noteTypeId,
+        customerPublishId: at.customerNotePublishId,
+        internalPublishId: at.internalNotePublishId,
+        title: at.noteTitle,
+      },
+      awaitingConfirmation: { statusId: at.awaitingConfirmationStatusId },
+      resolved: { statusId: at.resolvedStatusId },
+      handoff: { queueId: at.handoffQueueId, statusId: at.handoffStatusId },
+      sourceEmailIds: at.sourceEmailIds,
+      sourcePortalIds: at.sourcePortalIds,
+      sourceAgentIds: at.sourceAgentIds,
+    }),
     webhook: { secretKey: at.webhookSecretKey },
     // Autotask's source picklist has no names to fall back on: without ids every ticket is unclassified.
     ...commonPlanParts('autotask', at, ['sourceEmailIds', 'sourcePortalIds', 'sourceAgentIds']),

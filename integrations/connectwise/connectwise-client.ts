@@ -1,12 +1,10 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../services/logging/logger.js';
 import { PsaError } from '../../services/domain/errors.js';
-import {
-  parseRetryAfter as parseRetryAfterOr,
-  quoteErrorBody,
-  type PsaHttpErrorProfile,
-} from '../shared/http-errors.js';
-import { sendPsaRequest, type PsaClientOptions, type PsaRequest } from '../shared/psa-request.js';
+import type { PsaHttpErrorProfile } from '../shared/http-errors.js';
+import { parseRetryAfter as parseRetryAfterOr, quoteErrorBody } from '../shared/http-errors.js';
+import { sendPsaRequest, type PsaRequest } from '../shared/psa-request.js';
+import type { EnabledPsaSection } from '../../config/load-config.js';
 
 /**
  * How long to wait after a 429 that carries no Retry-After. The Developer Guide says a 429 always carries one
@@ -17,24 +15,25 @@ export const CONNECTWISE_DEFAULT_RETRY_AFTER_MS = 5_000;
 /** Longest part of a ConnectWise error body quoted in an error message. */
 const MAX_QUOTED_BODY = 300;
 
-/** Connection and credentials of one ConnectWise PSA (Manage) site's REST API. */
-export interface ConnectWiseClientOptions extends PsaClientOptions {
-  /** The site, e.g. `https://api-na.myconnectwise.net` (cloud sites need the `api-` prefix). A bare host gets `https://`. */
-  siteUrl: string;
-  /**
-   * The codebase segment, e.g. `v4_6_release/` or `v2025_1` (slashes optional); from
-   * `GET https://{site}/login/companyinfo/{companyId}`.
-   */
-  codebase: string;
-  /** The company id used to log in to Manage (not a customer's company id). */
-  companyId: string;
-  /** API member public key. */
-  publicKey: string;
-  /** API member private key. Never logged, never quoted in errors. */
-  privateKey: string;
-  /** The integration's clientId GUID from developer.connectwise.com; required on every call. */
-  clientId: string;
-}
+/**
+ * The connection and credentials of one ConnectWise PSA (Manage) site's REST API: the client's options, named,
+ * typed and documented alike in the configuration's `connectwise` section (config/schema/connectwise-schema.ts).
+ * The private key is never logged, never quoted in errors; `clientId` is sent on every call.
+ */
+export const CONNECTWISE_CONNECTION = [
+  'siteUrl',
+  'codebase',
+  'companyId',
+  'publicKey',
+  'privateKey',
+  'clientId',
+  'timeoutMs',
+] as const;
+
+export type ConnectWiseClientOptions = Pick<
+  EnabledPsaSection<'connectwise'>,
+  (typeof CONNECTWISE_CONNECTION)[number]
+>;
 
 /**
  * The REST base URL `${siteUrl}/${codebase}apis/3.0`, whatever slashes the configuration carries:

@@ -2,20 +2,10 @@ import { ConfigError } from '../../config/load-config.js';
 import { adapterOptions, commonPlanParts, plannedPsa, psaModule } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
 import { checkConnectWiseOptions, createConnectWiseAdapter } from './connectwise-adapter.js';
+import { CONNECTWISE_CONNECTION } from './connectwise-client.js';
 import { createCallbackKeyFetcher, isAllowedKeyUrl } from './connectwise-callback-keys.js';
 import { connectWiseDoctor } from './connectwise-doctor.js';
 import { connectWiseReceiver } from './connectwise-webhook-receiver.js';
-
-/** The connection settings: the client's options, named alike in the configuration section. */
-const CONNECTION = [
-  'siteUrl',
-  'codebase',
-  'companyId',
-  'publicKey',
-  'privateKey',
-  'clientId',
-  'timeoutMs',
-] as const;
 
 /** ConnectWise PSA as the service uses it: the adapter, and callbacks verified with the key behind key_url. */
 export const connectwiseModule = psaModule('connectwise', (cw) => {
@@ -27,29 +17,23 @@ export const connectwiseModule = psaModule('connectwise', (cw) => {
     );
   }
   const plan = {
-    adapter: adapterOptions(
-      'connectwise',
-      cw,
-      CONNECTION,
-      {
-        resetTicket: {
-          boardIds: cw.resetBoardIds,
-          typeNames: cw.resetTypeNames.length ? cw.resetTypeNames : undefined,
-          subTypeNames: cw.resetSubTypeNames.length ? cw.resetSubTypeNames : undefined,
-        },
-        sources: channelSourcesFrom(cw),
-        awaitingConfirmation: { statusId: cw.awaitingConfirmationStatusId },
-        resolved: { statusId: cw.resolvedStatusId },
-        apiMemberIdentifier: cw.apiMemberIdentifier,
-        handoff: {
-          boardId: cw.handoffBoardId,
-          statusId: cw.handoffStatusId,
-          teamId: cw.handoffTeamId,
-          ownerIdentifier: cw.handoffOwnerIdentifier,
-        },
+    adapter: adapterOptions('connectwise', cw, CONNECTWISE_CONNECTION, checkConnectWiseOptions, {
+      resetTicket: {
+        boardIds: cw.resetBoardIds,
+        typeNames: cw.resetTypeNames.length ? cw.resetTypeNames : undefined,
+        subTypeNames: cw.resetSubTypeNames.length ? cw.resetSubTypeNames : undefined,
       },
-      checkConnectWiseOptions,
-    ),
+      sources: channelSourcesFrom(cw),
+      awaitingConfirmation: { statusId: cw.awaitingConfirmationStatusId },
+      resolved: { statusId: cw.resolvedStatusId },
+      apiMemberIdentifier: cw.apiMemberIdentifier,
+      handoff: {
+        boardId: cw.handoffBoardId,
+        statusId: cw.handoffStatusId,
+        teamId: cw.handoffTeamId,
+        ownerIdentifier: cw.handoffOwnerIdentifier,
+      },
+    }),
     callbacks: {
       companyId: cw.companyId,
       apiMemberIdentifier: cw.apiMemberIdentifier,

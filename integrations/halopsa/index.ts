@@ -19,22 +19,16 @@ const CONNECTION = [
 /** HaloPSA as the service uses it: the adapter, and the webhook authenticated by HTTP Basic credentials. */
 export const halopsaModule = psaModule('halopsa', (h) => {
   const plan = {
-    adapter: adapterOptions(
-      'halopsa',
-      h,
-      CONNECTION,
-      {
-        resetTicketTypeIds: h.resetTicketTypeIds,
-        sources: channelSourcesFrom(h),
-        outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
-        statuses: {
-          awaitingConfirmationId: h.awaitingConfirmationStatusId,
-          resolvedId: h.resolvedStatusId,
-        },
-        handoff: { teamId: h.handoffTeamId, teamName: h.handoffTeamName, statusId: h.handoffStatusId },
+    adapter: adapterOptions('halopsa', h, CONNECTION, checkHaloOptions, {
+      resetTicketTypeIds: h.resetTicketTypeIds,
+      sources: channelSourcesFrom(h),
+      outcomes: { customerNoteId: h.customerNoteOutcomeId, internalNoteId: h.internalNoteOutcomeId },
+      statuses: {
+        awaitingConfirmationId: h.awaitingConfirmationStatusId,
+        resolvedId: h.resolvedStatusId,
       },
-      checkHaloOptions,
-    ),
+      handoff: { teamId: h.handoffTeamId, teamName: h.handoffTeamName, statusId: h.handoffStatusId },
+    }),
     webhook: { username: h.webhookUsername, password: h.webhookPassword },
     // Halo's numeric source ids differ per instance: without lists only the built-in source names count.
     ...commonPlanParts('halopsa', h, ['emailSources', 'portalSources', 'agentSources']),

@@ -112,14 +112,14 @@ export function commonPlanParts<K extends string>(
 /**
  * The adapter's options from its section: the connection settings under their own names (`connection`, keys
  * named alike in the section and the client's options), the reset form's fields, and what only this PSA reads
- * (`own`), put through the adapter's own start-up check ({@link checkAdapterOptions}).
+ * (`own`, last), put through the adapter's own start-up check ({@link checkAdapterOptions}).
  */
 export function adapterOptions<S extends ResetFormSection, K extends keyof S, O extends object>(
   psa: PsaKind,
   section: S,
   connection: readonly K[],
-  own: O,
   check: (options: Pick<S, K> & { fields: ReturnType<typeof resetFormFields> } & O) => void,
+  own: O,
 ): Pick<S, K> & { fields: ReturnType<typeof resetFormFields> } & O {
   const settings = {} as Pick<S, K>;
   for (const key of connection) settings[key] = section[key];

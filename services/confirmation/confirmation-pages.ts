@@ -1,11 +1,6 @@
 import { escapeHtml } from '../domain/html-escape.js';
-import {
-  type LinkPageBase,
-  type LinkTokenPage,
-  linkNotice,
-  linkPageKind,
-  linkPostForm,
-} from '../one-time-links/link-page-layout.js';
+import type { LinkPageBase, LinkTokenPage } from '../one-time-links/link-page-layout.js';
+import { linkNotice, linkPageKind, linkPostForm } from '../one-time-links/link-page-layout.js';
 import { SECURE_LINK_CSS } from '../secure-link/secure-link-pages.js';
 import type { ConfirmationDecision, ConfirmationQuestion } from './confirmation-store.js';
 
