@@ -13,6 +13,7 @@ import {
 } from '../../test/simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from '../../test/sandbox/psa-sandboxes.js';
 import { GRAPH_APP, REDIS_URL, S, sleep } from './settings.js';
+import { fileBurstTicket } from '../../test/sandbox/burst-tickets.js';
 
 export interface World {
   graph: GraphSimulator;
@@ -101,34 +102,7 @@ export async function startWorld(
       };
     },
     fileTicket(ticketId, customer) {
-      const upn = `staff${ticketId}@c${customer}.test`;
-      graph.tenant(tenantIdOf(customer)).addUser({
-        id: `u-${ticketId}`,
-        userPrincipalName: upn,
-        mail: upn,
-        displayName: `Staff ${ticketId}`,
-        managerId: `mgr-${customer}`,
-        methods: [
-          {
-            '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
-            id: `a-${ticketId}`,
-          },
-        ],
-      });
-      halo.addTicket({
-        id: ticketId,
-        summary: 'Password / MFA reset',
-        tickettype_id: HALO.resetType,
-        client_id: 100 + customer,
-        user_id: 5000 + customer,
-        status_id: 1,
-        source: HALO.portalSource,
-        customfields: [
-          { id: 101, name: 'CFResetTarget', value: upn },
-          { id: 102, name: 'CFResetPassword', value: 'Yes' },
-          { id: 103, name: 'CFResetMFA', value: 'Yes' },
-        ],
-      });
+      fileBurstTicket({ graph, halo }, tenantIdOf(customer), ticketId, customer);
     },
     close: () => Promise.all([graph.close(), halo.close()]).then(() => undefined),
   };

@@ -4,6 +4,7 @@ import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-si
 import { haloWebhookBody, startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from '../sandbox/psa-sandboxes.js';
 import { openJobMember, openJobsKeys } from '../../workers/open-jobs-store.js';
+import { fileBurstTicket } from '../sandbox/burst-tickets.js';
 
 /**
  * The outside world of the fault suite: a simulated Entra/Graph with a few customer tenants and a simulated
@@ -172,34 +173,7 @@ export async function startFaultWorld(customers: number): Promise<FaultWorld> {
     customerOf: (ticketId) => customerOfTicket.get(ticketId) ?? 0,
     fileTicket(ticketId, customer) {
       customerOfTicket.set(ticketId, customer);
-      const upn = `staff${ticketId}@c${customer}.test`;
-      graph.tenant(tenantOf(customer)).addUser({
-        id: `u-${ticketId}`,
-        userPrincipalName: upn,
-        mail: upn,
-        displayName: `Staff ${ticketId}`,
-        managerId: `mgr-${customer}`,
-        methods: [
-          {
-            '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
-            id: `a-${ticketId}`,
-          },
-        ],
-      });
-      halo.addTicket({
-        id: ticketId,
-        summary: 'Password / MFA reset',
-        tickettype_id: HALO.resetType,
-        client_id: 100 + customer,
-        user_id: 5000 + customer,
-        status_id: 1,
-        source: HALO.portalSource,
-        customfields: [
-          { id: 101, name: 'CFResetTarget', value: upn },
-          { id: 102, name: 'CFResetPassword', value: 'Yes' },
-          { id: 103, name: 'CFResetMFA', value: 'Yes' },
-        ],
-      });
+      fileBurstTicket({ graph, halo }, tenantOf(customer), ticketId, customer);
     },
     deliverOnce,
     async deliver(apiPort, ticketId, giveUpAfterMs = 60_000) {

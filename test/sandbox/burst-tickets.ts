@@ -1,0 +1,41 @@
+import type { GraphSimulator } from '../simulators/graph-simulator.js';
+import type { HaloSimulator } from '../simulators/halopsa-simulator.js';
+import { HALO } from './psa-sandboxes.js';
+
+/**
+ * One reset ticket of a many-customer burst (the benchmark's and the fault suite's world): customer `n` is
+ * Halo client `100 + n` with its manager `5000 + n`, in its own tenant; the staff member has one
+ * Authenticator method, and the ticket asks for a password and an MFA reset from the portal.
+ */
+export function fileBurstTicket(
+  sims: { graph: GraphSimulator; halo: HaloSimulator },
+  tenantId: string,
+  ticketId: number,
+  customer: number,
+): void {
+  const upn = `staff${ticketId}@c${customer}.test`;
+  sims.graph.tenant(tenantId).addUser({
+    id: `u-${ticketId}`,
+    userPrincipalName: upn,
+    mail: upn,
+    displayName: `Staff ${ticketId}`,
+    managerId: `mgr-${customer}`,
+    methods: [
+      { '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod', id: `a-${ticketId}` },
+    ],
+  });
+  sims.halo.addTicket({
+    id: ticketId,
+    summary: 'Password / MFA reset',
+    tickettype_id: HALO.resetType,
+    client_id: 100 + customer,
+    user_id: 5000 + customer,
+    status_id: 1,
+    source: HALO.portalSource,
+    customfields: [
+      { id: 101, name: 'CFResetTarget', value: upn },
+      { id: 102, name: 'CFResetPassword', value: 'Yes' },
+      { id: 103, name: 'CFResetMFA', value: 'Yes' },
+    ],
+  });
+}
