@@ -35,6 +35,14 @@ export function createRedisOutageLog(logger: Logger, intervalMs = 1000): RedisOu
   function flush(): void {
     timer = undefined;
     if (errors + refused === 0) return;
+    // A timer may fire a few ms early by the wall clock (the event loop's clock lags it): wait out the rest,
+    // so two lines are never less than an interval apart.
+    const early = lastLineAt + intervalMs - Date.now();
+    if (early > 0) {
+      timer = setTimeout(flush, early);
+      timer.unref();
+      return;
+    }
     lastLineAt = Date.now();
     logger.warn(
       {

@@ -45,6 +45,21 @@ describe('The Redis outage log', () => {
     expect(lines[1]!.sources).toEqual(expect.arrayContaining(['redis', 'worker', 'queue', 'intake']));
   });
 
+  it("When the timer fires a little early (the event loop's clock lags the wall clock), then the next line still waits a whole second", () => {
+    const start = Date.now();
+    log.listener('redis')(new Error('connect ECONNREFUSED'));
+    vi.advanceTimersByTime(10);
+    log.listener('worker')(new Error('connect ECONNREFUSED'));
+    // The wall clock is set back 5 ms: the timer due in 990 ms fires when Date.now() says 995 ms have passed.
+    vi.setSystemTime(Date.now() - 5);
+    vi.advanceTimersByTime(990);
+    expect(lines).toHaveLength(1);
+    vi.advanceTimersByTime(10);
+    expect(lines).toHaveLength(2);
+    expect(Number(lines[1]!.time) - Number(lines[0]!.time)).toBeGreaterThanOrEqual(1000);
+    expect(Number(lines[0]!.time)).toBe(start);
+  });
+
   it('When Redis is back, then one line says so, with how long it was down', () => {
     log.listener('redis')(new Error('connect ECONNREFUSED'));
     vi.advanceTimersByTime(4000);
