@@ -13,7 +13,7 @@ import {
 } from '../../test/simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from '../../test/sandbox/psa-sandboxes.js';
 import { GRAPH_APP, REDIS_URL, S, sleep } from './settings.js';
-import { fileBurstTicket } from '../../test/sandbox/burst-tickets.js';
+import { addBurstCustomer, fileBurstTicket } from '../../test/sandbox/burst-tickets.js';
 
 export interface World {
   graph: GraphSimulator;
@@ -49,23 +49,7 @@ export async function startWorld(
   for (let i = 0; i < customers; i++) {
     const tenantId = tenantIdOf(i);
     tenants.push(tenantId);
-    graph
-      .tenant(tenantId)
-      .registerApp(GRAPH_APP.clientId, GRAPH_APP.secret)
-      .addUser({
-        id: `mgr-${i}`,
-        userPrincipalName: `manager@c${i}.test`,
-        mail: `manager@c${i}.test`,
-        displayName: `Manager ${i}`,
-      });
-    halo.addClient(100 + i, `Customer ${i}`);
-    halo.addUser({
-      id: 5000 + i,
-      client_id: 100 + i,
-      name: `Manager ${i}`,
-      emailaddress: `manager@c${i}.test`,
-    });
-    customerList.push({ name: `c${i}`, psa: 'halopsa', psaCustomerId: String(100 + i), tenantId });
+    customerList.push(addBurstCustomer({ graph, halo }, GRAPH_APP, tenantId, i));
   }
   return {
     graph,

@@ -4,7 +4,7 @@ import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-si
 import { haloWebhookBody, startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from '../sandbox/psa-sandboxes.js';
 import { openJobMember, openJobsKeys } from '../../workers/open-jobs-store.js';
-import { fileBurstTicket } from '../sandbox/burst-tickets.js';
+import { addBurstCustomer, fileBurstTicket } from '../sandbox/burst-tickets.js';
 
 /**
  * The outside world of the fault suite: a simulated Entra/Graph with a few customer tenants and a simulated
@@ -74,28 +74,7 @@ export async function startFaultWorld(customers: number): Promise<FaultWorld> {
   });
   const customerList: Array<Record<string, string>> = [];
   for (let i = 0; i < customers; i++) {
-    graph
-      .tenant(tenantOf(i))
-      .registerApp(GRAPH_APP.clientId, GRAPH_APP.secret)
-      .addUser({
-        id: `mgr-${i}`,
-        userPrincipalName: `manager@c${i}.test`,
-        mail: `manager@c${i}.test`,
-        displayName: `Manager ${i}`,
-      });
-    halo.addClient(100 + i, `Customer ${i}`);
-    halo.addUser({
-      id: 5000 + i,
-      client_id: 100 + i,
-      name: `Manager ${i}`,
-      emailaddress: `manager@c${i}.test`,
-    });
-    customerList.push({
-      name: `c${i}`,
-      psa: 'halopsa',
-      psaCustomerId: String(100 + i),
-      tenantId: tenantOf(i),
-    });
+    customerList.push(addBurstCustomer({ graph, halo }, GRAPH_APP, tenantOf(i), i));
   }
   const customerOfTicket = new Map<number, number>();
 

@@ -3,6 +3,36 @@ import type { HaloSimulator } from '../simulators/halopsa-simulator.js';
 import { HALO } from './psa-sandboxes.js';
 
 /**
+ * Customer `n` of a many-customer burst (the benchmark's and the fault suite's world): its tenant, with the
+ * service's Graph app registered and the manager in it, and its Halo client with the manager as a user.
+ * Returns the customers-file entry that maps the two.
+ */
+export function addBurstCustomer(
+  sims: { graph: GraphSimulator; halo: HaloSimulator },
+  graphApp: { clientId: string; secret: string },
+  tenantId: string,
+  customer: number,
+): { name: string; psa: 'halopsa'; psaCustomerId: string; tenantId: string } {
+  sims.graph
+    .tenant(tenantId)
+    .registerApp(graphApp.clientId, graphApp.secret)
+    .addUser({
+      id: `mgr-${customer}`,
+      userPrincipalName: `manager@c${customer}.test`,
+      mail: `manager@c${customer}.test`,
+      displayName: `Manager ${customer}`,
+    });
+  sims.halo.addClient(100 + customer, `Customer ${customer}`);
+  sims.halo.addUser({
+    id: 5000 + customer,
+    client_id: 100 + customer,
+    name: `Manager ${customer}`,
+    emailaddress: `manager@c${customer}.test`,
+  });
+  return { name: `c${customer}`, psa: 'halopsa', psaCustomerId: String(100 + customer), tenantId };
+}
+
+/**
  * One reset ticket of a many-customer burst (the benchmark's and the fault suite's world): customer `n` is
  * Halo client `100 + n` with its manager `5000 + n`, in its own tenant; the staff member has one
  * Authenticator method, and the ticket asks for a password and an MFA reset from the portal.
