@@ -11,9 +11,9 @@ import {
   type HaloSimOptions,
   type HaloSimulator,
 } from '../../test/simulators/halopsa-simulator.js';
-import { HALO, haloSandboxEnv } from '../../test/sandbox/psa-sandboxes.js';
+import { HALO } from '../../test/sandbox/psa-sandboxes.js';
 import { GRAPH_APP, REDIS_URL, S, sleep } from './settings.js';
-import { addBurstCustomer, fileBurstTicket } from '../../test/sandbox/burst-tickets.js';
+import { addBurstCustomer, burstWorldEnv, fileBurstTicket } from '../../test/sandbox/burst-tickets.js';
 
 export interface World {
   graph: GraphSimulator;
@@ -67,21 +67,10 @@ export async function startWorld(
         REDIS_URL,
         REDIS_KEY_PREFIX: prefix,
         WORKER_CONCURRENCY: String(S.workerConcurrency),
-        GRAPH_BASE_URL: graph.url,
-        GRAPH_AUTHORITY_HOST: graph.url,
-        GRAPH_DISABLE_INSTANCE_DISCOVERY: 'true',
-        GRAPH_CLIENT_ID: GRAPH_APP.clientId,
-        GRAPH_CLIENT_SECRET: GRAPH_APP.secret,
+        ...burstWorldEnv({ graph, halo }, GRAPH_APP, customerList),
         GRAPH_TIMEOUT_MS: '10000',
         SECURE_LINK_SERVER_KEY: Buffer.alloc(32, 7).toString('base64'),
         MSP_NAME: 'Bench MSP',
-        RESETDESK_CUSTOMERS_JSON: JSON.stringify(customerList),
-        // An incident: the MSP lifts the per-requester/per-customer caps so a manager's mass request is worked.
-        RESETDESK_POLICY_JSON: JSON.stringify({
-          requesterLimit: { count: 1000, windowMinutes: 60 },
-          customerLimit: { count: 100000, windowMinutes: 60 },
-        }),
-        ...haloSandboxEnv(halo),
         HALOPSA_TIMEOUT_MS: '10000',
       };
     },

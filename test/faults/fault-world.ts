@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-simulator.js';
 import { haloWebhookBody, startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
-import { HALO, haloSandboxEnv } from '../sandbox/psa-sandboxes.js';
+import { HALO } from '../sandbox/psa-sandboxes.js';
 import { openJobMember, openJobsKeys } from '../../workers/open-jobs-store.js';
-import { addBurstCustomer, fileBurstTicket } from '../sandbox/burst-tickets.js';
+import { addBurstCustomer, burstWorldEnv, fileBurstTicket } from '../sandbox/burst-tickets.js';
 
 /**
  * The outside world of the fault suite: a simulated Entra/Graph with a few customer tenants and a simulated
@@ -80,20 +80,9 @@ export async function startFaultWorld(customers: number): Promise<FaultWorld> {
 
   const env: Record<string, string> = {
     PUBLIC_BASE_URL: 'https://reset.faults.test',
-    GRAPH_BASE_URL: graph.url,
-    GRAPH_AUTHORITY_HOST: graph.url,
-    GRAPH_DISABLE_INSTANCE_DISCOVERY: 'true',
-    GRAPH_CLIENT_ID: GRAPH_APP.clientId,
-    GRAPH_CLIENT_SECRET: GRAPH_APP.secret,
+    ...burstWorldEnv({ graph, halo }, GRAPH_APP, customerList),
     SECURE_LINK_SERVER_KEY: randomBytes(32).toString('base64'),
     MSP_NAME: 'Fault Suite MSP',
-    RESETDESK_CUSTOMERS_JSON: JSON.stringify(customerList),
-    // One manager asks for many resets in an incident: the MSP lifts the budgets.
-    RESETDESK_POLICY_JSON: JSON.stringify({
-      requesterLimit: { count: 1000, windowMinutes: 60 },
-      customerLimit: { count: 100000, windowMinutes: 60 },
-    }),
-    ...haloSandboxEnv(halo),
   };
 
   async function deliverOnce(apiPort: number, ticketId: number): Promise<number> {

@@ -1,6 +1,6 @@
 import type { GraphSimulator } from '../simulators/graph-simulator.js';
 import type { HaloSimulator } from '../simulators/halopsa-simulator.js';
-import { HALO } from './psa-sandboxes.js';
+import { HALO, haloSandboxEnv } from './psa-sandboxes.js';
 
 /**
  * Customer `n` of a many-customer burst (the benchmark's and the fault suite's world): its tenant, with the
@@ -68,4 +68,28 @@ export function fileBurstTicket(
       { id: 103, name: 'CFResetMFA', value: 'Yes' },
     ],
   });
+}
+
+/**
+ * The env vars that point a service at a burst world's simulators, with its customers, and lift the request
+ * budgets as an MSP does in an incident (one manager asks for many resets).
+ */
+export function burstWorldEnv(
+  sims: { graph: GraphSimulator; halo: HaloSimulator },
+  graphApp: { clientId: string; secret: string },
+  customers: readonly object[],
+): Record<string, string> {
+  return {
+    GRAPH_BASE_URL: sims.graph.url,
+    GRAPH_AUTHORITY_HOST: sims.graph.url,
+    GRAPH_DISABLE_INSTANCE_DISCOVERY: 'true',
+    GRAPH_CLIENT_ID: graphApp.clientId,
+    GRAPH_CLIENT_SECRET: graphApp.secret,
+    RESETDESK_CUSTOMERS_JSON: JSON.stringify(customers),
+    RESETDESK_POLICY_JSON: JSON.stringify({
+      requesterLimit: { count: 1000, windowMinutes: 60 },
+      customerLimit: { count: 100000, windowMinutes: 60 },
+    }),
+    ...haloSandboxEnv(sims.halo),
+  };
 }
