@@ -262,9 +262,10 @@ async function closeTheLoop(sandbox: Sandbox, desk: Resetdesk): Promise<boolean>
   if ((await job.getState()) === 'delayed') await job.promote();
   let code: unknown;
   await until(async () => {
-    const current = await queue.getJob(job.id!);
-    code = (await current?.getState()) === 'completed' ? current!.returnvalue : undefined;
-    return code !== undefined;
+    // The state first: a job read while still active carries no return value even once it has completed.
+    if ((await queue.getJobState(job.id!)) !== 'completed') return false;
+    code = (await queue.getJob(job.id!))?.returnvalue;
+    return true;
   }, 'the watch did not end');
   print(`   → outcome: ${String(code)}; ticket #${TICKET} ${sandbox.psa.disposition(TICKET)}`);
   const watchNote = sandbox.psa.notes(TICKET).at(-1);
