@@ -9,19 +9,24 @@ import {
 } from '../shared/ids.js';
 import { detailsText, fieldText, nonEmpty } from '../shared/plain-text.js';
 import { resetFormAnswers, resetTicketOf, type ResetFormReader } from '../shared/reset-ticket.js';
+import { resetScopeTest } from '../shared/reset-scope.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { describeFieldValue, parseYesNoValue, type YesNo } from '../shared/yes-no.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { autotaskActivitySince } from './autotask-activity.js';
-import { AutotaskClient, type AutotaskClientOptions } from './autotask-client.js';
+import { AUTOTASK_CONNECTION, AutotaskClient, type AutotaskClientOptions } from './autotask-client.js';
 
 /**
  * Configuration of the Autotask adapter: the connection (see `AutotaskClientOptions`) and what it reads. Every Autotask id (queues, issue types, note types, publish values,
  * statuses, sources) is a per-database picklist value and comes from here; the adapter hard-codes none.
  */
 export interface AutotaskOptions extends AutotaskClientOptions {
-  /** A ticket is a reset request when its queue is listed AND (when set) its issue / sub-issue type ids match. */
-  resetTicket: { queueIds: number[]; issueTypeIds?: number[]; subIssueTypeIds?: number[] };
+  /** A ticket is a reset request when its queue is listed; see `resetScopeTest`. */
+  resetQueueIds: number[];
+  /** When it lists any, the ticket's issue type must be one of these. */
+  resetIssueTypeIds?: number[];
+  /** When it lists any, the ticket's sub-issue type must be one of these. */
+  resetSubIssueTypeIds?: number[];
   /**
    * Ticket user-defined field names (UDFs), matched case-insensitively. `attestation` is the form's yes/no
    * "I have spoken to this person" UDF; unset, `attested` is undefined.
@@ -48,6 +53,14 @@ export interface AutotaskOptions extends AutotaskClientOptions {
   /** Ticket `source` picklist values that mean an agent logged the request (phone, walk-in, …). */
   sourceAgentIds?: number[];
 }
+
+/** The settings the adapter takes under their configuration names: the connection, and which tickets to reset. */
+export const AUTOTASK_NAMED_SETTINGS = [
+  ...AUTOTASK_CONNECTION,
+  'resetQueueIds',
+  'resetIssueTypeIds',
+  'resetSubIssueTypeIds',
+] as const;
 
 /** The subset of an Autotask ticket the adapter reads (`GET /v1.0/Tickets/{id}` → `{item}`). */
 interface AutotaskTicket {
@@ -116,13 +129,14 @@ const MAX_NOTE_TITLE = 250;
  * - `attested`: the `fields.attestation` UDF (yes → true; no, empty or absent → false), when configured.
  * - `statusId`: the `status` picklist value.
  */
-export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger): PsaAdapter {
+export function createAutotaskAdapter(options: AutotaskOptions, log: Logger): PsaAdapter {
   checkAutotaskOptions(options);
-  const log = logger.child({ psa: 'autotask' });
   const client = new AutotaskClient(options, log);
-  const queues = new Set(options.resetTicket.queueIds);
-  const issueTypes = nonEmptySet(options.resetTicket.issueTypeIds);
-  const subIssueTypes = nonEmptySet(options.resetTicket.subIssueTypeIds);
+  const inResetScope = resetScopeTest({
+    containers: options.resetQueueIds,
+    types: options.resetIssueTypeIds,
+    subTypes: options.resetSubIssueTypeIds,
+  });
   const emailSources = new Set(options.sourceEmailIds ?? []);
   const portalSources = new Set(options.sourcePortalIds ?? []);
   const agentSources = new Set(options.sourceAgentIds ?? []);
@@ -163,17 +177,11 @@ export function createAutotaskAdapter(options: AutotaskOptions, logger: Logger):
   }
 
   function isResetRequest(ticket: AutotaskTicket): boolean {
-    const queue = positiveInt(ticket.queueID);
-    if (queue === undefined || !queues.has(queue)) return false;
-    if (issueTypes) {
-      const issue = positiveInt(ticket.issueType);
-      if (issue === undefined || !issueTypes.has(issue)) return false;
-    }
-    if (subIssueTypes) {
-      const sub = positiveInt(ticket.subIssueType);
-      if (sub === undefined || !subIssueTypes.has(sub)) return false;
-    }
-    return true;
+    return inResetScope({
+      container: positiveInt(ticket.queueID),
+      type: positiveInt(ticket.issueType),
+      subType: positiveInt(ticket.subIssueType),
+    });
   }
 
   function channelOf(source: unknown): RequestChannel {
@@ -327,13 +335,9 @@ export function checkAutotaskOptions(options: AutotaskOptions): void {
   if (typeof title !== 'string' || title.trim() === '' || title.length > MAX_NOTE_TITLE) {
     throw new PsaError(`Autotask notes.title must be 1 to ${MAX_NOTE_TITLE} characters`);
   }
-  if (options.resetTicket.queueIds.length === 0) {
-    throw new PsaError('Autotask resetTicket.queueIds must list at least one queue id');
+  if (options.resetQueueIds.length === 0) {
+    throw new PsaError('Autotask resetQueueIds must list at least one queue id');
   }
-}
-
-function nonEmptySet(values: number[] | undefined): Set<number> | undefined {
-  return values && values.length > 0 ? new Set(values) : undefined;
 }
 
 function requireTicketId(ticketId: string): number {

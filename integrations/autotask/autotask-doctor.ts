@@ -87,19 +87,12 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
   };
   const queues = 'Admin → Features & Settings → Service Desk → Queues';
   const statuses = 'Admin → Features & Settings → Service Desk → Ticket Status';
-  picklist(
-    ticketFields,
-    'queueID',
-    'reset queue',
-    adapter.resetTicket.queueIds,
-    'autotask.resetQueueIds',
-    queues,
-  );
+  picklist(ticketFields, 'queueID', 'reset queue', adapter.resetQueueIds, 'autotask.resetQueueIds', queues);
   picklist(
     ticketFields,
     'issueType',
     'issue type',
-    adapter.resetTicket.issueTypeIds ?? [],
+    adapter.resetIssueTypeIds ?? [],
     'autotask.resetIssueTypeIds',
     'Issue and Sub-Issue Types',
   );
@@ -107,7 +100,7 @@ export async function autotaskDoctor(options: AutotaskDoctorOptions, logger: Log
     ticketFields,
     'subIssueType',
     'sub-issue type',
-    adapter.resetTicket.subIssueTypeIds ?? [],
+    adapter.resetSubIssueTypeIds ?? [],
     'autotask.resetSubIssueTypeIds',
     'Issue and Sub-Issue Types',
   );

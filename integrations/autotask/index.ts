@@ -1,19 +1,13 @@
 import { adapterOptions, commonPlanParts, plannedPsa, psaModule } from '../shared/psa-module.js';
 import { readDeliveries } from '../shared/webhook-deliveries.js';
-import { checkAutotaskOptions, createAutotaskAdapter } from './autotask-adapter.js';
-import { AUTOTASK_CONNECTION } from './autotask-client.js';
+import { AUTOTASK_NAMED_SETTINGS, checkAutotaskOptions, createAutotaskAdapter } from './autotask-adapter.js';
 import { autotaskDoctor } from './autotask-doctor.js';
 import { parseAutotaskWebhook, verifyAutotaskSignature } from './autotask-webhook.js';
 
 /** Autotask as the service uses it: the adapter, and the webhook signed with `X-Hook-Signature`. */
 export const autotaskModule = psaModule('autotask', (at) => {
   const plan = {
-    adapter: adapterOptions('autotask', at, AUTOTASK_CONNECTION, checkAutotaskOptions, {
-      resetTicket: {
-        queueIds: at.resetQueueIds,
-        issueTypeIds: at.resetIssueTypeIds.length ? at.resetIssueTypeIds : undefined,
-        subIssueTypeIds: at.resetSubIssueTypeIds.length ? at.resetSubIssueTypeIds : undefined,
-      },
+    adapter: adapterOptions('autotask', at, AUTOTASK_NAMED_SETTINGS, checkAutotaskOptions, {
       notes: {
         noteTypeId: at.noteTypeId,
         customerPublishId: at.customerNotePublishId,

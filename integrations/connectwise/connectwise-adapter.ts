@@ -11,10 +11,15 @@ import { recordedAddress } from '../shared/email-address.js';
 import { checkPositiveIds, parseTicketId } from '../shared/ids.js';
 import { detailsText, nonEmpty } from '../shared/plain-text.js';
 import { resetFormAnswers, resetTicketOf } from '../shared/reset-ticket.js';
+import { resetScopeTest } from '../shared/reset-scope.js';
 import { requesterThroughContact } from '../shared/ticket-requester.js';
 import { statusIdFrom } from '../shared/ticket-activity.js';
 import { connectWiseActivitySince } from './connectwise-activity.js';
-import { ConnectWiseClient, type ConnectWiseClientOptions } from './connectwise-client.js';
+import {
+  CONNECTWISE_CONNECTION,
+  ConnectWiseClient,
+  type ConnectWiseClientOptions,
+} from './connectwise-client.js';
 import { sourceMatchers } from '../shared/ticket-sources.js';
 import {
   type CwTicket,
@@ -22,7 +27,6 @@ import {
   type CwNote,
   DEFAULT_CONNECTWISE_SOURCES,
   normaliseName,
-  nameSet,
   requireTicketId,
   defaultEmailOf,
   customFieldReader,
@@ -35,8 +39,12 @@ import {
  * it reads. Board, status, type and team ids are per site and come from here; the adapter hard-codes none.
  */
 export interface ConnectWiseOptions extends ConnectWiseClientOptions {
-  /** A ticket is a reset request when its board matches AND (when set) its type / subtype names match. */
-  resetTicket: { boardIds: number[]; typeNames?: string[]; subTypeNames?: string[] };
+  /** A ticket is a reset request when its board is listed; see `resetScopeTest`. */
+  resetBoardIds: number[];
+  /** When it lists any, the ticket's type name must be one of these (trimmed, case-insensitive). */
+  resetTypeNames?: string[];
+  /** When it lists any, the ticket's subtype name must be one of these (trimmed, case-insensitive). */
+  resetSubTypeNames?: string[];
   /**
    * Custom field captions (matched case-insensitively, surrounding space ignored). `attestation` is the form's
    * yes/no "I have spoken to this person" field; unset, `attested` is undefined.
@@ -69,7 +77,14 @@ export interface ConnectWiseOptions extends ConnectWiseClientOptions {
   };
 }
 
-/** A reference object as ConnectWise embeds it (`{id, name}`, `{id, identifier, name}`). */
+/** The settings the adapter takes under their configuration names: the connection, and which tickets to reset. */
+export const CONNECTWISE_NAMED_SETTINGS = [
+  ...CONNECTWISE_CONNECTION,
+  'resetBoardIds',
+  'resetTypeNames',
+  'resetSubTypeNames',
+] as const;
+
 /** The initial description note is written when the ticket is; a Discussion note much later is not it. */
 const INITIAL_NOTE_WINDOW_MS = 10 * 60_000;
 
@@ -106,13 +121,13 @@ const MAX_NOTE_PAGES = 20;
  * - `attested`: the `fields.attestation` custom field (yes/ticked → true; no, empty, unticked or absent → false).
  * - `statusId`: `status.id`.
  */
-export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Logger): PsaAdapter {
+export function createConnectWiseAdapter(options: ConnectWiseOptions, log: Logger): PsaAdapter {
   checkConnectWiseOptions(options);
-  const log = logger.child({ psa: 'connectwise' });
   const client = new ConnectWiseClient(options, log);
-  const resetBoards = new Set(options.resetTicket.boardIds);
-  const typeNames = nameSet(options.resetTicket.typeNames);
-  const subTypeNames = nameSet(options.resetTicket.subTypeNames);
+  const inResetScope = resetScopeTest(
+    { containers: options.resetBoardIds, types: options.resetTypeNames, subTypes: options.resetSubTypeNames },
+    normaliseName,
+  );
   const sources = sourceMatchers(options.sources, DEFAULT_CONNECTWISE_SOURCES);
 
   async function readTicket(id: number): Promise<CwTicket | null> {
@@ -173,10 +188,11 @@ export function createConnectWiseAdapter(options: ConnectWiseOptions, logger: Lo
   }
 
   function isResetRequest(ticket: CwTicket): boolean {
-    if (typeof ticket.board?.id !== 'number' || !resetBoards.has(ticket.board.id)) return false;
-    if (typeNames && !typeNames.has(normaliseName(ticket.type?.name))) return false;
-    if (subTypeNames && !subTypeNames.has(normaliseName(ticket.subType?.name))) return false;
-    return true;
+    return inResetScope({
+      container: typeof ticket.board?.id === 'number' ? ticket.board.id : undefined,
+      type: normaliseName(ticket.type?.name),
+      subType: normaliseName(ticket.subType?.name),
+    });
   }
 
   async function requesterOf(ticket: CwTicket): Promise<ResetTicket['requester']> {
@@ -322,9 +338,9 @@ export function noteBody(note: TicketNote): {
 
 /** Refuses options the adapter could not work with (the service checks them before it starts). */
 export function checkConnectWiseOptions(options: ConnectWiseOptions): void {
-  const { boardIds } = options.resetTicket;
+  const boardIds = options.resetBoardIds;
   if (!Array.isArray(boardIds) || boardIds.length === 0 || !boardIds.every(isPositiveInt)) {
-    throw new PsaError('ConnectWise resetTicket.boardIds must list at least one positive board id');
+    throw new PsaError('ConnectWise resetBoardIds must list at least one positive board id');
   }
   for (const [name, value] of Object.entries(options.fields)) {
     if (name === 'attestation' && value === undefined) continue;

@@ -66,7 +66,7 @@ async function checkBoards(
   const list = async (path: string, params: Record<string, string | number> = {}) =>
     (await client.request<CwNamed[]>({ method: 'GET', path, params: { pageSize: 1000, ...params } })) ?? [];
 
-  const resetBoards = adapter.resetTicket.boardIds;
+  const resetBoards = adapter.resetBoardIds;
   const handoffBoards = adapter.handoff.boardId === undefined ? resetBoards : [adapter.handoff.boardId];
   const checks: Array<Promise<CheckResult | CheckResult[]>> = [];
 
@@ -92,8 +92,8 @@ async function checkBoards(
     checks.push(board(adapter.handoff.boardId, 'connectwise.handoffBoardId'));
 
   for (const [what, names, resource, key] of [
-    ['ticket type', adapter.resetTicket.typeNames ?? [], 'types', 'connectwise.resetTypeNames'],
-    ['ticket subtype', adapter.resetTicket.subTypeNames ?? [], 'subtypes', 'connectwise.resetSubTypeNames'],
+    ['ticket type', adapter.resetTypeNames ?? [], 'types', 'connectwise.resetTypeNames'],
+    ['ticket subtype', adapter.resetSubTypeNames ?? [], 'subtypes', 'connectwise.resetSubTypeNames'],
   ] as const) {
     for (const name of names) {
       checks.push(

@@ -80,11 +80,6 @@ export function normaliseName(value: unknown): string {
   return typeof value === 'string' ? value.trim().toLowerCase() : '';
 }
 
-export function nameSet(names: string[] | undefined): Set<string> | undefined {
-  if (!names || names.length === 0) return undefined;
-  return new Set(names.map(normaliseName));
-}
-
 export function requireTicketId(ticketId: string): number {
   return requireTicketIdOf(ticketId, 'a ConnectWise ticket id');
 }

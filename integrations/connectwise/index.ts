@@ -1,8 +1,11 @@
 import { ConfigError } from '../../config/load-config.js';
 import { adapterOptions, commonPlanParts, plannedPsa, psaModule } from '../shared/psa-module.js';
 import { channelSourcesFrom } from '../shared/ticket-sources.js';
-import { checkConnectWiseOptions, createConnectWiseAdapter } from './connectwise-adapter.js';
-import { CONNECTWISE_CONNECTION } from './connectwise-client.js';
+import {
+  CONNECTWISE_NAMED_SETTINGS,
+  checkConnectWiseOptions,
+  createConnectWiseAdapter,
+} from './connectwise-adapter.js';
 import { createCallbackKeyFetcher, isAllowedKeyUrl } from './connectwise-callback-keys.js';
 import { connectWiseDoctor } from './connectwise-doctor.js';
 import { connectWiseReceiver } from './connectwise-webhook-receiver.js';
@@ -17,12 +20,7 @@ export const connectwiseModule = psaModule('connectwise', (cw) => {
     );
   }
   const plan = {
-    adapter: adapterOptions('connectwise', cw, CONNECTWISE_CONNECTION, checkConnectWiseOptions, {
-      resetTicket: {
-        boardIds: cw.resetBoardIds,
-        typeNames: cw.resetTypeNames.length ? cw.resetTypeNames : undefined,
-        subTypeNames: cw.resetSubTypeNames.length ? cw.resetSubTypeNames : undefined,
-      },
+    adapter: adapterOptions('connectwise', cw, CONNECTWISE_NAMED_SETTINGS, checkConnectWiseOptions, {
       sources: channelSourcesFrom(cw),
       awaitingConfirmation: { statusId: cw.awaitingConfirmationStatusId },
       resolved: { statusId: cw.resolvedStatusId },

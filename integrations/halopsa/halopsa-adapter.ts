@@ -119,9 +119,8 @@ interface HaloAction {
  * - `attested`: the `fields.attestation` custom field (yes → true; no, empty or absent → false), when configured.
  * - `statusId`: `status_id`.
  */
-export function createHaloPsaAdapter(options: HaloOptions, logger: Logger): PsaAdapter {
+export function createHaloPsaAdapter(options: HaloOptions, log: Logger): PsaAdapter {
   checkHaloOptions(options);
-  const log = logger.child({ psa: 'halopsa' });
   const client = new HaloClient(options, log);
   const resetTypes = new Set(options.resetTicketTypeIds);
   const sources = sourceMatchers(options.sources, DEFAULT_HALO_SOURCES);

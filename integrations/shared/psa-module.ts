@@ -110,19 +110,19 @@ export function commonPlanParts<K extends string>(
 }
 
 /**
- * The adapter's options from its section: the connection settings under their own names (`connection`, keys
- * named alike in the section and the client's options), the reset form's fields, and what only this PSA reads
- * (`own`, last), put through the adapter's own start-up check ({@link checkAdapterOptions}).
+ * The adapter's options from its section: the settings it takes under their section names (`named`: the
+ * connection, which tickets are reset requests), the reset form's fields, and what only this PSA reads (`own`,
+ * last), put through the adapter's own start-up check ({@link checkAdapterOptions}).
  */
 export function adapterOptions<S extends ResetFormSection, K extends keyof S, O extends object>(
   psa: PsaKind,
   section: S,
-  connection: readonly K[],
+  named: readonly K[],
   check: (options: Pick<S, K> & { fields: ReturnType<typeof resetFormFields> } & O) => void,
   own: O,
 ): Pick<S, K> & { fields: ReturnType<typeof resetFormFields> } & O {
   const settings = {} as Pick<S, K>;
-  for (const key of connection) settings[key] = section[key];
+  for (const key of named) settings[key] = section[key];
   return checkAdapterOptions(psa, { ...settings, fields: resetFormFields(section), ...own }, check);
 }
 

@@ -20,7 +20,7 @@ function optionsFor(sim: AutotaskSimulator, overrides: Partial<AutotaskOptions> 
     baseUrl: sim.baseUrl,
     ...sim.defaultApiUser,
     timeoutMs: 2_000,
-    resetTicket: { queueIds: [QUEUE] },
+    resetQueueIds: [QUEUE],
     fields: { target: 'Reset Target', resetPassword: 'Reset Password', resetMfa: 'Reset MFA' },
     notes: { noteTypeId: 1, customerPublishId: 1, internalPublishId: 2, title: 'resetdesk' },
     awaitingConfirmation: {},

@@ -71,7 +71,9 @@ function optionsFor(
     baseUrl,
     ...user,
     timeoutMs: 2_000,
-    resetTicket: { queueIds: [RESET_QUEUE], issueTypeIds: [ISSUE_TYPE], subIssueTypeIds: [SUB_ISSUE_TYPE] },
+    resetQueueIds: [RESET_QUEUE],
+    resetIssueTypeIds: [ISSUE_TYPE],
+    resetSubIssueTypeIds: [SUB_ISSUE_TYPE],
     fields: { ...UDF },
     notes: { ...NOTES },
     awaitingConfirmation: { statusId: AWAITING_STATUS },
@@ -456,7 +458,7 @@ describe('Autotask adapter specifics (simulator)', () => {
 
     it('When no issue types are configured, Then any ticket in a reset queue is a reset request', async () => {
       const queueOnly = createAutotaskAdapter(
-        optionsFor(sim.baseUrl, sim.defaultApiUser, { resetTicket: { queueIds: [RESET_QUEUE] } }),
+        optionsFor(sim.baseUrl, sim.defaultApiUser, { resetIssueTypeIds: [], resetSubIssueTypeIds: [] }),
         silent,
       );
       const id = seeder.ticket({ issueType: null, subIssueType: null });
@@ -535,7 +537,7 @@ describe('Autotask adapter specifics (simulator)', () => {
       ['the same publish value for both visibilities', { notes: { ...NOTES, internalPublishId: 1 } }],
       ['no note type', { notes: { ...NOTES, noteTypeId: 0 } }],
       ['an empty note title', { notes: { ...NOTES, title: ' ' } }],
-      ['no reset queue', { resetTicket: { queueIds: [] } }],
+      ['no reset queue', { resetQueueIds: [] }],
     ])('When the options have %s, Then the adapter refuses to start', (_what, overrides) => {
       expect(() =>
         createAutotaskAdapter(optionsFor(sim.baseUrl, sim.defaultApiUser, overrides), silent),

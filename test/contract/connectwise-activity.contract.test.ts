@@ -28,7 +28,7 @@ function optionsFor(
     ...sim.member,
     clientId: sim.clientId,
     timeoutMs: 2_000,
-    resetTicket: { boardIds: [BOARD] },
+    resetBoardIds: [BOARD],
     fields: { target: 'Reset target', resetPassword: 'Reset password', resetMfa: 'Remove MFA' },
     awaitingConfirmation: {},
     resolved: { statusId: RESOLVED },

@@ -75,7 +75,8 @@ function optionsFor(
     ...site,
     ...creds,
     timeoutMs: 2_000,
-    resetTicket: { boardIds: [RESET_BOARD], typeNames: [RESET_TYPE] },
+    resetBoardIds: [RESET_BOARD],
+    resetTypeNames: [RESET_TYPE],
     fields: { ...FIELDS },
     awaitingConfirmation: { statusId: AWAITING_STATUS },
     resolved: { statusId: RESOLVED_STATUS },
@@ -507,22 +508,17 @@ describe('ConnectWise adapter specifics (simulator)', () => {
       });
     });
 
-    it.each<[string, Partial<CwSimTicketSeed>, Partial<ConnectWiseOptions['resetTicket']>, boolean]>([
+    it.each<[string, Partial<CwSimTicketSeed>, Partial<ConnectWiseOptions>, boolean]>([
       ['reset board and type', {}, {}, true],
       ['type in other case and spacing', { typeName: '  password / mfa RESET ' }, {}, true],
       ['another board', { boardId: OTHER_BOARD, statusId: 40 }, {}, false],
       ['another type', { typeName: 'Printer' }, {}, false],
       ['no type', { typeName: undefined }, {}, false],
-      ['any type when no type names are configured', { typeName: 'Printer' }, { typeNames: [] }, true],
-      ['matching subtype', { subTypeName: 'Microsoft 365' }, { subTypeNames: ['microsoft 365'] }, true],
-      ['other subtype', { subTypeName: 'On-prem AD' }, { subTypeNames: ['Microsoft 365'] }, false],
+      ['any type when no type names are configured', { typeName: 'Printer' }, { resetTypeNames: [] }, true],
+      ['matching subtype', { subTypeName: 'Microsoft 365' }, { resetSubTypeNames: ['microsoft 365'] }, true],
+      ['other subtype', { subTypeName: 'On-prem AD' }, { resetSubTypeNames: ['Microsoft 365'] }, false],
     ])('When the ticket has %s, Then isResetRequest is %s', async (_case, ticketFields, filter, expected) => {
-      const filtered = createConnectWiseAdapter(
-        optionsFor(simSite(sim), simCreds(sim), {
-          resetTicket: { boardIds: [RESET_BOARD], typeNames: [RESET_TYPE], ...filter },
-        }),
-        silent,
-      );
+      const filtered = createConnectWiseAdapter(optionsFor(simSite(sim), simCreds(sim), filter), silent);
       const id = seeder.ticket({ contactId: seeder.contact('m@contoso.example'), ...ticketFields });
 
       expect((await filtered.getTicket(String(id)))?.isResetRequest).toBe(expected);
@@ -569,7 +565,7 @@ describe('ConnectWise adapter specifics (simulator)', () => {
 
     it.each<[string, Partial<ConnectWiseOptions>]>([
       ['a hand-off board without a status', { handoff: { boardId: 2 } }],
-      ['no reset board', { resetTicket: { boardIds: [] } }],
+      ['no reset board', { resetBoardIds: [] }],
       ['an empty field caption', { fields: { ...FIELDS, target: ' ' } }],
       ['a non-integer status', { awaitingConfirmation: { statusId: 1.5 } }],
       ['no clientId', { clientId: '' }],
