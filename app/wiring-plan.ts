@@ -65,7 +65,12 @@ export interface WiringPlan {
     failedLookups: number;
     failedLookupWindowSeconds: number;
   };
-  reset: { revokeSessions: boolean; retryStatusIds: Partial<Record<PsaKind, string>> };
+  reset: {
+    revokeSessions: boolean;
+    retryStatusIds: Partial<Record<PsaKind, string>>;
+    /** The Graph timeout plus the time Graph may still take to apply a write whose answer never came. */
+    earlierWriteSettleMs: number;
+  };
   /** Undefined when pacing is off. */
   pacing?: PacingOptions;
   /**
@@ -92,6 +97,9 @@ export interface WiringPlan {
   /** Where the customers are loaded from again while the service runs (app/customer-reload.ts). */
   customerReload: { file?: string; load(): CustomerDirectory };
 }
+
+/** How long Microsoft may still apply a write after the client gave up waiting for its answer. */
+const LATE_WRITE_MARGIN_MS = 2000;
 
 /** The plan of a validated configuration (see `loadConfig`). Pure; throws ConfigError on bad values. */
 export function planWiring(config: AppConfig): WiringPlan {
@@ -139,6 +147,7 @@ export function planWiring(config: AppConfig): WiringPlan {
     reset: {
       revokeSessions: config.graph.revokeSessions,
       retryStatusIds: Object.fromEntries(psas.map((p) => [p.kind, p.plan.retryStatusId])),
+      earlierWriteSettleMs: config.graph.timeoutMs + LATE_WRITE_MARGIN_MS,
     },
     pacing: config.pacing.enabled ? pacingFromConfig(config.pacing) : undefined,
     notify: notifyPlan(config),

@@ -43,7 +43,7 @@ export const graphSchema = {
     env: 'GRAPH_CERTIFICATE_PATH',
   },
   timeoutMs: {
-    doc: 'Timeout of one Graph request in ms; a timeout is retried later.',
+    doc: 'Timeout of one Graph request in ms; a timeout is retried later. A run that takes over a password change another run started waits this plus 2 s before it reads the tenant.',
     format: intBetween(500, 120_000),
     default: 15000,
     env: 'GRAPH_TIMEOUT_MS',

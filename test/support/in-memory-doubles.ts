@@ -401,6 +401,15 @@ export function resetTicket(extra: Partial<ResetTicket> = {}): ResetTicket {
   };
 }
 
+/** The use case's settings in the unit tests: the MSP, its link defaults, and no wait on a takeover. */
+export const USE_CASE_SETTINGS: ResetUseCaseDeps['settings'] = {
+  mspName: 'Ashton Solutions',
+  linkTtlHours: 72,
+  linkMaxViews: 3,
+  revokeSessions: true,
+  earlierWriteSettleMs: 0,
+};
+
 export function useCaseWith(
   parts: {
     psa: MemoryPsa;
@@ -445,13 +454,7 @@ export function useCaseWith(
     rateLimiter: parts.rateLimiter ?? new MemoryRateLimiter(),
     confirmations: parts.confirmations ?? new MemoryConfirmations(),
     events: parts.events,
-    settings: {
-      mspName: 'Ashton Solutions',
-      linkTtlHours: 72,
-      linkMaxViews: 3,
-      revokeSessions: true,
-      ...settings,
-    },
+    settings: { ...USE_CASE_SETTINGS, ...settings },
   });
 }
 

@@ -124,6 +124,20 @@ describe('ResetUseCase', () => {
     expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
   });
 
+  it("When a run takes over a started password step, then it waits out the earlier run's write before reading the tenant", async () => {
+    const journal = losingPasswordDone(memoryJournal());
+    const useCase = useCaseWith({ psa, directory, links }, { earlierWriteSettleMs: 300 });
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    // The earlier run's password change was still on its way to the tenant when this run began.
+    setTimeout(() => directory.signInStates.set('sam', pendingChangeSince(new Date())), 100);
+
+    const outcome = await useCase.handle(contextFor(journal));
+    expect(outcome.code).toBe('reset-delivered');
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
+  });
+
   it('When the password was started but the tenant shows no change since, then the retry draws again and only the last link survives', async () => {
     const journal = losingPasswordDone(memoryJournal());
     const useCase = useCaseWith({ psa, directory, links });

@@ -14,6 +14,7 @@ import {
   memoryJournal,
   resetTicket,
   TENANT,
+  USE_CASE_SETTINGS,
   user,
 } from '../support/in-memory-doubles.js';
 
@@ -51,7 +52,7 @@ describe('queueing the notice after a reset', () => {
       rateLimiter: new MemoryRateLimiter(),
       confirmations: new MemoryConfirmations(),
       staffNotices: staffNotices ?? undefined,
-      settings: { mspName: 'Ashton Solutions', linkTtlHours: 72, linkMaxViews: 3, revokeSessions: true },
+      settings: USE_CASE_SETTINGS,
     });
 
   beforeEach(() => {

@@ -118,11 +118,21 @@ export class PasswordStep {
    * password behind the stored link is the one the tenant has: it is recorded as set, and not set again.
    * Anything less certain (no forced change pending, an older change, a record from before `startedAt`
    * existed, a read that failed) answers false, and the caller draws again, which destroys that link with
-   * its password.
+   * its password. The tenant is read only once the earlier run's password change, if it was on its way when
+   * that run lost the ticket, has landed or timed out (`earlierWriteSettleMs`): read sooner, it could show no
+   * change, and the password drawn next would be set a second time.
    */
   async confirmEarlierSet(directory: Directory, target: DirectoryUser): Promise<boolean> {
     const earlier = this.ctx.journal.progress.password;
     if (earlier?.status !== 'started' || !earlier.startedAt || !earlier.sealedToken) return false;
+    const settleMs = this.deps.settings.earlierWriteSettleMs;
+    if (settleMs > 0) {
+      this.ctx.logger.info(
+        { event: 'reset.password-settling', waitMs: settleMs },
+        'an earlier run started the password; waiting for its change to land before reading the tenant',
+      );
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
+    }
     let state;
     try {
       state = await directory.readSignInState(target.id);

@@ -47,6 +47,12 @@ export interface ResetUseCaseDeps {
     revokeSessions: boolean;
     /** How many temporary passwords to draw when the tenant rejects one for complexity. */
     passwordDraws?: number;
+    /**
+     * How long a tenant write that an earlier run of the ticket sent may still take to land (the Graph request
+     * timeout): a run that takes over a started password step waits this long before it reads the tenant.
+     * The earlier run sent nothing after it lost the ticket (its outside calls are fenced by the job's lock).
+     */
+    earlierWriteSettleMs: number;
   };
   /** Draws a temporary password of the customer's format (default: generateTemporaryPassword). */
   newPassword?: (format: PasswordFormat) => string;
