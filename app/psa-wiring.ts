@@ -1,3 +1,4 @@
+import { fencedPsaAdapter } from '../workers/run-fence.js';
 import type { PsaAdapter, PsaKind } from '../services/domain/ports.js';
 import type { WebhookReceiver } from '../services/intake/webhook-intake-route.js';
 import type { Logger } from '../services/logging/logger.js';
@@ -17,7 +18,9 @@ export function wirePsas(plan: WiringPlan, logger: Logger, pacing: PacingDeps | 
   const receivers: WebhookReceiver[] = [];
   for (const psa of plan.psas) {
     const built = psa.build(logger);
-    adapters.set(psa.kind, pacing ? pacedPsaAdapter(built.adapter, pacing) : built.adapter);
+    // Fenced inside pacing: a reset run that lost its job while it waited its turn writes nothing more.
+    const fenced = fencedPsaAdapter(built.adapter);
+    adapters.set(psa.kind, pacing ? pacedPsaAdapter(fenced, pacing) : fenced);
     receivers.push(built.receiver);
   }
   return {

@@ -9,6 +9,7 @@ import { createTokenSealer } from '../services/secure-link/token-sealer.js';
 import type { AftercareService } from '../workers/aftercare-worker.js';
 import type { ResetQueue } from '../workers/reset-queue.js';
 import { startResetWorker } from '../workers/reset-worker.js';
+import { fencedDirectories } from '../workers/run-fence.js';
 import type { StaffNotices } from '../workers/staff-notice-worker.js';
 import { startTicketSweep } from '../workers/ticket-sweep.js';
 import { wireAftercare } from './aftercare-wiring.js';
@@ -46,7 +47,9 @@ export function startResetWork(
   const { plan, logger, redis } = base;
   const { queue, pacing } = input;
   const workerRedis = redis.open('worker');
-  const directories = pacing ? pacedDirectoryFactory(input.directories, pacing) : input.directories;
+  // Fenced inside pacing: a reset run that lost its job while it waited its turn changes nothing more.
+  const fenced = fencedDirectories(input.directories);
+  const directories = pacing ? pacedDirectoryFactory(fenced, pacing) : fenced;
   const aftercare = plan.watch
     ? wireAftercare(base, {
         watch: plan.watch,
@@ -75,6 +78,7 @@ export function startResetWork(
       linkTtlHours: plan.links.ttlHours,
       linkMaxViews: plan.links.maxViews,
       revokeSessions: plan.reset.revokeSessions,
+      earlierWriteSettleMs: plan.reset.earlierWriteSettleMs,
     },
     newPassword: input.overrides.newPassword,
   });

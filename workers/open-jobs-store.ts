@@ -107,6 +107,14 @@ export class LockLostError extends Error {
   }
 }
 
+/** Throws `LockLostError` unless `token` still holds the job's lock (see `FENCED_WRITE` for the layout). */
+export async function assertJobLockHeld(
+  redis: RedisClient,
+  job: { jobKey: string; jobId: string; token: string },
+): Promise<void> {
+  if ((await redis.get(`${job.jobKey}:lock`)) !== job.token) throw new LockLostError(job.jobId);
+}
+
 export async function writeJobDataFenced(
   redis: RedisClient,
   prefix: string,

@@ -16,7 +16,8 @@ import type {
 } from '../services/domain/reset/reset-journal.js';
 import type { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { attemptsLeft, failedForGood, retryAfterBackoff, retryDelay, runLater } from './job-runner.js';
-import { closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
+import { assertJobLockHeld, closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
+import { runFenced } from './run-fence.js';
 import { type ResetJobData } from './reset-queue.js';
 import { redisKeys, QUEUE_NAMES } from '../services/redis/redis-keys.js';
 
@@ -79,12 +80,33 @@ function writerFor(
   replicated: ReplicatedWrite,
 ): JobWriter {
   if (!token) return (data) => replicated(() => job.updateData(data));
-  const target = { jobKey: redisKeys(prefix).job(QUEUE_NAMES.resets, job.id!), jobId: job.id!, token };
+  const target = lockOf(job, token, prefix);
   return async (data, markChanging = false) => {
     // Each step waits for the replicas before the next outside call (Sentinel), so a failover cannot
     // forget a step that was done.
     await replicated(() => writeJobDataFenced(redis, prefix, target, data, markChanging));
     job.data = data;
+  };
+}
+
+/** The job's lock as the run holding `token` knows it. */
+function lockOf(job: Job<ResetJobData>, token: string, prefix: string) {
+  return { jobKey: redisKeys(prefix).job(QUEUE_NAMES.resets, job.id!), jobId: job.id!, token };
+}
+
+/**
+ * Runs the use case for one run of a job: in its pacing scope, and behind its fence (`runFenced`), so that
+ * none of its Graph or PSA calls goes out once another run holds the job. A run without a token (a processor
+ * called outside BullMQ's worker) has no lock to check.
+ */
+function runScope(job: Job<ResetJobData>, token: string | undefined, redis: RedisClient, prefix: string) {
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    if (!token) return runInPacingScope(work);
+    const lock = lockOf(job, token, prefix);
+    return runFenced(
+      () => assertJobLockHeld(redis, lock),
+      () => runInPacingScope(work),
+    );
   };
 }
 
@@ -200,7 +222,12 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   ): Promise<ResetOutcome> {
     const failure = job.data.failure!;
     try {
-      return await runInPacingScope(() => useCase.handOffAfterFailure(ctx, failure.code, failure.detail));
+      return await runScope(
+        job,
+        token,
+        connection,
+        prefix,
+      )(() => useCase.handOffAfterFailure(ctx, failure.code, failure.detail));
     } catch (err) {
       if (err instanceof LockLostError || !token) throw err;
       const paced = isPacingDelay(err);
@@ -232,7 +259,12 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
       const parkedOn = job.data.parkedOn;
       let failed: unknown;
       try {
-        return await runInPacingScope(async () => {
+        return await runScope(
+          job,
+          token,
+          connection,
+          prefix,
+        )(async () => {
           if (parkedOn && options.pacing) await admitParkedJob(options.pacing, parkedOn);
           return useCase.handle(ctx);
         });

@@ -1,5 +1,6 @@
 import { isTransient } from '../domain/errors.js';
 import type { Directory, DirectoryFactory, PsaAdapter } from '../domain/ports.js';
+import { aroundEachMethod } from '../domain/port-decorator.js';
 import { isPacingDelay, PacingDelay } from './pacing-delay.js';
 import type { PacingOptions } from './pacing-options.js';
 import { jobReservations } from './pacing-scope.js';
@@ -69,43 +70,32 @@ export async function admitParkedJob(deps: PacingDeps, key: string): Promise<voi
 
 /**
  * Wraps every function property of `target`: take tokens of `key` first, time the call, and turn a 429 into
- * a pause of the key plus a `PacingDelay`. A Proxy, so methods added to the port later are paced too.
+ * a pause of the key plus a `PacingDelay`; methods added to the port later are paced too (`aroundEachMethod`).
  */
 function paced<T extends object>(target: T, key: string, system: string, deps: PacingDeps): T {
-  const wrapped = new Map<PropertyKey, unknown>();
-  return new Proxy(target, {
-    get(obj, prop) {
-      const value: unknown = Reflect.get(obj, prop, obj);
-      if (typeof value !== 'function' || typeof prop !== 'string') return value;
-      let fn = wrapped.get(prop);
-      if (!fn) {
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        const costs = deps.options.costs;
-        const cost = costs[`${system}.${prop}`] ?? costs[prop] ?? 1;
-        fn = async (...args: unknown[]) => {
-          await tokensFor(deps, key, cost);
-          const started = performance.now();
-          try {
-            const result = await method.apply(obj, args);
-            deps.observer?.call(system, prop, (performance.now() - started) / 1000, 'ok');
-            return result;
-          } catch (err) {
-            const seconds = (performance.now() - started) / 1000;
-            if (!isThrottle(err)) {
-              deps.observer?.call(system, prop, seconds, 'error');
-              throw err;
-            }
-            deps.observer?.call(system, prop, seconds, 'throttled');
-            const ms = Math.min(err.retryAfterMs ?? deps.options.defaultPauseMs, deps.options.maxPauseMs);
-            await deps.pacer.pause(key, ms);
-            deps.observer?.delayed(system, 'paused');
-            throw new PacingDelay(key, ms, 'paused');
-          }
-        };
-        wrapped.set(prop, fn);
+  const costs = deps.options.costs;
+  return aroundEachMethod(target, (call, prop) => {
+    const cost = costs[`${system}.${prop}`] ?? costs[prop] ?? 1;
+    return async (...args) => {
+      await tokensFor(deps, key, cost);
+      const started = performance.now();
+      try {
+        const result = await call(...args);
+        deps.observer?.call(system, prop, (performance.now() - started) / 1000, 'ok');
+        return result;
+      } catch (err) {
+        const seconds = (performance.now() - started) / 1000;
+        if (!isThrottle(err)) {
+          deps.observer?.call(system, prop, seconds, 'error');
+          throw err;
+        }
+        deps.observer?.call(system, prop, seconds, 'throttled');
+        const ms = Math.min(err.retryAfterMs ?? deps.options.defaultPauseMs, deps.options.maxPauseMs);
+        await deps.pacer.pause(key, ms);
+        deps.observer?.delayed(system, 'paused');
+        throw new PacingDelay(key, ms, 'paused');
       }
-      return fn;
-    },
+    };
   });
 }
 

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResetUseCase } from '../../services/domain/reset/reset-use-case.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createFailedJobs } from '../../workers/failed-jobs.js';
 import { ResetQueue, type ResetJobData } from '../../workers/reset-queue.js';
-import { startResetWorker } from '../../workers/reset-worker.js';
-import { keysUnder, testRedis } from '../support/redis.js';
+import { startTestResetWorker } from '../support/test-reset-worker.js';
+import { redisSpaceForTests } from '../support/redis.js';
 import { QUEUE_NAMES } from '../../services/redis/redis-keys.js';
 
 /**
@@ -17,18 +15,8 @@ import { QUEUE_NAMES } from '../../services/redis/redis-keys.js';
  */
 
 const logger = createLogger({ level: 'silent' });
-let redis: Redis;
-const prefix = `rdtest-retry-${randomBytes(4).toString('hex')}`;
-
-beforeAll(async () => {
-  redis = await testRedis();
-});
-
-afterAll(async () => {
-  const keys = await keysUnder(redis, prefix);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+const space = redisSpaceForTests('retry');
+const { prefix } = space;
 
 /** A job failed for good after a step of its journal was done. */
 async function failedJob(queue: ResetQueue, ticketId: string): Promise<void> {
@@ -39,7 +27,7 @@ async function failedJob(queue: ResetQueue, ticketId: string): Promise<void> {
       await job.updateData({ ...job.data, progress: { mfa: { results: [] }, sessionsRevoked: true } });
       throw new UnrecoverableError('its worker lost Redis');
     },
-    { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix },
+    { connection: space.redis.duplicate({ maxRetriesPerRequest: null }), prefix },
   );
   await new Promise<void>((done) => worker.on('failed', () => done()));
   await worker.close();
@@ -47,7 +35,7 @@ async function failedJob(queue: ResetQueue, ticketId: string): Promise<void> {
 
 describe('retrying a failed job from the console', () => {
   it('When an operator retries a failed job, then it runs again only to hand off, under its own id, and a second retry changes nothing', async () => {
-    const queue = new ResetQueue({ connection: redis, prefix, attempts: 1, retentionDays: 1 });
+    const queue = new ResetQueue({ connection: space.redis, prefix, attempts: 1, retentionDays: 1 });
     await failedJob(queue, '501');
     const failedJobs = createFailedJobs(queue.queue, { logger, maxStalledCount: 1 });
 
@@ -77,17 +65,7 @@ describe('retrying a failed job from the console', () => {
         return { code, handedOff: true };
       },
     } as unknown as ResetUseCase;
-    const { worker } = startResetWorker({
-      connection: redis.duplicate({ maxRetriesPerRequest: null }),
-      prefix,
-      useCase,
-      logger,
-      concurrency: 1,
-      backoffMs: 100,
-      lockDurationMs: 5000,
-      stalledIntervalMs: 5000,
-      maxStalledCount: 1,
-    });
+    const { worker } = startTestResetWorker(space, useCase, 5000);
     await new Promise<void>((done) => worker.on('completed', () => done()));
     await worker.close();
     expect(calls).toEqual(['hand-off:automation-error']);

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { RedisClient } from '../../services/redis/redis-client.js';
 
 /**
@@ -36,6 +38,31 @@ export async function testRedis(): Promise<Redis> {
   const redis = new Redis(await testRedisUrl(), { maxRetriesPerRequest: null });
   await redis.ping();
   return redis;
+}
+
+/**
+ * A test file's own Redis space: a connection opened before its tests and a unique key prefix (`label` plus
+ * random hex) whose keys are deleted after them. `redis` is usable from `beforeAll` on.
+ */
+export function redisSpaceForTests(label: string): { readonly redis: Redis; readonly prefix: string } {
+  let redis: Redis | undefined;
+  const prefix = `rdtest-${label}-${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    redis = await testRedis();
+  });
+  afterAll(async () => {
+    if (!redis) return;
+    const keys = await keysUnder(redis, prefix);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+  return {
+    get redis() {
+      if (!redis) throw new Error('the test Redis is opened in beforeAll');
+      return redis;
+    },
+    prefix,
+  };
 }
 
 /** Every key under a prefix, for assertions about what Redis holds (on Cluster: from every master). */
