@@ -175,6 +175,27 @@ describe('ResetUseCase', () => {
     expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(passwords[1]);
   });
 
+  it('When reading the password state fails for a while (Graph, pacing), then the run stops without drawing again, and a later run confirms the password', async () => {
+    const journal = losingPasswordDone(memoryJournal());
+    const useCase = useCaseWith({ psa, directory, links });
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    const readState = directory.readSignInState.bind(directory);
+    directory.readSignInState = async () => {
+      throw new TransientError('Microsoft Graph did not answer');
+    };
+
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    expect(journal.progress.password?.status).toBe('started');
+
+    directory.readSignInState = readState;
+    directory.signInStates.set('sam', pendingChangeSince(new Date()));
+    expect((await useCase.handle(contextFor(journal))).code).toBe('reset-delivered');
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
+  });
+
   it('When the tenant cannot say whether the started password was set, then the retry draws again (the delivered password is the one set last)', async () => {
     const journal = losingPasswordDone(memoryJournal());
     const useCase = useCaseWith({ psa, directory, links });

@@ -117,8 +117,9 @@ export class PasswordStep {
    * failover, a worker that stopped). When the tenant shows a forced change made since that run began, the
    * password behind the stored link is the one the tenant has: it is recorded as set, and not set again.
    * Anything less certain (no forced change pending, an older change, a record from before `startedAt`
-   * existed, a read that failed) answers false, and the caller draws again, which destroys that link with
-   * its password. The tenant is read only once the earlier run's password change, if it was on its way when
+   * existed, a read Graph refused) answers false, and the caller draws again, which destroys that link with
+   * its password. A read that failed otherwise (transient, paced) is thrown: the run ends, the step stays
+   * started, and the next run asks again. The tenant is read only once the earlier run's password change, if it was on its way when
    * that run lost the ticket, has landed or timed out (`earlierWriteSettleMs`): read sooner, it could show no
    * change, and the password drawn next would be set a second time.
    */
@@ -137,7 +138,10 @@ export class PasswordStep {
     try {
       state = await directory.readSignInState(target.id);
     } catch (err) {
-      // Drawing again is always safe; only the second reset this read would spare is lost.
+      // A read that may work later (Graph slow or down, this run paced or fenced) stops the run: the step
+      // stays started and the next run reads again. Drawing now could set a second password.
+      if (!(err instanceof DirectoryError)) throw err;
+      // Graph's definite refusal: drawing again is safe; only the second reset this read would spare is lost.
       this.ctx.logger.warn(
         { event: 'reset.password-state-unread', err: { message: (err as Error).message } },
         'could not read whether the stored password was set; drawing another',
