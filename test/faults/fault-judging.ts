@@ -101,9 +101,22 @@ export async function judge(
     // Nothing left to recover when every ticket was done before the fault ended.
     recoveryMs: recoveryMs !== undefined && recoveryMs > 0 ? recoveryMs : undefined,
     failures: [],
-    notes: [],
+    notes: ticketsWith(verdicts),
     verdicts,
   };
+}
+
+/** Which tickets went wrong, by ticket id, for reading their lines in the kept logs. */
+function ticketsWith(verdicts: TicketVerdict[]): string[] {
+  const list = (what: string, wrong: (v: TicketVerdict) => boolean) => {
+    const ids = verdicts.filter(wrong).map((v) => v.ticketId);
+    return ids.length > 0 ? [`${what}: tickets ${ids.join(', ')}`] : [];
+  };
+  return [
+    ...list('more than one password change', (v) => v.passwordChanges > 1),
+    ...list('more than one delivery or hand-off note', (v) => v.deliveryNotes > 1 || v.handOffNotes > 1),
+    ...list('a delivered link with the wrong password', (v) => v.mismatch),
+  ];
 }
 
 /** API + two workers on the scenario's prefix. */

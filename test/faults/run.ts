@@ -172,7 +172,8 @@ async function main(): Promise<number> {
     killAllServices();
     await world?.close();
     await redisServer?.stop();
-    if (keepLogs) log(`logs kept in ${logDir}`);
+    // A failed run keeps its logs: a fault that shows once in many runs is read from them.
+    if (keepLogs || rows.some(failedRow)) log(`logs kept in ${logDir}`);
     else rmSync(logDir, { recursive: true, force: true });
   }
 
@@ -180,11 +181,7 @@ async function main(): Promise<number> {
   for (const row of rows) {
     for (const note of row.notes) process.stdout.write(`- ${row.fault}: ${note}\n`);
   }
-  const failed = rows.filter(
-    (r) =>
-      r.failures.length > 0 ||
-      r.lost + r.duplicatedResets + r.duplicatedNotes + r.unfinished + r.wrongLinks > 0,
-  );
+  const failed = rows.filter(failedRow);
   for (const row of failed) {
     process.stdout.write(`FAILED ${row.fault}: ${row.failures.join('; ') || 'non-zero counts'}\n`);
   }
@@ -192,6 +189,12 @@ async function main(): Promise<number> {
     `\n${rows.length} faults, ${failed.length} failed, in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
   );
   return failed.length === 0 && rows.length > 0 ? 0 : 1;
+}
+
+function failedRow(r: Row): boolean {
+  return (
+    r.failures.length > 0 || r.lost + r.duplicatedResets + r.duplicatedNotes + r.unfinished + r.wrongLinks > 0
+  );
 }
 
 main().then(
