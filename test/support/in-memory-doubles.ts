@@ -131,7 +131,14 @@ export class MemoryDirectory implements Directory, DirectoryFactory {
       );
     }
     this.passwords.set(userId, [...(this.passwords.get(userId) ?? []), password]);
+    if (this.failResetAfterApplyWith) {
+      const err = this.failResetAfterApplyWith;
+      this.failResetAfterApplyWith = undefined;
+      throw err;
+    }
   }
+  /** Thrown once after the password is set (Graph applied it, its answer was lost). */
+  failResetAfterApplyWith?: Error;
   mfaRemovals: string[] = [];
   async removeMfaMethods(userId: string) {
     this.mfaRemovals.push(userId);

@@ -208,16 +208,30 @@ describe('ResetUseCase', () => {
     expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(passwords[1]);
   });
 
-  it('When Graph fails transiently during the password reset, then the retry draws a new password and only the last link survives', async () => {
+  it('When Graph fails transiently during the password reset, then the step stays started, and the retry that sees no change draws a new password and only the last link survives', async () => {
     const journal = memoryJournal();
     const useCase = useCaseWith({ psa, directory, links });
     directory.failResetWith = new TransientError('Graph 503', 1000);
 
     await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
-    expect(links.secrets.size).toBe(0);
+    // Graph may have applied it before the answer was lost: the next run asks the tenant first.
+    expect(journal.progress.password?.status).toBe('started');
     await useCase.handle(contextFor(journal));
     expect(links.secrets.size).toBe(1);
     expect([...links.secrets.values()]).toEqual(directory.passwords.get('sam'));
+  });
+
+  it('When Graph applies the password but its answer is lost, then the retry finds the change and delivers that link without a second reset', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    directory.failResetAfterApplyWith = new TransientError('Microsoft Graph did not answer within 15000 ms');
+
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    directory.signInStates.set('sam', pendingChangeSince(new Date()));
+    expect((await useCase.handle(contextFor(journal))).code).toBe('reset-delivered');
+    expect(directory.passwords.get('sam')).toHaveLength(1);
+    const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
+    expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
   });
 
   it('When the tenant rejects a password for complexity, then another is drawn and the rejected one is never delivered', async () => {

@@ -1,4 +1,4 @@
-import { DirectoryError, SecureLinkStoreError } from '../errors.js';
+import { DirectoryError, isTransient, SecureLinkStoreError } from '../errors.js';
 import type { OutcomeCode } from '../outcome-codes.js';
 import {
   PASSWORD_LABEL,
@@ -161,8 +161,9 @@ export class PasswordStep {
 
   /**
    * Sets the prepared password in the tenant (changed at next sign-in). When the tenant refuses it for
-   * complexity, the link is destroyed and another password drawn, up to `passwordDraws`. Any other failure
-   * destroys the link and is thrown (a transient one is retried from a new draw).
+   * complexity, the link is destroyed and another password drawn, up to `passwordDraws`. A transient failure
+   * is thrown with the step left started (Graph may have applied it; the next run asks the tenant). Any other
+   * failure (a refusal, a call that was never sent) destroys the link and is thrown.
    */
   async set(
     directory: Directory,
@@ -178,6 +179,16 @@ export class PasswordStep {
       try {
         await directory.resetPassword(target.id, password);
       } catch (err) {
+        if (isTransient(err)) {
+          // Graph may have applied the change before its answer was lost (a timeout, a dropped connection, a
+          // gateway's 5xx): the step stays started with its link (and any pass in it), and the next run asks
+          // the tenant first (`confirmEarlierSet`) instead of setting a second password.
+          ctx.logger.warn(
+            { event: 'reset.password-uncertain', err: { message: err.message } },
+            'the password change may have been applied; the next run checks the tenant first',
+          );
+          throw err;
+        }
         await deps.links.destroy(token).catch(() => undefined);
         await ctx.journal.save({ password: undefined });
         if (!(err instanceof DirectoryError && err.reason === 'password-rejected')) {
