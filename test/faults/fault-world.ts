@@ -4,7 +4,7 @@ import { startGraphSimulator, type GraphSimulator } from '../simulators/graph-si
 import { haloWebhookBody, startHaloSimulator, type HaloSimulator } from '../simulators/halopsa-simulator.js';
 import { HALO } from '../sandbox/psa-sandboxes.js';
 import { openJobMember, openJobsKeys } from '../../workers/open-jobs-store.js';
-import { addBurstCustomer, burstWorldEnv, fileBurstTicket } from '../sandbox/burst-tickets.js';
+import { addBurstCustomer, burstUserId, burstWorldEnv, fileBurstTicket } from '../sandbox/burst-tickets.js';
 
 /**
  * The outside world of the fault suite: a simulated Entra/Graph with a few customer tenants and a simulated
@@ -164,7 +164,7 @@ export async function startFaultWorld(customers: number): Promise<FaultWorld> {
       const actions = halo.actions(ticketId);
       const deliveries = actions.filter(isDelivery);
       const handOffs = actions.filter(isHandOff);
-      const user = graph.user(tenantOf(customerOfTicket.get(ticketId) ?? 0), `u-${ticketId}`);
+      const user = graph.user(tenantOf(customerOfTicket.get(ticketId) ?? 0), burstUserId(ticketId));
       let mismatch = false;
       const link = deliveries
         .map((a) => /https:\/\/reset\.faults\.test\/s\/[A-Za-z0-9_-]+/.exec(String(a.note_html))?.[0])

@@ -1,3 +1,4 @@
+import { burstUserId } from '../sandbox/burst-tickets.js';
 import { tenantOf } from './fault-world.js';
 import { judge, sleep, splitDeployment, waitUntil, within, type Scenario } from './fault-judging.js';
 
@@ -128,7 +129,7 @@ export const psaDown: Scenario = {
     const set = ctx.ticket(0);
     const hold = ctx.world.graph.hold({
       method: 'POST',
-      pathPattern: `/v1.0/users/u-${set}/revokeSignInSessions`,
+      pathPattern: `/v1.0/users/${burstUserId(set)}/revokeSignInSessions`,
     });
     await ctx.world.deliver(api.port!, set);
     await within(hold.arrived, 20_000, 'the password to be set');

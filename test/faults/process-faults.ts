@@ -1,3 +1,4 @@
+import { burstUserId } from '../sandbox/burst-tickets.js';
 import type { SimHold } from '../simulators/sim-hold.js';
 import type { FaultWorld } from './fault-world.js';
 import {
@@ -33,19 +34,19 @@ export const BOUNDARIES: Boundary[] = [
     hold: (w, id) =>
       w.graph.hold({
         method: 'DELETE',
-        pathPattern: new RegExp(`^/v1\\.0/users/u-${id}/authentication/`),
+        pathPattern: new RegExp(`^/v1\\.0/users/${burstUserId(id)}/authentication/`),
         phase: 'answer',
       }),
   },
   {
     name: 'after the link is stored',
     // The link is in Redis and journaled; the password change is on its way and never arrives.
-    hold: (w, id) => w.graph.hold({ method: 'PATCH', pathPattern: `/v1.0/users/u-${id}` }),
+    hold: (w, id) => w.graph.hold({ method: 'PATCH', pathPattern: `/v1.0/users/${burstUserId(id)}` }),
   },
   {
     name: 'after the password is set',
     hold: (w, id) =>
-      w.graph.hold({ method: 'POST', pathPattern: `/v1.0/users/u-${id}/revokeSignInSessions` }),
+      w.graph.hold({ method: 'POST', pathPattern: `/v1.0/users/${burstUserId(id)}/revokeSignInSessions` }),
   },
   {
     name: 'after the note is posted',
@@ -104,7 +105,10 @@ export const frozen: Scenario = {
     // was stored but not yet answered.
     const freezes: Array<(id: number) => SimHold> = [
       (id) =>
-        ctx.world.graph.hold({ method: 'POST', pathPattern: `/v1.0/users/u-${id}/revokeSignInSessions` }),
+        ctx.world.graph.hold({
+          method: 'POST',
+          pathPattern: `/v1.0/users/${burstUserId(id)}/revokeSignInSessions`,
+        }),
       () => ctx.world.halo.hold({ method: 'POST', pathPattern: '/api/Actions', phase: 'answer' }),
     ];
     for (const holdFor of freezes) {
@@ -152,7 +156,10 @@ export function sigtermBurst(mode: 'split' | 'all'): Scenario {
       }
       const ids = Array.from({ length: 20 }, (_, i) => ctx.ticket(i % 3));
       const held = [ids[0]!, ids[1]!].map((id) =>
-        ctx.world.graph.hold({ method: 'POST', pathPattern: `/v1.0/users/u-${id}/revokeSignInSessions` }),
+        ctx.world.graph.hold({
+          method: 'POST',
+          pathPattern: `/v1.0/users/${burstUserId(id)}/revokeSignInSessions`,
+        }),
       );
       await Promise.all(ids.map((id) => ctx.world.deliver(api.port!, id)));
       await within(Promise.all(held.map((h) => h.arrived)), 20_000, 'the held tickets');

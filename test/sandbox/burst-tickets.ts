@@ -2,6 +2,13 @@ import type { GraphSimulator } from '../simulators/graph-simulator.js';
 import type { HaloSimulator } from '../simulators/halopsa-simulator.js';
 import { HALO, haloSandboxEnv } from './psa-sandboxes.js';
 
+/** The Entra object id of the staff member a burst ticket is about (a GUID, as Graph's ids are). */
+export const burstUserId = (ticketId: number) =>
+  `5a3e0000-0000-4000-8000-${String(ticketId).padStart(12, '0')}`;
+
+/** The Entra object id of customer `n`'s manager. */
+const burstManagerId = (customer: number) => `5a3e0000-0000-4000-9000-${String(customer).padStart(12, '0')}`;
+
 /**
  * Customer `n` of a many-customer burst (the benchmark's and the fault suite's world): its tenant, with the
  * service's Graph app registered and the manager in it, and its Halo client with the manager as a user.
@@ -17,7 +24,7 @@ export function addBurstCustomer(
     .tenant(tenantId)
     .registerApp(graphApp.clientId, graphApp.secret)
     .addUser({
-      id: `mgr-${customer}`,
+      id: burstManagerId(customer),
       userPrincipalName: `manager@c${customer}.test`,
       mail: `manager@c${customer}.test`,
       displayName: `Manager ${customer}`,
@@ -45,11 +52,11 @@ export function fileBurstTicket(
 ): void {
   const upn = `staff${ticketId}@c${customer}.test`;
   sims.graph.tenant(tenantId).addUser({
-    id: `u-${ticketId}`,
+    id: burstUserId(ticketId),
     userPrincipalName: upn,
     mail: upn,
     displayName: `Staff ${ticketId}`,
-    managerId: `mgr-${customer}`,
+    managerId: burstManagerId(customer),
     methods: [
       { '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod', id: `a-${ticketId}` },
     ],
