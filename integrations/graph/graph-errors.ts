@@ -124,9 +124,8 @@ export function translateGraphError(
     return new TransientError(
       `Could not ${operation}: Microsoft Graph is busy or unavailable${status}${waitFor}.${graphSaid}`,
       info.retryAfterMs,
-      {
-        cause,
-      },
+      // Graph's throttling answers (429, and 503 under load) mean the request was not carried out.
+      { cause, unprocessed: info.statusCode === 429 || info.statusCode === 503 },
     );
   }
   return new DirectoryError(

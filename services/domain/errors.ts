@@ -18,14 +18,22 @@ export abstract class NamedError extends Error {
   }
 }
 
-/** Worth retrying later: 429, 5xx, timeouts, connection errors. `retryAfterMs` comes from Retry-After. */
+/**
+ * Worth retrying later: 429, 5xx, timeouts, connection errors. `retryAfterMs` comes from Retry-After.
+ * `unprocessed`: the outside system answered that it did not carry the request out (throttled, unavailable),
+ * so a change it asked for certainly did not happen; without it, a change may have happened before the
+ * answer was lost.
+ */
 export class TransientError extends NamedError {
+  readonly unprocessed: boolean;
+
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; unprocessed?: boolean },
   ) {
     super('TransientError', message, options);
+    this.unprocessed = options?.unprocessed === true;
   }
 }
 

@@ -79,6 +79,21 @@ describe('Graph error translation', () => {
     });
   }
 
+  it.each([
+    [429, true],
+    [503, true],
+    [500, false],
+    [502, false],
+    [504, false],
+    [408, false],
+  ])(
+    'When Graph answers %i, then the change is known not to have happened: %s',
+    (statusCode, unprocessed) => {
+      const err = translateGraphError({ statusCode }, 'reset the password') as TransientError;
+      expect(err.unprocessed).toBe(unprocessed);
+    },
+  );
+
   it('When the response is a 429 with Retry-After, then retryAfterMs carries it', () => {
     const err = translateGraphError(
       { statusCode: 429, code: 'TooManyRequests', retryAfterMs: 7000 },

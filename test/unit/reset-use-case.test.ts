@@ -211,13 +211,25 @@ describe('ResetUseCase', () => {
   it('When Graph fails transiently during the password reset, then the step stays started, and the retry that sees no change draws a new password and only the last link survives', async () => {
     const journal = memoryJournal();
     const useCase = useCaseWith({ psa, directory, links });
-    directory.failResetWith = new TransientError('Graph 503', 1000);
+    directory.failResetWith = new TransientError('Graph 502 Bad Gateway');
 
     await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
     // Graph may have applied it before the answer was lost: the next run asks the tenant first.
     expect(journal.progress.password?.status).toBe('started');
     await useCase.handle(contextFor(journal));
     expect(links.secrets.size).toBe(1);
+    expect([...links.secrets.values()]).toEqual(directory.passwords.get('sam'));
+  });
+
+  it('When Graph throttles the password change, then the link is destroyed at once and the retry sets a new password', async () => {
+    const journal = memoryJournal();
+    const useCase = useCaseWith({ psa, directory, links });
+    directory.failResetWith = new TransientError('Graph 429', 1000, { unprocessed: true });
+
+    await expect(useCase.handle(contextFor(journal))).rejects.toBeInstanceOf(TransientError);
+    expect(links.secrets.size).toBe(0);
+    expect(journal.progress.password).toBeUndefined();
+    await useCase.handle(contextFor(journal));
     expect([...links.secrets.values()]).toEqual(directory.passwords.get('sam'));
   });
 

@@ -163,7 +163,7 @@ export class PasswordStep {
    * Sets the prepared password in the tenant (changed at next sign-in). When the tenant refuses it for
    * complexity, the link is destroyed and another password drawn, up to `passwordDraws`. A transient failure
    * is thrown with the step left started (Graph may have applied it; the next run asks the tenant). Any other
-   * failure (a refusal, a call that was never sent) destroys the link and is thrown.
+   * failure (a refusal, a throttled call, a call never sent) destroys the link and is thrown.
    */
   async set(
     directory: Directory,
@@ -179,10 +179,10 @@ export class PasswordStep {
       try {
         await directory.resetPassword(target.id, password);
       } catch (err) {
-        if (isTransient(err)) {
+        if (isTransient(err) && !err.unprocessed) {
           // Graph may have applied the change before its answer was lost (a timeout, a dropped connection, a
-          // gateway's 5xx): the step stays started with its link (and any pass in it), and the next run asks
-          // the tenant first (`confirmEarlierSet`) instead of setting a second password.
+          // gateway's 500/502/504): the step stays started with its link (and any pass in it), and the next
+          // run asks the tenant first (`confirmEarlierSet`) instead of setting a second password.
           ctx.logger.warn(
             { event: 'reset.password-uncertain', err: { message: err.message } },
             'the password change may have been applied; the next run checks the tenant first',
