@@ -99,15 +99,16 @@ function lockOf(job: Job<ResetJobData>, token: string, prefix: string) {
  * none of its Graph or PSA calls goes out once another run holds the job. A run without a token (a processor
  * called outside BullMQ's worker) has no lock to check.
  */
-function runScope(job: Job<ResetJobData>, token: string | undefined, redis: RedisClient, prefix: string) {
-  return <T>(work: () => Promise<T>): Promise<T> => {
-    if (!token) return runInPacingScope(work);
-    const lock = lockOf(job, token, prefix);
-    return runFenced(
-      () => assertJobLockHeld(redis, lock),
-      () => runInPacingScope(work),
-    );
-  };
+function runScopes(redis: RedisClient, prefix: string) {
+  return (job: Job<ResetJobData>, token: string | undefined) =>
+    <T>(work: () => Promise<T>): Promise<T> => {
+      if (!token) return runInPacingScope(work);
+      const lock = lockOf(job, token, prefix);
+      return runFenced(
+        () => assertJobLockHeld(redis, lock),
+        () => runInPacingScope(work),
+      );
+    };
 }
 
 /**
@@ -201,6 +202,7 @@ export interface ResetWorker {
 export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   const { connection, prefix, useCase, logger } = options;
   const replicated: ReplicatedWrite = options.replicated ?? ((write) => write());
+  const runScope = runScopes(connection, prefix);
   const contextFor = (job: Job<ResetJobData>, write: JobWriter): ResetRequestContext => ({
     psa: job.data.psa,
     ticketId: job.data.ticketId,
@@ -222,12 +224,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   ): Promise<ResetOutcome> {
     const failure = job.data.failure!;
     try {
-      return await runScope(
-        job,
-        token,
-        connection,
-        prefix,
-      )(() => useCase.handOffAfterFailure(ctx, failure.code, failure.detail));
+      return await runScope(job, token)(() => useCase.handOffAfterFailure(ctx, failure.code, failure.detail));
     } catch (err) {
       if (err instanceof LockLostError || !token) throw err;
       const paced = isPacingDelay(err);
@@ -262,8 +259,6 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
         return await runScope(
           job,
           token,
-          connection,
-          prefix,
         )(async () => {
           if (parkedOn && options.pacing) await admitParkedJob(options.pacing, parkedOn);
           return useCase.handle(ctx);
