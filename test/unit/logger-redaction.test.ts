@@ -1,20 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../services/logging/logger.js';
+import { capturedLogger } from '../support/captured-logs.js';
 
-function capture() {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    }) as never,
-  });
-  return { logger, text: () => lines.join('') };
-}
+const capture = () => capturedLogger();
 
 describe('log redaction', () => {
   it.each([

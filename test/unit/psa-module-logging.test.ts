@@ -1,24 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { planWiring } from '../../app/wiring-plan.js';
 import { loadConfig } from '../../config/load-config.js';
-import { createLogger } from '../../services/logging/logger.js';
+import { capturedLogger } from '../support/captured-logs.js';
 import { OTHER_PSAS_ENV, validEnv } from '../support/test-config.js';
-
-/** What an adapter built by its PSA module logs, as raw JSON lines (duplicate keys survive in the text). */
-function capturedLogger() {
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    }) as never,
-  });
-  return { logger, lines };
-}
 
 describe('PSA adapters as their modules build them', () => {
   // No resolved status is configured, so moving a ticket to resolved logs a warning and calls no PSA.
