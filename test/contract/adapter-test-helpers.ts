@@ -1,4 +1,5 @@
-import { createLogger, type Logger } from '../../services/logging/logger.js';
+import type { Logger } from '../../services/logging/logger.js';
+import { capturedLogger } from '../support/captured-logs.js';
 
 /** Small helpers the PSA adapter contract tests share. */
 
@@ -17,7 +18,6 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** A debug-level logger whose lines are kept, parsed, for assertions on what was (and was not) logged. */
 export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  const out: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void out.push(s) } });
-  return { logger, lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  const { logger, records } = capturedLogger();
+  return { logger, lines: records };
 }

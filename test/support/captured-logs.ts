@@ -4,9 +4,14 @@ import type { Logger } from '../../services/logging/logger.js';
 
 /**
  * The service's logger (its redaction included) writing into memory: `lines` are the raw JSON lines as a
- * log shipper would get them (duplicate keys survive), `text()` all of them at once.
+ * log shipper would get them (duplicate keys survive), `text()` all of them at once, `records()` parsed.
  */
-export function capturedLogger(level = 'debug'): { logger: Logger; lines: string[]; text: () => string } {
+export function capturedLogger(level = 'debug'): {
+  logger: Logger;
+  lines: string[];
+  text: () => string;
+  records: () => Array<Record<string, unknown>>;
+} {
   const lines: string[] = [];
   const logger = createLogger({
     level,
@@ -17,5 +22,10 @@ export function capturedLogger(level = 'debug'): { logger: Logger; lines: string
       },
     }) as never,
   });
-  return { logger, lines, text: () => lines.join('\n') };
+  return {
+    logger,
+    lines,
+    text: () => lines.join('\n'),
+    records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
