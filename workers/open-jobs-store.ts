@@ -107,25 +107,30 @@ export class LockLostError extends Error {
   }
 }
 
-/** Throws `LockLostError` unless `token` still holds the job's lock (see `FENCED_WRITE` for the layout). */
-export async function assertJobLockHeld(
-  redis: RedisClient,
-  job: { jobKey: string; jobId: string; token: string },
-): Promise<void> {
-  if ((await redis.get(`${job.jobKey}:lock`)) !== job.token) throw new LockLostError(job.jobId);
+/** One run's hold on its job: BullMQ's job hash and lock (`redisKeys`), and the run's lock token. */
+export interface JobHold {
+  jobKey: string;
+  lockKey: string;
+  jobId: string;
+  token: string;
+}
+
+/** Throws `LockLostError` unless `token` still holds the job's lock. */
+export async function assertJobLockHeld(redis: RedisClient, job: JobHold): Promise<void> {
+  if ((await redis.get(job.lockKey)) !== job.token) throw new LockLostError(job.jobId);
 }
 
 export async function writeJobDataFenced(
   redis: RedisClient,
   prefix: string,
-  job: { jobKey: string; jobId: string; token: string },
+  job: JobHold,
   data: unknown,
   markChanging: boolean,
 ): Promise<void> {
   const written = await runLuaScript(
     redis,
     FENCED_WRITE,
-    [job.jobKey, `${job.jobKey}:lock`, openJobsKeys(prefix).changing],
+    [job.jobKey, job.lockKey, openJobsKeys(prefix).changing],
     [job.token, JSON.stringify(data), markChanging ? job.jobId : ''],
   );
   if (written !== 1) throw new LockLostError(job.jobId);

@@ -16,7 +16,13 @@ import type {
 } from '../services/domain/reset/reset-journal.js';
 import type { ResetUseCase } from '../services/domain/reset/reset-use-case.js';
 import { attemptsLeft, failedForGood, retryAfterBackoff, retryDelay, runLater } from './job-runner.js';
-import { assertJobLockHeld, closeOpenJob, LockLostError, writeJobDataFenced } from './open-jobs-store.js';
+import {
+  assertJobLockHeld,
+  closeOpenJob,
+  LockLostError,
+  writeJobDataFenced,
+  type JobHold,
+} from './open-jobs-store.js';
 import { runFenced } from './run-fence.js';
 import { type ResetJobData } from './reset-queue.js';
 import { redisKeys, QUEUE_NAMES } from '../services/redis/redis-keys.js';
@@ -66,7 +72,7 @@ export interface ResetWorkerOptions {
 }
 
 /**
- * Writes a job's data. Inside a run (`token` given) the write is fenced by the run's lock: a run whose job
+ * Writes a job's data. Inside a run (a `hold` given) the write is fenced by the run's lock: a run whose job
  * was taken over by another (its worker froze or lost Redis past the lock) gets `LockLostError` and stops
  * before its next step, so it can neither repeat a step nor overwrite the journal of the run that took over.
  */
@@ -74,41 +80,43 @@ type JobWriter = (data: ResetJobData, markChanging?: boolean) => Promise<void>;
 
 function writerFor(
   job: Job<ResetJobData>,
-  token: string | undefined,
+  hold: JobHold | undefined,
   redis: RedisClient,
   prefix: string,
   replicated: ReplicatedWrite,
 ): JobWriter {
-  if (!token) return (data) => replicated(() => job.updateData(data));
-  const target = lockOf(job, token, prefix);
+  if (!hold) return (data) => replicated(() => job.updateData(data));
   return async (data, markChanging = false) => {
     // Each step waits for the replicas before the next outside call (Sentinel), so a failover cannot
     // forget a step that was done.
-    await replicated(() => writeJobDataFenced(redis, prefix, target, data, markChanging));
+    await replicated(() => writeJobDataFenced(redis, prefix, hold, data, markChanging));
     job.data = data;
   };
 }
 
-/** The job's lock as the run holding `token` knows it. */
-function lockOf(job: Job<ResetJobData>, token: string, prefix: string) {
-  return { jobKey: redisKeys(prefix).job(QUEUE_NAMES.resets, job.id!), jobId: job.id!, token };
+/** The run's hold on its job, or none for a run without a lock token (a processor called outside BullMQ). */
+function holdOf(job: Job<ResetJobData>, token: string | undefined, prefix: string): JobHold | undefined {
+  if (!token) return undefined;
+  const keys = redisKeys(prefix);
+  return {
+    jobKey: keys.job(QUEUE_NAMES.resets, job.id!),
+    lockKey: keys.jobLock(QUEUE_NAMES.resets, job.id!),
+    jobId: job.id!,
+    token,
+  };
 }
 
 /**
  * Runs the use case for one run of a job: in its pacing scope, and behind its fence (`runFenced`), so that
- * none of its Graph or PSA calls goes out once another run holds the job. A run without a token (a processor
- * called outside BullMQ's worker) has no lock to check.
+ * none of its Graph or PSA calls goes out once another run holds the job. A run without a hold has no lock
+ * to check.
  */
-function runScopes(redis: RedisClient, prefix: string) {
-  return (job: Job<ResetJobData>, token: string | undefined) =>
-    <T>(work: () => Promise<T>): Promise<T> => {
-      if (!token) return runInPacingScope(work);
-      const lock = lockOf(job, token, prefix);
-      return runFenced(
-        () => assertJobLockHeld(redis, lock),
-        () => runInPacingScope(work),
-      );
-    };
+function inRunScope<T>(redis: RedisClient, hold: JobHold | undefined, work: () => Promise<T>): Promise<T> {
+  if (!hold) return runInPacingScope(work);
+  return runFenced(
+    () => assertJobLockHeld(redis, hold),
+    () => runInPacingScope(work),
+  );
 }
 
 /**
@@ -202,7 +210,6 @@ export interface ResetWorker {
 export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   const { connection, prefix, useCase, logger } = options;
   const replicated: ReplicatedWrite = options.replicated ?? ((write) => write());
-  const runScope = runScopes(connection, prefix);
   const contextFor = (job: Job<ResetJobData>, write: JobWriter): ResetRequestContext => ({
     psa: job.data.psa,
     ticketId: job.data.ticketId,
@@ -218,15 +225,17 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
   /** The hand-off path: one try per run; on failure the job waits (backoff, capped) and tries again. */
   async function handOffAfterFailure(
     job: Job<ResetJobData>,
-    token: string | undefined,
+    hold: JobHold | undefined,
     write: JobWriter,
     ctx: ResetRequestContext,
   ): Promise<ResetOutcome> {
     const failure = job.data.failure!;
     try {
-      return await runScope(job, token)(() => useCase.handOffAfterFailure(ctx, failure.code, failure.detail));
+      return await inRunScope(connection, hold, () =>
+        useCase.handOffAfterFailure(ctx, failure.code, failure.detail),
+      );
     } catch (err) {
-      if (err instanceof LockLostError || !token) throw err;
+      if (err instanceof LockLostError || !hold) throw err;
       const paced = isPacingDelay(err);
       const tries = (failure.tries ?? 0) + (paced ? 0 : 1);
       const delayMs = paced ? err.delayMs : retryDelay(tries, err, options.backoffMs);
@@ -243,23 +252,21 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
         );
       }
       await write({ ...job.data, failure: { ...failure, tries } });
-      return runLater(job, token, Date.now() + delayMs);
+      return runLater(job, hold.token, Date.now() + delayMs);
     }
   }
 
   const worker = new Worker<ResetJobData, ResetOutcome>(
     QUEUE_NAMES.resets,
     async (job, token) => {
-      const write = writerFor(job, token, connection, prefix, replicated);
+      const hold = holdOf(job, token, prefix);
+      const write = writerFor(job, hold, connection, prefix, replicated);
       const ctx = contextFor(job, write);
-      if (job.data.failure) return handOffAfterFailure(job, token, write, ctx);
+      if (job.data.failure) return handOffAfterFailure(job, hold, write, ctx);
       const parkedOn = job.data.parkedOn;
       let failed: unknown;
       try {
-        return await runScope(
-          job,
-          token,
-        )(async () => {
+        return await inRunScope(connection, hold, async () => {
           if (parkedOn && options.pacing) await admitParkedJob(options.pacing, parkedOn);
           return useCase.handle(ctx);
         });
@@ -295,7 +302,7 @@ export function startResetWorker(options: ResetWorkerOptions): ResetWorker {
         'the ticket could not be finished; handing it to the engineers',
       );
       await write({ ...job.data, failure: { code, detail, at: new Date().toISOString() } });
-      return handOffAfterFailure(job, token, write, ctx);
+      return handOffAfterFailure(job, hold, write, ctx);
     },
     {
       connection,

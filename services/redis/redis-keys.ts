@@ -50,6 +50,8 @@ export function redisKeys(prefix: string) {
     storePrefix: `${prefix}:`,
     /** BullMQ's hash of one job. */
     job: (queue: QueueName, jobId: string) => `${prefix}:${queue}:${jobId}`,
+    /** BullMQ's lock of one job while a worker runs it: the token of the run that holds it. */
+    jobLock: (queue: QueueName, jobId: string) => `${prefix}:${queue}:${jobId}:lock`,
     ledger: (psa: string, ticketId: string) => `${prefix}:ledger:${psa}:${ticketId}`,
     budgetWindow: (kind: 'requester' | 'customer', id: string, window: number) =>
       `${prefix}:budget:${kind}:${id}:${window}`,

@@ -31,7 +31,7 @@ describe('A reset run that lost its ticket to another run', () => {
     const psa = new MemoryPsa();
     const directories = fencedDirectories(directory);
     const ticketPsa = fencedPsaAdapter(psa);
-    const lockKey = `${redisKeys(prefix).job(QUEUE_NAMES.resets, 'halopsa-601')}:lock`;
+    const lockKey = redisKeys(prefix).jobLock(QUEUE_NAMES.resets, 'halopsa-601');
 
     let settled: PromiseSettledResult<unknown>[] = [];
     let ran!: () => void;
@@ -104,7 +104,10 @@ describe('A reset run that lost its ticket to another run', () => {
           );
         await new Promise((r) => setTimeout(r, 5));
       }
-      await space.redis.set(`${jobKey}:lock`, 'another-run');
+      await space.redis.set(
+        redisKeys(servicePrefix).jobLock(QUEUE_NAMES.resets, 'halopsa-8201'),
+        'another-run',
+      );
       await new Promise((r) => setTimeout(r, 2500));
 
       const sam = sandbox.graph.user(SANDBOX_TENANT, '5a3e1d2c-0b4f-4a6e-8c7d-9e0f1a2b3c4d')!;

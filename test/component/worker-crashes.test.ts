@@ -8,6 +8,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../services/logging/logger.js';
 import { createResetdesk, type Resetdesk } from '../../app/resetdesk.js';
 import { LockLostError, openJobsKeys, writeJobDataFenced } from '../../workers/open-jobs-store.js';
+import { QUEUE_NAMES, redisKeys } from '../../services/redis/redis-keys.js';
 import { startSandbox, TENANT, WEBHOOK_PASSWORD, WEBHOOK_USER, type Sandbox } from '../sandbox/sandbox.js';
 import { haloWebhookBody } from '../simulators/halopsa-simulator.js';
 import { testRedis, testRedisUrl } from '../support/redis.js';
@@ -124,7 +125,12 @@ describe('The journal of a run', () => {
     try {
       await queue.add('reset', { progress: {} }, { jobId: 'halopsa-1' });
       const job = (await worker.getNextJob('run-a'))!;
-      const target = { jobKey: `${prefix}:resets:halopsa-1`, jobId: 'halopsa-1', token: 'run-a' };
+      const target = {
+        jobKey: `${prefix}:resets:halopsa-1`,
+        lockKey: redisKeys(prefix).jobLock(QUEUE_NAMES.resets, 'halopsa-1'),
+        jobId: 'halopsa-1',
+        token: 'run-a',
+      };
       await writeJobDataFenced(redis, prefix, target, { progress: { moved: true } }, true);
       expect((await queue.getJob('halopsa-1'))!.data).toEqual({ progress: { moved: true } });
       expect(await redis.sismember(openJobsKeys(prefix).changing, 'halopsa-1')).toBe(1);

@@ -119,9 +119,9 @@ export class PasswordStep {
    * Anything less certain (no forced change pending, an older change, a record from before `startedAt`
    * existed, a read Graph refused) answers false, and the caller draws again, which destroys that link with
    * its password. A read that failed otherwise (transient, paced) is thrown: the run ends, the step stays
-   * started, and the next run asks again. The tenant is read only once the earlier run's password change, if it was on its way when
-   * that run lost the ticket, has landed or timed out (`earlierWriteSettleMs`): read sooner, it could show no
-   * change, and the password drawn next would be set a second time.
+   * started, and the next run asks again. The tenant is read only once the earlier run's password change, if
+   * it was on its way when that run lost the ticket, has landed or timed out (`earlierWriteSettleMs`): read
+   * sooner, it could show no change, and the password drawn next would be set a second time.
    */
   async confirmEarlierSet(directory: Directory, target: DirectoryUser): Promise<boolean> {
     const earlier = this.ctx.journal.progress.password;
