@@ -11,6 +11,7 @@ import {
   user,
   mariaAndSam,
 } from '../support/in-memory-doubles.js';
+import { capturedLogger } from '../support/captured-logs.js';
 
 describe('ResetUseCase', () => {
   let psa: MemoryPsa;
@@ -244,6 +245,23 @@ describe('ResetUseCase', () => {
     expect(directory.passwords.get('sam')).toHaveLength(1);
     const note = psa.notes.find((n) => n.note.visibility === 'customer')!.note;
     expect(links.secrets.get(/\/s\/([\w-]+)/.exec(note.text)![1]!)).toBe(directory.passwords.get('sam')![0]);
+  });
+
+  it('When a password change is uncertain and a takeover confirms it, then the password is in no log line and no journal step', async () => {
+    const journal = memoryJournal();
+    const { logger, text } = capturedLogger();
+    const useCase = useCaseWith({ psa, directory, links }, { earlierWriteSettleMs: 1 });
+    directory.failResetAfterApplyWith = new TransientError('Microsoft Graph did not answer within 15000 ms');
+
+    await expect(useCase.handle({ ...contextFor(journal), logger })).rejects.toBeInstanceOf(TransientError);
+    directory.signInStates.set('sam', pendingChangeSince(new Date()));
+    expect((await useCase.handle({ ...contextFor(journal), logger })).code).toBe('reset-delivered');
+
+    const password = directory.passwords.get('sam')![0]!;
+    expect(text()).toContain('reset.password-uncertain');
+    expect(text()).toContain('reset.password-settling');
+    expect(text()).not.toContain(password);
+    expect(JSON.stringify(journal.progress)).not.toContain(password);
   });
 
   it('When the tenant rejects a password for complexity, then another is drawn and the rejected one is never delivered', async () => {
